@@ -1,0 +1,62 @@
+# Mini AI Studio. Two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8790
+DATA_DIR ?= data
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+WEB_DIST := src/miniaistudio/web_dist/index.html
+WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.config.ts -type f 2>/dev/null)
+
+.PHONY: run test system-deps system-deps-test web lint typecheck clean bench
+
+run: system-deps $(STAMP) web
+	$(BIN)/miniaistudio migrate --data-dir $(DATA_DIR)
+	$(BIN)/miniaistudio serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+
+test: system-deps-test $(TEST_STAMP) web
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	@set +e; $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+system-deps:
+	@scripts/system-deps.sh
+
+system-deps-test:
+	@scripts/system-deps.sh --test
+
+$(VENV)/bin/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml $(VENV)/bin/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(TEST_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+# The canvas is built into the package when its sources are newer than the bundle.
+web: $(WEB_DIST)
+
+$(WEB_DIST): $(WEB_SOURCES)
+	@if [ -f web/package.json ]; then \
+	  cd web && (npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error) && npm run build; \
+	else echo "no web/ sources yet"; fi
+
+lint:
+	$(BIN)/ruff check src tests bench
+
+typecheck:
+	$(BIN)/mypy
+
+bench: $(TEST_STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) src/miniaistudio/web_dist web/node_modules

@@ -1,0 +1,128 @@
+"""Execution of the active session (X-Session-ID), and its live event stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+from pydantic import BaseModel, Field, model_validator
+from sse_starlette.sse import EventSourceResponse
+
+from ...core.errors import InvalidRequest, MissingSessionId
+from ...core.policy import Action
+from ...core.run import RunMode
+from ..deps import SESSION_COOKIE, CurrentUser, ExecutionDep, SessionId, StudioDep
+
+router = APIRouter(tags=["execution"])
+
+WAIT_LIMIT = 300.0
+
+
+class ExecuteRequest(BaseModel):
+    mode: RunMode = RunMode.FULL
+    target_node_id: str | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _target_for_from_node(self) -> ExecuteRequest:
+        if self.mode == RunMode.FROM_NODE and not self.target_node_id:
+            raise ValueError("mode 'from_node' needs target_node_id")
+        if self.mode == RunMode.NODE:
+            raise ValueError("use POST /api/v2/session/nodes/{nodeId}/rerun for single nodes")
+        return self
+
+
+def _wait_seconds(prefer: str | None) -> float | None:
+    """``Prefer: wait`` or ``Prefer: wait=N`` asks to answer when the run ends (up to N s)."""
+    if not prefer:
+        return None
+    for part in prefer.split(","):
+        key, _, value = part.strip().partition("=")
+        if key.strip().lower() == "wait":
+            try:
+                return min(float(value), WAIT_LIMIT) if value else WAIT_LIMIT
+            except ValueError:
+                raise InvalidRequest("Prefer: wait takes a number of seconds") from None
+    return None
+
+
+async def _answer(execution: ExecutionDep, session_id: str, run: dict[str, Any],
+                  prefer: str | None, response: Response) -> dict[str, Any]:
+    wait = _wait_seconds(prefer)
+    if wait is None:
+        response.status_code = 202
+        return run
+    final = await execution.wait(session_id, run["run_id"], wait)
+    response.status_code = 200 if final["status"] not in ("queued", "running") else 202
+    return final
+
+
+@router.post("/session/execute", summary="Run the active session: full, or from a node onwards")
+async def execute(
+    body: ExecuteRequest, session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
+    response: Response, prefer: str | None = Header(default=None),
+) -> dict[str, Any]:
+    run = await execution.execute(user, session_id, body.mode, body.target_node_id)
+    return await _answer(execution, session_id, run, prefer, response)
+
+
+@router.post("/session/nodes/{node_id}/rerun",
+             summary="Rerun one node; isolated=true reuses cached upstream outputs and runs only it")
+async def rerun_node(
+    node_id: str, session_id: SessionId, user: CurrentUser, execution: ExecutionDep, response: Response,
+    isolated: bool = Query(default=True), prefer: str | None = Header(default=None),
+) -> dict[str, Any]:
+    mode = RunMode.NODE if isolated else RunMode.FROM_NODE
+    run = await execution.execute(user, session_id, mode, node_id)
+    return await _answer(execution, session_id, run, prefer, response)
+
+
+@router.post("/session/nodes/{node_id}/cancel", summary="Cancel a queued or running node")
+def cancel_node(node_id: str, session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
+    return execution.cancel_node(user, session_id, node_id)
+
+
+@router.post("/session/stop", summary="Stop the run; the saved session is left intact")
+def stop(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
+    return execution.stop(user, session_id)
+
+
+@router.get("/session/execution", summary="The active or latest run with node states and outputs")
+def current_execution(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
+    return {"run": execution.current(user, session_id)}
+
+
+@router.get("/session/executions", summary="Execution history, newest first")
+def history(
+    session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
+    limit: int = Query(default=20, ge=1, le=200), offset: int = Query(default=0, ge=0),
+) -> dict[str, Any]:
+    return execution.history(user, session_id, limit, offset)
+
+
+@router.get("/session/runs/{run_id}", summary="One run")
+def get_run(run_id: str, session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
+    return execution.get_run(user, session_id, run_id)
+
+
+@router.get("/session/events", summary="Server-Sent Events: run and node status as they change")
+async def events(
+    request: Request, user: CurrentUser, studio: StudioDep, execution: ExecutionDep,
+    session_id: str | None = Query(default=None, description="For EventSource, which cannot set headers"),
+) -> EventSourceResponse:
+    sid = session_id or request.headers.get("x-session-id") or request.cookies.get(SESSION_COOKIE)
+    if not sid:
+        raise MissingSessionId("this endpoint needs X-Session-ID, ?session_id= or a session cookie")
+    await asyncio.to_thread(studio.sessions.load, user, sid, Action.VIEW)
+
+    async def stream() -> AsyncIterator[dict[str, str]]:
+        async with studio.bus.subscribe(sid) as queue:
+            snapshot = await asyncio.to_thread(execution.current, user, sid)
+            yield {"event": "snapshot", "data": json.dumps({"type": "snapshot", "run": snapshot})}
+            while True:
+                event = await queue.get()
+                yield {"event": event["type"], "data": json.dumps(event)}
+
+    return EventSourceResponse(stream(), ping=15)

@@ -1,0 +1,99 @@
+"""Media: uploads (UploadStudioFile), the gallery by session, downloads and zips."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
+
+from ...core.errors import StudioError
+from ...core.policy import Action
+from ...services.media import media_public
+from ..deps import CurrentUser, StudioDep
+from ..uploads import discard, receive_files
+
+router = APIRouter(tags=["media"])
+
+MediaType = Literal["image", "video", "audio"]
+
+
+@router.post("/media/upload", status_code=201,
+             summary="Upload files (multipart 'file' parts, or a raw body with X-Filename)")
+async def upload(
+    request: Request, user: CurrentUser, studio: StudioDep,
+    session_id: str | None = Query(default=None, description="Defaults to the X-Session-ID header"),
+    node_id: str | None = Query(default=None, max_length=100),
+    kind: MediaType | None = Query(default=None, description="Refuse files of another kind"),
+) -> dict[str, Any]:
+    sid = session_id or request.headers.get("x-session-id")
+    if sid:  # check access before accepting a byte
+        await asyncio.to_thread(studio.sessions.load, user, sid, Action.EDIT)
+    files = await receive_files(request, studio.settings.scratch_dir, studio.settings.max_upload_bytes)
+    items: list[dict[str, Any]] = []
+    try:
+        for f in files:
+            items.append(await asyncio.to_thread(
+                studio.media.ingest, user, f.path, f.filename, session_id=sid, node_id=node_id,
+                expect_kind=kind))
+    except StudioError:
+        discard(files)
+        raise
+    return {"items": items, **(items[0] if len(items) == 1 else {})}
+
+
+@router.get("/media", summary="Your media grouped by session, newest first")
+def list_media(
+    user: CurrentUser, studio: StudioDep,
+    media_type: MediaType | None = None,
+    page: int = Query(default=1, ge=1, le=100_000),
+    page_size: int = Query(default=50, ge=1, le=500),
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    include_shared: bool = False,
+) -> dict[str, Any]:
+    return studio.media.list_grouped(user, media_type=media_type, page=page, page_size=page_size,
+                                     date_from=date_from, date_to=date_to, include_shared=include_shared)
+
+
+@router.get("/media/sessions/{session_id}", summary="All media of one accessible session")
+def list_session_media(session_id: str, user: CurrentUser, studio: StudioDep,
+                       media_type: MediaType | None = None) -> dict[str, Any]:
+    return studio.media.list_session(user, session_id, media_type)
+
+
+class ZipRequest(BaseModel):
+    ids: list[str] = Field(default_factory=list, max_length=1000)
+
+
+@router.post("/media/download-zip", summary="Download selected media as a zip archive")
+async def download_zip(body: ZipRequest, user: CurrentUser, studio: StudioDep) -> FileResponse:
+    dest = studio.settings.scratch_dir / f"zip-{uuid.uuid4().hex}.zip"
+    try:
+        await asyncio.to_thread(studio.media.build_zip, user, body.ids, dest)
+    except BaseException:
+        dest.unlink(missing_ok=True)
+        raise
+    return FileResponse(dest, media_type="application/zip", filename="media.zip",
+                        background=BackgroundTask(dest.unlink, missing_ok=True))
+
+
+@router.get("/media/{media_id}", summary="One media item's record")
+def get_media(media_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return media_public(studio.media.get(user, media_id))
+
+
+@router.get("/media/{media_id}/download", summary="The file itself (supports Range requests)")
+def download(media_id: str, user: CurrentUser, studio: StudioDep,
+             inline: bool = Query(default=True)) -> FileResponse:
+    row = studio.media.get(user, media_id)
+    with studio.store.local_path(row.storage_key) as path:
+        return FileResponse(path, media_type=row.mime, filename=row.filename,
+                            content_disposition_type="inline" if inline else "attachment",
+                            headers={"X-Content-Type-Options": "nosniff",
+                                     "Cache-Control": "private, max-age=3600"})

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from ...core.errors import NotFound
+from ..deps import CurrentUser, StudioDep
+
+router = APIRouter(tags=["nodes"])
+
+
+@router.get("/nodes", summary="The node catalog: sockets and parameter JSON Schemas")
+def list_nodes(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return {"nodes": studio.registry.catalog(),
+            "socket_types": ["image", "video", "audio", "text", "media", "gpu"]}
+
+
+@router.get("/nodes/{node_type}", summary="One node type")
+def get_node(node_type: str, _: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    spec = studio.registry.get(node_type)
+    if spec is None:
+        raise NotFound(f"unknown node type {node_type!r}", code="UNKNOWN_NODE_TYPE")
+    return spec.catalog_entry()

@@ -1,0 +1,78 @@
+"""Sessions by id (``/sessions/...``) and the active session (``/session`` + X-Session-ID)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+
+from ...core.graph import Graph
+from ...services.sessions import FlowUpdate
+from ..deps import SESSION_COOKIE, CurrentUser, ExecutionDep, SessionId, StudioDep
+
+router = APIRouter(tags=["sessions"])
+
+
+class SessionCreate(BaseModel):
+    name: str = Field(default="Untitled session", max_length=200)
+    graph: Graph | None = None
+
+
+class SessionRename(BaseModel):
+    name: str = Field(max_length=200)
+
+
+@router.post("/sessions", status_code=201, summary="Create a session (NewSession)")
+def create_session(body: SessionCreate, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return studio.sessions.create(user, body.name, body.graph)
+
+
+@router.get("/sessions", summary="List your sessions, newest first, with optional search")
+def list_sessions(
+    user: CurrentUser, studio: StudioDep,
+    q: str | None = Query(default=None, max_length=200),
+    limit: int = Query(default=50, ge=1, le=200),
+    offset: int = Query(default=0, ge=0),
+) -> dict[str, Any]:
+    return studio.sessions.list(user, q=q, limit=limit, offset=offset)
+
+
+@router.get("/sessions/{session_id}", summary="A session with its graph (GetSession)")
+def get_session(session_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return studio.sessions.get(user, session_id)
+
+
+@router.patch("/sessions/{session_id}", summary="Rename a session")
+def rename_session(session_id: str, body: SessionRename, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return studio.sessions.rename(user, session_id, body.name)
+
+
+@router.delete("/sessions/{session_id}", status_code=204,
+               summary="Delete a session; a running run is stopped first and its media stay in the gallery")
+async def delete_session(session_id: str, user: CurrentUser, execution: ExecutionDep) -> Response:
+    await execution.delete_session(user, session_id)
+    return Response(status_code=204)
+
+
+@router.put("/sessions/{session_id}/flow", summary="Save the graph, viewport and tabs (PutStudioFlow)")
+def put_flow(session_id: str, body: FlowUpdate, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return studio.sessions.put_flow(user, session_id, body)
+
+
+@router.post("/sessions/{session_id}/open", summary="Make this the active session (sets the session cookie)")
+def open_session(session_id: str, response: Response, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    doc = studio.sessions.get(user, session_id)
+    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="strict",
+                        secure=studio.settings.cookie_secure, path="/")
+    return doc
+
+
+@router.get("/session", summary="The active session (X-Session-ID)")
+def get_active_session(session_id: SessionId, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return studio.sessions.get(user, session_id)
+
+
+@router.put("/session/flow", summary="Save the active session's graph (PutStudioFlow)")
+def put_active_flow(body: FlowUpdate, session_id: SessionId, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return studio.sessions.put_flow(user, session_id, body)

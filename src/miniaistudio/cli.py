@@ -1,0 +1,144 @@
+"""The ``miniaistudio`` command: serve the studio and manage users from the shell."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import secrets
+import sys
+from pathlib import Path
+
+from .config import Settings, load_settings
+from .core.errors import StudioError
+
+FIRST_ADMIN = "admin@localhost"
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(data_dir=getattr(args, "data_dir", None), host=getattr(args, "host", None),
+                         port=getattr(args, "port", None))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from .app import create_app
+    from .studio import Studio
+
+    settings = _settings(args)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    studio = Studio(settings)
+    if studio.accounts.user_count() == 0:
+        password = secrets.token_urlsafe(12)
+        studio.accounts.create_user(FIRST_ADMIN, password, admin=True)
+        bar = "=" * 64
+        print(f"{bar}\n First start: an admin account was created. Sign in with\n"
+              f"   email:    {FIRST_ADMIN}\n   password: {password}\n"
+              f" (shown once; change it with `miniaistudio users set-password`)\n"
+              f" More users: miniaistudio users create --email E --password P [--admin]\n{bar}",
+              flush=True)
+    print(f"Mini AI Studio at http://{settings.host}:{settings.port}  (data: {settings.data_dir.resolve()})",
+          flush=True)
+    uvicorn.run(create_app(settings, studio), host=settings.host, port=settings.port,
+                log_level=settings.log_level, access_log=False)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from .store.db import Database
+    from .store.migrate import upgrade
+
+    settings = _settings(args)
+    settings.ensure_dirs()
+    ran = upgrade(Database(settings.resolved_database_url))
+    print("database migrated to the newest schema" if ran else "database schema is up to date")
+    return 0
+
+
+def _accounts(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .services.accounts import Accounts
+    from .store.db import Database
+    from .store.migrate import upgrade
+
+    settings = _settings(args)
+    settings.ensure_dirs()
+    db = Database(settings.resolved_database_url)
+    upgrade(db)
+    return Accounts(db, settings.jwt_secret(), settings.token_ttl_seconds)
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password:
+        return str(args.password)
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    return getpass.getpass("Password: ")
+
+
+def cmd_users_create(args: argparse.Namespace) -> int:
+    user = _accounts(args).create_user(args.email, _password(args), admin=args.admin)
+    print(f"created {'admin ' if user.is_admin else ''}user {user.email} ({user.id})")
+    return 0
+
+
+def cmd_users_set_password(args: argparse.Namespace) -> int:
+    _accounts(args).set_password(args.email, _password(args))
+    print(f"password changed for {args.email}; existing logins were signed out")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="miniaistudio", description="Mini AI Studio")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def data_dir(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data-dir", type=Path, default=None,
+                       help="where the studio keeps everything (default: $MINIAI_DATA_DIR or ./data)")
+
+    serve = sub.add_parser("serve", help="start the studio server")
+    serve.add_argument("--host", default=None, help="default 127.0.0.1")
+    serve.add_argument("--port", type=int, default=None, help="default 8790")
+    data_dir(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    data_dir(migrate)
+    migrate.set_defaults(func=cmd_migrate)
+
+    users = sub.add_parser("users", help="manage users").add_subparsers(dest="users_command", required=True)
+    create = users.add_parser("create", help="create a user (works while the server runs)")
+    create.add_argument("--email", required=True)
+    create.add_argument("--password", help="read from stdin or prompted when omitted")
+    create.add_argument("--admin", action="store_true")
+    data_dir(create)
+    create.set_defaults(func=cmd_users_create)
+    setpw = users.add_parser("set-password", help="change a user's password")
+    setpw.add_argument("--email", required=True)
+    setpw.add_argument("--password")
+    data_dir(setpw)
+    setpw.set_defaults(func=cmd_users_set_password)
+    return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except StudioError as exc:
+        print(f"error [{exc.code}]: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

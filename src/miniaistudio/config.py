@@ -1,0 +1,83 @@
+"""Settings from environment variables (``MINIAI_*``) and an optional TOML config file.
+
+Precedence: explicit arguments (CLI flags) > environment > config file > defaults.
+The config file is ``$MINIAI_CONFIG`` or ``<data dir>/config.toml`` when present.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MINIAI_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Everything the studio keeps lives here")
+    host: str = "127.0.0.1"
+    port: int = 8790
+    database_url: str | None = Field(default=None, description="Defaults to SQLite in the data dir")
+    media_dir: Path | None = None
+    models_dir: Path | None = None
+    secret_key: str | None = Field(default=None, description="JWT signing key; generated once if unset")
+    token_ttl_seconds: int = 7 * 24 * 3600
+    max_upload_bytes: int = 4 * 1024**3
+    max_concurrent_nodes: int = Field(default=2, ge=1, le=64)
+    executor: str = Field(default="local", description="local (in-process); celery comes later")
+    allow_private_urls: bool = False
+    cookie_secure: bool = False
+    log_level: str = "info"
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'studio.db').resolve()}"
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return (self.media_dir or self.data_dir / "media").resolve()
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        return (self.models_dir or self.data_dir / "models").resolve()
+
+    @property
+    def scratch_dir(self) -> Path:
+        return (self.data_dir / "scratch").resolve()
+
+    def ensure_dirs(self) -> None:
+        for path in (self.data_dir, self.resolved_media_dir, self.scratch_dir):
+            path.mkdir(parents=True, exist_ok=True)
+
+    def jwt_secret(self) -> str:
+        """The configured key, else one generated once and kept (mode 0600) in the data dir."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        self.secret_key = path.read_text().strip()
+        return self.secret_key
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the config file, then the environment, then ``overrides``."""
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    env = Settings(**overrides)
+    config_path = os.environ.get("MINIAI_CONFIG")
+    path = Path(config_path) if config_path else env.data_dir / "config.toml"
+    if not path.is_file():
+        return env
+    with path.open("rb") as fh:
+        file_values: dict[str, Any] = tomllib.load(fh)
+    env_keys = {k[len("MINIAI_"):].lower() for k in os.environ if k.startswith("MINIAI_")}
+    merged = {k: v for k, v in file_values.items() if k not in env_keys and k not in overrides}
+    return Settings(**merged, **overrides)

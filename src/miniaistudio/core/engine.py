@@ -1,0 +1,387 @@
+"""The engine: turns a run request into node tasks, in dependency order, on an executor.
+
+One coordinator per session at a time. State lives in memory while a run is active and
+is written through the :class:`RunRecorder` (throttled while running, always at the end),
+so polling and the event stream show the same thing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import Canceled, SessionBusy, StudioError
+from .events import EventBus
+from .graph import Graph
+from .planner import Plan, decide_execution, plan_run
+from .ports import CacheEntry, Executor, MediaRecord, NodeTask, RunRecorder, TaskResult
+from .registry import NodeRegistry
+from .run import NodeState, NodeStatus, RunMode, RunState, RunStatus
+from .validation import CheckedGraph, check_structure
+from .values import decode_value, public_value
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _ActiveRun:
+    run: RunState
+    checked: CheckedGraph
+    plan: Plan
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+    task_ids: dict[str, str] = field(default_factory=dict)  # node id -> task id while running
+    pending_cache: list[CacheEntry] = field(default_factory=list)
+    pending_media: list[tuple[str, MediaRecord]] = field(default_factory=list)
+    dirty: bool = True
+    stopping: bool = False
+    last_progress_event: dict[str, float] = field(default_factory=dict)
+
+
+class Engine:
+    def __init__(
+        self,
+        registry: NodeRegistry,
+        executor: Executor,
+        recorder: RunRecorder,
+        bus: EventBus,
+        *,
+        flush_interval: float = 0.25,
+        progress_interval: float = 0.1,
+    ) -> None:
+        self.registry = registry
+        self.executor = executor
+        self.recorder = recorder
+        self.bus = bus
+        self._flush_interval = flush_interval
+        self._progress_interval = progress_interval
+        self._active: dict[str, _ActiveRun] = {}
+        self._drivers: set[asyncio.Task[None]] = set()
+
+    # ----------------------------------------------------------------- queries
+    def active_run(self, session_id: str) -> RunState | None:
+        active = self._active.get(session_id)
+        return active.run if active else None
+
+    async def wait(self, session_id: str, run_id: str, timeout: float | None) -> None:
+        active = self._active.get(session_id)
+        if active is None or active.run.id != run_id:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(active.done.wait(), timeout)
+
+    # ---------------------------------------------------------------- commands
+    async def submit(
+        self,
+        *,
+        session_id: str,
+        user_id: str,
+        graph: Graph,
+        mode: RunMode,
+        target_node_id: str | None = None,
+    ) -> RunState:
+        if session_id in self._active:
+            raise SessionBusy("this session is already running; stop it or wait for it to finish")
+        checked = check_structure(graph, self.registry)
+        run_id = str(uuid.uuid4())
+        closure, wanted, forced, params, sigs = plan_run(checked, mode, target_node_id, run_id)
+        lookup = [sigs[nid] for nid in closure if nid not in forced]
+        hits = await self.recorder.lookup_cache(session_id, lookup) if lookup else {}
+        if session_id in self._active:  # lost a race while awaiting the cache
+            raise SessionBusy("this session is already running; stop it or wait for it to finish")
+        plan = decide_execution(checked, closure, wanted, forced, sigs, hits, params)
+        run = RunState(id=run_id, session_id=session_id, user_id=user_id, mode=mode,
+                       target_node_id=target_node_id)
+        for nid in plan.closure:
+            cached = plan.cached.get(nid)
+            run.nodes[nid] = NodeState(
+                node_type=checked.specs[nid].type,
+                status=NodeStatus.CACHED if cached is not None else NodeStatus.QUEUED,
+                signature=sigs[nid],
+                progress=1.0 if cached is not None else 0.0,
+                outputs=cached,
+            )
+        active = _ActiveRun(run=run, checked=checked, plan=plan)
+        self._active[session_id] = active
+        driver = asyncio.create_task(self._drive(active), name=f"run-{run_id}")
+        self._drivers.add(driver)
+        driver.add_done_callback(self._drivers.discard)
+        return run
+
+    def cancel_node(self, session_id: str, node_id: str) -> bool:
+        """Cancel a queued or running node of the session's active run."""
+        active = self._active.get(session_id)
+        if active is None:
+            return False
+        state = active.run.nodes.get(node_id)
+        if state is None or state.status.finished:
+            return False
+        if state.status == NodeStatus.QUEUED and node_id not in active.task_ids:
+            self._finish_node(active, node_id, NodeStatus.CANCELED,
+                              error={"code": "CANCELED", "message": "canceled by user"})
+            self._skip_descendants(active, node_id)
+            return True
+        task_id = active.task_ids.get(node_id)
+        return task_id is not None and self.executor.cancel(task_id)
+
+    def stop(self, session_id: str) -> RunState | None:
+        active = self._active.get(session_id)
+        if active is None:
+            return None
+        active.stopping = True
+        for nid, state in active.run.nodes.items():
+            if state.status == NodeStatus.QUEUED and nid not in active.task_ids:
+                self._finish_node(active, nid, NodeStatus.CANCELED,
+                                  error={"code": "CANCELED", "message": "run stopped"})
+        for task_id in list(active.task_ids.values()):
+            self.executor.cancel(task_id)
+        return active.run
+
+    async def shutdown(self) -> None:
+        """Stop every run; what was running is recorded as interrupted."""
+        for active in list(self._active.values()):
+            active.stopping = True
+            for task_id in list(active.task_ids.values()):
+                self.executor.cancel(task_id)
+        if self._drivers:
+            await asyncio.wait(set(self._drivers), timeout=10)
+
+    # ----------------------------------------------------------------- driving
+    async def _drive(self, active: _ActiveRun) -> None:
+        run, plan, checked = active.run, active.plan, active.checked
+        run.status = RunStatus.RUNNING
+        run.started_at = time.time()
+        self._publish(run.session_id, {
+            "type": "run.started", "run_id": run.id, "mode": run.mode.value,
+            "target_node_id": run.target_node_id,
+            "nodes": {nid: s.status.value for nid, s in run.nodes.items()},
+        })
+        for nid in plan.cached:
+            self._publish_node(active, nid)
+        flusher = asyncio.create_task(self._flush_loop(active))
+        results: dict[str, dict[str, Any]] = {
+            nid: {k: decode_value(v) for k, v in outs.items()} for nid, outs in plan.cached.items()
+        }
+        executing = set(plan.execute)
+        waiting = {
+            nid: sum(1 for e in checked.incoming.get(nid, {}).values() if e.source in executing)
+            for nid in plan.execute
+        }
+        running: dict[asyncio.Task[TaskResult], str] = {}
+
+        def launch(nid: str) -> None:
+            if run.nodes[nid].status != NodeStatus.QUEUED or active.stopping:
+                return
+            task = self._make_task(active, nid, results)
+            active.task_ids[nid] = task.task_id
+            running[asyncio.create_task(self._execute(active, task))] = nid
+
+        try:
+            for nid in plan.execute:
+                if waiting[nid] == 0:
+                    launch(nid)
+            while running:
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for finished in done:
+                    nid = running.pop(finished)
+                    active.task_ids.pop(nid, None)
+                    if self._settle(active, nid, finished, results):
+                        for edge in checked.outgoing.get(nid, ()):
+                            if edge.target in waiting:
+                                waiting[edge.target] -= 1
+                                if waiting[edge.target] == 0:
+                                    launch(edge.target)
+                    else:
+                        self._skip_descendants(active, nid)
+        except BaseException:
+            log.exception("run %s crashed", run.id)
+            for t in running:
+                t.cancel()
+            run.error = {"code": "INTERNAL_ERROR", "message": "the run stopped unexpectedly"}
+            raise
+        finally:
+            self._close_run(active)
+            flusher.cancel()
+            try:
+                await self._flush(active)
+            except Exception:
+                log.exception("could not record the end of run %s", run.id)
+            self._active.pop(run.session_id, None)
+            active.done.set()
+            self._publish(run.session_id, {
+                "type": "run.finished", "run_id": run.id, "status": run.status.value,
+                "error": run.error, "counts": run.counts(),
+            })
+
+    def _make_task(self, active: _ActiveRun, nid: str, results: dict[str, dict[str, Any]]) -> NodeTask:
+        from .values import encode_value
+
+        inputs = {
+            name: encode_value(results[edge.source][edge.source_handle])
+            for name, edge in active.checked.incoming.get(nid, {}).items()
+        }
+        return NodeTask(
+            task_id=str(uuid.uuid4()),
+            run_id=active.run.id,
+            session_id=active.run.session_id,
+            user_id=active.run.user_id,
+            node_id=nid,
+            node_type=active.checked.specs[nid].type,
+            params=active.plan.params[nid],
+            inputs=inputs,
+        )
+
+    async def _execute(self, active: _ActiveRun, task: NodeTask) -> TaskResult:
+        nid = task.node_id
+
+        def on_progress(fraction: float, message: str | None) -> None:
+            state = active.run.nodes[nid]
+            if state.status.finished:
+                return
+            first = state.status == NodeStatus.QUEUED
+            if first:
+                state.status = NodeStatus.RUNNING
+                state.started_at = time.time()
+            state.progress = max(0.0, min(1.0, fraction))
+            state.message = message
+            active.dirty = True
+            now = time.monotonic()
+            if first:
+                self._publish_node(active, nid)
+            elif now - active.last_progress_event.get(nid, 0.0) >= self._progress_interval:
+                active.last_progress_event[nid] = now
+                self._publish(active.run.session_id, {
+                    "type": "node.progress", "run_id": active.run.id, "node_id": nid,
+                    "progress": state.progress, "message": message,
+                })
+
+        return await self.executor.execute(task, on_progress)
+
+    def _settle(
+        self, active: _ActiveRun, nid: str, finished: asyncio.Task[TaskResult],
+        results: dict[str, dict[str, Any]],
+    ) -> bool:
+        """Record a finished task; True when it succeeded."""
+        exc = finished.exception()
+        if exc is None:
+            result = finished.result()
+            results[nid] = {k: decode_value(v) for k, v in result.outputs.items()}
+            state = active.run.nodes[nid]
+            state.outputs = result.outputs
+            active.pending_cache.append(CacheEntry(state.signature, state.node_type, result.outputs))
+            active.pending_media.extend((nid, m) for m in result.media)
+            self._finish_node(active, nid, NodeStatus.SUCCEEDED)
+            return True
+        if isinstance(exc, Canceled):
+            self._finish_node(active, nid, NodeStatus.CANCELED, error=exc.to_dict())
+        elif isinstance(exc, StudioError):
+            self._finish_node(active, nid, NodeStatus.FAILED, error=exc.to_dict())
+        else:
+            log.error("node %s failed unexpectedly", nid, exc_info=exc)
+            self._finish_node(active, nid, NodeStatus.FAILED,
+                              error={"code": "NODE_ERROR", "message": f"{type(exc).__name__}: {exc}"})
+        return False
+
+    def _finish_node(
+        self, active: _ActiveRun, nid: str, status: NodeStatus, *, error: dict[str, Any] | None = None
+    ) -> None:
+        state = active.run.nodes[nid]
+        state.status = status
+        state.error = error
+        state.finished_at = time.time()
+        if status == NodeStatus.SUCCEEDED:
+            state.progress = 1.0
+        active.dirty = True
+        self._publish_node(active, nid)
+
+    def _skip_descendants(self, active: _ActiveRun, nid: str) -> None:
+        stack = [nid]
+        while stack:
+            for edge in active.checked.outgoing.get(stack.pop(), ()):
+                state = active.run.nodes.get(edge.target)
+                if state is not None and state.status == NodeStatus.QUEUED:
+                    self._finish_node(active, edge.target, NodeStatus.SKIPPED, error={
+                        "code": "UPSTREAM_FAILED", "message": f"upstream node {nid!r} did not finish",
+                    })
+                    stack.append(edge.target)
+
+    def _close_run(self, active: _ActiveRun) -> None:
+        run = active.run
+        for state in run.nodes.values():
+            if not state.status.finished:
+                state.status = NodeStatus.CANCELED if active.stopping else NodeStatus.INTERRUPTED
+                state.finished_at = time.time()
+        statuses = {s.status for s in run.nodes.values()}
+        if run.error is not None:
+            run.status = RunStatus.FAILED
+        elif active.stopping:
+            run.status = RunStatus.CANCELED
+        elif NodeStatus.FAILED in statuses:
+            run.status = RunStatus.FAILED
+            first = next(s for s in run.nodes.values() if s.status == NodeStatus.FAILED)
+            run.error = first.error
+        elif NodeStatus.CANCELED in statuses or NodeStatus.INTERRUPTED in statuses:
+            run.status = RunStatus.CANCELED
+        else:
+            run.status = RunStatus.SUCCEEDED
+        run.finished_at = time.time()
+        active.dirty = True
+
+    # --------------------------------------------------------------- recording
+    async def _flush_loop(self, active: _ActiveRun) -> None:
+        while True:
+            await asyncio.sleep(self._flush_interval)
+            if active.dirty:
+                try:
+                    await self._flush(active)
+                except Exception:
+                    log.exception("could not record progress of run %s", active.run.id)
+
+    async def _flush(self, active: _ActiveRun) -> None:
+        cache, active.pending_cache = active.pending_cache, []
+        media, active.pending_media = active.pending_media, []
+        active.dirty = False
+        await self.recorder.save_run(active.run, cache, media)
+
+    # ------------------------------------------------------------------ events
+    def _publish(self, session_id: str, event: dict[str, Any]) -> None:
+        self.bus.publish(session_id, event)
+
+    def _publish_node(self, active: _ActiveRun, nid: str) -> None:
+        if not self.bus.subscriber_count(active.run.session_id):
+            return
+        state = active.run.nodes[nid]
+        self._publish(active.run.session_id, {
+            "type": "node.status", "run_id": active.run.id, "node_id": nid,
+            "status": state.status.value, "progress": state.progress, "message": state.message,
+            "error": state.error, "outputs": public_outputs(state.outputs),
+        })
+
+
+def public_outputs(outputs: dict[str, Any] | None) -> dict[str, Any] | None:
+    if outputs is None:
+        return None
+    return {k: public_value(decode_value(v)) for k, v in outputs.items()}
+
+
+def run_to_dict(run: RunState) -> dict[str, Any]:
+    """The run as API clients see it (``GetSessionExecution``)."""
+    return {
+        "run_id": run.id,
+        "session_id": run.session_id,
+        "mode": run.mode.value,
+        "target_node_id": run.target_node_id,
+        "status": run.status.value,
+        "error": run.error,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "counts": run.counts(),
+        "nodes": {
+            nid: {**s.to_dict(), "outputs": public_outputs(s.outputs)} for nid, s in run.nodes.items()
+        },
+    }

@@ -1,0 +1,127 @@
+"""Stable error codes shared by every door into the studio (API dialects, CLI, canvas).
+
+Clients translate from ``code``; ``message`` is for humans. HTTP adapters map ``status``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StudioError(Exception):
+    """A domain error with a stable machine-readable code."""
+
+    code: str = "INTERNAL_ERROR"
+    status: int = 500
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.details = details or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class Unauthorized(StudioError):
+    code, status = "UNAUTHORIZED", 401
+
+
+class AuthorizationHeaderRequired(StudioError):
+    code, status = "AUTHORIZATION_HEADER_REQUIRED", 401
+
+
+class Forbidden(StudioError):
+    code, status = "FORBIDDEN", 403
+
+
+class NotFound(StudioError):
+    code, status = "NOT_FOUND", 404
+
+
+class SessionNotFound(NotFound):
+    code = "SESSION_NOT_FOUND"
+
+
+class MediaNotFound(NotFound):
+    code = "MEDIA_NOT_FOUND"
+
+
+class NodeNotFound(NotFound):
+    code = "NODE_NOT_FOUND"
+
+
+class RunNotFound(NotFound):
+    code = "RUN_NOT_FOUND"
+
+
+class MissingSessionId(StudioError):
+    code, status = "MISSING_SESSION_ID", 400
+
+
+class InvalidRequest(StudioError):
+    code, status = "INVALID_REQUEST", 422
+
+
+class Conflict(StudioError):
+    code, status = "CONFLICT", 409
+
+
+class GraphVersionConflict(Conflict):
+    code = "GRAPH_VERSION_CONFLICT"
+
+
+class SessionBusy(Conflict):
+    code = "SESSION_BUSY"
+
+
+class GraphInvalid(StudioError):
+    """The graph cannot be saved or run; ``details.errors`` lists each problem."""
+
+    code, status = "GRAPH_INVALID", 422
+
+
+class UploadTooLarge(StudioError):
+    code, status = "UPLOAD_TOO_LARGE", 413
+
+
+class UnsupportedMediaType(StudioError):
+    code, status = "UNSUPPORTED_MEDIA_TYPE", 415
+
+
+class NoIds(StudioError):
+    code, status = "NO_IDS", 400
+
+
+class NoAccessibleMedia(StudioError):
+    code, status = "NO_ACCESSIBLE_MEDIA", 404
+
+
+class NodeFailed(StudioError):
+    """A node's work failed; ``code`` names why (e.g. FFMPEG_FAILED, INPUT_INVALID)."""
+
+    code, status = "NODE_FAILED", 422
+
+
+class ToolMissing(StudioError):
+    """A system tool or optional package a node needs is not installed."""
+
+    code, status = "TOOL_MISSING", 503
+
+
+class Canceled(StudioError):
+    code, status = "CANCELED", 409

@@ -1,0 +1,61 @@
+"""The graph document: one format for the canvas and the API.
+
+Comments and groups are nodes of non-executable types, so the canvas draws them like
+any node and loops can target a group by id. Members of a group name it in ``parent_id``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+_ID = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")
+
+
+class Position(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    x: float = 0.0
+    y: float = 0.0
+
+
+class GraphNode(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = _ID
+    type: str = Field(min_length=1, max_length=100)
+    position: Position = Field(default_factory=Position)
+    params: dict[str, Any] = Field(default_factory=dict)
+    title: str | None = Field(default=None, max_length=200)
+    notes: str | None = Field(default=None, max_length=20_000)
+    width: float | None = None
+    height: float | None = None
+    parent_id: str | None = None
+    ui: dict[str, Any] = Field(default_factory=dict, description="Free-form canvas state")
+
+
+class GraphEdge(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = _ID
+    source: str
+    source_handle: str
+    target: str
+    target_handle: str
+
+
+class Graph(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nodes: list[GraphNode] = Field(default_factory=list, max_length=5000)
+    edges: list[GraphEdge] = Field(default_factory=list, max_length=20000)
+
+    def node_map(self) -> dict[str, GraphNode]:
+        return {n.id: n for n in self.nodes}
+
+
+class Viewport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    x: float = 0.0
+    y: float = 0.0
+    zoom: float = Field(default=1.0, gt=0, le=100)

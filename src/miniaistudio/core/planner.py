@@ -1,0 +1,120 @@
+"""Deciding what a run executes: targets by mode, signatures, and cache hits.
+
+Only nodes whose outputs are needed are touched: a cached node's ancestors are not even
+looked at, and forced nodes (the target of a rerun) execute even when cached.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import NodeNotFound
+from .run import RunMode
+from .signature import node_signature
+from .validation import CheckedGraph, check_runnable
+
+
+@dataclass
+class Plan:
+    closure: list[str]  # every node the run considers, in topological order
+    wanted: set[str]  # nodes whose outputs the user asked for
+    execute: list[str]  # nodes that will run, topological order
+    cached: dict[str, dict[str, Any]]  # node id -> cached encoded outputs
+    signatures: dict[str, str]
+    params: dict[str, dict[str, Any]]
+
+
+def select_targets(checked: CheckedGraph, mode: RunMode, target: str | None) -> tuple[set[str], set[str]]:
+    """(wanted, forced) node ids for a run mode."""
+    executable = {nid for nid, spec in checked.specs.items() if spec.executable}
+    if mode == RunMode.FULL:
+        return executable, set()
+    if target is None or target not in checked.nodes:
+        raise NodeNotFound(f"node {target!r} is not in the session's graph")
+    if target not in executable:
+        raise NodeNotFound(f"node {target!r} ({checked.nodes[target].type}) does not execute")
+    if mode == RunMode.NODE:
+        return {target}, {target}
+    wanted = {target}
+    stack = [target]
+    while stack:
+        for edge in checked.outgoing.get(stack.pop(), ()):
+            if edge.target not in wanted:
+                wanted.add(edge.target)
+                stack.append(edge.target)
+    return wanted, set(wanted)
+
+
+def ancestors_closure(checked: CheckedGraph, wanted: set[str]) -> list[str]:
+    seen = set(wanted)
+    stack = list(wanted)
+    while stack:
+        for edge in checked.incoming.get(stack.pop(), {}).values():
+            if edge.source not in seen:
+                seen.add(edge.source)
+                stack.append(edge.source)
+    return [nid for nid in checked.order if nid in seen]
+
+
+def compute_signatures(
+    checked: CheckedGraph, closure: list[str], params: dict[str, dict[str, Any]], run_id: str
+) -> dict[str, str]:
+    sigs: dict[str, str] = {}
+    for nid in closure:
+        spec = checked.specs[nid]
+        inputs = [
+            (name, sigs[edge.source], edge.source_handle)
+            for name, edge in checked.incoming.get(nid, {}).items()
+        ]
+        salt = "" if spec.node_cls.cacheable(params[nid]) else run_id
+        sigs[nid] = node_signature(spec.type, spec.version, params[nid], inputs, salt)
+    return sigs
+
+
+def plan_run(
+    checked: CheckedGraph,
+    mode: RunMode,
+    target: str | None,
+    run_id: str,
+    cache_lookup: dict[str, dict[str, Any]] | None = None,
+) -> tuple[list[str], set[str], set[str], dict[str, dict[str, Any]], dict[str, str]]:
+    """Closure, wanted, forced, validated params and signatures (cache applied later)."""
+    wanted, forced = select_targets(checked, mode, target)
+    closure = ancestors_closure(checked, wanted)
+    params = check_runnable(checked, closure)
+    sigs = compute_signatures(checked, closure, params, run_id)
+    return closure, wanted, forced, params, sigs
+
+
+def decide_execution(
+    checked: CheckedGraph,
+    closure: list[str],
+    wanted: set[str],
+    forced: set[str],
+    sigs: dict[str, str],
+    hits: dict[str, dict[str, Any]],
+    params: dict[str, dict[str, Any]],
+) -> Plan:
+    """Walk the closure bottom-up: a node is needed if wanted or an executing child reads it."""
+    needed: set[str] = set()
+    executes: set[str] = set()
+    cached: dict[str, dict[str, Any]] = {}
+    for nid in reversed(closure):
+        is_needed = nid in wanted or any(e.target in executes for e in checked.outgoing.get(nid, ()))
+        if not is_needed:
+            continue
+        needed.add(nid)
+        hit = None if nid in forced else hits.get(sigs[nid])
+        if hit is None:
+            executes.add(nid)
+        else:
+            cached[nid] = hit
+    return Plan(
+        closure=[nid for nid in closure if nid in needed],
+        wanted=wanted,
+        execute=[nid for nid in closure if nid in executes],
+        cached=cached,
+        signatures=sigs,
+        params=params,
+    )

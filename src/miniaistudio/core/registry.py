@@ -1,0 +1,174 @@
+"""The node registry: one catalog feeding the API schema, the canvas, validation and the engine."""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError, create_model
+
+from .errors import InvalidRequest
+from .node import Node, NodeOutput, Socket, socket_of
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    type: str
+    version: str
+    title: str
+    category: str
+    description: str
+    gpu: bool
+    executable: bool
+    tags: tuple[str, ...]
+    inputs: dict[str, Socket]
+    outputs: dict[str, Socket]
+    params_model: builtins.type[BaseModel]
+    node_cls: builtins.type[Node]
+    params_schema: dict[str, Any] = field(default_factory=dict)
+    param_defaults: dict[str, Any] = field(default_factory=dict)
+
+    def catalog_entry(self) -> dict[str, Any]:
+        def sockets(items: dict[str, Socket]) -> list[dict[str, Any]]:
+            return [
+                {
+                    "name": name,
+                    "type": s.type.value,
+                    "required": s.required,
+                    "label": s.label or name.replace("_", " ").capitalize(),
+                    "description": s.description,
+                }
+                for name, s in items.items()
+            ]
+
+        return {
+            "type": self.type,
+            "version": self.version,
+            "title": self.title,
+            "category": self.category,
+            "description": self.description,
+            "gpu": self.gpu,
+            "executable": self.executable,
+            "tags": list(self.tags),
+            "inputs": sockets(self.inputs),
+            "outputs": sockets(self.outputs),
+            "params_schema": self.params_schema,
+        }
+
+    def validate_params(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Parameters with defaults filled in; raises pydantic's ValidationError."""
+        validated: dict[str, Any] = self.params_model.model_validate(params).model_dump(mode="json")
+        return validated
+
+
+class NodeRegistry:
+    def __init__(self, modules: tuple[str, ...] = ()) -> None:
+        self._specs: dict[str, NodeSpec] = {}
+        self._modules = modules
+        self._loaded = not modules
+
+    def register(
+        self,
+        cls: type[Node],
+        *,
+        title: str,
+        category: str,
+        description: str,
+        gpu: bool,
+        executable: bool,
+        tags: tuple[str, ...],
+    ) -> NodeSpec:
+        if cls.type_name in self._specs:
+            raise ValueError(f"node type {cls.type_name!r} registered twice")
+        hints = typing.get_type_hints(cls, include_extras=True)
+        inputs: dict[str, Socket] = {}
+        param_fields: dict[str, Any] = {}
+        for name, info in cls.model_fields.items():
+            sock = socket_of(list(info.metadata)) or socket_of(
+                list(getattr(hints.get(name), "__metadata__", ()))
+            )
+            if sock is not None:
+                inputs[name] = sock
+            else:
+                param_fields[name] = (info.annotation, info)
+        output_cls = typing.get_type_hints(cls.invoke).get("return")
+        if not (isinstance(output_cls, type) and issubclass(output_cls, NodeOutput)):
+            raise TypeError(f"{cls.__name__}.invoke must be annotated to return a NodeOutput")
+        out_hints = typing.get_type_hints(output_cls, include_extras=True)
+        outputs: dict[str, Socket] = {}
+        for name in output_cls.model_fields:
+            sock = socket_of(list(getattr(out_hints.get(name), "__metadata__", ())))
+            if sock is None:
+                raise TypeError(f"{output_cls.__name__}.{name} needs Socket metadata")
+            outputs[name] = sock
+        params_model = create_model(
+            f"{cls.__name__}Params", __config__={"extra": "forbid"}, **param_fields
+        )
+        schema = params_model.model_json_schema()
+        schema["title"] = title
+        defaults = {
+            name: info.get_default(call_default_factory=True)
+            for name, info in params_model.model_fields.items()
+            if not info.is_required()
+        }
+        spec = NodeSpec(
+            type=cls.type_name,
+            version=cls.version,
+            title=title,
+            category=category,
+            description=description,
+            gpu=gpu,
+            executable=executable,
+            tags=tags,
+            inputs=inputs,
+            outputs=outputs,
+            params_model=params_model,
+            node_cls=cls,
+            params_schema=schema,
+            param_defaults=_jsonable(defaults),
+        )
+        self._specs[cls.type_name] = spec
+        return spec
+
+    def _ensure_loaded(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            for module in self._modules:
+                importlib.import_module(module)
+
+    def get(self, type_name: str) -> NodeSpec | None:
+        self._ensure_loaded()
+        return self._specs.get(type_name)
+
+    def require(self, type_name: str) -> NodeSpec:
+        spec = self.get(type_name)
+        if spec is None:
+            raise InvalidRequest(f"unknown node type {type_name!r}", code="UNKNOWN_NODE_TYPE")
+        return spec
+
+    def all(self) -> list[NodeSpec]:
+        self._ensure_loaded()
+        return sorted(self._specs.values(), key=lambda s: (s.category, s.title))
+
+    def catalog(self) -> list[dict[str, Any]]:
+        return [spec.catalog_entry() for spec in self.all()]
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        out[key] = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+    return out
+
+
+def param_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {"field": ".".join(str(p) for p in err["loc"]), "message": err["msg"], "type": err["type"]}
+        for err in exc.errors()
+    ]
+
+
+default_registry = NodeRegistry(modules=("miniaistudio.nodes",))

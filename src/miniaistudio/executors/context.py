@@ -1,0 +1,258 @@
+"""The NodeContext a task runs with: media store access, progress, cancel, child processes."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..core.context import Provenance
+from ..core.errors import Canceled, NodeFailed
+from ..core.ports import MediaRecord, NodeTask
+from ..core.values import MediaKind, MediaRef
+from ..runtimes.probe import NotMedia, probe
+from ..runtimes.provenance import png_info
+from ..store.media_store import MediaStore
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+log = logging.getLogger(__name__)
+
+
+class MediaResolver(Protocol):
+    def resolve(self, media_id: str, user_id: str) -> MediaRef:
+        """The media if ``user_id`` may read it; raises MediaNotFound otherwise."""
+
+
+class ImageMemo:
+    """Recently made or read images by media id, so chains of image nodes skip decoding."""
+
+    def __init__(self, max_pixels: int = 64_000_000) -> None:
+        self._items: OrderedDict[str, Image.Image] = OrderedDict()
+        self._pixels = 0
+        self._max = max_pixels
+        self._lock = threading.Lock()
+
+    def get(self, media_id: str) -> Image.Image | None:
+        with self._lock:
+            img = self._items.get(media_id)
+            if img is not None:
+                self._items.move_to_end(media_id)
+            return img
+
+    def put(self, media_id: str, img: Image.Image) -> None:
+        size = img.width * img.height
+        if size > self._max // 4:
+            return
+        with self._lock:
+            if media_id in self._items:
+                return
+            self._items[media_id] = img
+            self._pixels += size
+            while self._pixels > self._max and self._items:
+                _, old = self._items.popitem(last=False)
+                self._pixels -= old.width * old.height
+
+
+def new_storage_key(ext: str) -> tuple[str, str]:
+    media_id = str(uuid.uuid4())
+    now = datetime.now(UTC)
+    return media_id, f"{now:%Y/%m}/{media_id}.{ext}"
+
+
+class TaskContext:
+    """Implements :class:`miniaistudio.core.context.NodeContext` for one task."""
+
+    def __init__(
+        self,
+        task: NodeTask,
+        *,
+        store: MediaStore,
+        resolver: MediaResolver,
+        scratch_root: Path,
+        cancel_event: threading.Event,
+        on_progress: Callable[[float, str | None], None],
+        memo: ImageMemo | None = None,
+    ) -> None:
+        self.task = task
+        self.run_id = task.run_id
+        self.session_id = task.session_id
+        self.node_id = task.node_id
+        self.user_id = task.user_id
+        self._store = store
+        self._resolver = resolver
+        self._scratch_root = scratch_root
+        self._scratch: Path | None = None
+        self._cancel = cancel_event
+        self._on_progress = on_progress
+        self._memo = memo
+        self._procs: set[subprocess.Popen[str]] = set()
+        self._procs_lock = threading.Lock()
+        self.media: list[MediaRecord] = []
+
+    # -- cancel and progress --------------------------------------------------
+    @property
+    def canceled(self) -> bool:
+        return self._cancel.is_set()
+
+    def check_canceled(self) -> None:
+        if self._cancel.is_set():
+            raise Canceled("canceled by user")
+
+    def progress(self, fraction: float, message: str | None = None) -> None:
+        self._on_progress(fraction, message)
+
+    def kill_processes(self) -> None:
+        """Called from the canceling thread: end child processes at once."""
+        with self._procs_lock:
+            procs = list(self._procs)
+        for proc in procs:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+    # -- media in --------------------------------------------------------------
+    def resolve_media(self, media_id: str) -> MediaRef:
+        return self._resolver.resolve(media_id, self.user_id)
+
+    def media_path(self, ref: MediaRef) -> AbstractContextManager[Path]:
+        return self._store.local_path(ref.storage_key)
+
+    def load_image(self, ref: MediaRef) -> Image.Image:
+        from PIL import Image, ImageOps
+
+        if self._memo is not None:
+            cached = self._memo.get(ref.media_id)
+            if cached is not None:
+                return cached.copy()
+        if ref.kind != "image":
+            raise NodeFailed(f"expected an image, got {ref.kind}", code="INPUT_INVALID")
+        with self._store.local_path(ref.storage_key) as path, Image.open(path) as raw:
+            img = ImageOps.exif_transpose(raw)
+            img.load()
+        if self._memo is not None:
+            self._memo.put(ref.media_id, img)
+            return img.copy()
+        return img
+
+    # -- media out -------------------------------------------------------------
+    def save_image(self, image: Image.Image, provenance: Provenance, *, fmt: str = "PNG") -> MediaRef:
+        buf = io.BytesIO()
+        fmt = fmt.upper()
+        if fmt == "PNG":
+            image.save(buf, "PNG", pnginfo=png_info(self._full_provenance(provenance)), compress_level=3)
+            mime, ext = "image/png", "png"
+        elif fmt in ("JPEG", "JPG"):
+            image.convert("RGB").save(buf, "JPEG", quality=92)
+            mime, ext = "image/jpeg", "jpg"
+        elif fmt == "WEBP":
+            image.save(buf, "WEBP", quality=90)
+            mime, ext = "image/webp", "webp"
+        else:
+            raise NodeFailed(f"unsupported image format {fmt}", code="INPUT_INVALID")
+        media_id, key = new_storage_key(ext)
+        size = self._store.put_bytes(key, buf.getvalue())
+        ref = MediaRef(media_id=media_id, kind="image", mime=mime, storage_key=key,
+                       width=image.width, height=image.height)
+        self.media.append(MediaRecord(
+            id=media_id, kind="image", mime=mime, storage_key=key, size_bytes=size,
+            filename=f"{self.node_id}-{media_id[:8]}.{ext}", width=image.width, height=image.height,
+            codecs={"mode": image.mode}, metadata=self._full_provenance(provenance),
+        ))
+        if self._memo is not None:
+            self._memo.put(media_id, image)
+        return ref
+
+    def work_path(self, suffix: str) -> Path:
+        if self._scratch is None:
+            self._scratch = self._scratch_root / self.task.task_id
+            self._scratch.mkdir(parents=True, exist_ok=True)
+        return self._scratch / f"{uuid.uuid4().hex}{suffix}"
+
+    def store_file(self, path: Path, kind: MediaKind, provenance: Provenance) -> MediaRef:
+        try:
+            info = probe(path)
+        except NotMedia as exc:
+            raise NodeFailed(f"the node produced an unreadable file: {exc}", code="OUTPUT_INVALID") from exc
+        if info.kind != kind:
+            raise NodeFailed(f"the node produced {info.kind}, expected {kind}", code="OUTPUT_INVALID")
+        media_id, key = new_storage_key(info.ext)
+        size = self._store.put_file(key, path)
+        meta = self._full_provenance(provenance)
+        self.media.append(MediaRecord(
+            id=media_id, kind=info.kind, mime=info.mime, storage_key=key, size_bytes=size,
+            filename=f"{self.node_id}-{media_id[:8]}.{info.ext}", width=info.width, height=info.height,
+            duration=info.duration, codecs=info.codecs, metadata=meta,
+        ))
+        return MediaRef(media_id=media_id, kind=info.kind, mime=info.mime,
+                        storage_key=key, width=info.width, height=info.height, duration=info.duration)
+
+    def _full_provenance(self, provenance: Provenance) -> dict[str, Any]:
+        return {"node_type": self.task.node_type, "node_id": self.node_id, "run_id": self.run_id,
+                **provenance}
+
+    # -- processes -------------------------------------------------------------
+    def run_process(
+        self,
+        argv: Sequence[str],
+        *,
+        on_stderr_line: Callable[[str], None] | None = None,
+        timeout: float | None = None,
+    ) -> subprocess.CompletedProcess[str]:
+        self.check_canceled()
+        proc = subprocess.Popen(
+            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, errors="replace", start_new_session=True,
+        )
+        with self._procs_lock:
+            self._procs.add(proc)
+        stderr_lines: list[str] = []
+        try:
+            if self._cancel.is_set():
+                self.kill_processes()
+            out_chunks: list[str] = []
+            reader = threading.Thread(
+                target=lambda: out_chunks.append(proc.stdout.read() if proc.stdout else ""), daemon=True
+            )
+            reader.start()
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                stderr_lines.append(line)
+                if len(stderr_lines) > 400:
+                    del stderr_lines[:200]
+                if on_stderr_line is not None:
+                    on_stderr_line(line.rstrip("\n"))
+            proc.wait(timeout=timeout)
+            reader.join(timeout=5)
+        except subprocess.TimeoutExpired as exc:
+            self.kill_processes()
+            raise NodeFailed(f"{Path(argv[0]).name} took longer than {timeout} s", code="TIMEOUT") from exc
+        finally:
+            with self._procs_lock:
+                self._procs.discard(proc)
+        self.check_canceled()
+        return subprocess.CompletedProcess(list(argv), proc.returncode, "".join(out_chunks),
+                                           "".join(stderr_lines))
+
+    def cleanup(self) -> None:
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+
+    @contextmanager
+    def scope(self) -> Iterator[TaskContext]:
+        try:
+            yield self
+        finally:
+            self.cleanup()

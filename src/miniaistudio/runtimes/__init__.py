@@ -1,0 +1,1 @@
+"""Backends that do the heavy lifting for nodes: ffmpeg, Pillow, fonts (models come later)."""

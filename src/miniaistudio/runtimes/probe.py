@@ -1,0 +1,148 @@
+"""What a media file really is, read from its bytes (never from its name or client headers)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import filetype
+
+from .tools import require_tool
+
+IMAGE_MIMES = {"image/png", "image/jpeg", "image/webp", "image/gif", "image/bmp", "image/tiff"}
+EXTENSIONS = {
+    "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif",
+    "image/bmp": "bmp", "image/tiff": "tif", "video/mp4": "mp4", "video/quicktime": "mov",
+    "video/webm": "webm", "video/x-matroska": "mkv", "video/x-msvideo": "avi",
+    "audio/mpeg": "mp3", "audio/x-wav": "wav", "audio/wav": "wav", "audio/ogg": "ogg",
+    "audio/x-flac": "flac", "audio/flac": "flac", "audio/mp4": "m4a", "audio/aac": "aac",
+    "audio/webm": "weba", "audio/opus": "opus",
+}
+
+
+@dataclass
+class ProbeResult:
+    kind: str  # image | video | audio
+    mime: str
+    ext: str
+    width: int | None = None
+    height: int | None = None
+    duration: float | None = None
+    codecs: dict[str, Any] = field(default_factory=dict)
+
+
+class NotMedia(ValueError):
+    """The bytes are not an image, video or audio file the studio can use."""
+
+
+def sniff_mime(head: bytes) -> str | None:
+    kind = filetype.guess(head)
+    return kind.mime if kind is not None else None
+
+
+def probe(path: Path) -> ProbeResult:
+    """Identify and measure a file: Pillow for images, ffprobe for audio and video."""
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    mime = sniff_mime(head)
+    if mime in IMAGE_MIMES:
+        return _probe_image(path, mime)
+    if mime is None or mime.startswith(("video/", "audio/")) or mime == "application/ogg":
+        return _probe_av(path, mime)
+    raise NotMedia(f"unsupported file type {mime}")
+
+
+def _probe_image(path: Path, mime: str) -> ProbeResult:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as img:
+            img.verify()
+        with Image.open(path) as img:
+            width, height = img.size
+            mode = img.mode
+            frames = getattr(img, "n_frames", 1)
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise NotMedia(f"not a readable image: {exc}") from exc
+    return ProbeResult("image", mime, EXTENSIONS[mime], width, height, None,
+                       {"mode": mode, "frames": frames})
+
+
+def _probe_av(path: Path, mime: str | None) -> ProbeResult:
+    ffprobe = require_tool("ffprobe")
+    proc = subprocess.run(
+        [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
+        capture_output=True, text=True, timeout=60,
+    )
+    if proc.returncode != 0:
+        raise NotMedia("not a readable audio or video file")
+    info = json.loads(proc.stdout or "{}")
+    streams = info.get("streams", [])
+    fmt = info.get("format", {})
+    video = next((s for s in streams if s.get("codec_type") == "video"
+                  and not s.get("disposition", {}).get("attached_pic")), None)
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    if video is None and audio is None:
+        raise NotMedia("the file has no audio or video stream")
+    duration = _float(fmt.get("duration")) or _float((video or audio or {}).get("duration"))
+    codecs: dict[str, Any] = {"container": fmt.get("format_name")}
+    if video is not None:
+        codecs["video"] = video.get("codec_name")
+        codecs["fps"] = _fps(video.get("avg_frame_rate") or video.get("r_frame_rate"))
+        codecs["frames"] = int(video["nb_frames"]) if str(video.get("nb_frames", "")).isdigit() else None
+        codecs["pix_fmt"] = video.get("pix_fmt")
+    if audio is not None:
+        codecs["audio"] = audio.get("codec_name")
+        codecs["sample_rate"] = int(audio.get("sample_rate") or 0) or None
+        codecs["channels"] = audio.get("channels")
+    if video is not None:
+        kind = "video"
+        mime = mime if mime and mime.startswith("video/") else _video_mime(fmt.get("format_name", ""))
+    else:
+        kind = "audio"
+        mime = mime if mime and mime.startswith("audio/") else _audio_mime(fmt.get("format_name", ""))
+    return ProbeResult(
+        kind, mime, EXTENSIONS.get(mime, "bin"),
+        int(video["width"]) if video and video.get("width") else None,
+        int(video["height"]) if video and video.get("height") else None,
+        duration, codecs,
+    )
+
+
+def _video_mime(format_name: str) -> str:
+    if "webm" in format_name or "matroska" in format_name:
+        return "video/webm" if "webm" in format_name else "video/x-matroska"
+    if "mov" in format_name or "mp4" in format_name:
+        return "video/mp4"
+    if "avi" in format_name:
+        return "video/x-msvideo"
+    return "video/mp4"
+
+
+def _audio_mime(format_name: str) -> str:
+    for key, mime in (("wav", "audio/x-wav"), ("mp3", "audio/mpeg"), ("ogg", "audio/ogg"),
+                      ("flac", "audio/flac"), ("mp4", "audio/mp4"), ("aac", "audio/aac"),
+                      ("webm", "audio/webm")):
+        if key in format_name:
+            return mime
+    return "audio/mpeg"
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _fps(rate: str | None) -> float | None:
+    if not rate or "/" not in rate:
+        return _float(rate)
+    num, den = rate.split("/", 1)
+    try:
+        return round(float(num) / float(den), 3) if float(den) else None
+    except ValueError:
+        return None

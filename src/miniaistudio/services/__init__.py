@@ -1,0 +1,1 @@
+"""Use cases that combine the store and the core: accounts, sessions, media, execution."""

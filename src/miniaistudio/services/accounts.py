@@ -1,0 +1,176 @@
+"""Users, passwords, login tokens and personal API keys.
+
+Passwords are argon2id hashes. API keys (``mas_`` + 256 random bits) are stored as SHA-256
+digests: they are high-entropy secrets, so a fast hash is safe and lets every request
+find its key with one indexed lookup. The full key is shown once, at creation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from ..core.errors import Conflict, InvalidRequest, Unauthorized
+from ..core.policy import Principal
+from ..store.db import Database
+from ..store.models import User
+
+API_KEY_PREFIX = "mas_"
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class ApiKeyStatus:
+    enabled: bool
+    prefix: str | None
+    created_at: datetime | None
+    api_key: str | None = None  # only when just issued
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "enabled": self.enabled,
+            "has_key": self.prefix is not None,
+            "prefix": self.prefix,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+        }
+        if self.api_key is not None:
+            body["api_key"] = self.api_key
+        return body
+
+
+class Accounts:
+    def __init__(self, db: Database, jwt_secret: str, token_ttl: int) -> None:
+        self.db = db
+        self._secret = jwt_secret
+        self._ttl = token_ttl
+
+    # -- users -----------------------------------------------------------------
+    def create_user(self, email: str, password: str, *, admin: bool = False) -> User:
+        email = email.strip().lower()
+        if not _EMAIL.match(email) or len(email) > 320:
+            raise InvalidRequest("a valid email address is required", code="INVALID_EMAIL")
+        if len(password) < 8:
+            raise InvalidRequest("passwords need at least 8 characters", code="WEAK_PASSWORD")
+        with self.db.session() as s:
+            if s.scalar(select(User.id).where(User.email == email)) is not None:
+                raise Conflict(f"a user with email {email} exists", code="EMAIL_TAKEN")
+            user = User(id=str(uuid.uuid4()), email=email, password_hash=_hasher.hash(password),
+                        is_admin=admin, api_key_enabled=False, token_generation=0,
+                        created_at=datetime.now(UTC))
+            s.add(user)
+        return user
+
+    def user_count(self) -> int:
+        with self.db.session() as s:
+            return int(s.scalar(select(func.count()).select_from(User)) or 0)
+
+    def set_password(self, email: str, password: str) -> None:
+        if len(password) < 8:
+            raise InvalidRequest("passwords need at least 8 characters", code="WEAK_PASSWORD")
+        with self.db.session() as s:
+            user = s.scalar(select(User).where(User.email == email.strip().lower()))
+            if user is None:
+                raise InvalidRequest(f"no user with email {email}", code="USER_NOT_FOUND")
+            user.password_hash = _hasher.hash(password)
+            user.token_generation += 1  # signs out every existing login
+
+    # -- login -----------------------------------------------------------------
+    def login(self, email: str, password: str) -> str:
+        with self.db.session() as s:
+            user = s.scalar(select(User).where(User.email == email.strip().lower()))
+            if user is None:
+                _hasher.hash(password)  # same cost whether or not the user exists
+                raise Unauthorized("wrong email or password", code="INVALID_CREDENTIALS")
+            try:
+                _hasher.verify(user.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                raise Unauthorized("wrong email or password", code="INVALID_CREDENTIALS") from None
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = _hasher.hash(password)
+            now = int(time.time())
+            claims = {"sub": user.id, "gen": user.token_generation, "iat": now, "exp": now + self._ttl}
+            return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    def principal_for(self, credential: str) -> Principal:
+        """Resolve a bearer credential: a ``mas_`` API key or a login JWT."""
+        if credential.startswith(API_KEY_PREFIX):
+            return self._principal_for_key(credential)
+        try:
+            claims = jwt.decode(credential, self._secret, algorithms=["HS256"],
+                                options={"require": ["sub", "exp"]})
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("your login has expired; sign in again", code="TOKEN_EXPIRED") from None
+        except jwt.PyJWTError:
+            raise Unauthorized("invalid bearer token") from None
+        with self.db.session() as s:
+            user = s.get(User, str(claims["sub"]))
+            if user is None or user.token_generation != claims.get("gen"):
+                raise Unauthorized("invalid bearer token")
+            return Principal(user.id, user.email, user.is_admin)
+
+    def _principal_for_key(self, key: str) -> Principal:
+        digest = hashlib.sha256(key.encode()).hexdigest()
+        with self.db.session() as s:
+            user = s.scalar(select(User).where(User.api_key_hash == digest))
+            if user is None or not secrets.compare_digest(user.api_key_hash or "", digest):
+                raise Unauthorized("invalid API key", code="INVALID_API_KEY")
+            if not user.api_key_enabled:
+                raise Unauthorized("this API key is disabled", code="API_KEY_DISABLED")
+            return Principal(user.id, user.email, user.is_admin, via_api_key=True)
+
+    def profile(self, user_id: str) -> dict[str, Any]:
+        with self.db.session() as s:
+            user = s.get(User, user_id)
+            if user is None:
+                raise Unauthorized("invalid bearer token")
+            return {"id": user.id, "email": user.email, "is_admin": user.is_admin,
+                    "created_at": user.created_at.isoformat()}
+
+    # -- API keys --------------------------------------------------------------
+    def api_key_status(self, user_id: str) -> ApiKeyStatus:
+        with self.db.session() as s:
+            user = self._user(s, user_id)
+            return ApiKeyStatus(user.api_key_enabled, user.api_key_prefix, user.api_key_created_at)
+
+    def set_api_key_enabled(self, user_id: str, enabled: bool) -> ApiKeyStatus:
+        with self.db.session() as s:
+            user = self._user(s, user_id)
+            issued = None
+            if enabled and user.api_key_hash is None:
+                issued = self._issue_key(user)
+            user.api_key_enabled = enabled
+            return ApiKeyStatus(user.api_key_enabled, user.api_key_prefix, user.api_key_created_at, issued)
+
+    def regenerate_api_key(self, user_id: str) -> ApiKeyStatus:
+        with self.db.session() as s:
+            user = self._user(s, user_id)
+            issued = self._issue_key(user)
+            user.api_key_enabled = True
+            return ApiKeyStatus(True, user.api_key_prefix, user.api_key_created_at, issued)
+
+    @staticmethod
+    def _issue_key(user: User) -> str:
+        key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+        user.api_key_hash = hashlib.sha256(key.encode()).hexdigest()
+        user.api_key_prefix = key[:12]
+        user.api_key_created_at = datetime.now(UTC)
+        return key
+
+    @staticmethod
+    def _user(s: Any, user_id: str) -> User:
+        user = s.get(User, user_id)
+        if user is None:
+            raise Unauthorized("invalid bearer token")
+        return user  # type: ignore[no-any-return]

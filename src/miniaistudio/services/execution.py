@@ -1,0 +1,92 @@
+"""Running sessions: full runs, runs from a node, isolated reruns, cancel and stop."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import select
+
+from ..core.engine import Engine, run_to_dict
+from ..core.errors import RunNotFound
+from ..core.policy import Action, Principal
+from ..core.run import RunMode
+from ..store.db import Database
+from ..store.models import Run
+from ..store.run_recorder import run_from_row
+from .sessions import Sessions
+
+
+class Execution:
+    def __init__(self, db: Database, sessions: Sessions, engine: Engine) -> None:
+        self.db = db
+        self.sessions = sessions
+        self.engine = engine
+
+    async def execute(
+        self, principal: Principal, session_id: str, mode: RunMode, target_node_id: str | None
+    ) -> dict[str, Any]:
+        graph = await asyncio.to_thread(self.sessions.graph_of, principal, session_id, Action.RUN)
+        run = await self.engine.submit(session_id=session_id, user_id=principal.user_id, graph=graph,
+                                       mode=mode, target_node_id=target_node_id)
+        return run_to_dict(run)
+
+    async def delete_session(self, principal: Principal, session_id: str) -> None:
+        await asyncio.to_thread(self.sessions.load, principal, session_id, Action.OWN)
+        run = self.engine.stop(session_id)
+        if run is not None:
+            await self.engine.wait(session_id, run.id, timeout=30)
+        await asyncio.to_thread(self.sessions.delete, principal, session_id)
+
+    async def wait(self, session_id: str, run_id: str, timeout: float) -> dict[str, Any]:
+        await self.engine.wait(session_id, run_id, timeout)
+        return self.run_by_id(session_id, run_id)
+
+    def cancel_node(self, principal: Principal, session_id: str, node_id: str) -> dict[str, Any]:
+        self.sessions.load(principal, session_id, Action.RUN)
+        canceled = self.engine.cancel_node(session_id, node_id)
+        return {"node_id": node_id, "canceled": canceled}
+
+    def stop(self, principal: Principal, session_id: str) -> dict[str, Any]:
+        self.sessions.load(principal, session_id, Action.RUN)
+        run = self.engine.stop(session_id)
+        return {"stopped": run is not None, "run_id": run.id if run else None}
+
+    def current(self, principal: Principal, session_id: str) -> dict[str, Any] | None:
+        """The active run, else the latest one (``GetSessionExecution``)."""
+        self.sessions.load(principal, session_id, Action.VIEW)
+        active = self.engine.active_run(session_id)
+        if active is not None:
+            return run_to_dict(active)
+        with self.db.session() as s:
+            row = s.scalars(select(Run).where(Run.session_id == session_id)
+                            .order_by(Run.created_at.desc()).limit(1)).first()
+            return run_to_dict(run_from_row(row)) if row else None
+
+    def run_by_id(self, session_id: str, run_id: str) -> dict[str, Any]:
+        active = self.engine.active_run(session_id)
+        if active is not None and active.id == run_id:
+            return run_to_dict(active)
+        with self.db.session() as s:
+            row = s.get(Run, run_id)
+            if row is None or row.session_id != session_id:
+                raise RunNotFound("run not found")
+            return run_to_dict(run_from_row(row))
+
+    def get_run(self, principal: Principal, session_id: str, run_id: str) -> dict[str, Any]:
+        self.sessions.load(principal, session_id, Action.VIEW)
+        return self.run_by_id(session_id, run_id)
+
+    def history(self, principal: Principal, session_id: str, limit: int, offset: int) -> dict[str, Any]:
+        self.sessions.load(principal, session_id, Action.VIEW)
+        with self.db.session() as s:
+            rows = s.scalars(select(Run).where(Run.session_id == session_id)
+                             .order_by(Run.created_at.desc()).limit(limit).offset(offset)).all()
+            items = []
+            for row in rows:
+                run = run_from_row(row)
+                items.append({k: v for k, v in run_to_dict(run).items() if k != "nodes"})
+        active = self.engine.active_run(session_id)
+        if active is not None and offset == 0 and all(i["run_id"] != active.id for i in items):
+            items.insert(0, {k: v for k, v in run_to_dict(active).items() if k != "nodes"})
+        return {"items": items, "limit": limit, "offset": offset}

@@ -1,0 +1,212 @@
+"""The gallery: uploads, listing grouped by session, downloads and zips, all access-checked."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ..core.errors import MediaNotFound, NoAccessibleMedia, NoIds, UnsupportedMediaType
+from ..core.policy import Action, Principal, SessionFacts, can, require, require_media
+from ..core.values import MediaRef
+from ..executors.context import new_storage_key
+from ..runtimes.probe import NotMedia, probe
+from ..store.db import Database
+from ..store.media_store import MediaStore
+from ..store.models import Media, StudioSession
+from .sessions import is_uuid as _is_uuid
+from .sessions import session_facts
+
+
+def media_public(row: Media) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "media_type": row.kind,
+        "mime": row.mime,
+        "filename": row.filename,
+        "size_bytes": row.size_bytes,
+        "width": row.width,
+        "height": row.height,
+        "duration": row.duration,
+        "codecs": row.codecs,
+        "origin": row.origin,
+        "session_id": row.session_id,
+        "node_id": row.node_id,
+        "run_id": row.run_id,
+        "metadata": row.meta,
+        "created_at": row.created_at.isoformat(),
+        "url": f"/api/v2/media/{row.id}/download",
+    }
+
+
+def media_ref(row: Media) -> MediaRef:
+    return MediaRef(media_id=row.id, kind=row.kind, mime=row.mime,
+                    storage_key=row.storage_key, width=row.width, height=row.height,
+                    duration=row.duration)
+
+
+class MediaLibrary:
+    def __init__(self, db: Database, store: MediaStore) -> None:
+        self.db = db
+        self.store = store
+
+    # -- access ----------------------------------------------------------------
+    def _check(self, s: Any, principal: Principal, row: Media | None) -> Media:
+        if row is None:
+            raise MediaNotFound("media not found")
+        facts: SessionFacts | None = None
+        if row.session_id is not None and row.owner_id != principal.user_id:
+            sess = s.get(StudioSession, row.session_id)
+            facts = session_facts(sess, principal) if sess is not None else None
+        require_media(principal, row.owner_id, facts)
+        return row
+
+    def get(self, principal: Principal, media_id: str) -> Media:
+        with self.db.session() as s:
+            return self._check(s, principal, s.get(Media, media_id) if _is_uuid(media_id) else None)
+
+    def resolve(self, media_id: str, user_id: str) -> MediaRef:
+        """MediaResolver for node tasks: the user's own media or their sessions' media."""
+        row = self.get(Principal(user_id, ""), media_id)
+        return media_ref(row)
+
+    # -- upload ----------------------------------------------------------------
+    def ingest(
+        self,
+        principal: Principal,
+        source: Path,
+        filename: str,
+        *,
+        session_id: str | None,
+        node_id: str | None = None,
+        expect_kind: str | None = None,
+    ) -> dict[str, Any]:
+        """Identify an uploaded file from its bytes and add it to the gallery."""
+        if session_id is not None:
+            with self.db.session() as s:
+                sess = s.get(StudioSession, session_id) if _is_uuid(session_id) else None
+                facts = session_facts(sess, principal) if sess else SessionFacts(session_id, "")
+                require(principal, facts, Action.EDIT)
+        try:
+            info = probe(source)
+        except NotMedia as exc:
+            source.unlink(missing_ok=True)
+            raise UnsupportedMediaType(f"{_safe_name(filename)}: {exc}") from exc
+        if expect_kind and info.kind != expect_kind:
+            source.unlink(missing_ok=True)
+            raise UnsupportedMediaType(
+                f"{_safe_name(filename)} is {info.kind}, this input takes {expect_kind}",
+                code="WRONG_MEDIA_KIND",
+            )
+        media_id, key = new_storage_key(info.ext)
+        size = self.store.put_file(key, source)
+        row = Media(
+            id=media_id, owner_id=principal.user_id, session_id=session_id, node_id=node_id,
+            run_id=None, origin="upload", kind=info.kind, mime=info.mime,
+            filename=_safe_name(filename) or f"upload.{info.ext}", storage_key=key, size_bytes=size,
+            width=info.width, height=info.height, duration=info.duration, codecs=info.codecs,
+            meta={}, created_at=datetime.now(UTC),
+        )
+        with self.db.session() as s:
+            s.add(row)
+        return media_public(row)
+
+    # -- listing ---------------------------------------------------------------
+    def list_grouped(
+        self,
+        principal: Principal,
+        *,
+        media_type: str | None,
+        page: int,
+        page_size: int,
+        date_from: datetime | None,
+        date_to: datetime | None,
+        include_shared: bool,
+    ) -> dict[str, Any]:
+        # include_shared widens the owner filter once sessions can be shared.
+        cond = [Media.owner_id == principal.user_id]
+        if media_type:
+            cond.append(Media.kind == media_type)
+        if date_from:
+            cond.append(Media.created_at >= date_from)
+        if date_to:
+            cond.append(Media.created_at <= date_to)
+        with self.db.session() as s:
+            total = s.scalar(select(func.count()).select_from(Media).where(*cond)) or 0
+            rows = s.scalars(
+                select(Media).where(*cond).order_by(Media.created_at.desc(), Media.id)
+                .limit(page_size).offset((page - 1) * page_size)
+            ).all()
+            session_ids = {r.session_id for r in rows if r.session_id}
+            names = dict(s.execute(
+                select(StudioSession.id, StudioSession.name).where(StudioSession.id.in_(session_ids))
+            ).all()) if session_ids else {}
+        groups: dict[str | None, dict[str, Any]] = {}
+        for row in rows:
+            group = groups.setdefault(row.session_id, {
+                "session_id": row.session_id,
+                "session_name": names.get(row.session_id) if row.session_id else None,
+                "items": [],
+            })
+            group["items"].append(media_public(row))
+        return {"groups": list(groups.values()), "page": page, "page_size": page_size, "total": total,
+                "include_shared": include_shared}
+
+    def list_session(self, principal: Principal, session_id: str, media_type: str | None) -> dict[str, Any]:
+        with self.db.session() as s:
+            sess = s.get(StudioSession, session_id) if _is_uuid(session_id) else None
+            facts = session_facts(sess, principal) if sess else SessionFacts(session_id, "")
+            require(principal, facts, Action.VIEW)
+            cond = [Media.session_id == session_id]
+            if media_type:
+                cond.append(Media.kind == media_type)
+            rows = s.scalars(select(Media).where(*cond).order_by(Media.created_at.desc(), Media.id)).all()
+            assert sess is not None
+            return {"session_id": session_id, "session_name": sess.name,
+                    "items": [media_public(r) for r in rows]}
+
+    # -- zip -------------------------------------------------------------------
+    def build_zip(self, principal: Principal, ids: list[str], dest: Path) -> int:
+        """Write the readable media among ``ids`` to a zip at ``dest``; returns how many."""
+        if not ids:
+            raise NoIds("ids must be a non-empty list of media ids")
+        readable: list[Media] = []
+        with self.db.session() as s:
+            for media_id in dict.fromkeys(ids):
+                try:
+                    row = s.get(Media, media_id) if _is_uuid(media_id) else None
+                    readable.append(self._check(s, principal, row))
+                except MediaNotFound:
+                    continue
+        if not readable:
+            raise NoAccessibleMedia("none of the requested media exist or may be read by you")
+        used: set[str] = set()
+        with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+            for row in readable:
+                name = _unique(row.filename, used)
+                with self.store.local_path(row.storage_key) as path:
+                    zf.write(path, arcname=name)
+        return len(readable)
+
+    def can_view_session(self, principal: Principal, sess: StudioSession) -> bool:
+        return can(principal, session_facts(sess, principal), Action.VIEW)
+
+
+def _safe_name(name: str) -> str:
+    base = Path(name.replace("\\", "/")).name
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*').strip(". ")
+    return cleaned[:200]
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, n = name, 1
+    stem, dot, ext = name.rpartition(".")
+    while candidate in used:
+        n += 1
+        candidate = f"{stem}-{n}.{ext}" if dot else f"{name}-{n}"
+    used.add(candidate)
+    return candidate
+

@@ -1,0 +1,89 @@
+"""Media blobs behind a small seam: local disk now, S3-compatible storage later.
+
+Keys are made by the studio (``YYYY/MM/<uuid>.<ext>``), never taken from a request, and are
+checked again here so no key can leave the store's root.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*\.[a-z0-9]{1,8}$")
+
+
+class InvalidKey(ValueError):
+    pass
+
+
+class MediaStore(Protocol):
+    def put_file(self, key: str, source: Path) -> int:
+        """Move ``source`` into the store under ``key``; returns its size."""
+
+    def put_bytes(self, key: str, data: bytes) -> int: ...
+
+    @contextmanager
+    def local_path(self, key: str) -> Iterator[Path]:
+        """A readable local path for the duration of the block (a download for remote stores)."""
+        yield Path()
+
+    def open(self, key: str) -> BinaryIO: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def exists(self, key: str) -> bool: ...
+
+
+class LocalMediaStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, key: str) -> Path:
+        if not _KEY.match(key):
+            raise InvalidKey(f"invalid media key {key!r}")
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root):
+            raise InvalidKey(f"media key {key!r} escapes the store")
+        return path
+
+    def put_file(self, key: str, source: Path) -> int:
+        dest = self.path_for(key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(source, dest)
+        except OSError:  # another filesystem
+            shutil.move(str(source), dest)
+        return dest.stat().st_size
+
+    def put_bytes(self, key: str, data: bytes) -> int:
+        dest = self.path_for(key)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(dest.name + ".part")
+        tmp.write_bytes(data)
+        os.replace(tmp, dest)
+        return len(data)
+
+    @contextmanager
+    def local_path(self, key: str) -> Iterator[Path]:
+        path = self.path_for(key)
+        if path.is_symlink() or not path.is_file():
+            raise FileNotFoundError(key)
+        yield path
+
+    def open(self, key: str) -> BinaryIO:
+        path = self.path_for(key)
+        if path.is_symlink():
+            raise FileNotFoundError(key)
+        return path.open("rb")
+
+    def delete(self, key: str) -> None:
+        self.path_for(key).unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        return self.path_for(key).is_file()

@@ -1,0 +1,36 @@
+"""Applying Alembic migrations from code (``make run``, ``serve``, tests)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+
+from .db import Database
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+HEAD = "0001"  # keep equal to the newest revision id; checked by a test
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+        return row[0] if row else None
+
+
+def upgrade(db: Database) -> bool:
+    """Bring the schema to head; cheap when already there. True if anything ran."""
+    if current_revision(db) == HEAD:
+        return False
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    return True

@@ -1,0 +1,58 @@
+"""The composition root: builds the studio's parts from settings, for the server and the CLI."""
+
+from __future__ import annotations
+
+import logging
+
+from .config import Settings
+from .core.engine import Engine
+from .core.events import EventBus
+from .core.registry import NodeRegistry, default_registry
+from .executors.local import LocalExecutor
+from .services.accounts import Accounts
+from .services.execution import Execution
+from .services.media import MediaLibrary
+from .services.sessions import Sessions
+from .store.db import Database
+from .store.media_store import LocalMediaStore
+from .store.migrate import upgrade
+from .store.run_recorder import SqlRunRecorder
+
+log = logging.getLogger(__name__)
+
+
+class Studio:
+    """Everything one studio process holds. Async parts start with :meth:`start`."""
+
+    def __init__(self, settings: Settings, registry: NodeRegistry | None = None) -> None:
+        settings.ensure_dirs()
+        self.settings = settings
+        self.registry = registry or default_registry
+        self.db = Database(settings.resolved_database_url)
+        upgrade(self.db)
+        self.store = LocalMediaStore(settings.resolved_media_dir)
+        self.accounts = Accounts(self.db, settings.jwt_secret(), settings.token_ttl_seconds)
+        self.sessions = Sessions(self.db, self.registry)
+        self.media = MediaLibrary(self.db, self.store)
+        self.recorder = SqlRunRecorder(self.db)
+        self.bus = EventBus()
+        self.engine: Engine | None = None
+        self.execution: Execution | None = None
+
+    async def start(self) -> None:
+        """Recover from an earlier crash, then start the executor and engine."""
+        interrupted = self.recorder.mark_interrupted()
+        if interrupted:
+            log.warning("marked %d run(s) interrupted by the last shutdown", interrupted)
+        if self.settings.executor != "local":
+            raise ValueError(f"unknown executor {self.settings.executor!r} (available: local)")
+        executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
+                                 self.settings.max_concurrent_nodes)
+        self.engine = Engine(self.registry, executor, self.recorder, self.bus)
+        self.execution = Execution(self.db, self.sessions, self.engine)
+
+    async def stop(self) -> None:
+        if self.engine is not None:
+            await self.engine.shutdown()
+            await self.engine.executor.aclose()
+        self.db.dispose()

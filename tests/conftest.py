@@ -1,0 +1,154 @@
+"""Fixtures: a real studio (SQLite file, media on disk, in-process executor) per test,
+reached over HTTP through the ASGI app, plus helpers to sign in and build graphs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from miniaistudio.app import create_app
+from miniaistudio.config import Settings
+from miniaistudio.studio import Studio
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "images"
+if not FIXTURES.is_dir():  # a clone sits beside shared/: <root>/main and <root>/shared
+    FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "images"
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789abcdef0123",
+                    max_upload_bytes=64 * 1024 * 1024)
+
+
+class Api:
+    """An HTTP client signed in as one user, with helpers for common steps."""
+
+    def __init__(self, client: httpx.AsyncClient, token: str, email: str) -> None:
+        self.client = client
+        self.token = token
+        self.email = email
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    async def request(self, method: str, url: str, *, session: str | None = None, **kw: Any) -> httpx.Response:
+        headers = {**self.headers, **kw.pop("headers", {})}
+        if session:
+            headers["X-Session-ID"] = session
+        return await self.client.request(method, url, headers=headers, **kw)
+
+    async def get(self, url: str, **kw: Any) -> httpx.Response:
+        return await self.request("GET", url, **kw)
+
+    async def post(self, url: str, **kw: Any) -> httpx.Response:
+        return await self.request("POST", url, **kw)
+
+    async def put(self, url: str, **kw: Any) -> httpx.Response:
+        return await self.request("PUT", url, **kw)
+
+    async def new_session(self, name: str = "Test session") -> dict[str, Any]:
+        r = await self.post("/api/v2/sessions", json={"name": name})
+        assert r.status_code == 201, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    async def save_graph(self, session: dict[str, Any], graph: dict[str, Any]) -> dict[str, Any]:
+        r = await self.put(f"/api/v2/sessions/{session['id']}/flow",
+                           json={"graph": graph, "version": session["version"]})
+        assert r.status_code == 200, r.text
+        session.update(r.json())
+        return session
+
+    async def run(self, session_id: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        r = await self.post("/api/v2/session/execute", session=session_id, json=body or {"mode": "full"},
+                            headers={"Prefer": "wait=120"})
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    async def rerun(self, session_id: str, node_id: str, isolated: bool = True) -> dict[str, Any]:
+        r = await self.post(f"/api/v2/session/nodes/{node_id}/rerun?isolated={str(isolated).lower()}",
+                            session=session_id, headers={"Prefer": "wait=120"})
+        assert r.status_code == 200, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+    async def upload(self, session_id: str | None, path: Path, **params: Any) -> dict[str, Any]:
+        with path.open("rb") as fh:
+            r = await self.post("/api/v2/media/upload", session=session_id, params=params,
+                                files={"file": (path.name, fh)})
+        assert r.status_code == 201, r.text
+        return r.json()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+async def studio(settings: Settings) -> AsyncIterator[Studio]:
+    s = Studio(settings)
+    await s.start()
+    try:
+        yield s
+    finally:
+        await s.stop()
+
+
+@pytest.fixture
+async def client(studio: Studio) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(studio.settings, studio)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://studio.test") as c:
+        yield c
+
+
+@pytest.fixture
+def make_user(studio: Studio, client: httpx.AsyncClient) -> Callable[..., Any]:
+    counter = {"n": 0}
+
+    async def make(email: str | None = None, admin: bool = False) -> Api:
+        counter["n"] += 1
+        email = email or f"user{counter['n']}@example.com"
+        studio.accounts.create_user(email, PASSWORD, admin=admin)
+        r = await client.post("/api/v2/auth/login", json={"email": email, "password": PASSWORD})
+        assert r.status_code == 200, r.text
+        client.cookies.clear()
+        return Api(client, r.json()["token"], email)
+
+    return make
+
+
+@pytest.fixture
+async def api(make_user: Callable[..., Any]) -> Api:
+    return await make_user()  # type: ignore[no-any-return]
+
+
+def node(node_id: str, node_type: str, x: float = 0, **params: Any) -> dict[str, Any]:
+    return {"id": node_id, "type": node_type, "position": {"x": x, "y": 0}, "params": params}
+
+
+def edge(source: str, source_handle: str, target: str, target_handle: str) -> dict[str, Any]:
+    return {"id": f"{source}.{source_handle}-{target}.{target_handle}", "source": source,
+            "source_handle": source_handle, "target": target, "target_handle": target_handle}
+
+
+def ffmpeg_media(tmp_path: Path, name: str, *args: str) -> Path:
+    """Make test media with ffmpeg's lavfi sources."""
+    out = tmp_path / name
+    subprocess.run(["ffmpeg", "-nostdin", "-y", "-loglevel", "error", *args, str(out)], check=True,
+                   env={**os.environ})
+    return out
+
+
+@pytest.fixture
+def test_video(tmp_path: Path) -> Path:
+    """3 s, 320x240 at 25 fps, with a 440 Hz tone."""
+    return ffmpeg_media(tmp_path, "clip.mp4", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=3",
+                        "-f", "lavfi", "-i", "sine=frequency=440:duration=3", "-c:v", "libx264",
+                        "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")
+
+
+@pytest.fixture
+def test_audio(tmp_path: Path) -> Path:
+    return ffmpeg_media(tmp_path, "tone.wav", "-f", "lavfi", "-i", "sine=frequency=330:duration=2")
