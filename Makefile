@@ -33,12 +33,14 @@ $(VENV)/bin/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# One pip command per stamp, so torch==2.13.0 resolves together with what depends on it.
 $(STAMP): pyproject.toml $(VENV)/bin/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[models,creative]'
+	$(BIN)/python -m miniaistudio.setup_assets
 	@touch $@
 
 $(TEST_STAMP): pyproject.toml $(STAMP)
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[models,creative,test]'
 	@touch $@
 
 # The canvas is built into the package when its sources are newer than the bundle.

@@ -21,12 +21,14 @@ if not FIXTURES.is_dir():  # a clone sits beside shared/: <root>/main and <root>
     FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "images"
 
 PASSWORD = "correct-horse-battery"
+# Heavy model files placed by the set-up are shared by all tests instead of copied per test.
+SHARED_MODELS_DIR = Path(__file__).resolve().parents[1] / ".cache" / "test-models"
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789abcdef0123",
-                    max_upload_bytes=64 * 1024 * 1024)
+                    max_upload_bytes=64 * 1024 * 1024, models_dir=SHARED_MODELS_DIR)
 
 
 class Api:

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,9 @@ from .values import decode_value, public_value
 
 log = logging.getLogger(__name__)
 
+_RECENT_RUNS = 64
+_PLAN_MEMO = 32
+
 
 @dataclass
 class _ActiveRun:
@@ -39,6 +43,7 @@ class _ActiveRun:
     pending_media: list[tuple[str, MediaRecord]] = field(default_factory=list)
     dirty: bool = True
     stopping: bool = False
+    flush_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     last_progress_event: dict[str, float] = field(default_factory=dict)
 
 
@@ -60,12 +65,18 @@ class Engine:
         self._flush_interval = flush_interval
         self._progress_interval = progress_interval
         self._active: dict[str, _ActiveRun] = {}
+        self._recent: OrderedDict[str, RunState] = OrderedDict()  # finished runs by id, newest last
+        self._plans: OrderedDict[tuple[Any, ...], tuple[CheckedGraph, Plan]] = OrderedDict()
         self._drivers: set[asyncio.Task[None]] = set()
 
     # ----------------------------------------------------------------- queries
     def active_run(self, session_id: str) -> RunState | None:
         active = self._active.get(session_id)
         return active.run if active else None
+
+    def recent_run(self, run_id: str) -> RunState | None:
+        """A run that finished lately in this process (saves a database read after waiting)."""
+        return self._recent.get(run_id)
 
     async def wait(self, session_id: str, run_id: str, timeout: float | None) -> None:
         active = self._active.get(session_id)
@@ -83,17 +94,32 @@ class Engine:
         graph: Graph,
         mode: RunMode,
         target_node_id: str | None = None,
+        graph_version: Any = None,
     ) -> RunState:
+        """Start a run. ``graph_version`` (any value that changes when the graph does) lets an
+        unchanged resubmit reuse the previous plan's validation and signatures."""
         if session_id in self._active:
             raise SessionBusy("this session is already running; stop it or wait for it to finish")
-        checked = check_structure(graph, self.registry)
         run_id = str(uuid.uuid4())
-        closure, wanted, forced, params, sigs = plan_run(checked, mode, target_node_id, run_id)
+        memo_key = (session_id, graph_version, mode, target_node_id) if graph_version is not None else None
+        memo = self._plans.get(memo_key) if memo_key is not None else None
+        if memo is not None:
+            checked, previous = memo
+            closure, params, sigs = previous.closure_all, previous.params, previous.signatures
+            wanted, forced = previous.wanted, previous.forced
+        else:
+            checked = check_structure(graph, self.registry)
+            closure, wanted, forced, params, sigs = plan_run(checked, mode, target_node_id, run_id)
         lookup = [sigs[nid] for nid in closure if nid not in forced]
         hits = await self.recorder.lookup_cache(session_id, lookup) if lookup else {}
         if session_id in self._active:  # lost a race while awaiting the cache
             raise SessionBusy("this session is already running; stop it or wait for it to finish")
         plan = decide_execution(checked, closure, wanted, forced, sigs, hits, params)
+        if memo_key is not None and not plan.salted:
+            self._plans[memo_key] = (checked, plan)
+            self._plans.move_to_end(memo_key)
+            while len(self._plans) > _PLAN_MEMO:
+                self._plans.popitem(last=False)
         run = RunState(id=run_id, session_id=session_id, user_id=user_id, mode=mode,
                        target_node_id=target_node_id)
         for nid in plan.closure:
@@ -163,9 +189,7 @@ class Engine:
         for nid in plan.cached:
             self._publish_node(active, nid)
         flusher = asyncio.create_task(self._flush_loop(active))
-        results: dict[str, dict[str, Any]] = {
-            nid: {k: decode_value(v) for k, v in outs.items()} for nid, outs in plan.cached.items()
-        }
+        results: dict[str, dict[str, Any]] = dict(plan.cached)  # node id -> encoded outputs
         executing = set(plan.execute)
         waiting = {
             nid: sum(1 for e in checked.incoming.get(nid, {}).values() if e.source in executing)
@@ -211,6 +235,9 @@ class Engine:
             except Exception:
                 log.exception("could not record the end of run %s", run.id)
             self._active.pop(run.session_id, None)
+            self._recent[run.id] = run
+            while len(self._recent) > _RECENT_RUNS:
+                self._recent.popitem(last=False)
             active.done.set()
             self._publish(run.session_id, {
                 "type": "run.finished", "run_id": run.id, "status": run.status.value,
@@ -218,10 +245,8 @@ class Engine:
             })
 
     def _make_task(self, active: _ActiveRun, nid: str, results: dict[str, dict[str, Any]]) -> NodeTask:
-        from .values import encode_value
-
         inputs = {
-            name: encode_value(results[edge.source][edge.source_handle])
+            name: results[edge.source][edge.source_handle]
             for name, edge in active.checked.incoming.get(nid, {}).items()
         }
         return NodeTask(
@@ -269,7 +294,7 @@ class Engine:
         exc = finished.exception()
         if exc is None:
             result = finished.result()
-            results[nid] = {k: decode_value(v) for k, v in result.outputs.items()}
+            results[nid] = result.outputs
             state = active.run.nodes[nid]
             state.outputs = result.outputs
             active.pending_cache.append(CacheEntry(state.signature, state.node_type, result.outputs))
@@ -342,10 +367,17 @@ class Engine:
                     log.exception("could not record progress of run %s", active.run.id)
 
     async def _flush(self, active: _ActiveRun) -> None:
-        cache, active.pending_cache = active.pending_cache, []
-        media, active.pending_media = active.pending_media, []
-        active.dirty = False
-        await self.recorder.save_run(active.run, cache, media)
+        async with active.flush_lock:  # the periodic and the final flush must not interleave
+            cache, active.pending_cache = active.pending_cache, []
+            media, active.pending_media = active.pending_media, []
+            active.dirty = False
+            try:
+                await self.recorder.save_run(active.run, cache, media)
+            except BaseException:
+                active.pending_cache[:0] = cache
+                active.pending_media[:0] = media
+                active.dirty = True
+                raise
 
     # ------------------------------------------------------------------ events
     def _publish(self, session_id: str, event: dict[str, Any]) -> None:

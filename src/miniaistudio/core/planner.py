@@ -12,17 +12,21 @@ from typing import Any
 from .errors import NodeNotFound
 from .run import RunMode
 from .signature import node_signature
+from .sockets import SocketType
 from .validation import CheckedGraph, check_runnable
 
 
 @dataclass
 class Plan:
-    closure: list[str]  # every node the run considers, in topological order
+    closure: list[str]  # the nodes this run touches, in topological order
+    closure_all: list[str]  # every node the mode considers (before cache hits cut the walk)
     wanted: set[str]  # nodes whose outputs the user asked for
+    forced: set[str]  # nodes that execute even when cached
     execute: list[str]  # nodes that will run, topological order
     cached: dict[str, dict[str, Any]]  # node id -> cached encoded outputs
     signatures: dict[str, str]
     params: dict[str, dict[str, Any]]
+    salted: bool  # some signature includes the run id (a node that is never cached)
 
 
 def select_targets(checked: CheckedGraph, mode: RunMode, target: str | None) -> tuple[set[str], set[str]]:
@@ -63,9 +67,12 @@ def compute_signatures(
     sigs: dict[str, str] = {}
     for nid in closure:
         spec = checked.specs[nid]
+        # GPU trigger links only order work after the GPU Control node; they carry no data,
+        # so they stay out of the signature and a cached generation stays cached.
         inputs = [
             (name, sigs[edge.source], edge.source_handle)
             for name, edge in checked.incoming.get(nid, {}).items()
+            if spec.inputs[name].type != SocketType.GPU
         ]
         salt = "" if spec.node_cls.cacheable(params[nid]) else run_id
         sigs[nid] = node_signature(spec.type, spec.version, params[nid], inputs, salt)
@@ -112,9 +119,12 @@ def decide_execution(
             cached[nid] = hit
     return Plan(
         closure=[nid for nid in closure if nid in needed],
+        closure_all=closure,
         wanted=wanted,
+        forced=forced,
         execute=[nid for nid in closure if nid in executes],
         cached=cached,
         signatures=sigs,
         params=params,
+        salted=any(not checked.specs[nid].node_cls.cacheable(params[nid]) for nid in closure),
     )

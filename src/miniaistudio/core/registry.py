@@ -14,7 +14,7 @@ from .errors import InvalidRequest
 from .node import Node, NodeOutput, Socket, socket_of
 
 
-@dataclass(frozen=True)
+@dataclass
 class NodeSpec:
     type: str
     version: str
@@ -28,8 +28,17 @@ class NodeSpec:
     outputs: dict[str, Socket]
     params_model: builtins.type[BaseModel]
     node_cls: builtins.type[Node]
-    params_schema: dict[str, Any] = field(default_factory=dict)
     param_defaults: dict[str, Any] = field(default_factory=dict)
+    _schema: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def params_schema(self) -> dict[str, Any]:
+        """JSON Schema of the parameters, built on first use (keeps start-up fast)."""
+        if self._schema is None:
+            schema = self.params_model.model_json_schema()
+            schema["title"] = self.title
+            self._schema = schema
+        return self._schema
 
     def catalog_entry(self) -> dict[str, Any]:
         def sockets(items: dict[str, Socket]) -> list[dict[str, Any]]:
@@ -107,8 +116,6 @@ class NodeRegistry:
         params_model = create_model(
             f"{cls.__name__}Params", __config__={"extra": "forbid"}, **param_fields
         )
-        schema = params_model.model_json_schema()
-        schema["title"] = title
         defaults = {
             name: info.get_default(call_default_factory=True)
             for name, info in params_model.model_fields.items()
@@ -127,7 +134,6 @@ class NodeRegistry:
             outputs=outputs,
             params_model=params_model,
             node_cls=cls,
-            params_schema=schema,
             param_defaults=_jsonable(defaults),
         )
         self._specs[cls.type_name] = spec

@@ -42,6 +42,7 @@ class GpuToken(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     device: str = "cpu"
+    auto_start: bool = True  # whether GPU nodes may start a stopped runtime (GPU Control's setting)
 
 
 def encode_value(value: Any) -> Any:

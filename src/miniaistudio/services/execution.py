@@ -26,9 +26,9 @@ class Execution:
     async def execute(
         self, principal: Principal, session_id: str, mode: RunMode, target_node_id: str | None
     ) -> dict[str, Any]:
-        graph = await asyncio.to_thread(self.sessions.graph_of, principal, session_id, Action.RUN)
+        graph, version = await asyncio.to_thread(self.sessions.graph_for_run, principal, session_id)
         run = await self.engine.submit(session_id=session_id, user_id=principal.user_id, graph=graph,
-                                       mode=mode, target_node_id=target_node_id)
+                                       mode=mode, target_node_id=target_node_id, graph_version=version)
         return run_to_dict(run)
 
     async def delete_session(self, principal: Principal, session_id: str) -> None:
@@ -67,6 +67,9 @@ class Execution:
         active = self.engine.active_run(session_id)
         if active is not None and active.id == run_id:
             return run_to_dict(active)
+        recent = self.engine.recent_run(run_id)
+        if recent is not None and recent.session_id == session_id:
+            return run_to_dict(recent)
         with self.db.session() as s:
             row = s.get(Run, run_id)
             if row is None or row.session_id != session_id:

@@ -131,9 +131,9 @@ class MediaLibrary:
         if media_type:
             cond.append(Media.kind == media_type)
         if date_from:
-            cond.append(Media.created_at >= date_from)
+            cond.append(Media.created_at >= _utc(date_from))
         if date_to:
-            cond.append(Media.created_at <= date_to)
+            cond.append(Media.created_at <= _utc(date_to))
         with self.db.session() as s:
             total = s.scalar(select(func.count()).select_from(Media).where(*cond)) or 0
             rows = s.scalars(
@@ -193,6 +193,11 @@ class MediaLibrary:
 
     def can_view_session(self, principal: Principal, sess: StudioSession) -> bool:
         return can(principal, session_facts(sess, principal), Action.VIEW)
+
+
+def _utc(value: datetime) -> datetime:
+    """Times are stored in UTC (SQLite keeps no offset): compare in UTC; a naive time is UTC."""
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _safe_name(name: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,12 +19,14 @@ from ..core.validation import check_structure
 from ..store.db import Database
 from ..store.models import StudioSession
 
+_GRAPH_MEMO = 64
+
 
 class FlowUpdate(BaseModel):
     """``PutStudioFlow``: the whole graph document, with the version it was based on."""
 
     graph: Graph
-    version: int = Field(ge=1, description="The version this write was based on")
+    version: int = Field(ge=1, le=2**53, description="The version this write was based on")
     viewport: Viewport | None = None
     tabs: list[Any] | None = Field(default=None, max_length=100)
 
@@ -52,6 +56,15 @@ class Sessions:
     def __init__(self, db: Database, registry: NodeRegistry) -> None:
         self.db = db
         self.registry = registry
+        # Validated graphs by (session id, version): a run right after a save skips re-parsing.
+        self._graphs: OrderedDict[tuple[str, int], Graph] = OrderedDict()
+        self._graphs_lock = threading.Lock()
+
+    def _remember(self, session_id: str, version: int, graph: Graph) -> None:
+        with self._graphs_lock:
+            self._graphs[(session_id, version)] = graph
+            while len(self._graphs) > _GRAPH_MEMO:
+                self._graphs.popitem(last=False)
 
     def load(self, principal: Principal, session_id: str, action: Action) -> tuple[StudioSession, Role]:
         """The session row if ``principal`` may perform ``action``; else SESSION_NOT_FOUND/FORBIDDEN."""
@@ -80,8 +93,8 @@ class Sessions:
         with self.db.session() as s:
             cond = [StudioSession.owner_id == principal.user_id]
             if q:
-                pattern = f"%{q.lower()}%"
-                cond.append(or_(func.lower(StudioSession.name).like(pattern)))
+                literal = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                cond.append(or_(func.lower(StudioSession.name).like(f"%{literal}%", escape="\\")))
             total = s.scalar(select(func.count()).select_from(StudioSession).where(*cond)) or 0
             rows = s.scalars(
                 select(StudioSession).where(*cond)
@@ -111,19 +124,29 @@ class Sessions:
                 s.delete(row)
 
     def put_flow(self, principal: Principal, session_id: str, update_: FlowUpdate) -> dict[str, Any]:
-        """Save the graph if nobody saved since ``version``; otherwise GRAPH_VERSION_CONFLICT."""
-        _, role = self.load(principal, session_id, Action.EDIT)
-        check_structure(update_.graph, self.registry)
-        values: dict[str, Any] = {
-            "graph": update_.graph.model_dump(mode="json"),
-            "version": update_.version + 1,
-            "updated_at": datetime.now(UTC),
-        }
-        if update_.viewport is not None:
-            values["viewport"] = update_.viewport.model_dump()
-        if update_.tabs is not None:
-            values["tabs"] = update_.tabs
+        """Save the graph if nobody saved since ``version``; otherwise GRAPH_VERSION_CONFLICT.
+
+        Answers the session's summary (not the whole graph): the caller has it already.
+        """
         with self.db.session() as s:
+            found = s.execute(
+                select(StudioSession.owner_id, StudioSession.name, StudioSession.created_at)
+                .where(StudioSession.id == session_id)
+            ).first() if is_uuid(session_id) else None
+            owner_id = found.owner_id if found is not None else ""
+            role = require(principal, SessionFacts(session_id, owner_id), Action.EDIT)
+            assert found is not None
+            check_structure(update_.graph, self.registry)
+            now = datetime.now(UTC)
+            values: dict[str, Any] = {
+                "graph": update_.graph.model_dump(mode="json"),
+                "version": update_.version + 1,
+                "updated_at": now,
+            }
+            if update_.viewport is not None:
+                values["viewport"] = update_.viewport.model_dump()
+            if update_.tabs is not None:
+                values["tabs"] = update_.tabs
             result = s.execute(
                 update(StudioSession)
                 .where(StudioSession.id == session_id, StudioSession.version == update_.version)
@@ -135,14 +158,32 @@ class Sessions:
                     f"the session was saved by someone else (version {current}); reload and reapply",
                     details={"current_version": current, "your_version": update_.version},
                 )
-            row = s.get(StudioSession, session_id)
-            assert row is not None
-            s.refresh(row)
-            return session_document(row, role)
+        self._remember(session_id, update_.version + 1, update_.graph)
+        return {
+            "id": session_id,
+            "name": found.name,
+            "version": update_.version + 1,
+            "role": role.name.lower(),
+            "node_count": len(update_.graph.nodes),
+            "created_at": found.created_at.isoformat(),
+            "updated_at": now.isoformat(),
+        }
 
-    def graph_of(self, principal: Principal, session_id: str, action: Action) -> Graph:
-        row, _ = self.load(principal, session_id, action)
-        return Graph.model_validate(row.graph)
+    def graph_for_run(self, principal: Principal, session_id: str) -> tuple[Graph, int]:
+        """The saved graph and its version, if ``principal`` may run the session."""
+        with self.db.session() as s:
+            found = s.execute(
+                select(StudioSession.owner_id, StudioSession.version).where(StudioSession.id == session_id)
+            ).first() if is_uuid(session_id) else None
+            owner_id, version = found if found is not None else ("", 0)
+            require(principal, SessionFacts(session_id, owner_id), Action.RUN)
+            with self._graphs_lock:
+                graph = self._graphs.get((session_id, version))
+            if graph is None:
+                raw = s.scalar(select(StudioSession.graph).where(StudioSession.id == session_id))
+                graph = Graph.model_validate(raw)
+                self._remember(session_id, version, graph)
+            return graph, version
 
 
 def _clean_name(name: str) -> str:

@@ -104,3 +104,20 @@ class CachedOutput(Base):
     outputs: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
+
+class AiModel(Base):
+    """A model file or folder in the models directory (``services/models.py``)."""
+
+    __tablename__ = "models"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32), index=True)  # text_to_image | image_edit | lora | ...
+    format: Mapped[str] = mapped_column(String(16))  # diffusers | safetensors | gguf | onnx | transformers
+    path: Mapped[str] = mapped_column(String(500))  # relative to the models directory
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    default_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    credits_per_generation: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str | None] = mapped_column(String(300), nullable=True)  # hub repo id when pulled
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Header, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 from sse_starlette.sse import EventSourceResponse
 
@@ -42,9 +43,12 @@ def _wait_seconds(prefer: str | None) -> float | None:
         key, _, value = part.strip().partition("=")
         if key.strip().lower() == "wait":
             try:
-                return min(float(value), WAIT_LIMIT) if value else WAIT_LIMIT
+                seconds = float(value) if value else WAIT_LIMIT
             except ValueError:
-                raise InvalidRequest("Prefer: wait takes a number of seconds") from None
+                seconds = math.nan
+            if math.isnan(seconds) or seconds < 0:
+                raise InvalidRequest("Prefer: wait takes a number of seconds")
+            return min(seconds, WAIT_LIMIT)
     return None
 
 
@@ -61,9 +65,11 @@ async def _answer(execution: ExecutionDep, session_id: str, run: dict[str, Any],
 
 @router.post("/session/execute", summary="Run the active session: full, or from a node onwards")
 async def execute(
-    body: ExecuteRequest, session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
+    session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
     response: Response, prefer: str | None = Header(default=None),
+    body: ExecuteRequest | None = Body(default=None, description='Defaults to {"mode": "full"}'),
 ) -> dict[str, Any]:
+    body = body or ExecuteRequest()
     run = await execution.execute(user, session_id, body.mode, body.target_node_id)
     return await _answer(execution, session_id, run, prefer, response)
 
@@ -97,7 +103,7 @@ def current_execution(session_id: SessionId, user: CurrentUser, execution: Execu
 @router.get("/session/executions", summary="Execution history, newest first")
 def history(
     session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
-    limit: int = Query(default=20, ge=1, le=200), offset: int = Query(default=0, ge=0),
+    limit: int = Query(default=20, ge=1, le=200), offset: int = Query(default=0, ge=0, le=1_000_000_000),
 ) -> dict[str, Any]:
     return execution.history(user, session_id, limit, offset)
 

@@ -3,22 +3,47 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
+from starlette.datastructures import Headers
+from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
+from starlette.types import Receive, Scope, Send
 
 from ...core.errors import StudioError
 from ...core.policy import Action
 from ...services.media import media_public
 from ..deps import CurrentUser, StudioDep
+from ..errors import error_body
 from ..uploads import discard, receive_files
 
 router = APIRouter(tags=["media"])
+
+
+class MediaFileResponse(FileResponse):
+    """A FileResponse whose Range errors answer ``{code, message}`` like every other error."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        headers = Headers(scope=scope)
+        http_range = headers.get("range")
+        if http_range is not None and "if-range" not in headers and scope.get("method") in ("GET", "HEAD"):
+            try:
+                self._parse_range_header(http_range, os.stat(self.path).st_size)
+            except MalformedRangeHeader as exc:
+                reply = JSONResponse(error_body("INVALID_RANGE", str(exc.content) or "malformed Range header"),
+                                     status_code=400)
+                return await reply(scope, receive, send)
+            except RangeNotSatisfiable as exc:
+                reply = JSONResponse(error_body("RANGE_NOT_SATISFIABLE", "the range is outside the file"),
+                                     status_code=416, headers={"Content-Range": f"bytes */{exc.max_size}"})
+                return await reply(scope, receive, send)
+        await super().__call__(scope, receive, send)
 
 MediaType = Literal["image", "video", "audio"]
 
@@ -90,10 +115,10 @@ def get_media(media_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, 
 
 @router.get("/media/{media_id}/download", summary="The file itself (supports Range requests)")
 def download(media_id: str, user: CurrentUser, studio: StudioDep,
-             inline: bool = Query(default=True)) -> FileResponse:
+             inline: bool = Query(default=True)) -> MediaFileResponse:
     row = studio.media.get(user, media_id)
     with studio.store.local_path(row.storage_key) as path:
-        return FileResponse(path, media_type=row.mime, filename=row.filename,
+        return MediaFileResponse(path, media_type=row.mime, filename=row.filename,
                             content_disposition_type="inline" if inline else "attachment",
                             headers={"X-Content-Type-Options": "nosniff",
                                      "Cache-Control": "private, max-age=3600"})

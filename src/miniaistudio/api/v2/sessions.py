@@ -33,7 +33,7 @@ def list_sessions(
     user: CurrentUser, studio: StudioDep,
     q: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=50, ge=1, le=200),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=1_000_000_000),
 ) -> dict[str, Any]:
     return studio.sessions.list(user, q=q, limit=limit, offset=offset)
 

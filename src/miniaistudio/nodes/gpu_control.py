@@ -1,0 +1,47 @@
+"""GPU Control: the session's gate for GPU-heavy nodes.
+
+Every node declared with ``gpu=True`` has a ``gpu`` trigger input; the canvas wires it to the
+session's GPU Control node (catalog tag ``gpu-control``). The link orders GPU work after this
+node and carries its ``auto_start`` choice; it stays out of cache signatures.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from ..core.context import NodeContext
+from ..core.node import Node, NodeOutput, Socket, node
+from ..core.sockets import SocketType
+from ..core.values import GpuToken
+
+
+class GpuOutput(NodeOutput):
+    gpu: Annotated[GpuToken, Socket(SocketType.GPU, description="connect to GPU nodes' gpu input")]
+
+
+@node("gpu.control", title="GPU Control", category="GPU", tags=("gpu-control",))
+class GpuControl(Node):
+    """The runtime gate for GPU-heavy nodes: starts the GPU runtime, or leaves it to you."""
+
+    auto_start: bool = Field(
+        default=True,
+        description="Start the GPU runtime when a connected node needs it. Off: connected nodes fail with "
+                    "GPU_NOT_READY until the runtime is started (GPU status page or POST /api/v2/gpu/start).",
+    )
+
+    @classmethod
+    def cacheable(cls, params: dict[str, Any]) -> bool:
+        return False  # it reflects the runtime's state now, not a function of its inputs
+
+    def invoke(self, ctx: NodeContext) -> GpuOutput:
+        from ..runtimes.gpu import GpuState
+        from ..runtimes.model_host import current_host
+
+        gate = current_host().gpu
+        if self.auto_start and gate.state != GpuState.READY:
+            ctx.progress(0.1, "starting the GPU runtime")
+            gate.start()
+        status = gate.status()
+        return GpuOutput(gpu=GpuToken(device=str(status["device"] or "unknown"), auto_start=self.auto_start))

@@ -1,0 +1,58 @@
+"""Text to Speech: Piper neural voices and espeak-ng voices in 100+ languages."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..core.context import NodeContext, Provenance
+from ..core.errors import NodeFailed
+from ..core.node import AudioOutput, Node, TextInput, node
+
+MAX_PROMPT_IN_METADATA = 2000
+
+
+@node("audio.tts", title="Text to Speech", category="Audio", tags=("tts", "voice", "speech"))
+class TextToSpeech(Node):
+    """Speak the text with a Piper voice (neural) or an espeak-ng voice (many languages)."""
+
+    text: TextInput
+    engine: Literal["piper", "espeak-ng"] = Field(default="piper", description="Synthesis engine")
+    voice: str = Field(
+        default="", max_length=120, pattern=r"^[A-Za-z0-9_:+.\-]*$",
+        description="A voice id from GET /api/v2/voices (e.g. piper:en_US-joe-medium, espeak-ng:fr-fr); "
+                    "empty uses the engine's default voice",
+        json_schema_extra={"widget": "voice", "options_url": "/api/v2/voices"},
+    )
+    rate: float = Field(default=1.0, ge=0.5, le=2.0, description="Speaking speed (1 = normal)")
+    pitch: float = Field(default=0.0, ge=-12.0, le=12.0, description="Pitch shift in semitones")
+    format: Literal["wav", "mp3"] = "wav"
+
+    def invoke(self, ctx: NodeContext) -> AudioOutput:
+        from ..runtimes import tts
+        from ..runtimes.ffmpeg import run_ffmpeg
+
+        text = (self.text or "").strip()
+        if not text:
+            raise NodeFailed("the text input is empty", code="INPUT_INVALID")
+        raw = ctx.work_path(".wav")
+        speech = tts.synthesize(ctx, text, engine=self.engine, voice=self.voice, rate=self.rate,
+                                pitch=self.pitch, out=raw)
+        provenance = Provenance(
+            ai_generated=True, synthesized=True, engine=speech.engine, model=speech.voice,
+            prompt=text[:MAX_PROMPT_IN_METADATA], params=self.model_dump(exclude={"text"}),
+            sample_rate=speech.sample_rate)
+        out = ctx.work_path(f".{self.format}")
+        args = ["-i", str(raw)]
+        if speech.pitch_filter:
+            args += ["-af", speech.pitch_filter]
+        args += AUDIO_CODECS[self.format]
+        run_ffmpeg(ctx, args, out, duration=tts.wav_seconds(raw), provenance=provenance)
+        return AudioOutput(audio=ctx.store_file(out, "audio", provenance))
+
+
+AUDIO_CODECS: dict[str, list[str]] = {
+    "wav": ["-c:a", "pcm_s16le"],
+    "mp3": ["-c:a", "libmp3lame", "-q:a", "2"],
+}

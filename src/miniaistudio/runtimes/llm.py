@@ -1,0 +1,127 @@
+"""Local language models: GGUF files run by llama.cpp (llama-cpp-python), kept warm per process.
+
+A model is loaded once per process and shared by every node that uses it. A llama.cpp
+context is not thread-safe, so generation holds the model's lock; tokens stream to a
+callback that may raise to stop (cancel) between tokens.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import ToolMissing
+from . import assets
+
+LLAMA_PACKAGE = "llama-cpp-python==0.3.36"
+DEFAULT_CONTEXT = 2048
+
+
+@dataclass
+class _Loaded:
+    llm: Any
+    lock: threading.Lock
+    load_seconds: float
+
+
+@dataclass(frozen=True)
+class Generation:
+    text: str
+    tokens: int
+    prompt_tokens: int
+    seconds: float
+    stopped_by: str  # "stop" (a stop sequence or end of text) | "length"
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+_models: dict[Path, _Loaded] = {}
+_models_lock = threading.Lock()
+
+
+def _llama_class() -> Any:
+    try:
+        from llama_cpp import Llama
+    except ImportError as exc:
+        raise ToolMissing(
+            f"llama.cpp is not installed; install it with: pip install {LLAMA_PACKAGE}",
+            code="LLM_RUNTIME_MISSING", details={"install": f"pip install {LLAMA_PACKAGE}"},
+        ) from exc
+    return Llama
+
+
+def threads() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def load(model_name: str, *, n_ctx: int = DEFAULT_CONTEXT) -> _Loaded:
+    """The warm model for ``model_name`` (a GGUF file name in ``<models>/llm``), loaded on first use."""
+    path = assets.llm_path(model_name)
+    with _models_lock:
+        loaded = _models.get(path)
+        if loaded is not None:
+            return loaded
+        llama = _llama_class()
+        start = time.perf_counter()
+        llm = llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads(), n_threads_batch=threads(),
+                    n_batch=512, seed=0, verbose=False)
+        loaded = _Loaded(llm, threading.Lock(), time.perf_counter() - start)
+        _models[path] = loaded
+        return loaded
+
+
+def generate(
+    model_name: str,
+    prompt: str,
+    *,
+    max_tokens: int,
+    temperature: float,
+    seed: int,
+    stop: Sequence[str] = (),
+    top_p: float = 0.95,
+    top_k: int = 40,
+    repeat_penalty: float = 1.15,
+    on_text: Callable[[str, int], None] | None = None,
+) -> Generation:
+    """Complete ``prompt``; ``on_text(partial_text, n_tokens)`` is called after every token.
+
+    ``on_text`` may raise (e.g. ``Canceled``) to stop between tokens; the exception propagates.
+    ``temperature`` 0 is greedy decoding; otherwise ``seed`` fixes the sampling.
+    """
+    loaded = load(model_name)
+    with loaded.lock:
+        llm = loaded.llm
+        prompt_tokens = len(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=False))
+        budget = max(1, min(max_tokens, llm.n_ctx() - prompt_tokens - 1))
+        start = time.perf_counter()
+        pieces: list[str] = []
+        finish = "stop"
+        n = 0
+        stream = llm.create_completion(
+            prompt, max_tokens=budget, temperature=max(0.0, temperature), top_p=top_p, top_k=top_k,
+            repeat_penalty=repeat_penalty, seed=seed, stop=list(stop) or None, stream=True,
+        )
+        try:
+            for chunk in stream:
+                choice = chunk["choices"][0]
+                piece = choice.get("text") or ""
+                n += 1
+                if piece:
+                    pieces.append(piece)
+                if choice.get("finish_reason"):
+                    finish = choice["finish_reason"]
+                if on_text is not None:
+                    on_text("".join(pieces), n)
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+        seconds = time.perf_counter() - start
+    return Generation("".join(pieces), n, prompt_tokens, seconds, finish)

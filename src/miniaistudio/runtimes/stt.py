@@ -1,0 +1,112 @@
+"""Speech to text with faster-whisper (CTranslate2, int8 on CPU), and SRT/WebVTT captions.
+
+The model folder comes from :mod:`runtimes.assets` (the base model is joined from its PyPI
+part packages once). Models are loaded once per process and shared under a lock.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import ToolMissing
+from . import assets
+from .llm import threads
+
+FASTER_WHISPER_PACKAGE = "faster-whisper==1.2.1"
+LINE_CHARS = 42  # caption line length commonly used for subtitles
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Transcript:
+    segments: list[Segment]
+    language: str
+    language_probability: float
+    duration: float
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments if s.text).strip()
+
+
+_models: dict[Path, tuple[Any, threading.Lock]] = {}
+_models_lock = threading.Lock()
+
+
+def load(name: str = assets.DEFAULT_WHISPER_MODEL) -> tuple[Any, threading.Lock]:
+    folder = assets.whisper_model_dir(name)
+    with _models_lock:
+        entry = _models.get(folder)
+        if entry is None:
+            try:
+                from faster_whisper import WhisperModel
+            except ImportError as exc:
+                raise ToolMissing(
+                    f"faster-whisper is not installed; install it with: pip install {FASTER_WHISPER_PACKAGE}",
+                    code="STT_RUNTIME_MISSING", details={"install": f"pip install {FASTER_WHISPER_PACKAGE}"},
+                ) from exc
+            model = WhisperModel(str(folder), device="cpu", compute_type="int8", cpu_threads=threads())
+            entry = (model, threading.Lock())
+            _models[folder] = entry
+    return entry
+
+
+def transcribe(
+    path: Path,
+    *,
+    model: str = assets.DEFAULT_WHISPER_MODEL,
+    language: str | None = None,
+    translate: bool = False,
+    beam_size: int = 1,
+    vad_filter: bool = False,
+    on_segment: Callable[[Segment, float], None] | None = None,
+) -> Transcript:
+    """Transcribe an audio or video file. ``on_segment(segment, fraction)`` may raise to stop."""
+    whisper, lock = load(model)
+    with lock:
+        segments, info = whisper.transcribe(
+            str(path), language=language or None, task="translate" if translate else "transcribe",
+            beam_size=beam_size, vad_filter=vad_filter, condition_on_previous_text=False,
+        )
+        duration = float(getattr(info, "duration", 0.0) or 0.0)
+        out: list[Segment] = []
+        for seg in segments:  # a generator: decoding happens while iterating
+            item = Segment(float(seg.start), float(seg.end), str(seg.text).strip())
+            out.append(item)
+            if on_segment is not None:
+                on_segment(item, min(1.0, item.end / duration) if duration else 0.0)
+    return Transcript(out, str(info.language), float(info.language_probability), duration)
+
+
+def _stamp(seconds: float, sep: str) -> str:
+    ms = max(0, round(seconds * 1000))
+    h, ms = divmod(ms, 3_600_000)
+    m, ms = divmod(ms, 60_000)
+    s, ms = divmod(ms, 1000)
+    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+
+
+def _lines(text: str) -> str:
+    return "\n".join(textwrap.wrap(text, LINE_CHARS)) or text
+
+
+def to_srt(segments: list[Segment]) -> str:
+    blocks = [f"{i}\n{_stamp(s.start, ',')} --> {_stamp(s.end, ',')}\n{_lines(s.text)}\n"
+              for i, s in enumerate((s for s in segments if s.text), start=1)]
+    return "\n".join(blocks)
+
+
+def to_vtt(segments: list[Segment]) -> str:
+    blocks = [f"{_stamp(s.start, '.')} --> {_stamp(s.end, '.')}\n{_lines(s.text)}\n" for s in segments if s.text]
+    return "WEBVTT\n\n" + "\n".join(blocks)

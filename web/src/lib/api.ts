@@ -1,0 +1,149 @@
+/** Thin client for /api/v2 with cookie auth (same origin) and stable error codes. */
+import type {
+  ApiErrorBody,
+  ApiKeyStatus,
+  Graph,
+  MediaGroup,
+  MediaItem,
+  Me,
+  NodeSpec,
+  SessionDoc,
+  SessionSummary,
+  Viewport,
+} from "./types";
+
+export class ApiError extends Error {
+  constructor(
+    public readonly status: number,
+    public readonly code: string,
+    message: string,
+    public readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+type Options = { method?: string; body?: unknown; sessionId?: string; raw?: BodyInit; headers?: Record<string, string> };
+
+let onUnauthorized: (() => void) | null = null;
+export function setUnauthorizedHandler(fn: () => void): void {
+  onUnauthorized = fn;
+}
+
+async function request(path: string, opts: Options = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  let body: BodyInit | undefined = opts.raw;
+  if (opts.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(opts.body);
+  }
+  if (opts.sessionId) headers["X-Session-ID"] = opts.sessionId;
+  let res: Response;
+  try {
+    res = await fetch(`/api/v2${path}`, { method: opts.method ?? "GET", headers, body, credentials: "same-origin" });
+  } catch {
+    throw new ApiError(0, "NETWORK_ERROR", "The studio server could not be reached. Check that it is running.");
+  }
+  if (!res.ok) {
+    let err: ApiErrorBody = { code: `HTTP_${res.status}`, message: res.statusText || "Request failed" };
+    try {
+      const data = (await res.json()) as Partial<ApiErrorBody> & { detail?: unknown };
+      if (data.code) err = { code: data.code, message: data.message ?? err.message, details: data.details };
+      else if (data.detail) err.message = typeof data.detail === "string" ? data.detail : JSON.stringify(data.detail);
+    } catch {
+      /* not JSON */
+    }
+    if (res.status === 401 && path !== "/auth/login" && onUnauthorized) onUnauthorized();
+    throw new ApiError(res.status, err.code, err.message, err.details);
+  }
+  return res;
+}
+
+async function json<T>(path: string, opts: Options = {}): Promise<T> {
+  const res = await request(path, opts);
+  if (res.status === 204) return undefined as T;
+  return (await res.json()) as T;
+}
+
+export const api = {
+  login: (email: string, password: string) => json<{ token: string }>("/auth/login", { method: "POST", body: { email, password } }),
+  logout: () => json<{ ok: boolean }>("/auth/logout", { method: "POST" }),
+  me: () => json<Me>("/auth/me"),
+
+  catalog: () => json<{ nodes: NodeSpec[]; socket_types: string[] }>("/nodes"),
+  recipes: () => json<{ recipes?: Recipe[]; items?: Recipe[] }>("/recipes"),
+  runRecipe: (id: string, sessionName: string) =>
+    json<{ session_id: string }>(`/recipes/${encodeURIComponent(id)}/run`, {
+      method: "POST",
+      body: { session_name: sessionName, execute: false, inputs: {} },
+    }),
+
+  listSessions: (q: string) =>
+    json<{ items: SessionSummary[]; total: number }>(`/sessions?limit=200${q ? `&q=${encodeURIComponent(q)}` : ""}`),
+  createSession: (name: string, graph?: Graph) => json<SessionDoc>("/sessions", { method: "POST", body: { name, graph } }),
+  getSession: (id: string) => json<SessionDoc>(`/sessions/${id}`),
+  renameSession: (id: string, name: string) => json<SessionDoc>(`/sessions/${id}`, { method: "PATCH", body: { name } }),
+  deleteSession: (id: string) => json<void>(`/sessions/${id}`, { method: "DELETE" }),
+  putFlow: (id: string, body: { graph: Graph; version: number; viewport?: Viewport; tabs?: unknown[] }) =>
+    json<SessionDoc>(`/sessions/${id}/flow`, { method: "PUT", body }),
+
+  execute: (sessionId: string, mode: "full" | "from_node" = "full", target?: string) =>
+    json<RunInfo>("/session/execute", { method: "POST", sessionId, body: { mode, target_node_id: target } }),
+  rerun: (sessionId: string, nodeId: string) =>
+    json<RunInfo>(`/session/nodes/${encodeURIComponent(nodeId)}/rerun?isolated=true`, { method: "POST", sessionId }),
+  cancelNode: (sessionId: string, nodeId: string) =>
+    json<unknown>(`/session/nodes/${encodeURIComponent(nodeId)}/cancel`, { method: "POST", sessionId }),
+  stop: (sessionId: string) => json<unknown>("/session/stop", { method: "POST", sessionId }),
+
+  media: (mediaType?: string) =>
+    json<{ groups: MediaGroup[]; total: number }>(`/media?page_size=500${mediaType ? `&media_type=${mediaType}` : ""}`),
+  upload: async (sessionId: string, nodeId: string, kind: string | null, files: File[]) => {
+    const form = new FormData();
+    for (const f of files) form.append("file", f, f.name);
+    const q = new URLSearchParams({ session_id: sessionId, node_id: nodeId });
+    if (kind) q.set("kind", kind);
+    const data = await json<{ items: MediaItem[] }>(`/media/upload?${q}`, { method: "POST", raw: form });
+    return data.items;
+  },
+  downloadZip: async (ids: string[]) => {
+    const res = await request("/media/download-zip", { method: "POST", body: { ids } });
+    return res.blob();
+  },
+
+  apiKey: () => json<ApiKeyStatus>("/account/api-key"),
+  setApiKey: (enabled: boolean) => json<ApiKeyStatus>("/account/api-key", { method: "PUT", body: { enabled } }),
+  regenerateApiKey: () => json<ApiKeyStatus>("/account/api-key/regenerate", { method: "POST" }),
+};
+
+export interface RunInfo {
+  run_id: string;
+  status: string;
+}
+
+export interface Recipe {
+  id: string;
+  name?: string;
+  title?: string;
+  description?: string;
+}
+
+export function downloadUrl(mediaId: string, inline = true): string {
+  return `/api/v2/media/${encodeURIComponent(mediaId)}/download${inline ? "" : "?inline=false"}`;
+}
+
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError) return `${err.message} (${err.code})`;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+export function saveBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 5000);
+}

@@ -1,0 +1,172 @@
+import { useEffect, useState } from "react";
+import { api, errorText } from "../lib/api";
+import { navigate } from "../lib/router";
+import type { ApiKeyStatus, Me } from "../lib/types";
+import { AppHeader } from "../components/AppHeader";
+import { ErrorState, LoadingState, Modal } from "../components/ui";
+import { toast } from "../components/toast";
+
+const TABS = [
+  { id: "account", label: "Account" },
+  { id: "api-key", label: "API Key" },
+];
+
+export function ProfilePage({ me, tab, onSignedOut }: { me: Me; tab: string; onSignedOut: () => void }) {
+  const current = TABS.some((t) => t.id === tab) ? tab : "api-key";
+  return (
+    <div className="page">
+      <AppHeader me={me} />
+      <main className="page-body narrow">
+        <h1>Profile</h1>
+        <div className="tabs" role="tablist" aria-label="Profile sections">
+          {TABS.map((t) => (
+            <button key={t.id} role="tab" aria-selected={current === t.id} className={current === t.id ? "active" : ""} onClick={() => navigate(`/profile/${t.id}`, true)}>
+              {t.label}
+            </button>
+          ))}
+        </div>
+        <div role="tabpanel" aria-label={TABS.find((t) => t.id === current)?.label}>
+          {current === "account" ? <AccountTab me={me} onSignedOut={onSignedOut} /> : <ApiKeyTab />}
+        </div>
+      </main>
+    </div>
+  );
+}
+
+function AccountTab({ me, onSignedOut }: { me: Me; onSignedOut: () => void }) {
+  return (
+    <section className="card">
+      <dl className="facts">
+        <dt>Email</dt>
+        <dd>{me.email}</dd>
+        <dt>Role</dt>
+        <dd>{me.is_admin ? "Administrator" : "Member"}</dd>
+        <dt>Member since</dt>
+        <dd>{new Date(me.created_at).toLocaleDateString()}</dd>
+      </dl>
+      <button
+        className="btn"
+        aria-label="Sign out"
+        onClick={async () => {
+          await api.logout().catch(() => undefined);
+          onSignedOut();
+          navigate("/login", true);
+        }}
+      >
+        Sign out
+      </button>
+    </section>
+  );
+}
+
+function ApiKeyTab() {
+  const [status, setStatus] = useState<ApiKeyStatus | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [secret, setSecret] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  const load = () => {
+    setError(null);
+    api.apiKey().then(setStatus, (e) => setError(errorText(e)));
+  };
+  useEffect(load, []);
+
+  function apply(s: ApiKeyStatus) {
+    setStatus(s);
+    if (s.api_key) setSecret(s.api_key);
+  }
+
+  async function toggle(enabled: boolean) {
+    setBusy(true);
+    try {
+      apply(await api.setApiKey(enabled));
+      toast(enabled ? "API access enabled" : "API access disabled", "success");
+    } catch (e) {
+      toast(errorText(e), "error");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function regenerate() {
+    setConfirming(false);
+    setBusy(true);
+    try {
+      apply(await api.regenerateApiKey());
+      toast("A new API key was issued; the old one stopped working", "success");
+    } catch (e) {
+      toast(errorText(e), "error");
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  if (error) return <ErrorState message={error} onRetry={load} />;
+  if (!status) return <LoadingState label="Loading API key…" />;
+  return (
+    <section className="card" aria-label="API key">
+      <p className="muted">
+        API keys start with <code>mas_</code> and act as you: sessions, media and recipes behave exactly like this account.
+        Send it as <code>Authorization: Bearer mas_…</code>.
+      </p>
+      <label className="switch-row">
+        <input type="checkbox" role="switch" checked={status.enabled} disabled={busy} onChange={(e) => toggle(e.target.checked)} aria-label="Enable API access" />
+        <span className="switch" aria-hidden="true" />
+        <span>{status.enabled ? "API access is enabled" : "API access is disabled"}</span>
+      </label>
+      <div className="key-row">
+        <span className="muted">Current key</span>
+        <code className="key-prefix" aria-label="API key prefix">
+          {status.prefix ? `${status.prefix}…` : "No key issued yet"}
+        </code>
+        {status.created_at && <span className="muted small">issued {new Date(status.created_at).toLocaleString()}</span>}
+      </div>
+      {secret && <SecretOnce secret={secret} onDismiss={() => setSecret(null)} />}
+      <button className="btn" disabled={busy} onClick={() => setConfirming(true)} aria-label="Regenerate API key">
+        Regenerate key
+      </button>
+      {confirming && (
+        <Modal title="Regenerate API key?" onClose={() => setConfirming(false)}>
+          <p>The current key stops working immediately. Integrations using it must be updated.</p>
+          <div className="modal-actions">
+            <button className="btn" onClick={() => setConfirming(false)} aria-label="Cancel">
+              Cancel
+            </button>
+            <button className="btn btn-primary" onClick={regenerate} aria-label="Confirm regenerate">
+              Regenerate
+            </button>
+          </div>
+        </Modal>
+      )}
+    </section>
+  );
+}
+
+function SecretOnce({ secret, onDismiss }: { secret: string; onDismiss: () => void }) {
+  const [copied, setCopied] = useState(false);
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(secret);
+    } catch {
+      const input = document.getElementById("api-key-secret") as HTMLInputElement | null;
+      input?.select();
+      document.execCommand("copy");
+    }
+    setCopied(true);
+  }
+  return (
+    <div className="secret-box" role="region" aria-label="New API key">
+      <strong>Copy your new key now. It is shown only once.</strong>
+      <div className="row gap">
+        <input id="api-key-secret" className="mono grow" readOnly value={secret} aria-label="New API key secret" onFocus={(e) => e.target.select()} />
+        <button className="btn btn-primary" onClick={copy} aria-label="Copy API key">
+          {copied ? "Copied ✓" : "Copy"}
+        </button>
+      </div>
+      <button className="link-btn" onClick={onDismiss} aria-label="I have stored the key">
+        I have stored it safely
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,258 @@
+import { useCallback, useEffect, useState } from "react";
+import { api, errorText, type Recipe } from "../lib/api";
+import { navigate } from "../lib/router";
+import { availableTemplates, type Template } from "../lib/templates";
+import type { Me, SessionSummary } from "../lib/types";
+import { AppHeader } from "../components/AppHeader";
+import { EmptyState, ErrorState, LoadingState, Modal } from "../components/ui";
+import { toast } from "../components/toast";
+
+function timeAgo(iso: string): string {
+  const s = (Date.now() - new Date(iso).getTime()) / 1000;
+  if (s < 60) return "just now";
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return new Date(iso).toLocaleDateString();
+}
+
+export function SessionsPage({ me }: { me: Me }) {
+  const [q, setQ] = useState("");
+  const [items, setItems] = useState<SessionSummary[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [renaming, setRenaming] = useState<SessionSummary | null>(null);
+  const [deleting, setDeleting] = useState<SessionSummary | null>(null);
+
+  const load = useCallback(() => {
+    setError(null);
+    api.listSessions(q.trim()).then((r) => setItems(r.items), (e) => setError(errorText(e)));
+  }, [q]);
+
+  useEffect(() => {
+    const t = setTimeout(load, q ? 250 : 0);
+    return () => clearTimeout(t);
+  }, [load, q]);
+
+  return (
+    <div className="page">
+      <AppHeader me={me} />
+      <main className="page-body">
+        <div className="page-title-row">
+          <div>
+            <h1>Sessions</h1>
+            <p className="muted">Each session keeps a workflow, its media and its run history.</p>
+          </div>
+          <div className="row gap">
+            <input
+              className="search"
+              type="search"
+              placeholder="Search sessions"
+              aria-label="Search sessions"
+              value={q}
+              onChange={(e) => setQ(e.target.value)}
+            />
+            <button className="btn btn-primary" onClick={() => setCreating(true)} aria-label="New session">
+              + New session
+            </button>
+          </div>
+        </div>
+        {error ? (
+          <ErrorState message={error} onRetry={load} />
+        ) : items === null ? (
+          <LoadingState label="Loading sessions…" />
+        ) : items.length === 0 ? (
+          <EmptyState title={q ? `No sessions match “${q}”` : "No sessions yet"} icon="◇">
+            {!q && <p className="muted">Start from a blank canvas or a template.</p>}
+            {!q && (
+              <button className="btn btn-primary" onClick={() => setCreating(true)} aria-label="Create your first session">
+                Create your first session
+              </button>
+            )}
+          </EmptyState>
+        ) : (
+          <ul className="session-grid" aria-label="Sessions">
+            {items.map((s) => (
+              <li key={s.id} className="session-card">
+                <button className="session-open" onClick={() => navigate(`/studio/${s.id}`)} aria-label={`Open session ${s.name}`}>
+                  <div className="session-thumb" aria-hidden="true">
+                    {Array.from({ length: Math.min(s.node_count, 6) }).map((_, i) => (
+                      <span key={i} style={{ left: `${12 + (i % 3) * 28}%`, top: `${22 + Math.floor(i / 3) * 36}%` }} />
+                    ))}
+                  </div>
+                  <strong className="session-name">{s.name}</strong>
+                  <span className="muted small">
+                    {s.node_count} node{s.node_count === 1 ? "" : "s"} · edited {timeAgo(s.updated_at)}
+                  </span>
+                </button>
+                <div className="session-actions">
+                  <button className="icon-btn" onClick={() => setRenaming(s)} aria-label={`Rename session ${s.name}`} title="Rename">
+                    ✎
+                  </button>
+                  <button className="icon-btn danger" onClick={() => setDeleting(s)} aria-label={`Delete session ${s.name}`} title="Delete">
+                    🗑
+                  </button>
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      </main>
+      {creating && <NewSessionDialog onClose={() => setCreating(false)} />}
+      {renaming && (
+        <RenameDialog
+          session={renaming}
+          onClose={() => setRenaming(null)}
+          onDone={() => {
+            setRenaming(null);
+            load();
+          }}
+        />
+      )}
+      {deleting && (
+        <Modal title="Delete session?" onClose={() => setDeleting(null)}>
+          <p>
+            “{deleting.name}” and its workflow will be deleted. Its media stay in My Gallery.
+          </p>
+          <div className="modal-actions">
+            <button className="btn" onClick={() => setDeleting(null)} aria-label="Cancel">
+              Cancel
+            </button>
+            <button
+              className="btn btn-danger"
+              aria-label="Confirm delete"
+              onClick={async () => {
+                try {
+                  await api.deleteSession(deleting.id);
+                  toast(`Deleted “${deleting.name}”`, "success");
+                } catch (e) {
+                  toast(errorText(e), "error");
+                }
+                setDeleting(null);
+                load();
+              }}
+            >
+              Delete
+            </button>
+          </div>
+        </Modal>
+      )}
+    </div>
+  );
+}
+
+function RenameDialog({ session, onClose, onDone }: { session: SessionSummary; onClose: () => void; onDone: () => void }) {
+  const [name, setName] = useState(session.name);
+  return (
+    <Modal title="Rename session" onClose={onClose}>
+      <form
+        onSubmit={async (e) => {
+          e.preventDefault();
+          try {
+            await api.renameSession(session.id, name.trim() || "Untitled session");
+            onDone();
+          } catch (err) {
+            toast(errorText(err), "error");
+          }
+        }}
+      >
+        <label className="field">
+          <span>Name</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} aria-label="Session name" />
+        </label>
+        <div className="modal-actions">
+          <button type="button" className="btn" onClick={onClose} aria-label="Cancel">
+            Cancel
+          </button>
+          <button type="submit" className="btn btn-primary" aria-label="Save name">
+            Save
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+type Choice = { kind: "blank" } | { kind: "template"; template: Template } | { kind: "recipe"; recipe: Recipe };
+
+function NewSessionDialog({ onClose }: { onClose: () => void }) {
+  const [name, setName] = useState("");
+  const [templates, setTemplates] = useState<Template[] | null>(null);
+  const [recipes, setRecipes] = useState<Recipe[]>([]);
+  const [choice, setChoice] = useState<Choice>({ kind: "blank" });
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api.catalog().then(
+      (c) => setTemplates(availableTemplates(new Set(c.nodes.map((n) => n.type)))),
+      () => setTemplates([]),
+    );
+    api.recipes().then(
+      (r) => setRecipes(r.recipes ?? r.items ?? []),
+      () => setRecipes([]), // the recipes API arrives later
+    );
+  }, []);
+
+  const keyOf = (c: Choice) => (c.kind === "blank" ? "blank" : c.kind === "template" ? `t:${c.template.id}` : `r:${c.recipe.id}`);
+  const defaultName = choice.kind === "template" ? choice.template.title : choice.kind === "recipe" ? (choice.recipe.title ?? choice.recipe.name ?? choice.recipe.id) : "Untitled session";
+
+  async function create() {
+    setBusy(true);
+    const finalName = name.trim() || defaultName;
+    try {
+      let id: string;
+      if (choice.kind === "recipe") id = (await api.runRecipe(choice.recipe.id, finalName)).session_id;
+      else id = (await api.createSession(finalName, choice.kind === "template" ? choice.template.graph : undefined)).id;
+      navigate(`/studio/${id}`);
+    } catch (e) {
+      toast(errorText(e), "error");
+      setBusy(false);
+    }
+  }
+
+  const options: Choice[] = [
+    { kind: "blank" },
+    ...(templates ?? []).map((template) => ({ kind: "template" as const, template })),
+    ...recipes.map((recipe) => ({ kind: "recipe" as const, recipe })),
+  ];
+
+  return (
+    <Modal title="New session" onClose={onClose} wide>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          void create();
+        }}
+      >
+        <label className="field">
+          <span>Session name</span>
+          <input value={name} placeholder={defaultName} onChange={(e) => setName(e.target.value)} maxLength={200} aria-label="Session name" />
+        </label>
+        <fieldset className="template-grid" aria-label="Start from">
+          <legend>Start from</legend>
+          {options.map((c) => {
+            const key = keyOf(c);
+            const title = c.kind === "blank" ? "Blank workflow" : c.kind === "template" ? c.template.title : (c.recipe.title ?? c.recipe.name ?? c.recipe.id);
+            const desc = c.kind === "blank" ? "An empty canvas. Add nodes from the palette." : c.kind === "template" ? c.template.description : (c.recipe.description ?? "Server recipe");
+            return (
+              <label key={key} className={`template-card ${keyOf(choice) === key ? "selected" : ""}`}>
+                <input type="radio" name="start" checked={keyOf(choice) === key} onChange={() => setChoice(c)} aria-label={title} />
+                <strong>{title}</strong>
+                <span className="muted small">{desc}</span>
+                {c.kind !== "blank" && <span className="tag">{c.kind === "recipe" ? "Recipe" : `${c.template.graph.nodes.length} nodes`}</span>}
+              </label>
+            );
+          })}
+          {templates === null && <span className="muted small">Loading templates…</span>}
+        </fieldset>
+        <div className="modal-actions">
+          <button type="button" className="btn" onClick={onClose} aria-label="Cancel">
+            Cancel
+          </button>
+          <button type="submit" className="btn btn-primary" disabled={busy} aria-label="Create session">
+            {busy ? "Creating…" : "Create session"}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,52 @@
+import { NodeResizer, type NodeProps } from "@xyflow/react";
+import { memo, type CSSProperties } from "react";
+import type { FlowNode } from "../lib/graphDoc";
+import { useStudio } from "./context";
+
+/** A production note on the canvas (node type `comment`). */
+export const CommentNode = memo(function CommentNode({ id, data, selected }: NodeProps<FlowNode>) {
+  const { actions } = useStudio();
+  const color = typeof data.params.color === "string" ? data.params.color : "#fde68a";
+  const text = typeof data.params.text === "string" ? data.params.text : "";
+  return (
+    <div
+      className={`comment-node ${selected ? "selected" : ""}`}
+      style={{ "--note": color } as CSSProperties}
+      aria-label="Comment"
+      onContextMenu={(e) => {
+        e.preventDefault();
+        actions.openMenu(id, e.clientX, e.clientY);
+      }}
+    >
+      <NodeResizer isVisible={!!selected} minWidth={160} minHeight={80} lineClassName="resize-line" handleClassName="resize-handle" />
+      <textarea
+        className="comment-text nodrag nowheel"
+        value={text}
+        placeholder="Write a note for your team…"
+        aria-label="Comment text"
+        onChange={(e) => actions.updateParams(id, { text: e.target.value }, `param:${id}:text`)}
+      />
+    </div>
+  );
+});
+
+/** A frame whose members move together (node type `group`; members set parent_id). */
+export const FrameNode = memo(function FrameNode({ id, data, selected }: NodeProps<FlowNode>) {
+  const { actions } = useStudio();
+  const color = typeof data.params.color === "string" ? data.params.color : "#93c5fd";
+  const label = (typeof data.params.label === "string" && data.params.label) || data.title || "Group";
+  return (
+    <div
+      className={`frame-node ${selected ? "selected" : ""}`}
+      style={{ "--frame": color } as CSSProperties}
+      aria-label={`Group ${label}`}
+      onContextMenu={(e) => {
+        e.preventDefault();
+        actions.openMenu(id, e.clientX, e.clientY);
+      }}
+    >
+      <NodeResizer isVisible={!!selected} minWidth={200} minHeight={120} lineClassName="resize-line" handleClassName="resize-handle" />
+      <div className="frame-label">{label}</div>
+    </div>
+  );
+});

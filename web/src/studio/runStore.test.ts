@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { RunStore } from "./runStore";
+
+describe("RunStore applies the SSE stream", () => {
+  it("tracks a run from start to finish, keeping cached outputs", () => {
+    const s = new RunStore();
+    const out = { image: { media_id: "m1", kind: "image", url: "/api/v2/media/m1/download" } };
+    s.apply({ type: "snapshot", run: { run_id: "r0", status: "succeeded", nodes: { a: { status: "succeeded", outputs: out } } } });
+    expect(s.node("a").outputs).toEqual(out);
+    s.apply({ type: "run.started", run_id: "r1", mode: "node", nodes: { a: "cached", b: "queued" } });
+    expect(s.node("a")).toMatchObject({ status: "cached", progress: 1, outputs: out });
+    expect(s.running).toBe(true);
+    s.apply({ type: "node.progress", run_id: "r1", node_id: "b", progress: 0.5 });
+    expect(s.node("b")).toMatchObject({ status: "running", progress: 0.5 });
+    s.apply({ type: "node.status", run_id: "r1", node_id: "b", status: "failed", progress: 0.5, error: { code: "NODE_ERROR", message: "boom" } });
+    expect(s.node("b").error?.code).toBe("NODE_ERROR");
+    s.apply({ type: "run.finished", run_id: "r1", status: "failed", error: { code: "NODE_ERROR", message: "boom" } });
+    expect(s.running).toBe(false);
+    expect(s.run().status).toBe("failed");
+  });
+  it("notifies only the subscribers of the changed node", () => {
+    const s = new RunStore();
+    let a = 0;
+    let b = 0;
+    s.subscribeNode("a", () => a++);
+    s.subscribeNode("b", () => b++);
+    s.apply({ type: "node.progress", run_id: "r", node_id: "a", progress: 0.1 });
+    expect([a, b]).toEqual([1, 0]);
+    expect(s.node("zzz").status).toBe("idle");
+  });
+});

@@ -1,0 +1,144 @@
+/** Live run state fed by the server's SSE stream; components subscribe per node. */
+import { useSyncExternalStore } from "react";
+import type { ApiErrorBody, NodeRunState, NodeStatus, OutputValue } from "../lib/types";
+
+export interface RunSummary {
+  runId: string | null;
+  status: string | null; // queued | running | succeeded | failed | canceled | interrupted
+  error: ApiErrorBody | null;
+  mode: string | null;
+}
+
+interface ServerNodeState {
+  status: NodeStatus;
+  progress?: number;
+  message?: string | null;
+  error?: ApiErrorBody | null;
+  outputs?: Record<string, OutputValue> | null;
+}
+
+interface ServerRun {
+  run_id: string;
+  status: string;
+  mode?: string;
+  error?: ApiErrorBody | null;
+  nodes?: Record<string, ServerNodeState>;
+}
+
+export type RunEvent =
+  | { type: "snapshot"; run: ServerRun | null }
+  | { type: "run.started"; run_id: string; mode: string; nodes: Record<string, NodeStatus> }
+  | ({ type: "node.status"; run_id: string; node_id: string } & ServerNodeState)
+  | { type: "node.progress"; run_id: string; node_id: string; progress: number; message?: string | null }
+  | { type: "run.finished"; run_id: string; status: string; error?: ApiErrorBody | null };
+
+const IDLE: NodeRunState = { status: "idle", progress: 0 };
+
+export class RunStore {
+  private nodes: Record<string, NodeRunState> = {};
+  private summary: RunSummary = { runId: null, status: null, error: null, mode: null };
+  private nodeListeners = new Map<string, Set<() => void>>();
+  private runListeners = new Set<() => void>();
+
+  node(id: string): NodeRunState {
+    return this.nodes[id] ?? IDLE;
+  }
+
+  run(): RunSummary {
+    return this.summary;
+  }
+
+  get running(): boolean {
+    return this.summary.status === "running" || this.summary.status === "queued";
+  }
+
+  subscribeNode(id: string, fn: () => void): () => void {
+    let set = this.nodeListeners.get(id);
+    if (!set) this.nodeListeners.set(id, (set = new Set()));
+    set.add(fn);
+    return () => set!.delete(fn);
+  }
+
+  subscribeRun(fn: () => void): () => void {
+    this.runListeners.add(fn);
+    return () => this.runListeners.delete(fn);
+  }
+
+  private setNode(id: string, state: NodeRunState): void {
+    this.nodes = { ...this.nodes, [id]: state };
+    this.nodeListeners.get(id)?.forEach((fn) => fn());
+  }
+
+  private setSummary(s: Partial<RunSummary>): void {
+    this.summary = { ...this.summary, ...s };
+    this.runListeners.forEach((fn) => fn());
+  }
+
+  apply(ev: RunEvent): void {
+    switch (ev.type) {
+      case "snapshot": {
+        const run = ev.run;
+        const ids = new Set([...Object.keys(this.nodes), ...Object.keys(run?.nodes ?? {})]);
+        for (const id of ids) {
+          const s = run?.nodes?.[id];
+          const prev = this.nodes[id];
+          if (s) this.setNode(id, { status: s.status, progress: s.progress ?? 0, message: s.message, error: s.error, outputs: s.outputs ?? prev?.outputs ?? null });
+        }
+        this.setSummary({ runId: run?.run_id ?? null, status: run?.status ?? null, error: run?.error ?? null, mode: run?.mode ?? null });
+        break;
+      }
+      case "run.started":
+        for (const [id, status] of Object.entries(ev.nodes)) {
+          const prev = this.nodes[id];
+          this.setNode(id, { status, progress: status === "cached" ? 1 : 0, message: null, error: null, outputs: prev?.outputs ?? null });
+        }
+        this.setSummary({ runId: ev.run_id, status: "running", error: null, mode: ev.mode });
+        break;
+      case "node.status": {
+        const prev = this.nodes[ev.node_id];
+        this.setNode(ev.node_id, {
+          status: ev.status,
+          progress: ev.progress ?? prev?.progress ?? 0,
+          message: ev.message ?? null,
+          error: ev.error ?? null,
+          outputs: ev.outputs ?? prev?.outputs ?? null,
+        });
+        break;
+      }
+      case "node.progress": {
+        const prev = this.nodes[ev.node_id] ?? IDLE;
+        this.setNode(ev.node_id, { ...prev, status: "running", progress: ev.progress, message: ev.message ?? prev.message });
+        break;
+      }
+      case "run.finished":
+        this.setSummary({ runId: ev.run_id, status: ev.status, error: ev.error ?? null });
+        break;
+    }
+  }
+}
+
+export function useNodeRun(store: RunStore, id: string): NodeRunState {
+  return useSyncExternalStore(
+    (fn) => store.subscribeNode(id, fn),
+    () => store.node(id),
+  );
+}
+
+export function useRunSummary(store: RunStore): RunSummary {
+  return useSyncExternalStore(
+    (fn) => store.subscribeRun(fn),
+    () => store.run(),
+  );
+}
+
+export const STATUS_LABELS: Record<NodeStatus, string> = {
+  idle: "Ready",
+  queued: "Queued",
+  running: "Running",
+  succeeded: "Done",
+  cached: "Cached",
+  failed: "Failed",
+  canceled: "Canceled",
+  skipped: "Skipped",
+  interrupted: "Interrupted",
+};
