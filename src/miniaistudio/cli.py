@@ -7,6 +7,7 @@ import getpass
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 from .config import Settings, load_settings
 from .core.errors import StudioError
@@ -89,6 +90,51 @@ def cmd_users_set_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def _models(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from .services.models import ModelLibrary
+    from .store.db import Database
+    from .store.migrate import upgrade
+
+    settings = _settings(args)
+    settings.ensure_dirs()
+    db = Database(settings.resolved_database_url)
+    upgrade(db)
+    return ModelLibrary(db, settings.resolved_models_dir)
+
+
+def _print_model(m: dict[str, Any], verb: str) -> None:
+    print(f"{verb} {m['kind']} model {m['id']} ({m['format']}, {m['size_bytes'] / 2**20:.1f} MiB, "
+          f"sha256 {m['sha256'][:12]}) at {m['path']}")
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    rows = _models(args).installed(kind=args.kind)
+    if not rows:
+        print("no models installed; add one with `miniaistudio models import PATH` "
+              "or `miniaistudio models pull REPO_ID`")
+        return 0
+    print(f"{'ID':<32} {'KIND':<15} {'FORMAT':<12} {'SIZE':>10}  NAME")
+    for m in rows:
+        print(f"{m['id']:<32} {m['kind']:<15} {m['format']:<12} {m['size_bytes'] / 2**20:>8.1f}Mi  {m['display_name']}")
+    return 0
+
+
+def cmd_models_import(args: argparse.Namespace) -> int:
+    _print_model(_models(args).import_path(args.path, kind=args.kind, name=args.name,
+                                           credits_per_generation=args.credits), "imported")
+    return 0
+
+
+def cmd_models_pull(args: argparse.Namespace) -> int:
+    _print_model(_models(args).pull(args.repo_id, kind=args.kind, name=args.name, revision=args.revision), "pulled")
+    return 0
+
+
+def cmd_models_remove(args: argparse.Namespace) -> int:
+    _print_model(_models(args).remove(args.id), "removed")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="miniaistudio", description="Mini AI Studio")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -120,6 +166,31 @@ def build_parser() -> argparse.ArgumentParser:
     setpw.add_argument("--password")
     data_dir(setpw)
     setpw.set_defaults(func=cmd_users_set_password)
+
+    models = sub.add_parser("models", help="manage generative models").add_subparsers(dest="models_command",
+                                                                                      required=True)
+    mlist = models.add_parser("list", help="list installed models")
+    mlist.add_argument("--kind", default=None, help="only this kind (text_to_image, lora, depth, ...)")
+    data_dir(mlist)
+    mlist.set_defaults(func=cmd_models_list)
+    mimport = models.add_parser("import", help="copy a model folder or file into the models dir")
+    mimport.add_argument("path", type=Path)
+    mimport.add_argument("--kind", default=None, help="override the detected kind")
+    mimport.add_argument("--name", default=None, help="display name (default: the folder or file name)")
+    mimport.add_argument("--credits", type=int, default=0, help="credits per generation")
+    data_dir(mimport)
+    mimport.set_defaults(func=cmd_models_import)
+    mpull = models.add_parser("pull", help="download a model from the Hugging Face Hub and import it")
+    mpull.add_argument("repo_id")
+    mpull.add_argument("--kind", default=None)
+    mpull.add_argument("--name", default=None)
+    mpull.add_argument("--revision", default=None)
+    data_dir(mpull)
+    mpull.set_defaults(func=cmd_models_pull)
+    mremove = models.add_parser("remove", help="remove an installed model and its files")
+    mremove.add_argument("id")
+    data_dir(mremove)
+    mremove.set_defaults(func=cmd_models_remove)
     return parser
 
 

@@ -25,12 +25,15 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="Defaults to SQLite in the data dir")
     media_dir: Path | None = None
     models_dir: Path | None = None
+    model_cache_bytes: int = Field(default=8 * 1024**3, ge=0,
+                                   description="memory budget for warm models (RAM on CPU, VRAM on CUDA)")
     secret_key: str | None = Field(default=None, description="JWT signing key; generated once if unset")
     token_ttl_seconds: int = 7 * 24 * 3600
     max_upload_bytes: int = 4 * 1024**3
     max_concurrent_nodes: int = Field(default=2, ge=1, le=64)
     executor: str = Field(default="local", description="local (in-process); celery comes later")
     allow_private_urls: bool = False
+    recipes_dir: Path | None = Field(default=None, description="Extra recipe JSON files added by an admin")
     cookie_secure: bool = False
     log_level: str = "info"
 

@@ -21,6 +21,15 @@ def _vision_models() -> None:
 STEPS.append(("vision: u2netp product cut-out model", _vision_models))
 
 
+def _creative_audio_models() -> None:
+    from .runtimes.assets import place_all
+
+    place_all()
+
+
+STEPS.append(("text, voice and captions: Gemma 3 270M, whisper base, Piper voice", _creative_audio_models))
+
+
 def main() -> int:
     for name, step in STEPS:
         try:

@@ -8,10 +8,15 @@ from .config import Settings
 from .core.engine import Engine
 from .core.events import EventBus
 from .core.registry import NodeRegistry, default_registry
+from .executors.context import FetchPolicy
 from .executors.local import LocalExecutor
+from .runtimes import assets
+from .runtimes.model_host import ModelHost, current_host_or_none, install_host
 from .services.accounts import Accounts
 from .services.execution import Execution
 from .services.media import MediaLibrary
+from .services.models import ModelLibrary
+from .services.recipes import RecipeBook
 from .services.sessions import Sessions
 from .store.db import Database
 from .store.media_store import LocalMediaStore
@@ -35,7 +40,14 @@ class Studio:
         self.sessions = Sessions(self.db, self.registry)
         self.media = MediaLibrary(self.db, self.store)
         self.recorder = SqlRunRecorder(self.db)
+        self.recipes = RecipeBook(self.db, self.sessions, self.media, scratch=settings.scratch_dir,
+                                  recipes_dir=settings.recipes_dir, max_fetch_bytes=settings.max_upload_bytes,
+                                  allow_private_urls=settings.allow_private_urls)
         self.bus = EventBus()
+        assets.configure(settings.resolved_models_dir)  # model files that ship in PyPI packages
+        self.models = ModelLibrary(self.db, settings.resolved_models_dir)
+        self.model_host = ModelHost(self.models, settings.resolved_models_dir, settings.model_cache_bytes)
+        install_host(self.model_host)
         self.engine: Engine | None = None
         self.execution: Execution | None = None
 
@@ -47,7 +59,8 @@ class Studio:
         if self.settings.executor != "local":
             raise ValueError(f"unknown executor {self.settings.executor!r} (available: local)")
         executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
-                                 self.settings.max_concurrent_nodes)
+                                 self.settings.max_concurrent_nodes,
+                                 FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes))
         self.engine = Engine(self.registry, executor, self.recorder, self.bus)
         self.execution = Execution(self.db, self.sessions, self.engine)
 
@@ -55,4 +68,7 @@ class Studio:
         if self.engine is not None:
             await self.engine.shutdown()
             await self.engine.executor.aclose()
+        self.model_host.shutdown()
+        if current_host_or_none() is self.model_host:
+            install_host(None)
         self.db.dispose()

@@ -256,3 +256,23 @@ async def test_cache_survives_a_restart(settings: Settings) -> None:
         # A parameter change still re-executes only its subgraph after the restart.
         await api.save_graph(session, branching_graph(invert=False))
         assert executed(await api.run(session["id"])) == {"a", "r"}
+
+
+async def test_delete_a_running_session_stops_it_and_keeps_its_media(api: Api, studio: Studio) -> None:
+    session = await api.new_session()
+    sid = session["id"]
+    graph = {"nodes": [node("c", "image.solid_color", width=1024, height=1024, color="#123456")], "edges": []}
+    for i in range(4):
+        graph["nodes"].append(node(f"a{i}", "image.adjust", brightness=1.0 + i / 10))
+        graph["edges"].append(edge("c" if i == 0 else f"a{i - 1}", "image", f"a{i}", "image"))
+    await api.save_graph(session, graph)
+    r = await api.post("/api/v2/session/execute", session=sid, json={"mode": "full"})
+    assert r.status_code == 202
+    deleted = await api.request("DELETE", f"/api/v2/sessions/{sid}")
+    assert deleted.status_code == 204, deleted.text
+    assert studio.engine is not None and studio.engine.active_run(sid) is None
+    gone = await api.get("/api/v2/session/execution", session=sid)
+    assert gone.status_code == 404 and error_of(gone)["code"] == "SESSION_NOT_FOUND"
+    # Whatever it made stays in the gallery, no longer grouped under the session.
+    media = (await api.get("/api/v2/media")).json()
+    assert all(g["session_id"] is None for g in media["groups"])

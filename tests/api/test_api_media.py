@@ -77,6 +77,11 @@ async def test_text_named_png_is_refused_and_leaves_nothing(api: Api, studio: St
         r = await api.post("/api/v2/media/upload", **kw)
         assert r.status_code == 415, r.text
         assert error_of(r)["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    # One bad file spoils the whole upload: nothing of it is kept.
+    r = await api.post("/api/v2/media/upload", files=[("file", ("good.png", PNG.read_bytes())),
+                                                      ("file", ("bad.png", b"not an image at all"))])
+    assert r.status_code == 415 and error_of(r)["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert "bad.png" in error_of(r)["message"]
     assert files_under(studio.settings.scratch_dir) == []
     assert files_under(studio.settings.resolved_media_dir) == media_before
     assert media_rows(studio) == 0
@@ -277,3 +282,20 @@ async def test_download_ranges_and_zip(api: Api) -> None:
         r = await api.post("/api/v2/media/download-zip", json=body)
         assert r.status_code in (400, 422), r.text
         assert error_of(r)["code"] in ("INVALID_REQUEST", "NO_IDS")
+
+
+async def test_missing_blob_is_not_found_not_a_crash(api: Api, studio: Studio) -> None:
+    kept = await api.upload(None, PNG)
+    lost = await api.upload(None, JPEG)
+    for path in files_under(studio.settings.resolved_media_dir):
+        if path.name.startswith(lost["id"]):
+            path.unlink()
+    r = await api.get(lost["url"])
+    assert r.status_code == 404 and error_of(r)["code"] == "MEDIA_NOT_FOUND"
+    r = await api.post("/api/v2/media/download-zip", json={"ids": [lost["id"], kept["id"]]})
+    assert r.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        assert zf.namelist() == ["chelsea.png"]
+    r = await api.post("/api/v2/media/download-zip", json={"ids": [lost["id"]]})
+    assert r.status_code == 404 and error_of(r)["code"] == "NO_ACCESSIBLE_MEDIA"
+    assert files_under(studio.settings.scratch_dir) == []

@@ -85,9 +85,10 @@ async def test_session_scoped_endpoints_need_session_id(api: Api) -> None:
             kw["json"] = {"graph": {"nodes": [], "edges": []}, "version": 1}
         if url.endswith("/execute"):
             kw["json"] = {"mode": "full"}
-        r = await api.request(method, url, **kw)
-        assert r.status_code == 400, (method, url, r.status_code, r.text)
-        assert error_of(r)["code"] == "MISSING_SESSION_ID", (method, url)
+        for headers in ({}, {"X-Session-ID": ""}, {"X-Session-ID": "   "}):
+            r = await api.request(method, url, headers=headers, **kw)
+            assert r.status_code == 400, (method, url, r.status_code, r.text)
+            assert error_of(r)["code"] == "MISSING_SESSION_ID", (method, url)
 
 
 async def test_put_flow_by_id_and_active_session_with_versions(api: Api) -> None:
@@ -223,3 +224,19 @@ async def test_run_time_validation_names_nodes(api: Api) -> None:
                         "socket": "image"}]
     # Nothing ran.
     assert (await api.get("/api/v2/session/executions", session=session["id"])).json()["items"] == []
+
+
+async def test_open_sets_the_session_cookie_for_session_scoped_calls(api: Api) -> None:
+    a = await api.new_session("A")
+    b = await api.new_session("B")
+    r = await api.post(f"/api/v2/sessions/{a['id']}/open")
+    assert r.status_code == 200 and r.json()["id"] == a["id"]
+    assert "httponly" in r.headers["set-cookie"].lower()
+    try:
+        assert (await api.get("/api/v2/session")).json()["id"] == a["id"]
+        # The header wins over the cookie.
+        assert (await api.get("/api/v2/session", session=b["id"])).json()["id"] == b["id"]
+    finally:
+        api.client.cookies.clear()
+    r = await api.get("/api/v2/session")
+    assert r.status_code == 400 and error_of(r)["code"] == "MISSING_SESSION_ID"

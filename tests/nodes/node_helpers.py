@@ -65,3 +65,8 @@ def streams(path: Path, kind: str) -> list[dict[str, Any]]:
 
 def duration(path: Path) -> float:
     return float(ffprobe(path)["format"]["duration"])
+
+
+def node_with(node_id: str, node_type: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Like conftest.node, for parameters named ``x`` (conftest.node takes ``x`` as the canvas position)."""
+    return {"id": node_id, "type": node_type, "position": {"x": 0, "y": 0}, "params": params}

@@ -4,8 +4,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import FIXTURES, Api, node
 from node_helpers import error_code, output, run_graph, upload
+
+from conftest import FIXTURES, Api, node
 
 
 async def test_upload_photo_outputs_the_selected_item(api: Api) -> None:

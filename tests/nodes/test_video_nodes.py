@@ -3,11 +3,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from node_helpers import download, duration, error_code, ffprobe, media_record, output, run_graph, streams, upload
 from PIL import Image, ImageChops
 
 from conftest import Api, edge, ffmpeg_media, node
 from miniaistudio.studio import Studio
-from node_helpers import download, duration, error_code, ffprobe, media_record, output, run_graph, streams, upload
 
 
 async def test_frame_extract_by_time_frame_first_and_last(api: Api, test_video: Path, tmp_path: Path) -> None:
@@ -27,7 +27,10 @@ async def test_frame_extract_by_time_frame_first_and_last(api: Api, test_video: 
         assert (image["kind"], image["width"], image["height"]) == ("image", 320, 240)
         with Image.open(await download(api, image["media_id"], tmp_path)) as img:
             frames[nid] = img.convert("RGB")
-    same = lambda a, b: ImageChops.difference(frames[a], frames[b]).getbbox() is None  # noqa: E731
+
+    def same(a: str, b: str) -> bool:
+        return ImageChops.difference(frames[a], frames[b]).getbbox() is None
+
     assert same("t", "f")  # 1.0 s at 25 fps is frame 25
     assert same("last", "f74") and same("last", "clamped")  # 3 s at 25 fps: frames 0..74
     assert not same("first", "t") and not same("t", "last")

@@ -43,10 +43,10 @@ CurrentUser = Annotated[Principal, Depends(get_principal)]
 
 
 def get_session_id(request: Request) -> str:
-    value = request.headers.get("x-session-id") or request.cookies.get(SESSION_COOKIE)
+    value = (request.headers.get("x-session-id") or request.cookies.get(SESSION_COOKIE) or "").strip()
     if not value:
         raise MissingSessionId("this endpoint needs the X-Session-ID header or a session cookie")
-    return value.strip()
+    return value
 
 
 SessionId = Annotated[str, Depends(get_session_id)]

@@ -44,6 +44,9 @@ class NodeContext(Protocol):
     def resolve_media(self, media_id: str) -> MediaRef:
         """A media id chosen by the user (upload nodes), after the access check."""
 
+    def fetch_url(self, url: str, kind: MediaKind) -> MediaRef:
+        """Download a public http(s) URL into the gallery (private addresses are refused)."""
+
     def media_path(self, ref: MediaRef) -> AbstractContextManager[Path]:
         """A local, read-only path to the media's file for the duration of the block."""
 

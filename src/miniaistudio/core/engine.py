@@ -19,6 +19,7 @@ from typing import Any
 from .errors import Canceled, SessionBusy, StudioError
 from .events import EventBus
 from .graph import Graph
+from .loops import LOOP_TYPE, LoopPlan, expand_loops, loop_node_ids, loop_summary
 from .planner import Plan, decide_execution, plan_run
 from .ports import CacheEntry, Executor, MediaRecord, NodeTask, RunRecorder, TaskResult
 from .registry import NodeRegistry
@@ -30,6 +31,19 @@ log = logging.getLogger(__name__)
 
 _RECENT_RUNS = 64
 _PLAN_MEMO = 32
+
+
+@dataclass
+class _Prepared:
+    """What a run derives from the graph alone; reused while the graph version is unchanged."""
+
+    checked: CheckedGraph
+    closure: list[str]
+    wanted: set[str]
+    forced: set[str]
+    params: dict[str, dict[str, Any]]
+    signatures: dict[str, str]
+    loops: list[LoopPlan]
 
 
 @dataclass
@@ -66,7 +80,7 @@ class Engine:
         self._progress_interval = progress_interval
         self._active: dict[str, _ActiveRun] = {}
         self._recent: OrderedDict[str, RunState] = OrderedDict()  # finished runs by id, newest last
-        self._plans: OrderedDict[tuple[Any, ...], tuple[CheckedGraph, Plan]] = OrderedDict()
+        self._plans: OrderedDict[tuple[Any, ...], _Prepared] = OrderedDict()
         self._drivers: set[asyncio.Task[None]] = set()
 
     # ----------------------------------------------------------------- queries
@@ -102,26 +116,23 @@ class Engine:
             raise SessionBusy("this session is already running; stop it or wait for it to finish")
         run_id = str(uuid.uuid4())
         memo_key = (session_id, graph_version, mode, target_node_id) if graph_version is not None else None
-        memo = self._plans.get(memo_key) if memo_key is not None else None
-        if memo is not None:
-            checked, previous = memo
-            closure, params, sigs = previous.closure_all, previous.params, previous.signatures
-            wanted, forced = previous.wanted, previous.forced
-        else:
-            checked = check_structure(graph, self.registry)
-            closure, wanted, forced, params, sigs = plan_run(checked, mode, target_node_id, run_id)
-        lookup = [sigs[nid] for nid in closure if nid not in forced]
+        prepared = self._plans.get(memo_key) if memo_key is not None else None
+        if prepared is None:
+            prepared = self._prepare(graph, mode, target_node_id, run_id)
+        checked, closure, sigs = prepared.checked, prepared.closure, prepared.signatures
+        lookup = [sigs[nid] for nid in closure if nid not in prepared.forced]
         hits = await self.recorder.lookup_cache(session_id, lookup) if lookup else {}
         if session_id in self._active:  # lost a race while awaiting the cache
             raise SessionBusy("this session is already running; stop it or wait for it to finish")
-        plan = decide_execution(checked, closure, wanted, forced, sigs, hits, params)
+        plan = decide_execution(checked, closure, prepared.wanted, prepared.forced, sigs, hits, prepared.params)
         if memo_key is not None and not plan.salted:
-            self._plans[memo_key] = (checked, plan)
+            self._plans[memo_key] = prepared
             self._plans.move_to_end(memo_key)
             while len(self._plans) > _PLAN_MEMO:
                 self._plans.popitem(last=False)
         run = RunState(id=run_id, session_id=session_id, user_id=user_id, mode=mode,
                        target_node_id=target_node_id)
+        run.loops = {lp.loop_id: lp for lp in prepared.loops}
         for nid in plan.closure:
             cached = plan.cached.get(nid)
             run.nodes[nid] = NodeState(
@@ -137,6 +148,23 @@ class Engine:
         self._drivers.add(driver)
         driver.add_done_callback(self._drivers.discard)
         return run
+
+    def _prepare(self, graph: Graph, mode: RunMode, target: str | None, run_id: str) -> _Prepared:
+        """Expand loops, check the graph and plan targets and signatures (no cache yet)."""
+        target_node = next((n for n in graph.nodes if n.id == target), None) if target else None
+        target_is_loop = target_node is not None and target_node.type == LOOP_TYPE
+        if mode == RunMode.FULL:
+            expand = loop_node_ids(graph)
+        elif target_is_loop:
+            expand = [target_node.id]  # type: ignore[union-attr]
+        else:
+            expand = []  # a member rerun runs once, with its own saved settings
+        expanded, loops = expand_loops(graph, self.registry, expand)
+        checked = check_structure(expanded, self.registry)
+        # Rerunning a loop runs every enabled iteration; the cache keeps unchanged ones.
+        targets: tuple[set[str], set[str]] | None = (loops[0].copy_ids(), set()) if target_is_loop else None
+        closure, wanted, forced, params, sigs = plan_run(checked, mode, target, run_id, targets=targets)
+        return _Prepared(checked, closure, wanted, forced, params, sigs, loops)
 
     def cancel_node(self, session_id: str, node_id: str) -> bool:
         """Cancel a queued or running node of the session's active run."""
@@ -402,6 +430,7 @@ def public_outputs(outputs: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def run_to_dict(run: RunState) -> dict[str, Any]:
     """The run as API clients see it (``GetSessionExecution``)."""
+    nodes = {nid: {**s.to_dict(), "outputs": public_outputs(s.outputs)} for nid, s in run.nodes.items()}
     return {
         "run_id": run.id,
         "session_id": run.session_id,
@@ -413,7 +442,6 @@ def run_to_dict(run: RunState) -> dict[str, Any]:
         "started_at": run.started_at,
         "finished_at": run.finished_at,
         "counts": run.counts(),
-        "nodes": {
-            nid: {**s.to_dict(), "outputs": public_outputs(s.outputs)} for nid, s in run.nodes.items()
-        },
+        "nodes": nodes,
+        "loops": {loop_id: loop_summary(lp, nodes) for loop_id, lp in run.loops.items()},
     }

@@ -6,21 +6,36 @@ any node and loops can target a group by id. Members of a group name it in ``par
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 _ID = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")
 
 
+def finite_json(value: Any) -> Any:
+    """Refuse NaN and infinities anywhere in free-form JSON (they cannot be served back as JSON)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("numbers must be finite (no NaN or Infinity)")
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return value
+
+
 class Position(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     x: float = 0.0
     y: float = 0.0
 
 
 class GraphNode(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     id: str = _ID
     type: str = Field(min_length=1, max_length=100)
@@ -33,9 +48,11 @@ class GraphNode(BaseModel):
     parent_id: str | None = None
     ui: dict[str, Any] = Field(default_factory=dict, description="Free-form canvas state")
 
+    _finite = field_validator("params", "ui")(finite_json)
+
 
 class GraphEdge(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     id: str = _ID
     source: str
@@ -45,7 +62,7 @@ class GraphEdge(BaseModel):
 
 
 class Graph(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     nodes: list[GraphNode] = Field(default_factory=list, max_length=5000)
     edges: list[GraphEdge] = Field(default_factory=list, max_length=20000)
@@ -55,7 +72,7 @@ class Graph(BaseModel):
 
 
 class Viewport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
     x: float = 0.0
     y: float = 0.0
     zoom: float = Field(default=1.0, gt=0, le=100)

@@ -84,10 +84,13 @@ def plan_run(
     mode: RunMode,
     target: str | None,
     run_id: str,
-    cache_lookup: dict[str, dict[str, Any]] | None = None,
+    targets: tuple[set[str], set[str]] | None = None,
 ) -> tuple[list[str], set[str], set[str], dict[str, dict[str, Any]], dict[str, str]]:
-    """Closure, wanted, forced, validated params and signatures (cache applied later)."""
-    wanted, forced = select_targets(checked, mode, target)
+    """Closure, wanted, forced, validated params and signatures (cache applied later).
+
+    ``targets`` overrides (wanted, forced) when the caller already knows them (loops).
+    """
+    wanted, forced = targets if targets is not None else select_targets(checked, mode, target)
     closure = ancestors_closure(checked, wanted)
     params = check_runnable(checked, closure)
     sigs = compute_signatures(checked, closure, params, run_id)

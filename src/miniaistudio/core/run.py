@@ -95,6 +95,7 @@ class RunState:
     created_at: float = field(default_factory=time.time)
     started_at: float | None = None
     finished_at: float | None = None
+    loops: dict[str, Any] = field(default_factory=dict)  # loop node id -> core.loops.LoopPlan
 
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = {}

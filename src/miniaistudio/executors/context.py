@@ -14,6 +14,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -24,6 +25,7 @@ from ..core.ports import MediaRecord, NodeTask
 from ..core.values import MediaKind, MediaRef
 from ..runtimes.probe import NotMedia, probe
 from ..runtimes.provenance import png_info
+from ..runtimes.url_fetch import fetch_to_file
 from ..store.media_store import MediaStore
 
 if TYPE_CHECKING:
@@ -35,6 +37,14 @@ log = logging.getLogger(__name__)
 class MediaResolver(Protocol):
     def resolve(self, media_id: str, user_id: str) -> MediaRef:
         """The media if ``user_id`` may read it; raises MediaNotFound otherwise."""
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """How nodes may fetch URLs (recipe inputs given as links)."""
+
+    allow_private: bool = False
+    max_bytes: int = 1 << 30
 
 
 class ImageMemo:
@@ -86,6 +96,7 @@ class TaskContext:
         cancel_event: threading.Event,
         on_progress: Callable[[float, str | None], None],
         memo: ImageMemo | None = None,
+        fetch_policy: FetchPolicy | None = None,
     ) -> None:
         self.task = task
         self.run_id = task.run_id
@@ -99,6 +110,7 @@ class TaskContext:
         self._cancel = cancel_event
         self._on_progress = on_progress
         self._memo = memo
+        self._fetch_policy = fetch_policy or FetchPolicy()
         self._procs: set[subprocess.Popen[str]] = set()
         self._procs_lock = threading.Lock()
         self.media: list[MediaRecord] = []
@@ -126,6 +138,12 @@ class TaskContext:
     # -- media in --------------------------------------------------------------
     def resolve_media(self, media_id: str) -> MediaRef:
         return self._resolver.resolve(media_id, self.user_id)
+
+    def fetch_url(self, url: str, kind: MediaKind) -> MediaRef:
+        dest = self.work_path(".download")
+        final = fetch_to_file(url, dest, max_bytes=self._fetch_policy.max_bytes,
+                              allow_private=self._fetch_policy.allow_private)
+        return self.store_file(dest, kind, Provenance(engine="url-fetch", source_url=final))
 
     def media_path(self, ref: MediaRef) -> AbstractContextManager[Path]:
         return self._store.local_path(ref.storage_key)

@@ -15,7 +15,7 @@ from ..core.errors import Canceled
 from ..core.ports import NodeTask, ProgressCallback, TaskResult
 from ..core.registry import NodeRegistry
 from ..store.media_store import MediaStore
-from .context import ImageMemo, MediaResolver, TaskContext
+from .context import FetchPolicy, ImageMemo, MediaResolver, TaskContext
 from .task import run_task
 
 
@@ -27,7 +27,9 @@ class LocalExecutor:
         resolver: MediaResolver,
         scratch_root: Path,
         max_concurrent: int = 2,
+        fetch_policy: FetchPolicy | None = None,
     ) -> None:
+        self._fetch_policy = fetch_policy
         self._registry = registry
         self._store = store
         self._resolver = resolver
@@ -48,7 +50,8 @@ class LocalExecutor:
 
         ctx = TaskContext(task, store=self._store, resolver=self._resolver,
                           scratch_root=self._scratch_root, cancel_event=cancel,
-                          on_progress=progress_threadsafe, memo=self._memo)
+                          on_progress=progress_threadsafe, memo=self._memo,
+                          fetch_policy=self._fetch_policy)
         try:
             async with self._slots:
                 if cancel.is_set():

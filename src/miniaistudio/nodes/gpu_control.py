@@ -23,7 +23,8 @@ class GpuOutput(NodeOutput):
 
 @node("gpu.control", title="GPU Control", category="GPU", tags=("gpu-control",))
 class GpuControl(Node):
-    """The runtime gate for GPU-heavy nodes: starts the GPU runtime, or leaves it to you."""
+    """The runtime gate for GPU-heavy nodes: connected nodes start the GPU runtime when they need it
+    (auto-start), or fail with GPU_NOT_READY until you start it."""
 
     auto_start: bool = Field(
         default=True,
@@ -36,12 +37,9 @@ class GpuControl(Node):
         return False  # it reflects the runtime's state now, not a function of its inputs
 
     def invoke(self, ctx: NodeContext) -> GpuOutput:
-        from ..runtimes.gpu import GpuState
+        # The runtime starts on demand, when a connected node actually runs (not for cached ones),
+        # so a fully cached workflow never starts paid runtime.
         from ..runtimes.model_host import current_host
 
-        gate = current_host().gpu
-        if self.auto_start and gate.state != GpuState.READY:
-            ctx.progress(0.1, "starting the GPU runtime")
-            gate.start()
-        status = gate.status()
+        status = current_host().gpu.status()
         return GpuOutput(gpu=GpuToken(device=str(status["device"] or "unknown"), auto_start=self.auto_start))

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, JsonValue
 
 from ..core.context import NodeContext
 from ..core.node import Node, NodeOutput, Socket, TextInput, node
@@ -186,7 +186,7 @@ def translation_examples(language: str) -> tuple[str, tuple[tuple[str, str], ...
     return "English", tuple(zip(_SENTENCES["English"], target, strict=True))
 
 
-def preset_defaults(field: Literal["system_prompt", "negative_prompt"]) -> dict[str, str]:
+def preset_defaults(field: Literal["system_prompt", "negative_prompt"]) -> dict[str, JsonValue]:
     return {name: getattr(p, field) for name, p in PRESETS.items()}
 
 

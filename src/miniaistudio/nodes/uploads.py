@@ -32,12 +32,17 @@ class _UploadNode(Node):
                                 description="Which item to output when selection is 'selected' (0 = first)")
     seed: int | None = Field(default=None, ge=0, le=2**32 - 1, json_schema_extra={"widget": "seed"},
                              description="Fixes the random pick; empty picks anew on every run")
+    source_url: str = Field(default="", max_length=2048, pattern=r"^(https?://\S+)?$",
+                            description="A public http(s) link fetched into the gallery when no file is "
+                                        "uploaded (recipes use it; private addresses are refused)")
 
     @classmethod
     def cacheable(cls, params: dict[str, Any]) -> bool:
         return params.get("selection") != "random" or params.get("seed") is not None
 
     def pick(self, ctx: NodeContext) -> MediaRef:
+        if not self.media_ids and self.source_url:
+            return ctx.fetch_url(self.source_url, self.media_kind)
         if not self.media_ids:
             raise NodeFailed(f"no {self.media_kind} uploaded: add at least one file to this node",
                              code="NO_MEDIA")

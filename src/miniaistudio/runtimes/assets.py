@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import importlib
+import importlib.util
 import os
 import shutil
 import uuid
@@ -81,7 +82,7 @@ def file_lock(target: Path) -> Iterator[None]:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
-def place_file(target: Path, write: Callable[[Path], None]) -> Path:
+def place_file(target: Path, write: Callable[[Path], object]) -> Path:
     """``target``, written once by ``write(tmp_path)`` and renamed into place under the lock."""
     if target.is_file():
         return target
@@ -99,7 +100,7 @@ def place_file(target: Path, write: Callable[[Path], None]) -> Path:
     return target
 
 
-def place_dir(target: Path, build: Callable[[Path], None]) -> Path:
+def place_dir(target: Path, build: Callable[[Path], object]) -> Path:
     """The folder ``target``, filled once by ``build(tmp_dir)`` and renamed into place under the lock."""
     if target.is_dir():
         return target

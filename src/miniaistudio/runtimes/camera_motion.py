@@ -7,12 +7,16 @@ approximation**:
 * the image is split into two layers: the foreground (the segmentation mask: the given one,
   else u2netp when its model is placed, else mediapipe selfie segmentation, else none) and
   the background, whose hidden part under the foreground is filled with ``cv2.inpaint``;
+* conventions as in :mod:`miniaistudio.core.camera`: positive azimuth orbits the camera to the
+  subject's right (the image's left), positive elevation raises it and looks down;
 * ``azimuth``/``elevation`` (degrees) move both layers sideways/up-down, the background by
   35 % of the foreground's shift (nearer things move more: parallax), and apply a perspective
   warp, a camera rotation of a quarter of the requested angle (``K·R·K⁻¹``) to both layers;
 * ``distance`` scales the foreground by ``1/distance`` and the background by
   ``(1/distance)^0.35`` (a dolly changes near things' size more);
-* areas revealed at the borders are filled with ``cv2.inpaint`` (Telea) at reduced resolution.
+* the background is then enlarged just enough to cover the frame (no revealed borders); a
+  foreground cut by the bottom edge scales about the bottom centre; any area still uncovered
+  is filled with ``cv2.inpaint`` (Telea) at reduced resolution.
 
 Large angles therefore look like a stage set of flat cards, not a new viewpoint; hair and
 thin structures follow the mask's softness. Ken Burns is ffmpeg's ``zoompan`` filter.
@@ -101,10 +105,12 @@ class ParallaxScene:
         if mask is None or float(mask.max()) < 0.05:
             self.alpha = np.zeros((h, w), dtype=np.float32)
             self.background = rgb
+            self.bottom_anchored = False
         else:
             if mask.shape != (h, w):
                 mask = cv2.resize(mask.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
             self.alpha = np.clip(mask.astype(np.float32), 0.0, 1.0)
+            self.bottom_anchored = bool(self.alpha[-1].mean() > 0.1)
             hole = (self.alpha > 0.1).astype(np.uint8) * 255
             grow = max(3, int(0.02 * max(w, h)))
             hole = cv2.dilate(hole, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
@@ -123,22 +129,32 @@ class ParallaxScene:
         ry = np.array([[math.cos(yaw), 0, math.sin(yaw)], [0, 1, 0], [-math.sin(yaw), 0, math.cos(yaw)]])
         rx = np.array([[1, 0, 0], [0, math.cos(pitch), -math.sin(pitch)], [0, math.sin(pitch), math.cos(pitch)]])
         rot = k @ (rx @ ry) @ np.linalg.inv(k)
-        fg_dx = -math.sin(math.radians(move.azimuth)) * SHIFT_PER_UNIT * w
+        # Positive azimuth orbits the camera to the subject's right, i.e. the image's left: the
+        # scene slides right. Positive elevation raises the camera: the scene slides down.
+        fg_dx = math.sin(math.radians(move.azimuth)) * SHIFT_PER_UNIT * w
         fg_dy = math.sin(math.radians(move.elevation)) * SHIFT_PER_UNIT * h
         fg_scale = 1.0 / move.distance
         bg_scale = (1.0 / move.distance) ** BACKGROUND_SCALE_POWER
+        # A foreground cut by the bottom edge (a portrait's torso) scales about the bottom centre,
+        # so its cut edge stays on the frame's edge instead of floating.
+        anchor_y = float(h) if self.bottom_anchored else cy
 
-        def affine(scale: float, dx: float, dy: float) -> NDArray[np.float64]:
-            return np.array([[scale, 0, cx - scale * cx + dx], [0, scale, cy - scale * cy + dy], [0, 0, 1]])
+        def affine(scale: float, dx: float, dy: float, ay: float) -> NDArray[np.float64]:
+            return np.array([[scale, 0, cx - scale * cx + dx], [0, scale, ay - scale * ay + dy], [0, 0, 1]])
 
-        fg = affine(fg_scale, fg_dx, fg_dy) @ rot
-        bg = affine(bg_scale, fg_dx * BACKGROUND_PARALLAX, fg_dy * BACKGROUND_PARALLAX) @ rot
+        fg = affine(fg_scale, fg_dx, fg_dy, anchor_y) @ rot
+        bg = affine(bg_scale, fg_dx * BACKGROUND_PARALLAX, fg_dy * BACKGROUND_PARALLAX, cy) @ rot
+        # Enlarge the background about the centre until it covers the frame: borders are then never
+        # revealed and inpainting is only needed behind the foreground.
+        bg = affine(_cover_scale(bg, w, h), 0.0, 0.0, cy) @ bg
         return fg, bg
 
     def render(self, move: CameraMove) -> NDArray[np.uint8]:
         cv2 = require("cv2")
         import numpy as np
 
+        if move == NEUTRAL:
+            return self.rgb.copy()
         w, h = self.size
         h_fg, h_bg = self.homographies(move)
         flags = cv2.INTER_LINEAR
@@ -157,6 +173,32 @@ class ParallaxScene:
         if hole.any():
             result = _inpaint(result, hole)
         return result
+
+
+def _cover_scale(hom: NDArray[np.float64], w: int, h: int) -> float:
+    """The least scale (about the centre, ≥ 1) after ``hom`` so the warped image covers the frame."""
+    import numpy as np
+
+    corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], dtype=np.float64).T
+    cx, cy = w / 2.0, h / 2.0
+
+    def covers(scale: float) -> bool:
+        s = np.array([[scale, 0, cx - scale * cx], [0, scale, cy - scale * cy], [0, 0, 1]])
+        src = np.linalg.inv(s @ hom) @ corners
+        if np.any(src[2] <= 1e-9):
+            return False
+        x, y = src[0] / src[2], src[1] / src[2]
+        return bool(np.all((x >= -0.5) & (x <= w + 0.5) & (y >= -0.5) & (y <= h + 0.5)))
+
+    if covers(1.0):
+        return 1.0
+    lo, hi = 1.0, 4.0
+    if not covers(hi):
+        return hi
+    for _ in range(14):
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if covers(mid) else (mid, hi)
+    return hi
 
 
 def _inpaint(rgb: NDArray[np.uint8], hole: NDArray[np.uint8], max_side: int = 192) -> NDArray[np.uint8]:
@@ -224,7 +266,7 @@ def ken_burns_filter(move: CameraMove, frames: int, fps: int, width: int, height
     ``distance`` < 1 zooms in (to 1/distance), > 1 zooms out (from ``distance``); azimuth and
     elevation pan the window across the margin the zoom leaves (±90° / ±60° = the full margin).
     """
-    pan_x = max(-1.0, min(1.0, move.azimuth / 90.0))
+    pan_x = max(-1.0, min(1.0, -move.azimuth / 90.0))  # camera to the subject's right = the image's left
     pan_y = max(-1.0, min(1.0, -move.elevation / 60.0))
     base = 1.0 + 0.15 * max(abs(pan_x), abs(pan_y))
     if move.distance <= 1.0:
@@ -295,7 +337,7 @@ def _render_parallax(ctx: NodeContext, image: MediaRef, move: CameraMove, frames
     rgb = rgb_array(src)
     ctx.progress(0.02, "segmenting the foreground")
     scene = ParallaxScene(rgb, auto_foreground_mask(rgb))
-    tmp = ctx.work_path(".avi")
+    tmp = ctx.work_path(".mkv")
     writer = FrameWriter(tmp, fps, out_w, out_h)
     try:
         for i in range(frames):

@@ -82,7 +82,7 @@ def load_pipeline(info: ModelInfo, device: DeviceInfo) -> tuple[Any, int]:
                              code="MODEL_FORMAT_UNSUPPORTED", details={"model": info.id, "format": info.format})
     except NodeFailed:
         raise
-    except (OSError, ValueError, EnvironmentError) as exc:
+    except (OSError, ValueError) as exc:
         raise NodeFailed(f"model {info.id!r} could not be loaded from {info.path}: {exc}",
                          code="MODEL_LOAD_FAILED", details={"model": info.id}) from exc
     pipe.to(device.device)
@@ -139,9 +139,10 @@ def apply_loras(lease: PipelineLease, loras: list[ResolvedLora]) -> None:
         return
     if not hasattr(pipe, "load_lora_weights"):
         raise NodeFailed(f"{type(pipe).__name__} does not take LoRAs", code="LORA_UNSUPPORTED")
-    names: list[str] = []
+    weights: dict[str, float] = {}  # adapter name -> weight, in chain order; a repeated LoRA adds up
     for lora in loras:
         name = f"lora_{lora.sha256[:16]}"
+        weights[name] = weights.get(name, 0.0) + lora.weight
         if name not in loaded:
             try:
                 pipe.load_lora_weights(str(lora.path.parent), weight_name=lora.path.name, adapter_name=name,
@@ -150,9 +151,8 @@ def apply_loras(lease: PipelineLease, loras: list[ResolvedLora]) -> None:
                 raise NodeFailed(f"LoRA {lora.id!r} does not fit model {lease.info.id!r}: {exc}",
                                  code="LORA_INCOMPATIBLE", details={"lora": lora.id, "model": lease.info.id}) from exc
             loaded[name] = lora.id
-        names.append(name)
     pipe.enable_lora()
-    pipe.set_adapters(names, adapter_weights=[lora.weight for lora in loras])
+    pipe.set_adapters(list(weights), adapter_weights=list(weights.values()))
 
 
 def accepts(pipe: Any, name: str) -> bool:
@@ -185,7 +185,7 @@ def generator(seed: int) -> Any:
 
 
 def size_multiple(pipe: Any) -> int:
-    """Pixel sizes must be multiples of this (VAE scale × UNet downsampling)."""
+    """Pixel sizes must be multiples of this (VAE scale times UNet downsampling)."""
     vae_scale = int(getattr(pipe, "vae_scale_factor", 8) or 8)
     unet = getattr(pipe, "unet", None)
     blocks = len(getattr(getattr(unet, "config", None), "block_out_channels", ()) or ())
@@ -206,7 +206,7 @@ def native_size(pipe: Any) -> int:
 
 
 def snap(value: float, multiple: int) -> int:
-    return max(multiple, int(round(value / multiple)) * multiple)
+    return max(multiple, round(value / multiple) * multiple)
 
 
 def output_size(pipe: Any, aspect_ratio: str, width: int, height: int) -> tuple[int, int]:

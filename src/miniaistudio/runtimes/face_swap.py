@@ -186,7 +186,7 @@ def face_mask(dst_pts: NDArray[np.float32], covered: NDArray[np.uint8], options:
         mouth = cv2.dilate(mouth, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
         hard = cv2.bitwise_and(hard, cv2.bitwise_not(mouth))
     sigma = max(options.feather * size, 0.5)
-    shrink = int(round(options.erosion * size + 2 * sigma))
+    shrink = int(round(options.erosion * size + sigma))
     if shrink > 0:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * shrink + 1, 2 * shrink + 1))
         hard = cv2.erode(hard, kernel)
@@ -231,6 +231,9 @@ class FaceSwapper:
         opts = self.options
         h, w = dst_rgb.shape[:2]
         warped, covered, _box = warp_face(self.src, self.src_pts, (h, w), dst_pts, self.tris)
+        # Outside the warped mesh the target itself: the feathered edge then fades into the target.
+        outside = covered == 0
+        warped[outside] = dst_rgb[outside]
         hard, alpha = face_mask(dst_pts, covered, opts)
         if not hard.any():
             return dst_rgb.copy(), np.zeros((h, w), dtype=np.float32)

@@ -219,10 +219,13 @@ class GpuRuntime:
             with self._cond:
                 self._tasks.discard(handle)
                 self._completed += 1
-                finish = self._state == GpuState.STOPPING and not self._tasks
+                finish = self._stopping_idle()
                 self._cond.notify_all()
             if finish:
                 self._finish_stop()
+
+    def _stopping_idle(self) -> bool:
+        return self._state == GpuState.STOPPING and not self._tasks
 
     # ------------------------------------------------------------------ status
     def status(self) -> dict[str, Any]:

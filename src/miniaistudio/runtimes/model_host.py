@@ -72,6 +72,9 @@ class ModelCatalog(Protocol):
     def first_of_kind(self, kinds: Iterable[str]) -> ModelInfo | None:
         """The oldest installed model of the first kind that has one."""
 
+    def models_of_kind(self, kind: str) -> list[ModelInfo]:
+        """Installed models of one kind, oldest first."""
+
     def resolve_loras(self, chain: list[tuple[str, float]], *, by_filename: bool = False) -> list[ResolvedLora]:
         """Ordered LoRAs with weights; raises :class:`LoraNotFound` naming every unknown one."""
 
@@ -157,3 +160,7 @@ def current_host() -> ModelHost:
     if host is None:
         raise ToolMissing("the model runtime is not configured in this process", code="MODEL_RUNTIME_MISSING")
     return host
+
+
+def current_host_or_none() -> ModelHost | None:
+    return _current

@@ -301,7 +301,7 @@ def iter_frames(cap: Any) -> Iterator[NDArray[np.uint8]]:
 
 
 class FrameWriter:
-    """Writes RGB frames to an intermediate near-lossless file (MJPEG, quality 100) for ffmpeg.
+    """Writes RGB frames to a lossless intermediate file (FFV1 in Matroska) for ffmpeg.
 
     The final encode (libx264 + the source's audio) is :func:`encode_frames`.
     """
@@ -313,10 +313,9 @@ class FrameWriter:
         self.path = path
         self.count = 0
         self._cv2 = cv2
-        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+        self._writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"FFV1"), fps, (width, height))
         if not self._writer.isOpened():
             raise NodeFailed("OpenCV could not open a video writer", code="OUTPUT_INVALID")
-        self._writer.set(cv2.VIDEOWRITER_PROP_QUALITY, 100)
 
     def write(self, rgb: NDArray[np.uint8]) -> None:
         self._writer.write(self._cv2.cvtColor(rgb, self._cv2.COLOR_RGB2BGR))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,7 @@ from ..core.values import MediaRef
 from ..executors.context import new_storage_key
 from ..runtimes.probe import NotMedia, probe
 from ..store.db import Database
-from ..store.media_store import MediaStore
+from ..store.media_store import InvalidKey, MediaStore
 from ..store.models import Media, StudioSession
 from .sessions import is_uuid as _is_uuid
 from .sessions import session_facts
@@ -68,6 +70,15 @@ class MediaLibrary:
         with self.db.session() as s:
             return self._check(s, principal, s.get(Media, media_id) if _is_uuid(media_id) else None)
 
+    @contextmanager
+    def file_of(self, row: Media) -> Iterator[Path]:
+        """A local path to the media's file; MEDIA_NOT_FOUND when the blob is gone from the store."""
+        try:
+            with self.store.local_path(row.storage_key) as path:
+                yield path
+        except (FileNotFoundError, InvalidKey):
+            raise MediaNotFound("the media file is missing from the store") from None
+
     def resolve(self, media_id: str, user_id: str) -> MediaRef:
         """MediaResolver for node tasks: the user's own media or their sessions' media."""
         row = self.get(Principal(user_id, ""), media_id)
@@ -85,34 +96,64 @@ class MediaLibrary:
         expect_kind: str | None = None,
     ) -> dict[str, Any]:
         """Identify an uploaded file from its bytes and add it to the gallery."""
+        return self.ingest_many(principal, [(source, filename)], session_id=session_id, node_id=node_id,
+                                expect_kind=expect_kind)[0]
+
+    def ingest_many(
+        self,
+        principal: Principal,
+        files: list[tuple[Path, str]],
+        *,
+        session_id: str | None,
+        node_id: str | None = None,
+        expect_kind: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Add uploaded files to the gallery, all or none: every file is identified before any is kept."""
         if session_id is not None:
             with self.db.session() as s:
                 sess = s.get(StudioSession, session_id) if _is_uuid(session_id) else None
                 facts = session_facts(sess, principal) if sess else SessionFacts(session_id, "")
                 require(principal, facts, Action.EDIT)
+        infos = []
+        for source, filename in files:
+            try:
+                info = probe(source)
+            except NotMedia as exc:
+                raise UnsupportedMediaType(f"{_safe_name(filename)}: {exc}") from exc
+            if expect_kind and info.kind != expect_kind:
+                raise UnsupportedMediaType(
+                    f"{_safe_name(filename)} is {info.kind}, this input takes {expect_kind}",
+                    code="WRONG_MEDIA_KIND",
+                )
+            infos.append(info)
+        rows: list[Media] = []
         try:
-            info = probe(source)
-        except NotMedia as exc:
-            source.unlink(missing_ok=True)
-            raise UnsupportedMediaType(f"{_safe_name(filename)}: {exc}") from exc
-        if expect_kind and info.kind != expect_kind:
-            source.unlink(missing_ok=True)
-            raise UnsupportedMediaType(
-                f"{_safe_name(filename)} is {info.kind}, this input takes {expect_kind}",
-                code="WRONG_MEDIA_KIND",
-            )
-        media_id, key = new_storage_key(info.ext)
-        size = self.store.put_file(key, source)
-        row = Media(
-            id=media_id, owner_id=principal.user_id, session_id=session_id, node_id=node_id,
-            run_id=None, origin="upload", kind=info.kind, mime=info.mime,
-            filename=_safe_name(filename) or f"upload.{info.ext}", storage_key=key, size_bytes=size,
-            width=info.width, height=info.height, duration=info.duration, codecs=info.codecs,
-            meta={}, created_at=datetime.now(UTC),
-        )
+            for (source, filename), info in zip(files, infos, strict=True):
+                media_id, key = new_storage_key(info.ext)
+                size = self.store.put_file(key, source)
+                rows.append(Media(
+                    id=media_id, owner_id=principal.user_id, session_id=session_id, node_id=node_id,
+                    run_id=None, origin="upload", kind=info.kind, mime=info.mime,
+                    filename=_safe_name(filename) or f"upload.{info.ext}", storage_key=key, size_bytes=size,
+                    width=info.width, height=info.height, duration=info.duration, codecs=info.codecs,
+                    meta={}, created_at=datetime.now(UTC),
+                ))
+            with self.db.session() as s:
+                s.add_all(rows)
+        except BaseException:
+            for row in rows:
+                self.store.delete(row.storage_key)
+            raise
+        return [media_public(row) for row in rows]
+
+    def discard(self, principal: Principal, media_ids: list[str]) -> None:
+        """Delete the principal's own media rows and files (rolling back a failed creation)."""
         with self.db.session() as s:
-            s.add(row)
-        return media_public(row)
+            for media_id in media_ids:
+                row = s.get(Media, media_id)
+                if row is not None and row.owner_id == principal.user_id:
+                    self.store.delete(row.storage_key)
+                    s.delete(row)
 
     # -- listing ---------------------------------------------------------------
     def list_grouped(
@@ -184,12 +225,19 @@ class MediaLibrary:
         if not readable:
             raise NoAccessibleMedia("none of the requested media exist or may be read by you")
         used: set[str] = set()
+        written = 0
         with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
             for row in readable:
                 name = _unique(row.filename, used)
-                with self.store.local_path(row.storage_key) as path:
-                    zf.write(path, arcname=name)
-        return len(readable)
+                try:
+                    with self.store.local_path(row.storage_key) as path:
+                        zf.write(path, arcname=name)
+                    written += 1
+                except (FileNotFoundError, InvalidKey):
+                    used.discard(name)  # the blob is gone from the store: leave it out
+        if not written:
+            raise NoAccessibleMedia("none of the requested media files are in the store")
+        return written
 
     def can_view_session(self, principal: Principal, sess: StudioSession) -> bool:
         return can(principal, session_facts(sess, principal), Action.VIEW)

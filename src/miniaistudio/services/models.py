@@ -22,7 +22,7 @@ import re
 import shutil
 import struct
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -226,7 +226,7 @@ class ModelLibrary:
             "created_at": created_at.isoformat() if created_at else None,
         }
 
-    def list(self, kind: str | None = None) -> list[dict[str, Any]]:
+    def installed(self, kind: str | None = None) -> list[dict[str, Any]]:
         with self.db.session() as s:
             stmt = select(AiModel).order_by(AiModel.created_at, AiModel.id)
             if kind:
@@ -250,13 +250,14 @@ class ModelLibrary:
                 return self._info(row)
             rows = list(s.scalars(select(AiModel).order_by(AiModel.created_at)))
         lowered = ref.lower()
-        for match in (
-            lambda r: r.display_name.lower() == lowered,
-            lambda r: (r.source or "").lower() == lowered,
-            lambda r: Path(r.path).name.lower() == lowered or Path(r.path).stem.lower() == lowered,
-        ):
+        keys: list[Callable[[AiModel], set[str]]] = [
+            lambda r: {r.display_name.lower()},
+            lambda r: {(r.source or "").lower()},
+            lambda r: {Path(r.path).name.lower(), Path(r.path).stem.lower()},
+        ]
+        for key in keys:
             for row in rows:
-                if match(row):
+                if lowered in key(row):
                     return self._info(row)
         return None
 
@@ -268,6 +269,11 @@ class ModelLibrary:
                 if row is not None:
                     return self._info(row)
         return None
+
+    def models_of_kind(self, kind: str) -> list[ModelInfo]:
+        with self.db.session() as s:
+            rows = s.scalars(select(AiModel).where(AiModel.kind == kind).order_by(AiModel.created_at, AiModel.id))
+            return [self._info(row) for row in rows]
 
     # -- installing ---------------------------------------------------------------
     def _new_id(self, name: str) -> str:
@@ -396,7 +402,7 @@ class ModelLibrary:
 
     # -- LoRAs --------------------------------------------------------------------
     def loras(self) -> list[dict[str, Any]]:
-        return self.list(kind="lora")
+        return self.installed(kind="lora")
 
     def resolve_loras(self, chain: list[tuple[str, float]], *, by_filename: bool = False) -> list[ResolvedLora]:
         """Ordered LoRAs with weights; every unknown name is reported at once (LORA_NOT_FOUND)."""

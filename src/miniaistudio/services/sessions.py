@@ -8,11 +8,11 @@ from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, or_, select, update
 
 from ..core.errors import GraphVersionConflict, InvalidRequest
-from ..core.graph import Graph, Viewport
+from ..core.graph import Graph, Viewport, finite_json
 from ..core.policy import Action, Principal, Role, SessionFacts, require
 from ..core.registry import NodeRegistry
 from ..core.validation import check_structure
@@ -29,6 +29,8 @@ class FlowUpdate(BaseModel):
     version: int = Field(ge=1, le=2**53, description="The version this write was based on")
     viewport: Viewport | None = None
     tabs: list[Any] | None = Field(default=None, max_length=100)
+
+    _finite = field_validator("tabs")(finite_json)
 
 
 def session_facts(row: StudioSession, principal: Principal) -> SessionFacts:
@@ -168,6 +170,13 @@ class Sessions:
             "created_at": found.created_at.isoformat(),
             "updated_at": now.isoformat(),
         }
+
+    def graph_of(self, principal: Principal, session_id: str, action: Action) -> Graph:
+        row, _ = self.load(principal, session_id, action)
+        return Graph.model_validate(row.graph)
+
+    def check_graph(self, graph: Graph) -> None:
+        check_structure(graph, self.registry)
 
     def graph_for_run(self, principal: Principal, session_id: str) -> tuple[Graph, int]:
         """The saved graph and its version, if ``principal`` may run the session."""

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from ..core.loops import LoopIterationPlan, LoopPlan
 from ..core.ports import CacheEntry, MediaRecord
 from ..core.run import NodeState, NodeStatus, RunMode, RunState, RunStatus
 from .db import Database
@@ -111,6 +113,7 @@ def _run_row(run: RunState) -> dict[str, Any]:
         "created_at": run.created_at,
         "started_at": run.started_at,
         "finished_at": run.finished_at,
+        "loops": {loop_id: asdict(plan) for loop_id, plan in run.loops.items()} or None,
     }
 
 
@@ -127,4 +130,9 @@ def run_from_row(row: Run) -> RunState:
         created_at=row.created_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
+        loops={
+            loop_id: LoopPlan(data["loop_id"], data["group_id"],
+                              [LoopIterationPlan(**it) for it in data["iterations"]])
+            for loop_id, data in (row.loops or {}).items()
+        },
     )

@@ -22,6 +22,7 @@ const schema: JsonSchema = {
     tint: { default: "#000000", pattern: "^#[0-9a-fA-F]{6}$", title: "Tint", type: "string" },
     media_ids: { items: { type: "string" }, title: "Media Ids", type: "array" },
     maybe: { anyOf: [{ maximum: 10, minimum: 0, type: "number" }, { type: "null" }], default: null, title: "Maybe" },
+    font: { default: "DejaVu Sans", maxLength: 100, options: ["DejaVu Sans", "Noto Sans"], title: "Font", type: "string" },
     extra: { additionalProperties: true, title: "Extra", type: "object" },
   },
 };
@@ -61,6 +62,9 @@ describe("formFields", () => {
   });
   it("unwraps Optional values and marks them nullable", () => {
     expect(byName.maybe).toMatchObject({ kind: "slider", nullable: true, min: 0, max: 10 });
+  });
+  it("offers a select for strings with suggested options", () => {
+    expect(byName.font).toMatchObject({ kind: "select", options: ["DejaVu Sans", "Noto Sans"] });
   });
   it("falls back to JSON for anything else", () => {
     expect(byName.extra.kind).toBe("json");

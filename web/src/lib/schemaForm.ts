@@ -27,6 +27,8 @@ export interface FormField {
   options?: unknown[];
   default?: unknown;
   maxLength?: number;
+  /** Placeholder text per value of another field (e.g. system_prompt defaults per preset). */
+  presetDefaults?: Record<string, string>;
 }
 
 const LONG_TEXT = 200;
@@ -102,6 +104,7 @@ export function fieldFor(name: string, raw: JsonSchema, root: JsonSchema): FormF
     integer,
     default: schema.default ?? raw.default,
     maxLength: schema.maxLength,
+    presetDefaults: (schema.preset_defaults as Record<string, string> | undefined) ?? undefined,
   };
   if (widget === "seed" || (name === "seed" && (type === "integer" || type === "number"))) {
     return { ...base, kind: "seed", integer: true, min, max, step: 1 };
@@ -111,6 +114,9 @@ export function fieldFor(name: string, raw: JsonSchema, root: JsonSchema): FormF
   }
   if (schema.enum || schema.const !== undefined) {
     return { ...base, kind: "select", options: schema.enum ?? [schema.const] };
+  }
+  if (Array.isArray(schema.options) && schema.options.length && type === "string") {
+    return { ...base, kind: "select", options: schema.options as unknown[] };
   }
   if (type === "boolean") return { ...base, kind: "checkbox" };
   if (type === "integer" || type === "number") {
@@ -162,7 +168,7 @@ export function coerceNumber(field: FormField, value: number): number {
 }
 
 export function randomSeed(field: FormField): number {
-  const lo = field.min ?? 0;
+  const lo = Math.max(0, field.min ?? 0);
   const hi = Math.min(field.max ?? 2 ** 31 - 1, Number.MAX_SAFE_INTEGER);
   return lo + Math.floor(Math.random() * (hi - lo + 1));
 }

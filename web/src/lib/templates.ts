@@ -38,9 +38,9 @@ export const TEMPLATES: Template[] = [
       nodes: [
         n("photo", "upload.image", 0, 0, {}, "Photo"),
         n("caption", "text", 0, 260, { text: "Summer collection" }, "Caption"),
-        n("overlay", "image.text_overlay", 360, 80),
+        n("overlay", "image.text_overlay", 360, 80, { position: "bottom-center" }, "Caption overlay"),
       ],
-      edges: [e("e1", "photo", "image", "overlay", "image"), e("e2", "caption", "text", "overlay", "text")],
+      edges: [e("e1", "photo", "image", "overlay", "image"), e("e2", "caption", "text", "overlay", "text_input")],
     },
   },
   {

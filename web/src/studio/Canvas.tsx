@@ -106,11 +106,12 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   // ---------------------------------------------------------------- autosave
   const tabs = useMemo(() => [{ id: "palette", open: panels.palette }, { id: "inspector", open: panels.inspector }], [panels]);
   const firstSave = useRef(true);
+  const schedule = autosave.schedule;
   const pushSave = useCallback(() => {
     const graph = flowToDoc(nodesRef.current, edgesRef.current);
-    autosave.schedule({ graph, key: docKey(graph), viewport: viewport.current, tabs }, firstSave.current);
+    schedule({ graph, key: docKey(graph), viewport: viewport.current, tabs }, firstSave.current);
     firstSave.current = false;
-  }, [autosave, tabs]);
+  }, [schedule, tabs]);
   useEffect(pushSave, [nodes, edges, pushSave]);
 
   // ----------------------------------------------------------------- history
@@ -339,9 +340,10 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   }, [rf]);
 
   // ---------------------------------------------------------------- running
+  const flushSave = autosave.flush;
   const execute = useCallback(
     async (what: () => Promise<unknown>) => {
-      const saved = await autosave.flush();
+      const saved = await flushSave();
       if (!saved) {
         toast("The workflow could not be saved, so it was not run. See the message at the top.", "error");
         return;
@@ -355,7 +357,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
         toast(errorText(e), "error");
       }
     },
-    [autosave],
+    [flushSave],
   );
   const runAll = useCallback(() => void execute(() => api.execute(session.id)), [execute, session.id]);
   const rerun = useCallback((id: string) => void execute(() => api.rerun(session.id, id)), [execute, session.id]);
@@ -500,7 +502,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
       const type = e.dataTransfer.getData(NODE_MIME);
       if (!type) return;
       e.preventDefault();
-      addNode(type, rf.screenToFlowPosition({ x: e.clientX - 40, y: e.clientY - 20 }));
+      addNode(type, rf.screenToFlowPosition({ x: e.clientX - 20, y: e.clientY - 16 }));
     },
     [addNode, rf],
   );
@@ -570,7 +572,8 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
     return items;
   }, [menu, nodes, catalog, selected.length, rerun, runFrom, cancel, ungroup, groupSelection, duplicate, copy, deleteSelection, paste, rf]);
 
-  const hasSavedViewport = !!session.viewport && (session.viewport.x !== 0 || session.viewport.y !== 0 || session.viewport.zoom !== 1);
+  const [hasSavedViewport] = useState(() => !!session.viewport && (session.viewport.x !== 0 || session.viewport.y !== 0 || session.viewport.zoom !== 1));
+  const [fitOnOpen] = useState(() => !hasSavedViewport && initial.nodes.length > 0);
   const single = selected.length === 1 ? selected[0] : null;
   const pickerNode = picker ? nodes.find((n) => n.id === picker) : undefined;
 
@@ -679,7 +682,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
                 pushSave();
               }}
               defaultViewport={hasSavedViewport ? session.viewport! : undefined}
-              fitView={!hasSavedViewport && nodes.length > 0}
+              fitView={fitOnOpen}
               fitViewOptions={{ padding: 0.25, maxZoom: 1.1 }}
               zoomOnDoubleClick={false}
               deleteKeyCode={["Backspace", "Delete"]}

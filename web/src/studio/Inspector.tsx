@@ -11,8 +11,14 @@ import { UploadZone } from "./UploadZone";
 function InputsList({ node }: { node: FlowNode }) {
   const { catalog } = useStudio();
   const spec = catalog.get(node.data.nodeType);
-  const links = useStore((s) => s.edges.filter((e) => e.target === node.id));
-  const titles = useStore((s) => new Map(s.nodes.map((n) => [n.id, (n.data as FlowNode["data"]).title || catalog.get((n.data as FlowNode["data"]).nodeType)?.title || n.id])));
+  const allEdges = useStore((s) => s.edges);
+  const allNodes = useStore((s) => s.nodes);
+  const links = allEdges.filter((e) => e.target === node.id);
+  const titleOf = (id: string) => {
+    const n = allNodes.find((x) => x.id === id);
+    const d = n?.data as FlowNode["data"] | undefined;
+    return d?.title || catalog.get(d?.nodeType ?? "")?.title || id;
+  };
   if (!spec?.inputs.length) return null;
   return (
     <section className="insp-section" aria-label="Inputs">
@@ -28,7 +34,7 @@ function InputsList({ node }: { node: FlowNode }) {
                 {s.label} <span className="muted small">{s.type}</span>
               </span>
               <span className={`in-state`} aria-label={`${s.label}: ${state}`}>
-                {link ? `← ${titles.get(link.source) ?? link.source}` : s.required ? "missing" : "optional"}
+                {link ? `← ${titleOf(link.source)}` : s.required ? "missing" : "optional"}
               </span>
             </li>
           );
@@ -121,6 +127,7 @@ export function Inspector({ node }: { node: FlowNode }) {
                 key={f.name}
                 field={f}
                 value={node.data.params[f.name]}
+                placeholder={f.presetDefaults?.[String(node.data.params.preset ?? "")]}
                 onChange={(v, coalesce) => actions.updateParams(node.id, { [f.name]: v }, coalesce ? `param:${node.id}:${f.name}` : undefined)}
               />
             ),

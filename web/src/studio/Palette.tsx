@@ -35,7 +35,8 @@ export function Palette({ specs, onAdd }: { specs: NodeSpec[]; onAdd: (type: str
   const groups = useMemo(() => {
     const m = new Map<string, NodeSpec[]>();
     for (const s of searchSpecs(specs, q)) m.set(s.category, [...(m.get(s.category) ?? []), s]);
-    return [...m.entries()].sort(([a], [b]) => (a === "Annotations" ? 1 : b === "Annotations" ? -1 : a.localeCompare(b)));
+    const rank = (c: string) => (c === "Inputs" ? 0 : c === "Annotations" ? 2 : 1);
+    return [...m.entries()].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
   }, [specs, q]);
 
   return (
@@ -71,9 +72,17 @@ export function Palette({ specs, onAdd }: { specs: NodeSpec[]; onAdd: (type: str
                 <ul>
                   {items.map((s) => (
                     <li key={s.type}>
-                      <button
+                      <div
+                        role="button"
+                        tabIndex={0}
                         className="palette-item"
                         draggable
+                        onKeyDown={(e) => {
+                          if (e.key === "Enter" || e.key === " ") {
+                            e.preventDefault();
+                            onAdd(s.type);
+                          }
+                        }}
                         onDragStart={(e) => {
                           e.dataTransfer.setData(NODE_MIME, s.type);
                           e.dataTransfer.effectAllowed = "move";
@@ -88,7 +97,7 @@ export function Palette({ specs, onAdd }: { specs: NodeSpec[]; onAdd: (type: str
                           {s.gpu && <span className="gpu-badge">GPU</span>}
                         </span>
                         <SocketDots spec={s} />
-                      </button>
+                      </div>
                     </li>
                   ))}
                 </ul>

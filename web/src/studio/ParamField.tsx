@@ -5,6 +5,7 @@ interface Props {
   field: FormField;
   value: unknown;
   onChange: (value: unknown, coalesce?: boolean) => void;
+  placeholder?: string;
 }
 
 function NumberEntry({ field, value, onChange }: Props) {
@@ -37,14 +38,14 @@ function NumberEntry({ field, value, onChange }: Props) {
 }
 
 /** One Inspector control, chosen by the schema-to-form mapping. */
-export function ParamField({ field, value, onChange }: Props) {
+export function ParamField({ field, value, onChange, placeholder }: Props) {
   const current = value === undefined ? field.default : value;
   const id = `param-${field.name}`;
   let control: React.ReactNode;
   switch (field.kind) {
     case "textarea":
       control = (
-        <textarea id={id} rows={field.name.includes("system") ? 5 : 4} value={String(current ?? "")} maxLength={field.maxLength} aria-label={field.label} onChange={(e) => onChange(e.target.value, true)} />
+        <textarea id={id} rows={field.name.includes("system") ? 5 : 4} value={String(current ?? "")} maxLength={field.maxLength} placeholder={placeholder} aria-label={field.label} onChange={(e) => onChange(e.target.value, true)} />
       );
       break;
     case "text":
@@ -84,6 +85,7 @@ export function ParamField({ field, value, onChange }: Props) {
       control = (
         <select id={id} value={String(current ?? "")} aria-label={field.label} onChange={(e) => onChange(field.options?.find((o) => String(o) === e.target.value) ?? e.target.value)}>
           {field.nullable && <option value="">—</option>}
+          {current != null && current !== "" && !field.options?.some((o) => String(o) === String(current)) && <option value={String(current)}>{String(current)}</option>}
           {field.options?.map((o) => (
             <option key={String(o)} value={String(o)}>
               {String(o)}

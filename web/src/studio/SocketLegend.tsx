@@ -6,7 +6,7 @@ export function SocketLegend() {
       {SOCKET_TYPES.map((t) => (
         <li key={t} title={SOCKET_LABELS[t]}>
           <i style={{ background: SOCKET_COLORS[t] }} aria-hidden="true" />
-          {t === "gpu" ? "GPU trigger" : t}
+          {t === "gpu" ? "GPU" : t}
         </li>
       ))}
     </ul>

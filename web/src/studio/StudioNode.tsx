@@ -41,8 +41,11 @@ function SocketRow({ nodeId, socket, side, connected, drag }: { nodeId: string; 
         data-socket-type={socket.type}
       />
       <span className="sock-label">{socket.label}</span>
-      <span className="sock-type">{socket.type}</span>
-      {missing && <span className="sock-missing" aria-label={`${socket.label} is required and not connected`}>required</span>}
+      {missing && (
+        <span className="sock-missing" aria-label={`${socket.label} is required and not connected`} title="Required: connect this input">
+          *
+        </span>
+      )}
     </div>
   );
 }
@@ -86,6 +89,14 @@ function ParamSummary({ params, schema }: { params: Record<string, unknown>; sch
       })}
     </dl>
   );
+}
+
+/** Text outputs that only repeat a parameter (a Text node's own text) are not shown twice. */
+function echoFree(outputs: NodeRunState["outputs"], params: Record<string, unknown>): NodeRunState["outputs"] {
+  if (!outputs) return outputs;
+  const values = new Set(Object.values(params).filter((v) => typeof v === "string"));
+  const kept = Object.fromEntries(Object.entries(outputs).filter(([, v]) => !(typeof v === "string" && values.has(v))));
+  return Object.keys(kept).length ? kept : null;
 }
 
 /** One component for every catalog node type: sockets, parameters, state and outputs come from the catalog and the run. */
@@ -164,9 +175,11 @@ export const StudioNode = memo(function StudioNode({ id, data, selected }: NodeP
           <span>{run.error.message}</span>
         </div>
       )}
-      <div className={run.status === "queued" || run.status === "running" ? "stale" : ""}>
-        <NodeOutputs outputs={run.outputs} sockets={spec.outputs} />
-      </div>
+      {!upload && (
+        <div className={run.status === "queued" || run.status === "running" ? "stale" : ""}>
+          <NodeOutputs outputs={echoFree(run.outputs, data.params)} sockets={spec.outputs} />
+        </div>
+      )}
       {data.notes && <p className="snode-notes" title="Notes">{data.notes}</p>}
     </div>
   );

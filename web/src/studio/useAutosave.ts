@@ -81,7 +81,7 @@ export function useAutosave(session: SessionDoc, delay = 700) {
       }
       if (conflicted.current) return;
       if (p.key === savedKey.current && JSON.stringify([p.viewport, p.tabs]) === savedMeta.current) return;
-      setState((s) => (s.kind === "saving" ? s : { kind: "dirty" }));
+      setState((s) => (s.kind === "saving" || s.kind === "dirty" ? s : { kind: "dirty" }));
       window.clearTimeout(timer.current);
       timer.current = window.setTimeout(() => void flush(), delay);
     },

@@ -118,7 +118,7 @@ async def events(
     request: Request, user: CurrentUser, studio: StudioDep, execution: ExecutionDep,
     session_id: str | None = Query(default=None, description="For EventSource, which cannot set headers"),
 ) -> EventSourceResponse:
-    sid = session_id or request.headers.get("x-session-id") or request.cookies.get(SESSION_COOKIE)
+    sid = (session_id or request.headers.get("x-session-id") or request.cookies.get(SESSION_COOKIE) or "").strip()
     if not sid:
         raise MissingSessionId("this endpoint needs X-Session-ID, ?session_id= or a session cookie")
     await asyncio.to_thread(studio.sessions.load, user, sid, Action.VIEW)

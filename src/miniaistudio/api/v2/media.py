@@ -16,7 +16,6 @@ from starlette.datastructures import Headers
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 from starlette.types import Receive, Scope, Send
 
-from ...core.errors import StudioError
 from ...core.policy import Action
 from ...services.media import media_public
 from ..deps import CurrentUser, StudioDep
@@ -60,15 +59,12 @@ async def upload(
     if sid:  # check access before accepting a byte
         await asyncio.to_thread(studio.sessions.load, user, sid, Action.EDIT)
     files = await receive_files(request, studio.settings.scratch_dir, studio.settings.max_upload_bytes)
-    items: list[dict[str, Any]] = []
     try:
-        for f in files:
-            items.append(await asyncio.to_thread(
-                studio.media.ingest, user, f.path, f.filename, session_id=sid, node_id=node_id,
-                expect_kind=kind))
-    except StudioError:
-        discard(files)
-        raise
+        items = await asyncio.to_thread(
+            studio.media.ingest_many, user, [(f.path, f.filename) for f in files], session_id=sid,
+            node_id=node_id, expect_kind=kind)
+    finally:
+        discard(files)  # what was kept has been moved into the store
     return {"items": items, **(items[0] if len(items) == 1 else {})}
 
 
@@ -117,7 +113,7 @@ def get_media(media_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, 
 def download(media_id: str, user: CurrentUser, studio: StudioDep,
              inline: bool = Query(default=True)) -> MediaFileResponse:
     row = studio.media.get(user, media_id)
-    with studio.store.local_path(row.storage_key) as path:
+    with studio.media.file_of(row) as path:
         return MediaFileResponse(path, media_type=row.mime, filename=row.filename,
                             content_disposition_type="inline" if inline else "attachment",
                             headers={"X-Content-Type-Options": "nosniff",

@@ -1,0 +1,40 @@
+"""GPU Control over HTTP: GetGPUStatus, StartGPU, StopGPU, GetGPUSchedulerHealth."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict
+
+from ...runtimes.gpu import StopMode
+from ..deps import CurrentUser, StudioDep
+
+router = APIRouter(prefix="/gpu", tags=["gpu"])
+
+
+@router.get("/status", summary="GetGPUStatus: state, device, memory, whether tasks are accepted")
+def gpu_status(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return studio.model_host.gpu.status()
+
+
+@router.post("/start", summary="StartGPU: bring the runtime to ready")
+async def gpu_start(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return await asyncio.to_thread(studio.model_host.gpu.start)
+
+
+class StopBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mode: StopMode = "graceful"
+
+
+@router.post("/stop", summary="StopGPU: graceful (running tasks finish) or immediate (they are canceled)")
+def gpu_stop(_: CurrentUser, studio: StudioDep, body: StopBody | None = None) -> dict[str, Any]:
+    mode: StopMode = body.mode if body is not None else "graceful"
+    return {**studio.model_host.gpu.stop(mode), "mode": mode}
+
+
+@router.get("/scheduler/health", summary="GetGPUSchedulerHealth")
+def gpu_scheduler_health(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return studio.model_host.gpu.health()

@@ -1,0 +1,110 @@
+"""Models and LoRAs: ``GET /models``, the warm-cache view, admin import/remove, and the SDK's
+ListLoRAs / ResolveLoRAChain / ResolveLoRAChainByFilename."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from ...core.errors import Forbidden
+from ...core.policy import Principal
+from ...services.models import KINDS
+from ..deps import CurrentUser, StudioDep
+
+router = APIRouter(tags=["models"])
+
+
+def _admin(user: Principal) -> None:
+    if not user.is_admin:
+        raise Forbidden("only administrators may install or remove models")
+
+
+@router.get("/models", summary="Installed models, optionally of one kind (type)")
+def list_models(_: CurrentUser, studio: StudioDep,
+                type: str | None = Query(default=None, description=f"one of {', '.join(KINDS)}")) -> dict[str, Any]:
+    return {"models": studio.models.installed(kind=type), "kinds": list(KINDS)}
+
+
+@router.get("/models/runtime", summary="Warm model cache and GPU runtime: loads, hits, evictions")
+def model_runtime(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    host = studio.model_host
+    return {"cache": host.cache.stats(), "gpu": host.gpu.status()}
+
+
+class ImportBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: str = Field(min_length=1, description="a folder or file on the server")
+    kind: str | None = None
+    name: str | None = Field(default=None, max_length=200)
+    default_params: dict[str, Any] = Field(default_factory=dict)
+    credits_per_generation: int = Field(default=0, ge=0)
+
+
+@router.post("/models/import", status_code=201, summary="Import a model folder or file on the server (admin)")
+async def import_model(body: ImportBody, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    _admin(user)
+    return await asyncio.to_thread(studio.models.import_path, Path(body.path), kind=body.kind, name=body.name,
+                                   default_params=body.default_params,
+                                   credits_per_generation=body.credits_per_generation)
+
+
+@router.get("/models/{model_id}", summary="One installed model")
+def get_model(model_id: str, _: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return studio.models.public(studio.models.get(model_id))
+
+
+@router.delete("/models/{model_id}", summary="Remove an installed model and its files (admin)")
+def remove_model(model_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    _admin(user)
+    return {"removed": studio.models.remove(model_id)}
+
+
+@router.get("/loras", summary="ListLoRAs: installed LoRAs")
+def list_loras(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return {"loras": studio.models.loras()}
+
+
+class ChainItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str | None = None
+    name: str | None = None
+    weight: float = Field(default=1.0, ge=-4.0, le=4.0)
+
+    @model_validator(mode="after")
+    def _one_ref(self) -> ChainItem:
+        if not (self.id or self.name):
+            raise ValueError("each LoRA needs an id or a name")
+        return self
+
+
+class ChainBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    chain: list[ChainItem] = Field(max_length=16)
+
+
+class FilenameItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    filename: str = Field(min_length=1)
+    weight: float = Field(default=1.0, ge=-4.0, le=4.0)
+
+
+class FilenameChainBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    chain: list[FilenameItem] = Field(max_length=16)
+
+
+@router.post("/loras/resolve", summary="ResolveLoRAChain: ordered LoRAs with weights from ids or names")
+def resolve_chain(body: ChainBody, _: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    chain = [(item.id or item.name or "", item.weight) for item in body.chain]
+    return {"loras": [lora.public() for lora in studio.models.resolve_loras(chain)]}
+
+
+@router.post("/loras/resolve-by-filename",
+             summary="ResolveLoRAChainByFilename: ordered LoRAs with weights from file names")
+def resolve_chain_by_filename(body: FilenameChainBody, _: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    chain = [(item.filename, item.weight) for item in body.chain]
+    return {"loras": [lora.public() for lora in studio.models.resolve_loras(chain, by_filename=True)]}

@@ -1,0 +1,41 @@
+"""Recipes API: list, inspect, run (create a session from validated inputs), add, publish."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter
+
+from ...services.recipes import PublishRequest, RecipeRun
+from ..deps import CurrentUser, ExecutionDep, StudioDep
+
+router = APIRouter(tags=["recipes"])
+
+
+@router.get("/recipes", summary="Available recipes with metadata and input schemas (ListRecipes)")
+def list_recipes(user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return studio.recipes.listing(user)
+
+
+@router.get("/recipes/{recipe_id}", summary="One recipe: name, description, version, inputs, JSON Schema")
+def get_recipe(recipe_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return studio.recipes.describe(user, recipe_id)
+
+
+@router.post("/recipes/{recipe_id}/run", summary="Create a session from a recipe; execute=true also runs it")
+async def run_recipe(recipe_id: str, body: RecipeRun, user: CurrentUser, studio: StudioDep,
+                     execution: ExecutionDep) -> dict[str, Any]:
+    return await studio.recipes.run(user, recipe_id, body, execution)
+
+
+@router.post("/recipes", status_code=201, summary="Add a recipe for everyone (admins)")
+def add_recipe(body: dict[str, Any], user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return studio.recipes.add(user, body)
+
+
+@router.post("/sessions/{session_id}/publish-recipe", status_code=201,
+             summary="Publish one of your sessions as a recipe, choosing which fields are inputs")
+async def publish_recipe(session_id: str, body: PublishRequest, user: CurrentUser,
+                         studio: StudioDep) -> dict[str, Any]:
+    return await asyncio.to_thread(studio.recipes.publish, user, session_id, body)

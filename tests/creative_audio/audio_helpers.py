@@ -1,0 +1,83 @@
+"""Shared steps for the creative audio tests: run graphs over HTTP, fetch outputs, measure audio."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from conftest import Api
+
+
+async def run_graph(api: Api, nodes: list[dict[str, Any]], edges: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    session = await api.new_session()
+    await api.save_graph(session, {"nodes": nodes, "edges": edges or []})
+    return await api.run(session["id"])
+
+
+def output(run: dict[str, Any], node_id: str, socket: str) -> Any:
+    state = run["nodes"][node_id]
+    assert state["status"] == "succeeded", state
+    return state["outputs"][socket]
+
+
+def error_of(run: dict[str, Any], node_id: str) -> dict[str, Any]:
+    state = run["nodes"][node_id]
+    assert state["status"] == "failed", state
+    error: dict[str, Any] = state["error"]
+    return error
+
+
+async def media_record(api: Api, media_id: str) -> dict[str, Any]:
+    r = await api.get(f"/api/v2/media/{media_id}")
+    assert r.status_code == 200, r.text
+    record: dict[str, Any] = r.json()
+    return record
+
+
+async def download(api: Api, media_id: str, dest_dir: Path) -> Path:
+    record = await media_record(api, media_id)
+    r = await api.get(f"/api/v2/media/{media_id}/download")
+    assert r.status_code == 200, r.text
+    dest = dest_dir / f"{media_id}.{record['filename'].rsplit('.', 1)[-1]}"
+    dest.write_bytes(r.content)
+    return dest
+
+
+def ffprobe(path: Path) -> dict[str, Any]:
+    proc = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+                           str(path)], capture_output=True, text=True, check=True)
+    info: dict[str, Any] = json.loads(proc.stdout)
+    return info
+
+
+def rms_db(path: Path, start: float | None = None, length: float | None = None) -> float:
+    """Overall RMS level in dBFS measured by ffmpeg's astats (optionally of a window)."""
+    args = ["ffmpeg", "-nostdin", "-hide_banner", "-v", "info"]
+    if start is not None:
+        args += ["-ss", str(start)]
+    if length is not None:
+        args += ["-t", str(length)]
+    args += ["-i", str(path), "-af", "astats=measure_perchannel=none", "-f", "null", "-"]
+    proc = subprocess.run(args, capture_output=True, text=True, check=True)
+    match = re.findall(r"RMS level dB:\s*(-?[\d.]+|-inf)", proc.stderr)
+    assert match, proc.stderr[-2000:]
+    return float(match[-1]) if match[-1] != "-inf" else -200.0
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """Levenshtein distance over words, divided by the reference length."""
+    ref, hyp = words(reference), words(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, start=1):
+        prev, row[0] = row[0], i
+        for j, h in enumerate(hyp, start=1):
+            cur = min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
+            prev, row[j] = row[j], cur
+    return row[len(hyp)] / max(1, len(ref))

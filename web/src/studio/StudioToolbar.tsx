@@ -1,0 +1,110 @@
+import { useState } from "react";
+import { api, errorText } from "../lib/api";
+import type { Me, SessionDoc } from "../lib/types";
+import { Logo } from "../components/ui";
+import { toast } from "../components/toast";
+import type { RunSummary } from "./runStore";
+import type { SaveState } from "./useAutosave";
+
+const SAVE_TEXT: Record<SaveState["kind"], string> = {
+  saved: "Saved",
+  dirty: "Unsaved changes",
+  saving: "Saving…",
+  conflict: "Not saved: conflict",
+  error: "Not saved",
+};
+
+interface Props {
+  session: SessionDoc;
+  me: Me;
+  save: SaveState;
+  live: "connecting" | "live" | "reconnecting";
+  run: RunSummary;
+  canUndo: boolean;
+  canRedo: boolean;
+  panels: { palette: boolean; inspector: boolean };
+  onTogglePanel: (p: "palette" | "inspector") => void;
+  onUndo: () => void;
+  onRedo: () => void;
+  onRun: () => void;
+  onStop: () => void;
+  onHelp: () => void;
+  onLeave: (path: string) => void;
+}
+
+export function StudioToolbar(p: Props) {
+  const [name, setName] = useState(p.session.name);
+  const running = p.run.status === "running" || p.run.status === "queued";
+  async function rename() {
+    const clean = name.trim() || "Untitled session";
+    if (clean === p.session.name) return;
+    try {
+      await api.renameSession(p.session.id, clean);
+      p.session.name = clean;
+      toast("Session renamed", "success");
+    } catch (e) {
+      toast(errorText(e), "error");
+      setName(p.session.name);
+    }
+  }
+  return (
+    <header className="studio-bar">
+      <Logo />
+      <button className="btn btn-ghost" onClick={() => p.onLeave("/")} aria-label="Back to sessions">
+        ← Sessions
+      </button>
+      <input
+        className="session-title"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        onBlur={rename}
+        onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
+        aria-label="Session name"
+        maxLength={200}
+      />
+      <span className={`save-state save-${p.save.kind}`} role="status" aria-label={`Save state: ${SAVE_TEXT[p.save.kind]}`} title={p.save.kind === "error" ? p.save.message : undefined}>
+        {SAVE_TEXT[p.save.kind]}
+      </span>
+      <span className={`live-dot live-${p.live}`} title={p.live === "live" ? "Live updates connected" : "Reconnecting to live updates…"} aria-label={`Live updates: ${p.live}`} />
+      <div className="bar-group" role="group" aria-label="Edit">
+        <button className="icon-btn" onClick={p.onUndo} disabled={!p.canUndo} aria-label="Undo" title="Undo (Ctrl+Z)">
+          ↶
+        </button>
+        <button className="icon-btn" onClick={p.onRedo} disabled={!p.canRedo} aria-label="Redo" title="Redo (Ctrl+Shift+Z)">
+          ↷
+        </button>
+      </div>
+      <div className="bar-group" role="group" aria-label="Panels">
+        <button className={`icon-btn ${p.panels.palette ? "on" : ""}`} onClick={() => p.onTogglePanel("palette")} aria-pressed={p.panels.palette} aria-label="Toggle node palette" title="Node palette">
+          ☰
+        </button>
+        <button className={`icon-btn ${p.panels.inspector ? "on" : ""}`} onClick={() => p.onTogglePanel("inspector")} aria-pressed={p.panels.inspector} aria-label="Toggle inspector" title="Inspector">
+          ◧
+        </button>
+        <button className="icon-btn" onClick={p.onHelp} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+          ?
+        </button>
+      </div>
+      <div className="spacer" />
+      {p.run.status && !running && (
+        <span className={`run-state run-${p.run.status}`} role="status" aria-label={`Last run: ${p.run.status}`}>
+          Last run: {p.run.status}
+        </span>
+      )}
+      <button className="btn btn-ghost" onClick={() => p.onLeave("/gallery")} aria-label="Open My Gallery">
+        Gallery
+      </button>
+      {running ? (
+        <button className="btn btn-danger" onClick={p.onStop} aria-label="Stop session">
+          ■ Stop
+        </button>
+      ) : null}
+      <button className="btn btn-primary btn-run" onClick={p.onRun} disabled={running} aria-label="Run workflow" title="Run workflow (Ctrl+Enter)">
+        {running ? "Running…" : "▶ Run workflow"}
+      </button>
+      <button className="user-chip" onClick={() => p.onLeave("/profile/api-key")} aria-label={`Profile of ${p.me.email}`} title={p.me.email}>
+        {p.me.email.slice(0, 1).toUpperCase()}
+      </button>
+    </header>
+  );
+}
