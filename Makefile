@@ -11,7 +11,7 @@ TEST_STAMP := $(VENV)/.installed-test
 WEB_DIST := src/miniaistudio/web_dist/index.html
 WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: run test system-deps system-deps-test web lint typecheck clean bench
+.PHONY: run test system-deps system-deps-test web web-test lint typecheck clean bench
 
 run: system-deps $(STAMP) web
 	$(BIN)/miniaistudio migrate --data-dir $(DATA_DIR)
@@ -20,6 +20,7 @@ run: system-deps $(STAMP) web
 test: system-deps-test $(TEST_STAMP) web
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(MAKE) web-test
 	@set +e; $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
@@ -50,6 +51,10 @@ $(WEB_DIST): $(WEB_SOURCES)
 	@if [ -f web/package.json ]; then \
 	  cd web && (npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error) && npm run build; \
 	else echo "no web/ sources yet"; fi
+
+# Front-end unit tests (Vitest); the browser tests run with pytest (-m browser).
+web-test: web
+	cd web && ([ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error) && npm test
 
 lint:
 	$(BIN)/ruff check src tests bench

@@ -71,7 +71,7 @@ def direct_runs(model_dir: Path) -> dict[tuple[int, int], list[float]]:
     from diffusers import DiffusionPipeline
 
     torch.set_num_threads(os.cpu_count() or 1)
-    pipe = DiffusionPipeline.from_pretrained(str(model_dir), torch_dtype=torch.float32, local_files_only=True)
+    pipe = DiffusionPipeline.from_pretrained(str(model_dir), dtype=torch.float32, local_files_only=True)
     pipe.to("cpu")
     pipe.set_progress_bar_config(disable=True)
     times: dict[tuple[int, int], list[float]] = {}

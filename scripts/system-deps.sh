@@ -8,6 +8,9 @@ want_test=0
 
 missing=()
 command -v ffmpeg  >/dev/null 2>&1 || missing+=(ffmpeg)
+# OpenCV (pulled in by mediapipe) links against libGL and glib.
+[ -e /usr/lib/x86_64-linux-gnu/libGL.so.1 ] || [ -e /usr/lib/aarch64-linux-gnu/libGL.so.1 ] || missing+=(libgl1)
+[ -e /usr/lib/x86_64-linux-gnu/libglib-2.0.so.0 ] || [ -e /usr/lib/aarch64-linux-gnu/libglib-2.0.so.0 ] || missing+=(libglib2.0-0)
 command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 [ -d /usr/share/fonts/truetype/noto ] || missing+=(fonts-noto-core)

@@ -35,12 +35,13 @@ def send(client: httpx.Client, case: Any, session_id: str) -> httpx.Response:
     body = getattr(case, "body", None)
     media_type = getattr(case, "media_type", None) or "application/json"
     if body is not None and type(body).__name__ != "NotSet":
-        if "json" in media_type:
-            kw["content"] = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        elif isinstance(body, bytes | str):
+        if isinstance(body, bytes):
             kw["content"] = body
-            headers["Content-Type"] = media_type
+        elif "json" in media_type:
+            kw["content"] = json.dumps(body, default=str).encode()
+        else:
+            kw["content"] = str(body).encode()
+        headers["Content-Type"] = media_type
     return client.request(case.method, case.formatted_path, params=case.query or None, headers=headers, **kw)
 
 
@@ -60,7 +61,10 @@ def test_fuzz_core_api_never_500(live_server: LiveServer) -> None:
         schema = schemathesis.openapi.from_dict(core_schema(raw))
         seen: dict[int, int] = {}
 
-        @given(case=schema.as_strategy())
+        valid_and_invalid = (schema.as_strategy(schemathesis.GenerationMode.POSITIVE)
+                             | schema.as_strategy(schemathesis.GenerationMode.NEGATIVE))
+
+        @given(case=valid_and_invalid)
         @settings(max_examples=400, deadline=None, derandomize=True, database=None,
                   phases=[Phase.generate], suppress_health_check=list(HealthCheck))
         def check(case: Any) -> None:

@@ -9,7 +9,7 @@ from PIL import Image, ImageChops, ImageStat
 
 from conftest import Api, edge, node
 
-SENTENCE = "The quick brown fox jumps over the lazy dog near the river bank."
+SENTENCE = "The quick brown fox jumps over the lazy dog near the quiet river."
 
 
 async def test_voices_endpoint_lists_piper_and_espeak_voices(api: Api) -> None:
@@ -33,10 +33,10 @@ async def test_voices_endpoint_lists_piper_and_espeak_voices(api: Api) -> None:
 async def test_tts_to_stt_round_trip_recovers_the_words(api: Api, tmp_path: Path) -> None:
     nodes = [node("t", "text", text=SENTENCE),
              node("piper", "audio.tts", format="mp3"),
-             node("espeak", "audio.tts", engine="espeak-ng", voice="espeak-ng:en-us", format="wav"),
+             node("espeak", "audio.tts", engine="espeak-ng", voice="espeak-ng:en-us", rate=0.85, format="wav"),
              node("fast", "audio.tts", rate=1.6, pitch=3.0),
              node("stt_piper", "audio.transcribe", language="en"),
-             node("stt_espeak", "audio.transcribe", language="en")]
+             node("stt_espeak", "audio.transcribe", language="en", beam_size=5)]
     edges = [edge("t", "text", "piper", "text"), edge("t", "text", "espeak", "text"),
              edge("t", "text", "fast", "text"),
              edge("piper", "audio", "stt_piper", "media"), edge("espeak", "audio", "stt_espeak", "media")]
@@ -48,7 +48,8 @@ async def test_tts_to_stt_round_trip_recovers_the_words(api: Api, tmp_path: Path
     assert 2.0 < piper_audio["duration"] < 8.0  # probed
     wer_piper = word_error_rate(SENTENCE, output(run, "stt_piper", "text"))
     wer_espeak = word_error_rate(SENTENCE, output(run, "stt_espeak", "text"))
-    assert wer_piper <= 0.15, (wer_piper, output(run, "stt_piper", "text"))
+    print(f"WER piper {wer_piper:.2f}, espeak-ng {wer_espeak:.2f}")
+    assert wer_piper <= 0.1, (wer_piper, output(run, "stt_piper", "text"))
     assert wer_espeak <= 0.35, (wer_espeak, output(run, "stt_espeak", "text"))
 
     # captions: SRT and WebVTT documents with timings inside the audio
@@ -60,7 +61,9 @@ async def test_tts_to_stt_round_trip_recovers_the_words(api: Api, tmp_path: Path
     # rate: 1.6x speed is shorter; pitch shift keeps it a real recording
     fast = output(run, "fast", "audio")
     normal_wav = await download(api, output(run, "espeak", "audio")["media_id"], tmp_path)
-    assert ffprobe(normal_wav)["streams"][0]["codec_name"] == "pcm_s16le"
+    wav_info = ffprobe(normal_wav)
+    assert wav_info["streams"][0]["codec_name"] == "pcm_s16le"
+    assert '"engine": "espeak-ng"' in wav_info["format"]["tags"]["comment"]  # provenance inside the WAV
     assert fast["duration"] < 0.8 * piper_audio["duration"]
 
     record = await media_record(api, piper_audio["media_id"])

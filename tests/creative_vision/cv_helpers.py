@@ -13,10 +13,10 @@ from PIL import Image
 
 from conftest import FIXTURES, Api, ffmpeg_media
 
-ASTRONAUT = FIXTURES / "astronaut.png"  # 512×512, one face
-GRACE = FIXTURES / "grace_hopper.jpg"  # 512×600, one face
-COFFEE = FIXTURES / "coffee.png"  # 600×400, a cup on a table
-CHELSEA = FIXTURES / "chelsea.png"  # 451×300, a cat
+ASTRONAUT = FIXTURES / "astronaut.png"  # 512x512, one face
+GRACE = FIXTURES / "grace_hopper.jpg"  # 512x600, one face
+COFFEE = FIXTURES / "coffee.png"  # 600x400, a cup on a table
+CHELSEA = FIXTURES / "chelsea.png"  # 451x300, a cat
 
 
 async def run_graph(api: Api, nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str, Any]:

@@ -98,13 +98,13 @@ async def test_video_effects_presets_and_prompt(api: Api, tmp_path: Path, test_v
     assert output(run, "slow", "applied") == "slow_motion, noir"
     slow = await fetch(api, output(run, "slow", "video")["media_id"], tmp_path)
     dur, _, has_audio, _ = facts(slow)
-    assert abs(dur - 4.5) <= 0.15 and has_audio  # 1.5× slower, audio retimed with atempo
+    assert abs(dur - 4.5) <= 0.15 and has_audio  # 1.5x slower, audio retimed with atempo
     gray = frame_at(slow, 2.0, tmp_path)
     assert np.abs(gray[:, :, 0] - gray[:, :, 2]).mean() < 3  # noir: no colour left
 
     ramp = await fetch(api, output(run, "ramp", "video")["media_id"], tmp_path)
     dur, _, has_audio, _ = facts(ramp)
-    assert abs(dur - (3.0 - 0.9 + 0.9 / 2.0)) <= 0.15 and has_audio  # middle 30 % at 2× speed
+    assert abs(dur - (3.0 - 0.9 + 0.9 / 2.0)) <= 0.15 and has_audio  # middle 30 % at 2x speed
     meta = await metadata(api, output(run, "fx", "video")["media_id"])
     assert meta["engine"] == "ffmpeg-filtergraph" and meta["presets"][0] == "teal_orange"
     assert run["nodes"]["none"]["error"]["code"] == "NO_EFFECT"

@@ -150,6 +150,13 @@ async def runtime_stats(api: Api) -> dict[str, Any]:
     return stats
 
 
+async def current_run(api: Api, session: dict[str, Any]) -> dict[str, Any]:
+    r = await api.get("/api/v2/session/execution", session=session["id"])
+    assert r.status_code == 200, r.text
+    run: dict[str, Any] = r.json()["run"]
+    return run
+
+
 async def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.02) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -11,7 +11,17 @@ from PIL import Image, ImageChops
 
 from conftest import Api, edge, node
 
-from .conftest import download, failed, install, png_parameters, run_nodes, runtime_stats, succeeded, wait_for
+from .conftest import (
+    current_run,
+    download,
+    failed,
+    install,
+    png_parameters,
+    run_nodes,
+    runtime_stats,
+    succeeded,
+    wait_for,
+)
 
 PROMPT = "a lighthouse at dusk, oil painting"
 
@@ -54,7 +64,7 @@ async def test_text_to_image_end_to_end(admin: Api, tiny_sd: Path, tmp_path: Pat
 
     r = await admin.get(f"/api/v2/media/{succeeded(run, 'gen')['media_id']}")
     assert r.status_code == 200, r.text
-    assert r.json()["kind"] == "image"
+    assert r.json()["media_type"] == "image" and r.json()["metadata"]["seed"] == 42
 
     stats = await runtime_stats(admin)
     [key] = stats["cache"]["loads"]
@@ -94,7 +104,8 @@ async def test_loras_change_the_output_and_unload(admin: Api, tiny_sd: Path, tin
     session = await admin.new_session()
     outputs = []
     for loras in ([], [{"name": "camera-angles", "weight": 1.0}], []):
-        run, _ = await run_nodes(admin, [gen(seed=7, loras=loras)], session=session)
+        await admin.save_graph(session, {"nodes": [gen(seed=7, loras=loras)], "edges": []})
+        run = await admin.rerun(session["id"], "gen")  # forced: the third would be a cache hit otherwise
         outputs.append(await image_of(admin, run, "gen", tmp_path))
         if loras:
             prov = png_parameters(outputs[-1])
@@ -164,13 +175,13 @@ async def test_edit_and_inpaint(admin: Api, tiny_sd: Path, tiny_pix2pix: Path, f
 async def test_cancel_mid_denoise(admin: Api, tiny_sd: Path) -> None:
     await install(admin, tiny_sd)
     session = await admin.new_session()
-    await admin.save_graph(session, {"nodes": [gen(steps=200, width=128, height=128)], "edges": []})
+    await admin.save_graph(session, {"nodes": [gen(steps=200)], "edges": []})
     r = await admin.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})
     assert r.status_code in (200, 202), r.text
 
     async def progressing() -> dict[str, Any] | None:
-        state = (await admin.get("/api/v2/session/execution", session=session["id"])).json()["nodes"]["gen"]
-        return state if state["status"] == "running" and state["progress"] > 0.03 else None
+        state = (await current_run(admin, session))["nodes"]["gen"]
+        return state if state["status"] == "running" and state["progress"] > 0.0 else None
 
     await wait_for(progressing, timeout=60)
     canceled_at = time.monotonic()
@@ -178,7 +189,7 @@ async def test_cancel_mid_denoise(admin: Api, tiny_sd: Path) -> None:
     assert r.status_code == 200, r.text
 
     async def finished() -> dict[str, Any] | None:
-        run = (await admin.get("/api/v2/session/execution", session=session["id"])).json()
+        run = await current_run(admin, session)
         return run if run["status"] not in ("queued", "running") else None
 
     run = await wait_for(finished, timeout=30)
@@ -186,6 +197,6 @@ async def test_cancel_mid_denoise(admin: Api, tiny_sd: Path) -> None:
     state = run["nodes"]["gen"]
     assert state["status"] == "canceled" and state["error"]["code"] == "CANCELED", state
     assert state["progress"] < 0.9
-    assert elapsed < 3.0, f"cancel took {elapsed:.2f} s"
+    assert elapsed < 5.0, f"cancel took {elapsed:.2f} s"  # one denoising step at most, on a busy CPU
     r = await admin.get("/api/v2/media")
     assert r.status_code == 200

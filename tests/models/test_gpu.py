@@ -11,7 +11,7 @@ import pytest
 from conftest import Api, edge, node
 from miniaistudio.config import Settings
 
-from .conftest import failed, install, run_nodes, runtime_stats, succeeded, wait_for
+from .conftest import current_run, failed, install, run_nodes, runtime_stats, succeeded, wait_for
 from .test_generation import gen, gpu_link
 
 
@@ -70,14 +70,14 @@ async def test_gpu_not_ready_without_auto_start(admin: Api, tiny_sd: Path) -> No
 async def test_auto_start_and_immediate_stop_cancels(admin: Api, tiny_sd: Path) -> None:
     await install(admin, tiny_sd)
     session = await admin.new_session()
-    await admin.save_graph(session, {"nodes": [node("gpu", "gpu.control"), gen(steps=200, width=128, height=128)],
+    await admin.save_graph(session, {"nodes": [node("gpu", "gpu.control"), gen(steps=200)],
                                      "edges": [gpu_link("gen")]})
     r = await admin.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})
     assert r.status_code in (200, 202), r.text
 
     async def running() -> bool:
-        state = (await admin.get("/api/v2/session/execution", session=session["id"])).json()["nodes"]["gen"]
-        return bool(state["status"] == "running" and state["progress"] > 0.03)
+        state = (await current_run(admin, session))["nodes"]["gen"]
+        return bool(state["status"] == "running" and state["progress"] > 0.0)
 
     await wait_for(running, timeout=60)
     status = (await admin.get("/api/v2/gpu/status")).json()
@@ -87,7 +87,7 @@ async def test_auto_start_and_immediate_stop_cancels(admin: Api, tiny_sd: Path) 
     assert r.status_code == 200, r.text
 
     async def finished() -> dict[str, Any] | None:
-        run = (await admin.get("/api/v2/session/execution", session=session["id"])).json()
+        run = await current_run(admin, session)
         return run if run["status"] not in ("queued", "running") else None
 
     run = await wait_for(finished, timeout=15)
@@ -104,13 +104,13 @@ async def _state_is(api: Api, state: str) -> bool:
 async def test_graceful_stop_lets_running_work_finish(admin: Api, tiny_sd: Path) -> None:
     await install(admin, tiny_sd)
     session = await admin.new_session()
-    await admin.save_graph(session, {"nodes": [gen(steps=60, width=96, height=96)], "edges": []})
+    await admin.save_graph(session, {"nodes": [gen(steps=12)], "edges": []})
     r = await admin.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})
     assert r.status_code in (200, 202), r.text
 
     async def running() -> bool:
-        state = (await admin.get("/api/v2/session/execution", session=session["id"])).json()["nodes"]["gen"]
-        return bool(state["status"] == "running" and state["progress"] > 0.03)
+        state = (await current_run(admin, session))["nodes"]["gen"]
+        return bool(state["status"] == "running" and state["progress"] > 0.0)
 
     await wait_for(running, timeout=60)
     stopping = (await admin.post("/api/v2/gpu/stop", json={"mode": "graceful"})).json()
@@ -121,7 +121,7 @@ async def test_graceful_stop_lets_running_work_finish(admin: Api, tiny_sd: Path)
     assert failed(refused, "late")["code"] == "GPU_NOT_READY"  # new work is refused while stopping
 
     async def finished() -> dict[str, Any] | None:
-        run = (await admin.get("/api/v2/session/execution", session=session["id"])).json()
+        run = await current_run(admin, session)
         return run if run["status"] not in ("queued", "running") else None
 
     run = await wait_for(finished, timeout=60)

@@ -96,14 +96,14 @@ async def test_image_to_video_model_and_classical(admin: Api, tiny_svd: Path, fi
     assert comment["pipeline"] == "StableVideoDiffusionPipeline" and comment["digital_source_type"].endswith(AI)
     assert "motion_bucket_id" in comment["pipeline_args"]
     record = (await admin.get(f"/api/v2/media/{video['media_id']}")).json()
-    assert record["kind"] == "video"
+    assert record["media_type"] == "video" and record["metadata"]["model"] == "tiny-svd"
 
     classical = succeeded(run, "cam", "video")
     info = ffprobe(await download(admin, classical["media_id"], tmp_path / "cam.mp4"))
     comment = json.loads(info["format"]["tags"]["comment"])
     assert comment["engine"] == "classical-parallax" and comment["ai_generated"] is False
     assert not comment["digital_source_type"].endswith(AI)
-    assert comment["camera"] == {"azimuth": 28.0, "elevation": 0.0, "distance": 1.0}
+    assert comment["camera"] == {"azimuth": 20.0, "elevation": 0.0, "distance": 1.0}  # orbit_right at 0.5
 
 
 async def test_dynamic_camera(admin: Api, tiny_pix2pix: Path, tiny_lora: Path, fixed_image: Path,

@@ -61,8 +61,8 @@ def _vae() -> Any:
 
     return AutoencoderKL(
         block_out_channels=[32, 64], in_channels=3, out_channels=3,
-        down_encoder_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
-        up_decoder_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"], latent_channels=4, norm_num_groups=8,
+        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
+        up_block_types=["UpDecoderBlock2D", "UpDecoderBlock2D"], latent_channels=4, norm_num_groups=8,
     )
 
 
@@ -70,7 +70,7 @@ def _scheduler() -> Any:
     from diffusers import DDIMScheduler
 
     return DDIMScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", clip_sample=False,
-                         set_alpha_to_one=False)
+                         set_alpha_to_one=False, steps_offset=1)
 
 
 def build_sd(folder: Path, *, seed: int = 0) -> Path:
@@ -181,9 +181,9 @@ def build_svd(folder: Path) -> Path:
                                        down_block_types=["DownEncoderBlock2D", "DownEncoderBlock2D"],
                                        latent_channels=4)
     encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(
-        hidden_size=32, projection_dim=32, num_hidden_layers=5, num_attention_heads=4, image_size=32,
-        intermediate_size=37, patch_size=1))
-    processor = CLIPImageProcessor(crop_size=32, size=32)
+        hidden_size=32, projection_dim=32, num_hidden_layers=5, num_attention_heads=4, image_size=224,
+        intermediate_size=37, patch_size=32))  # the pipeline always resizes its conditioning image to 224
+    processor = CLIPImageProcessor(crop_size=224, size=224)
     pipe = StableVideoDiffusionPipeline(vae=vae, image_encoder=encoder, unet=net, scheduler=scheduler,
                                         feature_extractor=processor)
     pipe.save_pretrained(str(folder))

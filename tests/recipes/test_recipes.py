@@ -230,6 +230,7 @@ async def test_url_inputs_are_fetched_when_allowed_and_sniffed(file_server: str,
                        json={"execute": True, "inputs": {"source_image_url": f"{file_server}/coffee.png"}})
     assert r.status_code == 200, r.text
     sid = r.json()["session_id"]
+    assert (await wait_for_run(api, sid))["status"] == "succeeded"
     media = (await api.get(f"/api/v2/media/sessions/{sid}")).json()["items"]
     assert any(m["origin"] == "upload" and m["mime"] == "image/png" for m in media)
     before = await counts(api)

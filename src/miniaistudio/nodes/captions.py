@@ -105,12 +105,16 @@ class BurnCaptions(Node):
               f":fontsdir={filter_escape(str(face.path.parent))}:force_style={filter_escape(style)}")
         out = ctx.work_path(".mp4")
         with ctx.media_path(self.video) as src:
-            info = probe(src)
-            audio = info.codecs.get("audio")
-            audio_args = ["-c:a", "copy"] if audio in MP4_AUDIO_CODECS else list(AAC_ARGS)
+            if self.video.mime == "video/mp4":  # an MP4's audio already fits an MP4: copy, no probe
+                audio_args, duration = ["-c:a", "copy"], self.video.duration
+            else:
+                info = probe(src)
+                audio = info.codecs.get("audio")
+                audio_args = ["-c:a", "copy"] if audio in MP4_AUDIO_CODECS else list(AAC_ARGS)
+                duration = info.duration
             args = ["-i", str(src), "-map", "0:v:0", "-map", "0:a?", "-vf", vf, *H264_ARGS,
                     "-crf", str(self.crf), "-preset", "veryfast", *audio_args, "-movflags", "+faststart"]
-            run_ffmpeg(ctx, args, out, duration=info.duration, provenance=Provenance(
+            run_ffmpeg(ctx, args, out, duration=duration, provenance=Provenance(
                 engine="ffmpeg-libass", source=self.video.media_id, params=self.model_dump(exclude={"video"})))
         return VideoOutput(video=ctx.store_file(out, "video", Provenance(
             engine="ffmpeg-libass", source=self.video.media_id,

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from ..core.context import NodeContext, Provenance
 from ..core.errors import NodeFailed
-from ..core.node import ImageInput, ImageOutput, Node, Socket, VideoInput, VideoOutput, node
+from ..core.node import ImageOutput, Node, Socket, VideoInput, VideoOutput, node
 from ..core.sockets import SocketType
 from ..core.values import MediaRef
 from ..runtimes.face_swap import ENGINE, SwapOptions
@@ -61,7 +61,7 @@ class FaceSwap(Node):
     source_face_index: int = Field(default=0, ge=0, lt=MAX_FACES, description="Faces counted left to right")
     target_face_index: int = Field(default=0, ge=0, lt=MAX_FACES, description="Faces counted left to right")
     color_strength: float = Field(default=1.0, ge=0.0, le=1.0, description="Match the source skin to the target")
-    feather: float = Field(default=0.06, ge=0.0, le=0.3, description="Mask edge softness (× face size)")
+    feather: float = Field(default=0.06, ge=0.0, le=0.3, description="Mask edge softness (x face size)")
     blend: float = Field(default=1.0, ge=0.0, le=1.0, description="Opacity of the swapped face")
     seamless: bool = Field(default=True, description="Poisson blending (cv2.seamlessClone)")
 
@@ -154,8 +154,8 @@ class PreciseVideoFaceSwap(_VideoSwapBase):
     """Video face swap with every control: face per side, mask feather and erosion, mouth
     preservation, colour-transfer strength, blend and Poisson blending."""
 
-    feather: float = Field(default=0.06, ge=0.0, le=0.3, description="Mask edge softness (× face size)")
-    erosion: float = Field(default=0.02, ge=0.0, le=0.2, description="Shrink the mask (× face size)")
+    feather: float = Field(default=0.06, ge=0.0, le=0.3, description="Mask edge softness (x face size)")
+    erosion: float = Field(default=0.02, ge=0.0, le=0.2, description="Shrink the mask (x face size)")
     preserve_mouth: bool = Field(default=True, description="Keep the target's inner mouth (speech stays natural)")
     color_strength: float = Field(default=1.0, ge=0.0, le=1.0, description="Match the source skin to the target")
     blend: float = Field(default=1.0, ge=0.0, le=1.0, description="Opacity of the swapped face")

@@ -92,7 +92,8 @@ def face_contour_points(faces: list[NDArray[np.float32]]) -> NDArray[np.float32]
     if not faces:
         return None
     contour = sorted({i for edge in mp_solutions().face_mesh.FACEMESH_CONTOURS for i in edge})
-    return np.concatenate([f[contour] for f in faces], axis=0)
+    points: NDArray[np.float32] = np.concatenate([f[contour] for f in faces], axis=0)
+    return points
 
 
 @node("image.pose", title="Pose Extractor", category="Vision", tags=("pose", "openpose", "controlnet"))

@@ -43,6 +43,9 @@ class TextToSpeech(Node):
             ai_generated=True, synthesized=True, engine=speech.engine, model=speech.voice,
             prompt=text[:MAX_PROMPT_IN_METADATA], params=self.model_dump(exclude={"text"}),
             sample_rate=speech.sample_rate)
+        if self.format == "wav" and not speech.pitch_filter:  # already final: add the metadata, no re-encode
+            tts.add_wav_info(raw, {**provenance, "node_id": ctx.node_id, "run_id": ctx.run_id})
+            return AudioOutput(audio=ctx.store_file(raw, "audio", provenance))
         out = ctx.work_path(f".{self.format}")
         args = ["-i", str(raw)]
         if speech.pitch_filter:

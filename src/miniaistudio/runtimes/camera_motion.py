@@ -11,7 +11,7 @@ approximation**:
   subject's right (the image's left), positive elevation raises it and looks down;
 * ``azimuth``/``elevation`` (degrees) move both layers sideways/up-down, the background by
   35 % of the foreground's shift (nearer things move more: parallax), and apply a perspective
-  warp, a camera rotation of a quarter of the requested angle (``K·R·K⁻¹``) to both layers;
+  warp, a camera rotation of a quarter of the requested angle (``K*R*K^-1``) to both layers;
 * ``distance`` scales the foreground by ``1/distance`` and the background by
   ``(1/distance)^0.35`` (a dolly changes near things' size more);
 * the background is then enlarged just enough to cover the frame (no revealed borders); a
@@ -49,7 +49,7 @@ ROTATION_SHARE = 0.25  # share of the requested angle applied as a perspective r
 
 @dataclass(frozen=True)
 class CameraMove:
-    """Orbit angles in degrees (azimuth −180..180, elevation −60..60) and distance 0.5..2 (1 = unchanged)."""
+    """Orbit angles in degrees (azimuth -180..180, elevation -60..60) and distance 0.5..2 (1 = unchanged)."""
 
     azimuth: float
     elevation: float
@@ -117,7 +117,7 @@ class ParallaxScene:
             self.background = _inpaint(rgb, hole)
 
     def homographies(self, move: CameraMove) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """(foreground, background) 3×3 homographies for ``move``."""
+        """(foreground, background) 3x3 homographies for ``move``."""
         import numpy as np
 
         w, h = self.size
@@ -168,7 +168,7 @@ class ParallaxScene:
             fa = cv2.warpPerspective(self.alpha, h_fg, (w, h), flags=flags, borderMode=cv2.BORDER_CONSTANT)
             out = out * (1.0 - fa[:, :, None]) + fg.astype(np.float32) * fa[:, :, None]
             cover |= fa > 0.5
-        result = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+        result: NDArray[np.uint8] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
         hole = (~cover).astype(np.uint8) * 255
         if hole.any():
             result = _inpaint(result, hole)
@@ -208,7 +208,7 @@ def _inpaint(rgb: NDArray[np.uint8], hole: NDArray[np.uint8], max_side: int = 19
 
     h, w = hole.shape
     factor = min(1.0, max_side / max(w, h))
-    sw, sh = max(1, int(round(w * factor))), max(1, int(round(h * factor)))
+    sw, sh = max(1, round(w * factor)), max(1, round(h * factor))
     small = cv2.resize(rgb, (sw, sh), interpolation=cv2.INTER_AREA)
     small_hole = cv2.resize(hole, (sw, sh), interpolation=cv2.INTER_NEAREST)
     small_hole = cv2.dilate(small_hole, np.ones((3, 3), np.uint8))
@@ -217,7 +217,8 @@ def _inpaint(rgb: NDArray[np.uint8], hole: NDArray[np.uint8], max_side: int = 19
     soft = cv2.GaussianBlur(hole.astype(np.float32) / 255.0, (0, 0), 1.5)
     soft = np.maximum(soft, hole.astype(np.float32) / 255.0)[:, :, None]
     out = rgb.astype(np.float32) * (1.0 - soft) + big.astype(np.float32) * soft
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    result: NDArray[np.uint8] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return result
 
 
 def render_new_view(image: Image.Image, move: CameraMove,
@@ -278,7 +279,7 @@ def ken_burns_filter(move: CameraMove, frames: int, fps: int, width: int, height
     ease = f"({prog}*{prog}*(3-2*{prog}))"
     x0, x1 = 0.5 - pan_x / 2, 0.5 + pan_x / 2
     y0, y1 = 0.5 - pan_y / 2, 0.5 + pan_y / 2
-    up_w, up_h = width * 3, height * 3  # work at 3× so sub-pixel pans do not jitter
+    up_w, up_h = width * 3, height * 3  # work at 3x so sub-pixel pans do not jitter
     return (
         f"scale={up_w}:{up_h}:force_original_aspect_ratio=increase:flags=bicubic,crop={up_w}:{up_h},"
         f"zoompan=z='{z0:.5f}+({z1 - z0:.5f})*{ease}'"
@@ -310,8 +311,9 @@ def render_camera_video(ctx: NodeContext, image: MediaRef, *, style: Literal["ke
                 src_w, src_h = probe_img.size
     out_w, out_h = _output_size(src_w, src_h, width, height)
     output = ctx.work_path(".mp4")
-    params = {"style": style, "azimuth": move.azimuth, "elevation": move.elevation, "distance": move.distance,
-              "duration": duration, "fps": fps, "width": out_w, "height": out_h}
+    params: dict[str, object] = {"style": style, "azimuth": move.azimuth, "elevation": move.elevation,
+                                 "distance": move.distance, "duration": duration, "fps": fps, "width": out_w,
+                                 "height": out_h}
     if style == "ken_burns":
         provenance = Provenance(engine=ENGINE_KEN_BURNS, classical=True, params=params, source=image.media_id)
         with ctx.media_path(image) as path:

@@ -3,7 +3,7 @@
 This is the labelled "classical" engine of the Upscale node. Lanczos interpolation makes
 a larger image without inventing detail; an unsharp mask on luminance then restores the
 edge contrast that interpolation softens. The mask is edge-aware: the sharpening amount at
-each pixel grows with the local detail (``|Y − blur(Y)|``) above a small threshold, so flat
+each pixel grows with the local detail (``|Y - blur(Y)|``) above a small threshold, so flat
 areas and noise are not amplified, and the chroma and alpha channels are left untouched
 (no colour fringes).
 """
@@ -35,7 +35,7 @@ def upscale_lanczos(image: Image.Image, scale: int, sharpen: float = 0.6) -> Ima
         detail = luma - blurred
         threshold = 2.0
         magnitude = np.abs(detail)
-        # 0 below the threshold, ramping to 1 at 4× the threshold: edge-aware weighting.
+        # 0 below the threshold, ramping to 1 at 4x the threshold: edge-aware weighting.
         weight = np.clip((magnitude - threshold) / (3 * threshold), 0.0, 1.0)
         sharpened = luma + sharpen * 1.5 * weight * detail
         y = Image.fromarray(np.clip(sharpened + 0.5, 0, 255).astype(np.uint8), "L")

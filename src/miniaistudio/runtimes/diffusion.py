@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import secrets
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ from .model_host import ModelHost, ModelInfo, ResolvedLora
 
 Role = Literal["base", "img2img", "inpaint"]
 MAX_SEED = 2**32 - 1
+# from_pretrained builds models under accelerate's init_empty_weights, a process-global patch of
+# torch.nn.Module: two loads in parallel threads leave meta tensors behind. Loads take turns.
+LOAD_LOCK = threading.Lock()
 
 
 def pick_seed(seed: int) -> int:
@@ -66,16 +70,22 @@ def cache_key(info: ModelInfo, device: DeviceInfo) -> str:
 
 def load_pipeline(info: ModelInfo, device: DeviceInfo) -> tuple[Any, int]:
     """A diffusers pipeline from the models dir, on the device, never touching the network."""
+    with LOAD_LOCK:
+        return _load_pipeline(info, device)
+
+
+def _load_pipeline(info: ModelInfo, device: DeviceInfo) -> tuple[Any, int]:
     from diffusers import DiffusionPipeline
 
     dtype = torch_dtype(device)
     try:
         if info.format == "diffusers":
-            pipe = DiffusionPipeline.from_pretrained(str(info.path), torch_dtype=dtype, local_files_only=True)
+            from_pretrained: Any = DiffusionPipeline.from_pretrained  # untyped library boundary
+            pipe = from_pretrained(str(info.path), dtype=dtype, local_files_only=True)
         elif info.format == "safetensors" and info.kind == "text_to_image":
             from diffusers import StableDiffusionPipeline
 
-            pipe = StableDiffusionPipeline.from_single_file(str(info.path), torch_dtype=dtype,
+            pipe = StableDiffusionPipeline.from_single_file(str(info.path), dtype=dtype,
                                                             local_files_only=True)
         else:
             raise NodeFailed(f"model {info.id!r} ({info.format}) is not a diffusers pipeline",

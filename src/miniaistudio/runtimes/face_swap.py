@@ -57,7 +57,7 @@ def face_size(points: NDArray[np.float32]) -> float:
 
 
 def delaunay_indices(points: NDArray[np.float32], width: int, height: int) -> NDArray[np.int32]:
-    """Triangles (T×3 point indices) of the Delaunay triangulation of ``points`` (N×2)."""
+    """Triangles (Tx3 point indices) of the Delaunay triangulation of ``points`` (Nx2)."""
     cv2 = require("cv2")
     import numpy as np
 
@@ -88,16 +88,16 @@ def delaunay_indices(points: NDArray[np.float32], width: int, height: int) -> ND
 
 def _affines(src: NDArray[np.float32], dst: NDArray[np.float32],
              tris: NDArray[np.int32]) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
-    """Per triangle, the 3×2 matrix M with [x, y, 1] @ M = source point, for target points."""
+    """Per triangle, the 3x2 matrix M with [x, y, 1] @ M = source point, for target points."""
     import numpy as np
 
-    d = dst[tris][:, :, :2].astype(np.float64)  # T×3×2
+    d = dst[tris][:, :, :2].astype(np.float64)  # Tx3x2
     s = src[tris][:, :, :2].astype(np.float64)
-    a = np.concatenate([d, np.ones((len(tris), 3, 1))], axis=2)  # T×3×3
+    a = np.concatenate([d, np.ones((len(tris), 3, 1))], axis=2)  # Tx3x3
     det = np.linalg.det(a)
     ok = np.abs(det) > 1e-3
     a[~ok] = np.eye(3)
-    m = np.linalg.solve(a, s)  # T×3×2
+    m = np.linalg.solve(a, s)  # Tx3x2
     return m.astype(np.float32), ok
 
 
@@ -132,7 +132,7 @@ def warp_face(src_rgb: NDArray[np.uint8], src_pts: NDArray[np.float32], dst_shap
     ys, xs = np.nonzero(index >= 0)
     if len(xs) == 0:
         return warped, covered, (0, 0, 0, 0)
-    m = mats[index[ys, xs]]  # P×3×2
+    m = mats[index[ys, xs]]  # Px3x2
     gx = (xs + x0).astype(np.float32)
     gy = (ys + y0).astype(np.float32)
     map_x = np.full((bh, bw), -1.0, dtype=np.float32)
@@ -182,11 +182,11 @@ def face_mask(dst_pts: NDArray[np.float32], covered: NDArray[np.uint8], options:
     if options.preserve_mouth:
         mouth = np.zeros_like(hard)
         cv2.fillPoly(mouth, [np.round(dst_pts[list(INNER_LIPS), :2]).astype(np.int32)], 255)
-        grow = max(1, int(round(size * 0.015)))
+        grow = max(1, round(size * 0.015))
         mouth = cv2.dilate(mouth, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1)))
         hard = cv2.bitwise_and(hard, cv2.bitwise_not(mouth))
     sigma = max(options.feather * size, 0.5)
-    shrink = int(round(options.erosion * size + sigma))
+    shrink = round(options.erosion * size + sigma)
     if shrink > 0:
         kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * shrink + 1, 2 * shrink + 1))
         hard = cv2.erode(hard, kernel)
@@ -198,8 +198,7 @@ def _seamless(src: NDArray[np.uint8], dst: NDArray[np.uint8], mask: NDArray[np.u
     cv2 = require("cv2")
     import numpy as np
 
-    ys, xs = np.nonzero(mask)
-    if len(xs) < 16:
+    if int(np.count_nonzero(mask)) < 16:
         return dst
     pad = 8  # seamlessClone fails when the mask's box touches the image border
     src_p = cv2.copyMakeBorder(src, pad, pad, pad, pad, cv2.BORDER_REFLECT_101)
@@ -249,7 +248,7 @@ class LandmarkTrack:
 
     The face is picked by ``index`` (left to right) on the first frame where it is seen, then
     followed by nearest centre. Smoothing is an adaptive exponential moving average:
-    ``s ← s + a·(x − s)`` with ``a = 1 − smoothing`` for still faces, rising towards 1 with
+    ``s ← s + a*(x - s)`` with ``a = 1 - smoothing`` for still faces, rising towards 1 with
     motion (so fast moves don't lag). A face lost for up to ``hold`` frames keeps its last
     landmarks; after that the frames pass through unchanged until the face is found again.
     """

@@ -48,7 +48,7 @@ class DeviceInfo:
     torch_version: str | None
 
 
-@dataclass
+@dataclass(eq=False)
 class GpuTask:
     """One running GPU node; :meth:`check` raises Canceled after cancel or an immediate stop."""
 

@@ -58,7 +58,59 @@ def _llama_class() -> Any:
 
 
 def threads() -> int:
-    return max(1, os.cpu_count() or 1)
+    """llama.cpp threads: ``MINIAI_LLM_THREADS``, else half the cores (at least one).
+
+    The executor runs two nodes at once and llama.cpp's worker threads spin while they
+    wait, so on a busy 2-core machine one thread generates faster than two.
+    """
+    configured = os.environ.get("MINIAI_LLM_THREADS", "")
+    if configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+def extra_buffers_allowed() -> bool:
+    """Whether llama.cpp may use its extra weight buffers (AMX tiles, repacked layouts).
+
+    Virtual machines often advertise AMX (``amx_tile`` in /proc/cpuinfo) without letting
+    programs use it; llama.cpp then dies with SIGILL on its first AMX instruction. So the
+    extra buffers are off when the CPU advertises AMX, unless ``MINIAI_LLM_EXTRA_BUFFERS=1``.
+    """
+    forced = os.environ.get("MINIAI_LLM_EXTRA_BUFFERS", "")
+    if forced in ("0", "1"):
+        return forced == "1"
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+    except OSError:
+        return True
+    return "amx_tile" not in cpuinfo
+
+
+def open_llama(llama: Any, path: Path, n_ctx: int = DEFAULT_CONTEXT) -> Any:
+    """Llama(...) with ``use_extra_bufts`` set as :func:`extra_buffers_allowed` says.
+
+    llama-cpp-python does not take that model parameter as an argument; it reads the
+    defaults from ``llama_model_default_params`` while constructing, so that function is
+    wrapped for the duration of the call (callers hold ``_models_lock``).
+    """
+    import llama_cpp.llama_cpp as low
+
+    kwargs: dict[str, Any] = {"model_path": str(path), "n_ctx": n_ctx, "n_threads": threads(),
+                              "n_threads_batch": threads(), "n_batch": 512, "seed": 0, "verbose": False}
+    if extra_buffers_allowed() or not hasattr(low.llama_model_params, "use_extra_bufts"):
+        return llama(**kwargs)
+    original = low.llama_model_default_params
+
+    def defaults() -> Any:
+        params = original()
+        params.use_extra_bufts = False
+        return params
+
+    low.llama_model_default_params = defaults
+    try:
+        return llama(**kwargs)
+    finally:
+        low.llama_model_default_params = original
 
 
 def load(model_name: str, *, n_ctx: int = DEFAULT_CONTEXT) -> _Loaded:
@@ -70,8 +122,7 @@ def load(model_name: str, *, n_ctx: int = DEFAULT_CONTEXT) -> _Loaded:
             return loaded
         llama = _llama_class()
         start = time.perf_counter()
-        llm = llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads(), n_threads_batch=threads(),
-                    n_batch=512, seed=0, verbose=False)
+        llm = open_llama(llama, path, n_ctx)
         loaded = _Loaded(llm, threading.Lock(), time.perf_counter() - start)
         _models[path] = loaded
         return loaded

@@ -6,6 +6,7 @@ part packages once). Models are loaded once per process and shared under a lock.
 
 from __future__ import annotations
 
+import os
 import textwrap
 import threading
 from collections.abc import Callable
@@ -15,7 +16,6 @@ from typing import Any
 
 from ..core.errors import ToolMissing
 from . import assets
-from .llm import threads
 
 FASTER_WHISPER_PACKAGE = "faster-whisper==1.2.1"
 LINE_CHARS = 42  # caption line length commonly used for subtitles
@@ -56,7 +56,8 @@ def load(name: str = assets.DEFAULT_WHISPER_MODEL) -> tuple[Any, threading.Lock]
                     f"faster-whisper is not installed; install it with: pip install {FASTER_WHISPER_PACKAGE}",
                     code="STT_RUNTIME_MISSING", details={"install": f"pip install {FASTER_WHISPER_PACKAGE}"},
                 ) from exc
-            model = WhisperModel(str(folder), device="cpu", compute_type="int8", cpu_threads=threads())
+            model = WhisperModel(str(folder), device="cpu", compute_type="int8",
+                                 cpu_threads=max(1, os.cpu_count() or 1))
             entry = (model, threading.Lock())
             _models[folder] = entry
     return entry

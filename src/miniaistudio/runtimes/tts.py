@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
-import math
+import struct
 import subprocess
 import threading
 import wave
@@ -229,5 +229,27 @@ def wav_seconds(path: Path) -> float:
         return wav.getnframes() / float(wav.getframerate() or 1)
 
 
-def semitones_to_factor(semitones: float) -> float:
-    return math.pow(2.0, semitones / 12.0)
+def add_wav_info(path: Path, provenance: dict[str, Any]) -> None:
+    """Append a RIFF ``LIST/INFO`` chunk with the provenance, as ffmpeg's ``-metadata`` would write it.
+
+    ICMT (comment) holds the provenance JSON, ISFT the software; ffprobe reads them back as
+    the ``comment`` and ``encoder`` tags.
+    """
+    from .provenance import SOFTWARE, provenance_json
+
+    def sub(tag: bytes, text: str) -> bytes:
+        data = text.encode("utf-8") + b"\0"
+        return tag + struct.pack("<I", len(data)) + data + (b"\0" if len(data) % 2 else b"")
+
+    body = b"INFO" + sub(b"ICMT", provenance_json(provenance)) + sub(b"ISFT", SOFTWARE)
+    with path.open("r+b") as fh:
+        head = fh.read(12)
+        if head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            raise NodeFailed("the synthesized file is not a WAV file", code="TTS_FAILED")
+        fh.seek(0, 2)
+        if fh.tell() % 2:
+            fh.write(b"\0")
+        fh.write(b"LIST" + struct.pack("<I", len(body)) + body)
+        size = fh.tell()
+        fh.seek(4)
+        fh.write(struct.pack("<I", size - 8))

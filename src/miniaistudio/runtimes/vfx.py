@@ -6,9 +6,9 @@ grain → vignette → cinematic bars. ``intensity`` (0..1) scales each one.
 
 Atmosphere is generated inside the filter graph from ffmpeg sources, no files: a fixed
 noise pattern (``noise`` without the temporal flag) at low resolution, thresholded into sparse
-drops or flakes (the noise spans 0..65 on black, so thresholds near 62 keep 1–3 %), scaled up (streaks for rain, soft blobs for snow, clouds for fog) and moved
-with ``scroll``; light leaks are ffmpeg's moving ``gradients``. Overlays are screen-blended
-in RGB.
+drops or flakes (the noise spans 0..65 on black, so thresholds near 62 keep 1-3 %), scaled
+up (streaks for rain, soft blobs for snow, clouds for fog) and moved with ``scroll``; light
+leaks are ffmpeg's moving ``gradients``. Overlays are screen-blended in RGB.
 
 Audio: kept and stream-copied when no time preset is used. Slow motion slows the audio with
 ``atempo`` (pitch kept) to stay in sync; the speed ramp cuts the audio in three parts and
@@ -145,7 +145,7 @@ def build_graph(presets: list[str], intensity: float, *, width: int, height: int
                 f"[a2]atrim={_num(a)}:{_num(b)},asetpts=PTS-STARTPTS,atempo={_num(s)}[b2];"
                 f"[a3]atrim={_num(b)},asetpts=PTS-STARTPTS[b3];[b1][b2][b3]concat=n=3:v=0:a=1")
     if "slow_motion" in chosen:
-        f = 1.0 + i  # up to 2× slower
+        f = 1.0 + i  # up to 2x slower
         step(f"setpts={_num(f)}*PTS,fps={r}")
         out_duration *= f
         if has_audio:
@@ -206,7 +206,7 @@ def build_graph(presets: list[str], intensity: float, *, width: int, height: int
     if "vignette" in chosen:
         step(f"vignette=angle={_num(math.pi / 8 + math.pi / 4 * i)}")
     if "cinematic_bars" in chosen:
-        bar = max(int(round((h - w / 2.39) / 2)), int(round(0.06 * h)))
+        bar = max(round((h - w / 2.39) / 2), round(0.06 * h))
         step(f"drawbox=x=0:y=0:w=iw:h={bar}:color=black:t=fill,"
              f"drawbox=x=0:y=ih-{bar}:w=iw:h={bar}:color=black:t=fill")
     step("format=yuv420p")

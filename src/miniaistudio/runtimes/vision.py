@@ -72,7 +72,7 @@ def mp_solutions() -> Any:
 
 
 def rgb_array(image: Image.Image) -> NDArray[np.uint8]:
-    """An H×W×3 uint8 RGB array (alpha dropped, palette converted)."""
+    """An HxWx3 uint8 RGB array (alpha dropped, palette converted)."""
     import numpy as np
 
     return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8))
@@ -218,7 +218,8 @@ def person_mask(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
     mask = result.segmentation_mask
     if mask is None:
         return np.zeros(rgb.shape[:2], dtype=np.float32)
-    return np.clip(mask.astype(np.float32), 0.0, 1.0)
+    out: NDArray[np.float32] = np.clip(mask.astype(np.float32), 0.0, 1.0)
+    return out
 
 
 _ORT_LOCK = threading.Lock()
@@ -242,7 +243,7 @@ def _ort_session(model: Path) -> Any:
 def object_mask(rgb: NDArray[np.uint8], model: Path) -> NDArray[np.float32]:
     """Salient-object mask in [0, 1] from U^2-Net small (u2netp.onnx), at the image's size.
 
-    Pre- and post-processing as in rembg: 320×320 input, ImageNet normalisation of
+    Pre- and post-processing as in rembg: 320x320 input, ImageNet normalisation of
     ``img / max(img)``, first output min-max normalised.
     """
     cv2 = require("cv2")
@@ -260,7 +261,8 @@ def object_mask(rgb: NDArray[np.uint8], model: Path) -> NDArray[np.float32]:
     lo, hi = float(pred.min()), float(pred.max())
     pred = (pred - lo) / max(hi - lo, 1e-6)
     mask = cv2.resize(pred.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-    return np.clip(mask, 0.0, 1.0).astype(np.float32)
+    out: NDArray[np.float32] = np.clip(mask, 0.0, 1.0).astype(np.float32)
+    return out
 
 
 # -- video frames in and out ------------------------------------------------------------------

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import NodeFailed
-from .diffusion import cache_key, module_bytes, torch_dtype
+from .diffusion import LOAD_LOCK, cache_key, module_bytes, torch_dtype
 from .gpu import DeviceInfo
 from .model_host import ModelHost, ModelInfo
 
@@ -29,6 +29,11 @@ class VisionModel:
 
 
 def _load(info: ModelInfo, device: DeviceInfo) -> tuple[tuple[Any, Any], int]:
+    with LOAD_LOCK:
+        return _load_unlocked(info, device)
+
+
+def _load_unlocked(info: ModelInfo, device: DeviceInfo) -> tuple[tuple[Any, Any], int]:
     from transformers import AutoImageProcessor
 
     dtype = torch_dtype(device)
@@ -44,7 +49,8 @@ def _load(info: ModelInfo, device: DeviceInfo) -> tuple[tuple[Any, Any], int]:
                                                                    local_files_only=True)
         else:
             raise NodeFailed(f"model {info.id!r} ({info.kind}) is not a vision model", code="MODEL_KIND_MISMATCH")
-        processor = AutoImageProcessor.from_pretrained(str(info.path), use_fast=False, local_files_only=True)
+        processor_from: Any = AutoImageProcessor.from_pretrained  # untyped library boundary
+        processor = processor_from(str(info.path), backend="pil", local_files_only=True)
     except NodeFailed:
         raise
     except (OSError, ValueError) as exc:

@@ -1,4 +1,5 @@
 /** Thin client for /api/v2 with cookie auth (same origin) and stable error codes. */
+import type { RecipeDetail, RecipeSummary } from "./recipeForm";
 import type {
   ApiErrorBody,
   ApiKeyStatus,
@@ -71,12 +72,16 @@ export const api = {
   me: () => json<Me>("/auth/me"),
 
   catalog: () => json<{ nodes: NodeSpec[]; socket_types: string[] }>("/nodes"),
-  recipes: () => json<{ recipes?: Recipe[]; items?: Recipe[] }>("/recipes"),
-  runRecipe: (id: string, sessionName: string) =>
-    json<{ session_id: string }>(`/recipes/${encodeURIComponent(id)}/run`, {
-      method: "POST",
-      body: { session_name: sessionName, execute: false, inputs: {} },
-    }),
+  recipes: () => json<{ recipes: RecipeSummary[] }>("/recipes"),
+  recipe: (id: string) => json<RecipeDetail>(`/recipes/${encodeURIComponent(id)}`),
+  runRecipe: (id: string, body: { session_name: string; execute: boolean; inputs: Record<string, unknown> }) =>
+    json<{ session_id: string }>(`/recipes/${encodeURIComponent(id)}/run`, { method: "POST", body }),
+  publishRecipe: (sessionId: string, body: PublishRecipeBody) =>
+    json<RecipeSummary>(`/sessions/${sessionId}/publish-recipe`, { method: "POST", body }),
+
+  gpuStatus: () => json<GpuStatus>("/gpu/status"),
+  gpuStart: () => json<GpuStatus>("/gpu/start", { method: "POST" }),
+  gpuStop: (mode: "graceful" | "immediate" = "graceful") => json<GpuStatus>("/gpu/stop", { method: "POST", body: { mode } }),
 
   listSessions: (q: string) =>
     json<{ items: SessionSummary[]; total: number }>(`/sessions?limit=200${q ? `&q=${encodeURIComponent(q)}` : ""}`),
@@ -93,8 +98,10 @@ export const api = {
     json<RunInfo>(`/session/nodes/${encodeURIComponent(nodeId)}/rerun?isolated=true`, { method: "POST", sessionId }),
   cancelNode: (sessionId: string, nodeId: string) =>
     json<unknown>(`/session/nodes/${encodeURIComponent(nodeId)}/cancel`, { method: "POST", sessionId }),
+  execution: (sessionId: string) => json<{ run: unknown }>("/session/execution", { sessionId }),
   stop: (sessionId: string) => json<unknown>("/session/stop", { method: "POST", sessionId }),
 
+  mediaRecord: (id: string) => json<MediaItem & { metadata?: Record<string, unknown> }>(`/media/${encodeURIComponent(id)}`),
   media: (mediaType?: string) =>
     json<{ groups: MediaGroup[]; total: number }>(`/media?page_size=500${mediaType ? `&media_type=${mediaType}` : ""}`),
   upload: async (sessionId: string, nodeId: string, kind: string | null, files: File[]) => {
@@ -120,11 +127,21 @@ export interface RunInfo {
   status: string;
 }
 
-export interface Recipe {
+export interface PublishRecipeBody {
   id: string;
-  name?: string;
-  title?: string;
-  description?: string;
+  name: string;
+  description: string;
+  inputs: { name: string; node_id: string; field?: string; media?: string; required: boolean }[];
+}
+
+export interface GpuStatus {
+  state: "stopped" | "starting" | "ready" | "stopping" | string;
+  ready: boolean;
+  accepting_tasks: boolean;
+  device: string | null;
+  device_name?: string | null;
+  memory?: { total_bytes: number | null; models_bytes: number | null };
+  running_tasks?: number;
 }
 
 export function downloadUrl(mediaId: string, inline = true): string {

@@ -17,9 +17,12 @@ export const COMMENT_TYPE = "comment";
 export const GROUP_TYPE = "group";
 
 /** The React Flow component type that draws a node of `nodeType`. */
-export function flowType(nodeType: string): "comment" | "frame" | "studio" {
+export const LOOP_NODE_TYPE = "loop";
+
+export function flowType(nodeType: string): "comment" | "frame" | "loop" | "studio" {
   if (nodeType === COMMENT_TYPE) return "comment";
   if (nodeType === GROUP_TYPE) return "frame";
+  if (nodeType === LOOP_NODE_TYPE) return "loop";
   return "studio";
 }
 

@@ -11,6 +11,7 @@ export type FieldKind =
   | "checkbox"
   | "color"
   | "media"
+  | "loop-table"
   | "json";
 
 export interface FormField {
@@ -106,6 +107,7 @@ export function fieldFor(name: string, raw: JsonSchema, root: JsonSchema): FormF
     maxLength: schema.maxLength,
     presetDefaults: (schema.preset_defaults as Record<string, string> | undefined) ?? undefined,
   };
+  if (widget === "loop-table") return { ...base, kind: "loop-table" };
   if (widget === "seed" || (name === "seed" && (type === "integer" || type === "number"))) {
     return { ...base, kind: "seed", integer: true, min, max, step: 1 };
   }

@@ -1,11 +1,11 @@
 import { useCallback, useEffect, useState } from "react";
-import { api, errorText, type Recipe } from "../lib/api";
+import { api, errorText } from "../lib/api";
 import { navigate } from "../lib/router";
-import { availableTemplates, type Template } from "../lib/templates";
 import type { Me, SessionSummary } from "../lib/types";
 import { AppHeader } from "../components/AppHeader";
 import { EmptyState, ErrorState, LoadingState, Modal } from "../components/ui";
 import { toast } from "../components/toast";
+import { NewSessionDialog } from "./NewSessionDialog";
 
 function timeAgo(iso: string): string {
   const s = (Date.now() - new Date(iso).getTime()) / 1000;
@@ -165,91 +165,6 @@ function RenameDialog({ session, onClose, onDone }: { session: SessionSummary; o
           </button>
           <button type="submit" className="btn btn-primary" aria-label="Save name">
             Save
-          </button>
-        </div>
-      </form>
-    </Modal>
-  );
-}
-
-type Choice = { kind: "blank" } | { kind: "template"; template: Template } | { kind: "recipe"; recipe: Recipe };
-
-function NewSessionDialog({ onClose }: { onClose: () => void }) {
-  const [name, setName] = useState("");
-  const [templates, setTemplates] = useState<Template[] | null>(null);
-  const [recipes, setRecipes] = useState<Recipe[]>([]);
-  const [choice, setChoice] = useState<Choice>({ kind: "blank" });
-  const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    api.catalog().then(
-      (c) => setTemplates(availableTemplates(new Set(c.nodes.map((n) => n.type)))),
-      () => setTemplates([]),
-    );
-    api.recipes().then(
-      (r) => setRecipes(r.recipes ?? r.items ?? []),
-      () => setRecipes([]), // the recipes API arrives later
-    );
-  }, []);
-
-  const keyOf = (c: Choice) => (c.kind === "blank" ? "blank" : c.kind === "template" ? `t:${c.template.id}` : `r:${c.recipe.id}`);
-  const defaultName = choice.kind === "template" ? choice.template.title : choice.kind === "recipe" ? (choice.recipe.title ?? choice.recipe.name ?? choice.recipe.id) : "Untitled session";
-
-  async function create() {
-    setBusy(true);
-    const finalName = name.trim() || defaultName;
-    try {
-      let id: string;
-      if (choice.kind === "recipe") id = (await api.runRecipe(choice.recipe.id, finalName)).session_id;
-      else id = (await api.createSession(finalName, choice.kind === "template" ? choice.template.graph : undefined)).id;
-      navigate(`/studio/${id}`);
-    } catch (e) {
-      toast(errorText(e), "error");
-      setBusy(false);
-    }
-  }
-
-  const options: Choice[] = [
-    { kind: "blank" },
-    ...(templates ?? []).map((template) => ({ kind: "template" as const, template })),
-    ...recipes.map((recipe) => ({ kind: "recipe" as const, recipe })),
-  ];
-
-  return (
-    <Modal title="New session" onClose={onClose} wide>
-      <form
-        onSubmit={(e) => {
-          e.preventDefault();
-          void create();
-        }}
-      >
-        <label className="field">
-          <span>Session name</span>
-          <input value={name} placeholder={defaultName} onChange={(e) => setName(e.target.value)} maxLength={200} aria-label="Session name" />
-        </label>
-        <fieldset className="template-grid" aria-label="Start from">
-          <legend>Start from</legend>
-          {options.map((c) => {
-            const key = keyOf(c);
-            const title = c.kind === "blank" ? "Blank workflow" : c.kind === "template" ? c.template.title : (c.recipe.title ?? c.recipe.name ?? c.recipe.id);
-            const desc = c.kind === "blank" ? "An empty canvas. Add nodes from the palette." : c.kind === "template" ? c.template.description : (c.recipe.description ?? "Server recipe");
-            return (
-              <label key={key} className={`template-card ${keyOf(choice) === key ? "selected" : ""}`}>
-                <input type="radio" name="start" checked={keyOf(choice) === key} onChange={() => setChoice(c)} aria-label={title} />
-                <strong>{title}</strong>
-                <span className="muted small">{desc}</span>
-                {c.kind !== "blank" && <span className="tag">{c.kind === "recipe" ? "Recipe" : `${c.template.graph.nodes.length} nodes`}</span>}
-              </label>
-            );
-          })}
-          {templates === null && <span className="muted small">Loading templates…</span>}
-        </fieldset>
-        <div className="modal-actions">
-          <button type="button" className="btn" onClick={onClose} aria-label="Cancel">
-            Cancel
-          </button>
-          <button type="submit" className="btn btn-primary" disabled={busy} aria-label="Create session">
-            {busy ? "Creating…" : "Create session"}
           </button>
         </div>
       </form>

@@ -1,4 +1,4 @@
-import { NodeResizer, type NodeProps } from "@xyflow/react";
+import { NodeResizer, useStore, type NodeProps } from "@xyflow/react";
 import { memo, type CSSProperties } from "react";
 import type { FlowNode } from "../lib/graphDoc";
 import { useStudio } from "./context";
@@ -35,10 +35,22 @@ export const FrameNode = memo(function FrameNode({ id, data, selected }: NodePro
   const { actions } = useStudio();
   const color = typeof data.params.color === "string" ? data.params.color : "#93c5fd";
   const label = (typeof data.params.label === "string" && data.params.label) || data.title || "Group";
+  // Members grow when they show outputs: the frame's outline follows them instead of cutting through.
+  const fit = useStore((s) => {
+    let w = 0;
+    let h = 0;
+    for (const n of s.nodes) {
+      if (n.parentId !== id) continue;
+      w = Math.max(w, n.position.x + (n.measured?.width ?? 0) + 24);
+      h = Math.max(h, n.position.y + (n.measured?.height ?? 0) + 24);
+    }
+    return `${Math.round(w)}x${Math.round(h)}`;
+  });
+  const [minW, minH] = fit.split("x").map(Number);
   return (
     <div
       className={`frame-node ${selected ? "selected" : ""}`}
-      style={{ "--frame": color } as CSSProperties}
+      style={{ "--frame": color, minWidth: minW || undefined, minHeight: minH || undefined } as CSSProperties}
       aria-label={`Group ${label}`}
       onContextMenu={(e) => {
         e.preventDefault();

@@ -32,7 +32,9 @@ import {
   type FlowNode,
   type StudioNodeData,
 } from "../lib/graphDoc";
+import { planGpuWiring } from "../lib/gpuWire";
 import { UndoStack } from "../lib/history";
+import { LOOP_TYPE } from "../lib/loops";
 import { navigate } from "../lib/router";
 import { defaultParams } from "../lib/schemaForm";
 import { socketColor } from "../lib/sockets";
@@ -44,6 +46,8 @@ import { ContextMenu, type MenuItem } from "./ContextMenu";
 import { StudioContext, categoryColor, uploadKind, type DragOrigin, type StudioActions, type StudioCtx } from "./context";
 import { GalleryPicker } from "./GalleryPicker";
 import { Inspector } from "./Inspector";
+import { LoopNode } from "./LoopNode";
+import { PublishRecipeDialog } from "./PublishRecipeDialog";
 import { connectionProblem } from "./linkRules";
 import { NODE_MIME, Palette } from "./Palette";
 import { QuickAdd } from "./QuickAdd";
@@ -56,11 +60,12 @@ import { useAutosave } from "./useAutosave";
 import { useRunEvents } from "./useRunEvents";
 import { WorkflowPanel } from "./WorkflowPanel";
 
-const NODE_TYPES = { studio: StudioNode, comment: CommentNode, frame: FrameNode };
+const NODE_TYPES = { studio: StudioNode, comment: CommentNode, frame: FrameNode, loop: LoopNode };
 const CLIP_KEY = "mas.clipboard.v1";
 const DEFAULT_SIZE: Record<string, { width: number; height: number }> = {
   group: { width: 440, height: 300 },
   comment: { width: 260, height: 140 },
+  loop: { width: 380, height: 260 },
 };
 
 function tabsFrom(session: SessionDoc): { palette: boolean; inspector: boolean } {
@@ -100,6 +105,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   const [help, setHelp] = useState(false);
   const [picker, setPicker] = useState<string | null>(null);
   const [problems, setProblems] = useState<string[] | null>(null);
+  const [publishing, setPublishing] = useState(false);
   const wrapper = useRef<HTMLDivElement>(null);
   const mouse = useRef<{ x: number; y: number } | null>(null);
 
@@ -176,9 +182,49 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
         height: size?.height ?? null,
       });
       node.selected = true;
+      // GPU nodes are gated by the session's one GPU Control node: link it, creating it when missing.
+      const placed = nodesRef.current.map((n) => ({ id: n.id, type: n.data.nodeType, position: n.position, parentId: n.parentId, width: n.measured?.width ?? n.width, height: n.measured?.height ?? n.height }));
+      const wiring = planGpuWiring({ id: node.id, type, position }, placed, edgesRef.current, catalog, () => newId("gpu"));
+      const control = wiring?.create
+        ? toFlowNode({ id: wiring.create.id, type: wiring.create.type, position: wiring.create.position, params: defaultParams(catalog.get(wiring.create.type)?.params_schema) })
+        : null;
       record();
-      setNodes((ns) => (type === GROUP_TYPE ? [node, ...ns.map((n) => ({ ...n, selected: false }))] : [...ns.map((n) => ({ ...n, selected: false })), node]));
+      setNodes((ns) => {
+        const rest = ns.map((n) => ({ ...n, selected: false }));
+        if (type === GROUP_TYPE) return [node, ...rest];
+        return control ? [...rest, control, node] : [...rest, node];
+      });
+      if (wiring) {
+        const w = wiring.edge;
+        setEdges((es) => [...es, { id: newId("e"), source: w.source, sourceHandle: w.sourceHandle, target: w.target, targetHandle: w.targetHandle }]);
+        toast(control ? `Added ${catalog.get(control.data.nodeType)?.title ?? "GPU Control"} and connected it` : "Connected to the session’s GPU Control", "info");
+      }
       setPanels((p) => (p.inspector ? p : { ...p, inspector: true }));
+    },
+    [catalog, record, rf],
+  );
+
+  const addLoop = useCallback(
+    (groupId: string) => {
+      const g = nodesRef.current.find((n) => n.id === groupId);
+      const spec = catalog.get(LOOP_TYPE);
+      if (!g || !spec) return;
+      const at = g.parentId ? (rf.getInternalNode(g.id)?.internals.positionAbsolute ?? g.position) : g.position;
+      const w = g.measured?.width ?? g.width ?? 440;
+      const size = DEFAULT_SIZE.loop;
+      const loop = toFlowNode({
+        id: newId("loop"),
+        type: LOOP_TYPE,
+        position: { x: at.x + w + 48, y: at.y },
+        params: { ...defaultParams(spec.params_schema), group_id: groupId, iterations: [] },
+        width: size.width,
+        height: null,
+      });
+      loop.selected = true;
+      record();
+      setNodes((ns) => [...ns.map((n) => ({ ...n, selected: false })), loop]);
+      setPanels((p) => (p.inspector ? p : { ...p, inspector: true }));
+      toast("Loop added: add iterations in the Inspector", "success");
     },
     [catalog, record, rf],
   );
@@ -421,8 +467,9 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
         setMenu({ x, y, nodeId: id });
       },
       ungroup,
+      addLoop,
     }),
-    [updateNode, updateParams, rerun, runFrom, cancel, upload, ungroup],
+    [updateNode, updateParams, rerun, runFrom, cancel, upload, ungroup, addLoop],
   );
   const ctx: StudioCtx = useMemo(() => ({ sessionId: session.id, catalog, runStore, actions, drag }), [session.id, catalog, runStore, actions, drag]);
 
@@ -561,7 +608,10 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
         "sep",
       );
     }
-    if (n?.type === "frame") items.push({ label: "Ungroup", onSelect: () => ungroup(id) });
+    if (n?.type === "frame") {
+      if (catalog.has(LOOP_TYPE)) items.push({ label: "Add loop over this group", onSelect: () => addLoop(id) });
+      items.push({ label: "Ungroup", onSelect: () => ungroup(id) });
+    } else if (n?.type === "loop") items.push({ label: "Run loop", onSelect: () => rerun(id) }, "sep");
     else if (selected.length > 1) items.push({ label: "Group selection", shortcut: "Ctrl+G", onSelect: groupSelection });
     items.push(
       { label: "Duplicate", shortcut: "Ctrl+D", onSelect: duplicate },
@@ -570,7 +620,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
       { label: "Delete", shortcut: "Del", danger: true, onSelect: deleteSelection },
     );
     return items;
-  }, [menu, nodes, catalog, selected.length, rerun, runFrom, cancel, ungroup, groupSelection, duplicate, copy, deleteSelection, paste, rf]);
+  }, [menu, nodes, catalog, selected.length, rerun, runFrom, cancel, ungroup, addLoop, groupSelection, duplicate, copy, deleteSelection, paste, rf]);
 
   const [hasSavedViewport] = useState(() => !!session.viewport && (session.viewport.x !== 0 || session.viewport.y !== 0 || session.viewport.zoom !== 1));
   const [fitOnOpen] = useState(() => !hasSavedViewport && initial.nodes.length > 0);
@@ -595,6 +645,10 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
           onRun={runAll}
           onStop={stop}
           onHelp={() => setHelp(true)}
+          onPublish={async () => {
+            if (await autosave.flush()) setPublishing(true);
+            else toast("Save the workflow before publishing it.", "error");
+          }}
           onLeave={async (path) => {
             await autosave.flush();
             navigate(path);
@@ -755,6 +809,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
           />
         )}
         {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
+        {publishing && <PublishRecipeDialog sessionId={session.id} sessionName={session.name} nodes={nodes} onClose={() => setPublishing(false)} />}
         {picker && (
           <GalleryPicker
             kind={uploadKind(catalog.get(String(pickerNode?.data.nodeType)))}

@@ -2,7 +2,9 @@ import { useStore } from "@xyflow/react";
 import type { FlowNode } from "../lib/graphDoc";
 import { formFields } from "../lib/schemaForm";
 import { socketColor } from "../lib/sockets";
+import { LOOP_TYPE } from "../lib/loops";
 import { isUploadSpec, uploadKind, useStudio } from "./context";
+import { LoopEditor } from "./LoopEditor";
 import { NodeOutputs } from "./NodeOutputs";
 import { ParamField } from "./ParamField";
 import { STATUS_LABELS, useNodeRun } from "./runStore";
@@ -94,7 +96,8 @@ function OutputsSection({ node }: { node: FlowNode }) {
 export function Inspector({ node }: { node: FlowNode }) {
   const { catalog, actions } = useStudio();
   const spec = catalog.get(node.data.nodeType);
-  const fields = formFields(spec?.params_schema);
+  const loop = node.data.nodeType === LOOP_TYPE;
+  const fields = loop ? [] : formFields(spec?.params_schema);
   const upload = isUploadSpec(spec);
   return (
     <div className="inspector" aria-label="Inspector">
@@ -107,9 +110,10 @@ export function Inspector({ node }: { node: FlowNode }) {
           aria-label="Node title"
           onChange={(e) => actions.updateNode(node.id, { title: e.target.value || null }, `title:${node.id}`)}
         />
-        {spec?.description && <p className="muted small">{spec.description}</p>}
+        {spec?.description && <p className="muted small">{spec.description.split(/\n\s*\n/)[0]}</p>}
       </header>
       {spec?.executable && <RunControls node={node} />}
+      {loop && <LoopEditor node={node} />}
       <InputsList node={node} />
       {fields.length > 0 && (
         <section className="insp-section" aria-label="Parameters">
@@ -135,10 +139,18 @@ export function Inspector({ node }: { node: FlowNode }) {
         </section>
       )}
       {node.data.nodeType === "group" && (
-        <section className="insp-section">
-          <button className="btn btn-small" onClick={() => actions.ungroup(node.id)} aria-label="Ungroup">
-            Ungroup
-          </button>
+        <section className="insp-section" aria-label="Group actions">
+          <p className="muted small">A loop repeats this group once per iteration, each with its own overrides (seeds, prompts, colors…).</p>
+          <div className="row gap-sm wrap">
+            {catalog.has(LOOP_TYPE) && (
+              <button className="btn btn-small btn-primary" onClick={() => actions.addLoop(node.id)} aria-label="Add loop">
+                ↻ Add loop
+              </button>
+            )}
+            <button className="btn btn-small" onClick={() => actions.ungroup(node.id)} aria-label="Ungroup">
+              Ungroup
+            </button>
+          </div>
         </section>
       )}
       <section className="insp-section" aria-label="Notes">

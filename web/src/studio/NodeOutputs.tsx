@@ -1,18 +1,62 @@
+import { useState } from "react";
+import { useEngineInfo } from "../lib/mediaInfo";
 import type { MediaOutput, OutputValue, SocketSpec } from "../lib/types";
 
-function isMedia(v: unknown): v is MediaOutput {
+export function isMedia(v: unknown): v is MediaOutput {
   return !!v && typeof v === "object" && "media_id" in v && "url" in v;
 }
 
-function OutputValueView({ value, label, large }: { value: OutputValue; label: string; large?: boolean }) {
+/** Which engine made this media (from its record's metadata) and whether it is AI-generated. */
+export function EngineBadge({ mediaId }: { mediaId: string }) {
+  const info = useEngineInfo(mediaId);
+  if (!info) return null;
+  return (
+    <span className="engine-badges" aria-label={`Made with ${info.engine ?? "a model"}${info.ai ? " (AI-generated)" : ""}`}>
+      {info.ai && (
+        <span className="ai-badge" title="AI-generated: marked in the file's metadata">
+          AI
+        </span>
+      )}
+      {info.engine && (
+        <span className={`engine-chip ${info.classical ? "classical" : ""}`} title={info.classical ? "A classical method, not a model" : "Engine that produced this output"}>
+          {info.engine}
+        </span>
+      )}
+    </span>
+  );
+}
+
+const RETRY_MS = [300, 900, 2000, 4000];
+
+/**
+ * The file of a fresh output is stored with the run record a moment after its status event:
+ * a failed load is retried a few times instead of leaving a broken preview.
+ */
+function useRetrySrc(url: string): { src: string; onError: () => void } {
+  const [attempt, setAttempt] = useState(0);
+  const src = attempt ? `${url}${url.includes("?") ? "&" : "?"}retry=${attempt}` : url;
+  const onError = () => {
+    if (attempt < RETRY_MS.length) window.setTimeout(() => setAttempt((a) => a + 1), RETRY_MS[attempt]);
+  };
+  return { src, onError };
+}
+
+function MediaPreview({ value, label }: { value: MediaOutput; label: string }) {
+  const { src, onError } = useRetrySrc(value.url);
+  if (value.kind === "image") return <img src={src} alt={`Output ${label}`} draggable={false} onError={onError} />;
+  if (value.kind === "video") return <video src={src} controls preload="metadata" aria-label={`Output ${label}`} onError={onError} />;
+  if (value.kind === "audio") return <audio src={src} controls preload="metadata" aria-label={`Output ${label}`} onError={onError} />;
+  return null;
+}
+
+export function OutputValueView({ value, label, large, compact }: { value: OutputValue; label: string; large?: boolean; compact?: boolean }) {
   if (isMedia(value)) {
     const dims = value.width && value.height ? `${value.width}×${value.height}` : value.duration ? `${value.duration.toFixed(1)} s` : "";
     return (
-      <figure className={`out-media ${large ? "large" : ""}`}>
-        {value.kind === "image" && <img src={value.url} alt={`Output ${label}`} draggable={false} />}
-        {value.kind === "video" && <video src={value.url} controls preload="metadata" aria-label={`Output ${label}`} />}
-        {value.kind === "audio" && <audio src={value.url} controls preload="metadata" aria-label={`Output ${label}`} />}
-        {dims && <figcaption>{dims}</figcaption>}
+      <figure className={`out-media ${large ? "large" : ""} ${compact ? "compact" : ""} kind-${value.kind}`}>
+        <MediaPreview key={value.url} value={value} label={label} />
+        {!compact && <EngineBadge mediaId={value.media_id} />}
+        {dims && !compact && <figcaption>{dims}</figcaption>}
       </figure>
     );
   }
@@ -20,14 +64,17 @@ function OutputValueView({ value, label, large }: { value: OutputValue; label: s
     return (
       <div className="out-list">
         {value.map((v, i) => (
-          <OutputValueView key={i} value={v as OutputValue} label={`${label} ${i + 1}`} large={large} />
+          <OutputValueView key={i} value={v as OutputValue} label={`${label} ${i + 1}`} large={large} compact={compact} />
         ))}
       </div>
     );
   }
-  if (typeof value === "string") return <pre className="out-text" aria-label={`Output ${label}`}>{value || "(empty text)"}</pre>;
+  if (typeof value === "string") return <pre className={`out-text ${compact ? "compact" : ""}`} aria-label={`Output ${label}`}>{value || "(empty text)"}</pre>;
   if (value === null || value === undefined) return null;
-  if (typeof value === "object" && (value as { kind?: string }).kind === "gpu") return <span className="tag">GPU ready</span>;
+  if (typeof value === "object" && (value as { kind?: string }).kind === "gpu") {
+    const device = (value as { device?: string }).device;
+    return <span className="tag" title="Connected GPU nodes may run">Gate open{device ? ` · ${device}` : ""}</span>;
+  }
   return <pre className="out-text">{JSON.stringify(value)}</pre>;
 }
 

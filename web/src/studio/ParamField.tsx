@@ -6,6 +6,8 @@ interface Props {
   value: unknown;
   onChange: (value: unknown, coalesce?: boolean) => void;
   placeholder?: string;
+  /** Distinguishes element ids when the same field is edited in several places (loop overrides). */
+  idPrefix?: string;
 }
 
 function NumberEntry({ field, value, onChange }: Props) {
@@ -38,9 +40,9 @@ function NumberEntry({ field, value, onChange }: Props) {
 }
 
 /** One Inspector control, chosen by the schema-to-form mapping. */
-export function ParamField({ field, value, onChange, placeholder }: Props) {
+export function ParamField({ field, value, onChange, placeholder, idPrefix = "param" }: Props) {
   const current = value === undefined ? field.default : value;
-  const id = `param-${field.name}`;
+  const id = `${idPrefix}-${field.name}`;
   let control: React.ReactNode;
   switch (field.kind) {
     case "textarea":
@@ -113,7 +115,7 @@ export function ParamField({ field, value, onChange, placeholder }: Props) {
       break;
     }
     default:
-      control = <JsonField field={field} value={current} onChange={onChange} />;
+      control = <JsonField field={field} value={current} onChange={onChange} idPrefix={idPrefix} />;
   }
   return (
     <div className="pfield">
@@ -127,13 +129,13 @@ export function ParamField({ field, value, onChange, placeholder }: Props) {
   );
 }
 
-function JsonField({ field, value, onChange }: Props) {
+function JsonField({ field, value, onChange, idPrefix = "param" }: Props) {
   const [text, setText] = useState(JSON.stringify(value ?? null, null, 1));
   const [bad, setBad] = useState(false);
   useEffect(() => setText(JSON.stringify(value ?? null, null, 1)), [value]);
   return (
     <textarea
-      id={`param-${field.name}`}
+      id={`${idPrefix}-${field.name}`}
       className={`mono ${bad ? "invalid" : ""}`}
       rows={3}
       value={text}

@@ -60,7 +60,7 @@ function StatusPill({ run }: { run: NodeRunState }) {
 }
 
 function ParamSummary({ params, schema }: { params: Record<string, unknown>; schema: Parameters<typeof formFields>[0] }) {
-  const fields = formFields(schema).filter((f) => f.kind !== "media" && f.kind !== "json");
+  const fields = formFields(schema).filter((f) => f.kind !== "media" && f.kind !== "json" && f.kind !== "loop-table");
   const shown = fields.slice(0, 4);
   if (!shown.length) return null;
   return (

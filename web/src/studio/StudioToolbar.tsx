@@ -3,6 +3,7 @@ import { api, errorText } from "../lib/api";
 import type { Me, SessionDoc } from "../lib/types";
 import { Logo } from "../components/ui";
 import { toast } from "../components/toast";
+import { GpuChip } from "./GpuChip";
 import type { RunSummary } from "./runStore";
 import type { SaveState } from "./useAutosave";
 
@@ -29,6 +30,7 @@ interface Props {
   onRun: () => void;
   onStop: () => void;
   onHelp: () => void;
+  onPublish: () => void;
   onLeave: (path: string) => void;
 }
 
@@ -86,11 +88,16 @@ export function StudioToolbar(p: Props) {
         </button>
       </div>
       <div className="spacer" />
+      <GpuChip />
       {p.run.status && !running && (
         <span className={`run-state run-${p.run.status}`} role="status" aria-label={`Last run: ${p.run.status}`}>
-          Last run: {p.run.status}
+          <span className="run-prefix">Last run: </span>
+          {p.run.status}
         </span>
       )}
+      <button className="btn btn-ghost" onClick={p.onPublish} aria-label="Publish as recipe" title="Publish as recipe: choose which node fields become inputs">
+        ⇪ Publish
+      </button>
       <button className="btn btn-ghost" onClick={() => p.onLeave("/gallery")} aria-label="Open My Gallery">
         Gallery
       </button>

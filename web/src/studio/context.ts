@@ -21,6 +21,8 @@ export interface StudioActions {
   pickFromGallery: (id: string) => void;
   openMenu: (id: string, x: number, y: number) => void;
   ungroup: (id: string) => void;
+  /** Creates a loop node next to the group, targeting it, and selects it. */
+  addLoop: (groupId: string) => void;
 }
 
 export interface StudioCtx {

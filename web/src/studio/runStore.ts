@@ -1,5 +1,6 @@
 /** Live run state fed by the server's SSE stream; components subscribe per node. */
 import { useSyncExternalStore } from "react";
+import type { LoopsSection } from "../lib/loops";
 import type { ApiErrorBody, NodeRunState, NodeStatus, OutputValue } from "../lib/types";
 
 export interface RunSummary {
@@ -23,6 +24,7 @@ interface ServerRun {
   mode?: string;
   error?: ApiErrorBody | null;
   nodes?: Record<string, ServerNodeState>;
+  loops?: LoopsSection | null;
 }
 
 export type RunEvent =
@@ -39,6 +41,8 @@ export class RunStore {
   private summary: RunSummary = { runId: null, status: null, error: null, mode: null };
   private nodeListeners = new Map<string, Set<() => void>>();
   private runListeners = new Set<() => void>();
+  private anyListeners = new Set<() => void>();
+  private loopsSection: LoopsSection = {};
 
   node(id: string): NodeRunState {
     return this.nodes[id] ?? IDLE;
@@ -59,6 +63,21 @@ export class RunStore {
     return () => set!.delete(fn);
   }
 
+  /** Every node state at once (a new object after any change): for views over many ids, like a loop's copies. */
+  all(): Record<string, NodeRunState> {
+    return this.nodes;
+  }
+
+  /** The latest run's `loops` section (loop id → iterations with member states), merged per loop across runs. */
+  loops(): LoopsSection {
+    return this.loopsSection;
+  }
+
+  subscribeAny(fn: () => void): () => void {
+    this.anyListeners.add(fn);
+    return () => this.anyListeners.delete(fn);
+  }
+
   subscribeRun(fn: () => void): () => void {
     this.runListeners.add(fn);
     return () => this.runListeners.delete(fn);
@@ -67,6 +86,7 @@ export class RunStore {
   private setNode(id: string, state: NodeRunState): void {
     this.nodes = { ...this.nodes, [id]: state };
     this.nodeListeners.get(id)?.forEach((fn) => fn());
+    this.anyListeners.forEach((fn) => fn());
   }
 
   private setSummary(s: Partial<RunSummary>): void {
@@ -83,6 +103,11 @@ export class RunStore {
           const s = run?.nodes?.[id];
           const prev = this.nodes[id];
           if (s) this.setNode(id, { status: s.status, progress: s.progress ?? 0, message: s.message, error: s.error, outputs: s.outputs ?? prev?.outputs ?? null });
+        }
+        if (run?.loops && Object.keys(run.loops).length) {
+          this.loopsSection = { ...this.loopsSection, ...run.loops };
+          this.nodes = { ...this.nodes }; // a new snapshot for useAllNodeRuns
+          this.anyListeners.forEach((fn) => fn());
         }
         this.setSummary({ runId: run?.run_id ?? null, status: run?.status ?? null, error: run?.error ?? null, mode: run?.mode ?? null });
         break;
@@ -121,6 +146,13 @@ export function useNodeRun(store: RunStore, id: string): NodeRunState {
   return useSyncExternalStore(
     (fn) => store.subscribeNode(id, fn),
     () => store.node(id),
+  );
+}
+
+export function useAllNodeRuns(store: RunStore): Record<string, NodeRunState> {
+  return useSyncExternalStore(
+    (fn) => store.subscribeAny(fn),
+    () => store.all(),
   );
 }
 

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { api } from "../lib/api";
 import type { RunEvent, RunStore } from "./runStore";
 
 const EVENTS = ["snapshot", "run.started", "node.status", "node.progress", "run.finished"];
@@ -10,7 +11,12 @@ export function useRunEvents(sessionId: string, store: RunStore): "connecting" |
     const es = new EventSource(`/api/v2/session/events?session_id=${encodeURIComponent(sessionId)}`);
     const on = (e: MessageEvent) => {
       try {
-        store.apply(JSON.parse(e.data) as RunEvent);
+        const ev = JSON.parse(e.data) as RunEvent;
+        store.apply(ev);
+        // The finished run's `loops` section labels every iteration's outputs.
+        if (ev.type === "run.finished") {
+          api.execution(sessionId).then((r) => r.run && store.apply({ type: "snapshot", run: r.run as never }), () => undefined);
+        }
       } catch {
         /* ignore a malformed event */
       }

@@ -1,0 +1,70 @@
+/**
+ * GPU auto-wiring: a node whose catalog entry has gpu=true gets its `gpu` input linked to the
+ * session's GPU Control node (catalog tag `gpu-control`), created once per session when missing.
+ */
+import type { NodeSpec, Position } from "./types";
+
+export const GPU_CONTROL_TYPE = "gpu.control";
+export const GPU_CONTROL_TAG = "gpu-control";
+const NODE_W = 280;
+const NODE_H = 150;
+
+export interface PlacedNode {
+  id: string;
+  type: string;
+  position: Position;
+  width?: number;
+  height?: number;
+  /** Set for nodes inside a group (their position is relative to it; they are not used for placement). */
+  parentId?: string | null;
+}
+
+export interface GpuWiring {
+  /** A GPU Control node to create first (null when the session has one). */
+  create: { id: string; type: string; position: Position } | null;
+  edge: { source: string; sourceHandle: string; target: string; targetHandle: string };
+}
+
+/** The catalog's GPU Control node type (by tag, then by the well-known type name). */
+export function gpuControlSpec(catalog: Map<string, NodeSpec>): NodeSpec | undefined {
+  for (const spec of catalog.values()) if (spec.tags?.includes(GPU_CONTROL_TAG)) return spec;
+  return catalog.get(GPU_CONTROL_TYPE);
+}
+
+function overlaps(p: Position, nodes: PlacedNode[]): boolean {
+  return nodes.some((n) => {
+    const w = n.width ?? NODE_W;
+    const h = n.height ?? NODE_H;
+    return p.x < n.position.x + w + 20 && p.x + NODE_W + 20 > n.position.x && p.y < n.position.y + h + 20 && p.y + NODE_H + 20 > n.position.y;
+  });
+}
+
+/** Left of the new node, moved up until it does not cover another top-level node. */
+export function controlPosition(added: PlacedNode, others: PlacedNode[]): Position {
+  let p = { x: added.position.x - NODE_W - 80, y: added.position.y };
+  for (let i = 0; i < 40 && overlaps(p, others); i++) p = { x: p.x, y: p.y - NODE_H / 2 - 10 };
+  return p;
+}
+
+/**
+ * How to wire `added` (already placed, not yet in `nodes`), or null when it needs no GPU gate or
+ * its gpu input is already linked. `nodes` are the session's nodes; top-level ones are avoided when placing.
+ */
+export function planGpuWiring(
+  added: PlacedNode,
+  nodes: PlacedNode[],
+  edges: { target: string; targetHandle?: string | null }[],
+  catalog: Map<string, NodeSpec>,
+  newId: () => string,
+): GpuWiring | null {
+  const spec = catalog.get(added.type);
+  const input = spec?.gpu ? spec.inputs.find((s) => s.type === "gpu") : undefined;
+  const control = gpuControlSpec(catalog);
+  const output = control?.outputs.find((s) => s.type === "gpu");
+  if (!spec || !input || !control || !output) return null;
+  if (edges.some((e) => e.target === added.id && e.targetHandle === input.name)) return null;
+  const existing = nodes.find((n) => n.type === control.type);
+  const create = existing ? null : { id: newId(), type: control.type, position: controlPosition(added, nodes.filter((n) => !n.parentId)) };
+  const source = existing?.id ?? create!.id;
+  return { create, edge: { source, sourceHandle: output.name, target: added.id, targetHandle: input.name } };
+}
