@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from _server import Server, rss_kib
 
 REFERENCE = {  # the most used open-source node engine, same machines (ANCHORS.md / issue 2)

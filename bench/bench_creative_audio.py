@@ -26,7 +26,7 @@ import httpx
 from _server import Server
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = ROOT / "tests" / ".cache" / "test-models"
+MODELS = ROOT / ".cache" / "test-models"  # the tests' shared models folder
 sys.path.insert(0, str(ROOT / "src"))
 
 from miniaistudio.nodes.text_refiner import build_prompt  # noqa: E402
