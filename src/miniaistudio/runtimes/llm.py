@@ -7,6 +7,7 @@ callback that may raise to stop (cancel) between tokens.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -124,8 +125,20 @@ def load(model_name: str, *, n_ctx: int = DEFAULT_CONTEXT) -> _Loaded:
         start = time.perf_counter()
         llm = open_llama(llama, path, n_ctx)
         loaded = _Loaded(llm, threading.Lock(), time.perf_counter() - start)
+        if not _models:
+            atexit.register(unload_all)
         _models[path] = loaded
         return loaded
+
+
+def unload_all() -> None:
+    """Free warm models while the interpreter is still whole (llama.cpp's own finaliser
+    fails when it runs during interpreter shutdown)."""
+    with _models_lock:
+        for loaded in _models.values():
+            with loaded.lock:
+                loaded.llm.close()
+        _models.clear()
 
 
 def generate(
