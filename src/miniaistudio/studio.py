@@ -33,7 +33,7 @@ class Studio:
         settings.ensure_dirs()
         self.settings = settings
         self.registry = registry or default_registry
-        self.db = Database(settings.resolved_database_url)
+        self.db = Database(settings.resolved_database_url, background_checkpoints=True)
         upgrade(self.db)
         self.store = LocalMediaStore(settings.resolved_media_dir)
         self.accounts = Accounts(self.db, settings.jwt_secret(), settings.token_ttl_seconds)
@@ -53,6 +53,8 @@ class Studio:
 
     async def start(self) -> None:
         """Recover from an earlier crash, then start the executor and engine."""
+        self.db.start_checkpointer()
+        self.registry.all()  # import every node module now, not during the first request
         interrupted = self.recorder.mark_interrupted()
         if interrupted:
             log.warning("marked %d run(s) interrupted by the last shutdown", interrupted)

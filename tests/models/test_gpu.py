@@ -36,6 +36,9 @@ async def test_status_start_stop_and_health(api: Api) -> None:
     assert (await api.get("/api/v2/gpu/status")).json()["state"] == "stopped"
     r = await api.post("/api/v2/gpu/stop", json={"mode": "sideways"})
     assert r.status_code == 422
+    # An immediate stop cancels everyone's running work: only admins may ask for it.
+    r = await api.post("/api/v2/gpu/stop", json={"mode": "immediate"})
+    assert r.status_code == 403 and r.json()["code"] == "FORBIDDEN", r.text
 
 
 async def test_gpu_control_node_in_the_catalog(api: Api) -> None:

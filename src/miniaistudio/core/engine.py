@@ -425,7 +425,18 @@ class Engine:
 def public_outputs(outputs: dict[str, Any] | None) -> dict[str, Any] | None:
     if outputs is None:
         return None
-    return {k: public_value(decode_value(v)) for k, v in outputs.items()}
+    return {k: _public_encoded(v) for k, v in outputs.items()}
+
+
+def _public_encoded(value: Any) -> Any:
+    """An encoded output value as clients see it; media refs map directly, without re-validation."""
+    if isinstance(value, dict) and value.get("__type__") == "MediaRef":
+        return {"media_id": value["media_id"], "kind": value["kind"], "mime": value["mime"],
+                "width": value.get("width"), "height": value.get("height"), "duration": value.get("duration"),
+                "url": f"/api/v2/media/{value['media_id']}/download"}
+    if isinstance(value, list):
+        return [_public_encoded(v) for v in value]
+    return public_value(decode_value(value))
 
 
 def run_to_dict(run: RunState) -> dict[str, Any]:

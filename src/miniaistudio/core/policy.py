@@ -73,3 +73,17 @@ def require_media(principal: Principal, owner_id: str, session: SessionFacts | N
     if session is not None and can(principal, session, Action.VIEW):
         return
     raise MediaNotFound("media not found")
+
+
+class StudioAction(StrEnum):
+    """Actions on the studio as a whole rather than on one session."""
+
+    ADD_RECIPE = "add recipes for everyone"
+    MANAGE_MODELS = "install or remove models"
+    STOP_GPU_NOW = "stop the GPU runtime immediately (cancels everyone's running work)"
+
+
+def require_studio(principal: Principal, action: StudioAction) -> None:
+    """Studio-wide actions are for admins."""
+    if not principal.is_admin:
+        raise Forbidden(f"only admins may {action.value}")

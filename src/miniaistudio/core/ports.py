@@ -55,7 +55,11 @@ ProgressCallback = Callable[[float, str | None], None]
 
 class Executor(Protocol):
     async def execute(self, task: NodeTask, on_progress: ProgressCallback) -> TaskResult:
-        """Run the task; raise StudioError (Canceled on cancel) when it does not succeed."""
+        """Run the task; raise StudioError (Canceled on cancel) when it does not succeed.
+
+        The executor calls ``on_progress(0.0, None)`` when the task starts running (it may
+        wait for a free slot first); later calls report progress.
+        """
 
     def cancel(self, task_id: str) -> bool:
         """Ask a queued or running task to stop; True if it was known."""

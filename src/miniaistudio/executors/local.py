@@ -57,6 +57,7 @@ class LocalExecutor:
                 if cancel.is_set():
                     raise Canceled("canceled before it started")
                 self._contexts[task.task_id] = ctx
+                on_progress(0.0, None)  # the first progress report marks the node running
                 return await loop.run_in_executor(self._pool, run_task, task, self._registry, ctx)
         finally:
             self._cancels.pop(task.task_id, None)

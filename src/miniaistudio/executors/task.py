@@ -24,7 +24,6 @@ def run_task(task: NodeTask, registry: NodeRegistry, ctx: TaskContext) -> TaskRe
     except ValidationError as exc:
         raise NodeFailed(f"invalid node settings: {param_errors(exc)}", code="INVALID_PARAMETER") from exc
     with ctx.scope():
-        ctx.progress(0.0, None)
         try:
             output = node.invoke(ctx)
         except StudioError:

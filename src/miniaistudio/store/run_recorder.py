@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ..core.loops import LoopIterationPlan, LoopPlan
 from ..core.ports import CacheEntry, MediaRecord
@@ -59,27 +59,30 @@ class SqlRunRecorder:
                 for key, value in row.items():
                     setattr(existing, key, value)
             now = datetime.now(UTC)
-            for node_id, rec in media:
-                s.add(Media(
-                    id=rec.id, owner_id=user_id, session_id=session_id, node_id=node_id,
-                    run_id=row["id"], origin="generated", kind=rec.kind, mime=rec.mime,
-                    filename=rec.filename, storage_key=rec.storage_key, size_bytes=rec.size_bytes,
-                    width=rec.width, height=rec.height, duration=rec.duration, codecs=rec.codecs,
-                    meta=rec.metadata, created_at=now,
-                ))
+            if media:  # one executemany, not an ORM object per file
+                s.execute(insert(Media), [{
+                    "id": rec.id, "owner_id": user_id, "session_id": session_id, "node_id": node_id,
+                    "run_id": row["id"], "origin": "generated", "kind": rec.kind, "mime": rec.mime,
+                    "filename": rec.filename, "storage_key": rec.storage_key, "size_bytes": rec.size_bytes,
+                    "width": rec.width, "height": rec.height, "duration": rec.duration, "codecs": rec.codecs,
+                    "meta": rec.metadata, "created_at": now,
+                } for node_id, rec in media])
             if cache:
                 latest = {c.signature: c for c in cache}  # identical nodes share a signature
                 old = {
                     r.signature: r for r in s.scalars(select(CachedOutput).where(
                         CachedOutput.session_id == session_id, CachedOutput.signature.in_(list(latest))))
                 }
+                fresh = []
                 for sig, entry in latest.items():
                     prev = old.get(sig)
                     if prev is not None:
                         prev.outputs, prev.node_type, prev.created_at = entry.outputs, entry.node_type, now
                     else:
-                        s.add(CachedOutput(session_id=session_id, signature=sig, node_type=entry.node_type,
-                                           outputs=entry.outputs, created_at=now))
+                        fresh.append({"session_id": session_id, "signature": sig, "node_type": entry.node_type,
+                                      "outputs": entry.outputs, "created_at": now})
+                if fresh:
+                    s.execute(insert(CachedOutput), fresh)
 
     def mark_interrupted(self) -> int:
         """Runs left active by a crash or kill: mark them interrupted (called at start-up)."""

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
+from ...core.policy import StudioAction, require_studio
 from ...runtimes.gpu import StopMode
 from ..deps import CurrentUser, StudioDep
 
@@ -30,8 +31,10 @@ class StopBody(BaseModel):
 
 
 @router.post("/stop", summary="StopGPU: graceful (running tasks finish) or immediate (they are canceled)")
-def gpu_stop(_: CurrentUser, studio: StudioDep, body: StopBody | None = None) -> dict[str, Any]:
+def gpu_stop(user: CurrentUser, studio: StudioDep, body: StopBody | None = None) -> dict[str, Any]:
     mode: StopMode = body.mode if body is not None else "graceful"
+    if mode == "immediate":
+        require_studio(user, StudioAction.STOP_GPU_NOW)
     return {**studio.model_host.gpu.stop(mode), "mode": mode}
 
 

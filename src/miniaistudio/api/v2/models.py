@@ -10,17 +10,11 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ...core.errors import Forbidden
-from ...core.policy import Principal
+from ...core.policy import StudioAction, require_studio
 from ...services.models import KINDS
 from ..deps import CurrentUser, StudioDep
 
 router = APIRouter(tags=["models"])
-
-
-def _admin(user: Principal) -> None:
-    if not user.is_admin:
-        raise Forbidden("only administrators may install or remove models")
 
 
 @router.get("/models", summary="Installed models, optionally of one kind (type)")
@@ -46,7 +40,7 @@ class ImportBody(BaseModel):
 
 @router.post("/models/import", status_code=201, summary="Import a model folder or file on the server (admin)")
 async def import_model(body: ImportBody, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    _admin(user)
+    require_studio(user, StudioAction.MANAGE_MODELS)
     return await asyncio.to_thread(studio.models.import_path, Path(body.path), kind=body.kind, name=body.name,
                                    default_params=body.default_params,
                                    credits_per_generation=body.credits_per_generation)
@@ -59,7 +53,7 @@ def get_model(model_id: str, _: CurrentUser, studio: StudioDep) -> dict[str, Any
 
 @router.delete("/models/{model_id}", summary="Remove an installed model and its files (admin)")
 def remove_model(model_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    _admin(user)
+    require_studio(user, StudioAction.MANAGE_MODELS)
     return {"removed": studio.models.remove(model_id)}
 
 
