@@ -3,6 +3,7 @@ reached over HTTP through the ASGI app, plus helpers to sign in and build graphs
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from collections.abc import AsyncIterator, Callable
@@ -154,3 +155,41 @@ def test_video(tmp_path: Path) -> Path:
 @pytest.fixture
 def test_audio(tmp_path: Path) -> Path:
     return ffmpeg_media(tmp_path, "tone.wav", "-f", "lavfi", "-i", "sine=frequency=330:duration=2")
+
+
+# -- helpers shared by the node test folders -------------------------------------------------
+def output(run: dict[str, Any], node_id: str, socket: str) -> Any:
+    """A succeeded node's output value (public form)."""
+    state = run["nodes"][node_id]
+    assert state["status"] == "succeeded", state
+    return state["outputs"][socket]
+
+
+def error_code(run: dict[str, Any], node_id: str) -> str:
+    state = run["nodes"][node_id]
+    assert state["status"] == "failed", state
+    return str(state["error"]["code"])
+
+
+async def media_record(api: Api, media_id: str) -> dict[str, Any]:
+    r = await api.get(f"/api/v2/media/{media_id}")
+    assert r.status_code == 200, r.text
+    record: dict[str, Any] = r.json()
+    return record
+
+
+async def download(api: Api, media_id: str, dest_dir: Path) -> Path:
+    """Download a media file through the API, keeping its extension."""
+    record = await media_record(api, media_id)
+    r = await api.get(f"/api/v2/media/{media_id}/download")
+    assert r.status_code == 200, r.text
+    dest = dest_dir / f"{media_id}.{record['filename'].rsplit('.', 1)[-1]}"
+    dest.write_bytes(r.content)
+    return dest
+
+
+def ffprobe(path: Path) -> dict[str, Any]:
+    proc = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
+                           str(path)], capture_output=True, text=True, check=True)
+    info: dict[str, Any] = json.loads(proc.stdout)
+    return info

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from pathlib import Path
@@ -28,29 +27,6 @@ def error_of(run: dict[str, Any], node_id: str) -> dict[str, Any]:
     assert state["status"] == "failed", state
     error: dict[str, Any] = state["error"]
     return error
-
-
-async def media_record(api: Api, media_id: str) -> dict[str, Any]:
-    r = await api.get(f"/api/v2/media/{media_id}")
-    assert r.status_code == 200, r.text
-    record: dict[str, Any] = r.json()
-    return record
-
-
-async def download(api: Api, media_id: str, dest_dir: Path) -> Path:
-    record = await media_record(api, media_id)
-    r = await api.get(f"/api/v2/media/{media_id}/download")
-    assert r.status_code == 200, r.text
-    dest = dest_dir / f"{media_id}.{record['filename'].rsplit('.', 1)[-1]}"
-    dest.write_bytes(r.content)
-    return dest
-
-
-def ffprobe(path: Path) -> dict[str, Any]:
-    proc = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams",
-                           str(path)], capture_output=True, text=True, check=True)
-    info: dict[str, Any] = json.loads(proc.stdout)
-    return info
 
 
 def rms_db(path: Path, start: float | None = None, length: float | None = None) -> float:

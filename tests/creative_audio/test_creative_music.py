@@ -6,9 +6,9 @@ import base64
 import io
 from pathlib import Path
 
-from audio_helpers import download, ffprobe, media_record, output, rms_db, run_graph, words
+from audio_helpers import rms_db, run_graph, words
 
-from conftest import Api, edge, node
+from conftest import Api, download, edge, ffprobe, media_record, node, output
 
 
 def midi_of(run: dict[str, object], node_id: str) -> bytes:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from audio_helpers import download, error_of, ffprobe, media_record, output, run_graph, word_error_rate
+from audio_helpers import error_of, run_graph, word_error_rate
 from PIL import Image, ImageChops, ImageStat
 
-from conftest import Api, edge, node
+from conftest import Api, download, edge, ffprobe, media_record, node, output
 
 SENTENCE = "The quick brown fox jumps over the lazy dog near the quiet river."
 

@@ -7,9 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from audio_helpers import error_of, output, run_graph, words
+from audio_helpers import error_of, run_graph, words
 
-from conftest import SHARED_MODELS_DIR, Api, edge, node
+from conftest import SHARED_MODELS_DIR, Api, edge, node, output
 from miniaistudio.core.errors import Canceled
 
 FIXED = {"seed": 1234, "temperature": 0.0}

@@ -29,18 +29,6 @@ async def upload(api: Api, path: Path) -> str:
     return str((await api.upload(None, path))["id"])
 
 
-def output(run: dict[str, Any], node_id: str, socket: str) -> Any:
-    state = run["nodes"][node_id]
-    assert state["status"] == "succeeded", state
-    return state["outputs"][socket]
-
-
-def error_code(run: dict[str, Any], node_id: str) -> str:
-    state = run["nodes"][node_id]
-    assert state["status"] == "failed", state
-    return str(state["error"]["code"])
-
-
 async def metadata(api: Api, media_id: str) -> dict[str, Any]:
     r = await api.get(f"/api/v2/media/{media_id}")
     assert r.status_code == 200, r.text

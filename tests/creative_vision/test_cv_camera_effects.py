@@ -6,11 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cv_helpers import ASTRONAUT, COFFEE, fetch, frame_at, laplacian_variance, metadata, output, run_graph, upload
+from cv_helpers import ASTRONAUT, COFFEE, fetch, frame_at, laplacian_variance, metadata, run_graph, upload
 from cv_helpers import video_facts as facts
 from PIL import Image
 
-from conftest import Api, edge, node
+from conftest import Api, edge, node, output
 from miniaistudio.runtimes.camera_motion import CameraMove, render_new_view
 from miniaistudio.runtimes.classical_upscale import upscale_lanczos
 

@@ -8,12 +8,10 @@ import numpy as np
 from cv_helpers import (
     ASTRONAUT,
     GRACE,
-    error_code,
     fetch,
     fetch_image,
     frame_at,
     metadata,
-    output,
     portrait_clip,
     rgb,
     run_graph,
@@ -21,7 +19,7 @@ from cv_helpers import (
     video_facts,
 )
 
-from conftest import Api, edge, node
+from conftest import Api, edge, error_code, node, output
 
 
 async def test_face_swap_changes_the_face_and_keeps_the_rest(api: Api, tmp_path: Path) -> None:

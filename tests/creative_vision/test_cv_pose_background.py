@@ -7,21 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cv_helpers import (
-    ASTRONAUT,
-    CHELSEA,
-    COFFEE,
-    GRACE,
-    error_code,
-    fetch_image,
-    metadata,
-    output,
-    rgb,
-    run_graph,
-    upload,
-)
+from cv_helpers import ASTRONAUT, CHELSEA, COFFEE, GRACE, fetch_image, metadata, rgb, run_graph, upload
 
-from conftest import SHARED_MODELS_DIR, Api, edge, node
+from conftest import SHARED_MODELS_DIR, Api, edge, error_code, node, output
 from miniaistudio.runtimes.vision_assets import place_u2netp
 
 

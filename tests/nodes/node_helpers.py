@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
-from conftest import Api
+from conftest import Api, ffprobe
 
 
 async def run_graph(api: Api, nodes: list[dict[str, Any]], edges: list[dict[str, Any]] | None = None,
@@ -21,42 +19,6 @@ async def run_graph(api: Api, nodes: list[dict[str, Any]], edges: list[dict[str,
 async def upload(api: Api, path: Path, session_id: str | None = None) -> str:
     item = await api.upload(session_id, path)
     return str(item["id"])
-
-
-def output(run: dict[str, Any], node_id: str, socket: str) -> dict[str, Any]:
-    state = run["nodes"][node_id]
-    assert state["status"] == "succeeded", state
-    value: dict[str, Any] = state["outputs"][socket]
-    return value
-
-
-def error_code(run: dict[str, Any], node_id: str) -> str:
-    state = run["nodes"][node_id]
-    assert state["status"] == "failed", state
-    return str(state["error"]["code"])
-
-
-async def media_record(api: Api, media_id: str) -> dict[str, Any]:
-    r = await api.get(f"/api/v2/media/{media_id}")
-    assert r.status_code == 200, r.text
-    record: dict[str, Any] = r.json()
-    return record
-
-
-async def download(api: Api, media_id: str, dest_dir: Path) -> Path:
-    record = await media_record(api, media_id)
-    r = await api.get(f"/api/v2/media/{media_id}/download")
-    assert r.status_code == 200, r.text
-    dest = dest_dir / f"{media_id}.{record['filename'].rsplit('.', 1)[-1]}"
-    dest.write_bytes(r.content)
-    return dest
-
-
-def ffprobe(path: Path) -> dict[str, Any]:
-    proc = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format",
-                           "-show_streams", str(path)], capture_output=True, text=True, check=True)
-    info: dict[str, Any] = json.loads(proc.stdout)
-    return info
 
 
 def streams(path: Path, kind: str) -> list[dict[str, Any]]:

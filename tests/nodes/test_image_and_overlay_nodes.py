@@ -3,10 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from node_helpers import download, duration, error_code, node_with, output, run_graph, streams, upload
+from node_helpers import duration, node_with, run_graph, streams, upload
 from PIL import Image
 
-from conftest import FIXTURES, Api, edge, ffmpeg_media, node
+from conftest import FIXTURES, Api, download, edge, error_code, ffmpeg_media, node, output
 
 
 async def _image(api: Api, run: dict[str, Any], node_id: str, tmp_path: Path) -> Image.Image:

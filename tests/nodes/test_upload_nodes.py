@@ -4,9 +4,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from node_helpers import error_code, output, run_graph, upload
+from node_helpers import run_graph, upload
 
-from conftest import FIXTURES, Api, node
+from conftest import FIXTURES, Api, error_code, node, output
 
 
 async def test_upload_photo_outputs_the_selected_item(api: Api) -> None:

@@ -3,10 +3,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from node_helpers import download, duration, error_code, ffprobe, media_record, output, run_graph, streams, upload
+from node_helpers import duration, run_graph, streams, upload
 from PIL import Image, ImageChops
 
-from conftest import Api, edge, ffmpeg_media, node
+from conftest import Api, download, edge, error_code, ffmpeg_media, ffprobe, media_record, node, output
 from miniaistudio.studio import Studio
 
 
