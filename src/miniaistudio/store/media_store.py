@@ -68,11 +68,12 @@ class LocalMediaStore:
         return dest.stat().st_size
 
     def put_bytes(self, key: str, data: bytes) -> int:
+        # Keys are fresh UUIDs and a file is referenced only after this returns, so a crash
+        # mid-write leaves an unreferenced file, never a torn one that someone reads.
         dest = self.path_for(key)
         self._parent_ready(dest)
-        tmp = dest.with_name(dest.name + ".part")
-        tmp.write_bytes(data)
-        os.replace(tmp, dest)
+        with dest.open("xb") as fh:
+            fh.write(data)
         return len(data)
 
     @contextmanager
