@@ -34,6 +34,14 @@ class Settings(BaseSettings):
     executor: str = Field(default="local", description="local (in-process); celery comes later")
     allow_private_urls: bool = False
     recipes_dir: Path | None = Field(default=None, description="Extra recipe JSON files added by an admin")
+    model_import_dirs: list[Path] = Field(
+        default_factory=list,
+        description="Server folders the API may import models from (default: <data dir>/imports); "
+                    "the CLI imports from anywhere the shell user can read")
+
+    @property
+    def resolved_model_import_dirs(self) -> list[Path]:
+        return [p.resolve() for p in (self.model_import_dirs or [self.data_dir / "imports"])]
     cookie_secure: bool = False
     log_level: str = "info"
 

@@ -71,6 +71,12 @@ async def test_only_admins_install(api: Api, tiny_lora: Path) -> None:
     assert r.status_code == 403, r.text
 
 
+async def test_api_imports_only_from_the_import_folders(admin: Api) -> None:
+    for path in ("/etc", "/etc/passwd", "../../../etc", "~/.ssh"):
+        r = await admin.post("/api/v2/models/import", json={"path": path})
+        assert r.status_code == 422 and r.json()["code"] == "PATH_NOT_ALLOWED", r.text
+
+
 def test_pull_says_clearly_when_offline(settings: Settings) -> None:
     done = cli(settings, "models", "pull", "stabilityai/sd-turbo")
     assert done.returncode == 2

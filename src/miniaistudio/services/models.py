@@ -442,3 +442,14 @@ def _match_lora(rows: list[AiModel], ref: str, *, by_filename: bool) -> AiModel 
         if row.display_name.lower() == lowered:
             return row
     return None
+
+
+def allowed_import_path(raw: str, roots: list[Path]) -> Path:
+    """A path sent over HTTP, accepted only inside the configured import folders."""
+    path = Path(raw).expanduser().resolve()
+    if not any(path.is_relative_to(root) for root in roots):
+        raise InvalidRequest(
+            f"the API imports models only from {', '.join(str(r) for r in roots)}; put the files there "
+            "(or set MINIAI_MODEL_IMPORT_DIRS), or use `miniaistudio models import PATH` on the server",
+            code="PATH_NOT_ALLOWED")
+    return path

@@ -4,14 +4,13 @@ ListLoRAs / ResolveLoRAChain / ResolveLoRAChainByFilename."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ...core.policy import StudioAction, require_studio
-from ...services.models import KINDS
+from ...services.models import KINDS, allowed_import_path
 from ..deps import CurrentUser, StudioDep
 
 router = APIRouter(tags=["models"])
@@ -41,7 +40,8 @@ class ImportBody(BaseModel):
 @router.post("/models/import", status_code=201, summary="Import a model folder or file on the server (admin)")
 async def import_model(body: ImportBody, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     require_studio(user, StudioAction.MANAGE_MODELS)
-    return await asyncio.to_thread(studio.models.import_path, Path(body.path), kind=body.kind, name=body.name,
+    source = allowed_import_path(body.path, studio.settings.resolved_model_import_dirs)
+    return await asyncio.to_thread(studio.models.import_path, source, kind=body.kind, name=body.name,
                                    default_params=body.default_params,
                                    credits_per_generation=body.credits_per_generation)
 
