@@ -193,3 +193,18 @@ def ffprobe(path: Path) -> dict[str, Any]:
                            str(path)], capture_output=True, text=True, check=True)
     info: dict[str, Any] = json.loads(proc.stdout)
     return info
+
+
+async def wait_for_run(api: Api, session_id: str, timeout: float = 240) -> dict[str, Any]:
+    """Poll the session's execution until its run ends (for runs started without waiting)."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        r = await api.get("/api/v2/session/execution", session=session_id)
+        run = r.json()["run"]
+        if run is not None and run["status"] not in ("queued", "running"):
+            return run  # type: ignore[no-any-return]
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"the run of session {session_id} did not finish in {timeout} s")

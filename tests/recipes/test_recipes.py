@@ -3,7 +3,6 @@ bundled recipe opened (execute=false) and run end to end where this machine's CP
 
 from __future__ import annotations
 
-import asyncio
 import http.server
 import threading
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, Api, ffmpeg_media
+from conftest import FIXTURES, Api, ffmpeg_media, wait_for_run
 from miniaistudio.core.graph import Graph
 from miniaistudio.core.registry import default_registry
 
@@ -96,18 +95,6 @@ def inputs_for(recipe_id: str, g: dict[str, str]) -> dict[str, Any]:
 
 # Recipes whose default engine needs a generative model (tested with tiny models in tests/models).
 NEEDS_MODEL = {"prompt_to_avatar", "image_magic", "image_in_paint", "depth_extractor"}
-
-
-async def wait_for_run(api: Api, session_id: str, timeout: float = 240) -> dict[str, Any]:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        r = await api.get("/api/v2/session/execution", session=session_id)
-        run = r.json()["run"]
-        if run is not None and run["status"] not in ("queued", "running"):
-            return run  # type: ignore[no-any-return]
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"run of {session_id} did not finish")
 
 
 async def counts(api: Api) -> tuple[int, int]:
