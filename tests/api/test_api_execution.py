@@ -276,3 +276,28 @@ async def test_delete_a_running_session_stops_it_and_keeps_its_media(api: Api, s
     # Whatever it made stays in the gallery, no longer grouped under the session.
     media = (await api.get("/api/v2/media")).json()
     assert all(g["session_id"] is None for g in media["groups"])
+
+
+async def test_saved_outputs_show_what_still_matches_the_graph(api: Api, make_user: Any) -> None:
+    session = await api.new_session()
+    graph = {"nodes": [node("c", "image.solid_color", width=16, height=16), node("a", "image.adjust", invert=True),
+                       node("r", "image.resize", width=8, height=8)],
+             "edges": [edge("c", "image", "a", "image"), edge("a", "image", "r", "image")]}
+    await api.save_graph(session, graph)
+    assert (await api.get("/api/v2/session/outputs", session=session["id"])).json() == {"nodes": {}}
+    await api.run(session["id"])
+    outputs = (await api.get("/api/v2/session/outputs", session=session["id"])).json()["nodes"]
+    assert set(outputs) == {"c", "a", "r"}
+    assert outputs["r"]["outputs"]["image"]["width"] == 8
+
+    # Changing Adjust (saved, not run) leaves only the unchanged upstream node's output current;
+    # a half-edited node (bad parameter) does not break the answer.
+    graph["nodes"][1]["params"]["invert"] = False
+    graph["nodes"][2]["params"]["width"] = -1
+    await api.save_graph(session, graph)
+    outputs = (await api.get("/api/v2/session/outputs", session=session["id"])).json()["nodes"]
+    assert set(outputs) == {"c"}
+
+    other = await make_user()
+    r = await other.get("/api/v2/session/outputs", session=session["id"])
+    assert r.status_code == 404 and r.json()["code"] == "SESSION_NOT_FOUND"

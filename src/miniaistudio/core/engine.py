@@ -20,7 +20,7 @@ from .errors import Canceled, SessionBusy, StudioError
 from .events import EventBus
 from .graph import Graph
 from .loops import LOOP_TYPE, LoopPlan, expand_loops, loop_node_ids, loop_summary
-from .planner import Plan, decide_execution, plan_run
+from .planner import Plan, current_signatures, decide_execution, plan_run
 from .ports import CacheEntry, Executor, MediaRecord, NodeTask, RunRecorder, TaskResult
 from .registry import NodeRegistry
 from .run import NodeState, NodeStatus, RunMode, RunState, RunStatus
@@ -165,6 +165,12 @@ class Engine:
         targets: tuple[set[str], set[str]] | None = (loops[0].copy_ids(), set()) if target_is_loop else None
         closure, wanted, forced, params, sigs = plan_run(checked, mode, target, run_id, targets=targets)
         return _Prepared(checked, closure, wanted, forced, params, sigs, loops)
+
+    async def saved_outputs(self, session_id: str, graph: Graph) -> dict[str, dict[str, Any]]:
+        """Stored outputs that still match the graph as saved (node id -> encoded outputs)."""
+        sigs = current_signatures(check_structure(graph, self.registry))
+        hits = await self.recorder.lookup_cache(session_id, list(set(sigs.values()))) if sigs else {}
+        return {nid: hits[sig] for nid, sig in sigs.items() if sig in hits}
 
     def cancel_node(self, session_id: str, node_id: str) -> bool:
         """Cancel a queued or running node of the session's active run."""

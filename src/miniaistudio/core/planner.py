@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from .errors import NodeNotFound
 from .run import RunMode
 from .signature import node_signature
@@ -61,21 +63,57 @@ def ancestors_closure(checked: CheckedGraph, wanted: set[str]) -> list[str]:
     return [nid for nid in checked.order if nid in seen]
 
 
+def _signature(checked: CheckedGraph, nid: str, params: dict[str, Any], sigs: dict[str, str],
+               salt: str) -> str | None:
+    """The node's signature, or None while an upstream node has none."""
+    spec = checked.specs[nid]
+    inputs = []
+    for name, edge in checked.incoming.get(nid, {}).items():
+        # GPU trigger links only order work after the GPU Control node; they carry no data,
+        # so they stay out of the signature and a cached generation stays cached.
+        if spec.inputs[name].type == SocketType.GPU:
+            continue
+        upstream = sigs.get(edge.source)
+        if upstream is None:
+            return None
+        inputs.append((name, upstream, edge.source_handle))
+    return node_signature(spec.type, spec.version, params, inputs, salt)
+
+
 def compute_signatures(
     checked: CheckedGraph, closure: list[str], params: dict[str, dict[str, Any]], run_id: str
 ) -> dict[str, str]:
     sigs: dict[str, str] = {}
     for nid in closure:
-        spec = checked.specs[nid]
-        # GPU trigger links only order work after the GPU Control node; they carry no data,
-        # so they stay out of the signature and a cached generation stays cached.
-        inputs = [
-            (name, sigs[edge.source], edge.source_handle)
-            for name, edge in checked.incoming.get(nid, {}).items()
-            if spec.inputs[name].type != SocketType.GPU
-        ]
-        salt = "" if spec.node_cls.cacheable(params[nid]) else run_id
-        sigs[nid] = node_signature(spec.type, spec.version, params[nid], inputs, salt)
+        salt = "" if checked.specs[nid].node_cls.cacheable(params[nid]) else run_id
+        sig = _signature(checked, nid, params[nid], sigs, salt)
+        assert sig is not None, "the closure holds every ancestor"
+        sigs[nid] = sig
+    return sigs
+
+
+def current_signatures(checked: CheckedGraph) -> dict[str, str]:
+    """Signatures of the saved graph as it stands, for showing which stored outputs still match it.
+
+    Tolerant of a graph being edited: nodes whose parameters do not validate, that are never
+    cached, or that miss a required input are skipped, and so are their descendants.
+    """
+    sigs: dict[str, str] = {}
+    for nid in checked.order:
+        spec = checked.specs.get(nid)
+        if spec is None or not spec.executable:
+            continue
+        try:
+            params = spec.validate_params(checked.nodes[nid].params)
+        except ValidationError:
+            continue
+        linked = checked.incoming.get(nid, {})
+        if not spec.node_cls.cacheable(params) or any(
+                sock.required and name not in linked for name, sock in spec.inputs.items()):
+            continue
+        sig = _signature(checked, nid, params, sigs, "")
+        if sig is not None:
+            sigs[nid] = sig
     return sigs
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..core.engine import Engine, run_to_dict
+from ..core.engine import Engine, public_outputs, run_to_dict
 from ..core.errors import RunNotFound
 from ..core.policy import Action, Principal
 from ..core.run import RunMode
@@ -41,6 +41,12 @@ class Execution:
     async def wait(self, session_id: str, run_id: str, timeout: float) -> dict[str, Any]:
         await self.engine.wait(session_id, run_id, timeout)
         return self.run_by_id(session_id, run_id)
+
+    async def saved_outputs(self, principal: Principal, session_id: str) -> dict[str, Any]:
+        """What each node last produced, where that still matches its current settings and inputs."""
+        graph = await asyncio.to_thread(self.sessions.graph_of, principal, session_id, Action.VIEW)
+        outputs = await self.engine.saved_outputs(session_id, graph)
+        return {"nodes": {nid: {"outputs": public_outputs(outs)} for nid, outs in outputs.items()}}
 
     def cancel_node(self, principal: Principal, session_id: str, node_id: str) -> dict[str, Any]:
         self.sessions.load(principal, session_id, Action.RUN)

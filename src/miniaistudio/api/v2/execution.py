@@ -100,6 +100,12 @@ def current_execution(session_id: SessionId, user: CurrentUser, execution: Execu
     return {"run": execution.current(user, session_id)}
 
 
+@router.get("/session/outputs",
+            summary="Each node's stored outputs that still match its current settings (what a run would reuse)")
+async def saved_outputs(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
+    return await execution.saved_outputs(user, session_id)
+
+
 @router.get("/session/executions", summary="Execution history, newest first")
 def history(
     session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
