@@ -174,6 +174,15 @@ def test_loop_gpu_wiring_and_engine_label(page: Page, live_studio: LiveStudio, s
     palette_drop(page, "Upscale", "upscale", (640, 540))
     expect(node(page, "gpu.control")).to_have_count(1)  # one per session
     expect(page.locator(".react-flow__edge")).to_have_count(edges_before + 2)
+    # a duplicated GPU node is wired to it as well
+    node(page, "image.upscale").nth(1).locator(".snode-head").click()
+    page.keyboard.press("Control+d")
+    expect(node(page, "image.upscale")).to_have_count(3)
+    expect(node(page, "gpu.control")).to_have_count(1)
+    expect(page.locator(".react-flow__edge")).to_have_count(edges_before + 3)
+    expect(node(page, "image.upscale").nth(2).get_by_label("Gpu input (gpu)")).to_have_class(re.compile("linked"))
+    page.keyboard.press("Delete")  # the duplicate, selected
+    expect(node(page, "image.upscale")).to_have_count(2)
     node(page, "image.upscale").nth(1).locator(".snode-head").click()
     page.keyboard.press("Delete")
     expect(node(page, "image.upscale")).to_have_count(1)

@@ -1,5 +1,6 @@
 /** Thin client for /api/v2 with cookie auth (same origin) and stable error codes. */
 import type { RecipeDetail, RecipeSummary } from "./recipeForm";
+import type { SavedOutputsDoc } from "./savedOutputs";
 import type {
   ApiErrorBody,
   ApiKeyStatus,
@@ -99,6 +100,8 @@ export const api = {
   cancelNode: (sessionId: string, nodeId: string) =>
     json<unknown>(`/session/nodes/${encodeURIComponent(nodeId)}/cancel`, { method: "POST", sessionId }),
   execution: (sessionId: string) => json<{ run: unknown }>("/session/execution", { sessionId }),
+  /** Each node's stored outputs that still match its current settings and inputs. */
+  savedOutputs: (sessionId: string) => json<SavedOutputsDoc>("/session/outputs", { sessionId }),
   stop: (sessionId: string) => json<unknown>("/session/stop", { method: "POST", sessionId }),
 
   mediaRecord: (id: string) => json<MediaItem & { metadata?: Record<string, unknown> }>(`/media/${encodeURIComponent(id)}`),

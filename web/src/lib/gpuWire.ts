@@ -2,7 +2,8 @@
  * GPU auto-wiring: a node whose catalog entry has gpu=true gets its `gpu` input linked to the
  * session's GPU Control node (catalog tag `gpu-control`), created once per session when missing.
  */
-import type { NodeSpec, Position } from "./types";
+import { defaultParams } from "./schemaForm";
+import type { Graph, GraphEdge, GraphNode, NodeSpec, Position } from "./types";
 
 export const GPU_CONTROL_TYPE = "gpu.control";
 export const GPU_CONTROL_TAG = "gpu-control";
@@ -67,4 +68,62 @@ export function planGpuWiring(
   const create = existing ? null : { id: newId(), type: control.type, position: controlPosition(added, nodes.filter((n) => !n.parentId)) };
   const source = existing?.id ?? create!.id;
   return { create, edge: { source, sourceHandle: output.name, target: added.id, targetHandle: input.name } };
+}
+
+export interface PasteGpuResult {
+  /** The pasted graph to insert: its GPU nodes linked to the session's one GPU Control node. */
+  graph: Graph;
+  /** The GPU Control node created for the paste (already in `graph.nodes`), or null. */
+  created: string | null;
+  /** How many gpu inputs were linked by this step. */
+  linked: number;
+}
+
+/**
+ * GPU auto-wiring for pasted or duplicated nodes (already remapped to fresh ids, not yet on the canvas).
+ * The session keeps a single GPU Control node: pasted copies of it are dropped when the session has one
+ * (their links move to it), several pasted copies collapse into the first. Every pasted GPU node whose
+ * gpu input is still unlinked is linked to it; the control node is created when neither exists.
+ */
+export function wirePastedGpu(
+  pasted: Graph,
+  existing: PlacedNode[],
+  catalog: Map<string, NodeSpec>,
+  newId: (prefix: "gpu" | "e") => string,
+): PasteGpuResult {
+  const control = gpuControlSpec(catalog);
+  const output = control?.outputs.find((s) => s.type === "gpu");
+  if (!control || !output) return { graph: pasted, created: null, linked: 0 };
+  const session = existing.find((n) => n.type === control.type)?.id;
+  const copies = pasted.nodes.filter((n) => n.type === control.type).map((n) => n.id);
+  const kept = session ?? copies[0];
+  const dropped = new Set(copies.filter((id) => id !== kept));
+  const nodes: GraphNode[] = pasted.nodes.filter((n) => !dropped.has(n.id));
+  const seen = new Set<string>();
+  const edges: GraphEdge[] = [];
+  for (const e of pasted.edges) {
+    const moved = dropped.has(e.source) ? { ...e, source: kept! } : e;
+    if (dropped.has(moved.target)) continue;
+    const key = `${moved.source}:${moved.source_handle}>${moved.target}:${moved.target_handle}`;
+    if (!seen.has(key)) seen.add(key), edges.push(moved);
+  }
+  let source = kept ?? null;
+  let created: string | null = null;
+  let linked = 0;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  for (const n of [...nodes]) {
+    const spec = catalog.get(n.type);
+    const input = spec?.gpu ? spec.inputs.find((s) => s.type === "gpu") : undefined;
+    if (!input || edges.some((e) => e.target === n.id && e.target_handle === input.name)) continue;
+    if (!source) {
+      // Left of the first GPU node (of its pasted group, when it is inside one), clear of the canvas's top-level nodes.
+      const top = n.parent_id ? (byId.get(n.parent_id) ?? n) : n;
+      const others = [...existing.filter((x) => !x.parentId), ...nodes.filter((x) => !x.parent_id && x.id !== top.id).map((x) => ({ id: x.id, type: x.type, position: x.position, width: x.width ?? undefined, height: x.height ?? undefined }))];
+      created = source = newId("gpu");
+      nodes.push({ id: created, type: control.type, position: controlPosition({ id: top.id, type: top.type, position: top.position }, others), params: defaultParams(control.params_schema) });
+    }
+    edges.push({ id: newId("e"), source, source_handle: output.name, target: n.id, target_handle: input.name });
+    linked++;
+  }
+  return { graph: { nodes, edges }, created, linked };
 }

@@ -40,3 +40,36 @@ export function linkProblem(output: string, input: string): string | null {
 export function canLink(output: string, input: string): boolean {
   return linkProblem(output, input) === null;
 }
+
+const FEED_SUFFIX = /_(input|text)$/;
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * Which parameters take their value from a linked input instead (parameter name → socket name).
+ * Generic rule, no per-node code: a parameter is fed by a linked input socket when their names
+ * match once an `_input`/`_text` suffix is dropped (`text_input` → `text`, `prompt_text` → `prompt`,
+ * `lyrics` → `lyrics_text`), or when the socket's description says it replaces/overrides that parameter.
+ */
+export function linkFedParams(
+  inputs: { name: string; description?: string | null }[],
+  params: string[],
+  linked: ReadonlySet<string>,
+): Map<string, string> {
+  const fed = new Map<string, string>();
+  for (const socket of inputs) {
+    if (!linked.has(socket.name)) continue;
+    const base = socket.name.replace(FEED_SUFFIX, "");
+    const desc = socket.description ?? "";
+    const replaces = /\b(replac|overrid)/i.test(desc);
+    for (const p of params) {
+      if (fed.has(p)) continue;
+      const named = p === socket.name || p.replace(FEED_SUFFIX, "") === base;
+      const described = replaces && new RegExp(`(^|[^\\w])${escapeRe(p)}([^\\w]|$)`).test(desc);
+      if (named || described) fed.set(p, socket.name);
+    }
+  }
+  return fed;
+}

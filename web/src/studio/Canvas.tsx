@@ -32,7 +32,7 @@ import {
   type FlowNode,
   type StudioNodeData,
 } from "../lib/graphDoc";
-import { planGpuWiring } from "../lib/gpuWire";
+import { gpuControlSpec, planGpuWiring, wirePastedGpu } from "../lib/gpuWire";
 import { UndoStack } from "../lib/history";
 import { LOOP_TYPE } from "../lib/loops";
 import { navigate } from "../lib/router";
@@ -92,7 +92,8 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   edgesRef.current = edges;
 
   const runStore = useMemo(() => new RunStore(), []);
-  const live = useRunEvents(session.id, runStore);
+  const graphIds = useCallback(() => nodesRef.current.filter((n) => n.type === "studio").map((n) => n.id), []);
+  const live = useRunEvents(session.id, runStore, graphIds);
   const run = useRunSummary(runStore);
   const history = useRef(new UndoStack<Graph>());
   const [, bumpHistory] = useReducer((x: number) => x + 1, 0);
@@ -333,13 +334,20 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   const insertGraph = useCallback(
     (clip: Graph, offset: { x: number; y: number }) => {
       const known = { nodes: clip.nodes.filter((n) => catalog.has(n.type)), edges: clip.edges };
-      const pasted = remapForPaste(known, offset);
-      if (!pasted.nodes.length) return 0;
+      const remapped = remapForPaste(known, offset);
+      if (!remapped.nodes.length) return 0;
+      // Pasted GPU nodes are gated by the session's one GPU Control node too (created when missing).
+      const placed = nodesRef.current.map((n) => ({ id: n.id, type: n.data.nodeType, position: n.position, parentId: n.parentId, width: n.measured?.width ?? n.width, height: n.measured?.height ?? n.height }));
+      const { graph: pasted, created, linked } = wirePastedGpu(remapped, placed, catalog, (p) => newId(p));
       record();
-      const flowNodes = pasted.nodes.map((n) => ({ ...toFlowNode(n), selected: !n.parent_id }));
+      const flowNodes = pasted.nodes.map((n) => ({ ...toFlowNode(n), selected: !n.parent_id && n.id !== created }));
       setNodes((ns) => parentsFirst([...ns.map((n) => ({ ...n, selected: false })), ...flowNodes], (n) => n.parentId));
       setEdges((es) => [...es, ...pasted.edges.map(toFlowEdge)]);
-      return pasted.nodes.length;
+      if (linked) {
+        const title = catalog.get(gpuControlSpec(catalog)?.type ?? "")?.title ?? "GPU Control";
+        toast(created ? `Added ${title} and connected it` : `Connected to the session’s ${title}`, "info");
+      }
+      return pasted.nodes.length - (created ? 1 : 0);
     },
     [catalog, record],
   );

@@ -1,7 +1,7 @@
 import { useStore } from "@xyflow/react";
 import type { FlowNode } from "../lib/graphDoc";
 import { formFields } from "../lib/schemaForm";
-import { socketColor } from "../lib/sockets";
+import { linkFedParams, socketColor } from "../lib/sockets";
 import { LOOP_TYPE } from "../lib/loops";
 import { isUploadSpec, uploadKind, useStudio } from "./context";
 import { LoopEditor } from "./LoopEditor";
@@ -99,6 +99,15 @@ export function Inspector({ node }: { node: FlowNode }) {
   const loop = node.data.nodeType === LOOP_TYPE;
   const fields = loop ? [] : formFields(spec?.params_schema);
   const upload = isUploadSpec(spec);
+  const linkedKey = useStore((s) =>
+    s.edges
+      .filter((e) => e.target === node.id)
+      .map((e) => e.targetHandle ?? "")
+      .sort()
+      .join("|"),
+  );
+  const fed = spec ? linkFedParams(spec.inputs, fields.map((f) => f.name), new Set(linkedKey.split("|"))) : new Map<string, string>();
+  const socketLabel = (name: string) => spec?.inputs.find((s) => s.name === name)?.label ?? name;
   return (
     <div className="inspector" aria-label="Inspector">
       <header className="insp-head">
@@ -127,13 +136,19 @@ export function Inspector({ node }: { node: FlowNode }) {
                 </div>
               ) : null
             ) : (
-              <ParamField
-                key={f.name}
-                field={f}
-                value={node.data.params[f.name]}
-                placeholder={f.presetDefaults?.[String(node.data.params.preset ?? "")]}
-                onChange={(v, coalesce) => actions.updateParams(node.id, { [f.name]: v }, coalesce ? `param:${node.id}:${f.name}` : undefined)}
-              />
+              <div key={f.name} className={fed.has(f.name) ? "pfield-fed" : undefined}>
+                <ParamField
+                  field={f}
+                  value={node.data.params[f.name]}
+                  placeholder={f.presetDefaults?.[String(node.data.params.preset ?? "")]}
+                  onChange={(v, coalesce) => actions.updateParams(node.id, { [f.name]: v }, coalesce ? `param:${node.id}:${f.name}` : undefined)}
+                />
+                {fed.has(f.name) && (
+                  <p className="help small linked-note" aria-label={`${f.label} comes from the link`}>
+                    ← From the link into {socketLabel(fed.get(f.name)!)}: this value is used only when that input is unlinked.
+                  </p>
+                )}
+              </div>
             ),
           )}
         </section>

@@ -2,7 +2,7 @@ import { Handle, NodeResizer, Position, useStore, type NodeProps } from "@xyflow
 import { memo, type CSSProperties } from "react";
 import type { FlowNode } from "../lib/graphDoc";
 import { formFields } from "../lib/schemaForm";
-import { canLink, socketColor } from "../lib/sockets";
+import { canLink, linkFedParams, socketColor } from "../lib/sockets";
 import type { NodeRunState, SocketSpec } from "../lib/types";
 import { categoryColor, isUploadSpec, uploadKind, useStudio, type DragOrigin } from "./context";
 import { NodeOutputs } from "./NodeOutputs";
@@ -59,7 +59,7 @@ function StatusPill({ run }: { run: NodeRunState }) {
   );
 }
 
-function ParamSummary({ params, schema }: { params: Record<string, unknown>; schema: Parameters<typeof formFields>[0] }) {
+function ParamSummary({ params, schema, fed }: { params: Record<string, unknown>; schema: Parameters<typeof formFields>[0]; fed: Map<string, string> }) {
   const fields = formFields(schema).filter((f) => f.kind !== "media" && f.kind !== "json" && f.kind !== "loop-table");
   const shown = fields.slice(0, 4);
   if (!shown.length) return null;
@@ -67,8 +67,20 @@ function ParamSummary({ params, schema }: { params: Record<string, unknown>; sch
     <dl className="param-summary">
       {shown.map((f) => {
         const v = params[f.name] ?? f.default;
+        const linked = fed.get(f.name);
         let text = v === undefined || v === null || v === "" ? "—" : String(v);
         if (f.kind === "checkbox") text = v ? "on" : "off";
+        if (linked) {
+          // The linked input replaces this parameter when the node runs: say so instead of showing it (or "Empty").
+          return (
+            <div key={f.name} className={f.kind === "textarea" ? "param-long" : ""}>
+              <dt>{f.label}</dt>
+              <dd className="from-link" title={`Comes from the link into the ${linked} input`} aria-label={`${f.label} comes from the link`}>
+                ← from link
+              </dd>
+            </div>
+          );
+        }
         if (f.kind === "textarea") {
           return (
             <div key={f.name} className="param-long">
@@ -104,7 +116,8 @@ export const StudioNode = memo(function StudioNode({ id, data, selected }: NodeP
   const { catalog, runStore, actions, drag } = useStudio();
   const spec = catalog.get(data.nodeType);
   const run = useNodeRun(runStore, id);
-  const connected = new Set(useConnectedInputs(id).split("|"));
+  const connectedKey = useConnectedInputs(id);
+  const connected = new Set(connectedKey.split("|"));
   const title = data.title || spec?.title || data.nodeType;
   const accent = categoryColor(spec?.category);
   const upload = isUploadSpec(spec);
@@ -167,7 +180,7 @@ export const StudioNode = memo(function StudioNode({ id, data, selected }: NodeP
           </div>
         </div>
       )}
-      {upload ? <UploadZone nodeId={id} data={data} kind={uploadKind(spec)} /> : <ParamSummary params={data.params} schema={spec.params_schema} />}
+      {upload ? <UploadZone nodeId={id} data={data} kind={uploadKind(spec)} /> : <ParamSummary params={data.params} schema={spec.params_schema} fed={linkFedParams(spec.inputs, Object.keys(spec.params_schema?.properties ?? {}), connected)} />}
       {run.message && run.status === "running" && <p className="snode-msg">{run.message}</p>}
       {run.error && (run.status === "failed" || run.status === "skipped" || run.status === "canceled") && (
         <div className="snode-error" role="alert" aria-label={`${title} error`}>

@@ -29,3 +29,26 @@ describe("RunStore applies the SSE stream", () => {
     expect(s.node("zzz").status).toBe("idle");
   });
 });
+
+describe("RunStore merges the stored outputs (GET /session/outputs)", () => {
+  const img = (id: string) => ({ media_id: id, kind: "image", url: `/api/v2/media/${id}/download` });
+  it("on open: fills nodes outside the latest run and hides stale outputs of the latest run", () => {
+    const s = new RunStore();
+    s.apply({ type: "snapshot", run: { run_id: "r1", status: "succeeded", nodes: { b: { status: "succeeded", outputs: { image: img("b1") } } } } });
+    s.applySaved({ nodes: { a: { outputs: { image: img("a1") } } } }, ["a", "b"]);
+    expect(s.node("a").outputs).toEqual({ image: img("a1") });
+    expect(s.node("b")).toMatchObject({ status: "idle", outputs: null });
+  });
+  it("during a run and right after it, the run's own nodes keep their live state", () => {
+    const s = new RunStore();
+    s.apply({ type: "run.started", run_id: "r2", mode: "node", nodes: { b: "queued" } });
+    s.apply({ type: "node.status", run_id: "r2", node_id: "b", status: "succeeded", outputs: { image: img("b2") } });
+    s.applySaved({ nodes: { a: { outputs: { image: img("a1") } } } }, ["a", "b"]);
+    expect(s.node("b").outputs).toEqual({ image: img("b2") });
+    expect(s.node("a").outputs).toEqual({ image: img("a1") });
+    s.apply({ type: "run.finished", run_id: "r2", status: "succeeded" });
+    s.applySaved({ nodes: {} }, ["a", "b"], true); // b is uncacheable: its fresh output stays
+    expect(s.node("b")).toMatchObject({ status: "succeeded", outputs: { image: img("b2") } });
+    expect(s.node("a").outputs).toBeNull();
+  });
+});

@@ -1,6 +1,7 @@
 /** Live run state fed by the server's SSE stream; components subscribe per node. */
 import { useSyncExternalStore } from "react";
 import type { LoopsSection } from "../lib/loops";
+import { mergeSavedOutputs, type SavedOutputsDoc } from "../lib/savedOutputs";
 import type { ApiErrorBody, NodeRunState, NodeStatus, OutputValue } from "../lib/types";
 
 export interface RunSummary {
@@ -43,6 +44,8 @@ export class RunStore {
   private runListeners = new Set<() => void>();
   private anyListeners = new Set<() => void>();
   private loopsSection: LoopsSection = {};
+  /** Node ids of the active run, else of the latest one. */
+  private runIds = new Set<string>();
 
   node(id: string): NodeRunState {
     return this.nodes[id] ?? IDLE;
@@ -89,6 +92,17 @@ export class RunStore {
     this.anyListeners.forEach((fn) => fn());
   }
 
+  /**
+   * Merges GET /session/outputs: nodes show every stored output that is still current, and no stale one.
+   * The active run's nodes keep their live state; so do the nodes of the run that just finished
+   * (`afterRun`), whose outputs are fresh even when the server does not store them (uncacheable nodes).
+   */
+  applySaved(saved: SavedOutputsDoc, graphIds: Iterable<string>, afterRun = false): void {
+    const keep = this.running || afterRun ? this.runIds : undefined;
+    const changed = mergeSavedOutputs(this.nodes, saved, { graphIds, keep });
+    for (const [id, state] of Object.entries(changed)) this.setNode(id, state);
+  }
+
   private setSummary(s: Partial<RunSummary>): void {
     this.summary = { ...this.summary, ...s };
     this.runListeners.forEach((fn) => fn());
@@ -99,6 +113,7 @@ export class RunStore {
       case "snapshot": {
         const run = ev.run;
         const ids = new Set([...Object.keys(this.nodes), ...Object.keys(run?.nodes ?? {})]);
+        if (run) this.runIds = new Set(Object.keys(run.nodes ?? {}));
         for (const id of ids) {
           const s = run?.nodes?.[id];
           const prev = this.nodes[id];
@@ -113,6 +128,7 @@ export class RunStore {
         break;
       }
       case "run.started":
+        this.runIds = new Set(Object.keys(ev.nodes));
         for (const [id, status] of Object.entries(ev.nodes)) {
           const prev = this.nodes[id];
           this.setNode(id, { status, progress: status === "cached" ? 1 : 0, message: null, error: null, outputs: prev?.outputs ?? null });
@@ -120,6 +136,7 @@ export class RunStore {
         this.setSummary({ runId: ev.run_id, status: "running", error: null, mode: ev.mode });
         break;
       case "node.status": {
+        this.runIds.add(ev.node_id);
         const prev = this.nodes[ev.node_id];
         this.setNode(ev.node_id, {
           status: ev.status,

@@ -1,21 +1,43 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { api } from "../lib/api";
 import type { RunEvent, RunStore } from "./runStore";
 
 const EVENTS = ["snapshot", "run.started", "node.status", "node.progress", "run.finished"];
 
-/** Subscribes to GET /api/v2/session/events (SSE, cookie auth) and feeds the run store. */
-export function useRunEvents(sessionId: string, store: RunStore): "connecting" | "live" | "reconnecting" {
+/**
+ * Subscribes to GET /api/v2/session/events (SSE, cookie auth) and feeds the run store.
+ * After each snapshot (the session opened, or the stream reconnected) and after a run finishes,
+ * the stored outputs that are still current (GET /session/outputs) are merged in, so every
+ * node shows its up-to-date output, not only the nodes of the latest run.
+ */
+export function useRunEvents(sessionId: string, store: RunStore, graphIds: () => string[]): "connecting" | "live" | "reconnecting" {
   const [state, setState] = useState<"connecting" | "live" | "reconnecting">("connecting");
+  const ids = useRef(graphIds);
+  ids.current = graphIds;
   useEffect(() => {
+    let closed = false;
+    let asked = 0;
+    const refreshSaved = (afterRun: boolean) => {
+      const mine = ++asked;
+      api.savedOutputs(sessionId).then(
+        (saved) => {
+          if (!closed && mine === asked) store.applySaved(saved, ids.current(), afterRun);
+        },
+        () => undefined,
+      );
+    };
     const es = new EventSource(`/api/v2/session/events?session_id=${encodeURIComponent(sessionId)}`);
     const on = (e: MessageEvent) => {
       try {
         const ev = JSON.parse(e.data) as RunEvent;
         store.apply(ev);
+        if (ev.type === "snapshot") refreshSaved(false);
         // The finished run's `loops` section labels every iteration's outputs.
         if (ev.type === "run.finished") {
-          api.execution(sessionId).then((r) => r.run && store.apply({ type: "snapshot", run: r.run as never }), () => undefined);
+          api
+            .execution(sessionId)
+            .then((r) => !closed && r.run && store.apply({ type: "snapshot", run: r.run as never }), () => undefined)
+            .finally(() => !closed && refreshSaved(true));
         }
       } catch {
         /* ignore a malformed event */
@@ -24,7 +46,10 @@ export function useRunEvents(sessionId: string, store: RunStore): "connecting" |
     for (const name of EVENTS) es.addEventListener(name, on as EventListener);
     es.onopen = () => setState("live");
     es.onerror = () => setState("reconnecting");
-    return () => es.close();
+    return () => {
+      closed = true;
+      es.close();
+    };
   }, [sessionId, store]);
   return state;
 }
