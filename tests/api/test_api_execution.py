@@ -301,3 +301,18 @@ async def test_saved_outputs_show_what_still_matches_the_graph(api: Api, make_us
     other = await make_user()
     r = await other.get("/api/v2/session/outputs", session=session["id"])
     assert r.status_code == 404 and r.json()["code"] == "SESSION_NOT_FOUND"
+
+
+async def test_saved_outputs_of_never_cached_nodes_come_from_the_latest_run(api: Api) -> None:
+    from conftest import FIXTURES
+
+    session = await api.new_session()
+    photo = (await api.upload(session["id"], FIXTURES / "coffee.png"))["id"]
+    graph = {"nodes": [node("up", "upload.image", media_ids=[photo], selection="random"),
+                       node("a", "image.adjust", invert=True)],
+             "edges": [edge("up", "image", "a", "image")]}
+    await api.save_graph(session, graph)
+    run = await api.run(session["id"])
+    outputs = (await api.get("/api/v2/session/outputs", session=session["id"])).json()["nodes"]
+    assert {nid: o["source"] for nid, o in outputs.items()} == {"up": "latest_run", "a": "latest_run"}
+    assert outputs["a"]["outputs"] == run["nodes"]["a"]["outputs"]

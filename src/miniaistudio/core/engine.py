@@ -166,11 +166,12 @@ class Engine:
         closure, wanted, forced, params, sigs = plan_run(checked, mode, target, run_id, targets=targets)
         return _Prepared(checked, closure, wanted, forced, params, sigs, loops)
 
-    async def saved_outputs(self, session_id: str, graph: Graph) -> dict[str, dict[str, Any]]:
-        """Stored outputs that still match the graph as saved (node id -> encoded outputs)."""
-        sigs = current_signatures(check_structure(graph, self.registry))
+    async def saved_outputs(self, session_id: str, graph: Graph) -> tuple[dict[str, dict[str, Any]], set[str]]:
+        """Stored outputs that still match the graph as saved (node id -> encoded outputs), and the
+        nodes that are never cached (or fed by one), which no stored output can match."""
+        sigs, volatile = current_signatures(check_structure(graph, self.registry))
         hits = await self.recorder.lookup_cache(session_id, list(set(sigs.values()))) if sigs else {}
-        return {nid: hits[sig] for nid, sig in sigs.items() if sig in hits}
+        return {nid: hits[sig] for nid, sig in sigs.items() if sig in hits}, volatile
 
     def cancel_node(self, session_id: str, node_id: str) -> bool:
         """Cancel a queued or running node of the session's active run."""

@@ -92,13 +92,16 @@ def compute_signatures(
     return sigs
 
 
-def current_signatures(checked: CheckedGraph) -> dict[str, str]:
-    """Signatures of the saved graph as it stands, for showing which stored outputs still match it.
+def current_signatures(checked: CheckedGraph) -> tuple[dict[str, str], set[str]]:
+    """Signatures of the saved graph as it stands, for showing which stored outputs still match it,
+    and the nodes that cannot be judged because they or an upstream node are never cached
+    (random seeds, random picks): their latest run's outputs are the best answer for those.
 
-    Tolerant of a graph being edited: nodes whose parameters do not validate, that are never
-    cached, or that miss a required input are skipped, and so are their descendants.
+    Tolerant of a graph being edited: nodes whose parameters do not validate or that miss a
+    required input are skipped, and so are their descendants.
     """
     sigs: dict[str, str] = {}
+    volatile: set[str] = set()
     for nid in checked.order:
         spec = checked.specs.get(nid)
         if spec is None or not spec.executable:
@@ -108,13 +111,16 @@ def current_signatures(checked: CheckedGraph) -> dict[str, str]:
         except ValidationError:
             continue
         linked = checked.incoming.get(nid, {})
-        if not spec.node_cls.cacheable(params) or any(
-                sock.required and name not in linked for name, sock in spec.inputs.items()):
+        if any(sock.required and name not in linked for name, sock in spec.inputs.items()):
+            continue
+        upstream = [e.source for name, e in linked.items() if spec.inputs[name].type != SocketType.GPU]
+        if not spec.node_cls.cacheable(params) or any(src in volatile for src in upstream):
+            volatile.add(nid)
             continue
         sig = _signature(checked, nid, params, sigs, "")
         if sig is not None:
             sigs[nid] = sig
-    return sigs
+    return sigs, volatile
 
 
 def plan_run(

@@ -45,8 +45,16 @@ class Execution:
     async def saved_outputs(self, principal: Principal, session_id: str) -> dict[str, Any]:
         """What each node last produced, where that still matches its current settings and inputs."""
         graph = await asyncio.to_thread(self.sessions.graph_of, principal, session_id, Action.VIEW)
-        outputs = await self.engine.saved_outputs(session_id, graph)
-        return {"nodes": {nid: {"outputs": public_outputs(outs)} for nid, outs in outputs.items()}}
+        outputs, volatile = await self.engine.saved_outputs(session_id, graph)
+        nodes: dict[str, Any] = {nid: {"outputs": public_outputs(outs), "source": "cache"}
+                                 for nid, outs in outputs.items()}
+        if volatile:  # never cached (random seeds): show what the latest run made
+            latest = await asyncio.to_thread(self.current, principal, session_id)
+            for nid in volatile:
+                state = (latest or {}).get("nodes", {}).get(nid)
+                if state is not None and state.get("outputs"):
+                    nodes[nid] = {"outputs": state["outputs"], "source": "latest_run"}
+        return {"nodes": nodes}
 
     def cancel_node(self, principal: Principal, session_id: str, node_id: str) -> dict[str, Any]:
         self.sessions.load(principal, session_id, Action.RUN)
