@@ -134,10 +134,9 @@ async def test_graceful_stop_lets_running_work_finish(admin: Api, tiny_sd: Path)
 
 class TestSmallBudget:
     @pytest.fixture
-    def settings(self, tmp_path: Path) -> Settings:
+    def settings(self, settings: Settings) -> Settings:
         # each tiny pipeline holds ~5 MiB of weights: two do not fit in 8 MiB
-        return Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789abcdef0123",
-                        models_dir=tmp_path / "models", model_cache_bytes=8 * 2**20)
+        return settings.model_copy(update={"model_cache_bytes": 8 * 2**20})
 
     async def test_lru_eviction(self, admin: Api, tiny_sd: Path, tiny_pix2pix: Path, fixed_image: Path) -> None:
         await install(admin, tiny_sd)
