@@ -58,6 +58,7 @@ class _ActiveRun:
     dirty: bool = True
     stopping: bool = False
     flush_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    closing: asyncio.Event = field(default_factory=asyncio.Event)
     last_progress_event: dict[str, float] = field(default_factory=dict)
 
 
@@ -264,7 +265,10 @@ class Engine:
             raise
         finally:
             self._close_run(active)
-            flusher.cancel()
+            # Never cancel a flush in flight: its database thread would commit anyway and the
+            # records put back for a retry would be written twice. Ask the loop to end instead.
+            active.closing.set()
+            await asyncio.gather(flusher, return_exceptions=True)
             try:
                 await self._flush(active)
             except Exception:
@@ -393,9 +397,10 @@ class Engine:
 
     # --------------------------------------------------------------- recording
     async def _flush_loop(self, active: _ActiveRun) -> None:
-        while True:
-            await asyncio.sleep(self._flush_interval)
-            if active.dirty:
+        while not active.closing.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(active.closing.wait(), self._flush_interval)
+            if active.dirty and not active.closing.is_set():
                 try:
                     await self._flush(active)
                 except Exception:
@@ -408,7 +413,7 @@ class Engine:
             active.dirty = False
             try:
                 await self.recorder.save_run(active.run, cache, media)
-            except BaseException:
+            except Exception:  # rolled back: keep the records for the next flush
                 active.pending_cache[:0] = cache
                 active.pending_media[:0] = media
                 active.dirty = True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -106,10 +107,50 @@ def _loras_public(loras: list[ResolvedLora]) -> list[dict[str, Any]]:
     return [lora.public() for lora in loras]
 
 
+class _PromptedGeneration(Node):
+    """Shared behaviour of prompt-driven diffusion nodes (fields stay on each node, in Inspector order)."""
+
+    if TYPE_CHECKING:  # declared by every subclass, in its own field order
+        model: str
+        prompt_text: str | None
+        loras: list[LoraRef]
+        steps: int | None
+        cfg: float | None
+        seed: int
+
+    @classmethod
+    def cacheable(cls, params: dict[str, Any]) -> bool:
+        return int(params.get("seed", -1)) >= 0  # -1 draws a new seed on every run
+
+    def prepare(self, kinds: tuple[str, ...], text: str, what: str) -> _Prepared:
+        """Model, prompt (a linked text wins), LoRAs, seed, steps and guidance for this run."""
+        from ..runtimes.diffusion import pick_seed
+
+        host = _host()
+        info = host.resolve(self.model, kinds)
+        prompt = (self.prompt_text or text).strip()
+        if not prompt:
+            raise NodeFailed(f"the {what} is empty", code="PROMPT_EMPTY")
+        loras = _resolve_loras(host, self.loras)
+        steps, cfg = _steps_cfg(info, self.steps, self.cfg)
+        return _Prepared(host, info, prompt, loras, pick_seed(self.seed), steps, cfg)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    host: ModelHost
+    info: ModelInfo
+    prompt: str
+    loras: list[ResolvedLora]
+    seed: int
+    steps: int
+    cfg: float
+
+
 # --------------------------------------------------------------------------- text to image
 @node("image.generate", title="Image Generation", category="Generate", gpu=True,
       tags=("text-to-image", "diffusers"))
-class ImageGenerate(Node):
+class ImageGenerate(_PromptedGeneration):
     """Text to image with an installed diffusion model, optional LoRAs, and a reproducible seed."""
 
     gpu: GpuInput = None
@@ -126,21 +167,12 @@ class ImageGenerate(Node):
     height: int = Field(default=0, ge=0, le=4096)
     loras: list[LoraRef] = Field(default_factory=list)
 
-    @classmethod
-    def cacheable(cls, params: dict[str, Any]) -> bool:
-        return int(params.get("seed", -1)) >= 0
-
     def invoke(self, ctx: NodeContext) -> ImageOutput:
-        from ..runtimes.diffusion import apply_loras, generator, lease_pipeline, output_size, pick_seed, run_pipeline
+        from ..runtimes.diffusion import apply_loras, generator, lease_pipeline, output_size, run_pipeline
 
-        host = _host()
-        info = host.resolve(self.model, ("text_to_image",))
-        prompt = (self.prompt_text or self.prompt).strip()
-        if not prompt:
-            raise NodeFailed("the prompt is empty", code="PROMPT_EMPTY")
-        loras = _resolve_loras(host, self.loras)
-        seed = pick_seed(self.seed)
-        steps, cfg = _steps_cfg(info, self.steps, self.cfg)
+        run = self.prepare(("text_to_image",), self.prompt, "prompt")
+        host, info, prompt, loras, seed, steps, cfg = (run.host, run.info, run.prompt, run.loras, run.seed,
+                                                       run.steps, run.cfg)
         with _gpu(ctx, self.gpu) as gpu, lease_pipeline(host, info) as lease:
             apply_loras(lease, loras)
             width, height = output_size(lease.pipe, self.aspect_ratio, self.width, self.height)
@@ -197,7 +229,7 @@ def _run_edit(
 
 
 @node("image.edit", title="Image Edit", category="Generate", gpu=True, tags=("image-to-image", "diffusers"))
-class ImageEdit(Node):
+class ImageEdit(_PromptedGeneration):
     """Edit an image by instruction: an image-edit model (instruct-pix2pix style), or img2img on a
     text-to-image model; strength sets how much is redrawn."""
 
@@ -215,31 +247,19 @@ class ImageEdit(Node):
     cfg: float | None = Field(default=None, ge=0, le=30)
     loras: list[LoraRef] = Field(default_factory=list)
 
-    @classmethod
-    def cacheable(cls, params: dict[str, Any]) -> bool:
-        return int(params.get("seed", -1)) >= 0
-
     def invoke(self, ctx: NodeContext) -> ImageOutput:
-        from ..runtimes.diffusion import pick_seed
-
-        host = _host()
-        info = host.resolve(self.model, ("image_edit", "text_to_image"))
-        instruction = (self.prompt_text or self.instruction).strip()
-        if not instruction:
-            raise NodeFailed("the instruction is empty", code="PROMPT_EMPTY")
-        loras = _resolve_loras(host, self.loras)
-        steps, cfg = _steps_cfg(info, self.steps, self.cfg)
-        seed = pick_seed(self.seed)
+        run = self.prepare(("image_edit", "text_to_image"), self.instruction, "instruction")
         source = ctx.load_image(_require(self.image))
-        out, prov = _run_edit(ctx, host, info, self.gpu, source, prompt=instruction,
+        out, prov = _run_edit(ctx, run.host, run.info, self.gpu, source, prompt=run.prompt,
                               negative_prompt=self.negative_prompt, strength=self.strength,
-                              image_guidance=self.image_guidance, steps=steps, cfg=cfg, seed=seed, loras=loras,
+                              image_guidance=self.image_guidance, steps=run.steps, cfg=run.cfg, seed=run.seed,
+                              loras=run.loras,
                               params=self.model_dump(mode="json", exclude={"gpu", "prompt_text", "image"}))
         return ImageOutput(image=ctx.save_image(out, prov))
 
 
 @node("image.inpaint", title="Inpaint", category="Generate", gpu=True, tags=("inpaint", "diffusers"))
-class ImageInpaint(Node):
+class ImageInpaint(_PromptedGeneration):
     """Repaint the masked part of an image from a prompt (an inpainting model, or a text-to-image
     model's inpainting variant)."""
 
@@ -256,26 +276,13 @@ class ImageInpaint(Node):
     cfg: float | None = Field(default=None, ge=0, le=30)
     loras: list[LoraRef] = Field(default_factory=list)
 
-    @classmethod
-    def cacheable(cls, params: dict[str, Any]) -> bool:
-        return int(params.get("seed", -1)) >= 0
-
     def invoke(self, ctx: NodeContext) -> ImageOutput:
-        from ..runtimes.diffusion import pick_seed
-
-        host = _host()
-        info = host.resolve(self.model, ("inpaint", "text_to_image"))
-        prompt = (self.prompt_text or self.prompt).strip()
-        if not prompt:
-            raise NodeFailed("the prompt is empty", code="PROMPT_EMPTY")
-        loras = _resolve_loras(host, self.loras)
-        steps, cfg = _steps_cfg(info, self.steps, self.cfg)
-        seed = pick_seed(self.seed)
+        run = self.prepare(("inpaint", "text_to_image"), self.prompt, "prompt")
         source = ctx.load_image(_require(self.image))
         mask = ctx.load_image(_require(self.mask))
-        out, prov = _run_edit(ctx, host, info, self.gpu, source, prompt=prompt,
+        out, prov = _run_edit(ctx, run.host, run.info, self.gpu, source, prompt=run.prompt,
                               negative_prompt=self.negative_prompt, strength=self.strength, image_guidance=0.0,
-                              steps=steps, cfg=cfg, seed=seed, loras=loras, mask=mask,
+                              steps=run.steps, cfg=run.cfg, seed=run.seed, loras=run.loras, mask=mask,
                               params=self.model_dump(mode="json", exclude={"gpu", "prompt_text", "image", "mask"}))
         return ImageOutput(image=ctx.save_image(out, prov))
 
