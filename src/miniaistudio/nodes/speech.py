@@ -27,6 +27,9 @@ class TextToSpeech(Node):
     )
     rate: float = Field(default=1.0, ge=0.5, le=2.0, description="Speaking speed (1 = normal)")
     pitch: float = Field(default=0.0, ge=-12.0, le=12.0, description="Pitch shift in semitones")
+    variation: float = Field(default=1.0, ge=0.0, le=1.5,
+                             description="Piper: how much delivery varies between takes (1 = the voice's own, "
+                                         "0 = the same take every time)")
     format: Literal["wav", "mp3"] = "wav"
 
     def invoke(self, ctx: NodeContext) -> AudioOutput:
@@ -38,7 +41,7 @@ class TextToSpeech(Node):
             raise NodeFailed("the text input is empty", code="INPUT_INVALID")
         raw = ctx.work_path(".wav")
         speech = tts.synthesize(ctx, text, engine=self.engine, voice=self.voice, rate=self.rate,
-                                pitch=self.pitch, out=raw)
+                                pitch=self.pitch, out=raw, variation=self.variation)
         provenance = Provenance(
             ai_generated=True, synthesized=True, engine=speech.engine, model=speech.voice,
             prompt=text[:MAX_PROMPT_IN_METADATA], params=self.model_dump(exclude={"text"}),

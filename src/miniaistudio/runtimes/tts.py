@@ -173,19 +173,23 @@ def rubberband_available() -> bool:
 
 
 def synthesize(ctx: NodeContext, text: str, *, engine: str, voice: str, rate: float, pitch: float,
-               out: Path) -> Speech:
-    """Speak ``text`` into the WAV file ``out``. ``rate`` 1 = normal speed; ``pitch`` in semitones."""
+               out: Path, variation: float = 1.0) -> Speech:
+    """Speak ``text`` into the WAV file ``out``. ``rate`` 1 = normal speed; ``pitch`` in semitones;
+    ``variation`` scales Piper's sampling noise (1 = the voice's own, 0 = the same take every time)."""
     engine, name = split_voice(voice, engine)
     if engine == PIPER:
-        return _piper(ctx, text, name, rate, pitch, out)
+        return _piper(ctx, text, name, rate, pitch, out, variation)
     return _espeak(ctx, text, name, rate, pitch, out)
 
 
-def _piper(ctx: NodeContext, text: str, name: str, rate: float, pitch: float, out: Path) -> Speech:
+def _piper(ctx: NodeContext, text: str, name: str, rate: float, pitch: float, out: Path,
+           variation: float) -> Speech:
     from piper import SynthesisConfig
 
     voice = load_piper(name)
-    config = SynthesisConfig(length_scale=1.0 / rate)
+    config = SynthesisConfig(length_scale=1.0 / rate,
+                             noise_scale=voice.config.noise_scale * variation,
+                             noise_w_scale=voice.config.noise_w_scale * variation)
     sample_rate = int(voice.config.sample_rate)
     total = max(1, len(text))
     done = 0
