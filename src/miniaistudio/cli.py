@@ -191,6 +191,10 @@ def build_parser() -> argparse.ArgumentParser:
     mremove.add_argument("id")
     data_dir(mremove)
     mremove.set_defaults(func=cmd_models_remove)
+
+    from .remote import add_commands
+
+    add_commands(sub)
     return parser
 
 

@@ -41,3 +41,43 @@ def test_users_create_works_while_the_server_runs(live_server: LiveServer) -> No
     r = httpx.get(f"{live_server.url}/api/v2/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 401
     live_server.login("late@example.com", "another-password-2")
+
+
+def test_recipes_and_sessions_run_from_the_command_line(live_server: LiveServer, tmp_path: Path) -> None:
+    from conftest import ffmpeg_media
+
+    studio = live_server.studio
+    studio.accounts.create_user("cli@example.com", "cli-password-1")
+    token = live_server.login("cli@example.com", "cli-password-1")
+    auth = {"Authorization": f"Bearer {token}"}
+    key = httpx.post(f"{live_server.url}/api/v2/account/api-key/regenerate", headers=auth).json()["api_key"]
+    clip = ffmpeg_media(tmp_path, "clip.mp4", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1",
+                        "-f", "lavfi", "-i", "sine=duration=1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                        "-c:a", "aac", "-shortest")
+    with clip.open("rb") as fh:
+        media_id = httpx.post(f"{live_server.url}/api/v2/media/upload", headers=auth,
+                              files={"file": ("clip.mp4", fh)}).json()["id"]
+    env = {**os.environ, "MINIAI_URL": live_server.url, "MINIAI_API_KEY": key}
+
+    def remote(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([CLI, *args], capture_output=True, text=True, env=env, timeout=120)
+
+    listed = remote("recipes", "list")
+    assert listed.returncode == 0 and "media_split" in listed.stdout, listed.stderr
+    out_dir = tmp_path / "out"
+    done = remote("recipes", "run", "media_split", "-i", f"source_video_url={media_id}", "--name", "From CLI",
+                  "--download", str(out_dir))
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert "succeeded" in done.stdout and "split: succeeded" in done.stderr  # per-node progress lines
+    files = sorted(p.name for p in out_dir.iterdir())
+    assert any(name.endswith(".mp4") for name in files) and any(name.startswith("split-audio") for name in files)
+
+    session_id = done.stdout.splitlines()[0].split()[-1]
+    again = remote("sessions", "run", session_id)
+    assert again.returncode == 0 and "succeeded" in again.stdout, again.stderr
+
+    bad = remote("recipes", "run", "media_split", "-i", "source_video_url=http://127.0.0.1/x.mp4")
+    assert bad.returncode == 2 and "URL_NOT_ALLOWED" in bad.stderr
+    nokey = subprocess.run([CLI, "recipes", "list"], capture_output=True, text=True, timeout=60,
+                           env={k: v for k, v in env.items() if k != "MINIAI_API_KEY"})
+    assert nokey.returncode == 2 and "AUTHORIZATION_HEADER_REQUIRED" in nokey.stderr
