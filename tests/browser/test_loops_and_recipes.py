@@ -21,6 +21,17 @@ def hide_toasts(page: Page) -> None:
     page.add_style_tag(content=".toasts { display: none !important; }")
 
 
+def new_blank_session(page: Page, studio: LiveStudio, name: str) -> str:
+    """Sign in, create a blank session and return its id (toasts hidden for clean screenshots)."""
+    sign_in(page, studio)
+    page.get_by_role("button", name="New session").click()
+    page.get_by_label("Session name").fill(name)
+    page.get_by_role("button", name="Create session").click()
+    expect(page.get_by_text("Start your workflow")).to_be_visible()
+    hide_toasts(page)
+    return page.url.rsplit("/", 1)[1]
+
+
 def palette_drop(page: Page, title: str, search: str, at: tuple[int, int]) -> None:
     """Drag a palette item onto the canvas at `at` (pane coordinates)."""
     page.get_by_label("Search nodes", exact=True).fill(search)
@@ -86,13 +97,7 @@ def test_new_session_from_recipe(page: Page, live_studio: LiveStudio, shots: Sho
 
 
 def test_loop_gpu_wiring_and_engine_label(page: Page, live_studio: LiveStudio, shots: Shots) -> None:
-    sign_in(page, live_studio)
-    page.get_by_role("button", name="New session").click()
-    page.get_by_label("Session name").fill("Color variants")
-    page.get_by_role("button", name="Create session").click()
-    expect(page.get_by_text("Start your workflow")).to_be_visible()
-    hide_toasts(page)
-    session_id = page.url.rsplit("/", 1)[1]
+    session_id = new_blank_session(page, live_studio, "Color variants")
 
     # Solid Color -> Adjust, grouped
     palette_drop(page, "Solid Color", "solid color", (60, 60))

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from .conftest import LiveStudio, Shots
-from .test_canvas import Page, drag, expect, node, sign_in
-from .test_loops_and_recipes import api_client, hide_toasts, palette_drop
+from .test_canvas import Page, drag, expect, node
+from .test_loops_and_recipes import api_client, hide_toasts, new_blank_session, palette_drop
 
 pytestmark = pytest.mark.browser
 
@@ -37,13 +37,7 @@ def rerun(page: Page, target: Any) -> None:
 
 
 def test_saved_outputs_reload_and_publish(page: Page, live_studio: LiveStudio, shots: Shots) -> None:
-    sign_in(page, live_studio)
-    page.get_by_role("button", name="New session").click()
-    page.get_by_label("Session name").fill("Saved outputs")
-    page.get_by_role("button", name="Create session").click()
-    expect(page.get_by_text("Start your workflow")).to_be_visible()
-    hide_toasts(page)
-    session_id = page.url.rsplit("/", 1)[1]
+    session_id = new_blank_session(page, live_studio, "Saved outputs")
 
     # Solid Color -> Text Overlay (Image), its text fed by a Text node
     palette_drop(page, "Solid Color", "solid color", (60, 40))

@@ -5,6 +5,7 @@ import { loopGrid, type LoopGridRow } from "../lib/loops";
 import { categoryColor, useStudio } from "./context";
 import { OutputValueView, EngineBadge, isMedia } from "./NodeOutputs";
 import { STATUS_LABELS, useAllNodeRuns } from "./runStore";
+import { NodeMenuButton } from "./NodeMenuButton";
 import { useLoopTarget } from "./useLoopTarget";
 
 function IterationCell({ row, titleOf, multi }: { row: LoopGridRow; titleOf: (id: string) => string; multi: boolean }) {
@@ -73,16 +74,7 @@ export const LoopNode = memo(function LoopNode({ id, data, selected }: NodeProps
         <span className="loop-count" aria-label={`${enabled} of ${target.loop.iterations.length} iterations enabled`}>
           {enabled}/{target.loop.iterations.length}
         </span>
-        <button
-          className="icon-btn node-menu-btn nodrag"
-          aria-label={`Actions for ${title}`}
-          onClick={(e) => {
-            const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
-            actions.openMenu(id, r.left, r.bottom + 4);
-          }}
-        >
-          ⋯
-        </button>
+        <NodeMenuButton id={id} title={title} />
       </header>
       <p className={`loop-target ${target.group ? "" : "missing"}`}>
         {target.group ? (

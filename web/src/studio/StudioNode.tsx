@@ -7,6 +7,7 @@ import type { NodeRunState, SocketSpec } from "../lib/types";
 import { categoryColor, isUploadSpec, uploadKind, useStudio, type DragOrigin } from "./context";
 import { NodeOutputs } from "./NodeOutputs";
 import { STATUS_LABELS, useNodeRun } from "./runStore";
+import { NodeMenuButton } from "./NodeMenuButton";
 import { UploadZone } from "./UploadZone";
 
 /** Which inputs of a node have a link, without re-rendering on unrelated edge changes. */
@@ -150,16 +151,7 @@ export const StudioNode = memo(function StudioNode({ id, data, selected }: NodeP
         <span className="snode-title" title={spec.description}>{title}</span>
         {spec.gpu && <span className="gpu-badge" title="Runs on the GPU">GPU</span>}
         <StatusPill run={run} />
-        <button
-          className="icon-btn node-menu-btn nodrag"
-          aria-label={`Actions for ${title}`}
-          onClick={(e) => {
-            const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
-            actions.openMenu(id, r.left, r.bottom + 4);
-          }}
-        >
-          ⋯
-        </button>
+        <NodeMenuButton id={id} title={title} />
       </header>
       {run.status === "running" && (
         <div className="progress" role="progressbar" aria-label={`${title} progress`} aria-valuenow={Math.round(run.progress * 100)} aria-valuemin={0} aria-valuemax={100}>
