@@ -15,6 +15,8 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .core.json_limits import JsonLimits
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MINIAI_", extra="ignore")
@@ -44,6 +46,36 @@ class Settings(BaseSettings):
         return [p.resolve() for p in (self.model_import_dirs or [self.data_dir / "imports"])]
     cookie_secure: bool = False
     log_level: str = "info"
+
+    # -- Trust: limits on what one request may cost (docs/security.md lists each one) ----------
+    max_json_body_bytes: int = Field(default=8 * 1024**2, ge=1024,
+                                     description="largest JSON (non-upload) request body")
+    max_json_depth: int = Field(default=64, ge=4, le=1000, description="deepest nesting of any stored JSON document")
+    max_stored_json_bytes: int = Field(default=4 * 1024**2, ge=1024,
+                                       description="largest free-form JSON document stored (ui, tabs, params)")
+    max_expanded_nodes: int = Field(default=10_000, ge=1,
+                                    description="largest graph a run may have after loop expansion")
+    max_image_pixels: int = Field(default=64_000_000, ge=1, description="largest image (width × height)")
+    max_image_side: int = Field(default=16_384, ge=1, description="largest image width or height")
+    max_media_duration_seconds: float = Field(default=4 * 3600, gt=0, description="longest video or audio")
+    max_video_frames: int = Field(default=4 * 3600 * 60, ge=1, description="most frames a video may have")
+    fetch_timeout_seconds: float = Field(default=60.0, gt=0,
+                                         description="whole-download deadline of a server-side fetch")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names the server answers to (DNS-rebinding guard); loopback names and `host` "
+                    "are always allowed; '*' allows any")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses/CIDRs of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed")
+    login_attempts_per_account: str = Field(default="5/minute;20/hour",
+                                            description="failed sign-ins allowed per account (limits syntax)")
+    login_attempts_per_client: str = Field(default="20/minute;100/hour",
+                                           description="failed sign-ins allowed per client address")
+
+    @property
+    def json_limits(self) -> JsonLimits:
+        return JsonLimits(max_depth=self.max_json_depth, max_bytes=self.max_stored_json_bytes)
 
     @property
     def resolved_database_url(self) -> str:
