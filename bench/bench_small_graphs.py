@@ -39,7 +39,7 @@ CASES = ("cold", "unchanged", "last changed")
 
 
 def chain(n: int, size: int, tail_width: int) -> dict[str, Any]:
-    """solid colour → (n-2) × adjust → resize; n=1 is the solid colour alone."""
+    """solid colour → (n-2) adjust nodes → resize; n=1 is the solid colour alone."""
     nodes: list[dict[str, Any]] = [{"id": "n0", "type": "image.solid_color",
                                     "params": {"width": size, "height": size, "color": "#336699"}}]
     for i in range(1, n - 1):

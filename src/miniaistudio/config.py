@@ -55,7 +55,7 @@ class Settings(BaseSettings):
                                        description="largest free-form JSON document stored (ui, tabs, params)")
     max_expanded_nodes: int = Field(default=10_000, ge=1,
                                     description="largest graph a run may have after loop expansion")
-    max_image_pixels: int = Field(default=64_000_000, ge=1, description="largest image (width × height)")
+    max_image_pixels: int = Field(default=64_000_000, ge=1, description="largest image (width x height)")
     max_image_side: int = Field(default=16_384, ge=1, description="largest image width or height")
     max_media_duration_seconds: float = Field(default=4 * 3600, gt=0, description="longest video or audio")
     max_video_frames: int = Field(default=4 * 3600 * 60, ge=1, description="most frames a video may have")
