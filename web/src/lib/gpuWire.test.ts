@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { controlPosition, planGpuWiring, wirePastedGpu } from "./gpuWire";
+import { controlPosition, placedNodes, planGpuWiring, wirePastedGpu } from "./gpuWire";
 import type { NodeSpec } from "./types";
 
 const spec = (type: string, extra: Partial<NodeSpec>): NodeSpec => ({
@@ -75,5 +75,14 @@ describe("wirePastedGpu (paste and duplicate)", () => {
   it("changes nothing for non-GPU nodes", () => {
     const pasted = { nodes: [{ id: "adj", type: "image.adjust", position: { x: 0, y: 0 }, params: {} }], edges: [] };
     expect(wirePastedGpu(pasted, [], catalog, mk)).toEqual({ graph: pasted, created: null, linked: 0 });
+  });
+});
+
+describe("placedNodes", () => {
+  it("prefers measured sizes and keeps group membership", () => {
+    const flow = [
+      { id: "a", type: "studio", position: { x: 1, y: 2 }, data: { nodeType: "image.adjust", params: {}, title: null, notes: null, ui: {} }, width: 100, measured: { width: 280, height: 150 }, parentId: "g" },
+    ];
+    expect(placedNodes(flow)).toEqual([{ id: "a", type: "image.adjust", position: { x: 1, y: 2 }, parentId: "g", width: 280, height: 150 }]);
   });
 });

@@ -2,6 +2,7 @@
  * GPU auto-wiring: a node whose catalog entry has gpu=true gets its `gpu` input linked to the
  * session's GPU Control node (catalog tag `gpu-control`), created once per session when missing.
  */
+import type { FlowNode } from "./graphDoc";
 import { defaultParams } from "./schemaForm";
 import type { Graph, GraphEdge, GraphNode, NodeSpec, Position } from "./types";
 
@@ -24,6 +25,18 @@ export interface GpuWiring {
   /** A GPU Control node to create first (null when the session has one). */
   create: { id: string; type: string; position: Position } | null;
   edge: { source: string; sourceHandle: string; target: string; targetHandle: string };
+}
+
+/** The canvas's nodes as wiring places them (measured sizes first). */
+export function placedNodes(nodes: readonly FlowNode[]): PlacedNode[] {
+  return nodes.map((n) => ({
+    id: n.id,
+    type: n.data.nodeType,
+    position: n.position,
+    parentId: n.parentId,
+    width: n.measured?.width ?? n.width,
+    height: n.measured?.height ?? n.height,
+  }));
 }
 
 /** The catalog's GPU Control node type (by tag, then by the well-known type name). */

@@ -4,7 +4,8 @@ import { navigate } from "../lib/router";
 import type { MediaGroup, Me } from "../lib/types";
 import { AppHeader } from "../components/AppHeader";
 import { MediaThumb } from "../components/MediaThumb";
-import { EmptyState, ErrorState, LoadingState } from "../components/ui";
+import { AsyncState } from "../components/AsyncState";
+import { EmptyState } from "../components/ui";
 import { toast } from "../components/toast";
 
 export const MEDIA_FILTERS = [
@@ -76,16 +77,18 @@ export function GalleryPage({ me }: { me: Me }) {
             </button>
           </div>
         </div>
-        {error ? (
-          <ErrorState message={error} onRetry={load} />
-        ) : groups === null ? (
-          <LoadingState label="Loading media…" />
-        ) : groups.length === 0 ? (
-          <EmptyState title="No media yet" icon="▣">
-            <p className="muted">Run a workflow or upload photos, videos or audio in a session; they show up here.</p>
-          </EmptyState>
-        ) : (
-          groups.map((g) => (
+        <AsyncState
+          items={groups}
+          error={error}
+          onRetry={load}
+          loading="Loading media…"
+          empty={
+            <EmptyState title="No media yet" icon="▣">
+              <p className="muted">Run a workflow or upload photos, videos or audio in a session; they show up here.</p>
+            </EmptyState>
+          }
+        >
+          {(groups) => groups.map((g) => (
             <section key={g.session_id ?? "none"} className="gallery-group" aria-label={`Media of ${g.session_name ?? "no session"}`}>
               <header className="gallery-group-head">
                 <h2>{g.session_name ?? "Not in a session"}</h2>
@@ -118,8 +121,8 @@ export function GalleryPage({ me }: { me: Me }) {
                 ))}
               </ul>
             </section>
-          ))
-        )}
+          ))}
+        </AsyncState>
       </main>
     </div>
   );

@@ -15,6 +15,7 @@ import {
 } from "../lib/recipeForm";
 import { availableTemplates, type Template } from "../lib/templates";
 import { MediaThumb } from "../components/MediaThumb";
+import { ModalActions } from "../components/ModalActions";
 import { Modal } from "../components/ui";
 import { toast } from "../components/toast";
 import { GalleryPicker } from "../studio/GalleryPicker";
@@ -134,17 +135,14 @@ function RecipeForm({ recipe, name, onCancel }: { recipe: RecipeSummary; name: s
           {errors[""]}
         </p>
       )}
-      <div className="modal-actions">
-        <button type="button" className="btn" onClick={onCancel} aria-label="Cancel">
-          Cancel
-        </button>
+      <ModalActions onCancel={onCancel}>
         <button type="button" className="btn" disabled={!!busy} onClick={() => void submit(false)} aria-label="Open for editing" title="Create the session with these inputs without running it">
           {busy === "open" ? "Opening…" : "Open for editing"}
         </button>
         <button type="button" className="btn btn-primary" disabled={!!busy} onClick={() => void submit(true)} aria-label="Create and run">
           {busy === "run" ? "Starting…" : "▶ Create and run"}
         </button>
-      </div>
+      </ModalActions>
     </div>
   );
 }
@@ -220,14 +218,11 @@ export function NewSessionDialog({ onClose }: { onClose: () => void }) {
             >
               <h2>{choice.kind === "template" ? choice.template.title : "Blank workflow"}</h2>
               <p className="muted small">{choice.kind === "template" ? choice.template.description : "Start from an empty canvas, or pick a recipe on the left to get a prepared workflow from a few inputs."}</p>
-              <div className="modal-actions">
-                <button type="button" className="btn" onClick={onClose} aria-label="Cancel">
-                  Cancel
-                </button>
+              <ModalActions onCancel={onClose}>
                 <button type="submit" className="btn btn-primary" disabled={busy} aria-label="Create session">
                   {busy ? "Creating…" : "Create session"}
                 </button>
-              </div>
+              </ModalActions>
             </form>
           )}
         </div>

@@ -3,6 +3,7 @@ import { api, errorText } from "../lib/api";
 import { navigate } from "../lib/router";
 import type { ApiKeyStatus, Me } from "../lib/types";
 import { AppHeader } from "../components/AppHeader";
+import { ModalActions } from "../components/ModalActions";
 import { ErrorState, LoadingState, Modal } from "../components/ui";
 import { toast } from "../components/toast";
 
@@ -129,14 +130,11 @@ function ApiKeyTab() {
       {confirming && (
         <Modal title="Regenerate API key?" onClose={() => setConfirming(false)}>
           <p>The current key stops working immediately. Integrations using it must be updated.</p>
-          <div className="modal-actions">
-            <button className="btn" onClick={() => setConfirming(false)} aria-label="Cancel">
-              Cancel
-            </button>
+          <ModalActions onCancel={() => setConfirming(false)}>
             <button className="btn btn-primary" onClick={regenerate} aria-label="Confirm regenerate">
               Regenerate
             </button>
-          </div>
+          </ModalActions>
         </Modal>
       )}
     </section>

@@ -3,7 +3,9 @@ import { api, errorText } from "../lib/api";
 import { navigate } from "../lib/router";
 import type { Me, SessionSummary } from "../lib/types";
 import { AppHeader } from "../components/AppHeader";
-import { EmptyState, ErrorState, LoadingState, Modal } from "../components/ui";
+import { AsyncState } from "../components/AsyncState";
+import { ModalActions } from "../components/ModalActions";
+import { EmptyState, Modal } from "../components/ui";
 import { toast } from "../components/toast";
 import { NewSessionDialog } from "./NewSessionDialog";
 
@@ -56,46 +58,50 @@ export function SessionsPage({ me }: { me: Me }) {
             </button>
           </div>
         </div>
-        {error ? (
-          <ErrorState message={error} onRetry={load} />
-        ) : items === null ? (
-          <LoadingState label="Loading sessions…" />
-        ) : items.length === 0 ? (
-          <EmptyState title={q ? `No sessions match “${q}”` : "No sessions yet"} icon="◇">
-            {!q && <p className="muted">Start from a blank canvas or a template.</p>}
-            {!q && (
-              <button className="btn btn-primary" onClick={() => setCreating(true)} aria-label="Create your first session">
-                Create your first session
-              </button>
-            )}
-          </EmptyState>
-        ) : (
-          <ul className="session-grid" aria-label="Sessions">
-            {items.map((s) => (
-              <li key={s.id} className="session-card">
-                <button className="session-open" onClick={() => navigate(`/studio/${s.id}`)} aria-label={`Open session ${s.name}`}>
-                  <div className="session-thumb" aria-hidden="true">
-                    {Array.from({ length: Math.min(s.node_count, 6) }).map((_, i) => (
-                      <span key={i} style={{ left: `${12 + (i % 3) * 28}%`, top: `${22 + Math.floor(i / 3) * 36}%` }} />
-                    ))}
-                  </div>
-                  <strong className="session-name">{s.name}</strong>
-                  <span className="muted small">
-                    {s.node_count} node{s.node_count === 1 ? "" : "s"} · edited {timeAgo(s.updated_at)}
-                  </span>
+        <AsyncState
+          items={items}
+          error={error}
+          onRetry={load}
+          loading="Loading sessions…"
+          empty={
+            <EmptyState title={q ? `No sessions match “${q}”` : "No sessions yet"} icon="◇">
+              {!q && <p className="muted">Start from a blank canvas or a template.</p>}
+              {!q && (
+                <button className="btn btn-primary" onClick={() => setCreating(true)} aria-label="Create your first session">
+                  Create your first session
                 </button>
-                <div className="session-actions">
-                  <button className="icon-btn" onClick={() => setRenaming(s)} aria-label={`Rename session ${s.name}`} title="Rename">
-                    ✎
+              )}
+            </EmptyState>
+          }
+        >
+          {(items) => (
+            <ul className="session-grid" aria-label="Sessions">
+              {items.map((s) => (
+                <li key={s.id} className="session-card">
+                  <button className="session-open" onClick={() => navigate(`/studio/${s.id}`)} aria-label={`Open session ${s.name}`}>
+                    <div className="session-thumb" aria-hidden="true">
+                      {Array.from({ length: Math.min(s.node_count, 6) }).map((_, i) => (
+                        <span key={i} style={{ left: `${12 + (i % 3) * 28}%`, top: `${22 + Math.floor(i / 3) * 36}%` }} />
+                      ))}
+                    </div>
+                    <strong className="session-name">{s.name}</strong>
+                    <span className="muted small">
+                      {s.node_count} node{s.node_count === 1 ? "" : "s"} · edited {timeAgo(s.updated_at)}
+                    </span>
                   </button>
-                  <button className="icon-btn danger" onClick={() => setDeleting(s)} aria-label={`Delete session ${s.name}`} title="Delete">
-                    🗑
-                  </button>
-                </div>
-              </li>
-            ))}
-          </ul>
-        )}
+                  <div className="session-actions">
+                    <button className="icon-btn" onClick={() => setRenaming(s)} aria-label={`Rename session ${s.name}`} title="Rename">
+                      ✎
+                    </button>
+                    <button className="icon-btn danger" onClick={() => setDeleting(s)} aria-label={`Delete session ${s.name}`} title="Delete">
+                      🗑
+                    </button>
+                  </div>
+                </li>
+              ))}
+            </ul>
+          )}
+        </AsyncState>
       </main>
       {creating && <NewSessionDialog onClose={() => setCreating(false)} />}
       {renaming && (
@@ -113,10 +119,7 @@ export function SessionsPage({ me }: { me: Me }) {
           <p>
             “{deleting.name}” and its workflow will be deleted. Its media stay in My Gallery.
           </p>
-          <div className="modal-actions">
-            <button className="btn" onClick={() => setDeleting(null)} aria-label="Cancel">
-              Cancel
-            </button>
+          <ModalActions onCancel={() => setDeleting(null)}>
             <button
               className="btn btn-danger"
               aria-label="Confirm delete"
@@ -133,7 +136,7 @@ export function SessionsPage({ me }: { me: Me }) {
             >
               Delete
             </button>
-          </div>
+          </ModalActions>
         </Modal>
       )}
     </div>
@@ -159,14 +162,11 @@ function RenameDialog({ session, onClose, onDone }: { session: SessionSummary; o
           <span>Name</span>
           <input value={name} onChange={(e) => setName(e.target.value)} maxLength={200} aria-label="Session name" />
         </label>
-        <div className="modal-actions">
-          <button type="button" className="btn" onClick={onClose} aria-label="Cancel">
-            Cancel
-          </button>
+        <ModalActions onCancel={onClose}>
           <button type="submit" className="btn btn-primary" aria-label="Save name">
             Save
           </button>
-        </div>
+        </ModalActions>
       </form>
     </Modal>
   );

@@ -2,7 +2,9 @@ import { useEffect, useState } from "react";
 import { api, errorText } from "../lib/api";
 import type { MediaGroup, MediaItem } from "../lib/types";
 import { MediaThumb } from "../components/MediaThumb";
-import { EmptyState, ErrorState, LoadingState, Modal } from "../components/ui";
+import { AsyncState } from "../components/AsyncState";
+import { ModalActions } from "../components/ModalActions";
+import { EmptyState, Modal } from "../components/ui";
 
 /** Choose existing media (uploaded or generated) to feed an upload node. */
 export function GalleryPicker({ kind, onPick, onClose }: { kind: string | null; onPick: (items: MediaItem[]) => void; onClose: () => void }) {
@@ -15,38 +17,31 @@ export function GalleryPicker({ kind, onPick, onClose }: { kind: string | null; 
   const toggle = (m: MediaItem) => setChosen((c) => (c.some((x) => x.id === m.id) ? c.filter((x) => x.id !== m.id) : [...c, m]));
   return (
     <Modal title={`Pick ${kind ?? "media"} from your gallery`} onClose={onClose} wide>
-      {error ? (
-        <ErrorState message={error} />
-      ) : !groups ? (
-        <LoadingState label="Loading gallery…" />
-      ) : groups.length === 0 ? (
-        <EmptyState title={`No ${kind ?? "media"} in your gallery yet`} />
-      ) : (
-        <div className="picker-scroll">
-          {groups.map((g) => (
-            <section key={g.session_id ?? "none"}>
-              <h3 className="small muted">{g.session_name ?? "Not in a session"}</h3>
-              <ul className="media-grid compact">
-                {g.items.map((m) => (
-                  <li key={m.id} className={`media-card ${chosen.some((x) => x.id === m.id) ? "selected" : ""}`}>
-                    <button className="media-preview" onClick={() => toggle(m)} aria-pressed={chosen.some((x) => x.id === m.id)} aria-label={`Choose ${m.filename}`}>
-                      <MediaThumb id={m.id} kind={m.media_type} name={m.filename} />
-                    </button>
-                  </li>
-                ))}
-              </ul>
-            </section>
-          ))}
-        </div>
-      )}
-      <div className="modal-actions">
-        <button className="btn" onClick={onClose} aria-label="Cancel">
-          Cancel
-        </button>
+      <AsyncState items={groups} error={error} loading="Loading gallery…" empty={<EmptyState title={`No ${kind ?? "media"} in your gallery yet`} />}>
+        {(groups) => (
+          <div className="picker-scroll">
+            {groups.map((g) => (
+              <section key={g.session_id ?? "none"}>
+                <h3 className="small muted">{g.session_name ?? "Not in a session"}</h3>
+                <ul className="media-grid compact">
+                  {g.items.map((m) => (
+                    <li key={m.id} className={`media-card ${chosen.some((x) => x.id === m.id) ? "selected" : ""}`}>
+                      <button className="media-preview" onClick={() => toggle(m)} aria-pressed={chosen.some((x) => x.id === m.id)} aria-label={`Choose ${m.filename}`}>
+                        <MediaThumb id={m.id} kind={m.media_type} name={m.filename} />
+                      </button>
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            ))}
+          </div>
+        )}
+      </AsyncState>
+      <ModalActions onCancel={onClose}>
         <button className="btn btn-primary" disabled={!chosen.length} onClick={() => onPick(chosen)} aria-label="Use selected media">
           Use {chosen.length || ""} selected
         </button>
-      </div>
+      </ModalActions>
     </Modal>
   );
 }

@@ -3,6 +3,7 @@ import { ApiError, api, errorText } from "../lib/api";
 import type { FlowNode } from "../lib/graphDoc";
 import { inputNameFrom, recipeIdFrom } from "../lib/recipeForm";
 import { formFields } from "../lib/schemaForm";
+import { ModalActions } from "../components/ModalActions";
 import { Modal } from "../components/ui";
 import { toast } from "../components/toast";
 import { isUploadSpec, uploadKind, useStudio } from "./context";
@@ -138,14 +139,11 @@ export function PublishRecipeDialog({ sessionId, sessionName, nodes, onClose }: 
             {error}
           </p>
         )}
-        <div className="modal-actions">
-          <button type="button" className="btn" onClick={onClose} aria-label="Cancel">
-            Cancel
-          </button>
+        <ModalActions onCancel={onClose}>
           <button type="submit" className="btn btn-primary" disabled={busy} aria-label="Publish recipe">
             {busy ? "Publishing…" : "Publish recipe"}
           </button>
-        </div>
+        </ModalActions>
       </form>
     </Modal>
   );

@@ -1,0 +1,69 @@
+/**
+ * The canvas context menus as data: what right-clicking the pane or a node offers.
+ * Pure: the caller passes the commands, `ContextMenu` draws the items.
+ */
+import type { MenuItem } from "./ContextMenu";
+
+export type MenuEntry = MenuItem | "sep";
+
+export interface PaneMenuCommands {
+  openQuickAdd: () => void;
+  paste: () => void;
+  fitView: () => void;
+}
+
+export interface NodeMenuCommands {
+  rerun: (id: string) => void;
+  runFrom: (id: string) => void;
+  cancel: (id: string) => void;
+  addLoop: (groupId: string) => void;
+  ungroup: (id: string) => void;
+  groupSelection: () => void;
+  duplicate: () => void;
+  copy: () => void;
+  deleteSelection: () => void;
+}
+
+/** The node right-clicked: its React Flow type ("studio", "frame", "loop", "comment") and whether it runs. */
+export interface MenuNode {
+  id: string;
+  flowType?: string;
+  executable: boolean;
+}
+
+export function paneMenu(c: PaneMenuCommands): MenuEntry[] {
+  return [
+    { label: "Add node…", onSelect: c.openQuickAdd },
+    { label: "Paste", shortcut: "Ctrl+V", onSelect: c.paste },
+    { label: "Fit view", shortcut: "F", onSelect: c.fitView },
+  ];
+}
+
+/**
+ * Run commands for executable nodes, group commands for groups (a loop only when the catalog has
+ * the loop type), "Group selection" when several nodes are selected, then the editing commands.
+ */
+export function nodeMenu(node: MenuNode, state: { loopAvailable: boolean; selectedCount: number }, c: NodeMenuCommands): MenuEntry[] {
+  const { id } = node;
+  const items: MenuEntry[] = [];
+  if (node.executable) {
+    items.push(
+      { label: "Rerun this node", shortcut: "Shift+R", onSelect: () => c.rerun(id) },
+      { label: "Run from here", onSelect: () => c.runFrom(id) },
+      { label: "Cancel node", onSelect: () => c.cancel(id) },
+      "sep",
+    );
+  }
+  if (node.flowType === "frame") {
+    if (state.loopAvailable) items.push({ label: "Add loop over this group", onSelect: () => c.addLoop(id) });
+    items.push({ label: "Ungroup", onSelect: () => c.ungroup(id) });
+  } else if (node.flowType === "loop") items.push({ label: "Run loop", onSelect: () => c.rerun(id) }, "sep");
+  else if (state.selectedCount > 1) items.push({ label: "Group selection", shortcut: "Ctrl+G", onSelect: c.groupSelection });
+  items.push(
+    { label: "Duplicate", shortcut: "Ctrl+D", onSelect: c.duplicate },
+    { label: "Copy", shortcut: "Ctrl+C", onSelect: c.copy },
+    "sep",
+    { label: "Delete", shortcut: "Del", danger: true, onSelect: c.deleteSelection },
+  );
+  return items;
+}
