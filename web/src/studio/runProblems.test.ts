@@ -4,7 +4,7 @@ import { runProblems } from "./runProblems";
 
 describe("runProblems", () => {
   it("lists the messages of a refused run", () => {
-    const e = new ApiError(422, "GRAPH_INVALID", "invalid", { problems: [{ message: "Input image is required" }, { message: "Cycle" }] });
+    const e = new ApiError(422, "GRAPH_INVALID", "invalid", { errors: [{ message: "Input image is required" }, { message: "Cycle" }] });
     expect(runProblems(e)).toEqual(["Input image is required", "Cycle"]);
   });
   it("is empty for other errors", () => {

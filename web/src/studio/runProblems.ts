@@ -1,10 +1,7 @@
 import { ApiError } from "../lib/api";
 
-// Known mismatch, kept while the canvas was split (behaviour unchanged): the v2 door answers GRAPH_INVALID
-// with `details.errors`, not `details.problems`, so today this list is empty and the banner stays hidden.
-
-/** The workflow problems a refused run names (`details.problems[].message`), empty for any other error. */
+/** The workflow problems a refused run names (GRAPH_INVALID's `details.errors[].message`), empty for any other error. */
 export function runProblems(e: unknown): string[] {
-  const list = e instanceof ApiError ? ((e.details as { problems?: { message: string }[] } | undefined)?.problems ?? []) : [];
+  const list = e instanceof ApiError ? ((e.details as { errors?: { message: string }[] } | undefined)?.errors ?? []) : [];
   return list.map((p) => p.message);
 }
