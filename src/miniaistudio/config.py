@@ -16,6 +16,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .core.json_limits import JsonLimits
+from .core.media_limits import MediaLimits
 
 
 class Settings(BaseSettings):
@@ -55,7 +56,7 @@ class Settings(BaseSettings):
                                        description="largest free-form JSON document stored (ui, tabs, params)")
     max_expanded_nodes: int = Field(default=10_000, ge=1,
                                     description="largest graph a run may have after loop expansion")
-    max_image_pixels: int = Field(default=64_000_000, ge=1, description="largest image (width × height)")
+    max_image_pixels: int = Field(default=64_000_000, ge=1, description="largest image (width x height)")
     max_image_side: int = Field(default=16_384, ge=1, description="largest image width or height")
     max_media_duration_seconds: float = Field(default=4 * 3600, gt=0, description="longest video or audio")
     max_video_frames: int = Field(default=4 * 3600 * 60, ge=1, description="most frames a video may have")
@@ -76,6 +77,12 @@ class Settings(BaseSettings):
     @property
     def json_limits(self) -> JsonLimits:
         return JsonLimits(max_depth=self.max_json_depth, max_bytes=self.max_stored_json_bytes)
+
+    @property
+    def media_limits(self) -> MediaLimits:
+        return MediaLimits(max_pixels=self.max_image_pixels, max_side=self.max_image_side,
+                           max_duration_seconds=self.max_media_duration_seconds,
+                           max_frames=self.max_video_frames)
 
     @property
     def resolved_database_url(self) -> str:

@@ -12,6 +12,7 @@ from .executors.context import FetchPolicy
 from .executors.local import LocalExecutor
 from .runtimes import assets
 from .runtimes.model_host import ModelHost, current_host_or_none, install_host
+from .runtimes.probe import configure_pillow
 from .services.accounts import Accounts
 from .services.execution import Execution
 from .services.media import MediaLibrary
@@ -38,7 +39,8 @@ class Studio:
         self.store = LocalMediaStore(settings.resolved_media_dir)
         self.accounts = Accounts(self.db, settings.jwt_secret(), settings.token_ttl_seconds)
         self.sessions = Sessions(self.db, self.registry)
-        self.media = MediaLibrary(self.db, self.store)
+        configure_pillow(settings.media_limits)
+        self.media = MediaLibrary(self.db, self.store, settings.media_limits)
         self.recorder = SqlRunRecorder(self.db)
         self.recipes = RecipeBook(self.db, self.sessions, self.media, scratch=settings.scratch_dir,
                                   recipes_dir=settings.recipes_dir, max_fetch_bytes=settings.max_upload_bytes,
@@ -62,7 +64,8 @@ class Studio:
             raise ValueError(f"unknown executor {self.settings.executor!r} (available: local)")
         executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
                                  self.settings.max_concurrent_nodes,
-                                 FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes))
+                                 FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes),
+                                 media_limits=self.settings.media_limits)
         self.engine = Engine(self.registry, executor, self.recorder, self.bus)
         self.execution = Execution(self.db, self.sessions, self.engine)
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ..core.errors import MediaNotFound, NoAccessibleMedia, NoIds, UnsupportedMediaType
+from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits
 from ..core.policy import Action, Principal, SessionFacts, can, require, require_media
 from ..core.values import MediaRef
 from ..executors.context import new_storage_key
@@ -51,9 +52,10 @@ def media_ref(row: Media) -> MediaRef:
 
 
 class MediaLibrary:
-    def __init__(self, db: Database, store: MediaStore) -> None:
+    def __init__(self, db: Database, store: MediaStore, limits: MediaLimits = DEFAULT_MEDIA_LIMITS) -> None:
         self.db = db
         self.store = store
+        self.limits = limits
 
     # -- access ----------------------------------------------------------------
     def _check(self, s: Any, principal: Principal, row: Media | None) -> Media:
@@ -117,7 +119,7 @@ class MediaLibrary:
         infos = []
         for source, filename in files:
             try:
-                info = probe(source)
+                info = probe(source, self.limits)
             except NotMedia as exc:
                 raise UnsupportedMediaType(f"{_safe_name(filename)}: {exc}") from exc
             if expect_kind and info.kind != expect_kind:
