@@ -8,6 +8,7 @@ import http.server
 import io
 import struct
 import threading
+import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import partial
@@ -176,3 +177,60 @@ async def test_nodes_check_the_file_header_before_decoding(api: Api, studio: Stu
     run = await api.run(session["id"])
     assert error_code(run, "b") == "IMAGE_TOO_LARGE"
     assert error_code(run, "d") == "INPUT_INVALID"
+
+
+# -- media filters --------------------------------------------------------------------------------
+@pytest.mark.parametrize("params", [
+    {"date_from": "0001-01-01T00:00:00+14:00"},
+    {"date_to": "9999-12-31T23:59:59-14:00"},
+    {"date_from": "0001-01-01T00:00:00+23:59"},
+    {"date_from": "10000-01-01T00:00:00"},
+    {"date_from": "2024-02-30"},
+    {"date_to": "not a date"},
+    {"date_from": "9" * 400},
+    {"page": str(2**64)},
+    {"page": "-1"},
+    {"page_size": "1e309"},
+    {"page": "100000", "page_size": "500"},
+    {"media_type": "document"},
+    {"include_shared": "maybe"},
+])
+async def test_media_filters_answer_4xx_never_500(api: Api, params: dict[str, str]) -> None:
+    r = await api.get("/api/v2/media", params=params)
+    assert r.status_code in (200, 422), r.text
+    if r.status_code == 422:
+        assert r.json()["code"] in ("DATE_OUT_OF_RANGE", "INVALID_REQUEST"), r.text
+    if "+14:00" in str(params):
+        assert r.json()["code"] == "DATE_OUT_OF_RANGE"
+
+
+async def test_media_routes_answer_4xx_for_odd_ids_and_flags(api: Api) -> None:
+    for url in ("/api/v2/media/" + "9" * 5000, "/api/v2/media/%00/download",
+                "/api/v2/media/sessions/" + "x" * 3000, "/api/v2/media/sessions/x?media_type=zip"):
+        r = await api.get(url)
+        assert 400 <= r.status_code < 500, (url, r.text)
+    r = await api.post("/api/v2/media/download-zip", json={"ids": ["x" * 10_000]})
+    assert r.status_code == 404 and r.json()["code"] == "NO_ACCESSIBLE_MEDIA"
+
+
+# -- downloads ------------------------------------------------------------------------------------
+async def test_downloads_are_named_after_the_sniffed_type(api: Api) -> None:
+    r = await api.post("/api/v2/media/upload", files=[("file", ("polyglot.html", PNG.read_bytes(), "text/html")),
+                                                      ("file", ("photo.JPEG", (FIXTURES / "grace_hopper.jpg")
+                                                                .read_bytes())),
+                                                      ("file", ("noext", PNG.read_bytes()))])
+    assert r.status_code == 201, r.text
+    polyglot, jpeg, bare = r.json()["items"]
+    assert polyglot["filename"] == "polyglot.html"  # the gallery keeps what the user called it
+    for item, name, mime in ((polyglot, "polyglot.png", "image/png"), (jpeg, "photo.JPEG", "image/jpeg"),
+                             (bare, "noext.png", "image/png")):
+        for inline in ("true", "false"):
+            d = await api.get(item["url"], params={"inline": inline})
+            assert d.status_code == 200
+            assert d.headers["content-type"] == mime
+            assert d.headers["x-content-type-options"] == "nosniff"
+            assert f'filename="{name}"' in d.headers["content-disposition"], d.headers["content-disposition"]
+    z = await api.post("/api/v2/media/download-zip", json={"ids": [polyglot["id"], jpeg["id"], bare["id"]]})
+    assert z.status_code == 200 and z.headers["x-content-type-options"] == "nosniff"
+    names = zipfile.ZipFile(io.BytesIO(z.content)).namelist()
+    assert sorted(names) == ["noext.png", "photo.JPEG", "polyglot.png"]
