@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from .config import Settings
 from .core.engine import Engine
@@ -20,6 +21,7 @@ from .services.models import ModelLibrary
 from .services.recipes import RecipeBook
 from .services.sessions import Sessions
 from .store.db import Database
+from .store.file_modes import restrict_umask, tighten
 from .store.media_store import LocalMediaStore
 from .store.migrate import upgrade
 from .store.run_recorder import SqlRunRecorder
@@ -27,11 +29,22 @@ from .store.run_recorder import SqlRunRecorder
 log = logging.getLogger(__name__)
 
 
+def _private_dirs(settings: Settings) -> list[Path]:
+    """The data dir's top folders; a models dir outside it may be shared on purpose and is left alone."""
+    data = settings.data_dir.resolve()
+    dirs = [data, settings.resolved_media_dir, settings.scratch_dir]
+    if settings.resolved_models_dir.is_relative_to(data) and settings.resolved_models_dir.is_dir():
+        dirs.append(settings.resolved_models_dir)
+    return dirs
+
+
 class Studio:
     """Everything one studio process holds. Async parts start with :meth:`start`."""
 
     def __init__(self, settings: Settings, registry: NodeRegistry | None = None) -> None:
+        restrict_umask()  # before the first file: the database, media and scratch are private
         settings.ensure_dirs()
+        tighten(_private_dirs(settings))
         self.settings = settings
         self.registry = registry or default_registry
         self.db = Database(settings.resolved_database_url, background_checkpoints=True)
