@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     def scratch_dir(self) -> Path:
         return (self.data_dir / "scratch").resolve()
 
+    @property
+    def children_file(self) -> Path:
+        """Child processes of the running server (killed at the next start if it crashed)."""
+        return (self.data_dir / "children.json").resolve()
+
     def ensure_dirs(self) -> None:
         for path in (self.data_dir, self.resolved_media_dir, self.scratch_dir):
             path.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from .executors.local import LocalExecutor
 from .runtimes import assets
 from .runtimes.model_host import ModelHost, current_host_or_none, install_host
 from .runtimes.probe import configure_pillow
+from .runtimes.processes import children, kill_leftovers, recording_server_runs
 from .services.accounts import Accounts
 from .services.execution import Execution
 from .services.media import MediaLibrary
@@ -25,6 +26,7 @@ from .store.file_modes import restrict_umask, tighten
 from .store.media_store import LocalMediaStore
 from .store.migrate import upgrade
 from .store.run_recorder import SqlRunRecorder
+from .store.scratch import clear_orphans
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ class Studio:
         interrupted = self.recorder.mark_interrupted()
         if interrupted:
             log.warning("marked %d run(s) interrupted by the last shutdown", interrupted)
+        self._recover_files()
         if self.settings.executor != "local":
             raise ValueError(f"unknown executor {self.settings.executor!r} (available: local)")
         executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
@@ -82,6 +85,20 @@ class Studio:
         self.engine = Engine(self.registry, executor, self.recorder, self.bus)
         self.execution = Execution(self.db, self.sessions, self.engine)
 
+    def _recover_files(self) -> None:
+        """Kill child processes a crashed server left running, then empty scratch (no run owns it now)."""
+        pid_file = self.settings.children_file
+        if recording_server_runs(pid_file):
+            log.warning("another studio server uses this data dir; scratch and its children are left alone")
+        else:
+            killed = kill_leftovers(pid_file)
+            if killed:
+                log.warning("killed %d child process(es) left running by the last shutdown", killed)
+            removed = clear_orphans(self.settings.scratch_dir)
+            if removed:
+                log.info("removed %d orphaned scratch entr%s", removed, "y" if removed == 1 else "ies")
+        children.record_in(pid_file)
+
     async def stop(self) -> None:
         if self.engine is not None:
             await self.engine.shutdown()
@@ -90,3 +107,5 @@ class Studio:
         if current_host_or_none() is self.model_host:
             install_host(None)
         self.db.dispose()
+        children.record_in(None)
+        self.settings.children_file.unlink(missing_ok=True)

@@ -25,6 +25,7 @@ from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits, check_media, 
 from ..core.ports import MediaRecord, NodeTask
 from ..core.values import MediaKind, MediaRef
 from ..runtimes.probe import NotMedia, ProbeResult, probe
+from ..runtimes.processes import children, kill_group
 from ..runtimes.provenance import png_info
 from ..runtimes.url_fetch import fetch_to_file
 from ..store.media_store import MediaStore
@@ -257,10 +258,8 @@ class TaskContext:
         timeout: float | None = None,
     ) -> subprocess.CompletedProcess[str]:
         self.check_canceled()
-        proc = subprocess.Popen(
-            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, errors="replace", start_new_session=True,
-        )
+        proc = children.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, errors="replace")
         with self._procs_lock:
             self._procs.add(proc)
         stderr_lines: list[str] = []
@@ -285,8 +284,12 @@ class TaskContext:
             self.kill_processes()
             raise NodeFailed(f"{Path(argv[0]).name} took longer than {timeout} s", code="TIMEOUT") from exc
         finally:
+            if proc.poll() is None:  # an error while reading: the child must not outlive the call
+                kill_group(proc.pid)
+                proc.wait()
             with self._procs_lock:
                 self._procs.discard(proc)
+            children.done(proc)
         self.check_canceled()
         return subprocess.CompletedProcess(list(argv), proc.returncode, "".join(out_chunks),
                                            "".join(stderr_lines))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import filetype
 
 from ..core.errors import ImageTooLarge
 from ..core.media_limits import MediaLimits, check_media, check_picture
+from .processes import children
 from .tools import require_tool
 
 IMAGE_MIMES = {"image/png", "image/jpeg", "image/webp", "image/gif", "image/bmp", "image/tiff"}
@@ -112,10 +112,8 @@ def _probe_image(path: Path, mime: str, limits: MediaLimits | None) -> ProbeResu
 
 def _describe_with_ffprobe(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     ffprobe = require_tool("ffprobe")
-    proc = subprocess.run(
-        [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
-        capture_output=True, text=True, timeout=60,
-    )
+    proc = children.run(
+        [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)], timeout=60)
     if proc.returncode != 0:
         raise NotMedia("not a readable audio or video file")
     info = json.loads(proc.stdout or "{}")
