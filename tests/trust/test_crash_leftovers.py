@@ -232,3 +232,24 @@ def test_children_are_forgotten_when_done_and_killed_on_timeout(tmp_path: Path) 
         assert json.loads(pid_file.read_text())["children"] == []
     finally:
         children.record_in(None)
+
+
+@pytest.mark.parametrize("multipart", [True, False])
+async def test_an_upload_cut_off_mid_body_leaves_nothing_in_scratch(api: Api, studio: Studio,
+                                                                    multipart: bool) -> None:
+    boundary = "cutoffboundary"
+
+    async def cut_off() -> AsyncIterator[bytes]:
+        if multipart:
+            yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp4\"\r\n"
+                   "Content-Type: video/mp4\r\n\r\n").encode()
+        for _ in range(3):
+            yield b"\0" * (1 << 20)
+        await asyncio.sleep(0.05)
+        raise ConnectionResetError("the client went away")
+
+    headers = ({"Content-Type": f"multipart/form-data; boundary={boundary}"} if multipart
+               else {"X-Filename": "a.mp4"})
+    with contextlib.suppress(Exception):
+        await api.post("/api/v2/media/upload", content=cut_off(), headers=headers)
+    assert scratch_entries(studio.settings.data_dir) == []

@@ -137,3 +137,22 @@ async def test_answers_name_no_server_paths(api: Api, studio: Studio) -> None:
         r = await api.post("/api/v2/media/upload", files={"file": (name, payload)})
         assert r.status_code == 415, r.text
         assert data not in r.text and "scratch" not in r.text and "upload-" not in r.text, r.text
+
+
+def test_the_database_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    """A CLI command (no server umask) creates the SQLite file, and its -wal/-shm, as 0600."""
+    from miniaistudio.store.db import Database
+    from miniaistudio.store.migrate import upgrade
+
+    old = os.umask(0o022)
+    try:
+        db = Database(f"sqlite:///{tmp_path / 'cli.db'}")
+        upgrade(db)
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS t (x)")
+            files = sorted(tmp_path.glob("cli.db*"))
+            assert {p.name for p in files} >= {"cli.db", "cli.db-wal", "cli.db-shm"}
+            assert {p.name: oct(stat.S_IMODE(p.stat().st_mode)) for p in files} == {p.name: "0o600" for p in files}
+        db.dispose()
+    finally:
+        os.umask(old)

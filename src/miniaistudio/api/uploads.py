@@ -161,9 +161,9 @@ async def _receive_multipart(request: Request, scratch: Path, max_bytes: int, bo
         parser.finalize()
         await asyncio.to_thread(rx.flush, True)
         rx.close_all()
-    except Exception as exc:
-        await asyncio.to_thread(rx.discard)
-        if isinstance(exc, (UploadTooLarge, InvalidRequest)):
+    except BaseException as exc:  # a cancelled request too: no partial file stays in scratch
+        rx.discard()  # not in a thread: a cancelled task must still remove its files
+        if isinstance(exc, (UploadTooLarge, InvalidRequest)) or not isinstance(exc, Exception):
             raise
         if isinstance(exc, OSError):  # the disk, not the client: and its message names a server path
             raise StudioError("the server could not store the upload", code="STORAGE_FAILED", status=507) from exc
