@@ -26,8 +26,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
+    from .store.file_modes import restrict_umask
     from .studio import Studio
 
+    restrict_umask()  # the server's files (and its logs, its children's outputs) are private
     settings = _settings(args)
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     studio = Studio(settings)

@@ -16,6 +16,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .core.json_limits import JsonLimits
+from .core.media_limits import MediaLimits
 
 
 class Settings(BaseSettings):
@@ -78,6 +79,12 @@ class Settings(BaseSettings):
         return JsonLimits(max_depth=self.max_json_depth, max_bytes=self.max_stored_json_bytes)
 
     @property
+    def media_limits(self) -> MediaLimits:
+        return MediaLimits(max_pixels=self.max_image_pixels, max_side=self.max_image_side,
+                           max_duration_seconds=self.max_media_duration_seconds,
+                           max_frames=self.max_video_frames)
+
+    @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'studio.db').resolve()}"
 
@@ -92,6 +99,11 @@ class Settings(BaseSettings):
     @property
     def scratch_dir(self) -> Path:
         return (self.data_dir / "scratch").resolve()
+
+    @property
+    def children_file(self) -> Path:
+        """Child processes of the running server (killed at the next start if it crashed)."""
+        return (self.data_dir / "children.json").resolve()
 
     def ensure_dirs(self) -> None:
         for path in (self.data_dir, self.resolved_media_dir, self.scratch_dir):

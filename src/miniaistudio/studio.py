@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from .config import Settings
 from .core.engine import Engine
@@ -12,6 +13,8 @@ from .executors.context import FetchPolicy
 from .executors.local import LocalExecutor
 from .runtimes import assets
 from .runtimes.model_host import ModelHost, current_host_or_none, install_host
+from .runtimes.probe import configure_pillow
+from .runtimes.processes import children, kill_leftovers, recording_server_runs
 from .services.accounts import Accounts
 from .services.execution import Execution
 from .services.media import MediaLibrary
@@ -19,18 +22,31 @@ from .services.models import ModelLibrary
 from .services.recipes import RecipeBook
 from .services.sessions import Sessions
 from .store.db import Database
+from .store.file_modes import restrict_umask, tighten
 from .store.media_store import LocalMediaStore
 from .store.migrate import upgrade
 from .store.run_recorder import SqlRunRecorder
+from .store.scratch import clear_orphans
 
 log = logging.getLogger(__name__)
+
+
+def _private_dirs(settings: Settings) -> list[Path]:
+    """The data dir's top folders; a models dir outside it may be shared on purpose and is left alone."""
+    data = settings.data_dir.resolve()
+    dirs = [data, settings.resolved_media_dir, settings.scratch_dir]
+    if settings.resolved_models_dir.is_relative_to(data) and settings.resolved_models_dir.is_dir():
+        dirs.append(settings.resolved_models_dir)
+    return dirs
 
 
 class Studio:
     """Everything one studio process holds. Async parts start with :meth:`start`."""
 
     def __init__(self, settings: Settings, registry: NodeRegistry | None = None) -> None:
+        restrict_umask()  # before the first file: the database, media and scratch are private
         settings.ensure_dirs()
+        tighten(_private_dirs(settings))
         self.settings = settings
         self.registry = registry or default_registry
         self.db = Database(settings.resolved_database_url, background_checkpoints=True)
@@ -38,7 +54,8 @@ class Studio:
         self.store = LocalMediaStore(settings.resolved_media_dir)
         self.accounts = Accounts(self.db, settings.jwt_secret(), settings.token_ttl_seconds)
         self.sessions = Sessions(self.db, self.registry)
-        self.media = MediaLibrary(self.db, self.store)
+        configure_pillow(settings.media_limits)
+        self.media = MediaLibrary(self.db, self.store, settings.media_limits)
         self.recorder = SqlRunRecorder(self.db)
         self.recipes = RecipeBook(self.db, self.sessions, self.media, scratch=settings.scratch_dir,
                                   recipes_dir=settings.recipes_dir, max_fetch_bytes=settings.max_upload_bytes,
@@ -58,13 +75,29 @@ class Studio:
         interrupted = self.recorder.mark_interrupted()
         if interrupted:
             log.warning("marked %d run(s) interrupted by the last shutdown", interrupted)
+        self._recover_files()
         if self.settings.executor != "local":
             raise ValueError(f"unknown executor {self.settings.executor!r} (available: local)")
         executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
                                  self.settings.max_concurrent_nodes,
-                                 FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes))
+                                 FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes),
+                                 media_limits=self.settings.media_limits)
         self.engine = Engine(self.registry, executor, self.recorder, self.bus)
         self.execution = Execution(self.db, self.sessions, self.engine)
+
+    def _recover_files(self) -> None:
+        """Kill child processes a crashed server left running, then empty scratch (no run owns it now)."""
+        pid_file = self.settings.children_file
+        if recording_server_runs(pid_file):
+            log.warning("another studio server uses this data dir; scratch and its children are left alone")
+        else:
+            killed = kill_leftovers(pid_file)
+            if killed:
+                log.warning("killed %d child process(es) left running by the last shutdown", killed)
+            removed = clear_orphans(self.settings.scratch_dir)
+            if removed:
+                log.info("removed %d orphaned scratch entr%s", removed, "y" if removed == 1 else "ies")
+        children.record_in(pid_file)
 
     async def stop(self) -> None:
         if self.engine is not None:
@@ -74,3 +107,5 @@ class Studio:
         if current_host_or_none() is self.model_host:
             install_host(None)
         self.db.dispose()
+        children.record_in(None)
+        self.settings.children_file.unlink(missing_ok=True)

@@ -16,7 +16,7 @@ from typing import BinaryIO
 from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from ..core.errors import InvalidRequest, UploadTooLarge
+from ..core.errors import InvalidRequest, StudioError, UploadTooLarge
 
 _FLUSH_AT = 1 << 20
 MAX_FILES = 50
@@ -161,10 +161,12 @@ async def _receive_multipart(request: Request, scratch: Path, max_bytes: int, bo
         parser.finalize()
         await asyncio.to_thread(rx.flush, True)
         rx.close_all()
-    except Exception as exc:
-        await asyncio.to_thread(rx.discard)
-        if isinstance(exc, (UploadTooLarge, InvalidRequest)):
+    except BaseException as exc:  # a cancelled request too: no partial file stays in scratch
+        rx.discard()  # not in a thread: a cancelled task must still remove its files
+        if isinstance(exc, (UploadTooLarge, InvalidRequest)) or not isinstance(exc, Exception):
             raise
+        if isinstance(exc, OSError):  # the disk, not the client: and its message names a server path
+            raise StudioError("the server could not store the upload", code="STORAGE_FAILED", status=507) from exc
         raise InvalidRequest(f"malformed multipart upload: {exc}", code="INVALID_UPLOAD") from exc
     if not rx.files:
         raise InvalidRequest("the upload has no file part", code="INVALID_UPLOAD")

@@ -125,3 +125,16 @@ class ToolMissing(StudioError):
 
 class Canceled(StudioError):
     code, status = "CANCELED", 409
+
+
+# -- Trust: costly media, uploads, files on disk (issue 9, media slice) -------------------------
+class ImageTooLarge(StudioError):
+    """An image (or a video frame) has more pixels, or a longer side, than the studio allows."""
+
+    code, status = "IMAGE_TOO_LARGE", 413
+
+
+class MediaTooLong(StudioError):
+    """A video or audio file lasts longer, or has more frames, than the studio allows."""
+
+    code, status = "MEDIA_TOO_LONG", 413

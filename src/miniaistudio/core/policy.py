@@ -81,9 +81,25 @@ class StudioAction(StrEnum):
     ADD_RECIPE = "add recipes for everyone"
     MANAGE_MODELS = "install or remove models"
     STOP_GPU_NOW = "stop the GPU runtime immediately (cancels everyone's running work)"
+    STOP_GPU_OF_OTHERS = "stop a GPU runtime someone else started (unloads everyone's models)"
 
 
 def require_studio(principal: Principal, action: StudioAction) -> None:
     """Studio-wide actions are for admins."""
     if not principal.is_admin:
         raise Forbidden(f"only admins may {action.value}")
+
+
+def require_gpu_stop(principal: Principal, *, running: bool, started_by: str | None, immediate: bool) -> None:
+    """The GPU runtime is shared: stopping it unloads every user's warm models.
+
+    An immediate stop (cancels running work) is for admins; a graceful one also for the user
+    who started the runtime. Stopping a stopped runtime changes nothing, so anyone may ask.
+    """
+    if principal.is_admin:
+        return
+    if immediate:
+        require_studio(principal, StudioAction.STOP_GPU_NOW)
+    if not running or (started_by is not None and started_by == principal.user_id):
+        return
+    raise Forbidden(f"only admins and the user who started it may {StudioAction.STOP_GPU_OF_OTHERS.value}")

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..core.context import Provenance
-from ..core.errors import Canceled, NodeFailed
+from ..core.errors import Canceled, ImageTooLarge, NodeFailed
+from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits, check_media, check_picture
 from ..core.ports import MediaRecord, NodeTask
 from ..core.values import MediaKind, MediaRef
-from ..runtimes.probe import NotMedia, probe
+from ..runtimes.probe import NotMedia, ProbeResult, probe
+from ..runtimes.processes import children, kill_group
 from ..runtimes.provenance import png_info
 from ..runtimes.url_fetch import fetch_to_file
 from ..store.media_store import MediaStore
@@ -97,8 +99,10 @@ class TaskContext:
         on_progress: Callable[[float, str | None], None],
         memo: ImageMemo | None = None,
         fetch_policy: FetchPolicy | None = None,
+        media_limits: MediaLimits = DEFAULT_MEDIA_LIMITS,
     ) -> None:
         self.task = task
+        self._media_limits = media_limits
         self.run_id = task.run_id
         self.session_id = task.session_id
         self.node_id = task.node_id
@@ -143,9 +147,19 @@ class TaskContext:
         dest = self.work_path(".download")
         final = fetch_to_file(url, dest, max_bytes=self._fetch_policy.max_bytes,
                               allow_private=self._fetch_policy.allow_private)
-        return self.store_file(dest, kind, Provenance(engine="url-fetch", source_url=final))
+        try:
+            info = probe(dest, self._media_limits)
+        except NotMedia as exc:
+            raise NodeFailed(f"the URL did not give usable media: {exc}", code="INPUT_INVALID") from exc
+        return self._store_probed(dest, info, kind, Provenance(engine="url-fetch", source_url=final))
+
+    def _check_input(self, ref: MediaRef) -> None:
+        """Refuse input media whose recorded measurements exceed the limits, before touching its bytes."""
+        check_media(ref.kind, ref.width, ref.height, ref.duration, None, self._media_limits,
+                    what=f"input media {ref.media_id}")
 
     def media_path(self, ref: MediaRef) -> AbstractContextManager[Path]:
+        self._check_input(ref)
         return self._store.local_path(ref.storage_key)
 
     def load_image(self, ref: MediaRef) -> Image.Image:
@@ -157,9 +171,20 @@ class TaskContext:
                 return cached.copy()
         if ref.kind != "image":
             raise NodeFailed(f"expected an image, got {ref.kind}", code="INPUT_INVALID")
-        with self._store.local_path(ref.storage_key) as path, Image.open(path) as raw:
-            img = ImageOps.exif_transpose(raw)
-            img.load()
+        self._check_input(ref)
+        try:
+            with self._store.local_path(ref.storage_key) as path, Image.open(path) as raw:
+                # the header, not the record, is what decoding will allocate for
+                check_picture(raw.width, raw.height, self._media_limits, what=f"input image {ref.media_id}")
+                img = ImageOps.exif_transpose(raw)
+                img.load()
+        except Image.DecompressionBombError as exc:
+            raise ImageTooLarge(f"input image {ref.media_id} has more than {Image.MAX_IMAGE_PIXELS} pixels "
+                                "(setting max_image_pixels)", details={"max_pixels": Image.MAX_IMAGE_PIXELS}) from exc
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            # FileNotFoundError included: the file is gone from the store
+            raise NodeFailed(f"input image {ref.media_id} cannot be decoded ({type(exc).__name__})",
+                             code="INPUT_INVALID") from exc
         if self._memo is not None:
             self._memo.put(ref.media_id, img)
             return img.copy()
@@ -204,6 +229,9 @@ class TaskContext:
             info = probe(path)
         except NotMedia as exc:
             raise NodeFailed(f"the node produced an unreadable file: {exc}", code="OUTPUT_INVALID") from exc
+        return self._store_probed(path, info, kind, provenance)
+
+    def _store_probed(self, path: Path, info: ProbeResult, kind: MediaKind, provenance: Provenance) -> MediaRef:
         if info.kind != kind:
             raise NodeFailed(f"the node produced {info.kind}, expected {kind}", code="OUTPUT_INVALID")
         media_id, key = new_storage_key(info.ext)
@@ -230,10 +258,8 @@ class TaskContext:
         timeout: float | None = None,
     ) -> subprocess.CompletedProcess[str]:
         self.check_canceled()
-        proc = subprocess.Popen(
-            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, errors="replace", start_new_session=True,
-        )
+        proc = children.popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, errors="replace")
         with self._procs_lock:
             self._procs.add(proc)
         stderr_lines: list[str] = []
@@ -258,8 +284,12 @@ class TaskContext:
             self.kill_processes()
             raise NodeFailed(f"{Path(argv[0]).name} took longer than {timeout} s", code="TIMEOUT") from exc
         finally:
+            if proc.poll() is None:  # an error while reading: the child must not outlive the call
+                kill_group(proc.pid)
+                proc.wait()
             with self._procs_lock:
                 self._procs.discard(proc)
+            children.done(proc)
         self.check_canceled()
         return subprocess.CompletedProcess(list(argv), proc.returncode, "".join(out_chunks),
                                            "".join(stderr_lines))

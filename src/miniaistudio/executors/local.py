@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ..core.errors import Canceled
+from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits
 from ..core.ports import NodeTask, ProgressCallback, TaskResult
 from ..core.registry import NodeRegistry
 from ..store.media_store import MediaStore
@@ -32,7 +33,10 @@ class LocalExecutor:
         scratch_root: Path,
         max_concurrent: int = 2,
         fetch_policy: FetchPolicy | None = None,
+        *,
+        media_limits: MediaLimits = DEFAULT_MEDIA_LIMITS,
     ) -> None:
+        self._media_limits = media_limits
         self._fetch_policy = fetch_policy
         self._registry = registry
         self._store = store
@@ -56,7 +60,7 @@ class LocalExecutor:
         ctx = TaskContext(task, store=self._store, resolver=self._resolver,
                           scratch_root=self._scratch_root, cancel_event=cancel,
                           on_progress=progress_threadsafe, memo=self._memo,
-                          fetch_policy=self._fetch_policy)
+                          fetch_policy=self._fetch_policy, media_limits=self._media_limits)
         try:
             async with self._slots:
                 if cancel.is_set():

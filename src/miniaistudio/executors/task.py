@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..core.errors import NodeFailed, StudioError
+from ..core.errors import ImageTooLarge, NodeFailed, StudioError
 from ..core.ports import NodeTask, TaskResult
 from ..core.registry import NodeRegistry, param_errors
 from ..core.values import decode_value, encode_value
@@ -29,6 +29,8 @@ def run_task(task: NodeTask, registry: NodeRegistry, ctx: TaskContext) -> TaskRe
         except StudioError:
             raise
         except Exception as exc:
+            if type(exc).__name__ == "DecompressionBombError":  # Pillow's guard, hit by a node opening a file itself
+                raise ImageTooLarge(f"an input image is too large to decode: {exc}") from exc
             ctx.check_canceled()  # a killed child process surfaces as a failure: report cancel
             log.exception("node %s (%s) failed", task.node_id, task.node_type)
             raise NodeFailed(f"{type(exc).__name__}: {exc}", code="NODE_ERROR") from exc

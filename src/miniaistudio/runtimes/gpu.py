@@ -110,6 +110,7 @@ class GpuRuntime:
         self._device: DeviceInfo | None = None
         self._tasks: set[GpuTask] = set()
         self._started_at: float | None = None
+        self._started_by: str | None = None  # the user who started it (None: the studio itself)
         self._on_stopped = on_stopped
         self._probe = probe
         self._completed = 0
@@ -122,11 +123,16 @@ class GpuRuntime:
         return self._state
 
     @property
+    def started_by(self) -> str | None:
+        """The user id that brought the runtime up (by the API or a node's auto-start)."""
+        return self._started_by
+
+    @property
     def device(self) -> DeviceInfo | None:
         return self._device
 
     # ----------------------------------------------------------------- control
-    def start(self, timeout: float = 120.0) -> dict[str, Any]:
+    def start(self, timeout: float = 120.0, *, started_by: str | None = None) -> dict[str, Any]:
         """Bring the runtime to ``ready`` (waits for a stop in progress to finish first)."""
         with self._cond:
             deadline = time.monotonic() + timeout
@@ -151,6 +157,7 @@ class GpuRuntime:
             self._device = device
             self._state = GpuState.READY
             self._started_at = time.time()
+            self._started_by = started_by
             self._last_error = None
             self._cond.notify_all()
             log.info("GPU runtime ready on %s (%s)", device.device, device.name)
@@ -185,6 +192,7 @@ class GpuRuntime:
             if self._state == GpuState.STOPPING and not self._tasks:
                 self._state = GpuState.STOPPED
                 self._started_at = None
+                self._started_by = None
                 self._cond.notify_all()
 
     # ------------------------------------------------------------------- tasks
@@ -211,7 +219,7 @@ class GpuRuntime:
                         code="GPU_NOT_READY", status=503, details={"state": state.value},
                     )
             ctx.progress(0.0, "starting the GPU runtime")
-            self.start()
+            self.start(started_by=ctx.user_id)
         try:
             handle.check()
             yield handle

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import filetype
 
+from ..core.errors import ImageTooLarge
+from ..core.media_limits import MediaLimits, check_media, check_picture
+from .processes import children
 from .tools import require_tool
 
 IMAGE_MIMES = {"image/png", "image/jpeg", "image/webp", "image/gif", "image/bmp", "image/tiff"}
@@ -33,6 +36,22 @@ class ProbeResult:
     duration: float | None = None
     codecs: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def frames(self) -> int | None:
+        """Frames of a video (counted, or estimated from duration x rate), or of an animated image."""
+        counted = self.codecs.get("frames")
+        if isinstance(counted, int):
+            return counted
+        fps = self.codecs.get("fps")
+        if (self.kind == "video" and self.duration is not None and math.isfinite(self.duration)
+                and isinstance(fps, int | float) and math.isfinite(fps) and fps > 0):
+            return round(self.duration * fps)
+        return None
+
+    def check(self, limits: MediaLimits, *, what: str = "the media") -> None:
+        """IMAGE_TOO_LARGE / MEDIA_TOO_LONG when decoding this file would cost more than allowed."""
+        check_media(self.kind, self.width, self.height, self.duration, self.frames, limits, what=what)
+
 
 class NotMedia(ValueError):
     """The bytes are not an image, video or audio file the studio can use."""
@@ -43,40 +62,58 @@ def sniff_mime(head: bytes) -> str | None:
     return kind.mime if kind is not None else None
 
 
-def probe(path: Path) -> ProbeResult:
-    """Identify and measure a file: Pillow for images, ffprobe for audio and video."""
+def configure_pillow(limits: MediaLimits) -> None:
+    """Pillow's own decompression-bomb guard follows the studio's pixel limit (the one place it is set)."""
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = limits.max_pixels
+
+
+def probe(path: Path, limits: MediaLimits | None = None) -> ProbeResult:
+    """Identify and measure a file: Pillow for images, PyAV (or ffprobe) for audio and video.
+
+    With ``limits``, a file whose header declares more than they allow is refused
+    (IMAGE_TOO_LARGE / MEDIA_TOO_LONG) before any of it is decoded.
+    """
     with path.open("rb") as fh:
         head = fh.read(8192)
     mime = sniff_mime(head)
     if mime in IMAGE_MIMES:
-        return _probe_image(path, mime)
-    if mime is None or mime.startswith(("video/", "audio/")) or mime == "application/ogg":
-        return _probe_av(path, mime)
-    raise NotMedia(f"unsupported file type {mime}")
+        info = _probe_image(path, mime, limits)
+    elif mime is None or mime.startswith(("video/", "audio/")) or mime == "application/ogg":
+        info = _probe_av(path, mime)
+    else:
+        raise NotMedia(f"unsupported file type {mime}")
+    if limits is not None:
+        info.check(limits)
+    return info
 
 
-def _probe_image(path: Path, mime: str) -> ProbeResult:
+def _probe_image(path: Path, mime: str, limits: MediaLimits | None) -> ProbeResult:
     from PIL import Image, UnidentifiedImageError
 
     try:
         with Image.open(path) as img:
+            width, height = img.size
+            if limits is not None:  # before verify() or n_frames read anything more
+                check_picture(width, height, limits)
             img.verify()
         with Image.open(path) as img:
-            width, height = img.size
             mode = img.mode
             frames = getattr(img, "n_frames", 1)
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise NotMedia(f"not a readable image: {exc}") from exc
+    except Image.DecompressionBombError as exc:  # Pillow's own guard fired on open, before check_picture
+        raise ImageTooLarge(f"the image has more than {Image.MAX_IMAGE_PIXELS} pixels (setting max_image_pixels)",
+                            details={"max_pixels": Image.MAX_IMAGE_PIXELS}) from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise NotMedia(f"not a readable image: {_without_paths(str(exc), path)}") from exc
     return ProbeResult("image", mime, EXTENSIONS[mime], width, height, None,
                        {"mode": mode, "frames": frames})
 
 
 def _describe_with_ffprobe(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     ffprobe = require_tool("ffprobe")
-    proc = subprocess.run(
-        [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
-        capture_output=True, text=True, timeout=60,
-    )
+    proc = children.run(
+        [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)], timeout=60)
     if proc.returncode != 0:
         raise NotMedia("not a readable audio or video file")
     info = json.loads(proc.stdout or "{}")
@@ -113,14 +150,20 @@ def _describe_with_pyav(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]
                 elif stream.type == "audio":
                     item.update(sample_rate=ctx.sample_rate, channels=ctx.layout.nb_channels)
                 streams.append(item)
-    except (av.FFmpegError, ValueError, OSError) as exc:
-        raise NotMedia(f"not a readable audio or video file: {exc}") from exc
+    except Exception as exc:  # PyAV raises many types on hostile input; all mean "not usable media"
+        # FFmpeg's messages name the server path of the file: say what failed, never where
+        reason = exc.strerror if isinstance(exc, av.FFmpegError) and exc.strerror else "unrecognised data"
+        raise NotMedia(f"not a readable audio or video file: {reason}") from exc
     return fmt, streams
 
 
 def _probe_av(path: Path, mime: str | None) -> ProbeResult:
     described = _describe_with_pyav(path)
     fmt, streams = described if described is not None else _describe_with_ffprobe(path)
+    format_name = str(fmt.get("format_name") or "")
+    if format_name.endswith("_pipe") or format_name in ("image2", "tty"):
+        # a picture (or text) format Pillow did not recognise, e.g. SVG: not media the studio decodes
+        raise NotMedia(f"unsupported file type ({format_name})")
     video = next((s for s in streams if s.get("codec_type") == "video"
                   and not s.get("disposition", {}).get("attached_pic")), None)
     audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
@@ -149,6 +192,11 @@ def _probe_av(path: Path, mime: str | None) -> ProbeResult:
         int(video["height"]) if video and video.get("height") else None,
         duration, codecs,
     )
+
+
+def _without_paths(message: str, path: Path) -> str:
+    """A library message with the file's server path taken out."""
+    return message.replace(str(path), path.name).replace(str(path.parent), "")
 
 
 def _video_mime(format_name: str) -> str:

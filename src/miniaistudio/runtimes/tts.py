@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import struct
-import subprocess
 import threading
 import wave
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Any
 from ..core.context import NodeContext
 from ..core.errors import NodeFailed, ToolMissing
 from . import assets
+from .processes import children
 from .tools import require_tool
 
 PIPER = "piper"
@@ -106,7 +106,7 @@ def espeak_voices() -> list[Voice]:
         exe = require_tool(ESPEAK)
     except ToolMissing:
         return []
-    proc = subprocess.run([exe, "--voices"], capture_output=True, text=True, timeout=20, check=False)
+    proc = children.run([exe, "--voices"], timeout=20)
     voices: list[Voice] = []
     for line in proc.stdout.splitlines()[1:]:
         cols = line.split()
@@ -167,8 +167,7 @@ def rubberband_available() -> bool:
         exe = require_tool("ffmpeg")
     except ToolMissing:
         return False
-    proc = subprocess.run([exe, "-hide_banner", "-filters"], capture_output=True, text=True, timeout=20,
-                          check=False)
+    proc = children.run([exe, "-hide_banner", "-filters"], timeout=20)
     return any(line.split()[1:2] == ["rubberband"] for line in proc.stdout.splitlines() if line.strip())
 
 

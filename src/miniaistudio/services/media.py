@@ -11,11 +11,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ..core.errors import MediaNotFound, NoAccessibleMedia, NoIds, UnsupportedMediaType
+from ..core.errors import InvalidRequest, MediaNotFound, NoAccessibleMedia, NoIds, UnsupportedMediaType
+from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits
 from ..core.policy import Action, Principal, SessionFacts, can, require, require_media
 from ..core.values import MediaRef
 from ..executors.context import new_storage_key
-from ..runtimes.probe import NotMedia, probe
+from ..runtimes.probe import EXTENSIONS, NotMedia, probe
 from ..store.db import Database
 from ..store.media_store import InvalidKey, MediaStore
 from ..store.models import Media, StudioSession
@@ -51,9 +52,10 @@ def media_ref(row: Media) -> MediaRef:
 
 
 class MediaLibrary:
-    def __init__(self, db: Database, store: MediaStore) -> None:
+    def __init__(self, db: Database, store: MediaStore, limits: MediaLimits = DEFAULT_MEDIA_LIMITS) -> None:
         self.db = db
         self.store = store
+        self.limits = limits
 
     # -- access ----------------------------------------------------------------
     def _check(self, s: Any, principal: Principal, row: Media | None) -> Media:
@@ -117,7 +119,7 @@ class MediaLibrary:
         infos = []
         for source, filename in files:
             try:
-                info = probe(source)
+                info = probe(source, self.limits)
             except NotMedia as exc:
                 raise UnsupportedMediaType(f"{_safe_name(filename)}: {exc}") from exc
             if expect_kind and info.kind != expect_kind:
@@ -228,7 +230,7 @@ class MediaLibrary:
         written = 0
         with zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
             for row in readable:
-                name = _unique(row.filename, used)
+                name = _unique(download_name(row), used)
                 try:
                     with self.store.local_path(row.storage_key) as path:
                         zf.write(path, arcname=name)
@@ -244,8 +246,36 @@ class MediaLibrary:
 
 
 def _utc(value: datetime) -> datetime:
-    """Times are stored in UTC (SQLite keeps no offset): compare in UTC; a naive time is UTC."""
-    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    """Times are stored in UTC (SQLite keeps no offset): compare in UTC; a naive time is UTC.
+
+    A time at the edge of the calendar (0001-01-01T00:00+14:00) has no UTC equivalent: DATE_OUT_OF_RANGE.
+    """
+    try:
+        return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    except (OverflowError, ValueError) as exc:
+        raise InvalidRequest(f"{value.isoformat()} is outside the dates this studio can compare",
+                             code="DATE_OUT_OF_RANGE") from exc
+
+
+# Other spellings of a sniffed type's extension that a download may keep.
+_SAME_TYPE_EXTENSIONS = {"jpg": {"jpeg", "jpe"}, "tif": {"tiff"}, "mp4": {"m4v"}, "wav": {"wave"}}
+
+
+def download_name(row: Media) -> str:
+    """The user's base name with the extension of what the bytes are (sniffed at upload).
+
+    ``polyglot.html`` whose bytes are PNG downloads as ``polyglot.png``: a browser or desktop
+    never opens stored bytes as a type the studio did not recognise them as.
+    """
+    ext = EXTENSIONS.get(row.mime)
+    if ext is None:
+        return row.filename
+    stem, dot, current = row.filename.rpartition(".")
+    if not dot or not stem:
+        stem, current = row.filename, ""
+    if current.lower() == ext or current.lower() in _SAME_TYPE_EXTENSIONS.get(ext, set()):
+        return row.filename
+    return f"{stem or 'media'}.{ext}"
 
 
 def _safe_name(name: str) -> str:

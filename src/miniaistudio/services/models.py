@@ -128,7 +128,7 @@ def detect(source: Path) -> Detected:
     if source.is_file():
         return _detect_file(source)
     if not source.is_dir():
-        raise InvalidRequest(f"{source} does not exist", code="MODEL_PATH_NOT_FOUND")
+        raise InvalidRequest(f"{source.name} does not exist", code="MODEL_PATH_NOT_FOUND")
     index = source / "model_index.json"
     if index.is_file():
         class_name = str(json.loads(index.read_text()).get("_class_name", ""))
@@ -297,9 +297,15 @@ class ModelLibrary:
         credits_per_generation: int = 0,
         origin: str | None = None,
         move: bool = False,
+        confine_to: list[Path] | None = None,
     ) -> dict[str, Any]:
-        """Copy (or move) a model folder or file into the models dir and register it."""
+        """Copy (or move) a model folder or file into the models dir and register it.
+
+        ``confine_to`` (the API's import folders): every file must really live inside them.
+        """
         source = source.expanduser().resolve()
+        if confine_to is not None:
+            check_confined(source, confine_to)
         if kind is not None and kind not in KINDS:
             raise InvalidRequest(f"unknown kind {kind!r}; one of {', '.join(KINDS)}", code="MODEL_KIND_UNKNOWN")
         found = detect(source)
@@ -445,11 +451,48 @@ def _match_lora(rows: list[AiModel], ref: str, *, by_filename: bool) -> AiModel 
 
 
 def allowed_import_path(raw: str, roots: list[Path]) -> Path:
-    """A path sent over HTTP, accepted only inside the configured import folders."""
-    path = Path(raw).expanduser().resolve()
-    if not any(path.is_relative_to(root) for root in roots):
-        raise InvalidRequest(
-            f"the API imports models only from {', '.join(str(r) for r in roots)}; put the files there "
-            "(or set MINIAI_MODEL_IMPORT_DIRS), or use `miniaistudio models import PATH` on the server",
-            code="PATH_NOT_ALLOWED")
-    return path
+    """A path sent over HTTP, accepted only inside the configured import folders.
+
+    Symlinks are followed to their real target, which must stay inside an import folder too;
+    :func:`check_confined` repeats the check for every file of a folder being imported.
+    """
+    try:
+        path = Path(raw).expanduser().resolve()
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte
+        path = Path("/")
+    if not _inside(path, roots):
+        raise _not_allowed(roots)
+    try:
+        return check_confined(path.resolve(strict=True), roots)
+    except FileNotFoundError:
+        raise InvalidRequest(f"{Path(raw).name} does not exist in the import folders",
+                             code="MODEL_PATH_NOT_FOUND") from None
+
+
+def check_confined(source: Path, roots: list[Path]) -> Path:
+    """``source`` itself and, for a folder, every entry in it resolve inside ``roots``.
+
+    A symlink in an import folder that points elsewhere (``weights.bin -> /etc/shadow``) would
+    otherwise copy a server file into the models dir: refused with PATH_NOT_ALLOWED.
+    """
+    entries = [source, *source.rglob("*")] if source.is_dir() else [source]
+    for entry in entries:
+        if entry is source or entry.is_symlink():
+            try:
+                target = entry.resolve(strict=True)
+            except (OSError, RuntimeError):
+                raise _not_allowed(roots, f" ({entry.name} is a broken or looping link)") from None
+            if not _inside(target, roots):
+                raise _not_allowed(roots, f" ({entry.name} links outside them)")
+    return source
+
+
+def _inside(path: Path, roots: list[Path]) -> bool:
+    return any(path.is_relative_to(root) for root in roots)
+
+
+def _not_allowed(roots: list[Path], why: str = "") -> InvalidRequest:
+    return InvalidRequest(
+        f"the API imports models only from the configured import folders{why}; put the files there "
+        "(or set MINIAI_MODEL_IMPORT_DIRS), or use `miniaistudio models import PATH` on the server",
+        code="PATH_NOT_ALLOWED", details={"import_folders": [r.name for r in roots]})

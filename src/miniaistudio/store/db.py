@@ -4,12 +4,14 @@ server can write at the same time; other databases use their defaults."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,10 +40,33 @@ def make_engine(url: str, checkpoint_in_background: bool = False) -> Engine:
     return engine
 
 
+def _private_sqlite_file(url: str) -> None:
+    """Create (or restrict) the SQLite file as 0600 before SQLite opens it.
+
+    SQLite gives its -wal and -shm files the database file's mode, so this covers all three,
+    whatever the umask of the process (the server sets 077; a CLI command may not).
+    """
+    raw = make_url(url).database
+    if not raw or raw == ":memory:" or raw.startswith("file:"):
+        return
+    path = Path(raw)
+    try:
+        if path.parent.is_dir():
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        for item in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if item.is_file() and not item.is_symlink() and item.stat().st_uid == os.geteuid() \
+                    and item.stat().st_mode & 0o077:
+                item.chmod(0o600)
+    except OSError as exc:
+        log.warning("could not make the database file private: %s", exc)
+
+
 class Database:
     def __init__(self, url: str, *, background_checkpoints: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            _private_sqlite_file(url)
         self._background = background_checkpoints and self.is_sqlite
         self.engine = make_engine(url, self._background)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -8,8 +8,8 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
-from ...core.policy import StudioAction, require_studio
-from ...runtimes.gpu import StopMode
+from ...core.policy import require_gpu_stop
+from ...runtimes.gpu import GpuState, StopMode
 from ..deps import CurrentUser, StudioDep
 
 router = APIRouter(prefix="/gpu", tags=["gpu"])
@@ -21,8 +21,8 @@ def gpu_status(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
 
 
 @router.post("/start", summary="StartGPU: bring the runtime to ready")
-async def gpu_start(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return await asyncio.to_thread(studio.model_host.gpu.start)
+async def gpu_start(user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+    return await asyncio.to_thread(studio.model_host.gpu.start, started_by=user.user_id)
 
 
 class StopBody(BaseModel):
@@ -33,9 +33,10 @@ class StopBody(BaseModel):
 @router.post("/stop", summary="StopGPU: graceful (running tasks finish) or immediate (they are canceled)")
 def gpu_stop(user: CurrentUser, studio: StudioDep, body: StopBody | None = None) -> dict[str, Any]:
     mode: StopMode = body.mode if body is not None else "graceful"
-    if mode == "immediate":
-        require_studio(user, StudioAction.STOP_GPU_NOW)
-    return {**studio.model_host.gpu.stop(mode), "mode": mode}
+    gpu = studio.model_host.gpu
+    require_gpu_stop(user, running=gpu.state != GpuState.STOPPED, started_by=gpu.started_by,
+                     immediate=mode == "immediate")
+    return {**gpu.stop(mode), "mode": mode}
 
 
 @router.get("/scheduler/health", summary="GetGPUSchedulerHealth")

@@ -17,7 +17,7 @@ from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 from starlette.types import Receive, Scope, Send
 
 from ...core.policy import Action
-from ...services.media import media_public
+from ...services.media import download_name, media_public
 from ..deps import CurrentUser, StudioDep
 from ..errors import error_body
 from ..uploads import discard, receive_files
@@ -101,6 +101,7 @@ async def download_zip(body: ZipRequest, user: CurrentUser, studio: StudioDep) -
         dest.unlink(missing_ok=True)
         raise
     return FileResponse(dest, media_type="application/zip", filename="media.zip",
+                        headers={"X-Content-Type-Options": "nosniff"},
                         background=BackgroundTask(dest.unlink, missing_ok=True))
 
 
@@ -114,7 +115,7 @@ def download(media_id: str, user: CurrentUser, studio: StudioDep,
              inline: bool = Query(default=True)) -> MediaFileResponse:
     row = studio.media.get(user, media_id)
     with studio.media.file_of(row) as path:
-        return MediaFileResponse(path, media_type=row.mime, filename=row.filename,
+        return MediaFileResponse(path, media_type=row.mime, filename=download_name(row),
                             content_disposition_type="inline" if inline else "attachment",
                             headers={"X-Content-Type-Options": "nosniff",
                                      "Cache-Control": "private, max-age=3600"})

@@ -40,10 +40,11 @@ class ImportBody(BaseModel):
 @router.post("/models/import", status_code=201, summary="Import a model folder or file on the server (admin)")
 async def import_model(body: ImportBody, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     require_studio(user, StudioAction.MANAGE_MODELS)
-    source = allowed_import_path(body.path, studio.settings.resolved_model_import_dirs)
+    roots = studio.settings.resolved_model_import_dirs
+    source = await asyncio.to_thread(allowed_import_path, body.path, roots)
     return await asyncio.to_thread(studio.models.import_path, source, kind=body.kind, name=body.name,
                                    default_params=body.default_params,
-                                   credits_per_generation=body.credits_per_generation)
+                                   credits_per_generation=body.credits_per_generation, confine_to=roots)
 
 
 @router.get("/models/{model_id}", summary="One installed model")

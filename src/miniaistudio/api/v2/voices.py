@@ -34,7 +34,10 @@ async def list_voices(
 async def list_llm_models(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     from ...runtimes import assets
 
-    folder = assets.llm_dir(studio.settings.resolved_models_dir)
-    models = await asyncio.to_thread(assets.list_llm_models, studio.settings.resolved_models_dir)
+    root = studio.settings.resolved_models_dir
+    models = await asyncio.to_thread(assets.list_llm_models, root)
+    # where the folder is on the server is the admin's business: name it inside the models dir only
+    folder = assets.llm_dir(root)
+    name = folder.relative_to(root).as_posix() if folder.is_relative_to(root) else folder.name
     return {"models": [m.to_dict() for m in models], "default": assets.DEFAULT_LLM_FILE,
-            "folder": str(folder), "hint": f"drop .gguf files into {folder} to add models"}
+            "folder": name, "hint": f"drop .gguf files into the '{name}' folder of the studio's models directory"}

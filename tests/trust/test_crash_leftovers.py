@@ -1,0 +1,255 @@
+"""Crash leftovers: children die with the server, start-up kills what a crash left running and
+empties scratch (task folders, partial uploads)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from conftest import PASSWORD, Api, edge, ffmpeg_media, node
+from miniaistudio.config import Settings
+from miniaistudio.runtimes.processes import _proc_start_time, children
+from miniaistudio.studio import Studio
+
+SLOW_TRIM = {"mode": "reencode", "preset": "slow", "crf": 18}
+
+
+def processes_mentioning(text: str) -> list[int]:
+    """Pids of live (not zombie) processes whose command line contains ``text``."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            status = (entry / "stat").read_text().split(")", 1)[-1].split()
+            if text in cmdline and status and status[0] != "Z":
+                pids.append(int(entry.name))
+    return pids
+
+
+async def wait_for(condition: Callable[[], Awaitable[Any]], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = await condition()
+        if value:
+            return value
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_server(cli: Path, data_dir: Path, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen([str(cli), "serve", "--port", str(port), "--data-dir", str(data_dir)],
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+async def signed_in(base_url: str, email: str) -> Api:
+    client = httpx.AsyncClient(base_url=base_url, timeout=30)
+
+    async def ping() -> bool:
+        with contextlib.suppress(httpx.TransportError):
+            return (await client.get("/api/v2/ping")).status_code == 200
+        return False
+
+    await wait_for(ping, 15, "the server to answer")
+    r = await client.post("/api/v2/auth/login", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    client.cookies.clear()
+    return Api(client, r.json()["token"], email)
+
+
+async def current_run(api: Api, session_id: str) -> dict[str, Any]:
+    r = await api.get("/api/v2/session/execution", session=session_id)
+    assert r.status_code == 200, r.text
+    run: dict[str, Any] = r.json()["run"]
+    return run
+
+
+async def start_slow_run(api: Api, clip: Path) -> dict[str, Any]:
+    session = await api.new_session()
+    video_id = (await api.upload(session["id"], clip))["id"]
+    await api.save_graph(session, {"nodes": [node("v", "upload.video", media_ids=[video_id]),
+                                             node("trim", "video.trim", **SLOW_TRIM)],
+                                   "edges": [edge("v", "video", "trim", "video")]})
+    r = await api.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})
+    assert r.status_code == 202, r.text
+    return session
+
+
+async def wait_until_encoding(api: Api, session_id: str, scratch: str) -> None:
+    async def encoding() -> bool:
+        run = await current_run(api, session_id)
+        return run["nodes"]["trim"]["status"] == "running" and bool(processes_mentioning(scratch))
+
+    await wait_for(encoding, 15, "the trim node's ffmpeg to run")
+
+
+@pytest.fixture(scope="module")
+def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """60 s of 640x480: re-encoding it with preset 'slow' outlasts the test."""
+    return ffmpeg_media(tmp_path_factory.mktemp("long"), "long.mp4", "-f", "lavfi",
+                        "-i", "testsrc=size=640x480:rate=25:duration=60", "-f", "lavfi",
+                        "-i", "sine=frequency=440:duration=60", "-c:v", "libx264", "-preset", "ultrafast",
+                        "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")
+
+
+def scratch_entries(data_dir: Path) -> list[str]:
+    scratch = data_dir / "scratch"
+    return sorted(p.name for p in scratch.iterdir()) if scratch.is_dir() else []
+
+
+async def test_kill_9_takes_ffmpeg_along_and_restart_empties_scratch(tmp_path: Path, long_clip: Path) -> None:
+    cli = Path(sys.executable).with_name("miniaistudio")
+    data_dir = tmp_path / "data"
+    env = {**os.environ, "MINIAI_SECRET_KEY": "crash-test-secret-0123456789abcdef0123456789"}
+    email = "crash@example.com"
+    subprocess.run([str(cli), "users", "create", "--email", email, "--password", PASSWORD,
+                    "--data-dir", str(data_dir)], env=env, check=True, capture_output=True)
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    servers: list[subprocess.Popen[bytes]] = []
+    stalled_upload: asyncio.Task[object] | None = None
+    try:
+        servers.append(start_server(cli, data_dir, port, env, tmp_path / "server.log"))
+        api = await signed_in(base_url, email)
+        session = await start_slow_run(api, long_clip)
+        scratch = str((data_dir / "scratch").resolve())  # ffmpeg writes there; the server's argv names data_dir
+        await wait_until_encoding(api, session["id"], scratch)
+        await asyncio.sleep(0.6)  # the run state is written every 250 ms
+        assert json.loads((data_dir / "children.json").read_text())["children"], "the ffmpeg child is recorded"
+
+        release = asyncio.Event()
+
+        async def slow_body() -> AsyncIterator[bytes]:
+            yield b"\0" * (3 << 20)  # past the 1 MiB flush: a partial file lands in scratch
+            await release.wait()
+
+        stalled_upload = asyncio.create_task(api.post("/api/v2/media/upload", content=slow_body(),
+                                                      headers={"X-Filename": "partial.mp4"}))
+        deadline = time.monotonic() + 10
+        while not any(n.startswith("upload-") and (data_dir / "scratch" / n).stat().st_size > 0
+                      for n in scratch_entries(data_dir)):
+            assert time.monotonic() < deadline, scratch_entries(data_dir)
+            await asyncio.sleep(0.05)
+
+        servers[0].send_signal(signal.SIGKILL)
+        servers[0].wait(timeout=10)
+        killed_at = time.monotonic()
+        while processes_mentioning(scratch):  # nothing else kills it: its parent-death signal does
+            assert time.monotonic() - killed_at < 2, "ffmpeg outlived the server"
+            await asyncio.sleep(0.05)
+        release.set()
+        with contextlib.suppress(Exception):
+            await stalled_upload
+        await api.client.aclose()
+        assert any(n.startswith("upload-") for n in scratch_entries(data_dir))  # left by the crash
+
+        servers.append(start_server(cli, data_dir, port, env, tmp_path / "server.log"))
+        api = await signed_in(base_url, email)
+        assert scratch_entries(data_dir) == []
+        run = await current_run(api, session["id"])
+        assert run["status"] == "interrupted", run
+        await api.client.aclose()
+    finally:
+        if stalled_upload is not None and not stalled_upload.done():
+            stalled_upload.cancel()
+        for server in servers:
+            if server.poll() is None:
+                server.terminate()
+                try:
+                    server.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    server.kill()
+        for pid in processes_mentioning(str((data_dir / "scratch").resolve())):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+async def test_start_up_kills_recorded_leftovers_and_spares_strangers(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789abcdef0123")
+    settings.ensure_dirs()
+    # a leftover child as a crashed server recorded it (spawned here without a parent-death signal)
+    leftover = subprocess.Popen(["sleep", "61"], start_new_session=True)
+    # a process whose pid is recorded but whose command line is not the recorded one: never signalled
+    stranger = subprocess.Popen(["sleep", "62"], start_new_session=True)
+    dead_owner = subprocess.Popen(["true"])
+    dead_owner.wait()
+    (settings.data_dir / "children.json").write_text(json.dumps({
+        "owner": {"pid": dead_owner.pid, "start_time": 1},
+        "children": [
+            {"pid": leftover.pid, "start_time": _proc_start_time(leftover.pid), "cmdline": "sleep\x0061"},
+            {"pid": stranger.pid, "start_time": _proc_start_time(stranger.pid), "cmdline": "ffmpeg\x00-i\x00x"},
+        ]}))
+    (settings.scratch_dir / "task-from-before").mkdir()
+    (settings.scratch_dir / "task-from-before" / "half.mp4").write_bytes(b"x" * 100)
+    (settings.scratch_dir / "upload-0123abcd").write_bytes(b"partial")
+    studio = Studio(settings)
+    await studio.start()
+    try:
+        assert leftover.wait(timeout=2) == -signal.SIGKILL
+        assert stranger.poll() is None
+        assert scratch_entries(settings.data_dir) == []
+        recorded = json.loads(settings.children_file.read_text())
+        assert recorded["owner"]["pid"] == os.getpid() and recorded["children"] == []
+    finally:
+        await studio.stop()
+        stranger.kill()
+        stranger.wait()
+
+
+def test_children_are_forgotten_when_done_and_killed_on_timeout(tmp_path: Path) -> None:
+    pid_file = tmp_path / "children.json"
+    children.record_in(pid_file)
+    try:
+        done = children.run(["sh", "-c", "echo hi"], timeout=10)
+        assert (done.returncode, done.stdout) == (0, "hi\n")
+        assert json.loads(pid_file.read_text())["children"] == []
+        started = time.monotonic()
+        with pytest.raises(subprocess.TimeoutExpired):
+            children.run(["sh", "-c", "sleep 30 & sleep 30"], timeout=0.5)
+        assert time.monotonic() - started < 5  # the whole group died: no grandchild holds the pipes
+        assert json.loads(pid_file.read_text())["children"] == []
+    finally:
+        children.record_in(None)
+
+
+@pytest.mark.parametrize("multipart", [True, False])
+async def test_an_upload_cut_off_mid_body_leaves_nothing_in_scratch(api: Api, studio: Studio,
+                                                                    multipart: bool) -> None:
+    boundary = "cutoffboundary"
+
+    async def cut_off() -> AsyncIterator[bytes]:
+        if multipart:
+            yield (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.mp4\"\r\n"
+                   "Content-Type: video/mp4\r\n\r\n").encode()
+        for _ in range(3):
+            yield b"\0" * (1 << 20)
+        await asyncio.sleep(0.05)
+        raise ConnectionResetError("the client went away")
+
+    headers = ({"Content-Type": f"multipart/form-data; boundary={boundary}"} if multipart
+               else {"X-Filename": "a.mp4"})
+    with contextlib.suppress(Exception):
+        await api.post("/api/v2/media/upload", content=cut_off(), headers=headers)
+    assert scratch_entries(studio.settings.data_dir) == []
