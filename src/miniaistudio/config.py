@@ -55,7 +55,7 @@ class Settings(BaseSettings):
                                        description="largest free-form JSON document stored (ui, tabs, params)")
     max_expanded_nodes: int = Field(default=10_000, ge=1,
                                     description="largest graph a run may have after loop expansion")
-    max_image_pixels: int = Field(default=64_000_000, ge=1, description="largest image (width × height)")
+    max_image_pixels: int = Field(default=64_000_000, ge=1, description="largest image (width x height)")
     max_image_side: int = Field(default=16_384, ge=1, description="largest image width or height")
     max_media_duration_seconds: float = Field(default=4 * 3600, gt=0, description="longest video or audio")
     max_video_frames: int = Field(default=4 * 3600 * 60, ge=1, description="most frames a video may have")
@@ -72,6 +72,12 @@ class Settings(BaseSettings):
                                             description="failed sign-ins allowed per account (limits syntax)")
     login_attempts_per_client: str = Field(default="20/minute;100/hour",
                                            description="failed sign-ins allowed per client address")
+    login_attempts_per_account_total: str = Field(
+        default="50/hour",
+        description="failed sign-ins per account from all addresses before addresses that already failed on "
+                    "it must wait (a soft limit: a clean address can always try, so nobody is locked out)")
+    rate_limit_storage_uri: str = Field(default="memory://",
+                                        description="where throttle counters live (limits storage URI)")
 
     @property
     def json_limits(self) -> JsonLimits:
