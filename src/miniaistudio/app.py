@@ -62,6 +62,7 @@ def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio) -> None
     names, same-origin for cookie-authenticated writes, authentication before any body is read,
     body caps."""
     proxies = TrustedProxies.parse(settings.trusted_proxies)
+    app.state.proxies = proxies  # for dependencies: client address, https
     hosts = AllowedHosts([*settings.allowed_hosts, settings.host])
     # add_middleware wraps: the last one added runs first.
     app.add_middleware(BodyLimits, max_bytes=settings.max_json_body_bytes,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -40,16 +39,16 @@ def get_principal(request: Request, studio: StudioDep) -> Principal:
 CurrentUser = Annotated[Principal, Depends(get_principal)]
 
 
-def get_proxies(studio: StudioDep) -> TrustedProxies:
-    return _proxies(tuple(studio.settings.trusted_proxies))
+def get_proxies(request: Request) -> TrustedProxies:
+    """The reverse proxies the app believes (``app.state.proxies``, set by ``create_app``)."""
+    proxies: TrustedProxies = request.app.state.proxies
+    return proxies
 
 
-@functools.lru_cache(maxsize=8)
-def _proxies(entries: tuple[str, ...]) -> TrustedProxies:
-    return TrustedProxies.parse(entries)
+ProxiesDep = Annotated[TrustedProxies, Depends(get_proxies)]
 
 
-def get_client_address(request: Request, proxies: Annotated[TrustedProxies, Depends(get_proxies)]) -> str:
+def get_client_address(request: Request, proxies: ProxiesDep) -> str:
     """The caller's address, through trusted proxies only (for throttling sign-ins)."""
     return proxies.client_address(request.scope)
 
@@ -57,12 +56,10 @@ def get_client_address(request: Request, proxies: Annotated[TrustedProxies, Depe
 ClientAddress = Annotated[str, Depends(get_client_address)]
 
 
-def get_secure_cookies(request: Request, studio: StudioDep) -> bool:
+def get_secure_cookies(request: Request, studio: StudioDep, proxies: ProxiesDep) -> bool:
     """Cookies get ``Secure`` when forced by ``cookie_secure`` or when the browser used https,
     directly or through a trusted proxy."""
-    if studio.settings.cookie_secure:
-        return True
-    return _proxies(tuple(studio.settings.trusted_proxies)).scheme(request.scope) == "https"
+    return studio.settings.cookie_secure or proxies.scheme(request.scope) == "https"
 
 
 SecureCookies = Annotated[bool, Depends(get_secure_cookies)]
