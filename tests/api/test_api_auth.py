@@ -197,4 +197,4 @@ async def test_api_key_body_is_validated(api: Api) -> None:
     r = await api.put("/api/v2/account/api-key", json={"enabled": "maybe"})
     assert r.status_code == 422 and error_of(r)["code"] == "INVALID_REQUEST"
     r = await api.put("/api/v2/account/api-key", content=b"{not json", headers={"Content-Type": "application/json"})
-    assert r.status_code == 400 and error_of(r)["code"] == "INVALID_JSON"
+    assert r.status_code == 422 and error_of(r)["code"] == "INVALID_REQUEST"

@@ -282,14 +282,46 @@ async def test_api_docs_are_served_locally_with_a_strict_csp(client: httpx.Async
 
 # -- library exceptions → stable codes -------------------------------------------------------------
 async def test_unparsable_bodies_answer_stable_codes(api: Api) -> None:
+    """FastAPI answers some undecodable bodies with a bare 400; every one gets the API's contract."""
     cases: list[tuple[bytes, int, str]] = [
-        (b"{not json", 400, "INVALID_JSON"),
-        (b'{"name": ' + b"9" * 5000 + b"}", 400, "INVALID_JSON"),  # beyond Python's int digit limit
+        (b"{not json", 422, "INVALID_REQUEST"),
+        (b'{"name": ' + b"9" * 5000 + b"}", 422, "INVALID_REQUEST"),  # beyond Python's int digit limit
+        (b'{"name": "\xff\xfe"}', 422, "INVALID_REQUEST"),  # not UTF-8
         (b"[" * 200_000 + b"]" * 200_000, 422, "JSON_TOO_DEEP"),  # would exhaust the parser's stack
-        (b'{"name": "\xff\xfe"}', 400, "INVALID_REQUEST"),  # not UTF-8
     ]
     for body, status, code in cases:
         r = await api.post("/api/v2/sessions", content=body, headers={"Content-Type": "application/json"})
         assert r.status_code == status, (body[:20], r.text)
         assert error_of(r)["code"] == code
         assert "/" not in error_of(r)["message"]  # no server paths echoed
+
+
+def test_library_exceptions_map_to_stable_codes() -> None:
+    """The one table (api/errors.py) for exceptions bad input can raise past the parsers."""
+    import json
+
+    from PIL.Image import DecompressionBombError
+
+    from miniaistudio.api.errors import library_error_response
+    from miniaistudio.core.json_limits import JsonLimits, check_document
+
+    expected = [
+        (RecursionError(), 422, "JSON_TOO_DEEP"),
+        (json.JSONDecodeError("x", "doc", 0), 400, "INVALID_JSON"),
+        (UnicodeDecodeError("utf-8", b"\xff", 0, 1, "bad"), 400, "INVALID_REQUEST"),
+        (OverflowError(), 400, "INVALID_REQUEST"),
+        (DecompressionBombError("/srv/secret/path.png is too big"), 413, "IMAGE_TOO_LARGE"),
+    ]
+    for exc, status, code in expected:
+        response = library_error_response(exc)
+        assert response is not None and response.status_code == status
+        body = json.loads(bytes(response.body))
+        assert body["code"] == code and "/srv" not in body["message"]
+    assert library_error_response(ValueError("anything else")) is None  # still a logged 500
+    # json_limits' own errors are StudioErrors: they keep their codes and statuses.
+    deep: list[object] = []
+    for _ in range(100):
+        deep = [deep]
+    with pytest.raises(Exception) as caught:
+        check_document(deep, JsonLimits(max_depth=10))
+    assert getattr(caught.value, "code", None) == "JSON_TOO_DEEP" and getattr(caught.value, "status", 0) == 422

@@ -80,13 +80,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        raw = exc.errors()
-        if any(err.get("type") == "json_invalid" for err in raw):
-            return JSONResponse(error_body("INVALID_JSON", "the request body is not valid JSON"), status_code=400)
         errors = [
             {"field": ".".join(str(p) for p in err.get("loc", ())), "message": err.get("msg", ""),
              "type": err.get("type", "")}
-            for err in raw
+            for err in exc.errors()
         ]
         first = errors[0] if errors else {"field": "", "message": "invalid request"}
         message = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
@@ -94,16 +91,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        # FastAPI turns a body it cannot decode (bad UTF-8, a 5000-digit integer, ...) into a 400
-        # "error parsing the body"; the cause decides the code.
+        # FastAPI answers a JSON body it cannot decode (bad UTF-8, a 5000-digit integer, nesting
+        # deeper than the parser's stack) with a bare 400; answer like its own `json_invalid` (422
+        # INVALID_REQUEST, the API's contract for malformed JSON), or JSON_TOO_DEEP for the nesting.
         cause = exc.__cause__
         if exc.status_code == 400 and cause is not None:
             log.info("unparsable body on %s %s: %r", request.method, request.url.path, cause)
-            mapped = library_error_response(cause)
-            if mapped is not None:
-                return mapped
-            if isinstance(cause, ValueError):
-                return JSONResponse(error_body("INVALID_JSON", "the request body is not valid JSON"), 400)
+            if isinstance(cause, RecursionError):
+                return JSONResponse(error_body("JSON_TOO_DEEP", "the request body is nested too deeply"), 422)
+            return JSONResponse(error_body("INVALID_REQUEST", "body: the request body is not valid JSON",
+                                           {"errors": [{"field": "body", "message": "JSON decode error",
+                                                        "type": "json_invalid"}]}), 422)
         code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ").lower()
         return JSONResponse(error_body(code, message), status_code=exc.status_code,
