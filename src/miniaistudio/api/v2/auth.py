@@ -1,3 +1,5 @@
+"""Sign-in, sign-out and the signed-in user."""
+
 from __future__ import annotations
 
 from typing import Any
