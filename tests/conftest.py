@@ -29,7 +29,8 @@ SHARED_MODELS_DIR = Path(__file__).resolve().parents[1] / ".cache" / "test-model
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789abcdef0123",
-                    max_upload_bytes=64 * 1024 * 1024, models_dir=SHARED_MODELS_DIR)
+                    max_upload_bytes=64 * 1024 * 1024, models_dir=SHARED_MODELS_DIR,
+                    allowed_hosts=["studio.test"])
 
 
 class Api:

@@ -12,6 +12,13 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from . import __version__
+from .api.common.api_docs import mount_api_docs
+from .api.common.authentication import EarlyAuthentication
+from .api.common.body_limits import BodyLimits
+from .api.common.forwarded import TrustedProxies
+from .api.common.hosts import AllowedHosts, HostGuard
+from .api.common.origin import CrossSiteGuard
+from .api.common.security_headers import SecurityHeaders
 from .api.errors import install_error_handlers
 from .api.v2 import router as v2_router
 from .config import Settings, load_settings
@@ -34,12 +41,36 @@ def create_app(settings: Settings | None = None, studio: Studio | None = None) -
             await studio.stop()
 
     app = FastAPI(title="Mini AI Studio", version=__version__, lifespan=lifespan,
-                  docs_url="/docs", redoc_url=None, openapi_url="/openapi.json")
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.studio = studio
     install_error_handlers(app)
     app.include_router(v2_router)
+    mount_api_docs(app, openapi_url="/openapi.json", title=app.title)
     _mount_web(app)
+    _install_perimeter(app, settings, studio)
     return app
+
+
+#: Routes that take a body without a credential.
+PUBLIC_BODY_PATHS = frozenset({"/api/v2/auth/login"})
+#: Routes that stream their body to disk under ``max_upload_bytes`` (``api/uploads.py``).
+STREAMED_UPLOAD_PATHS = frozenset({"/api/v2/media/upload"})
+
+
+def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio) -> None:
+    """What every request passes, outermost first: security headers on every answer, known Host
+    names, same-origin for cookie-authenticated writes, authentication before any body is read,
+    body caps."""
+    proxies = TrustedProxies.parse(settings.trusted_proxies)
+    app.state.proxies = proxies  # for dependencies: client address, https
+    hosts = AllowedHosts([*settings.allowed_hosts, settings.host])
+    # add_middleware wraps: the last one added runs first.
+    app.add_middleware(BodyLimits, max_bytes=settings.max_json_body_bytes,
+                       streamed_upload_paths=STREAMED_UPLOAD_PATHS)
+    app.add_middleware(EarlyAuthentication, verify=studio.accounts.principal_for, public_paths=PUBLIC_BODY_PATHS)
+    app.add_middleware(CrossSiteGuard, proxies=proxies)
+    app.add_middleware(HostGuard, hosts=hosts, proxies=proxies)
+    app.add_middleware(SecurityHeaders)
 
 
 def _mount_web(app: FastAPI) -> None:

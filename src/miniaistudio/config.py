@@ -73,6 +73,12 @@ class Settings(BaseSettings):
                                             description="failed sign-ins allowed per account (limits syntax)")
     login_attempts_per_client: str = Field(default="20/minute;100/hour",
                                            description="failed sign-ins allowed per client address")
+    login_attempts_per_account_total: str = Field(
+        default="50/hour",
+        description="failed sign-ins per account from all addresses before addresses that already failed on "
+                    "it must wait (a soft limit: a clean address can always try, so nobody is locked out)")
+    rate_limit_storage_uri: str = Field(default="memory://",
+                                        description="where throttle counters live (limits storage URI)")
 
     @property
     def json_limits(self) -> JsonLimits:

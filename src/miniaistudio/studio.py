@@ -17,6 +17,7 @@ from .runtimes.probe import configure_pillow
 from .runtimes.processes import children, kill_leftovers, recording_server_runs
 from .services.accounts import Accounts
 from .services.execution import Execution
+from .services.login_throttle import LoginThrottle
 from .services.media import MediaLibrary
 from .services.models import ModelLibrary
 from .services.recipes import RecipeBook
@@ -52,7 +53,9 @@ class Studio:
         self.db = Database(settings.resolved_database_url, background_checkpoints=True)
         upgrade(self.db)
         self.store = LocalMediaStore(settings.resolved_media_dir)
-        self.accounts = Accounts(self.db, settings.jwt_secret(), settings.token_ttl_seconds)
+        self.accounts = Accounts(self.db, settings.jwt_secret(), settings.token_ttl_seconds, LoginThrottle(
+            per_account=settings.login_attempts_per_account, per_client=settings.login_attempts_per_client,
+            per_account_total=settings.login_attempts_per_account_total, storage_uri=settings.rate_limit_storage_uri))
         self.sessions = Sessions(self.db, self.registry)
         configure_pillow(settings.media_limits)
         self.media = MediaLibrary(self.db, self.store, settings.media_limits)

@@ -221,7 +221,9 @@ def test_undo_copy_paste_group_and_conflict(page: Page, live_studio: LiveStudio,
     # another writer saves first: the next save is refused and the page offers a reload
     session_id = page.url.rsplit("/", 1)[1]
     with httpx.Client(base_url=live_studio.url) as client:
-        client.post("/api/v2/auth/login", json={"email": live_studio.email, "password": live_studio.password})
+        login = client.post("/api/v2/auth/login", json={"email": live_studio.email, "password": live_studio.password})
+        client.cookies.clear()  # a script, not a browser: it signs its writes with the token, not the cookie
+        client.headers["Authorization"] = f"Bearer {login.json()['token']}"
         doc = client.get(f"/api/v2/sessions/{session_id}").json()
         r = client.put(f"/api/v2/sessions/{session_id}/flow", json={"graph": doc["graph"], "version": doc["version"]})
         assert r.status_code == 200

@@ -34,7 +34,8 @@ def settings(tmp_path: Path) -> Settings:
     """Like the root fixture, but with this test's own models dir (imports must not leak)."""
     return Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789abcdef0123",
                     max_upload_bytes=64 * 1024 * 1024, models_dir=tmp_path / "models",
-                    model_import_dirs=[tmp_path.parent])  # pytest's base temp: where tiny models are built
+                    model_import_dirs=[tmp_path.parent],  # pytest's base temp: where tiny models are built
+                    allowed_hosts=["studio.test"])
 
 
 @pytest.fixture(scope="session")

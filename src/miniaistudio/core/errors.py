@@ -138,3 +138,30 @@ class MediaTooLong(StudioError):
     """A video or audio file lasts longer, or has more frames, than the studio allows."""
 
     code, status = "MEDIA_TOO_LONG", 413
+
+
+# -- Trust: the HTTP perimeter and accounts (issue 9) ----------------------------------------
+class HostNotAllowed(StudioError):
+    """The ``Host`` is not one the studio answers to (DNS-rebinding guard)."""
+
+    code, status = "HOST_NOT_ALLOWED", 400
+
+
+class CrossSiteRequest(StudioError):
+    """A state-changing request authenticated by the login cookie came from another origin."""
+
+    code, status = "CROSS_SITE_REQUEST", 403
+
+
+class BodyTooLarge(StudioError):
+    code, status = "BODY_TOO_LARGE", 413
+
+
+class TooManyLoginAttempts(StudioError):
+    """Too many failed sign-ins; ``retry_after`` seconds until the next attempt is accepted."""
+
+    code, status = "TOO_MANY_LOGIN_ATTEMPTS", 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after

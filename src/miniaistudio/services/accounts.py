@@ -12,6 +12,7 @@ import re
 import secrets
 import time
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,16 +20,22 @@ from typing import Any
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ..core.errors import Conflict, InvalidRequest, Unauthorized
 from ..core.policy import Principal
 from ..store.db import Database
-from ..store.models import User
+from ..store.models import RevokedToken, User
+from .login_throttle import LoginThrottle
 
 API_KEY_PREFIX = "mas_"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _hasher = PasswordHasher()
+
+
+def _refused(message: str, reason: str) -> Unauthorized:
+    """The seed's documented code (UNAUTHORIZED), with the finer reason in ``details``."""
+    return Unauthorized(message, details={"reason": reason})
 
 
 @dataclass(frozen=True)
@@ -50,11 +57,18 @@ class ApiKeyStatus:
         return body
 
 
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_in: int
+
+
 class Accounts:
-    def __init__(self, db: Database, jwt_secret: str, token_ttl: int) -> None:
+    def __init__(self, db: Database, jwt_secret: str, token_ttl: int, throttle: LoginThrottle | None = None) -> None:
         self.db = db
         self._secret = jwt_secret
         self._ttl = token_ttl
+        self._throttle = throttle
 
     # -- users -----------------------------------------------------------------
     def create_user(self, email: str, password: str, *, admin: bool = False) -> User:
@@ -87,37 +101,91 @@ class Accounts:
             user.token_generation += 1  # signs out every existing login
 
     # -- login -----------------------------------------------------------------
-    def login(self, email: str, password: str) -> str:
-        with self.db.session() as s:
+    def login(self, email: str, password: str, *, client: str = "local") -> IssuedToken:
+        """A new login token; wrong passwords are throttled per account and address (``LoginThrottle``)."""
+        with self._guarded(email, client), self.db.session() as s:
             user = s.scalar(select(User).where(User.email == email.strip().lower()))
             if user is None:
                 _hasher.hash(password)  # same cost whether or not the user exists
-                raise Unauthorized("wrong email or password", code="INVALID_CREDENTIALS")
-            try:
-                _hasher.verify(user.password_hash, password)
-            except (VerificationError, InvalidHashError):
-                raise Unauthorized("wrong email or password", code="INVALID_CREDENTIALS") from None
-            if _hasher.check_needs_rehash(user.password_hash):
-                user.password_hash = _hasher.hash(password)
-            now = int(time.time())
-            claims = {"sub": user.id, "gen": user.token_generation, "iat": now, "exp": now + self._ttl}
-            return jwt.encode(claims, self._secret, algorithm="HS256")
+                raise _refused("wrong email or password", "invalid_credentials")
+            self._verify_password(user, password)
+            return self._issue_token(user)
+
+    def change_password(self, user_id: str, current: str, new: str, *, client: str = "local") -> IssuedToken:
+        """Check the current password (throttled like sign-in), set the new one, sign out every
+        other login, and issue a fresh token for the caller."""
+        if len(new) < 8:
+            raise InvalidRequest("passwords need at least 8 characters", code="WEAK_PASSWORD")
+        with self.db.session() as s:
+            email = self._user(s, user_id).email
+        with self._guarded(email, client), self.db.session() as s:
+            user = self._user(s, user_id)
+            self._verify_password(user, current, reason="wrong_current_password")
+            user.password_hash = _hasher.hash(new)
+            user.token_generation += 1
+            return self._issue_token(user)
+
+    def logout(self, token: str) -> None:
+        """Revoke one login token until it expires; tokens without an id sign out every login."""
+        try:
+            claims = jwt.decode(token, self._secret, algorithms=["HS256"], options={"require": ["sub", "exp"]})
+        except jwt.PyJWTError:
+            return  # not a valid login token: nothing to revoke
+        now = int(time.time())
+        with self.db.session() as s:
+            s.execute(delete(RevokedToken).where(RevokedToken.expires_at < now))  # prune: they expired anyway
+            jti = claims.get("jti")
+            user = s.get(User, str(claims["sub"]))
+            if user is None:
+                return
+            if isinstance(jti, str) and jti:
+                if s.get(RevokedToken, jti) is None:
+                    s.add(RevokedToken(jti=jti, user_id=user.id, expires_at=int(claims["exp"])))
+            elif user.token_generation == claims.get("gen"):
+                user.token_generation += 1
+
+    def _guarded(self, account: str, client: str) -> AbstractContextManager[None]:
+        return self._throttle.attempt(account, client) if self._throttle else nullcontext()
+
+    @staticmethod
+    def _verify_password(user: User, password: str, reason: str = "invalid_credentials") -> None:
+        try:
+            _hasher.verify(user.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            raise _refused("wrong email or password" if reason == "invalid_credentials"
+                           else "the current password is wrong", reason) from None
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = _hasher.hash(password)
+
+    def _issue_token(self, user: User) -> IssuedToken:
+        now = int(time.time())
+        claims = {"sub": user.id, "gen": user.token_generation, "jti": uuid.uuid4().hex,
+                  "iat": now, "exp": now + self._ttl}
+        return IssuedToken(jwt.encode(claims, self._secret, algorithm="HS256"), self._ttl)
 
     def principal_for(self, credential: str) -> Principal:
-        """Resolve a bearer credential: a ``mas_`` API key or a login JWT."""
+        """Resolve a bearer credential: a ``mas_`` API key or a login JWT (one indexed query)."""
         if credential.startswith(API_KEY_PREFIX):
             return self._principal_for_key(credential)
         try:
             claims = jwt.decode(credential, self._secret, algorithms=["HS256"],
                                 options={"require": ["sub", "exp"]})
         except jwt.ExpiredSignatureError:
-            raise Unauthorized("your login has expired; sign in again", code="TOKEN_EXPIRED") from None
+            raise _refused("your login has expired; sign in again", "token_expired") from None
         except jwt.PyJWTError:
-            raise Unauthorized("invalid bearer token") from None
+            raise _refused("invalid bearer token", "invalid_token") from None
+        jti = claims.get("jti")
         with self.db.session() as s:
-            user = s.get(User, str(claims["sub"]))
-            if user is None or user.token_generation != claims.get("gen"):
-                raise Unauthorized("invalid bearer token")
+            row = s.execute(
+                select(User, RevokedToken.jti)
+                .outerjoin(RevokedToken, RevokedToken.jti == (jti if isinstance(jti, str) else ""))
+                .where(User.id == str(claims["sub"]))
+            ).first()
+            if row is None:
+                raise _refused("invalid bearer token", "invalid_token")
+            user, revoked = row
+            if revoked is not None or user.token_generation != claims.get("gen"):
+                raise _refused("you have signed out or changed your password; sign in again", "token_revoked")
             return Principal(user.id, user.email, user.is_admin)
 
     def _principal_for_key(self, key: str) -> Principal:
@@ -125,16 +193,16 @@ class Accounts:
         with self.db.session() as s:
             user = s.scalar(select(User).where(User.api_key_hash == digest))
             if user is None or not secrets.compare_digest(user.api_key_hash or "", digest):
-                raise Unauthorized("invalid API key", code="INVALID_API_KEY")
+                raise _refused("invalid API key", "invalid_api_key")
             if not user.api_key_enabled:
-                raise Unauthorized("this API key is disabled", code="API_KEY_DISABLED")
+                raise _refused("this API key is disabled", "api_key_disabled")
             return Principal(user.id, user.email, user.is_admin, via_api_key=True)
 
     def profile(self, user_id: str) -> dict[str, Any]:
         with self.db.session() as s:
             user = s.get(User, user_id)
             if user is None:
-                raise Unauthorized("invalid bearer token")
+                raise _refused("invalid bearer token", "invalid_token")
             return {"id": user.id, "email": user.email, "is_admin": user.is_admin,
                     "created_at": user.created_at.isoformat()}
 
@@ -172,5 +240,5 @@ class Accounts:
     def _user(s: Any, user_id: str) -> User:
         user = s.get(User, user_id)
         if user is None:
-            raise Unauthorized("invalid bearer token")
+            raise _refused("invalid bearer token", "invalid_token")
         return user  # type: ignore[no-any-return]

@@ -29,7 +29,17 @@ class User(Base):
     api_key_prefix: Mapped[str | None] = mapped_column(String(32), nullable=True)
     api_key_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     api_key_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    token_generation: Mapped[int] = mapped_column(Integer, default=0)
+    token_generation: Mapped[int] = mapped_column(Integer, default=0)  # bumped to sign out every login
+
+
+class RevokedToken(Base):
+    """A signed-out login token (by its ``jti``), kept until it would have expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    expires_at: Mapped[int] = mapped_column(BigInteger, index=True)  # unix seconds, the token's ``exp``
 
 
 class StudioSession(Base):

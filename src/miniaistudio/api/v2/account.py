@@ -2,10 +2,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
 
-from ..deps import CurrentUser, StudioDep
+from ..common.credentials import read_credential
+from ..deps import ClientAddress, CurrentUser, SecureCookies, StudioDep
+from .auth import set_login_cookie, token_body
 
 router = APIRouter(tags=["account"])
 
@@ -27,3 +29,20 @@ def put_api_key(body: ApiKeyUpdate, user: CurrentUser, studio: StudioDep) -> dic
 @router.post("/account/api-key/regenerate", summary="Issue a new mas_ key; the secret is shown once")
 def regenerate_api_key(user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     return studio.accounts.regenerate_api_key(user.user_id).to_dict()
+
+
+class PasswordChange(BaseModel):
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=8, max_length=1024)
+
+
+@router.post("/account/password",
+             summary="Change your password: signs out every other login and returns a new token "
+                     "(wrong current passwords are throttled like sign-ins)")
+def change_password(body: PasswordChange, request: Request, response: Response, user: CurrentUser,
+                    studio: StudioDep, client: ClientAddress, secure: SecureCookies) -> dict[str, Any]:
+    issued = studio.accounts.change_password(user.user_id, body.current_password, body.new_password, client=client)
+    credential = read_credential(request.headers)
+    if credential is None or credential.from_cookie:  # the browser's login goes on with the new token
+        set_login_cookie(response, issued, secure=secure)
+    return token_body(issued)

@@ -1,11 +1,15 @@
+"""Sign-in, sign-out and the signed-in user."""
+
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from ..deps import TOKEN_COOKIE, CurrentUser, StudioDep
+from ...services.accounts import IssuedToken
+from ..common.credentials import read_credential
+from ..deps import TOKEN_COOKIE, ClientAddress, CurrentUser, SecureCookies, StudioDep
 
 router = APIRouter(tags=["auth"])
 
@@ -15,16 +19,32 @@ class LoginRequest(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
-@router.post("/auth/login", summary="Sign in; returns a JWT and sets it as an HttpOnly cookie")
-def login(body: LoginRequest, response: Response, studio: StudioDep) -> dict[str, Any]:
-    token = studio.accounts.login(body.email, body.password)
-    response.set_cookie(TOKEN_COOKIE, token, max_age=studio.settings.token_ttl_seconds, httponly=True,
-                        samesite="strict", secure=studio.settings.cookie_secure, path="/")
-    return {"token": token, "token_type": "bearer", "expires_in": studio.settings.token_ttl_seconds}
+def set_login_cookie(response: Response, issued: IssuedToken, *, secure: bool) -> None:
+    response.set_cookie(TOKEN_COOKIE, issued.token, max_age=issued.expires_in, httponly=True,
+                        samesite="strict", secure=secure, path="/")
 
 
-@router.post("/auth/logout", summary="Clear the login cookie")
-def logout(response: Response, _: CurrentUser) -> dict[str, bool]:
+def token_body(issued: IssuedToken) -> dict[str, Any]:
+    return {"token": issued.token, "token_type": "bearer", "expires_in": issued.expires_in}
+
+
+@router.post("/auth/login", summary="Sign in; returns a JWT and sets it as an HttpOnly cookie "
+                                    "(failed attempts are throttled: 429 TOO_MANY_LOGIN_ATTEMPTS with Retry-After)")
+def login(body: LoginRequest, response: Response, studio: StudioDep, client: ClientAddress,
+          secure: SecureCookies) -> dict[str, Any]:
+    issued = studio.accounts.login(body.email, body.password, client=client)
+    set_login_cookie(response, issued, secure=secure)
+    return token_body(issued)
+
+
+@router.post("/auth/logout", summary="Sign out: revokes this login token (and the cookie's) and clears the cookie")
+def logout(request: Request, response: Response, _: CurrentUser, studio: StudioDep) -> dict[str, bool]:
+    credential = read_credential(request.headers)
+    if credential is not None:
+        studio.accounts.logout(credential.value)
+    cookie = request.cookies.get(TOKEN_COOKIE)
+    if cookie and (credential is None or cookie != credential.value):
+        studio.accounts.logout(cookie)
     response.delete_cookie(TOKEN_COOKIE, path="/")
     return {"ok": True}
 
