@@ -42,7 +42,10 @@ class Studio:
         self.recorder = SqlRunRecorder(self.db)
         self.recipes = RecipeBook(self.db, self.sessions, self.media, scratch=settings.scratch_dir,
                                   recipes_dir=settings.recipes_dir, max_fetch_bytes=settings.max_upload_bytes,
-                                  allow_private_urls=settings.allow_private_urls)
+                                  allow_private_urls=settings.allow_private_urls,
+                                  json_limits=settings.json_limits, max_input_bytes=settings.max_recipe_input_bytes,
+                                  max_schema_nodes=settings.max_schema_nodes,
+                                  fetch_timeout=settings.fetch_timeout_seconds)
         self.bus = EventBus()
         assets.configure(settings.resolved_models_dir)  # model files that ship in PyPI packages
         self.models = ModelLibrary(self.db, settings.resolved_models_dir)
