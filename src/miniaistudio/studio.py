@@ -65,7 +65,8 @@ class Studio:
             raise ValueError(f"unknown executor {self.settings.executor!r} (available: local)")
         executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
                                  self.settings.max_concurrent_nodes,
-                                 FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes))
+                                 FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes,
+                                             self.settings.fetch_timeout_seconds))
         self.engine = Engine(self.registry, executor, self.recorder, self.bus)
         self.execution = Execution(self.db, self.sessions, self.engine)
 

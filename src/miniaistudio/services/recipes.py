@@ -232,7 +232,7 @@ class RecipeBook:
                     dest = self.scratch / f"fetch-{uuid.uuid4().hex}"
                     downloads[name] = dest
                     await asyncio.to_thread(fetch_to_file, value, dest, max_bytes=self.max_fetch_bytes,
-                                            allow_private=self.allow_private_urls)
+                                            allow_private=self.allow_private_urls, timeout=self.fetch_timeout)
             name = req.session_name or recipe.name
             created = await asyncio.to_thread(self.sessions.create, principal, name)
             session_id = created["id"]
