@@ -130,7 +130,7 @@ def _store_row(studio: Any, document: dict[str, Any]) -> None:
     """A recipe stored before the schema rules existed (written straight into the table)."""
     now = datetime.now(UTC)
     with studio.db.session() as s:
-        s.add(RecipeRow(id=document["id"], owner_id=None, source="admin", name=document["name"],
+        s.add(RecipeRow(scope="*", id=document["id"], owner_id=None, source="admin", name=document["name"],
                         description="", version="1.0.0", document=document, created_at=now, updated_at=now))
 
 

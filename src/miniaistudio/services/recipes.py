@@ -22,6 +22,7 @@ from ..core.run import RunMode
 from ..core.safe_schema import DEFAULT_MAX_SCHEMA_NODES, check_input_schema
 from ..runtimes.url_fetch import fetch_to_file, precheck_url
 from ..store.db import Database
+from ..store.models import SHARED_RECIPE_SCOPE
 from ..store.models import Recipe as RecipeRow
 from .execution import Execution
 from .media import MediaLibrary
@@ -105,8 +106,9 @@ class RecipeBook:
         out = {rid: (r, "bundled") for rid, r in self._files().items()}
         with self.db.session() as s:
             rows = s.scalars(select(RecipeRow).where(
-                or_(RecipeRow.source == "admin", RecipeRow.owner_id == principal.user_id))).all()
-            for row in rows:
+                or_(RecipeRow.scope == SHARED_RECIPE_SCOPE, RecipeRow.scope == principal.user_id))).all()
+            # Shared recipes last: their ids are reserved, so they win over a user's older copy.
+            for row in sorted(rows, key=lambda r: r.scope == SHARED_RECIPE_SCOPE):
                 out[row.id] = (Recipe.model_validate(row.document), row.source)
         return out
 
@@ -166,8 +168,6 @@ class RecipeBook:
         recipe = self._checked(Recipe(id=req.id, name=req.name, description=req.description,
                                       version=req.version, input_schema=input_schema, bindings=bindings,
                                       graph=graph, category="Published"))
-        if req.id in self._files():
-            raise InvalidRequest(f"recipe id {req.id!r} is taken by a bundled recipe", code="RECIPE_ID_TAKEN")
         self._store(recipe, owner_id=principal.user_id, source="user")
         return recipe.summary()
 
@@ -192,14 +192,26 @@ class RecipeBook:
         return recipe
 
     def _store(self, recipe: Recipe, owner_id: str | None, source: str) -> None:
+        """Insert or update the recipe in its owner's scope (``owner_id`` None: shared).
+
+        A user's id only collides with ids everyone can see (bundled and admin recipes), never
+        with another user's private recipe, so the answer reveals nothing private. An admin's
+        new id must be free in every scope (it becomes visible to everyone).
+        """
         now = datetime.now(UTC)
+        scope = owner_id or SHARED_RECIPE_SCOPE
         with self.db.session() as s:
-            row = s.get(RecipeRow, recipe.id)
-            if row is not None and row.owner_id != owner_id:
+            if owner_id is not None:
+                if recipe.id in self._files() or s.get(RecipeRow, (SHARED_RECIPE_SCOPE, recipe.id)) is not None:
+                    raise InvalidRequest(f"recipe id {recipe.id!r} is taken by a shared recipe",
+                                         code="RECIPE_ID_TAKEN")
+            elif s.scalars(select(RecipeRow.scope).where(RecipeRow.id == recipe.id,
+                                                         RecipeRow.scope != scope)).first() is not None:
                 raise InvalidRequest(f"recipe id {recipe.id!r} is taken", code="RECIPE_ID_TAKEN")
+            row = s.get(RecipeRow, (scope, recipe.id))
             doc = recipe.model_dump(mode="json")
             if row is None:
-                s.add(RecipeRow(id=recipe.id, owner_id=owner_id, source=source, name=recipe.name,
+                s.add(RecipeRow(scope=scope, id=recipe.id, owner_id=owner_id, source=source, name=recipe.name,
                                 description=recipe.description, version=recipe.version, document=doc,
                                 created_at=now, updated_at=now))
             else:
