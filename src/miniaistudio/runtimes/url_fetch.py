@@ -17,6 +17,7 @@ Three guards, reused by every server-side fetch (recipe URL inputs, upload nodes
 
 from __future__ import annotations
 
+import concurrent.futures
 import ipaddress
 import re
 import socket
@@ -191,6 +192,21 @@ class _DeadlineStream(httpcore.NetworkStream):
         return self.inner.get_extra_info(info)
 
 
+#: Name lookups run here so the deadline bounds them too (getaddrinfo itself has no timeout);
+#: a lookup that never returns holds one of these threads, never the fetching worker.
+_RESOLVER = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="url-resolve")
+
+
+def _resolve(host: str, port: int, deadline: _Deadline) -> list[str]:
+    future = _RESOLVER.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        infos = future.result(timeout=deadline.left(None, httpcore.ConnectTimeout))
+    except concurrent.futures.TimeoutError:
+        future.cancel()
+        raise httpcore.ConnectTimeout(f"resolving {host[:100]} took longer than {deadline.seconds:g} s") from None
+    return [str(info[4][0]) for info in infos]
+
+
 class _GuardedBackend(httpcore.SyncBackend):
     def __init__(self, allow_private: bool, deadline: _Deadline) -> None:
         self.allow_private = allow_private
@@ -199,10 +215,9 @@ class _GuardedBackend(httpcore.SyncBackend):
     def connect_tcp(self, host: str, port: int, timeout: float | None = None,
                     local_address: str | None = None, socket_options: Any = None) -> httpcore.NetworkStream:
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            addresses = _resolve(host, port, self.deadline)
         except (socket.gaierror, UnicodeError) as exc:
             raise UrlNotAllowed(f"cannot resolve {host[:100]}: {exc}") from exc
-        addresses = [str(info[4][0]) for info in infos]
         for ip in addresses:
             check_public_address(ip, allow_private=self.allow_private)
         stream = super().connect_tcp(addresses[0], port,
@@ -270,17 +285,18 @@ def _chunks(resp: httpx.Response, deadline: _Deadline) -> Iterator[bytes]:
         yield chunk
 
 
-def precheck_url(url: str, allow_private: bool) -> None:
+def precheck_url(url: str, allow_private: bool, timeout: float = DEFAULT_TIMEOUT) -> None:
     """Refuse a URL that could never be fetched safely, before anything is created.
 
-    Names that do not resolve right now pass: the fetch itself checks every address again.
+    Names that do not resolve right now (or within ``timeout``) pass: the fetch itself checks
+    every address again.
     """
     parts = guard_url(url)
     assert parts.hostname is not None
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
-                                   type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
+        addresses = _resolve(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                             _Deadline(timeout))
+    except (socket.gaierror, UnicodeError, httpcore.ConnectTimeout):
         return
-    for info in infos:
-        check_public_address(str(info[4][0]), allow_private=allow_private)
+    for ip in addresses:
+        check_public_address(ip, allow_private=allow_private)

@@ -238,7 +238,7 @@ class RecipeBook:
                     media_ids[name] = await asyncio.to_thread(self._own_media, principal, value, kind, name)
                 elif not req.execute:
                     # Opened for editing: check the link now, fetch it when the node first runs.
-                    await asyncio.to_thread(precheck_url, value, self.allow_private_urls)
+                    await asyncio.to_thread(precheck_url, value, self.allow_private_urls, self.fetch_timeout)
                     urls[name] = value
                 else:
                     dest = self.scratch / f"fetch-{uuid.uuid4().hex}"
@@ -260,7 +260,7 @@ class RecipeBook:
                                          details={"field": input_name, "cause": exc.code}) from exc
                 created_media.append(item["id"])
                 media_ids[input_name] = item["id"]
-            graph = instantiate(recipe, inputs, media_ids, urls)
+            graph = await asyncio.to_thread(instantiate, recipe, inputs, media_ids, urls)
             from .sessions import FlowUpdate
 
             await asyncio.to_thread(self.sessions.put_flow, principal, session_id,
