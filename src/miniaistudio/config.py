@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     max_video_frames: int = Field(default=4 * 3600 * 60, ge=1, description="most frames a video may have")
     fetch_timeout_seconds: float = Field(default=60.0, gt=0,
                                          description="whole-download deadline of a server-side fetch")
+    max_recipe_input_bytes: int = Field(default=256 * 1024, ge=1024,
+                                        description="largest set of inputs one recipe run may send")
+    max_schema_nodes: int = Field(default=10_000, ge=10,
+                                  description="largest recipe input schema, counted with every $ref expanded")
     allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Host names the server answers to (DNS-rebinding guard); loopback names and `host` "

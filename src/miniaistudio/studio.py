@@ -62,7 +62,10 @@ class Studio:
         self.recorder = SqlRunRecorder(self.db)
         self.recipes = RecipeBook(self.db, self.sessions, self.media, scratch=settings.scratch_dir,
                                   recipes_dir=settings.recipes_dir, max_fetch_bytes=settings.max_upload_bytes,
-                                  allow_private_urls=settings.allow_private_urls)
+                                  allow_private_urls=settings.allow_private_urls,
+                                  json_limits=settings.json_limits, max_input_bytes=settings.max_recipe_input_bytes,
+                                  max_schema_nodes=settings.max_schema_nodes,
+                                  fetch_timeout=settings.fetch_timeout_seconds)
         self.bus = EventBus()
         assets.configure(settings.resolved_models_dir)  # model files that ship in PyPI packages
         self.models = ModelLibrary(self.db, settings.resolved_models_dir)
@@ -83,7 +86,8 @@ class Studio:
             raise ValueError(f"unknown executor {self.settings.executor!r} (available: local)")
         executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
                                  self.settings.max_concurrent_nodes,
-                                 FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes),
+                                 FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes,
+                                             self.settings.fetch_timeout_seconds),
                                  media_limits=self.settings.media_limits)
         self.engine = Engine(self.registry, executor, self.recorder, self.bus)
         self.execution = Execution(self.db, self.sessions, self.engine)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from .errors import InvalidRequest
 from .graph import Graph
+from .safe_schema import DEFAULT_MAX_SCHEMA_NODES, check_input_schema, validate
 
 RECIPE_ID = r"^[a-z0-9][a-z0-9_\-]{1,99}$"
 
@@ -68,15 +69,18 @@ class Recipe(BaseModel):
                 "inputs": sorted(self.input_schema.get("properties", {}))}
 
 
-def validate_inputs(recipe: Recipe, inputs: dict[str, Any]) -> dict[str, Any]:
-    """Inputs with schema defaults applied; SCHEMA_VALIDATION lists every failing field path."""
-    from jsonschema import Draft202012Validator, FormatChecker
+def validate_inputs(recipe: Recipe, inputs: dict[str, Any], *,
+                    max_schema_nodes: int = DEFAULT_MAX_SCHEMA_NODES) -> dict[str, Any]:
+    """Inputs with schema defaults applied; SCHEMA_VALIDATION lists every failing field path.
 
-    validator = Draft202012Validator(recipe.input_schema, format_checker=FormatChecker())
-    errors = sorted(validator.iter_errors(inputs), key=lambda e: list(e.absolute_path))
+    CPU-bound (call it from a worker thread). The schema is checked again first, so a row
+    stored before the schema rules existed cannot fetch, loop or backtrack either.
+    """
+    check_input_schema(recipe.input_schema, max_nodes=max_schema_nodes)
+    errors = validate(recipe.input_schema, inputs)
     if errors:
         problems = [{"field": "/".join(str(p) for p in e.absolute_path) or _missing_field(e.message),
-                     "message": e.message, "validator": e.validator} for e in errors]
+                     "message": e.message[:500], "validator": e.validator} for e in errors[:50]]
         first = problems[0]
         raise InvalidRequest(f"recipe input {first['field']!r}: {first['message']}", code="SCHEMA_VALIDATION",
                              details={"errors": problems, "input_schema": recipe.input_schema})

@@ -47,6 +47,7 @@ class FetchPolicy:
 
     allow_private: bool = False
     max_bytes: int = 1 << 30
+    timeout: float = 60.0  # seconds for the whole download, not per read
 
 
 class ImageMemo:
@@ -146,7 +147,7 @@ class TaskContext:
     def fetch_url(self, url: str, kind: MediaKind) -> MediaRef:
         dest = self.work_path(".download")
         final = fetch_to_file(url, dest, max_bytes=self._fetch_policy.max_bytes,
-                              allow_private=self._fetch_policy.allow_private)
+                              allow_private=self._fetch_policy.allow_private, timeout=self._fetch_policy.timeout)
         try:
             info = probe(dest, self._media_limits)
         except NotMedia as exc:

@@ -134,11 +134,20 @@ class AiModel(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+#: The ``Recipe.scope`` of admin recipes, shared with everyone (user recipes use the owner's id).
+SHARED_RECIPE_SCOPE = "*"
+
+
 class Recipe(Base):
-    """A recipe added by an admin or published by a user (bundled recipes ship as files)."""
+    """A recipe added by an admin or published by a user (bundled recipes ship as files).
+
+    Ids are unique per scope, so two users may publish the same id without learning of each
+    other; admin (shared) and bundled ids are reserved for everyone.
+    """
 
     __tablename__ = "recipes"
 
+    scope: Mapped[str] = mapped_column(String(36), primary_key=True)  # owner's user id, or SHARED_RECIPE_SCOPE
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     owner_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
     source: Mapped[str] = mapped_column(String(16))  # admin | user
