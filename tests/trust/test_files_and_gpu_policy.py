@@ -20,7 +20,8 @@ from miniaistudio.studio import Studio
 def settings(tmp_path: Path) -> Settings:
     """A studio with its own models dir inside the data dir, and one import folder."""
     return Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789abcdef0123",
-                    max_upload_bytes=64 * 1024 * 1024, model_import_dirs=[tmp_path / "imports"])
+                    max_upload_bytes=64 * 1024 * 1024, model_import_dirs=[tmp_path / "imports"],
+                    allowed_hosts=["studio.test"])
 
 
 # -- file modes -----------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ PNG = FIXTURES / "chelsea.png"
 def settings(tmp_path: Path) -> Settings:
     """The usual test settings, trusting a loopback HTTP server for the node-side fetch test."""
     return Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789abcdef0123",
-                    max_upload_bytes=64 * 1024 * 1024, allow_private_urls=True)
+                    max_upload_bytes=64 * 1024 * 1024, allow_private_urls=True, allowed_hosts=["studio.test"])
 
 
 def png_bytes(width: int, height: int, mode: str = "1") -> bytes:
