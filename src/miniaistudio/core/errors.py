@@ -125,3 +125,10 @@ class ToolMissing(StudioError):
 
 class Canceled(StudioError):
     code, status = "CANCELED", 409
+
+
+# -- Trust: graphs, loops and the engine ---------------------------------------------------
+class GraphTooLarge(StudioError):
+    """The graph a run would have after loop expansion exceeds ``max_expanded_nodes``."""
+
+    code, status = "GRAPH_TOO_LARGE", 422
