@@ -37,7 +37,8 @@ class Studio:
         upgrade(self.db)
         self.store = LocalMediaStore(settings.resolved_media_dir)
         self.accounts = Accounts(self.db, settings.jwt_secret(), settings.token_ttl_seconds)
-        self.sessions = Sessions(self.db, self.registry)
+        self.sessions = Sessions(self.db, self.registry, json_limits=settings.json_limits,
+                                 max_expanded_nodes=settings.max_expanded_nodes)
         self.media = MediaLibrary(self.db, self.store)
         self.recorder = SqlRunRecorder(self.db)
         self.recipes = RecipeBook(self.db, self.sessions, self.media, scratch=settings.scratch_dir,
@@ -63,7 +64,8 @@ class Studio:
         executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
                                  self.settings.max_concurrent_nodes,
                                  FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes))
-        self.engine = Engine(self.registry, executor, self.recorder, self.bus)
+        self.engine = Engine(self.registry, executor, self.recorder, self.bus,
+                             max_expanded_nodes=self.settings.max_expanded_nodes)
         self.execution = Execution(self.db, self.sessions, self.engine)
 
     async def stop(self) -> None:
