@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -39,6 +40,8 @@ INLINE_GRAPH_ITEMS = 500
 #: A periodic flush waits at least this many times as long as the previous write took, so
 #: recording a large run costs a bounded share of the time however big its state is.
 _FLUSH_DUTY = 9.0
+#: Most node tasks handed to the executor at once (at least its largest concurrency).
+_LAUNCH_WINDOW = 64
 
 
 @dataclass
@@ -61,6 +64,7 @@ class _ActiveRun:
     plan: Plan
     done: asyncio.Event = field(default_factory=asyncio.Event)
     task_ids: dict[str, str] = field(default_factory=dict)  # node id -> task id while running
+    tasks: dict[str, asyncio.Task[TaskResult]] = field(default_factory=dict)  # node id -> task handed out
     pending_cache: list[CacheEntry] = field(default_factory=list)
     pending_media: list[tuple[str, MediaRecord]] = field(default_factory=list)
     dirty: bool = True
@@ -213,9 +217,12 @@ class Engine:
         now = time.time()
         canceled: list[str] = []
         for nid, state in active.run.nodes.items():
-            if state.status == NodeStatus.QUEUED and nid not in active.task_ids:
+            if state.status == NodeStatus.QUEUED:  # not started: its task (if any) waits for a slot
                 state.status, state.error, state.finished_at = NodeStatus.CANCELED, error, now
                 canceled.append(nid)
+                waiting_task = active.tasks.get(nid)
+                if waiting_task is not None:
+                    waiting_task.cancel()
         active.dirty_nodes.update(canceled)
         active.dirty = True
         if canceled:
@@ -253,35 +260,42 @@ class Engine:
             nid: sum(1 for e in checked.incoming.get(nid, {}).values() if e.source in executing)
             for nid in plan.execute
         }
-        running: dict[asyncio.Task[TaskResult], str] = {}
+        # Ready nodes wait here and at most _LAUNCH_WINDOW are handed to the executor at once,
+        # so a run of thousands of ready nodes holds a bounded number of tasks, and a stop has
+        # only those to cancel. Finished tasks arrive on a queue (O(1) per node, unlike
+        # asyncio.wait over every pending task).
+        ready = deque(nid for nid in plan.execute if waiting[nid] == 0)
+        finished_tasks: asyncio.Queue[tuple[str, asyncio.Task[TaskResult]]] = asyncio.Queue()
 
-        def launch(nid: str) -> None:
-            if run.nodes[nid].status != NodeStatus.QUEUED or active.stopping:
-                return
-            task = self._make_task(active, nid, results)
-            active.task_ids[nid] = task.task_id
-            running[asyncio.create_task(self._execute(active, task))] = nid
+        def fill_window() -> None:
+            while ready and len(active.tasks) < _LAUNCH_WINDOW and not active.stopping:
+                nid = ready.popleft()
+                if run.nodes[nid].status != NodeStatus.QUEUED:
+                    continue
+                task = self._make_task(active, nid, results)
+                active.task_ids[nid] = task.task_id
+                future = asyncio.create_task(self._execute(active, task))
+                active.tasks[nid] = future
+                future.add_done_callback(functools.partial(_report_done, finished_tasks, nid))
 
         try:
-            for nid in plan.execute:
-                if waiting[nid] == 0:
-                    launch(nid)
-            while running:
-                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for finished in done:
-                    nid = running.pop(finished)
-                    active.task_ids.pop(nid, None)
-                    if self._settle(active, nid, finished, results):
-                        for edge in checked.outgoing.get(nid, ()):
-                            if edge.target in waiting:
-                                waiting[edge.target] -= 1
-                                if waiting[edge.target] == 0:
-                                    launch(edge.target)
-                    else:
-                        self._skip_descendants(active, nid)
+            fill_window()
+            while active.tasks:
+                nid, finished = await finished_tasks.get()
+                active.tasks.pop(nid, None)
+                active.task_ids.pop(nid, None)
+                if self._settle(active, nid, finished, results):
+                    for edge in checked.outgoing.get(nid, ()):
+                        if edge.target in waiting:
+                            waiting[edge.target] -= 1
+                            if waiting[edge.target] == 0:
+                                ready.append(edge.target)
+                else:
+                    self._skip_descendants(active, nid)
+                fill_window()
         except BaseException:
             log.exception("run %s crashed", run.id)
-            for t in running:
+            for t in active.tasks.values():
                 t.cancel()
             run.error = {"code": "INTERNAL_ERROR", "message": "the run stopped unexpectedly"}
             raise
@@ -353,7 +367,14 @@ class Engine:
         results: dict[str, dict[str, Any]],
     ) -> bool:
         """Record a finished task; True when it succeeded."""
+        if finished.cancelled():  # stopped before the executor started it
+            if not active.run.nodes[nid].status.finished:
+                self._finish_node(active, nid, NodeStatus.CANCELED,
+                                  error={"code": "CANCELED", "message": "canceled before it started"})
+            return False
         exc = finished.exception()
+        if isinstance(exc, Canceled) and active.run.nodes[nid].status.finished:
+            return False  # already recorded as canceled by stop
         if exc is None:
             result = finished.result()
             results[nid] = result.outputs
@@ -463,6 +484,11 @@ class Engine:
             "status": state.status.value, "progress": state.progress, "message": state.message,
             "error": state.error, "outputs": public_outputs(state.outputs),
         })
+
+
+def _report_done(queue: asyncio.Queue[tuple[str, asyncio.Task[TaskResult]]], nid: str,
+                 task: asyncio.Task[TaskResult]) -> None:
+    queue.put_nowait((nid, task))
 
 
 def is_large(graph: Graph) -> bool:
