@@ -152,7 +152,7 @@ async def test_stop_of_a_large_run_is_immediate_and_the_run_ends_canceled(api: A
     assert len(r.json()["nodes"]) == 25 + 25 * 200
     r, seconds = await timed(api.post("/api/v2/session/stop", session=session["id"]))
     assert r.status_code == 200 and r.json() == {"stopped": True, "run_id": run_id}, r.text
-    assert seconds < 1.0
+    assert seconds < 1.0, f"stop took {seconds:.2f} s"
     r, _ = await timed(api.get("/api/v2/ping"))
     assert r.status_code == 200
     r = await api.get(f"/api/v2/session/runs/{run_id}", session=session["id"])
@@ -161,10 +161,12 @@ async def test_stop_of_a_large_run_is_immediate_and_the_run_ends_canceled(api: A
         await asyncio.sleep(0.05)
         r = await api.get(f"/api/v2/session/runs/{run_id}", session=session["id"])
     run = r.json()
-    assert run["status"] == "canceled", run["status"]
+    assert run["status"] == "canceled", (run["status"], run["counts"])
     assert run["counts"].get("canceled", 0) > 0
     assert not {"queued", "running"} & set(run["counts"])
     # What was recorded is the whole final state, though each flush only wrote what changed.
+    assert studio.engine is not None
+    await studio.engine.wait(session["id"], run_id, timeout=5)  # the final write follows the status
     with studio.db.session() as s:
         row = s.get(Run, run_id)
         assert row is not None and row.status == "canceled"

@@ -89,9 +89,13 @@ def _readable_graph(graph: Any, limits: JsonLimits, unreadable: list[dict[str, s
             n = dict(n)
             for part in ("params", "ui"):
                 if not _readable(n.get(part), limits):
-                    n[part] = _withheld(unreadable, part, {}, str(n.get("id")))
+                    n[part] = _withheld(unreadable, part, {}, str(n.get("id"))[:100])
+            if not _readable(n, limits):
+                _withheld(unreadable, "node", None, str(n.get("id"))[:100])
+                continue
         nodes.append(n)
-    return {**graph, "nodes": nodes}
+    graph = {**graph, "nodes": nodes}
+    return graph if _readable(graph, limits) else _withheld(unreadable, "graph", {"nodes": [], "edges": []})
 
 
 def check_documents(graph: Graph | None, tabs: list[Any] | None, limits: JsonLimits) -> None:

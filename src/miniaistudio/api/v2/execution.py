@@ -65,8 +65,7 @@ async def _json(content: Any, status_code: int = 200) -> Response:
 
 
 async def _answer(execution: ExecutionDep, session_id: str, run: dict[str, Any],
-                  prefer: str | None) -> Response:
-    wait = _wait_seconds(prefer)
+                  wait: float | None) -> Response:
     if wait is None:
         return await _json(run, 202)
     final = await execution.wait(session_id, run["run_id"], wait)
@@ -81,8 +80,9 @@ async def execute(
     body: ExecuteRequest | None = Body(default=None, description='Defaults to {"mode": "full"}'),
 ) -> Response:
     body = body or ExecuteRequest()
+    wait = _wait_seconds(prefer)  # refused before anything starts
     run = await execution.execute(user, session_id, body.mode, body.target_node_id)
-    return await _answer(execution, session_id, run, prefer)
+    return await _answer(execution, session_id, run, wait)
 
 
 @router.post("/session/nodes/{node_id}/rerun", response_model=dict[str, Any],
@@ -92,8 +92,9 @@ async def rerun_node(
     isolated: bool = Query(default=True), prefer: str | None = Header(default=None),
 ) -> Response:
     mode = RunMode.NODE if isolated else RunMode.FROM_NODE
+    wait = _wait_seconds(prefer)  # refused before anything starts
     run = await execution.execute(user, session_id, mode, node_id)
-    return await _answer(execution, session_id, run, prefer)
+    return await _answer(execution, session_id, run, wait)
 
 
 # Engine commands are async routes: they change engine state and publish events, which must
