@@ -175,6 +175,17 @@ async def test_stop_of_a_large_run_is_immediate_and_the_run_ends_canceled(api: A
             nid: d["status"] for nid, d in run["nodes"].items()}
 
 
+async def test_a_bad_prefer_header_starts_nothing(api: Api) -> None:
+    session = await api.new_session()
+    await api.save_graph(session, {"nodes": [node("t", "text", text="x")], "edges": []})
+    for prefer in ("wait=soon", "wait=nan", "wait=-1"):
+        r = await api.post("/api/v2/session/execute", session=session["id"], headers={"Prefer": prefer})
+        assert r.status_code == 422 and r.json()["code"] == "INVALID_REQUEST", r.text
+        r = await api.post("/api/v2/session/nodes/t/rerun", session=session["id"], headers={"Prefer": prefer})
+        assert r.status_code == 422 and r.json()["code"] == "INVALID_REQUEST", r.text
+    assert (await api.get("/api/v2/session/execution", session=session["id"])).json()["run"] is None
+
+
 def test_engine_commands_are_async_routes() -> None:
     """stop and cancel change engine state and publish events: they must run on the event loop."""
     paths = {"/session/stop", "/session/nodes/{node_id}/cancel", "/session/execute", "/session/nodes/{node_id}/rerun"}
