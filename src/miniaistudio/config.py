@@ -51,7 +51,7 @@ class Settings(BaseSettings):
     # -- Trust: limits on what one request may cost (docs/security.md lists each one) ----------
     max_json_body_bytes: int = Field(default=8 * 1024**2, ge=1024,
                                      description="largest JSON (non-upload) request body")
-    max_json_depth: int = Field(default=64, ge=4, le=1000, description="deepest nesting of any stored JSON document")
+    max_json_depth: int = Field(default=64, ge=4, le=200, description="deepest nesting of any stored JSON document")
     max_stored_json_bytes: int = Field(default=4 * 1024**2, ge=1024,
                                        description="largest free-form JSON document stored (ui, tabs, params)")
     max_expanded_nodes: int = Field(default=10_000, ge=1,

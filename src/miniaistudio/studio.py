@@ -56,7 +56,8 @@ class Studio:
         self.accounts = Accounts(self.db, settings.jwt_secret(), settings.token_ttl_seconds, LoginThrottle(
             per_account=settings.login_attempts_per_account, per_client=settings.login_attempts_per_client,
             per_account_total=settings.login_attempts_per_account_total, storage_uri=settings.rate_limit_storage_uri))
-        self.sessions = Sessions(self.db, self.registry)
+        self.sessions = Sessions(self.db, self.registry, json_limits=settings.json_limits,
+                                 max_expanded_nodes=settings.max_expanded_nodes)
         configure_pillow(settings.media_limits)
         self.media = MediaLibrary(self.db, self.store, settings.media_limits)
         self.recorder = SqlRunRecorder(self.db)
@@ -89,7 +90,8 @@ class Studio:
                                  FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes,
                                              self.settings.fetch_timeout_seconds),
                                  media_limits=self.settings.media_limits)
-        self.engine = Engine(self.registry, executor, self.recorder, self.bus)
+        self.engine = Engine(self.registry, executor, self.recorder, self.bus,
+                             max_expanded_nodes=self.settings.max_expanded_nodes)
         self.execution = Execution(self.db, self.sessions, self.engine)
 
     def _recover_files(self) -> None:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import Canceled, SessionBusy, StudioError
 from .events import EventBus
@@ -28,9 +30,18 @@ from .validation import CheckedGraph, check_structure
 from .values import decode_value, public_value
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 _RECENT_RUNS = 64
 _PLAN_MEMO = 32
+#: Graphs up to this many nodes + links are planned inline (a thread hop costs more than the
+#: work); larger ones, and any graph with loops, are planned on a worker thread.
+INLINE_GRAPH_ITEMS = 500
+#: A periodic flush waits at least this many times as long as the previous write took, so
+#: recording a large run costs a bounded share of the time however big its state is.
+_FLUSH_DUTY = 9.0
+#: Most node tasks handed to the executor at once (at least its largest concurrency).
+_LAUNCH_WINDOW = 64
 
 
 @dataclass
@@ -53,9 +64,11 @@ class _ActiveRun:
     plan: Plan
     done: asyncio.Event = field(default_factory=asyncio.Event)
     task_ids: dict[str, str] = field(default_factory=dict)  # node id -> task id while running
+    tasks: dict[str, asyncio.Task[TaskResult]] = field(default_factory=dict)  # node id -> task handed out
     pending_cache: list[CacheEntry] = field(default_factory=list)
     pending_media: list[tuple[str, MediaRecord]] = field(default_factory=list)
     dirty: bool = True
+    dirty_nodes: set[str] = field(default_factory=set)  # nodes changed since the last flush
     stopping: bool = False
     flush_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     closing: asyncio.Event = field(default_factory=asyncio.Event)
@@ -72,6 +85,7 @@ class Engine:
         *,
         flush_interval: float = 0.25,
         progress_interval: float = 0.1,
+        max_expanded_nodes: int | None = None,
     ) -> None:
         self.registry = registry
         self.executor = executor
@@ -79,6 +93,7 @@ class Engine:
         self.bus = bus
         self._flush_interval = flush_interval
         self._progress_interval = progress_interval
+        self._max_expanded_nodes = max_expanded_nodes
         self._active: dict[str, _ActiveRun] = {}
         self._recent: OrderedDict[str, RunState] = OrderedDict()  # finished runs by id, newest last
         self._plans: OrderedDict[tuple[Any, ...], _Prepared] = OrderedDict()
@@ -118,14 +133,18 @@ class Engine:
         run_id = str(uuid.uuid4())
         memo_key = (session_id, graph_version, mode, target_node_id) if graph_version is not None else None
         prepared = self._plans.get(memo_key) if memo_key is not None else None
+        large = is_large(graph)
         if prepared is None:
-            prepared = self._prepare(graph, mode, target_node_id, run_id)
+            prepared = await _off_loop(large, self._prepare, graph, mode, target_node_id, run_id)
         checked, closure, sigs = prepared.checked, prepared.closure, prepared.signatures
         lookup = [sigs[nid] for nid in closure if nid not in prepared.forced]
         hits = await self.recorder.lookup_cache(session_id, lookup) if lookup else {}
         if session_id in self._active:  # lost a race while awaiting the cache
             raise SessionBusy("this session is already running; stop it or wait for it to finish")
-        plan = decide_execution(checked, closure, prepared.wanted, prepared.forced, sigs, hits, prepared.params)
+        large = large or len(closure) > INLINE_GRAPH_ITEMS
+        plan, nodes = await _off_loop(large, _plan_states, prepared, hits)
+        if session_id in self._active:
+            raise SessionBusy("this session is already running; stop it or wait for it to finish")
         if memo_key is not None and not plan.salted:
             self._plans[memo_key] = prepared
             self._plans.move_to_end(memo_key)
@@ -134,16 +153,8 @@ class Engine:
         run = RunState(id=run_id, session_id=session_id, user_id=user_id, mode=mode,
                        target_node_id=target_node_id)
         run.loops = {lp.loop_id: lp for lp in prepared.loops}
-        for nid in plan.closure:
-            cached = plan.cached.get(nid)
-            run.nodes[nid] = NodeState(
-                node_type=checked.specs[nid].type,
-                status=NodeStatus.CACHED if cached is not None else NodeStatus.QUEUED,
-                signature=sigs[nid],
-                progress=1.0 if cached is not None else 0.0,
-                outputs=cached,
-            )
-        active = _ActiveRun(run=run, checked=checked, plan=plan)
+        run.nodes = nodes
+        active = _ActiveRun(run=run, checked=checked, plan=plan, dirty_nodes=set(nodes))
         self._active[session_id] = active
         driver = asyncio.create_task(self._drive(active), name=f"run-{run_id}")
         self._drivers.add(driver)
@@ -160,7 +171,7 @@ class Engine:
             expand = [target_node.id]  # type: ignore[union-attr]
         else:
             expand = []  # a member rerun runs once, with its own saved settings
-        expanded, loops = expand_loops(graph, self.registry, expand)
+        expanded, loops = expand_loops(graph, self.registry, expand, max_nodes=self._max_expanded_nodes)
         checked = check_structure(expanded, self.registry)
         # Rerunning a loop runs every enabled iteration; the cache keeps unchanged ones.
         targets: tuple[set[str], set[str]] | None = (loops[0].copy_ids(), set()) if target_is_loop else None
@@ -170,12 +181,15 @@ class Engine:
     async def saved_outputs(self, session_id: str, graph: Graph) -> tuple[dict[str, dict[str, Any]], set[str]]:
         """Stored outputs that still match the graph as saved (node id -> encoded outputs), and the
         nodes that are never cached (or fed by one), which no stored output can match."""
-        sigs, volatile = current_signatures(check_structure(graph, self.registry))
+        sigs, volatile = await _off_loop(is_large(graph), self._current_signatures, graph)
         hits = await self.recorder.lookup_cache(session_id, list(set(sigs.values()))) if sigs else {}
         return {nid: hits[sig] for nid, sig in sigs.items() if sig in hits}, volatile
 
+    def _current_signatures(self, graph: Graph) -> tuple[dict[str, str], set[str]]:
+        return current_signatures(check_structure(graph, self.registry))
+
     def cancel_node(self, session_id: str, node_id: str) -> bool:
-        """Cancel a queued or running node of the session's active run."""
+        """Cancel a queued or running node of the session's active run. Call on the event loop."""
         active = self._active.get(session_id)
         if active is None:
             return False
@@ -191,14 +205,29 @@ class Engine:
         return task_id is not None and self.executor.cancel(task_id)
 
     def stop(self, session_id: str) -> RunState | None:
+        """Stop the session's run: queued nodes are canceled in one pass with one event
+        (``nodes.canceled``), running ones are asked to cancel. Call on the event loop."""
         active = self._active.get(session_id)
         if active is None:
             return None
+        if active.stopping:
+            return active.run
         active.stopping = True
+        error = {"code": "CANCELED", "message": "run stopped"}
+        now = time.time()
+        canceled: list[str] = []
         for nid, state in active.run.nodes.items():
-            if state.status == NodeStatus.QUEUED and nid not in active.task_ids:
-                self._finish_node(active, nid, NodeStatus.CANCELED,
-                                  error={"code": "CANCELED", "message": "run stopped"})
+            if state.status == NodeStatus.QUEUED:  # not started: its task (if any) waits for a slot
+                state.status, state.error, state.finished_at = NodeStatus.CANCELED, error, now
+                canceled.append(nid)
+                waiting_task = active.tasks.get(nid)
+                if waiting_task is not None:
+                    waiting_task.cancel()
+        active.dirty_nodes.update(canceled)
+        active.dirty = True
+        if canceled:
+            self._publish(session_id, {"type": "nodes.canceled", "run_id": active.run.id,
+                                       "node_ids": canceled, "error": error})
         for task_id in list(active.task_ids.values()):
             self.executor.cancel(task_id)
         return active.run
@@ -231,35 +260,42 @@ class Engine:
             nid: sum(1 for e in checked.incoming.get(nid, {}).values() if e.source in executing)
             for nid in plan.execute
         }
-        running: dict[asyncio.Task[TaskResult], str] = {}
+        # Ready nodes wait here and at most _LAUNCH_WINDOW are handed to the executor at once,
+        # so a run of thousands of ready nodes holds a bounded number of tasks, and a stop has
+        # only those to cancel. Finished tasks arrive on a queue (O(1) per node, unlike
+        # asyncio.wait over every pending task).
+        ready = deque(nid for nid in plan.execute if waiting[nid] == 0)
+        finished_tasks: asyncio.Queue[tuple[str, asyncio.Task[TaskResult]]] = asyncio.Queue()
 
-        def launch(nid: str) -> None:
-            if run.nodes[nid].status != NodeStatus.QUEUED or active.stopping:
-                return
-            task = self._make_task(active, nid, results)
-            active.task_ids[nid] = task.task_id
-            running[asyncio.create_task(self._execute(active, task))] = nid
+        def fill_window() -> None:
+            while ready and len(active.tasks) < _LAUNCH_WINDOW and not active.stopping:
+                nid = ready.popleft()
+                if run.nodes[nid].status != NodeStatus.QUEUED:
+                    continue
+                task = self._make_task(active, nid, results)
+                active.task_ids[nid] = task.task_id
+                future = asyncio.create_task(self._execute(active, task))
+                active.tasks[nid] = future
+                future.add_done_callback(functools.partial(_report_done, finished_tasks, nid))
 
         try:
-            for nid in plan.execute:
-                if waiting[nid] == 0:
-                    launch(nid)
-            while running:
-                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for finished in done:
-                    nid = running.pop(finished)
-                    active.task_ids.pop(nid, None)
-                    if self._settle(active, nid, finished, results):
-                        for edge in checked.outgoing.get(nid, ()):
-                            if edge.target in waiting:
-                                waiting[edge.target] -= 1
-                                if waiting[edge.target] == 0:
-                                    launch(edge.target)
-                    else:
-                        self._skip_descendants(active, nid)
+            fill_window()
+            while active.tasks:
+                nid, finished = await finished_tasks.get()
+                active.tasks.pop(nid, None)
+                active.task_ids.pop(nid, None)
+                if self._settle(active, nid, finished, results):
+                    for edge in checked.outgoing.get(nid, ()):
+                        if edge.target in waiting:
+                            waiting[edge.target] -= 1
+                            if waiting[edge.target] == 0:
+                                ready.append(edge.target)
+                else:
+                    self._skip_descendants(active, nid)
+                fill_window()
         except BaseException:
             log.exception("run %s crashed", run.id)
-            for t in running:
+            for t in active.tasks.values():
                 t.cancel()
             run.error = {"code": "INTERNAL_ERROR", "message": "the run stopped unexpectedly"}
             raise
@@ -313,6 +349,7 @@ class Engine:
             state.progress = max(0.0, min(1.0, fraction))
             state.message = message
             active.dirty = True
+            active.dirty_nodes.add(nid)
             now = time.monotonic()
             if first:
                 self._publish_node(active, nid)
@@ -330,7 +367,14 @@ class Engine:
         results: dict[str, dict[str, Any]],
     ) -> bool:
         """Record a finished task; True when it succeeded."""
+        if finished.cancelled():  # stopped before the executor started it
+            if not active.run.nodes[nid].status.finished:
+                self._finish_node(active, nid, NodeStatus.CANCELED,
+                                  error={"code": "CANCELED", "message": "canceled before it started"})
+            return False
         exc = finished.exception()
+        if isinstance(exc, Canceled) and active.run.nodes[nid].status.finished:
+            return False  # already recorded as canceled by stop
         if exc is None:
             result = finished.result()
             results[nid] = result.outputs
@@ -360,6 +404,7 @@ class Engine:
         if status == NodeStatus.SUCCEEDED:
             state.progress = 1.0
         active.dirty = True
+        active.dirty_nodes.add(nid)
         self._publish_node(active, nid)
 
     def _skip_descendants(self, active: _ActiveRun, nid: str) -> None:
@@ -375,10 +420,11 @@ class Engine:
 
     def _close_run(self, active: _ActiveRun) -> None:
         run = active.run
-        for state in run.nodes.values():
+        for nid, state in run.nodes.items():
             if not state.status.finished:
                 state.status = NodeStatus.CANCELED if active.stopping else NodeStatus.INTERRUPTED
                 state.finished_at = time.time()
+                active.dirty_nodes.add(nid)
         statuses = {s.status for s in run.nodes.values()}
         if run.error is not None:
             run.status = RunStatus.FAILED
@@ -397,25 +443,31 @@ class Engine:
 
     # --------------------------------------------------------------- recording
     async def _flush_loop(self, active: _ActiveRun) -> None:
+        interval = self._flush_interval
         while not active.closing.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(active.closing.wait(), self._flush_interval)
+                await asyncio.wait_for(active.closing.wait(), interval)
             if active.dirty and not active.closing.is_set():
+                started = time.monotonic()
                 try:
                     await self._flush(active)
                 except Exception:
                     log.exception("could not record progress of run %s", active.run.id)
+                interval = max(self._flush_interval, _FLUSH_DUTY * (time.monotonic() - started))
 
     async def _flush(self, active: _ActiveRun) -> None:
+        """Record the run: its summary, the nodes changed since the last flush, new cache entries and media."""
         async with active.flush_lock:  # the periodic and the final flush must not interleave
             cache, active.pending_cache = active.pending_cache, []
             media, active.pending_media = active.pending_media, []
+            changed, active.dirty_nodes = active.dirty_nodes, set()
             active.dirty = False
             try:
-                await self.recorder.save_run(active.run, cache, media)
+                await self.recorder.save_run(active.run, cache, media, changed)
             except Exception:  # rolled back: keep the records for the next flush
                 active.pending_cache[:0] = cache
                 active.pending_media[:0] = media
+                active.dirty_nodes |= changed
                 active.dirty = True
                 raise
 
@@ -432,6 +484,39 @@ class Engine:
             "status": state.status.value, "progress": state.progress, "message": state.message,
             "error": state.error, "outputs": public_outputs(state.outputs),
         })
+
+
+def _report_done(queue: asyncio.Queue[tuple[str, asyncio.Task[TaskResult]]], nid: str,
+                 task: asyncio.Task[TaskResult]) -> None:
+    queue.put_nowait((nid, task))
+
+
+def is_large(graph: Graph) -> bool:
+    """Whether checking and planning ``graph`` is worth a worker thread (see INLINE_GRAPH_ITEMS)."""
+    return (len(graph.nodes) + len(graph.edges) > INLINE_GRAPH_ITEMS
+            or any(n.type == LOOP_TYPE for n in graph.nodes))
+
+
+async def _off_loop(large: bool, fn: Callable[..., _T], *args: Any) -> _T:
+    """``fn(*args)`` on a worker thread when the work is large, inline otherwise."""
+    return await asyncio.to_thread(fn, *args) if large else fn(*args)
+
+
+def _plan_states(prepared: _Prepared, hits: dict[str, dict[str, Any]]) -> tuple[Plan, dict[str, NodeState]]:
+    """What executes given the cache hits, and each touched node's initial state."""
+    checked, sigs = prepared.checked, prepared.signatures
+    plan = decide_execution(checked, prepared.closure, prepared.wanted, prepared.forced, sigs, hits, prepared.params)
+    nodes: dict[str, NodeState] = {}
+    for nid in plan.closure:
+        cached = plan.cached.get(nid)
+        nodes[nid] = NodeState(
+            node_type=checked.specs[nid].type,
+            status=NodeStatus.CACHED if cached is not None else NodeStatus.QUEUED,
+            signature=sigs[nid],
+            progress=1.0 if cached is not None else 0.0,
+            outputs=cached,
+        )
+    return plan, nodes
 
 
 def public_outputs(outputs: dict[str, Any] | None) -> dict[str, Any] | None:

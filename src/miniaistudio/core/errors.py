@@ -165,3 +165,10 @@ class TooManyLoginAttempts(StudioError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, details={"retry_after": retry_after})
         self.retry_after = retry_after
+
+
+# -- Trust: graphs, loops and the engine ---------------------------------------------------
+class GraphTooLarge(StudioError):
+    """The graph a run would have after loop expansion exceeds ``max_expanded_nodes``."""
+
+    code, status = "GRAPH_TOO_LARGE", 422

@@ -11,7 +11,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-_ID = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_.:\-]+$")
+#: What a node, edge or group id may look like (loop ``group_id`` uses the same rule).
+ID_PATTERN = r"^[A-Za-z0-9_.:\-]+$"
+ID_MAX_LENGTH = 100
+
+#: Node types the graph itself gives meaning to (the rest come from the node registry).
+GROUP_TYPE = "group"
+LOOP_TYPE = "loop"
+COMMENT_TYPE = "comment"
+
+_ID = Field(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)
 
 
 def finite_json(value: Any) -> Any:
@@ -45,7 +54,8 @@ class GraphNode(BaseModel):
     notes: str | None = Field(default=None, max_length=20_000)
     width: float | None = None
     height: float | None = None
-    parent_id: str | None = None
+    parent_id: str | None = Field(default=None, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN,
+                                  description="The group this node sits in")
     ui: dict[str, Any] = Field(default_factory=dict, description="Free-form canvas state")
 
     _finite = field_validator("params", "ui")(finite_json)
@@ -55,10 +65,10 @@ class GraphEdge(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     id: str = _ID
-    source: str
-    source_handle: str
-    target: str
-    target_handle: str
+    source: str = _ID
+    source_handle: str = Field(min_length=1, max_length=100)
+    target: str = _ID
+    target_handle: str = Field(min_length=1, max_length=100)
 
 
 class Graph(BaseModel):

@@ -84,5 +84,9 @@ class RunRecorder(Protocol):
         run: RunState,
         cache: list[CacheEntry],
         media: list[tuple[str, MediaRecord]],  # (node_id, record)
+        changed: set[str] | None = None,
     ) -> None:
-        """Upsert the run, then add cache entries and media rows, in one transaction."""
+        """Upsert the run, then add cache entries and media rows, in one transaction.
+
+        ``changed`` names the nodes whose state changed since the previous call for this run
+        (None: all of them), so a recorder can keep its work proportional to what changed."""

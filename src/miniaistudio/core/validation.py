@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import GraphInvalid
-from .graph import Graph, GraphEdge, GraphNode
+from .graph import GROUP_TYPE, Graph, GraphEdge, GraphNode
 from .registry import NodeRegistry, NodeSpec, param_errors
 from .sockets import link_problem
 
@@ -54,9 +54,7 @@ def check_structure(graph: Graph, registry: NodeRegistry) -> CheckedGraph:
             problems.append(Problem("UNKNOWN_NODE_TYPE", f"node {n.id!r} has unknown type {n.type!r}", n.id))
         else:
             specs[n.id] = spec
-    for n in graph.nodes:
-        if n.parent_id is not None and n.parent_id not in nodes:
-            problems.append(Problem("UNKNOWN_PARENT", f"node {n.id!r} names missing group {n.parent_id!r}", n.id))
+    problems.extend(parent_problems(nodes))
 
     incoming: dict[str, dict[str, GraphEdge]] = defaultdict(dict)
     outgoing: dict[str, list[GraphEdge]] = defaultdict(list)
@@ -111,6 +109,45 @@ def check_structure(graph: Graph, registry: NodeRegistry) -> CheckedGraph:
     if problems:
         raise graph_invalid(problems)
     return CheckedGraph(graph, nodes, specs, dict(incoming), dict(outgoing), order)
+
+
+def parent_problems(nodes: dict[str, GraphNode]) -> list[Problem]:
+    """Each ``parent_id`` must name a group on the canvas, and no chain of parents may loop.
+
+    Linear in the number of nodes: every parent chain is walked once, remembering where
+    walks ended, so a hostile chain cannot make this (or any later walk) spin.
+    """
+    problems: list[Problem] = []
+    for n in nodes.values():
+        if n.parent_id is None:
+            continue
+        parent = nodes.get(n.parent_id)
+        if parent is None:
+            problems.append(Problem("UNKNOWN_PARENT", f"node {n.id!r} names missing group {n.parent_id!r}", n.id))
+        elif parent.type != GROUP_TYPE:
+            problems.append(Problem("PARENT_NOT_GROUP",
+                                    f"node {n.id!r} names {n.parent_id!r} as its group, but it is a {parent.type!r}",
+                                    n.id))
+    settled: set[str] = set()  # nodes whose parent chain is known to end
+    for start in nodes:
+        path: list[str] = []
+        on_path: set[str] = set()
+        current: str | None = start
+        while current is not None and current not in settled:
+            if current in on_path:
+                cycle = path[path.index(current):]
+                problems.extend(
+                    Problem("GROUP_PARENT_CYCLE", f"group {nid!r} is inside itself (parent cycle {' -> '.join(cycle)})",
+                            nid)
+                    for nid in cycle
+                )
+                break
+            path.append(current)
+            on_path.add(current)
+            node = nodes.get(current)
+            current = node.parent_id if node is not None else None
+        settled.update(path)
+    return problems
 
 
 def check_runnable(checked: CheckedGraph, node_ids: list[str]) -> dict[str, dict[str, Any]]:

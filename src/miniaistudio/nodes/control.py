@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ..core.context import NodeContext
+from ..core.graph import ID_MAX_LENGTH, ID_PATTERN
 from ..core.node import Node, NoOutput, node
 
 
@@ -27,7 +28,8 @@ class Loop(Node):
     does no work and shows the iterations' outputs together.
     """
 
-    group_id: str = Field(default="", max_length=100, description="The group whose nodes are repeated")
+    group_id: str = Field(default="", max_length=ID_MAX_LENGTH, pattern=f"(^$)|({ID_PATTERN})",
+                          description="The group whose nodes are repeated (a group's node id)")
     iterations: list[LoopIteration] = Field(default_factory=list, max_length=200,
                                             json_schema_extra={"widget": "loop-table"})
 

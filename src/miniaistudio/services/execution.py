@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..core.engine import Engine, public_outputs, run_to_dict
+from ..core.engine import INLINE_GRAPH_ITEMS, Engine, public_outputs, run_to_dict
 from ..core.errors import RunNotFound
 from ..core.policy import Action, Principal
 from ..core.run import RunMode
@@ -29,6 +29,8 @@ class Execution:
         graph, version = await asyncio.to_thread(self.sessions.graph_for_run, principal, session_id)
         run = await self.engine.submit(session_id=session_id, user_id=principal.user_id, graph=graph,
                                        mode=mode, target_node_id=target_node_id, graph_version=version)
+        if len(run.nodes) > INLINE_GRAPH_ITEMS:  # a big run's answer is built off the event loop
+            return await asyncio.to_thread(run_to_dict, run)
         return run_to_dict(run)
 
     async def delete_session(self, principal: Principal, session_id: str) -> None:
@@ -40,7 +42,7 @@ class Execution:
 
     async def wait(self, session_id: str, run_id: str, timeout: float) -> dict[str, Any]:
         await self.engine.wait(session_id, run_id, timeout)
-        return self.run_by_id(session_id, run_id)
+        return await asyncio.to_thread(self.run_by_id, session_id, run_id)
 
     async def saved_outputs(self, principal: Principal, session_id: str) -> dict[str, Any]:
         """What each node last produced, where that still matches its current settings and inputs."""
@@ -56,13 +58,14 @@ class Execution:
                     nodes[nid] = {"outputs": state["outputs"], "source": "latest_run"}
         return {"nodes": nodes}
 
-    def cancel_node(self, principal: Principal, session_id: str, node_id: str) -> dict[str, Any]:
-        self.sessions.load(principal, session_id, Action.RUN)
+    async def cancel_node(self, principal: Principal, session_id: str, node_id: str) -> dict[str, Any]:
+        """Engine commands run on the event loop (the engine and the event bus are not thread-safe)."""
+        await asyncio.to_thread(self.sessions.load, principal, session_id, Action.RUN)
         canceled = self.engine.cancel_node(session_id, node_id)
         return {"node_id": node_id, "canceled": canceled}
 
-    def stop(self, principal: Principal, session_id: str) -> dict[str, Any]:
-        self.sessions.load(principal, session_id, Action.RUN)
+    async def stop(self, principal: Principal, session_id: str) -> dict[str, Any]:
+        await asyncio.to_thread(self.sessions.load, principal, session_id, Action.RUN)
         run = self.engine.stop(session_id)
         return {"stopped": run is not None, "run_id": run.id if run else None}
 

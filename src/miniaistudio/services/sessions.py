@@ -11,8 +11,10 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, or_, select, update
 
-from ..core.errors import GraphVersionConflict, InvalidRequest
+from ..core.errors import GraphVersionConflict, InvalidRequest, StudioError
 from ..core.graph import Graph, Viewport, finite_json
+from ..core.json_limits import DEFAULT_LIMITS, JsonLimits, check_document
+from ..core.loops import check_expansion
 from ..core.policy import Action, Principal, Role, SessionFacts, require
 from ..core.registry import NodeRegistry
 from ..core.validation import check_structure
@@ -50,14 +52,69 @@ def session_summary(row: StudioSession, role: Role) -> dict[str, Any]:
     }
 
 
-def session_document(row: StudioSession, role: Role) -> dict[str, Any]:
-    return {**session_summary(row, role), "graph": row.graph, "viewport": row.viewport, "tabs": row.tabs}
+def session_document(row: StudioSession, role: Role, limits: JsonLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """The session as clients see it. Free-form documents stored before their bounds were enforced,
+    which could not be served back, are withheld and named in ``unreadable`` (the next save replaces
+    them), so a session is always readable."""
+    unreadable: list[dict[str, str]] = []
+    graph = _readable_graph(row.graph, limits, unreadable)
+    viewport = (row.viewport if _readable(row.viewport, limits)
+                else _withheld(unreadable, "viewport", Viewport().model_dump()))
+    tabs = row.tabs if _readable(row.tabs, limits) else _withheld(unreadable, "tabs", [])
+    doc = {**session_summary(row, role), "graph": graph, "viewport": viewport, "tabs": tabs}
+    if unreadable:
+        doc["unreadable"] = unreadable
+    return doc
+
+
+def _readable(value: Any, limits: JsonLimits) -> bool:
+    try:  # size is no hazard on read, only what cannot be encoded
+        check_document(value, JsonLimits(max_depth=limits.max_depth, max_bytes=2**62))
+    except StudioError:
+        return False
+    return True
+
+
+def _withheld(unreadable: list[dict[str, str]], part: str, empty: Any, node_id: str | None = None) -> Any:
+    unreadable.append({"part": part, **({"node_id": node_id} if node_id is not None else {})})
+    return empty
+
+
+def _readable_graph(graph: Any, limits: JsonLimits, unreadable: list[dict[str, str]]) -> Any:
+    if not isinstance(graph, dict) or _readable(graph, limits):
+        return graph
+    nodes = []
+    for n in graph.get("nodes", []):
+        if isinstance(n, dict) and not _readable(n, limits):
+            n = dict(n)
+            for part in ("params", "ui"):
+                if not _readable(n.get(part), limits):
+                    n[part] = _withheld(unreadable, part, {}, str(n.get("id"))[:100])
+            if not _readable(n, limits):
+                _withheld(unreadable, "node", None, str(n.get("id"))[:100])
+                continue
+        nodes.append(n)
+    graph = {**graph, "nodes": nodes}
+    return graph if _readable(graph, limits) else _withheld(unreadable, "graph", {"nodes": [], "edges": []})
+
+
+def check_documents(graph: Graph | None, tabs: list[Any] | None, limits: JsonLimits) -> None:
+    """Bounds on every free-form JSON document of a save (JSON_TOO_DEEP, JSON_TOO_LARGE, JSON_VALUE_INVALID),
+    checked before anything is encoded or stored."""
+    for n in graph.nodes if graph is not None else ():
+        check_document(n.params, limits, what=f"the params of node {n.id!r}")
+        check_document(n.ui, limits, what=f"the ui of node {n.id!r}")
+    if tabs is not None:
+        check_document(tabs, limits, what="tabs")
 
 
 class Sessions:
-    def __init__(self, db: Database, registry: NodeRegistry) -> None:
+    def __init__(self, db: Database, registry: NodeRegistry, *, json_limits: JsonLimits = DEFAULT_LIMITS,
+                 max_expanded_nodes: int | None = None) -> None:
         self.db = db
         self.registry = registry
+        self.json_limits = json_limits
+        self.max_expanded_nodes = max_expanded_nodes
         # Validated graphs by (session id, version): a run right after a save skips re-parsing.
         self._graphs: OrderedDict[tuple[str, int], Graph] = OrderedDict()
         self._graphs_lock = threading.Lock()
@@ -80,7 +137,7 @@ class Sessions:
     def create(self, principal: Principal, name: str, graph: Graph | None = None) -> dict[str, Any]:
         name = _clean_name(name)
         graph = graph or Graph()
-        check_structure(graph, self.registry)
+        self.check_graph(graph)
         now = datetime.now(UTC)
         row = StudioSession(
             id=str(uuid.uuid4()), owner_id=principal.user_id, name=name,
@@ -89,7 +146,7 @@ class Sessions:
         )
         with self.db.session() as s:
             s.add(row)
-        return session_document(row, Role.OWNER)
+        return session_document(row, Role.OWNER, self.json_limits)
 
     def list(self, principal: Principal, *, q: str | None, limit: int, offset: int) -> dict[str, Any]:
         with self.db.session() as s:
@@ -107,7 +164,7 @@ class Sessions:
 
     def get(self, principal: Principal, session_id: str) -> dict[str, Any]:
         row, role = self.load(principal, session_id, Action.VIEW)
-        return session_document(row, role)
+        return session_document(row, role, self.json_limits)
 
     def rename(self, principal: Principal, session_id: str, name: str) -> dict[str, Any]:
         self.load(principal, session_id, Action.OWN)
@@ -116,7 +173,7 @@ class Sessions:
             assert row is not None
             row.name = _clean_name(name)
             row.updated_at = datetime.now(UTC)
-            return session_document(row, Role.OWNER)
+            return session_document(row, Role.OWNER, self.json_limits)
 
     def delete(self, principal: Principal, session_id: str) -> None:
         self.load(principal, session_id, Action.OWN)
@@ -129,6 +186,7 @@ class Sessions:
         """Save the graph if nobody saved since ``version``; otherwise GRAPH_VERSION_CONFLICT.
 
         Answers the session's summary (not the whole graph): the caller has it already.
+        Blocking and CPU-bound (validation grows with the graph): call it from a worker thread.
         """
         with self.db.session() as s:
             found = s.execute(
@@ -138,7 +196,8 @@ class Sessions:
             owner_id = found.owner_id if found is not None else ""
             role = require(principal, SessionFacts(session_id, owner_id), Action.EDIT)
             assert found is not None
-            check_structure(update_.graph, self.registry)
+            check_documents(None, update_.tabs, self.json_limits)
+            self.check_graph(update_.graph)
             now = datetime.now(UTC)
             values: dict[str, Any] = {
                 "graph": update_.graph.model_dump(mode="json"),
@@ -176,7 +235,12 @@ class Sessions:
         return Graph.model_validate(row.graph)
 
     def check_graph(self, graph: Graph) -> None:
+        """What every save checks: stored documents' bounds, structure (types, links, cycles, parents)
+        and the size a full run would have with its loops expanded (GRAPH_TOO_LARGE)."""
+        check_documents(graph, None, self.json_limits)
         check_structure(graph, self.registry)
+        if self.max_expanded_nodes is not None:
+            check_expansion(graph, self.registry, self.max_expanded_nodes)
 
     def graph_for_run(self, principal: Principal, session_id: str) -> tuple[Graph, int]:
         """The saved graph and its version, if ``principal`` may run the session."""

@@ -8,7 +8,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from ..core.loops import LoopIterationPlan, LoopPlan
 from ..core.ports import CacheEntry, MediaRecord
@@ -18,8 +18,13 @@ from .models import CachedOutput, Media, Run
 
 
 class SqlRunRecorder:
+    """Records runs. While a run is active its node states are kept here as documents and only
+    the nodes the engine reports changed are re-snapshotted, so the work done on the event loop
+    per flush is proportional to what changed (the engine also spaces flushes by their cost)."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._node_docs: dict[str, dict[str, dict[str, Any]]] = {}  # active run id -> node id -> state
 
     async def lookup_cache(self, session_id: str, signatures: list[str]) -> dict[str, dict[str, Any]]:
         return await asyncio.to_thread(self._lookup, session_id, signatures)
@@ -38,10 +43,24 @@ class SqlRunRecorder:
         return found
 
     async def save_run(
-        self, run: RunState, cache: list[CacheEntry], media: list[tuple[str, MediaRecord]]
+        self, run: RunState, cache: list[CacheEntry], media: list[tuple[str, MediaRecord]],
+        changed: set[str] | None = None,
     ) -> None:
-        row = _run_row(run)  # snapshot on the event loop, before the thread hop
-        await asyncio.to_thread(self._save, row, run.session_id, run.user_id, cache, media)
+        docs = self._node_docs.get(run.id)
+        if docs is None or changed is None:
+            docs = {nid: state.to_dict() for nid, state in run.nodes.items()}
+        else:  # snapshot on the event loop, before the thread hop: only what changed
+            for nid in changed:
+                state = run.nodes.get(nid)
+                if state is not None:
+                    docs[nid] = state.to_dict()
+        self._node_docs[run.id] = docs
+        row = _run_row(run, docs)
+        try:
+            await asyncio.to_thread(self._save, row, run.session_id, run.user_id, cache, media)
+        finally:
+            if run.status.finished:
+                self._node_docs.pop(run.id, None)
 
     def _save(
         self,
@@ -52,12 +71,10 @@ class SqlRunRecorder:
         media: list[tuple[str, MediaRecord]],
     ) -> None:
         with self.db.session() as s:
-            existing = s.get(Run, row["id"])
-            if existing is None:
-                s.add(Run(**row))
-            else:
-                for key, value in row.items():
-                    setattr(existing, key, value)
+            # An UPDATE first (the common case) without loading the stored state back.
+            updated = s.execute(update(Run).where(Run.id == row["id"]).values(**row))
+            if updated.rowcount != 1:  # type: ignore[attr-defined]
+                s.execute(insert(Run).values(**row))
             now = datetime.now(UTC)
             if media:  # one executemany, not an ORM object per file
                 s.execute(insert(Media), [{
@@ -103,7 +120,7 @@ class SqlRunRecorder:
             return len(runs)
 
 
-def _run_row(run: RunState) -> dict[str, Any]:
+def _run_row(run: RunState, nodes: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return {
         "id": run.id,
         "session_id": run.session_id,
@@ -112,7 +129,7 @@ def _run_row(run: RunState) -> dict[str, Any]:
         "target_node_id": run.target_node_id,
         "status": run.status.value,
         "error": run.error,
-        "nodes": {nid: state.to_dict() for nid, state in run.nodes.items()},
+        "nodes": nodes,
         "created_at": run.created_at,
         "started_at": run.started_at,
         "finished_at": run.finished_at,

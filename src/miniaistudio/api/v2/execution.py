@@ -10,8 +10,10 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
+from pydantic_core import to_json
 from sse_starlette.sse import EventSourceResponse
 
+from ...core.engine import INLINE_GRAPH_ITEMS
 from ...core.errors import InvalidRequest, MissingSessionId
 from ...core.policy import Action
 from ...core.run import RunMode
@@ -52,52 +54,66 @@ def _wait_seconds(prefer: str | None) -> float | None:
     return None
 
 
+async def _json(content: Any, status_code: int = 200) -> Response:
+    """The answer encoded here: a run can hold thousands of node states, so a big one is encoded
+    on a worker thread instead of by the framework on the event loop."""
+    run = content.get("run", content) if isinstance(content, dict) else None
+    nodes = run.get("nodes") if isinstance(run, dict) else None
+    large = isinstance(nodes, dict) and len(nodes) > INLINE_GRAPH_ITEMS
+    body = await asyncio.to_thread(to_json, content) if large else to_json(content)
+    return Response(body, status_code, media_type="application/json")
+
+
 async def _answer(execution: ExecutionDep, session_id: str, run: dict[str, Any],
-                  prefer: str | None, response: Response) -> dict[str, Any]:
-    wait = _wait_seconds(prefer)
+                  wait: float | None) -> Response:
     if wait is None:
-        response.status_code = 202
-        return run
+        return await _json(run, 202)
     final = await execution.wait(session_id, run["run_id"], wait)
-    response.status_code = 200 if final["status"] not in ("queued", "running") else 202
-    return final
+    return await _json(final, 200 if final["status"] not in ("queued", "running") else 202)
 
 
-@router.post("/session/execute", summary="Run the active session: full, or from a node onwards")
+@router.post("/session/execute", summary="Run the active session: full, or from a node onwards",
+             response_model=dict[str, Any])
 async def execute(
     session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
-    response: Response, prefer: str | None = Header(default=None),
+    prefer: str | None = Header(default=None),
     body: ExecuteRequest | None = Body(default=None, description='Defaults to {"mode": "full"}'),
-) -> dict[str, Any]:
+) -> Response:
     body = body or ExecuteRequest()
+    wait = _wait_seconds(prefer)  # refused before anything starts
     run = await execution.execute(user, session_id, body.mode, body.target_node_id)
-    return await _answer(execution, session_id, run, prefer, response)
+    return await _answer(execution, session_id, run, wait)
 
 
-@router.post("/session/nodes/{node_id}/rerun",
+@router.post("/session/nodes/{node_id}/rerun", response_model=dict[str, Any],
              summary="Rerun one node; isolated=true reuses cached upstream outputs and runs only it")
 async def rerun_node(
-    node_id: str, session_id: SessionId, user: CurrentUser, execution: ExecutionDep, response: Response,
+    node_id: str, session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
     isolated: bool = Query(default=True), prefer: str | None = Header(default=None),
-) -> dict[str, Any]:
+) -> Response:
     mode = RunMode.NODE if isolated else RunMode.FROM_NODE
+    wait = _wait_seconds(prefer)  # refused before anything starts
     run = await execution.execute(user, session_id, mode, node_id)
-    return await _answer(execution, session_id, run, prefer, response)
+    return await _answer(execution, session_id, run, wait)
 
 
+# Engine commands are async routes: they change engine state and publish events, which must
+# happen on the event loop (a sync route would run them on a worker thread).
 @router.post("/session/nodes/{node_id}/cancel", summary="Cancel a queued or running node")
-def cancel_node(node_id: str, session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
-    return execution.cancel_node(user, session_id, node_id)
+async def cancel_node(node_id: str, session_id: SessionId, user: CurrentUser,
+                      execution: ExecutionDep) -> dict[str, Any]:
+    return await execution.cancel_node(user, session_id, node_id)
 
 
 @router.post("/session/stop", summary="Stop the run; the saved session is left intact")
-def stop(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
-    return execution.stop(user, session_id)
+async def stop(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
+    return await execution.stop(user, session_id)
 
 
-@router.get("/session/execution", summary="The active or latest run with node states and outputs")
-def current_execution(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
-    return {"run": execution.current(user, session_id)}
+@router.get("/session/execution", summary="The active or latest run with node states and outputs",
+            response_model=dict[str, Any])
+async def current_execution(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> Response:
+    return await _json({"run": await asyncio.to_thread(execution.current, user, session_id)})
 
 
 @router.get("/session/outputs",
@@ -114,9 +130,9 @@ def history(
     return execution.history(user, session_id, limit, offset)
 
 
-@router.get("/session/runs/{run_id}", summary="One run")
-def get_run(run_id: str, session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
-    return execution.get_run(user, session_id, run_id)
+@router.get("/session/runs/{run_id}", summary="One run", response_model=dict[str, Any])
+async def get_run(run_id: str, session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> Response:
+    return await _json(await asyncio.to_thread(execution.get_run, user, session_id, run_id))
 
 
 @router.get("/session/events", summary="Server-Sent Events: run and node status as they change")
@@ -132,7 +148,8 @@ async def events(
     async def stream() -> AsyncIterator[dict[str, str]]:
         async with studio.bus.subscribe(sid) as queue:
             snapshot = await asyncio.to_thread(execution.current, user, sid)
-            yield {"event": "snapshot", "data": json.dumps({"type": "snapshot", "run": snapshot})}
+            data = await asyncio.to_thread(json.dumps, {"type": "snapshot", "run": snapshot})
+            yield {"event": "snapshot", "data": data}
             while True:
                 event = await queue.get()
                 yield {"event": event["type"], "data": json.dumps(event)}
