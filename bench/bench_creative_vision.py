@@ -38,11 +38,13 @@ from miniaistudio.runtimes.camera_motion import (  # noqa: E402
     ken_burns_filter,
 )
 from miniaistudio.runtimes.face_swap import FaceSwapper, LandmarkTrack  # noqa: E402
+from miniaistudio.runtimes.model_cache import ModelCache  # noqa: E402
 from miniaistudio.runtimes.vfx import build_graph  # noqa: E402
 from miniaistudio.runtimes.vision_assets import place_u2netp  # noqa: E402
 
 H264 = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "veryfast"]
 FFMPEG = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+WARM = ModelCache(2**31)  # the direct calls keep their models warm, as the studio's cache does
 
 
 def node(nid: str, ntype: str, **params: Any) -> dict[str, Any]:
@@ -111,13 +113,13 @@ def make_media(tmp: Path) -> tuple[Path, Path]:
 
 def direct_video_swap(source_rgb: Any, clip: Path, out_dir: Path) -> None:
     """What video.face_swap does, without the studio: decode, track, swap, FFV1, x264 + audio copy."""
-    src_pts = vision.face_landmarks(source_rgb)[0]
+    src_pts = vision.face_landmarks(source_rgb, cache=WARM)[0]
     swapper = FaceSwapper(source_rgb, src_pts)
     track = LandmarkTrack(0, 0.5)
     cap, info = vision.open_video(clip)
     tmp = out_dir / "frames.mkv"
     writer = vision.FrameWriter(tmp, info.fps, info.width, info.height)
-    with vision.face_mesh_session(2, static=False) as mesh:
+    with vision.tracking_face_mesh(2) as mesh:
         for frame in vision.iter_frames(cap):
             pts = track.update(vision.face_landmarks_tracked(mesh, frame))
             writer.write(swapper.swap(frame, pts)[0] if pts is not None else frame)
@@ -130,7 +132,7 @@ def direct_video_swap(source_rgb: Any, clip: Path, out_dir: Path) -> None:
 def direct_parallax(rgb: Any, move: CameraMove, frames: int, fps: int, out_dir: Path) -> None:
     from miniaistudio.runtimes.camera_motion import auto_foreground_mask
 
-    scene = ParallaxScene(rgb, auto_foreground_mask(rgb))
+    scene = ParallaxScene(rgb, auto_foreground_mask(rgb, cache=WARM))
     h, w = rgb.shape[:2]
     tmp = out_dir / "parallax.mkv"
     writer = vision.FrameWriter(tmp, fps, w, h)
@@ -163,8 +165,8 @@ def main() -> None:
         return vision.rgb_array(Image.open(FIXTURES / name))
 
     def swap_image() -> None:
-        swapper = FaceSwapper(grace_rgb, vision.face_landmarks(grace_rgb)[0])
-        swapper.swap(astro_rgb, vision.face_landmarks(astro_rgb)[0])
+        swapper = FaceSwapper(grace_rgb, vision.face_landmarks(grace_rgb, cache=WARM)[0])
+        swapper.swap(astro_rgb, vision.face_landmarks(astro_rgb, cache=WARM)[0])
 
     graph = build_graph(fx_presets, 0.6, width=640, height=360, fps=25, duration=6.0, has_audio=True)
     fx_cmd = [*FFMPEG, "-i", str(clip), "-filter_complex", graph.filter_complex, "-map", f"[{graph.video_label}]",
@@ -176,14 +178,14 @@ def main() -> None:
     direct: dict[str, Callable[[], object]] = {
         "pose": lambda: pose.process(load("astronaut.png")),
         "person": lambda: selfie.process(load("astronaut.png")),
-        "product": lambda: vision.object_mask(load("coffee.png"), model),
+        "product": lambda: vision.object_mask(load("coffee.png"), model, cache=WARM),
         "swap": swap_image,
         "vswap": lambda: direct_video_swap(grace_rgb, portrait, out),
         "fx": lambda: subprocess.run(fx_cmd, check=True),
         "kb": lambda: subprocess.run(kb_cmd, check=True),
         "px": lambda: direct_parallax(px_rgb, CameraMove(azimuth=-30, elevation=0, distance=0.9), 50, 25, out),
     }
-    vision.object_mask(cup_rgb, model)  # warm the ONNX session
+    vision.object_mask(cup_rgb, model, cache=WARM)  # warm the ONNX session
     labels = {"pose": "image.pose (mediapipe pose)", "person": "image.remove_background person",
               "product": "image.remove_background product (u2netp)", "swap": "image.face_swap",
               "vswap": "video.face_swap (2 s, 384 px, 50 frames)", "fx": "video.effects (5 presets, 6 s 640x360)",

@@ -118,8 +118,10 @@ async def test_dropped_gguf_appears_and_missing_model_has_a_stable_code(api: Api
 def test_tokens_stream_and_cancel_stops_between_tokens() -> None:
     """The runtime streams partial text per token and stops when the callback raises (cancel)."""
     from miniaistudio.runtimes import assets, llm
+    from miniaistudio.runtimes.model_cache import ModelCache
 
     assets.configure(SHARED_MODELS_DIR)
+    cache = ModelCache(2**30)
     partials: list[str] = []
 
     def cancel_after_three(text: str, n: int) -> None:
@@ -129,10 +131,11 @@ def test_tokens_stream_and_cancel_stops_between_tokens() -> None:
 
     with pytest.raises(Canceled):
         llm.generate(assets.DEFAULT_LLM_FILE, "Idea: a cat\nPrompt:", max_tokens=64, temperature=0.0, seed=1,
-                     on_text=cancel_after_three)
+                     on_text=cancel_after_three, cache=cache)
     assert len(partials) == 3 and partials[0] and partials[2].startswith(partials[0])
     # the model is free again after a cancel
-    gen = llm.generate(assets.DEFAULT_LLM_FILE, "One, two, three,", max_tokens=5, temperature=0.0, seed=1)
+    gen = llm.generate(assets.DEFAULT_LLM_FILE, "One, two, three,", max_tokens=5, temperature=0.0, seed=1,
+                       cache=cache)
     assert gen.tokens >= 1 and gen.text.strip()
 
 

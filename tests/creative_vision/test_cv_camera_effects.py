@@ -13,6 +13,7 @@ from PIL import Image
 from conftest import Api, edge, node, output
 from miniaistudio.runtimes.camera_motion import CameraMove, render_new_view
 from miniaistudio.runtimes.classical_upscale import upscale_lanczos
+from miniaistudio.runtimes.model_cache import ModelCache
 
 
 def test_render_new_view_keeps_size_and_moves_layers() -> None:
@@ -20,9 +21,10 @@ def test_render_new_view_keeps_size_and_moves_layers() -> None:
         photo = img.convert("RGB")
     mask = Image.new("L", photo.size, 0)
     mask.paste(255, (60, 20, 360, 512))  # a rough person layer, given explicitly
-    same = render_new_view(photo, CameraMove(azimuth=0, elevation=0, distance=1.0), mask)
+    cache = ModelCache(2**30)
+    same = render_new_view(photo, CameraMove(azimuth=0, elevation=0, distance=1.0), mask, cache=cache)
     assert same.size == photo.size and np.array_equal(np.asarray(same), np.asarray(photo))
-    moved = render_new_view(photo, CameraMove(azimuth=35, elevation=10, distance=0.8), mask)
+    moved = render_new_view(photo, CameraMove(azimuth=35, elevation=10, distance=0.8), mask, cache=cache)
     assert moved.size == photo.size and moved.mode == "RGB"
     diff = np.abs(np.asarray(moved, dtype=np.float32) - np.asarray(photo, dtype=np.float32))
     assert diff.mean() > 10
@@ -34,7 +36,8 @@ def test_render_new_view_keeps_size_and_moves_layers() -> None:
         return float((edges.max(axis=1) < 3).mean())
 
     assert black_border(moved) <= black_border(photo) + 0.02
-    auto = render_new_view(photo.resize((256, 256)), CameraMove(azimuth=-20, elevation=0, distance=1.3))
+    auto = render_new_view(photo.resize((256, 256)), CameraMove(azimuth=-20, elevation=0, distance=1.3),
+                           cache=cache)
     assert auto.size == (256, 256)
     with pytest.raises(ValueError):
         CameraMove(azimuth=0, elevation=90, distance=1)

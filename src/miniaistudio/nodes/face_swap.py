@@ -42,9 +42,10 @@ def _pick_face(faces: list[NDArray[np.float32]], index: int, which: str) -> NDAr
 def _source_swapper(ctx: NodeContext, ref: MediaRef, index: int, options: SwapOptions) -> Any:
     from ..runtimes import vision
     from ..runtimes.face_swap import FaceSwapper
+    from ..runtimes.model_host import current_host
 
     rgb = vision.rgb_array(ctx.load_image(ref))
-    pts = _pick_face(vision.face_landmarks(rgb, MAX_FACES), index, "source")
+    pts = _pick_face(vision.face_landmarks(rgb, MAX_FACES, cache=current_host().cache), index, "source")
     return FaceSwapper(rgb, pts, options)
 
 
@@ -73,12 +74,14 @@ class FaceSwap(Node):
         from PIL import Image
 
         from ..runtimes import vision
+        from ..runtimes.model_host import current_host
 
         assert self.source is not None and self.target is not None
         swapper = _source_swapper(ctx, self.source, self.source_face_index, self.options())
         ctx.progress(0.4, "warping the face")
         target = vision.rgb_array(ctx.load_image(self.target))
-        pts = _pick_face(vision.face_landmarks(target, MAX_FACES), self.target_face_index, "target")
+        pts = _pick_face(vision.face_landmarks(target, MAX_FACES, cache=current_host().cache),
+                         self.target_face_index, "target")
         out, _alpha = swapper.swap(target, pts)
         return ImageOutput(image=ctx.save_image(Image.fromarray(out, "RGB"), Provenance(
             engine=ENGINE, model=MODEL, ai_generated=True, params=self.model_dump(exclude={"source", "target"}),
@@ -111,7 +114,7 @@ class _VideoSwapBase(Node):
             tmp = ctx.work_path(".mkv")
             writer = vision.FrameWriter(tmp, info.fps, info.width, info.height)
             try:
-                with vision.face_mesh_session(min(self.target_face_index + 2, MAX_FACES), static=False) as mesh:
+                with vision.tracking_face_mesh(min(self.target_face_index + 2, MAX_FACES)) as mesh:
                     for i, frame in enumerate(vision.iter_frames(cap)):
                         ctx.check_canceled()
                         pts = track.update(vision.face_landmarks_tracked(mesh, frame))

@@ -426,7 +426,8 @@ class VideoFromImage(Node):
         move = CameraMove(azimuth=azimuth, elevation=elevation, distance=distance)
         duration = self.frame_count() / self.fps
         rendered = render_camera_video(ctx, _require(self.image), style=self.style, move=move, duration=duration,
-                                       fps=self.fps, width=self.width or None, height=self.height or None)
+                                       fps=self.fps, cache=_host().cache, width=self.width or None,
+                                       height=self.height or None)
         prov = Provenance(engine=f"classical-{self.style.replace('_', '-')}", ai_generated=False,
                           camera={"azimuth": azimuth, "elevation": elevation, "distance": distance},
                           params=params)
@@ -557,7 +558,7 @@ class DynamicCamera(Node):
         if self.engine.strip().lower() == CLASSICAL:
             from ..runtimes.camera_motion import CameraMove, render_new_view
 
-            out = render_new_view(source, CameraMove(**camera))
+            out = render_new_view(source, CameraMove(**camera), cache=_host().cache)
             return ImageOutput(image=ctx.save_image(out, Provenance(
                 engine="classical-parallax", ai_generated=False, camera=camera, params=params)))
         from ..runtimes.diffusion import pick_seed

@@ -116,16 +116,18 @@ class PoseExtractor(Node):
         from PIL import Image
 
         from ..runtimes import vision
+        from ..runtimes.model_host import current_host
 
         assert self.image is not None
+        cache = current_host().cache
         src = ctx.load_image(self.image)
         rgb = vision.rgb_array(src)
         h, w = rgb.shape[:2]
-        pose = vision.detect_pose(rgb, self.min_confidence)
+        pose = vision.detect_pose(rgb, self.min_confidence, cache=cache)
         if pose is None:
             raise NodeFailed("no person found in the image", code="NO_POSE_FOUND")
         keypoints = openpose_points(pose.points, self.min_visibility)
-        faces = vision.face_landmarks(rgb, max_faces=4) if self.include_face else []
+        faces = vision.face_landmarks(rgb, max_faces=4, cache=cache) if self.include_face else []
         width = self.line_width or max(2, round(4 * min(w, h) / 512))
         canvas = draw_skeleton(w, h, keypoints, face_contour_points(faces), width)
         flat: list[float] = []

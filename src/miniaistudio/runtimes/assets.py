@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import ToolMissing
+from .packages import require_package
 
 SETUP_COMMAND = "python -m miniaistudio.setup_assets"
 
@@ -118,13 +119,7 @@ def place_dir(target: Path, build: Callable[[Path], object]) -> Path:
 
 
 def _import(module: str, package: str, code: str, what: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        raise ToolMissing(
-            f"{what} is not installed; install it with: pip install {package} (then run {SETUP_COMMAND})",
-            code=code, details={"package": package, "install": f"pip install {package}"},
-        ) from exc
+    return require_package(module, package, what, code=code, then=SETUP_COMMAND)
 
 
 # -- LLM (GGUF) -----------------------------------------------------------------------------

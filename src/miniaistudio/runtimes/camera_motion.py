@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Literal
 from ..core.context import NodeContext, Provenance
 from ..core.errors import NodeFailed
 from ..core.values import MediaRef
+from .model_cache import ModelCache
 from .vision import require
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def interpolate(a: CameraMove, b: CameraMove, t: float) -> CameraMove:
                       distance=a.distance * (b.distance / a.distance) ** t)
 
 
-def auto_foreground_mask(rgb: NDArray[np.uint8]) -> NDArray[np.float32] | None:
+def auto_foreground_mask(rgb: NDArray[np.uint8], *, cache: ModelCache) -> NDArray[np.float32] | None:
     """u2netp when its model is placed, else mediapipe selfie segmentation, else None."""
     from ..core.errors import ToolMissing
     from . import vision
@@ -83,11 +84,11 @@ def auto_foreground_mask(rgb: NDArray[np.uint8]) -> NDArray[np.float32] | None:
     try:
         model = u2netp_target()
         if model.is_file():
-            return vision.object_mask(rgb, model)
+            return vision.object_mask(rgb, model, cache=cache)
     except ToolMissing:
         pass
     try:
-        return vision.person_mask(rgb)
+        return vision.person_mask(rgb, cache=cache)
     except ToolMissing:
         return None
 
@@ -221,8 +222,8 @@ def _inpaint(rgb: NDArray[np.uint8], hole: NDArray[np.uint8], max_side: int = 19
     return result
 
 
-def render_new_view(image: Image.Image, move: CameraMove,
-                    foreground_mask: Image.Image | None = None) -> Image.Image:
+def render_new_view(image: Image.Image, move: CameraMove, foreground_mask: Image.Image | None = None, *,
+                    cache: ModelCache) -> Image.Image:
     """The image seen after ``move``: a 2.5D approximation (see the module notes), same size as ``image``.
 
     ``foreground_mask`` (L, white = foreground) is the near layer; without it one is computed
@@ -241,7 +242,7 @@ def render_new_view(image: Image.Image, move: CameraMove,
             m = m.resize(image.size, PILImage.Resampling.BILINEAR)
         mask = np.asarray(m, dtype=np.float32) / 255.0
     else:
-        mask = auto_foreground_mask(rgb)
+        mask = auto_foreground_mask(rgb, cache=cache)
     return PILImage.fromarray(ParallaxScene(rgb, mask).render(move), "RGB")
 
 
@@ -290,7 +291,7 @@ def ken_burns_filter(move: CameraMove, frames: int, fps: int, width: int, height
 
 
 def render_camera_video(ctx: NodeContext, image: MediaRef, *, style: Literal["ken_burns", "parallax"],
-                        move: CameraMove, duration: float, fps: int, width: int | None = None,
+                        move: CameraMove, duration: float, fps: int, cache: ModelCache, width: int | None = None,
                         height: int | None = None) -> pathlib.Path:
     """An MP4 (H.264, no audio) of a camera move on ``image``, in ``ctx.work_path``; the caller stores it.
 
@@ -324,11 +325,11 @@ def render_camera_video(ctx: NodeContext, image: MediaRef, *, style: Literal["ke
         return output
     if style != "parallax":
         raise NodeFailed(f"unknown camera style {style!r}", code="INPUT_INVALID")
-    return _render_parallax(ctx, image, move, frames, fps, out_w, out_h, params)
+    return _render_parallax(ctx, image, move, frames, fps, out_w, out_h, params, cache)
 
 
 def _render_parallax(ctx: NodeContext, image: MediaRef, move: CameraMove, frames: int, fps: int,
-                     out_w: int, out_h: int, params: dict[str, object]) -> pathlib.Path:
+                     out_w: int, out_h: int, params: dict[str, object], cache: ModelCache) -> pathlib.Path:
     from PIL import ImageOps
 
     from .vision import FrameWriter, encode_frames, rgb_array
@@ -338,7 +339,7 @@ def _render_parallax(ctx: NodeContext, image: MediaRef, move: CameraMove, frames
         src = ImageOps.fit(src, (out_w, out_h), method=3)
     rgb = rgb_array(src)
     ctx.progress(0.02, "segmenting the foreground")
-    scene = ParallaxScene(rgb, auto_foreground_mask(rgb))
+    scene = ParallaxScene(rgb, auto_foreground_mask(rgb, cache=cache))
     tmp = ctx.work_path(".mkv")
     writer = FrameWriter(tmp, fps, out_w, out_h)
     try:

@@ -166,6 +166,7 @@ class GpuRuntime:
     def stop(self, mode: StopMode = "graceful") -> dict[str, Any]:
         with self._cond:
             if self._state == GpuState.STOPPED:
+                self._unload_models()  # CPU nodes keep models warm while the runtime is stopped
                 return self._status_locked()
             self._state = GpuState.STOPPING
             if mode == "immediate":
@@ -182,12 +183,15 @@ class GpuRuntime:
         with self._cond:
             return self._cond.wait_for(lambda: self._state == GpuState.STOPPED, timeout)
 
-    def _finish_stop(self) -> None:
+    def _unload_models(self) -> None:
         if self._on_stopped is not None:
             try:
                 self._on_stopped()
             except Exception:
                 log.exception("unloading models on GPU stop failed")
+
+    def _finish_stop(self) -> None:
+        self._unload_models()
         with self._cond:
             if self._state == GpuState.STOPPING and not self._tasks:
                 self._state = GpuState.STOPPED

@@ -1,13 +1,12 @@
-"""Local language models: GGUF files run by llama.cpp (llama-cpp-python), kept warm per process.
+"""Local language models: GGUF files run by llama.cpp (llama-cpp-python), kept warm in the model cache.
 
-A model is loaded once per process and shared by every node that uses it. A llama.cpp
-context is not thread-safe, so generation holds the model's lock; tokens stream to a
-callback that may raise to stop (cancel) between tokens.
+A model is loaded once into the host's :class:`~.model_cache.ModelCache` (sized by its file) and
+shared by every node that uses it. A llama.cpp context is not thread-safe, so generation holds
+the entry's run lock; tokens stream to a callback that may raise to stop (cancel) between tokens.
 """
 
 from __future__ import annotations
 
-import atexit
 import os
 import threading
 import time
@@ -16,18 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import ToolMissing
 from . import assets
+from .model_cache import ModelCache, path_bytes
+from .packages import require_package
 
 LLAMA_PACKAGE = "llama-cpp-python==0.3.36"
 DEFAULT_CONTEXT = 2048
-
-
-@dataclass
-class _Loaded:
-    llm: Any
-    lock: threading.Lock
-    load_seconds: float
+# open_llama patches a llama.cpp module function while it constructs a model: two different
+# models loading at once (the cache only serialises loads of one key) must take turns.
+_DEFAULTS_PATCH_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -43,19 +39,8 @@ class Generation:
         return self.tokens / self.seconds if self.seconds > 0 else 0.0
 
 
-_models: dict[Path, _Loaded] = {}
-_models_lock = threading.Lock()
-
-
 def _llama_class() -> Any:
-    try:
-        from llama_cpp import Llama
-    except ImportError as exc:
-        raise ToolMissing(
-            f"llama.cpp is not installed; install it with: pip install {LLAMA_PACKAGE}",
-            code="LLM_RUNTIME_MISSING", details={"install": f"pip install {LLAMA_PACKAGE}"},
-        ) from exc
-    return Llama
+    return require_package("llama_cpp", LLAMA_PACKAGE, "llama.cpp", code="LLM_RUNTIME_MISSING").Llama
 
 
 def threads() -> int:
@@ -92,7 +77,7 @@ def open_llama(llama: Any, path: Path, n_ctx: int = DEFAULT_CONTEXT) -> Any:
 
     llama-cpp-python does not take that model parameter as an argument; it reads the
     defaults from ``llama_model_default_params`` while constructing, so that function is
-    wrapped for the duration of the call (callers hold ``_models_lock``).
+    wrapped for the duration of the call, one construction at a time.
     """
     import llama_cpp.llama_cpp as low
 
@@ -100,45 +85,31 @@ def open_llama(llama: Any, path: Path, n_ctx: int = DEFAULT_CONTEXT) -> Any:
                               "n_threads_batch": threads(), "n_batch": 512, "seed": 0, "verbose": False}
     if extra_buffers_allowed() or not hasattr(low.llama_model_params, "use_extra_bufts"):
         return llama(**kwargs)
-    original = low.llama_model_default_params
+    with _DEFAULTS_PATCH_LOCK:
+        original = low.llama_model_default_params
 
-    def defaults() -> Any:
-        params = original()
-        params.use_extra_bufts = False
-        return params
+        def defaults() -> Any:
+            params = original()
+            params.use_extra_bufts = False
+            return params
 
-    low.llama_model_default_params = defaults
-    try:
-        return llama(**kwargs)
-    finally:
-        low.llama_model_default_params = original
-
-
-def load(model_name: str, *, n_ctx: int = DEFAULT_CONTEXT) -> _Loaded:
-    """The warm model for ``model_name`` (a GGUF file name in ``<models>/llm``), loaded on first use."""
-    path = assets.llm_path(model_name)
-    with _models_lock:
-        loaded = _models.get(path)
-        if loaded is not None:
-            return loaded
-        llama = _llama_class()
-        start = time.perf_counter()
-        llm = open_llama(llama, path, n_ctx)
-        loaded = _Loaded(llm, threading.Lock(), time.perf_counter() - start)
-        if not _models:
-            atexit.register(unload_all)
-        _models[path] = loaded
-        return loaded
+        low.llama_model_default_params = defaults
+        try:
+            return llama(**kwargs)
+        finally:
+            low.llama_model_default_params = original
 
 
-def unload_all() -> None:
-    """Free warm models while the interpreter is still whole (llama.cpp's own finaliser
-    fails when it runs during interpreter shutdown)."""
-    with _models_lock:
-        for loaded in _models.values():
-            with loaded.lock:
-                loaded.llm.close()
-        _models.clear()
+def cache_key(model_name: str, n_ctx: int = DEFAULT_CONTEXT) -> str:
+    return f"llm:{model_name}@ctx{n_ctx}"
+
+
+def _open(path: Path, n_ctx: int) -> tuple[Any, int]:
+    return open_llama(_llama_class(), path, n_ctx), path_bytes(path)  # weights are mmapped: file size
+
+
+def _close(llm: Any) -> None:
+    llm.close()
 
 
 def generate(
@@ -153,15 +124,18 @@ def generate(
     top_k: int = 40,
     repeat_penalty: float = 1.15,
     on_text: Callable[[str, int], None] | None = None,
+    cache: ModelCache,
 ) -> Generation:
     """Complete ``prompt``; ``on_text(partial_text, n_tokens)`` is called after every token.
 
     ``on_text`` may raise (e.g. ``Canceled``) to stop between tokens; the exception propagates.
-    ``temperature`` 0 is greedy decoding; otherwise ``seed`` fixes the sampling.
+    ``temperature`` 0 is greedy decoding; otherwise ``seed`` fixes the sampling. The model stays
+    warm in ``cache``.
     """
-    loaded = load(model_name)
-    with loaded.lock:
-        llm = loaded.llm
+    path = assets.llm_path(model_name)
+    with cache.lease(cache_key(model_name), lambda: _open(path, DEFAULT_CONTEXT),
+                     estimate_bytes=path_bytes(path), close=_close) as lease, lease.run_lock:
+        llm = lease.value
         prompt_tokens = len(llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=False))
         budget = max(1, min(max_tokens, llm.n_ctx() - prompt_tokens - 1))
         start = time.perf_counter()

@@ -1,4 +1,8 @@
-"""Warm models: a memory-budgeted LRU of loaded pipelines, shared by concurrent runs.
+"""Warm models: one memory-budgeted LRU of every loaded model, shared by concurrent runs.
+
+Diffusion pipelines, transformers vision models, llama.cpp language models, faster-whisper,
+Piper voices, mediapipe graphs and ONNX sessions all live here, so one budget sees them and
+one :meth:`ModelCache.clear` (GPU stop, shutdown) unloads them.
 
 - A model loads at most once at a time: a per-key lock makes the second caller wait for the
   first load and then use it (no double loading).
@@ -6,6 +10,9 @@
   when a load would exceed the budget (RAM on CPU, VRAM on CUDA).
 - One pipeline object runs one job at a time (:attr:`Lease.run_lock`): diffusers schedulers
   and LoRA adapter state are per pipeline, so concurrent runs share the weights and queue.
+- An entry may carry its own ``close`` (llama.cpp, mediapipe), called when it is unloaded and,
+  for what is still warm, when the process exits (llama.cpp's finaliser fails during
+  interpreter shutdown).
 - Counters (loads per key, hits, evictions) are exposed for ``GET /api/v2/models/runtime``.
 """
 
@@ -15,10 +22,12 @@ import gc
 import logging
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -35,6 +44,8 @@ class _Entry:
     users: int = 0
     run_lock: threading.Lock = field(default_factory=threading.Lock)
     extras: dict[str, Any] = field(default_factory=dict)  # derived pipelines, loaded adapters
+    close: Callable[[Any], None] | None = None
+    discarded: bool = False
 
 
 @dataclass
@@ -46,9 +57,28 @@ class Lease:
     run_lock: threading.Lock
     extras: dict[str, Any]
     loaded_now: bool  # this call loaded it (cold) rather than finding it warm
+    _entry: _Entry = field(repr=False)
+
+    def discard(self) -> None:
+        """Unload this model once the lease ends (it may be in a bad state); the next lease loads it again."""
+        self._entry.discarded = True
 
 
 Loader = Callable[[], tuple[Any, int]]  # returns (value, size in bytes)
+
+
+def path_bytes(path: Path) -> int:
+    """Bytes of a weights file, or of every file in a model folder: the size estimate of a CPU model."""
+    if path.is_dir():
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    return path.stat().st_size if path.exists() else 0
+
+
+def _close_all(entries: OrderedDict[str, _Entry]) -> None:
+    for entry in list(entries.values()):
+        if entry.close is not None and entry.value is not None:
+            entry.close(entry.value)
+    entries.clear()
 
 
 class ModelCache:
@@ -61,20 +91,33 @@ class ModelCache:
         self.loads: dict[str, int] = {}
         self.hits = 0
         self.evictions: list[str] = []
+        weakref.finalize(self, _close_all, self._entries)  # at exit: close what is still warm
 
     # ------------------------------------------------------------------ leasing
     @contextmanager
-    def lease(self, key: str, loader: Loader, *, estimate_bytes: int = 0) -> Iterator[Lease]:
-        entry, loaded_now = self._acquire(key, loader, estimate_bytes)
+    def lease(self, key: str, loader: Loader, *, estimate_bytes: int = 0,
+              close: Callable[[Any], None] | None = None) -> Iterator[Lease]:
+        """The model ``key``, loaded by ``loader`` on first use; ``close(value)`` runs when it is unloaded."""
+        entry, loaded_now = self._acquire(key, loader, estimate_bytes, close)
         try:
-            yield Lease(key, entry.value, entry.run_lock, entry.extras, loaded_now)
+            yield Lease(key, entry.value, entry.run_lock, entry.extras, loaded_now, entry)
         finally:
             with self._lock:
                 entry.users -= 1
                 entry.last_used = time.monotonic()
+                if entry.discarded:
+                    self._discard(entry)
                 self._evict_over_budget(keep=None)
 
-    def _acquire(self, key: str, loader: Loader, estimate_bytes: int) -> tuple[_Entry, bool]:
+    def _discard(self, entry: _Entry) -> None:
+        """Forget a spoiled entry now (new leases load afresh); unload it once nobody uses it."""
+        if self._entries.get(entry.key) is entry:
+            del self._entries[entry.key]
+        if entry.users == 0 and entry.value is not None:
+            self._release(entry)
+
+    def _acquire(self, key: str, loader: Loader, estimate_bytes: int,
+                 close: Callable[[Any], None] | None) -> tuple[_Entry, bool]:
         with self._lock:
             entry = self._take(key)
             if entry is not None:
@@ -93,7 +136,7 @@ class ModelCache:
             seconds = time.perf_counter() - started
             now = time.monotonic()
             entry = _Entry(key=key, value=value, size_bytes=size, loaded_at=time.time(),
-                           load_seconds=seconds, last_used=now, users=1)
+                           load_seconds=seconds, last_used=now, users=1, close=close)
             with self._lock:
                 self._entries[key] = entry
                 self.loads[key] = self.loads.get(key, 0) + 1
@@ -138,6 +181,11 @@ class ModelCache:
         value = entry.value
         entry.value = None
         entry.extras.clear()
+        if entry.close is not None:
+            try:
+                entry.close(value)
+            except Exception:
+                log.exception("closing model %s failed", entry.key)
         if self._on_evict is not None:
             self._on_evict(value)
         del value

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import NodeFailed, ToolMissing
+from .packages import require_package
 
 SOUNDFONTS = (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), Path("/usr/share/sounds/sf2/default-GM.sf2"),
               Path("/usr/share/sounds/sf2/TimGM6mb.sf2"))
@@ -488,12 +489,7 @@ def _drums(kind: str, add: Any, track: Track, bar: int, t: Any, vel: int, sectio
 
 def midi_bytes(comp: Composition) -> bytes:
     """The composition as a Standard MIDI File (type 1) with tempo, time and key signatures."""
-    try:
-        import pretty_midi
-    except ImportError as exc:
-        raise ToolMissing(f"pretty_midi is not installed; install it with: pip install {PRETTY_MIDI_PACKAGE}",
-                          code="MUSIC_RUNTIME_MISSING",
-                          details={"install": f"pip install {PRETTY_MIDI_PACKAGE}"}) from exc
+    pretty_midi = require_package("pretty_midi", PRETTY_MIDI_PACKAGE, "pretty_midi", code="MUSIC_RUNTIME_MISSING")
     pm = pretty_midi.PrettyMIDI(initial_tempo=float(comp.tempo), resolution=480)
     pm.time_signature_changes.append(pretty_midi.TimeSignature(4, 4, 0.0))
     key_number = comp.tonic + (12 if comp.mode == "minor" else 0)

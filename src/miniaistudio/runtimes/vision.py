@@ -6,13 +6,14 @@ solutions the studio uses ``pose`` with ``model_complexity=1`` (0 and 2 try to d
 cut-out runs ``u2netp.onnx`` with onnxruntime (see :mod:`.vision_assets`).
 
 Heavy libraries are imported inside functions: this module is imported by node modules at
-start-up. mediapipe solution objects are not thread-safe, so instances are pooled per
-configuration and handed to one caller at a time.
+start-up. mediapipe graphs and the ONNX session stay warm in the host's
+:class:`~.model_cache.ModelCache`, one entry per configuration, sized by the model files they
+load. mediapipe graphs are not thread-safe: one caller at a time uses a graph (the entry's run
+lock), and a graph whose call failed is dropped.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ToolMissing
+from .model_cache import ModelCache, path_bytes
+from .packages import require_package
 
 if TYPE_CHECKING:
     import numpy as np
@@ -28,11 +31,12 @@ if TYPE_CHECKING:
 
     from ..core.context import NodeContext, Provenance
 
-INSTALL = {
-    "mediapipe": "pip install mediapipe==0.10.21",
-    "cv2": "pip install opencv-python-headless",
-    "numpy": "pip install 'numpy<2'",
-    "onnxruntime": "pip install onnxruntime",
+# import name -> (pip requirement, what it is)
+PACKAGES = {
+    "mediapipe": ("mediapipe==0.10.21", "mediapipe"),
+    "cv2": ("opencv-python-headless", "OpenCV"),
+    "numpy": ("'numpy<2'", "numpy"),
+    "onnxruntime": ("onnxruntime", "onnxruntime"),
 }
 
 # mediapipe pose landmark names, index = landmark id.
@@ -47,27 +51,20 @@ POSE_NAMES = (
 
 
 def require(module: str) -> Any:
-    """Import an optional library, or raise ToolMissing with the command that installs it."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError as exc:
-        name = module.split(".")[0]
-        raise ToolMissing(
-            f"{name} is not installed; install it with: {INSTALL.get(name, 'pip install ' + name)}",
-            code="PACKAGE_MISSING",
-            details={"package": name, "install": INSTALL.get(name, f"pip install {name}")},
-        ) from exc
+    """Import an optional library of the vision nodes, or raise ToolMissing with the command that installs it."""
+    name = module.split(".")[0]
+    pip_name, purpose = PACKAGES.get(name, (name, name))
+    return require_package(module, pip_name, purpose)
 
 
 def mp_solutions() -> Any:
     mp = require("mediapipe")
     solutions = getattr(mp, "solutions", None)
     if solutions is None:
+        pip_name = PACKAGES["mediapipe"][0]
         raise ToolMissing("this mediapipe has no mp.solutions (it ships no models); "
-                          f"install it with: {INSTALL['mediapipe']}", code="PACKAGE_MISSING",
-                          details={"package": "mediapipe", "install": INSTALL["mediapipe"]})
+                          f"install it with: pip install {pip_name}", code="PACKAGE_MISSING",
+                          details={"package": pip_name, "install": f"pip install {pip_name}"})
     return solutions
 
 
@@ -78,57 +75,51 @@ def rgb_array(image: Image.Image) -> NDArray[np.uint8]:
     return np.ascontiguousarray(np.asarray(image.convert("RGB"), dtype=np.uint8))
 
 
-# -- pooled mediapipe solution objects ---------------------------------------------------------
+# -- warm mediapipe graphs -----------------------------------------------------------------------
 
-class _Pool:
-    def __init__(self) -> None:
-        self._free: dict[tuple[Any, ...], list[Any]] = {}
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def get(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Iterator[Any]:
-        with self._lock:
-            items = self._free.setdefault(key, [])
-            obj = items.pop() if items else None
-        if obj is None:
-            obj = make()
-        try:
-            yield obj
-        except BaseException:
-            # a failed graph may be in a bad state: drop it
-            close = getattr(obj, "close", None)
-            if close is not None:
-                close()
-            raise
-        with self._lock:
-            self._free.setdefault(key, []).append(obj)
+# The model files (inside the mediapipe wheel, under mediapipe/modules) each graph loads.
+POSE_FILES = ("pose_detection/pose_detection.tflite", "pose_landmark/pose_landmark_full.tflite")
+FACE_MESH_FILES = ("face_detection/face_detection_short_range.tflite",
+                   "face_landmark/face_landmark_with_attention.tflite")
+SELFIE_FILES = ("selfie_segmentation/selfie_segmentation.tflite",)
 
 
-_POOL = _Pool()
+def _modules_bytes(files: tuple[str, ...]) -> int:
+    root = Path(require("mediapipe").__file__).parent / "modules"
+    return sum(path_bytes(root / name) for name in files)
+
+
+def _close(graph: Any) -> None:
+    graph.close()
 
 
 @contextmanager
-def face_mesh_session(max_faces: int, *, static: bool = True) -> Iterator[Any]:
-    """A FaceMesh graph; ``static=False`` tracks landmarks from frame to frame (video).
-
-    Tracking graphs keep state, so they are never pooled.
-    """
-    solutions = mp_solutions()
-
-    def make() -> Any:
-        return solutions.face_mesh.FaceMesh(static_image_mode=static, max_num_faces=max_faces,
-                                            refine_landmarks=True, min_detection_confidence=0.5,
-                                            min_tracking_confidence=0.5)
-
-    if static:
-        with _POOL.get(("face_mesh", max_faces), make) as mesh:
-            yield mesh
-    else:
-        mesh = make()
+def _warm_graph(cache: ModelCache, key: str, make: Callable[[], Any], files: tuple[str, ...]) -> Iterator[Any]:
+    """The warm graph ``key``, held by this caller alone; dropped if the call fails (it may be in a bad state)."""
+    size = _modules_bytes(files)
+    with cache.lease(f"vision:mediapipe:{key}", lambda: (make(), size), estimate_bytes=size,
+                     close=_close) as lease, lease.run_lock:
         try:
-            yield mesh
-        finally:
-            mesh.close()
+            yield lease.value
+        except BaseException:
+            lease.discard()
+            raise
+
+
+def _face_mesh(max_faces: int, *, static: bool) -> Any:
+    return mp_solutions().face_mesh.FaceMesh(static_image_mode=static, max_num_faces=max_faces,
+                                             refine_landmarks=True, min_detection_confidence=0.5,
+                                             min_tracking_confidence=0.5)
+
+
+@contextmanager
+def tracking_face_mesh(max_faces: int) -> Iterator[Any]:
+    """A FaceMesh that tracks landmarks from frame to frame (video); it keeps state, so it is never shared."""
+    mesh = _face_mesh(max_faces, static=False)
+    try:
+        yield mesh
+    finally:
+        mesh.close()
 
 
 # -- pose -----------------------------------------------------------------------------------------
@@ -149,18 +140,16 @@ class Pose:
         return out
 
 
-def detect_pose(rgb: NDArray[np.uint8], min_confidence: float = 0.5) -> Pose | None:
+def detect_pose(rgb: NDArray[np.uint8], min_confidence: float = 0.5, *, cache: ModelCache) -> Pose | None:
     """The most prominent person's pose (mediapipe pose, ``model_complexity=1``), or None."""
     import numpy as np
 
-    solutions = mp_solutions()
-
     def make() -> Any:
-        return solutions.pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=False,
-                                   min_detection_confidence=min_confidence)
+        return mp_solutions().pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=False,
+                                        min_detection_confidence=min_confidence)
 
     h, w = rgb.shape[:2]
-    with _POOL.get(("pose", round(min_confidence, 3)), make) as pose:
+    with _warm_graph(cache, f"pose@{round(min_confidence, 3)}", make, POSE_FILES) as pose:
         result = pose.process(rgb)
     if result.pose_landmarks is None:
         return None
@@ -171,13 +160,11 @@ def detect_pose(rgb: NDArray[np.uint8], min_confidence: float = 0.5) -> Pose | N
 
 # -- faces ----------------------------------------------------------------------------------------
 
-def face_landmarks(rgb: NDArray[np.uint8], max_faces: int = 4, mesh: Any | None = None) -> list[NDArray[np.float32]]:
+def face_landmarks(rgb: NDArray[np.uint8], max_faces: int = 4, *, cache: ModelCache) -> list[NDArray[np.float32]]:
     """478 face-mesh landmarks per face in pixels (x, y, z), faces ordered left to right."""
     h, w = rgb.shape[:2]
-    if mesh is None:
-        with face_mesh_session(max_faces) as session:
-            result = session.process(rgb)
-    else:
+    with _warm_graph(cache, f"face_mesh@{max_faces}", lambda: _face_mesh(max_faces, static=True),
+                     FACE_MESH_FILES) as mesh:
         result = mesh.process(rgb)
     return sort_faces(_mesh_points(result, w, h))
 
@@ -204,16 +191,14 @@ def sort_faces(faces: list[NDArray[np.float32]]) -> list[NDArray[np.float32]]:
 
 # -- masks ----------------------------------------------------------------------------------------
 
-def person_mask(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
+def person_mask(rgb: NDArray[np.uint8], *, cache: ModelCache) -> NDArray[np.float32]:
     """Soft person mask in [0, 1] from mediapipe selfie segmentation (general model)."""
     import numpy as np
 
-    solutions = mp_solutions()
-
     def make() -> Any:
-        return solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+        return mp_solutions().selfie_segmentation.SelfieSegmentation(model_selection=0)
 
-    with _POOL.get(("selfie",), make) as seg:
+    with _warm_graph(cache, "selfie", make, SELFIE_FILES) as seg:
         result = seg.process(rgb)
     mask = result.segmentation_mask
     if mask is None:
@@ -222,34 +207,31 @@ def person_mask(rgb: NDArray[np.uint8]) -> NDArray[np.float32]:
     return out
 
 
-_ORT_LOCK = threading.Lock()
-_ORT_SESSIONS: dict[str, Any] = {}
-
-
-def _ort_session(model: Path) -> Any:
+def _ort_session(model: Path) -> tuple[Any, int]:
     ort = require("onnxruntime")
-    key = str(model)
-    with _ORT_LOCK:
-        session = _ORT_SESSIONS.get(key)
-        if session is None:
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = 2
-            options.log_severity_level = 3
-            session = ort.InferenceSession(key, sess_options=options, providers=["CPUExecutionProvider"])
-            _ORT_SESSIONS[key] = session
-        return session
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    options.log_severity_level = 3
+    session = ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+    return session, path_bytes(model)
 
 
-def object_mask(rgb: NDArray[np.uint8], model: Path) -> NDArray[np.float32]:
+def object_mask(rgb: NDArray[np.uint8], model: Path, *, cache: ModelCache) -> NDArray[np.float32]:
     """Salient-object mask in [0, 1] from U^2-Net small (u2netp.onnx), at the image's size.
 
     Pre- and post-processing as in rembg: 320x320 input, ImageNet normalisation of
-    ``img / max(img)``, first output min-max normalised.
+    ``img / max(img)``, first output min-max normalised. The ONNX session is thread-safe:
+    concurrent callers share the warm one.
     """
     cv2 = require("cv2")
+    with cache.lease(f"vision:onnx:{model.name}", lambda: _ort_session(model),
+                     estimate_bytes=path_bytes(model)) as lease:
+        return _u2net_mask(lease.value, rgb, cv2)
+
+
+def _u2net_mask(session: Any, rgb: NDArray[np.uint8], cv2: Any) -> NDArray[np.float32]:
     import numpy as np
 
-    session = _ort_session(model)
     h, w = rgb.shape[:2]
     small = cv2.resize(rgb, (320, 320), interpolation=cv2.INTER_LANCZOS4).astype(np.float32)
     small /= max(float(small.max()), 1e-6)

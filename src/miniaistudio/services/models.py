@@ -30,8 +30,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..core.errors import InvalidRequest, NotFound, StudioError, ToolMissing
+from ..core.errors import InvalidRequest, NotFound, StudioError
 from ..runtimes.model_host import LoraNotFound, ModelInfo, ResolvedLora
+from ..runtimes.packages import require_package
 from ..store.db import Database
 from ..store.models import AiModel
 
@@ -381,16 +382,14 @@ class ModelLibrary:
             raise ModelHubUnreachable(f"cannot download {repo_id}: HF_HUB_OFFLINE is set, so the Hugging Face "
                                       f"Hub is not contacted; {advice}",
                                       details={"repo_id": repo_id, "reason": "HF_HUB_OFFLINE"})
-        try:
-            from huggingface_hub import snapshot_download
-            from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
-        except ImportError as exc:
-            raise ToolMissing("pulling models needs huggingface_hub: pip install -e '.[models]'",
-                              code="TOOL_MISSING", details={"package": "huggingface_hub"}) from exc
+        hub = require_package("huggingface_hub", "huggingface_hub", "huggingface_hub (to pull models)",
+                              code="TOOL_MISSING")
+        hub_errors = require_package("huggingface_hub.errors", "huggingface_hub", "huggingface_hub (to pull models)",
+                                     code="TOOL_MISSING")
         staging = self.models_dir / ".incoming" / f"pull-{uuid.uuid4().hex}"
         try:
-            snapshot_download(repo_id, revision=revision, local_dir=staging)
-        except (RepositoryNotFoundError, GatedRepoError) as exc:
+            hub.snapshot_download(repo_id, revision=revision, local_dir=staging)
+        except (hub_errors.RepositoryNotFoundError, hub_errors.GatedRepoError) as exc:
             shutil.rmtree(staging, ignore_errors=True)
             raise ModelNotFound(f"the Hugging Face Hub has no accessible repo {repo_id!r}",
                                 code="MODEL_REPO_NOT_FOUND", details={"repo_id": repo_id}) from exc
