@@ -26,11 +26,22 @@ PASSWORD = "correct-horse-battery"
 SHARED_MODELS_DIR = Path(__file__).resolve().parents[1] / ".cache" / "test-models"
 
 
+TEST_HOST = "studio.test"  # the ASGI test client's host name, which test studios must answer to
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings of a test studio: every fixture that builds one starts here, so none forgets a rule
+    (e.g. the Host allowlist) that the whole suite relies on."""
+    values: dict[str, Any] = {"data_dir": tmp_path / "data", "secret_key": "test-secret-key-0123456789abcdef0123",
+                              "max_upload_bytes": 64 * 1024 * 1024, "models_dir": SHARED_MODELS_DIR,
+                              "allowed_hosts": [TEST_HOST]}
+    values.update(overrides)
+    return Settings(**values)
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789abcdef0123",
-                    max_upload_bytes=64 * 1024 * 1024, models_dir=SHARED_MODELS_DIR,
-                    allowed_hosts=["studio.test"])
+    return make_settings(tmp_path)
 
 
 class Api:
@@ -103,7 +114,7 @@ async def studio(settings: Settings) -> AsyncIterator[Studio]:
 async def client(studio: Studio) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(studio.settings, studio)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://studio.test") as c:
+    async with httpx.AsyncClient(transport=transport, base_url=f"http://{TEST_HOST}") as c:
         yield c
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Api
+from conftest import Api, make_settings
 from miniaistudio.config import Settings
 
 from . import tiny
@@ -32,10 +32,8 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Like the root fixture, but with this test's own models dir (imports must not leak)."""
-    return Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789abcdef0123",
-                    max_upload_bytes=64 * 1024 * 1024, models_dir=tmp_path / "models",
-                    model_import_dirs=[tmp_path.parent],  # pytest's base temp: where tiny models are built
-                    allowed_hosts=["studio.test"])
+    return make_settings(tmp_path, models_dir=tmp_path / "models",
+                         model_import_dirs=[tmp_path.parent])  # pytest's base temp: where tiny models are built
 
 
 @pytest.fixture(scope="session")

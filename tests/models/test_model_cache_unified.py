@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, SHARED_MODELS_DIR, Api, edge, node
+from conftest import FIXTURES, SHARED_MODELS_DIR, Api, edge, make_settings, node
 from miniaistudio.config import Settings
 from miniaistudio.runtimes import assets
 from miniaistudio.runtimes.model_cache import ModelCache
@@ -30,8 +30,7 @@ U2NETP_KEY = "vision:onnx:u2netp.onnx"
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """The shared test models folder, where the set-up step placed the CPU models."""
-    return Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789abcdef0123",
-                    max_upload_bytes=64 * 1024 * 1024, models_dir=SHARED_MODELS_DIR)
+    return make_settings(tmp_path)
 
 
 def _entries(stats: dict[str, Any]) -> dict[str, int]:

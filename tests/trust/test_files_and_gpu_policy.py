@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES, Api, node
+from conftest import FIXTURES, Api, make_settings, node
 from miniaistudio.config import Settings
 from miniaistudio.studio import Studio
 
@@ -19,9 +19,7 @@ from miniaistudio.studio import Studio
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """A studio with its own models dir inside the data dir, and one import folder."""
-    return Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789abcdef0123",
-                    max_upload_bytes=64 * 1024 * 1024, model_import_dirs=[tmp_path / "imports"],
-                    allowed_hosts=["studio.test"])
+    return make_settings(tmp_path, models_dir=None, model_import_dirs=[tmp_path / "imports"])
 
 
 # -- file modes -----------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from conftest import FIXTURES, Api, error_code, ffmpeg_media, node
+from conftest import FIXTURES, Api, error_code, ffmpeg_media, make_settings, node
 from miniaistudio.config import Settings
 from miniaistudio.store.models import Media
 from miniaistudio.studio import Studio
@@ -30,8 +30,7 @@ PNG = FIXTURES / "chelsea.png"
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """The usual test settings, trusting a loopback HTTP server for the node-side fetch test."""
-    return Settings(data_dir=tmp_path / "data", secret_key="test-secret-key-0123456789abcdef0123",
-                    max_upload_bytes=64 * 1024 * 1024, allow_private_urls=True, allowed_hosts=["studio.test"])
+    return make_settings(tmp_path, allow_private_urls=True)
 
 
 def png_bytes(width: int, height: int, mode: str = "1") -> bytes:
