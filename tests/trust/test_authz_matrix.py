@@ -307,6 +307,11 @@ def openapi_operations(app_openapi: dict[str, Any]) -> set[tuple[str, str]]:
             for method in item if method in methods}
 
 
+def transport(app: Any) -> httpx.ASGITransport:
+    """The app over HTTP in-process; a server error is answered (and counted), not raised."""
+    return httpx.ASGITransport(app=app, raise_app_exceptions=False)
+
+
 # -- the callers ---------------------------------------------------------------------------------------
 def jwt_claims(token: str) -> dict[str, Any]:
     claims: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
@@ -466,7 +471,7 @@ def test_every_route_has_a_row(settings: Settings, figures: Figures) -> None:
 @pytest.mark.timeout(120)
 async def test_authorization_matrix(studio: Studio, figures: Figures) -> None:
     app = create_app(studio.settings, studio)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE_URL, timeout=60) as client:
+    async with httpx.AsyncClient(transport=transport(app), base_url=BASE_URL, timeout=60) as client:
         callers = Callers(client, studio.settings)
         await callers.set_up(studio)
         owned = await build_owned(callers, studio)
@@ -495,6 +500,10 @@ async def test_authorization_matrix(studio: Studio, figures: Figures) -> None:
                             leaks.append(f"{method} {template} as {who} received the owner's {what}")
                 if method == "PUT" and template.endswith("flow") and answer.status_code == 200:
                     owned.version = answer.json()["version"]
+                if template == "/api/v2/auth/logout" and who in callers.emails and answer.status_code == 200:
+                    after = await callers.as_(who, "GET", "/api/v2/auth/me")  # the same token, signed out
+                    if after.status_code != 401:
+                        failures.setdefault("sign-out does not revoke the token", []).append(who)
                 if row.changes_credentials:
                     await callers.renew(who, answer)
         # The stranger's attempts to delete the owner's sessions removed nothing.
