@@ -6,19 +6,16 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from node_helpers import upload
 
 from conftest import PASSWORD, Api, edge, ffmpeg_media, node
+from live_process import free_port, processes_mentioning, signed_in, start_server, wait_for
 from miniaistudio.studio import Studio
 
 SLOW_TRIM = {"mode": "reencode", "preset": "slow", "crf": 18}
@@ -31,30 +28,6 @@ def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
                         "-i", "testsrc=size=640x480:rate=25:duration=60", "-f", "lavfi",
                         "-i", "sine=frequency=440:duration=60", "-c:v", "libx264", "-preset", "ultrafast",
                         "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")
-
-
-def processes_mentioning(text: str) -> list[int]:
-    """Pids of live processes whose command line contains ``text``."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            status = (entry / "stat").read_text().split(")", 1)[-1].split()
-            if text in cmdline and status and status[0] != "Z":
-                pids.append(int(entry.name))
-    return pids
-
-
-async def wait_for(condition: Callable[[], Awaitable[Any]], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = await condition()
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def start_slow_run(api: Api, clip: Path) -> dict[str, Any]:
@@ -123,34 +96,6 @@ async def test_stop_cancels_the_run_and_keeps_the_graph(api: Api, studio: Studio
 
 
 # ----------------------------------------------------------------------------- crash recovery
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def start_server(cli: Path, data_dir: Path, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen([str(cli), "serve", "--port", str(port), "--data-dir", str(data_dir)],
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-async def signed_in(base_url: str, email: str) -> Api:
-    client = httpx.AsyncClient(base_url=base_url, timeout=30)
-
-    async def ping() -> bool:
-        with contextlib.suppress(httpx.TransportError):
-            return (await client.get("/api/v2/ping")).status_code == 200
-        return False
-
-    await wait_for(ping, 15, "the server to answer")
-    r = await client.post("/api/v2/auth/login", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    client.cookies.clear()
-    return Api(client, r.json()["token"], email)
-
 
 async def test_a_run_killed_with_the_server_is_interrupted(tmp_path: Path, long_clip: Path) -> None:
     cli = Path(sys.executable).with_name("miniaistudio")
