@@ -59,7 +59,8 @@ MALFORMED = [
     "http:///x.png", "http://", "http://:80/x", "http://user:pass@example.com/x.png",
     "http://example.com@127.0.0.1/x.png", "http://exa mple.com/x.png", "http://example.com\\@evil/x",
     "http://example.com/\nx", "http://[fe80::1%zz/", "http://[not-v6]/x", "http://a..b/x.png",
-    "http://" + "a" * 64 + ".com/x.png", "http://example.com/" + "x" * 3000,
+    "http://" + "a" * 64 + ".com/x.png", "http://example.com/" + "x" * 3000, "http://%00/x", "http://a%2eb/x",
+    "http://exa_mple.com/x.png", "http://example.com%00.evil/x", "http://ex!ample.com/",
 ]
 OTHER_SCHEMES = ["file:///etc/passwd", "ftp://example.com/x.png", "gopher://127.0.0.1:6379/_x",
                  "dict://127.0.0.1:11211/", "javascript:alert(1)", "data:image/png;base64,AAAA", "x.png"]

@@ -147,6 +147,11 @@ def _check_host(host: str, netloc: str, shown: str) -> None:
         except ValueError:
             raise UrlInvalid(f"URL {shown!r} spells an IPv4 address in a non-canonical form") from None
         return
+    # A host name is letters, digits and hyphens between dots: a percent-escape ('%00'), '_' or any
+    # other punctuation is something resolvers and parsers disagree about, so it is refused.
+    if any(not (ch.isalnum() or ch in "-.") for ch in host) or any(
+            not label or len(label) > 63 for label in labels):
+        raise UrlInvalid(f"URL {shown!r} has an invalid host name")
     try:
         host.encode("idna")
     except UnicodeError:
