@@ -164,6 +164,15 @@ def test_video(tmp_path: Path) -> Path:
                         "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")
 
 
+@pytest.fixture(scope="module")
+def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """60 s of 640x480: re-encoding it with preset 'slow' takes far longer than any test waits."""
+    return ffmpeg_media(tmp_path_factory.mktemp("long"), "long.mp4", "-f", "lavfi",
+                        "-i", "testsrc=size=640x480:rate=25:duration=60", "-f", "lavfi",
+                        "-i", "sine=frequency=440:duration=60", "-c:v", "libx264", "-preset", "ultrafast",
+                        "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")
+
+
 @pytest.fixture
 def test_audio(tmp_path: Path) -> Path:
     return ffmpeg_media(tmp_path, "tone.wav", "-f", "lavfi", "-i", "sine=frequency=330:duration=2")

@@ -18,10 +18,13 @@ from typing import Any
 
 import httpx
 
-from conftest import PASSWORD, Api
+from conftest import PASSWORD, Api, edge, node
 
 CLI = Path(sys.executable).with_name("miniaistudio")
 SECRET = "crash-test-secret-0123456789abcdef0123456789"
+
+
+SLOW_TRIM = {"mode": "reencode", "preset": "slow", "crf": 18}
 
 
 def free_port() -> int:
@@ -75,6 +78,35 @@ async def signed_in(base_url: str, email: str) -> Api:
     assert r.status_code == 200, r.text
     client.cookies.clear()
     return Api(client, r.json()["token"], email)
+
+
+# -- a slow ffmpeg run to kill or cancel -----------------------------------------------------------
+async def start_slow_run(api: Api, clip: Path) -> dict[str, Any]:
+    """A session whose run re-encodes ``clip`` slowly (node ``trim``), started without waiting."""
+    session = await api.new_session()
+    video_id = (await api.upload(session["id"], clip))["id"]
+    await api.save_graph(session, {"nodes": [node("v", "upload.video", media_ids=[video_id]),
+                                             node("trim", "video.trim", **SLOW_TRIM)],
+                                   "edges": [edge("v", "video", "trim", "video")]})
+    r = await api.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})
+    assert r.status_code == 202, r.text
+    return session
+
+
+async def current_run(api: Api, session_id: str) -> dict[str, Any]:
+    r = await api.get("/api/v2/session/execution", session=session_id)
+    assert r.status_code == 200, r.text
+    run: dict[str, Any] = r.json()["run"]
+    return run
+
+
+async def wait_until_encoding(api: Api, session_id: str, scratch: Path | str) -> None:
+    """Until the trim node runs and an ffmpeg writing under ``scratch`` is alive."""
+    async def encoding() -> bool:
+        run = await current_run(api, session_id)
+        return run["nodes"]["trim"]["status"] == "running" and bool(processes_mentioning(str(scratch)))
+
+    await wait_for(encoding, 15, "the trim node's ffmpeg to run")
 
 
 @dataclass

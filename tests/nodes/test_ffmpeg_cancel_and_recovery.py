@@ -11,49 +11,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-from node_helpers import upload
-
-from conftest import PASSWORD, Api, edge, ffmpeg_media, node
-from live_process import free_port, processes_mentioning, signed_in, start_server, wait_for
+from conftest import PASSWORD, Api
+from live_process import (
+    SLOW_TRIM,
+    current_run,
+    free_port,
+    processes_mentioning,
+    signed_in,
+    start_server,
+    start_slow_run,
+    wait_for,
+    wait_until_encoding,
+)
 from miniaistudio.studio import Studio
-
-SLOW_TRIM = {"mode": "reencode", "preset": "slow", "crf": 18}
-
-
-@pytest.fixture(scope="module")
-def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """60 s of 640x480: re-encoding it with preset 'slow' takes far longer than any test waits."""
-    return ffmpeg_media(tmp_path_factory.mktemp("long"), "long.mp4", "-f", "lavfi",
-                        "-i", "testsrc=size=640x480:rate=25:duration=60", "-f", "lavfi",
-                        "-i", "sine=frequency=440:duration=60", "-c:v", "libx264", "-preset", "ultrafast",
-                        "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")
-
-
-async def start_slow_run(api: Api, clip: Path) -> dict[str, Any]:
-    session = await api.new_session()
-    video_id = await upload(api, clip, session["id"])
-    await api.save_graph(session, {"nodes": [node("v", "upload.video", media_ids=[video_id]),
-                                             node("trim", "video.trim", **SLOW_TRIM)],
-                                   "edges": [edge("v", "video", "trim", "video")]})
-    r = await api.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})
-    assert r.status_code == 202, r.text
-    return session
-
-
-async def current_run(api: Api, session_id: str) -> dict[str, Any]:
-    r = await api.get("/api/v2/session/execution", session=session_id)
-    assert r.status_code == 200, r.text
-    run: dict[str, Any] = r.json()["run"]
-    return run
-
-
-async def wait_until_encoding(api: Api, session_id: str, scratch: Path) -> None:
-    async def encoding() -> bool:
-        run = await current_run(api, session_id)
-        return run["nodes"]["trim"]["status"] == "running" and bool(processes_mentioning(str(scratch)))
-
-    await wait_for(encoding, 15, "the trim node's ffmpeg to run")
 
 
 async def wait_until_finished(api: Api, session_id: str) -> dict[str, Any]:

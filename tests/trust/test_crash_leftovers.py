@@ -8,110 +8,27 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 
-from conftest import PASSWORD, Api, edge, ffmpeg_media, node
+from conftest import PASSWORD, Api
+from live_process import (
+    current_run,
+    free_port,
+    processes_mentioning,
+    signed_in,
+    start_server,
+    start_slow_run,
+    wait_until_encoding,
+)
 from miniaistudio.config import Settings
 from miniaistudio.runtimes.processes import _proc_start_time, children
 from miniaistudio.studio import Studio
-
-SLOW_TRIM = {"mode": "reencode", "preset": "slow", "crf": 18}
-
-
-def processes_mentioning(text: str) -> list[int]:
-    """Pids of live (not zombie) processes whose command line contains ``text``."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError):
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            status = (entry / "stat").read_text().split(")", 1)[-1].split()
-            if text in cmdline and status and status[0] != "Z":
-                pids.append(int(entry.name))
-    return pids
-
-
-async def wait_for(condition: Callable[[], Awaitable[Any]], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = await condition()
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def start_server(cli: Path, data_dir: Path, port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen([str(cli), "serve", "--port", str(port), "--data-dir", str(data_dir)],
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-async def signed_in(base_url: str, email: str) -> Api:
-    client = httpx.AsyncClient(base_url=base_url, timeout=30)
-
-    async def ping() -> bool:
-        with contextlib.suppress(httpx.TransportError):
-            return (await client.get("/api/v2/ping")).status_code == 200
-        return False
-
-    await wait_for(ping, 15, "the server to answer")
-    r = await client.post("/api/v2/auth/login", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    client.cookies.clear()
-    return Api(client, r.json()["token"], email)
-
-
-async def current_run(api: Api, session_id: str) -> dict[str, Any]:
-    r = await api.get("/api/v2/session/execution", session=session_id)
-    assert r.status_code == 200, r.text
-    run: dict[str, Any] = r.json()["run"]
-    return run
-
-
-async def start_slow_run(api: Api, clip: Path) -> dict[str, Any]:
-    session = await api.new_session()
-    video_id = (await api.upload(session["id"], clip))["id"]
-    await api.save_graph(session, {"nodes": [node("v", "upload.video", media_ids=[video_id]),
-                                             node("trim", "video.trim", **SLOW_TRIM)],
-                                   "edges": [edge("v", "video", "trim", "video")]})
-    r = await api.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})
-    assert r.status_code == 202, r.text
-    return session
-
-
-async def wait_until_encoding(api: Api, session_id: str, scratch: str) -> None:
-    async def encoding() -> bool:
-        run = await current_run(api, session_id)
-        return run["nodes"]["trim"]["status"] == "running" and bool(processes_mentioning(scratch))
-
-    await wait_for(encoding, 15, "the trim node's ffmpeg to run")
-
-
-@pytest.fixture(scope="module")
-def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """60 s of 640x480: re-encoding it with preset 'slow' outlasts the test."""
-    return ffmpeg_media(tmp_path_factory.mktemp("long"), "long.mp4", "-f", "lavfi",
-                        "-i", "testsrc=size=640x480:rate=25:duration=60", "-f", "lavfi",
-                        "-i", "sine=frequency=440:duration=60", "-c:v", "libx264", "-preset", "ultrafast",
-                        "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")
 
 
 def scratch_entries(data_dir: Path) -> list[str]:
