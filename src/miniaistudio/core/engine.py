@@ -9,21 +9,34 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from .errors import Canceled, SessionBusy, StudioError
+from .errors import SessionBusy
 from .events import EventBus
 from .graph import Graph
 from .loops import LOOP_TYPE, LoopPlan, expand_loops, loop_node_ids, loop_summary
 from .planner import Plan, current_signatures, decide_execution, plan_run
-from .ports import CacheEntry, Executor, MediaRecord, NodeTask, RunRecorder, TaskResult
+from .ports import (
+    CacheEntry,
+    Executor,
+    MediaRecord,
+    NodeTask,
+    RetryPolicy,
+    RunRecorder,
+    TaskEvent,
+    TaskFailed,
+    TaskHealth,
+    TaskLog,
+    TaskProgress,
+    TaskStarted,
+    TaskSucceeded,
+)
 from .registry import NodeRegistry
 from .run import NodeState, NodeStatus, RunMode, RunState, RunStatus
 from .validation import CheckedGraph, check_structure
@@ -42,6 +55,7 @@ INLINE_GRAPH_ITEMS = 500
 _FLUSH_DUTY = 9.0
 #: Most node tasks handed to the executor at once (at least its largest concurrency).
 _LAUNCH_WINDOW = 64
+_LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
 @dataclass
@@ -63,8 +77,9 @@ class _ActiveRun:
     checked: CheckedGraph
     plan: Plan
     done: asyncio.Event = field(default_factory=asyncio.Event)
-    task_ids: dict[str, str] = field(default_factory=dict)  # node id -> task id while running
-    tasks: dict[str, asyncio.Task[TaskResult]] = field(default_factory=dict)  # node id -> task handed out
+    task_ids: dict[str, str] = field(default_factory=dict)  # node id -> task id, from launch to its end
+    task_nodes: dict[str, NodeTask] = field(default_factory=dict)  # task id -> the task, from launch to its end
+    events: asyncio.Queue[TaskEvent] = field(default_factory=asyncio.Queue)  # what the executor reports
     pending_cache: list[CacheEntry] = field(default_factory=list)
     pending_media: list[tuple[str, MediaRecord]] = field(default_factory=list)
     dirty: bool = True
@@ -86,6 +101,8 @@ class Engine:
         flush_interval: float = 0.25,
         progress_interval: float = 0.1,
         max_expanded_nodes: int | None = None,
+        retry: RetryPolicy = RetryPolicy(),
+        health_interval: float = 5.0,
     ) -> None:
         self.registry = registry
         self.executor = executor
@@ -94,6 +111,8 @@ class Engine:
         self._flush_interval = flush_interval
         self._progress_interval = progress_interval
         self._max_expanded_nodes = max_expanded_nodes
+        self._retry = retry
+        self._health_interval = health_interval
         self._active: dict[str, _ActiveRun] = {}
         self._recent: OrderedDict[str, RunState] = OrderedDict()  # finished runs by id, newest last
         self._plans: OrderedDict[tuple[Any, ...], _Prepared] = OrderedDict()
@@ -202,7 +221,7 @@ class Engine:
             self._skip_descendants(active, node_id)
             return True
         task_id = active.task_ids.get(node_id)
-        return task_id is not None and self.executor.cancel(task_id)
+        return task_id is not None and self.executor.terminate(task_id)
 
     def stop(self, session_id: str) -> RunState | None:
         """Stop the session's run: queued nodes are canceled in one pass with one event
@@ -220,16 +239,13 @@ class Engine:
             if state.status == NodeStatus.QUEUED:  # not started: its task (if any) waits for a slot
                 state.status, state.error, state.finished_at = NodeStatus.CANCELED, error, now
                 canceled.append(nid)
-                waiting_task = active.tasks.get(nid)
-                if waiting_task is not None:
-                    waiting_task.cancel()
         active.dirty_nodes.update(canceled)
         active.dirty = True
         if canceled:
             self._publish(session_id, {"type": "nodes.canceled", "run_id": active.run.id,
                                        "node_ids": canceled, "error": error})
-        for task_id in list(active.task_ids.values()):
-            self.executor.cancel(task_id)
+        for task_id in list(active.task_ids.values()):  # waiting ones end at once, running ones when they can
+            self.executor.terminate(task_id)
         return active.run
 
     async def shutdown(self) -> None:
@@ -237,7 +253,7 @@ class Engine:
         for active in list(self._active.values()):
             active.stopping = True
             for task_id in list(active.task_ids.values()):
-                self.executor.cancel(task_id)
+                self.executor.terminate(task_id)
         if self._drivers:
             await asyncio.wait(set(self._drivers), timeout=10)
 
@@ -254,6 +270,7 @@ class Engine:
         for nid in plan.cached:
             self._publish_node(active, nid)
         flusher = asyncio.create_task(self._flush_loop(active))
+        watcher = asyncio.create_task(self._watch_health(active))
         results: dict[str, dict[str, Any]] = dict(plan.cached)  # node id -> encoded outputs
         executing = set(plan.execute)
         waiting = {
@@ -262,29 +279,32 @@ class Engine:
         }
         # Ready nodes wait here and at most _LAUNCH_WINDOW are handed to the executor at once,
         # so a run of thousands of ready nodes holds a bounded number of tasks, and a stop has
-        # only those to cancel. Finished tasks arrive on a queue (O(1) per node, unlike
-        # asyncio.wait over every pending task).
+        # only those to terminate. Everything tasks report arrives on one queue, in order.
         ready = deque(nid for nid in plan.execute if waiting[nid] == 0)
-        finished_tasks: asyncio.Queue[tuple[str, asyncio.Task[TaskResult]]] = asyncio.Queue()
 
-        def fill_window() -> None:
-            while ready and len(active.tasks) < _LAUNCH_WINDOW and not active.stopping:
+        async def fill_window() -> None:
+            while ready and len(active.task_ids) < _LAUNCH_WINDOW and not active.stopping:
                 nid = ready.popleft()
-                if run.nodes[nid].status != NodeStatus.QUEUED:
-                    continue
-                task = self._make_task(active, nid, results)
-                active.task_ids[nid] = task.task_id
-                future = asyncio.create_task(self._execute(active, task))
-                active.tasks[nid] = future
-                future.add_done_callback(functools.partial(_report_done, finished_tasks, nid))
+                if run.nodes[nid].status == NodeStatus.QUEUED:
+                    await self._launch(active, self._make_task(active, nid, results))
 
         try:
-            fill_window()
-            while active.tasks:
-                nid, finished = await finished_tasks.get()
-                active.tasks.pop(nid, None)
-                active.task_ids.pop(nid, None)
-                if self._settle(active, nid, finished, results):
+            await fill_window()
+            while active.task_ids:
+                event = await active.events.get()
+                task = active.task_nodes.get(event.task_id)
+                if task is None:
+                    continue  # a task that already ended (a late report, or lost and then found)
+                if not isinstance(event, TaskSucceeded | TaskFailed):
+                    self._on_report(active, task.node_id, event)
+                    continue
+                del active.task_nodes[event.task_id]
+                active.task_ids.pop(task.node_id, None)
+                if self._should_retry(active, task, event):
+                    await self._launch(active, replace(task, task_id=str(uuid.uuid4()), attempt=task.attempt + 1))
+                    continue
+                nid = task.node_id
+                if self._settle(active, nid, event, results):
                     for edge in checked.outgoing.get(nid, ()):
                         if edge.target in waiting:
                             waiting[edge.target] -= 1
@@ -292,11 +312,11 @@ class Engine:
                                 ready.append(edge.target)
                 else:
                     self._skip_descendants(active, nid)
-                fill_window()
+                await fill_window()
         except BaseException:
             log.exception("run %s crashed", run.id)
-            for t in active.tasks.values():
-                t.cancel()
+            for task_id in list(active.task_ids.values()):
+                self.executor.terminate(task_id)
             run.error = {"code": "INTERNAL_ERROR", "message": "the run stopped unexpectedly"}
             raise
         finally:
@@ -304,7 +324,8 @@ class Engine:
             # Never cancel a flush in flight: its database thread would commit anyway and the
             # records put back for a retry would be written twice. Ask the loop to end instead.
             active.closing.set()
-            await asyncio.gather(flusher, return_exceptions=True)
+            watcher.cancel()
+            await asyncio.gather(flusher, watcher, return_exceptions=True)
             try:
                 await self._flush(active)
             except Exception:
@@ -333,65 +354,83 @@ class Engine:
             node_type=active.checked.specs[nid].type,
             params=active.plan.params[nid],
             inputs=inputs,
+            retry=self._retry,
         )
 
-    async def _execute(self, active: _ActiveRun, task: NodeTask) -> TaskResult:
-        nid = task.node_id
+    async def _launch(self, active: _ActiveRun, task: NodeTask) -> None:
+        active.task_ids[task.node_id] = task.task_id
+        active.task_nodes[task.task_id] = task
+        await self.executor.launch(task, active.events)
+        if active.stopping:  # stopped while the executor was accepting it
+            self.executor.terminate(task.task_id)
 
-        def on_progress(fraction: float, message: str | None) -> None:
-            state = active.run.nodes[nid]
-            if state.status.finished:
-                return
-            first = state.status == NodeStatus.QUEUED
-            if first:
-                state.status = NodeStatus.RUNNING
-                state.started_at = time.time()
-            state.progress = max(0.0, min(1.0, fraction))
-            state.message = message
-            active.dirty = True
-            active.dirty_nodes.add(nid)
-            now = time.monotonic()
-            if first:
-                self._publish_node(active, nid)
-            elif now - active.last_progress_event.get(nid, 0.0) >= self._progress_interval:
-                active.last_progress_event[nid] = now
-                self._publish(active.run.session_id, {
-                    "type": "node.progress", "run_id": active.run.id, "node_id": nid,
-                    "progress": state.progress, "message": message,
-                })
+    def _on_report(self, active: _ActiveRun, nid: str, event: TaskStarted | TaskProgress | TaskLog) -> None:
+        """A running task's start, progress or log line."""
+        if isinstance(event, TaskLog):
+            log.log(_LOG_LEVELS.get(event.level, logging.INFO), "node %s: %s", nid, event.message)
+            return
+        state = active.run.nodes[nid]
+        if state.status.finished:
+            return
+        first = state.status == NodeStatus.QUEUED
+        if first:
+            state.status = NodeStatus.RUNNING
+            state.started_at = time.time()
+        if isinstance(event, TaskProgress):
+            state.progress = max(0.0, min(1.0, event.fraction))
+            state.message = event.message
+        active.dirty = True
+        active.dirty_nodes.add(nid)
+        if first:
+            self._publish_node(active, nid)
+            return
+        now = time.monotonic()
+        if now - active.last_progress_event.get(nid, 0.0) >= self._progress_interval:
+            active.last_progress_event[nid] = now
+            self._publish(active.run.session_id, {
+                "type": "node.progress", "run_id": active.run.id, "node_id": nid,
+                "progress": state.progress, "message": state.message,
+            })
 
-        return await self.executor.execute(task, on_progress)
+    def _should_retry(self, active: _ActiveRun, task: NodeTask, end: TaskSucceeded | TaskFailed) -> bool:
+        """Whether a failed attempt is launched again (never a cancel, nor once the run stops)."""
+        if not isinstance(end, TaskFailed) or task.attempt >= task.retry.max_attempts or active.stopping:
+            return False
+        state = active.run.nodes[task.node_id]
+        if end.error.get("code") == "CANCELED" or state.status.finished:
+            return False
+        log.warning("node %s failed (%s), attempt %d of %d; retrying", task.node_id, end.error.get("code"),
+                    task.attempt, task.retry.max_attempts)
+        return True
+
+    async def _watch_health(self, active: _ActiveRun) -> None:
+        """Fail tasks the executor no longer knows and that never reported their end (a lost worker)."""
+        while True:
+            await asyncio.sleep(self._health_interval)
+            for task_id in list(active.task_nodes):
+                if self.executor.check_health(task_id) == TaskHealth.UNKNOWN:
+                    # Queued behind any end it did report, so a task that just ended is never called lost.
+                    active.events.put_nowait(TaskFailed(task_id, {
+                        "code": "WORKER_LOST", "message": "the worker running this node stopped answering",
+                    }))
 
     def _settle(
-        self, active: _ActiveRun, nid: str, finished: asyncio.Task[TaskResult],
-        results: dict[str, dict[str, Any]],
+        self, active: _ActiveRun, nid: str, end: TaskSucceeded | TaskFailed, results: dict[str, dict[str, Any]],
     ) -> bool:
-        """Record a finished task; True when it succeeded."""
-        if finished.cancelled():  # stopped before the executor started it
-            if not active.run.nodes[nid].status.finished:
-                self._finish_node(active, nid, NodeStatus.CANCELED,
-                                  error={"code": "CANCELED", "message": "canceled before it started"})
-            return False
-        exc = finished.exception()
-        if isinstance(exc, Canceled) and active.run.nodes[nid].status.finished:
+        """Record a task's end; True when it succeeded."""
+        state = active.run.nodes[nid]
+        if state.status.finished:
             return False  # already recorded as canceled by stop
-        if exc is None:
-            result = finished.result()
-            results[nid] = result.outputs
-            state = active.run.nodes[nid]
-            state.outputs = result.outputs
-            active.pending_cache.append(CacheEntry(state.signature, state.node_type, result.outputs))
-            active.pending_media.extend((nid, m) for m in result.media)
+        if isinstance(end, TaskSucceeded):
+            outputs = end.result.outputs
+            results[nid] = outputs
+            state.outputs = outputs
+            active.pending_cache.append(CacheEntry(state.signature, state.node_type, outputs))
+            active.pending_media.extend((nid, m) for m in end.result.media)
             self._finish_node(active, nid, NodeStatus.SUCCEEDED)
             return True
-        if isinstance(exc, Canceled):
-            self._finish_node(active, nid, NodeStatus.CANCELED, error=exc.to_dict())
-        elif isinstance(exc, StudioError):
-            self._finish_node(active, nid, NodeStatus.FAILED, error=exc.to_dict())
-        else:
-            log.error("node %s failed unexpectedly", nid, exc_info=exc)
-            self._finish_node(active, nid, NodeStatus.FAILED,
-                              error={"code": "NODE_ERROR", "message": f"{type(exc).__name__}: {exc}"})
+        status = NodeStatus.CANCELED if end.error.get("code") == "CANCELED" else NodeStatus.FAILED
+        self._finish_node(active, nid, status, error=end.error)
         return False
 
     def _finish_node(
@@ -484,11 +523,6 @@ class Engine:
             "status": state.status.value, "progress": state.progress, "message": state.message,
             "error": state.error, "outputs": public_outputs(state.outputs),
         })
-
-
-def _report_done(queue: asyncio.Queue[tuple[str, asyncio.Task[TaskResult]]], nid: str,
-                 task: asyncio.Task[TaskResult]) -> None:
-    queue.put_nowait((nid, task))
 
 
 def is_large(graph: Graph) -> bool:
