@@ -103,6 +103,7 @@ class Engine:
         max_expanded_nodes: int | None = None,
         retry: RetryPolicy = RetryPolicy(),
         health_interval: float = 5.0,
+        plan_off_loop: bool = True,
     ) -> None:
         self.registry = registry
         self.executor = executor
@@ -113,6 +114,7 @@ class Engine:
         self._max_expanded_nodes = max_expanded_nodes
         self._retry = retry
         self._health_interval = health_interval
+        self._plan_off_loop = plan_off_loop  # False: large graphs are planned inline too (tests without threads)
         self._active: dict[str, _ActiveRun] = {}
         self._recent: OrderedDict[str, RunState] = OrderedDict()  # finished runs by id, newest last
         self._plans: OrderedDict[tuple[Any, ...], _Prepared] = OrderedDict()
@@ -152,7 +154,7 @@ class Engine:
         run_id = str(uuid.uuid4())
         memo_key = (session_id, graph_version, mode, target_node_id) if graph_version is not None else None
         prepared = self._plans.get(memo_key) if memo_key is not None else None
-        large = is_large(graph)
+        large = self._plan_off_loop and is_large(graph)
         if prepared is None:
             prepared = await _off_loop(large, self._prepare, graph, mode, target_node_id, run_id)
         checked, closure, sigs = prepared.checked, prepared.closure, prepared.signatures
@@ -160,7 +162,7 @@ class Engine:
         hits = await self.recorder.lookup_cache(session_id, lookup) if lookup else {}
         if session_id in self._active:  # lost a race while awaiting the cache
             raise SessionBusy("this session is already running; stop it or wait for it to finish")
-        large = large or len(closure) > INLINE_GRAPH_ITEMS
+        large = large or (self._plan_off_loop and len(closure) > INLINE_GRAPH_ITEMS)
         plan, nodes = await _off_loop(large, _plan_states, prepared, hits)
         if session_id in self._active:
             raise SessionBusy("this session is already running; stop it or wait for it to finish")
@@ -200,7 +202,7 @@ class Engine:
     async def saved_outputs(self, session_id: str, graph: Graph) -> tuple[dict[str, dict[str, Any]], set[str]]:
         """Stored outputs that still match the graph as saved (node id -> encoded outputs), and the
         nodes that are never cached (or fed by one), which no stored output can match."""
-        sigs, volatile = await _off_loop(is_large(graph), self._current_signatures, graph)
+        sigs, volatile = await _off_loop(self._plan_off_loop and is_large(graph), self._current_signatures, graph)
         hits = await self.recorder.lookup_cache(session_id, list(set(sigs.values()))) if sigs else {}
         return {nid: hits[sig] for nid, sig in sigs.items() if sig in hits}, volatile
 
