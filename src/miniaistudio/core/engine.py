@@ -25,7 +25,6 @@ from .planner import Plan, current_signatures, decide_execution, plan_run
 from .ports import (
     CacheEntry,
     Executor,
-    MediaRecord,
     NodeTask,
     RetryPolicy,
     RunRecorder,
@@ -39,6 +38,7 @@ from .ports import (
 )
 from .registry import NodeRegistry
 from .run import NodeState, NodeStatus, RunMode, RunState, RunStatus
+from .run_writer import RunWriter
 from .validation import CheckedGraph, check_structure
 from .values import decode_value, public_value
 
@@ -50,9 +50,6 @@ _PLAN_MEMO = 32
 #: Graphs up to this many nodes + links are planned inline (a thread hop costs more than the
 #: work); larger ones, and any graph with loops, are planned on a worker thread.
 INLINE_GRAPH_ITEMS = 500
-#: A periodic flush waits at least this many times as long as the previous write took, so
-#: recording a large run costs a bounded share of the time however big its state is.
-_FLUSH_DUTY = 9.0
 #: Most node tasks handed to the executor at once (at least its largest concurrency).
 _LAUNCH_WINDOW = 64
 _LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
@@ -74,19 +71,14 @@ class _Prepared:
 @dataclass
 class _ActiveRun:
     run: RunState
+    writer: RunWriter
     checked: CheckedGraph
     plan: Plan
     done: asyncio.Event = field(default_factory=asyncio.Event)
     task_ids: dict[str, str] = field(default_factory=dict)  # node id -> task id, from launch to its end
     task_nodes: dict[str, NodeTask] = field(default_factory=dict)  # task id -> the task, from launch to its end
     events: asyncio.Queue[TaskEvent] = field(default_factory=asyncio.Queue)  # what the executor reports
-    pending_cache: list[CacheEntry] = field(default_factory=list)
-    pending_media: list[tuple[str, MediaRecord]] = field(default_factory=list)
-    dirty: bool = True
-    dirty_nodes: set[str] = field(default_factory=set)  # nodes changed since the last flush
     stopping: bool = False
-    flush_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    closing: asyncio.Event = field(default_factory=asyncio.Event)
     last_progress_event: dict[str, float] = field(default_factory=dict)
 
 
@@ -175,7 +167,8 @@ class Engine:
                        target_node_id=target_node_id)
         run.loops = {lp.loop_id: lp for lp in prepared.loops}
         run.nodes = nodes
-        active = _ActiveRun(run=run, checked=checked, plan=plan, dirty_nodes=set(nodes))
+        active = _ActiveRun(run=run, writer=RunWriter(self.recorder, run, self._flush_interval, nodes),
+                            checked=checked, plan=plan)
         self._active[session_id] = active
         driver = asyncio.create_task(self._drive(active), name=f"run-{run_id}")
         self._drivers.add(driver)
@@ -241,8 +234,7 @@ class Engine:
             if state.status == NodeStatus.QUEUED:  # not started: its task (if any) waits for a slot
                 state.status, state.error, state.finished_at = NodeStatus.CANCELED, error, now
                 canceled.append(nid)
-        active.dirty_nodes.update(canceled)
-        active.dirty = True
+        active.writer.nodes_changed(canceled)
         if canceled:
             self._publish(session_id, {"type": "nodes.canceled", "run_id": active.run.id,
                                        "node_ids": canceled, "error": error})
@@ -271,7 +263,7 @@ class Engine:
         })
         for nid in plan.cached:
             self._publish_node(active, nid)
-        flusher = asyncio.create_task(self._flush_loop(active))
+        active.writer.start()
         watcher = asyncio.create_task(self._watch_health(active))
         results: dict[str, dict[str, Any]] = dict(plan.cached)  # node id -> encoded outputs
         executing = set(plan.execute)
@@ -323,15 +315,9 @@ class Engine:
             raise
         finally:
             self._close_run(active)
-            # Never cancel a flush in flight: its database thread would commit anyway and the
-            # records put back for a retry would be written twice. Ask the loop to end instead.
-            active.closing.set()
             watcher.cancel()
-            await asyncio.gather(flusher, watcher, return_exceptions=True)
-            try:
-                await self._flush(active)
-            except Exception:
-                log.exception("could not record the end of run %s", run.id)
+            await asyncio.gather(watcher, return_exceptions=True)
+            await active.writer.close()
             self._active.pop(run.session_id, None)
             self._recent[run.id] = run
             while len(self._recent) > _RECENT_RUNS:
@@ -381,8 +367,7 @@ class Engine:
         if isinstance(event, TaskProgress):
             state.progress = max(0.0, min(1.0, event.fraction))
             state.message = event.message
-        active.dirty = True
-        active.dirty_nodes.add(nid)
+        active.writer.node_changed(nid)
         if first:
             self._publish_node(active, nid)
             return
@@ -427,8 +412,8 @@ class Engine:
             outputs = end.result.outputs
             results[nid] = outputs
             state.outputs = outputs
-            active.pending_cache.append(CacheEntry(state.signature, state.node_type, outputs))
-            active.pending_media.extend((nid, m) for m in end.result.media)
+            active.writer.add_results(CacheEntry(state.signature, state.node_type, outputs),
+                                      ((nid, m) for m in end.result.media))
             self._finish_node(active, nid, NodeStatus.SUCCEEDED)
             return True
         status = NodeStatus.CANCELED if end.error.get("code") == "CANCELED" else NodeStatus.FAILED
@@ -444,8 +429,7 @@ class Engine:
         state.finished_at = time.time()
         if status == NodeStatus.SUCCEEDED:
             state.progress = 1.0
-        active.dirty = True
-        active.dirty_nodes.add(nid)
+        active.writer.node_changed(nid)
         self._publish_node(active, nid)
 
     def _skip_descendants(self, active: _ActiveRun, nid: str) -> None:
@@ -465,7 +449,7 @@ class Engine:
             if not state.status.finished:
                 state.status = NodeStatus.CANCELED if active.stopping else NodeStatus.INTERRUPTED
                 state.finished_at = time.time()
-                active.dirty_nodes.add(nid)
+                active.writer.node_changed(nid)
         statuses = {s.status for s in run.nodes.values()}
         if run.error is not None:
             run.status = RunStatus.FAILED
@@ -480,37 +464,7 @@ class Engine:
         else:
             run.status = RunStatus.SUCCEEDED
         run.finished_at = time.time()
-        active.dirty = True
-
-    # --------------------------------------------------------------- recording
-    async def _flush_loop(self, active: _ActiveRun) -> None:
-        interval = self._flush_interval
-        while not active.closing.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(active.closing.wait(), interval)
-            if active.dirty and not active.closing.is_set():
-                started = time.monotonic()
-                try:
-                    await self._flush(active)
-                except Exception:
-                    log.exception("could not record progress of run %s", active.run.id)
-                interval = max(self._flush_interval, _FLUSH_DUTY * (time.monotonic() - started))
-
-    async def _flush(self, active: _ActiveRun) -> None:
-        """Record the run: its summary, the nodes changed since the last flush, new cache entries and media."""
-        async with active.flush_lock:  # the periodic and the final flush must not interleave
-            cache, active.pending_cache = active.pending_cache, []
-            media, active.pending_media = active.pending_media, []
-            changed, active.dirty_nodes = active.dirty_nodes, set()
-            active.dirty = False
-            try:
-                await self.recorder.save_run(active.run, cache, media, changed)
-            except Exception:  # rolled back: keep the records for the next flush
-                active.pending_cache[:0] = cache
-                active.pending_media[:0] = media
-                active.dirty_nodes |= changed
-                active.dirty = True
-                raise
+        active.writer.touch()
 
     # ------------------------------------------------------------------ events
     def _publish(self, session_id: str, event: dict[str, Any]) -> None:
