@@ -12,9 +12,10 @@ import pytest
 from miniaistudio.core.engine import Engine
 from miniaistudio.core.events import Event, EventBus
 from miniaistudio.core.graph import Graph
-from miniaistudio.core.ports import CacheEntry, MediaRecord, RetryPolicy
+from miniaistudio.core.ports import CacheEntry, MediaRecord, Meter, RetryPolicy
 from miniaistudio.core.registry import default_registry
 from miniaistudio.core.run import RunMode, RunState
+from miniaistudio.core.run_plan import RunPlan
 from miniaistudio.executors.fake import FakeExecutor, outputs_from
 
 SESSION = "s1"
@@ -45,12 +46,13 @@ class MemoryRecorder:
 class Harness:
     """An engine on a fake executor, and what it published."""
 
-    def __init__(self, *, retry: RetryPolicy = RetryPolicy(), max_concurrent: int | None = None) -> None:
+    def __init__(self, *, retry: RetryPolicy = RetryPolicy(), max_concurrent: int | None = None,
+                 meter: Meter | None = None) -> None:
         self.executor = FakeExecutor(default=outputs_from(default_registry), max_concurrent=max_concurrent)
         self.recorder = MemoryRecorder()
         self.bus = EventBus()
         self.engine = Engine(default_registry, self.executor, self.recorder, self.bus, flush_interval=0.01,
-                             health_interval=0.02, retry=retry, plan_off_loop=False)
+                             health_interval=0.02, retry=retry, plan_off_loop=False, meter=meter)
         self.events: list[Event] = []
         self._listener: asyncio.Task[None] | None = None
 
@@ -84,6 +86,10 @@ class Harness:
         finished = self.engine.recent_run(run.id)
         assert finished is not None
         return finished
+
+    async def plan(self, graph: dict[str, Any], mode: RunMode = RunMode.FULL, target: str | None = None) -> RunPlan:
+        return await self.engine.plan(session_id=SESSION, user_id="u1", graph=Graph.model_validate(graph),
+                                      mode=mode, target_node_id=target)
 
     async def run(self, graph: dict[str, Any], mode: RunMode = RunMode.FULL, target: str | None = None,
                   version: Any = None) -> RunState:

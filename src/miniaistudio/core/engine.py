@@ -25,7 +25,9 @@ from .planner import Plan, current_signatures, decide_execution, plan_run
 from .ports import (
     CacheEntry,
     Executor,
+    Meter,
     NodeTask,
+    NullMeter,
     RetryPolicy,
     RunRecorder,
     TaskEvent,
@@ -38,6 +40,7 @@ from .ports import (
 )
 from .registry import NodeRegistry
 from .run import NodeState, NodeStatus, RunMode, RunState, RunStatus
+from .run_plan import Cost, RunPlan
 from .run_writer import RunWriter
 from .validation import CheckedGraph, check_structure
 from .values import decode_value, public_value
@@ -72,6 +75,7 @@ class _Prepared:
 class _ActiveRun:
     run: RunState
     writer: RunWriter
+    cost: Cost
     checked: CheckedGraph
     plan: Plan
     done: asyncio.Event = field(default_factory=asyncio.Event)
@@ -96,6 +100,7 @@ class Engine:
         retry: RetryPolicy = RetryPolicy(),
         health_interval: float = 5.0,
         plan_off_loop: bool = True,
+        meter: Meter | None = None,
     ) -> None:
         self.registry = registry
         self.executor = executor
@@ -105,6 +110,7 @@ class Engine:
         self._progress_interval = progress_interval
         self._max_expanded_nodes = max_expanded_nodes
         self._retry = retry
+        self.meter: Meter = meter or NullMeter()
         self._health_interval = health_interval
         self._plan_off_loop = plan_off_loop  # False: large graphs are planned inline too (tests without threads)
         self._active: dict[str, _ActiveRun] = {}
@@ -139,8 +145,24 @@ class Engine:
         target_node_id: str | None = None,
         graph_version: Any = None,
     ) -> RunState:
-        """Start a run. ``graph_version`` (any value that changes when the graph does) lets an
-        unchanged resubmit reuse the previous plan's validation and signatures."""
+        """Plan and start a run in one step (see :meth:`plan` and :meth:`start`)."""
+        return await self.start(await self.plan(session_id=session_id, user_id=user_id, graph=graph, mode=mode,
+                                                target_node_id=target_node_id, graph_version=graph_version))
+
+    async def plan(
+        self,
+        *,
+        session_id: str,
+        user_id: str,
+        graph: Graph,
+        mode: RunMode,
+        target_node_id: str | None = None,
+        graph_version: Any = None,
+    ) -> RunPlan:
+        """What a run would execute, take from the cache and cost, without starting it.
+
+        ``graph_version`` (any value that changes when the graph does) lets an unchanged
+        resubmit reuse the previous plan's validation and signatures."""
         if session_id in self._active:
             raise SessionBusy("this session is already running; stop it or wait for it to finish")
         run_id = str(uuid.uuid4())
@@ -149,15 +171,13 @@ class Engine:
         large = self._plan_off_loop and is_large(graph)
         if prepared is None:
             prepared = await _off_loop(large, self._prepare, graph, mode, target_node_id, run_id)
-        checked, closure, sigs = prepared.checked, prepared.closure, prepared.signatures
+        closure, sigs = prepared.closure, prepared.signatures
         lookup = [sigs[nid] for nid in closure if nid not in prepared.forced]
         hits = await self.recorder.lookup_cache(session_id, lookup) if lookup else {}
         if session_id in self._active:  # lost a race while awaiting the cache
             raise SessionBusy("this session is already running; stop it or wait for it to finish")
         large = large or (self._plan_off_loop and len(closure) > INLINE_GRAPH_ITEMS)
         plan, nodes = await _off_loop(large, _plan_states, prepared, hits)
-        if session_id in self._active:
-            raise SessionBusy("this session is already running; stop it or wait for it to finish")
         if memo_key is not None and not plan.salted:
             self._plans[memo_key] = prepared
             self._plans.move_to_end(memo_key)
@@ -167,10 +187,27 @@ class Engine:
                        target_node_id=target_node_id)
         run.loops = {lp.loop_id: lp for lp in prepared.loops}
         run.nodes = nodes
-        active = _ActiveRun(run=run, writer=RunWriter(self.recorder, run, self._flush_interval, nodes),
-                            checked=checked, plan=plan)
-        self._active[session_id] = active
-        driver = asyncio.create_task(self._drive(active), name=f"run-{run_id}")
+        run_plan = RunPlan(run=run, checked=prepared.checked, plan=plan)
+        run_plan.cost = await self.meter.estimate(run_plan)
+        return run_plan
+
+    async def start(self, run_plan: RunPlan) -> RunState:
+        """Hold the plan's cost with the meter and start running it (once)."""
+        if run_plan.started:
+            raise ValueError("a run plan starts once")
+        run = run_plan.run
+        busy = SessionBusy("this session is already running; stop it or wait for it to finish")
+        if run.session_id in self._active:
+            raise busy
+        run_plan.started = True
+        await self.meter.hold(run, run_plan.cost.total)
+        if run.session_id in self._active:  # another run started while the meter held credits
+            await self.meter.release(run)
+            raise busy
+        active = _ActiveRun(run=run, writer=RunWriter(self.recorder, run, self._flush_interval, run.nodes),
+                            checked=run_plan.checked, plan=run_plan.plan, cost=run_plan.cost)
+        self._active[run.session_id] = active
+        driver = asyncio.create_task(self._drive(active), name=f"run-{run.id}")
         self._drivers.add(driver)
         driver.add_done_callback(self._drivers.discard)
         return run
@@ -298,7 +335,9 @@ class Engine:
                     await self._launch(active, replace(task, task_id=str(uuid.uuid4()), attempt=task.attempt + 1))
                     continue
                 nid = task.node_id
-                if self._settle(active, nid, event, results):
+                succeeded = self._settle(active, nid, event, results)
+                await self.meter.node_finished(run, nid, active.cost.per_node.get(nid, 0.0) if succeeded else 0.0)
+                if succeeded:
                     for edge in checked.outgoing.get(nid, ()):
                         if edge.target in waiting:
                             waiting[edge.target] -= 1
@@ -318,6 +357,10 @@ class Engine:
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
             await active.writer.close()
+            try:
+                await self.meter.release(run)
+            except Exception:
+                log.exception("the meter could not release run %s", run.id)
             self._active.pop(run.session_id, None)
             self._recent[run.id] = run
             while len(self._recent) > _RECENT_RUNS:

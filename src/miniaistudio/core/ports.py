@@ -1,4 +1,4 @@
-"""The seams between the engine and the outside: executors and the run recorder.
+"""The seams between the engine and the outside: executors, the run recorder and the meter.
 
 Each is a small protocol (like httpx's transports), so an in-process implementation,
 a Celery one and a database one plug in without the engine knowing which it has.
@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .run import RunState
+from .run_plan import Cost, RunPlan
 
 
 @dataclass(frozen=True)
@@ -161,3 +162,35 @@ class RunRecorder(Protocol):
 
         ``changed`` names the nodes whose state changed since the previous call for this run
         (None: all of them), so a recorder can keep its work proportional to what changed."""
+
+
+class Meter(Protocol):
+    """Credits: estimated when a run is planned, held before it starts, settled per node.
+
+    The engine calls ``hold`` before the first node runs (raising refuses the run), then
+    ``node_finished`` for each executed node as it ends (``actual``: its estimated cost when it
+    succeeded, 0 otherwise), and ``release`` once the run is over, whatever its outcome."""
+
+    async def estimate(self, plan: RunPlan) -> Cost: ...
+
+    async def hold(self, run: RunState, amount: float) -> None: ...
+
+    async def node_finished(self, run: RunState, node_id: str, actual: float) -> None: ...
+
+    async def release(self, run: RunState) -> None: ...
+
+
+class NullMeter:
+    """Nothing costs anything (no billing configured)."""
+
+    async def estimate(self, plan: RunPlan) -> Cost:
+        return Cost()
+
+    async def hold(self, run: RunState, amount: float) -> None:
+        return None
+
+    async def node_finished(self, run: RunState, node_id: str, actual: float) -> None:
+        return None
+
+    async def release(self, run: RunState) -> None:
+        return None
