@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -19,6 +19,7 @@ from miniaistudio.core.run_plan import RunPlan
 from miniaistudio.executors.fake import FakeExecutor, outputs_from
 
 SESSION = "s1"
+E = TypeVar("E", bound=Event)
 
 
 class MemoryRecorder:
@@ -95,8 +96,8 @@ class Harness:
                   version: Any = None) -> RunState:
         return await self.finish(await self.start(graph, mode, target, version))
 
-    def events_of(self, kind: str) -> list[Event]:
-        return [e for e in self.events if e["type"] == kind]
+    def events_of(self, kind: type[E]) -> list[E]:
+        return [e for e in self.events if isinstance(e, kind)]
 
 
 @pytest.fixture

@@ -6,6 +6,14 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
+from miniaistudio.core.events import (
+    NodeProgress,
+    NodesCanceled,
+    NodeStatusChanged,
+    RunFinished,
+    RunStarted,
+    event_to_dict,
+)
 from miniaistudio.core.ports import RetryPolicy
 from miniaistudio.core.run import NodeStatus, RunMode, RunState, RunStatus
 from miniaistudio.executors.fake import Behaviour, FakeTask, WorkerLost, fail, hang, lose, report_progress, succeed
@@ -27,9 +35,10 @@ async def test_full_run_executes_every_node_in_dependency_order(harness: Harness
     assert run.nodes["a2"].outputs == {"image": "a2.image"}
     assert harness.executor.launched[1].inputs == {"image": "color.image"}  # upstream outputs flow in
     assert harness.recorder.runs[run.id].status == RunStatus.SUCCEEDED  # the end is recorded
-    kinds = [e["type"] for e in harness.events]
-    assert kinds[0] == "run.started" and kinds[-1] == "run.finished"
-    assert harness.events[-1]["counts"] == {"succeeded": 4}
+    assert isinstance(harness.events[0], RunStarted)
+    finished = harness.events[-1]
+    assert isinstance(finished, RunFinished) and finished.counts == {"succeeded": 4}
+    assert event_to_dict(finished)["type"] == "run.finished"
 
 
 async def test_an_unchanged_resubmit_comes_from_the_cache(harness: Harness) -> None:
@@ -101,10 +110,11 @@ async def test_stop_cancels_waiting_nodes_in_one_event_and_terminates_running_on
         done = await h.finish(run)
         assert done.status == RunStatus.CANCELED
         assert set(statuses(done).values()) == {"succeeded", "canceled"}
-        canceled_events = h.events_of("nodes.canceled")
-        assert len(canceled_events) == 1 and len(canceled_events[0]["node_ids"]) == 4
+        canceled_events = h.events_of(NodesCanceled)
+        assert len(canceled_events) == 1 and len(canceled_events[0].node_ids) == 4
         assert len(h.executor.terminated) == 5  # the running one and the four waiting for the slot
-        assert h.events[-1]["type"] == "run.finished" and h.events[-1]["status"] == "canceled"
+        last = h.events[-1]
+        assert isinstance(last, RunFinished) and last.status == "canceled"
     finally:
         await h.close()
 
@@ -133,9 +143,9 @@ async def test_progress_is_reported_as_events(harness: Harness) -> None:
     harness.executor.on("image.solid_color", report_progress([0.25, 0.5], then=succeed({"image": "img"})))
     run = await harness.run({"nodes": [node("color", "image.solid_color")], "edges": []})
     assert run.status == RunStatus.SUCCEEDED
-    progress = [e["progress"] for e in harness.events_of("node.progress")]
+    progress = [e.progress for e in harness.events_of(NodeProgress)]
     assert progress == [0.25, 0.5]
-    assert [e["status"] for e in harness.events_of("node.status")] == ["running", "succeeded"]
+    assert [e.status for e in harness.events_of(NodeStatusChanged)] == ["running", "succeeded"]
 
 
 async def test_a_failure_skips_descendants_with_its_code(harness: Harness) -> None:

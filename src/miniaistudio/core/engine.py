@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from .errors import SessionBusy
-from .events import EventBus
+from .events import Event, EventBus, NodeProgress, NodesCanceled, NodeStatusChanged, RunFinished, RunStarted
 from .graph import Graph
 from .loops import LOOP_TYPE, LoopPlan, expand_loops, loop_node_ids, loop_summary
 from .planner import Plan, current_signatures, decide_execution, plan_run
@@ -273,8 +273,7 @@ class Engine:
                 canceled.append(nid)
         active.writer.nodes_changed(canceled)
         if canceled:
-            self._publish(session_id, {"type": "nodes.canceled", "run_id": active.run.id,
-                                       "node_ids": canceled, "error": error})
+            self._publish(session_id, NodesCanceled(run_id=active.run.id, node_ids=canceled, error=error))
         for task_id in list(active.task_ids.values()):  # waiting ones end at once, running ones when they can
             self.executor.terminate(task_id)
         return active.run
@@ -293,11 +292,10 @@ class Engine:
         run, plan, checked = active.run, active.plan, active.checked
         run.status = RunStatus.RUNNING
         run.started_at = time.time()
-        self._publish(run.session_id, {
-            "type": "run.started", "run_id": run.id, "mode": run.mode.value,
-            "target_node_id": run.target_node_id,
-            "nodes": {nid: s.status.value for nid, s in run.nodes.items()},
-        })
+        self._publish(run.session_id, RunStarted(
+            run_id=run.id, mode=run.mode.value, target_node_id=run.target_node_id,
+            nodes={nid: s.status.value for nid, s in run.nodes.items()},
+        ))
         for nid in plan.cached:
             self._publish_node(active, nid)
         active.writer.start()
@@ -366,10 +364,9 @@ class Engine:
             while len(self._recent) > _RECENT_RUNS:
                 self._recent.popitem(last=False)
             active.done.set()
-            self._publish(run.session_id, {
-                "type": "run.finished", "run_id": run.id, "status": run.status.value,
-                "error": run.error, "counts": run.counts(),
-            })
+            self._publish(run.session_id, RunFinished(
+                run_id=run.id, status=run.status.value, error=run.error, counts=run.counts(),
+            ))
 
     def _make_task(self, active: _ActiveRun, nid: str, results: dict[str, dict[str, Any]]) -> NodeTask:
         inputs = {
@@ -417,10 +414,9 @@ class Engine:
         now = time.monotonic()
         if now - active.last_progress_event.get(nid, 0.0) >= self._progress_interval:
             active.last_progress_event[nid] = now
-            self._publish(active.run.session_id, {
-                "type": "node.progress", "run_id": active.run.id, "node_id": nid,
-                "progress": state.progress, "message": state.message,
-            })
+            self._publish(active.run.session_id, NodeProgress(
+                run_id=active.run.id, node_id=nid, progress=state.progress, message=state.message,
+            ))
 
     def _should_retry(self, active: _ActiveRun, task: NodeTask, end: TaskSucceeded | TaskFailed) -> bool:
         """Whether a failed attempt is launched again (never a cancel, nor once the run stops)."""
@@ -510,18 +506,17 @@ class Engine:
         active.writer.touch()
 
     # ------------------------------------------------------------------ events
-    def _publish(self, session_id: str, event: dict[str, Any]) -> None:
+    def _publish(self, session_id: str, event: Event) -> None:
         self.bus.publish(session_id, event)
 
     def _publish_node(self, active: _ActiveRun, nid: str) -> None:
         if not self.bus.subscriber_count(active.run.session_id):
             return
         state = active.run.nodes[nid]
-        self._publish(active.run.session_id, {
-            "type": "node.status", "run_id": active.run.id, "node_id": nid,
-            "status": state.status.value, "progress": state.progress, "message": state.message,
-            "error": state.error, "outputs": public_outputs(state.outputs),
-        })
+        self._publish(active.run.session_id, NodeStatusChanged(
+            run_id=active.run.id, node_id=nid, status=state.status.value, progress=state.progress,
+            message=state.message, error=state.error, outputs=state.outputs,
+        ))
 
 
 def is_large(graph: Graph) -> bool:
