@@ -14,6 +14,7 @@ from miniaistudio.core.events import (
     RunStarted,
     event_to_dict,
 )
+from miniaistudio.core.graph import Graph
 from miniaistudio.core.ports import RetryPolicy
 from miniaistudio.core.run import NodeStatus, RunMode, RunState, RunStatus
 from miniaistudio.executors.fake import Behaviour, FakeTask, WorkerLost, fail, hang, lose, report_progress, succeed
@@ -219,3 +220,22 @@ async def _until(condition: Callable[[], bool], timeout: float = 2.0) -> None:
         while not condition():
             await asyncio.sleep(0.001)
     await asyncio.wait_for(wait(), timeout)
+
+
+async def test_the_finish_event_carries_loops_and_the_stored_outputs(harness: Harness) -> None:
+    iterations = [{"id": "red", "label": "Red", "overrides": {"c": {"color": "#ff0000"}}}]
+    graph = {"nodes": [node("g", "group", label="Variants"), node("c", "image.solid_color", parent="g"),
+                       node("a", "image.adjust", parent="g"), node("L", "loop", group_id="g", iterations=iterations)],
+             "edges": [edge("c", "image", "a", "image")]}
+    run = await harness.run(graph, version=7)
+    finished = harness.events[-1]
+    assert isinstance(finished, RunFinished)
+    assert finished.loops is not None
+    [red] = finished.loops["L"]
+    assert red["iteration_id"] == "red" and red["label"] == "Red"
+    assert red["nodes"]["a"]["status"] == "succeeded"
+    assert red["nodes"]["a"]["outputs"] == run.nodes["a::red"].outputs
+
+    saved, _ = await harness.engine.saved_outputs(SESSION, Graph.model_validate(graph))
+    assert finished.saved == {nid: {"outputs": outs, "source": "cache"} for nid, outs in saved.items()}
+    assert set(saved) == {"c", "a"}  # the graph's own nodes; copies are reported under loops

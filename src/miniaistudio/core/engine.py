@@ -78,6 +78,8 @@ class _ActiveRun:
     cost: Cost
     checked: CheckedGraph
     plan: Plan
+    graph: Graph
+    graph_version: Any
     done: asyncio.Event = field(default_factory=asyncio.Event)
     task_ids: dict[str, str] = field(default_factory=dict)  # node id -> task id, from launch to its end
     task_nodes: dict[str, NodeTask] = field(default_factory=dict)  # task id -> the task, from launch to its end
@@ -116,6 +118,7 @@ class Engine:
         self._active: dict[str, _ActiveRun] = {}
         self._recent: OrderedDict[str, RunState] = OrderedDict()  # finished runs by id, newest last
         self._plans: OrderedDict[tuple[Any, ...], _Prepared] = OrderedDict()
+        self._signatures: OrderedDict[tuple[Any, ...], tuple[dict[str, str], set[str]]] = OrderedDict()
         self._drivers: set[asyncio.Task[None]] = set()
 
     # ----------------------------------------------------------------- queries
@@ -187,7 +190,7 @@ class Engine:
                        target_node_id=target_node_id)
         run.loops = {lp.loop_id: lp for lp in prepared.loops}
         run.nodes = nodes
-        run_plan = RunPlan(run=run, checked=prepared.checked, plan=plan)
+        run_plan = RunPlan(run=run, checked=prepared.checked, plan=plan, graph=graph, graph_version=graph_version)
         run_plan.cost = await self.meter.estimate(run_plan)
         return run_plan
 
@@ -205,7 +208,8 @@ class Engine:
             await self.meter.release(run)
             raise busy
         active = _ActiveRun(run=run, writer=RunWriter(self.recorder, run, self._flush_interval, run.nodes),
-                            checked=run_plan.checked, plan=run_plan.plan, cost=run_plan.cost)
+                            checked=run_plan.checked, plan=run_plan.plan, cost=run_plan.cost,
+                            graph=run_plan.graph, graph_version=run_plan.graph_version)
         self._active[run.session_id] = active
         driver = asyncio.create_task(self._drive(active), name=f"run-{run.id}")
         self._drivers.add(driver)
@@ -229,10 +233,22 @@ class Engine:
         closure, wanted, forced, params, sigs = plan_run(checked, mode, target, run_id, targets=targets)
         return _Prepared(checked, closure, wanted, forced, params, sigs, loops)
 
-    async def saved_outputs(self, session_id: str, graph: Graph) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    async def saved_outputs(
+        self, session_id: str, graph: Graph, graph_version: Any = None,
+    ) -> tuple[dict[str, dict[str, Any]], set[str]]:
         """Stored outputs that still match the graph as saved (node id -> encoded outputs), and the
-        nodes that are never cached (or fed by one), which no stored output can match."""
-        sigs, volatile = await _off_loop(self._plan_off_loop and is_large(graph), self._current_signatures, graph)
+        nodes that are never cached (or fed by one), which no stored output can match.
+
+        With a ``graph_version`` the graph's signatures are computed once per version."""
+        memo_key = (session_id, graph_version) if graph_version is not None else None
+        known = self._signatures.get(memo_key) if memo_key is not None else None
+        if known is None:
+            known = await _off_loop(self._plan_off_loop and is_large(graph), self._current_signatures, graph)
+            if memo_key is not None:
+                self._signatures[memo_key] = known
+                while len(self._signatures) > _PLAN_MEMO:
+                    self._signatures.popitem(last=False)
+        sigs, volatile = known
         hits = await self.recorder.lookup_cache(session_id, list(set(sigs.values()))) if sigs else {}
         return {nid: hits[sig] for nid, sig in sigs.items() if sig in hits}, volatile
 
@@ -364,9 +380,29 @@ class Engine:
             while len(self._recent) > _RECENT_RUNS:
                 self._recent.popitem(last=False)
             active.done.set()
-            self._publish(run.session_id, RunFinished(
-                run_id=run.id, status=run.status.value, error=run.error, counts=run.counts(),
-            ))
+            if self.bus.subscriber_count(run.session_id):
+                self._publish(run.session_id, await self._finished_event(active))
+
+    async def _finished_event(self, active: _ActiveRun) -> RunFinished:
+        """The end of a run, with what a client would otherwise ask for next: each loop's iterations
+        and the outputs stored for the run's graph."""
+        run = active.run
+        loops = None
+        if run.loops:
+            states = {nid: s.to_dict() for nid, s in run.nodes.items()}
+            loops = {loop_id: loop_summary(lp, states) for loop_id, lp in run.loops.items()}
+        saved = None
+        try:
+            outputs, volatile = await self.saved_outputs(run.session_id, active.graph, active.graph_version)
+            saved = {nid: {"outputs": outs, "source": "cache"} for nid, outs in outputs.items()}
+            for nid in volatile:  # never cached: what this run made, as the latest run
+                state = run.nodes.get(nid)
+                if state is not None and state.outputs:
+                    saved[nid] = {"outputs": state.outputs, "source": "latest_run"}
+        except Exception:
+            log.exception("could not collect the stored outputs after run %s", run.id)
+        return RunFinished(run_id=run.id, status=run.status.value, error=run.error, counts=run.counts(),
+                           loops=loops, saved=saved)
 
     def _make_task(self, active: _ActiveRun, nid: str, results: dict[str, dict[str, Any]]) -> NodeTask:
         inputs = {
@@ -489,6 +525,7 @@ class Engine:
                 state.status = NodeStatus.CANCELED if active.stopping else NodeStatus.INTERRUPTED
                 state.finished_at = time.time()
                 active.writer.node_changed(nid)
+                self._publish_node(active, nid)
         statuses = {s.status for s in run.nodes.values()}
         if run.error is not None:
             run.status = RunStatus.FAILED

@@ -62,6 +62,11 @@ class RunFinished:
     status: str
     error: dict[str, Any] | None
     counts: dict[str, int]
+    #: Per loop, its iterations with each member's final state (encoded outputs), as a run reports them.
+    loops: dict[str, list[dict[str, Any]]] | None = None
+    #: Node id -> {"outputs": encoded, "source": "cache" | "latest_run"}: every stored output that still
+    #: matches the run's graph (what ``saved_outputs`` answers now), so clients need not ask again.
+    saved: dict[str, dict[str, Any]] | None = None
 
 
 Event = RunStarted | NodeStatusChanged | NodeProgress | NodesCanceled | RunFinished

@@ -5,7 +5,9 @@ a door may check or hold credits for its :attr:`RunPlan.cost`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
+from .graph import Graph
 from .planner import Plan
 from .run import RunState
 from .validation import CheckedGraph
@@ -24,6 +26,8 @@ class RunPlan:
     run: RunState  # the run as it will start: every touched node queued or cached
     checked: CheckedGraph
     plan: Plan
+    graph: Graph  # as submitted, before loops were expanded
+    graph_version: Any = None
     cost: Cost = Cost()
     started: bool = False
 
