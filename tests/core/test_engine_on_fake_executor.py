@@ -239,3 +239,15 @@ async def test_the_finish_event_carries_loops_and_the_stored_outputs(harness: Ha
     saved, _ = await harness.engine.saved_outputs(SESSION, Graph.model_validate(graph))
     assert finished.saved == {nid: {"outputs": outs, "source": "cache"} for nid, outs in saved.items()}
     assert set(saved) == {"c", "a"}  # the graph's own nodes; copies are reported under loops
+
+
+async def test_stop_right_after_launch_ends_tasks_that_never_started(harness: Harness) -> None:
+    harness.executor.on("image.solid_color", hang())
+    graph = {"nodes": [node(f"c{i}", "image.solid_color") for i in range(3)], "edges": []}
+    run = await harness.start(graph)
+    await asyncio.sleep(0)  # the driver launched the tasks; their runners have not taken a step yet
+    assert len(harness.executor.launched) == 3
+    harness.engine.stop(SESSION)
+    done = await harness.finish(run)
+    assert done.status == RunStatus.CANCELED
+    assert set(statuses(done).values()) == {"canceled"}

@@ -375,13 +375,15 @@ class Engine:
                 await self.meter.release(run)
             except Exception:
                 log.exception("the meter could not release run %s", run.id)
+            # Built while the session is still busy, so no next run can start before this one's end is told.
+            finished = await self._finished_event(active) if self.bus.subscriber_count(run.session_id) else None
             self._active.pop(run.session_id, None)
             self._recent[run.id] = run
             while len(self._recent) > _RECENT_RUNS:
                 self._recent.popitem(last=False)
             active.done.set()
-            if self.bus.subscriber_count(run.session_id):
-                self._publish(run.session_id, await self._finished_event(active))
+            if finished is not None:
+                self._publish(run.session_id, finished)
 
     async def _finished_event(self, active: _ActiveRun) -> RunFinished:
         """The end of a run, with what a client would otherwise ask for next: each loop's iterations

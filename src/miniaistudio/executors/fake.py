@@ -12,6 +12,7 @@ the local executor::
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,7 +135,15 @@ class FakeExecutor:
         self.launched.append(task)
         fake = FakeTask(task, events)
         self._tasks[task.task_id] = fake
-        self._runners[task.task_id] = asyncio.get_running_loop().create_task(self._run(fake))
+        runner = asyncio.get_running_loop().create_task(self._run(fake))
+        runner.add_done_callback(functools.partial(self._unstarted_end, fake))
+        self._runners[task.task_id] = runner
+
+    def _unstarted_end(self, fake: FakeTask, runner: asyncio.Task[None]) -> None:
+        """Terminated before its first step: ``_run`` never ran, so its end is reported here."""
+        if runner.cancelled():
+            self._forget(fake.task.task_id)
+            fake._events.put_nowait(TaskFailed(fake.task.task_id, Canceled("canceled before it started").to_dict()))
 
     async def _run(self, fake: FakeTask) -> None:
         task_id = fake.task.task_id
@@ -171,7 +180,8 @@ class FakeExecutor:
     def check_health(self, task_id: str) -> TaskHealth:
         if task_id in self._running:
             return TaskHealth.RUNNING
-        return TaskHealth.QUEUED if task_id in self._tasks else TaskHealth.UNKNOWN
+        runner = self._runners.get(task_id)
+        return TaskHealth.QUEUED if runner is not None and not runner.done() else TaskHealth.UNKNOWN
 
     def terminate(self, task_id: str) -> bool:
         fake = self._tasks.get(task_id)

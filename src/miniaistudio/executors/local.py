@@ -8,6 +8,7 @@ plain :data:`~miniaistudio.core.ports.TaskEvent` values, as a remote worker's wo
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import time
@@ -79,8 +80,16 @@ class LocalExecutor:
                           fetch_policy=self._fetch_policy, media_limits=self._media_limits,
                           models=self._models)
         self._cancels[task.task_id] = cancel
-        self._runners[task.task_id] = loop.create_task(self._run(task, ctx, cancel, events),
-                                                       name=f"task-{task.node_id}")
+        runner = loop.create_task(self._run(task, ctx, cancel, events), name=f"task-{task.node_id}")
+        runner.add_done_callback(functools.partial(self._unstarted_end, task.task_id, events))
+        self._runners[task.task_id] = runner
+
+    def _unstarted_end(self, task_id: str, events: TaskEventSink, runner: asyncio.Task[None]) -> None:
+        """A runner terminated before its first step never reached ``_run``'s handlers: report its end here."""
+        if runner.cancelled():
+            self._cancels.pop(task_id, None)
+            self._runners.pop(task_id, None)
+            events.put_nowait(TaskFailed(task_id, Canceled("canceled before it started").to_dict()))
 
     async def _run(self, task: NodeTask, ctx: TaskContext, cancel: threading.Event, events: TaskEventSink) -> None:
         end: TaskEvent
@@ -136,9 +145,8 @@ class LocalExecutor:
     def check_health(self, task_id: str) -> TaskHealth:
         if task_id in self._contexts:
             return TaskHealth.RUNNING
-        if task_id in self._runners:
-            return TaskHealth.QUEUED
-        return TaskHealth.UNKNOWN
+        runner = self._runners.get(task_id)
+        return TaskHealth.QUEUED if runner is not None and not runner.done() else TaskHealth.UNKNOWN
 
     def terminate(self, task_id: str) -> bool:
         event = self._cancels.get(task_id)
