@@ -12,7 +12,7 @@ from .core.registry import NodeRegistry, default_registry
 from .executors.context import FetchPolicy
 from .executors.local import LocalExecutor
 from .runtimes import assets
-from .runtimes.model_host import ModelHost, current_host_or_none, install_host
+from .runtimes.model_host import ModelHost
 from .runtimes.probe import configure_pillow
 from .runtimes.processes import children, kill_leftovers, recording_server_runs
 from .services.accounts import Accounts
@@ -71,7 +71,6 @@ class Studio:
         assets.configure(settings.resolved_models_dir)  # model files that ship in PyPI packages
         self.models = ModelLibrary(self.db, settings.resolved_models_dir)
         self.model_host = ModelHost(self.models, settings.resolved_models_dir, settings.model_cache_bytes)
-        install_host(self.model_host)
         self.engine: Engine | None = None
         self.execution: Execution | None = None
 
@@ -89,7 +88,7 @@ class Studio:
                                  self.settings.max_concurrent_nodes,
                                  FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes,
                                              self.settings.fetch_timeout_seconds),
-                                 media_limits=self.settings.media_limits)
+                                 media_limits=self.settings.media_limits, models=self.model_host)
         self.engine = Engine(self.registry, executor, self.recorder, self.bus,
                              max_expanded_nodes=self.settings.max_expanded_nodes)
         self.execution = Execution(self.db, self.sessions, self.engine)
@@ -113,8 +112,6 @@ class Studio:
             await self.engine.shutdown()
             await self.engine.executor.aclose()
         self.model_host.shutdown()
-        if current_host_or_none() is self.model_host:
-            install_host(None)
         self.db.dispose()
         children.record_in(None)
         self.settings.children_file.unlink(missing_ok=True)

@@ -33,6 +33,11 @@ class NodeContext(Protocol):
     user_id: str
 
     @property
+    def models(self) -> object | None:
+        """The worker's model host (a ``runtimes.model_host.ModelHost``; None where models are not
+        configured). Nodes read it through ``runtimes.model_host.host_of(ctx)``, which types it."""
+
+    @property
     def canceled(self) -> bool: ...
 
     def check_canceled(self) -> None:

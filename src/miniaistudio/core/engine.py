@@ -9,23 +9,39 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import time
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from .errors import Canceled, SessionBusy, StudioError
-from .events import EventBus
+from .errors import SessionBusy
+from .events import Event, EventBus, NodeProgress, NodesCanceled, NodeStatusChanged, RunFinished, RunStarted
 from .graph import Graph
 from .loops import LOOP_TYPE, LoopPlan, expand_loops, loop_node_ids, loop_summary
 from .planner import Plan, current_signatures, decide_execution, plan_run
-from .ports import CacheEntry, Executor, MediaRecord, NodeTask, RunRecorder, TaskResult
+from .ports import (
+    CacheEntry,
+    Executor,
+    Meter,
+    NodeTask,
+    NullMeter,
+    RetryPolicy,
+    RunRecorder,
+    TaskEvent,
+    TaskFailed,
+    TaskHealth,
+    TaskLog,
+    TaskProgress,
+    TaskStarted,
+    TaskSucceeded,
+)
 from .registry import NodeRegistry
 from .run import NodeState, NodeStatus, RunMode, RunState, RunStatus
+from .run_plan import Cost, RunPlan
+from .run_writer import RunWriter
 from .validation import CheckedGraph, check_structure
 from .values import decode_value, public_value
 
@@ -37,11 +53,9 @@ _PLAN_MEMO = 32
 #: Graphs up to this many nodes + links are planned inline (a thread hop costs more than the
 #: work); larger ones, and any graph with loops, are planned on a worker thread.
 INLINE_GRAPH_ITEMS = 500
-#: A periodic flush waits at least this many times as long as the previous write took, so
-#: recording a large run costs a bounded share of the time however big its state is.
-_FLUSH_DUTY = 9.0
 #: Most node tasks handed to the executor at once (at least its largest concurrency).
 _LAUNCH_WINDOW = 64
+_LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
 @dataclass
@@ -60,18 +74,17 @@ class _Prepared:
 @dataclass
 class _ActiveRun:
     run: RunState
+    writer: RunWriter
+    cost: Cost
     checked: CheckedGraph
     plan: Plan
+    graph: Graph
+    graph_version: Any
     done: asyncio.Event = field(default_factory=asyncio.Event)
-    task_ids: dict[str, str] = field(default_factory=dict)  # node id -> task id while running
-    tasks: dict[str, asyncio.Task[TaskResult]] = field(default_factory=dict)  # node id -> task handed out
-    pending_cache: list[CacheEntry] = field(default_factory=list)
-    pending_media: list[tuple[str, MediaRecord]] = field(default_factory=list)
-    dirty: bool = True
-    dirty_nodes: set[str] = field(default_factory=set)  # nodes changed since the last flush
+    task_ids: dict[str, str] = field(default_factory=dict)  # node id -> task id, from launch to its end
+    task_nodes: dict[str, NodeTask] = field(default_factory=dict)  # task id -> the task, from launch to its end
+    events: asyncio.Queue[TaskEvent] = field(default_factory=asyncio.Queue)  # what the executor reports
     stopping: bool = False
-    flush_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    closing: asyncio.Event = field(default_factory=asyncio.Event)
     last_progress_event: dict[str, float] = field(default_factory=dict)
 
 
@@ -86,6 +99,10 @@ class Engine:
         flush_interval: float = 0.25,
         progress_interval: float = 0.1,
         max_expanded_nodes: int | None = None,
+        retry: RetryPolicy = RetryPolicy(),
+        health_interval: float = 5.0,
+        plan_off_loop: bool = True,
+        meter: Meter | None = None,
     ) -> None:
         self.registry = registry
         self.executor = executor
@@ -94,9 +111,14 @@ class Engine:
         self._flush_interval = flush_interval
         self._progress_interval = progress_interval
         self._max_expanded_nodes = max_expanded_nodes
+        self._retry = retry
+        self.meter: Meter = meter or NullMeter()
+        self._health_interval = health_interval
+        self._plan_off_loop = plan_off_loop  # False: large graphs are planned inline too (tests without threads)
         self._active: dict[str, _ActiveRun] = {}
         self._recent: OrderedDict[str, RunState] = OrderedDict()  # finished runs by id, newest last
         self._plans: OrderedDict[tuple[Any, ...], _Prepared] = OrderedDict()
+        self._signatures: OrderedDict[tuple[Any, ...], tuple[dict[str, str], set[str]]] = OrderedDict()
         self._drivers: set[asyncio.Task[None]] = set()
 
     # ----------------------------------------------------------------- queries
@@ -126,25 +148,39 @@ class Engine:
         target_node_id: str | None = None,
         graph_version: Any = None,
     ) -> RunState:
-        """Start a run. ``graph_version`` (any value that changes when the graph does) lets an
-        unchanged resubmit reuse the previous plan's validation and signatures."""
+        """Plan and start a run in one step (see :meth:`plan` and :meth:`start`)."""
+        return await self.start(await self.plan(session_id=session_id, user_id=user_id, graph=graph, mode=mode,
+                                                target_node_id=target_node_id, graph_version=graph_version))
+
+    async def plan(
+        self,
+        *,
+        session_id: str,
+        user_id: str,
+        graph: Graph,
+        mode: RunMode,
+        target_node_id: str | None = None,
+        graph_version: Any = None,
+    ) -> RunPlan:
+        """What a run would execute, take from the cache and cost, without starting it.
+
+        ``graph_version`` (any value that changes when the graph does) lets an unchanged
+        resubmit reuse the previous plan's validation and signatures."""
         if session_id in self._active:
             raise SessionBusy("this session is already running; stop it or wait for it to finish")
         run_id = str(uuid.uuid4())
         memo_key = (session_id, graph_version, mode, target_node_id) if graph_version is not None else None
         prepared = self._plans.get(memo_key) if memo_key is not None else None
-        large = is_large(graph)
+        large = self._plan_off_loop and is_large(graph)
         if prepared is None:
             prepared = await _off_loop(large, self._prepare, graph, mode, target_node_id, run_id)
-        checked, closure, sigs = prepared.checked, prepared.closure, prepared.signatures
+        closure, sigs = prepared.closure, prepared.signatures
         lookup = [sigs[nid] for nid in closure if nid not in prepared.forced]
         hits = await self.recorder.lookup_cache(session_id, lookup) if lookup else {}
         if session_id in self._active:  # lost a race while awaiting the cache
             raise SessionBusy("this session is already running; stop it or wait for it to finish")
-        large = large or len(closure) > INLINE_GRAPH_ITEMS
+        large = large or (self._plan_off_loop and len(closure) > INLINE_GRAPH_ITEMS)
         plan, nodes = await _off_loop(large, _plan_states, prepared, hits)
-        if session_id in self._active:
-            raise SessionBusy("this session is already running; stop it or wait for it to finish")
         if memo_key is not None and not plan.salted:
             self._plans[memo_key] = prepared
             self._plans.move_to_end(memo_key)
@@ -154,9 +190,28 @@ class Engine:
                        target_node_id=target_node_id)
         run.loops = {lp.loop_id: lp for lp in prepared.loops}
         run.nodes = nodes
-        active = _ActiveRun(run=run, checked=checked, plan=plan, dirty_nodes=set(nodes))
-        self._active[session_id] = active
-        driver = asyncio.create_task(self._drive(active), name=f"run-{run_id}")
+        run_plan = RunPlan(run=run, checked=prepared.checked, plan=plan, graph=graph, graph_version=graph_version)
+        run_plan.cost = await self.meter.estimate(run_plan)
+        return run_plan
+
+    async def start(self, run_plan: RunPlan) -> RunState:
+        """Hold the plan's cost with the meter and start running it (once)."""
+        if run_plan.started:
+            raise ValueError("a run plan starts once")
+        run = run_plan.run
+        busy = SessionBusy("this session is already running; stop it or wait for it to finish")
+        if run.session_id in self._active:
+            raise busy
+        run_plan.started = True
+        await self.meter.hold(run, run_plan.cost.total)
+        if run.session_id in self._active:  # another run started while the meter held credits
+            await self.meter.release(run)
+            raise busy
+        active = _ActiveRun(run=run, writer=RunWriter(self.recorder, run, self._flush_interval, run.nodes),
+                            checked=run_plan.checked, plan=run_plan.plan, cost=run_plan.cost,
+                            graph=run_plan.graph, graph_version=run_plan.graph_version)
+        self._active[run.session_id] = active
+        driver = asyncio.create_task(self._drive(active), name=f"run-{run.id}")
         self._drivers.add(driver)
         driver.add_done_callback(self._drivers.discard)
         return run
@@ -178,10 +233,22 @@ class Engine:
         closure, wanted, forced, params, sigs = plan_run(checked, mode, target, run_id, targets=targets)
         return _Prepared(checked, closure, wanted, forced, params, sigs, loops)
 
-    async def saved_outputs(self, session_id: str, graph: Graph) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    async def saved_outputs(
+        self, session_id: str, graph: Graph, graph_version: Any = None,
+    ) -> tuple[dict[str, dict[str, Any]], set[str]]:
         """Stored outputs that still match the graph as saved (node id -> encoded outputs), and the
-        nodes that are never cached (or fed by one), which no stored output can match."""
-        sigs, volatile = await _off_loop(is_large(graph), self._current_signatures, graph)
+        nodes that are never cached (or fed by one), which no stored output can match.
+
+        With a ``graph_version`` the graph's signatures are computed once per version."""
+        memo_key = (session_id, graph_version) if graph_version is not None else None
+        known = self._signatures.get(memo_key) if memo_key is not None else None
+        if known is None:
+            known = await _off_loop(self._plan_off_loop and is_large(graph), self._current_signatures, graph)
+            if memo_key is not None:
+                self._signatures[memo_key] = known
+                while len(self._signatures) > _PLAN_MEMO:
+                    self._signatures.popitem(last=False)
+        sigs, volatile = known
         hits = await self.recorder.lookup_cache(session_id, list(set(sigs.values()))) if sigs else {}
         return {nid: hits[sig] for nid, sig in sigs.items() if sig in hits}, volatile
 
@@ -202,7 +269,7 @@ class Engine:
             self._skip_descendants(active, node_id)
             return True
         task_id = active.task_ids.get(node_id)
-        return task_id is not None and self.executor.cancel(task_id)
+        return task_id is not None and self.executor.terminate(task_id)
 
     def stop(self, session_id: str) -> RunState | None:
         """Stop the session's run: queued nodes are canceled in one pass with one event
@@ -220,16 +287,11 @@ class Engine:
             if state.status == NodeStatus.QUEUED:  # not started: its task (if any) waits for a slot
                 state.status, state.error, state.finished_at = NodeStatus.CANCELED, error, now
                 canceled.append(nid)
-                waiting_task = active.tasks.get(nid)
-                if waiting_task is not None:
-                    waiting_task.cancel()
-        active.dirty_nodes.update(canceled)
-        active.dirty = True
+        active.writer.nodes_changed(canceled)
         if canceled:
-            self._publish(session_id, {"type": "nodes.canceled", "run_id": active.run.id,
-                                       "node_ids": canceled, "error": error})
-        for task_id in list(active.task_ids.values()):
-            self.executor.cancel(task_id)
+            self._publish(session_id, NodesCanceled(run_id=active.run.id, node_ids=canceled, error=error))
+        for task_id in list(active.task_ids.values()):  # waiting ones end at once, running ones when they can
+            self.executor.terminate(task_id)
         return active.run
 
     async def shutdown(self) -> None:
@@ -237,7 +299,7 @@ class Engine:
         for active in list(self._active.values()):
             active.stopping = True
             for task_id in list(active.task_ids.values()):
-                self.executor.cancel(task_id)
+                self.executor.terminate(task_id)
         if self._drivers:
             await asyncio.wait(set(self._drivers), timeout=10)
 
@@ -246,14 +308,14 @@ class Engine:
         run, plan, checked = active.run, active.plan, active.checked
         run.status = RunStatus.RUNNING
         run.started_at = time.time()
-        self._publish(run.session_id, {
-            "type": "run.started", "run_id": run.id, "mode": run.mode.value,
-            "target_node_id": run.target_node_id,
-            "nodes": {nid: s.status.value for nid, s in run.nodes.items()},
-        })
+        self._publish(run.session_id, RunStarted(
+            run_id=run.id, mode=run.mode.value, target_node_id=run.target_node_id,
+            nodes={nid: s.status.value for nid, s in run.nodes.items()},
+        ))
         for nid in plan.cached:
             self._publish_node(active, nid)
-        flusher = asyncio.create_task(self._flush_loop(active))
+        active.writer.start()
+        watcher = asyncio.create_task(self._watch_health(active))
         results: dict[str, dict[str, Any]] = dict(plan.cached)  # node id -> encoded outputs
         executing = set(plan.execute)
         waiting = {
@@ -262,29 +324,34 @@ class Engine:
         }
         # Ready nodes wait here and at most _LAUNCH_WINDOW are handed to the executor at once,
         # so a run of thousands of ready nodes holds a bounded number of tasks, and a stop has
-        # only those to cancel. Finished tasks arrive on a queue (O(1) per node, unlike
-        # asyncio.wait over every pending task).
+        # only those to terminate. Everything tasks report arrives on one queue, in order.
         ready = deque(nid for nid in plan.execute if waiting[nid] == 0)
-        finished_tasks: asyncio.Queue[tuple[str, asyncio.Task[TaskResult]]] = asyncio.Queue()
 
-        def fill_window() -> None:
-            while ready and len(active.tasks) < _LAUNCH_WINDOW and not active.stopping:
+        async def fill_window() -> None:
+            while ready and len(active.task_ids) < _LAUNCH_WINDOW and not active.stopping:
                 nid = ready.popleft()
-                if run.nodes[nid].status != NodeStatus.QUEUED:
-                    continue
-                task = self._make_task(active, nid, results)
-                active.task_ids[nid] = task.task_id
-                future = asyncio.create_task(self._execute(active, task))
-                active.tasks[nid] = future
-                future.add_done_callback(functools.partial(_report_done, finished_tasks, nid))
+                if run.nodes[nid].status == NodeStatus.QUEUED:
+                    await self._launch(active, self._make_task(active, nid, results))
 
         try:
-            fill_window()
-            while active.tasks:
-                nid, finished = await finished_tasks.get()
-                active.tasks.pop(nid, None)
-                active.task_ids.pop(nid, None)
-                if self._settle(active, nid, finished, results):
+            await fill_window()
+            while active.task_ids:
+                event = await active.events.get()
+                task = active.task_nodes.get(event.task_id)
+                if task is None:
+                    continue  # a task that already ended (a late report, or lost and then found)
+                if not isinstance(event, TaskSucceeded | TaskFailed):
+                    self._on_report(active, task.node_id, event)
+                    continue
+                del active.task_nodes[event.task_id]
+                active.task_ids.pop(task.node_id, None)
+                if self._should_retry(active, task, event):
+                    await self._launch(active, replace(task, task_id=str(uuid.uuid4()), attempt=task.attempt + 1))
+                    continue
+                nid = task.node_id
+                succeeded = self._settle(active, nid, event, results)
+                await self.meter.node_finished(run, nid, active.cost.per_node.get(nid, 0.0) if succeeded else 0.0)
+                if succeeded:
                     for edge in checked.outgoing.get(nid, ()):
                         if edge.target in waiting:
                             waiting[edge.target] -= 1
@@ -292,32 +359,52 @@ class Engine:
                                 ready.append(edge.target)
                 else:
                     self._skip_descendants(active, nid)
-                fill_window()
+                await fill_window()
         except BaseException:
             log.exception("run %s crashed", run.id)
-            for t in active.tasks.values():
-                t.cancel()
+            for task_id in list(active.task_ids.values()):
+                self.executor.terminate(task_id)
             run.error = {"code": "INTERNAL_ERROR", "message": "the run stopped unexpectedly"}
             raise
         finally:
             self._close_run(active)
-            # Never cancel a flush in flight: its database thread would commit anyway and the
-            # records put back for a retry would be written twice. Ask the loop to end instead.
-            active.closing.set()
-            await asyncio.gather(flusher, return_exceptions=True)
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+            await active.writer.close()
             try:
-                await self._flush(active)
+                await self.meter.release(run)
             except Exception:
-                log.exception("could not record the end of run %s", run.id)
+                log.exception("the meter could not release run %s", run.id)
+            # Built while the session is still busy, so no next run can start before this one's end is told.
+            finished = await self._finished_event(active) if self.bus.subscriber_count(run.session_id) else None
             self._active.pop(run.session_id, None)
             self._recent[run.id] = run
             while len(self._recent) > _RECENT_RUNS:
                 self._recent.popitem(last=False)
             active.done.set()
-            self._publish(run.session_id, {
-                "type": "run.finished", "run_id": run.id, "status": run.status.value,
-                "error": run.error, "counts": run.counts(),
-            })
+            if finished is not None:
+                self._publish(run.session_id, finished)
+
+    async def _finished_event(self, active: _ActiveRun) -> RunFinished:
+        """The end of a run, with what a client would otherwise ask for next: each loop's iterations
+        and the outputs stored for the run's graph."""
+        run = active.run
+        loops = None
+        if run.loops:
+            states = {nid: s.to_dict() for nid, s in run.nodes.items()}
+            loops = {loop_id: loop_summary(lp, states) for loop_id, lp in run.loops.items()}
+        saved = None
+        try:
+            outputs, volatile = await self.saved_outputs(run.session_id, active.graph, active.graph_version)
+            saved = {nid: {"outputs": outs, "source": "cache"} for nid, outs in outputs.items()}
+            for nid in volatile:  # never cached: what this run made, as the latest run
+                state = run.nodes.get(nid)
+                if state is not None and state.outputs:
+                    saved[nid] = {"outputs": state.outputs, "source": "latest_run"}
+        except Exception:
+            log.exception("could not collect the stored outputs after run %s", run.id)
+        return RunFinished(run_id=run.id, status=run.status.value, error=run.error, counts=run.counts(),
+                           loops=loops, saved=saved)
 
     def _make_task(self, active: _ActiveRun, nid: str, results: dict[str, dict[str, Any]]) -> NodeTask:
         inputs = {
@@ -333,65 +420,81 @@ class Engine:
             node_type=active.checked.specs[nid].type,
             params=active.plan.params[nid],
             inputs=inputs,
+            retry=self._retry,
         )
 
-    async def _execute(self, active: _ActiveRun, task: NodeTask) -> TaskResult:
-        nid = task.node_id
+    async def _launch(self, active: _ActiveRun, task: NodeTask) -> None:
+        active.task_ids[task.node_id] = task.task_id
+        active.task_nodes[task.task_id] = task
+        await self.executor.launch(task, active.events)
+        if active.stopping:  # stopped while the executor was accepting it
+            self.executor.terminate(task.task_id)
 
-        def on_progress(fraction: float, message: str | None) -> None:
-            state = active.run.nodes[nid]
-            if state.status.finished:
-                return
-            first = state.status == NodeStatus.QUEUED
-            if first:
-                state.status = NodeStatus.RUNNING
-                state.started_at = time.time()
-            state.progress = max(0.0, min(1.0, fraction))
-            state.message = message
-            active.dirty = True
-            active.dirty_nodes.add(nid)
-            now = time.monotonic()
-            if first:
-                self._publish_node(active, nid)
-            elif now - active.last_progress_event.get(nid, 0.0) >= self._progress_interval:
-                active.last_progress_event[nid] = now
-                self._publish(active.run.session_id, {
-                    "type": "node.progress", "run_id": active.run.id, "node_id": nid,
-                    "progress": state.progress, "message": message,
-                })
+    def _on_report(self, active: _ActiveRun, nid: str, event: TaskStarted | TaskProgress | TaskLog) -> None:
+        """A running task's start, progress or log line."""
+        if isinstance(event, TaskLog):
+            log.log(_LOG_LEVELS.get(event.level, logging.INFO), "node %s: %s", nid, event.message)
+            return
+        state = active.run.nodes[nid]
+        if state.status.finished:
+            return
+        first = state.status == NodeStatus.QUEUED
+        if first:
+            state.status = NodeStatus.RUNNING
+            state.started_at = time.time()
+        if isinstance(event, TaskProgress):
+            state.progress = max(0.0, min(1.0, event.fraction))
+            state.message = event.message
+        active.writer.node_changed(nid)
+        if first:
+            self._publish_node(active, nid)
+            return
+        now = time.monotonic()
+        if now - active.last_progress_event.get(nid, 0.0) >= self._progress_interval:
+            active.last_progress_event[nid] = now
+            self._publish(active.run.session_id, NodeProgress(
+                run_id=active.run.id, node_id=nid, progress=state.progress, message=state.message,
+            ))
 
-        return await self.executor.execute(task, on_progress)
+    def _should_retry(self, active: _ActiveRun, task: NodeTask, end: TaskSucceeded | TaskFailed) -> bool:
+        """Whether a failed attempt is launched again (never a cancel, nor once the run stops)."""
+        if not isinstance(end, TaskFailed) or task.attempt >= task.retry.max_attempts or active.stopping:
+            return False
+        state = active.run.nodes[task.node_id]
+        if end.error.get("code") == "CANCELED" or state.status.finished:
+            return False
+        log.warning("node %s failed (%s), attempt %d of %d; retrying", task.node_id, end.error.get("code"),
+                    task.attempt, task.retry.max_attempts)
+        return True
+
+    async def _watch_health(self, active: _ActiveRun) -> None:
+        """Fail tasks the executor no longer knows and that never reported their end (a lost worker)."""
+        while True:
+            await asyncio.sleep(self._health_interval)
+            for task_id in list(active.task_nodes):
+                if self.executor.check_health(task_id) == TaskHealth.UNKNOWN:
+                    # Queued behind any end it did report, so a task that just ended is never called lost.
+                    active.events.put_nowait(TaskFailed(task_id, {
+                        "code": "WORKER_LOST", "message": "the worker running this node stopped answering",
+                    }))
 
     def _settle(
-        self, active: _ActiveRun, nid: str, finished: asyncio.Task[TaskResult],
-        results: dict[str, dict[str, Any]],
+        self, active: _ActiveRun, nid: str, end: TaskSucceeded | TaskFailed, results: dict[str, dict[str, Any]],
     ) -> bool:
-        """Record a finished task; True when it succeeded."""
-        if finished.cancelled():  # stopped before the executor started it
-            if not active.run.nodes[nid].status.finished:
-                self._finish_node(active, nid, NodeStatus.CANCELED,
-                                  error={"code": "CANCELED", "message": "canceled before it started"})
-            return False
-        exc = finished.exception()
-        if isinstance(exc, Canceled) and active.run.nodes[nid].status.finished:
+        """Record a task's end; True when it succeeded."""
+        state = active.run.nodes[nid]
+        if state.status.finished:
             return False  # already recorded as canceled by stop
-        if exc is None:
-            result = finished.result()
-            results[nid] = result.outputs
-            state = active.run.nodes[nid]
-            state.outputs = result.outputs
-            active.pending_cache.append(CacheEntry(state.signature, state.node_type, result.outputs))
-            active.pending_media.extend((nid, m) for m in result.media)
+        if isinstance(end, TaskSucceeded):
+            outputs = end.result.outputs
+            results[nid] = outputs
+            state.outputs = outputs
+            active.writer.add_results(CacheEntry(state.signature, state.node_type, outputs),
+                                      ((nid, m) for m in end.result.media))
             self._finish_node(active, nid, NodeStatus.SUCCEEDED)
             return True
-        if isinstance(exc, Canceled):
-            self._finish_node(active, nid, NodeStatus.CANCELED, error=exc.to_dict())
-        elif isinstance(exc, StudioError):
-            self._finish_node(active, nid, NodeStatus.FAILED, error=exc.to_dict())
-        else:
-            log.error("node %s failed unexpectedly", nid, exc_info=exc)
-            self._finish_node(active, nid, NodeStatus.FAILED,
-                              error={"code": "NODE_ERROR", "message": f"{type(exc).__name__}: {exc}"})
+        status = NodeStatus.CANCELED if end.error.get("code") == "CANCELED" else NodeStatus.FAILED
+        self._finish_node(active, nid, status, error=end.error)
         return False
 
     def _finish_node(
@@ -403,8 +506,7 @@ class Engine:
         state.finished_at = time.time()
         if status == NodeStatus.SUCCEEDED:
             state.progress = 1.0
-        active.dirty = True
-        active.dirty_nodes.add(nid)
+        active.writer.node_changed(nid)
         self._publish_node(active, nid)
 
     def _skip_descendants(self, active: _ActiveRun, nid: str) -> None:
@@ -424,7 +526,8 @@ class Engine:
             if not state.status.finished:
                 state.status = NodeStatus.CANCELED if active.stopping else NodeStatus.INTERRUPTED
                 state.finished_at = time.time()
-                active.dirty_nodes.add(nid)
+                active.writer.node_changed(nid)
+                self._publish_node(active, nid)
         statuses = {s.status for s in run.nodes.values()}
         if run.error is not None:
             run.status = RunStatus.FAILED
@@ -439,56 +542,20 @@ class Engine:
         else:
             run.status = RunStatus.SUCCEEDED
         run.finished_at = time.time()
-        active.dirty = True
-
-    # --------------------------------------------------------------- recording
-    async def _flush_loop(self, active: _ActiveRun) -> None:
-        interval = self._flush_interval
-        while not active.closing.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(active.closing.wait(), interval)
-            if active.dirty and not active.closing.is_set():
-                started = time.monotonic()
-                try:
-                    await self._flush(active)
-                except Exception:
-                    log.exception("could not record progress of run %s", active.run.id)
-                interval = max(self._flush_interval, _FLUSH_DUTY * (time.monotonic() - started))
-
-    async def _flush(self, active: _ActiveRun) -> None:
-        """Record the run: its summary, the nodes changed since the last flush, new cache entries and media."""
-        async with active.flush_lock:  # the periodic and the final flush must not interleave
-            cache, active.pending_cache = active.pending_cache, []
-            media, active.pending_media = active.pending_media, []
-            changed, active.dirty_nodes = active.dirty_nodes, set()
-            active.dirty = False
-            try:
-                await self.recorder.save_run(active.run, cache, media, changed)
-            except Exception:  # rolled back: keep the records for the next flush
-                active.pending_cache[:0] = cache
-                active.pending_media[:0] = media
-                active.dirty_nodes |= changed
-                active.dirty = True
-                raise
+        active.writer.touch()
 
     # ------------------------------------------------------------------ events
-    def _publish(self, session_id: str, event: dict[str, Any]) -> None:
+    def _publish(self, session_id: str, event: Event) -> None:
         self.bus.publish(session_id, event)
 
     def _publish_node(self, active: _ActiveRun, nid: str) -> None:
         if not self.bus.subscriber_count(active.run.session_id):
             return
         state = active.run.nodes[nid]
-        self._publish(active.run.session_id, {
-            "type": "node.status", "run_id": active.run.id, "node_id": nid,
-            "status": state.status.value, "progress": state.progress, "message": state.message,
-            "error": state.error, "outputs": public_outputs(state.outputs),
-        })
-
-
-def _report_done(queue: asyncio.Queue[tuple[str, asyncio.Task[TaskResult]]], nid: str,
-                 task: asyncio.Task[TaskResult]) -> None:
-    queue.put_nowait((nid, task))
+        self._publish(active.run.session_id, NodeStatusChanged(
+            run_id=active.run.id, node_id=nid, status=state.status.value, progress=state.progress,
+            message=state.message, error=state.error, outputs=state.outputs,
+        ))
 
 
 def is_large(graph: Graph) -> bool:

@@ -1,6 +1,8 @@
-"""In-process publish/subscribe of run events, per session.
+"""Run events: one small class per event, plain data only, and their publish/subscribe bus.
 
-The interface is what a Redis pub/sub bus will implement for distributed workers.
+Events cross process boundaries (a Redis bus will carry them for distributed workers), so
+every field is JSON data: node outputs stay *encoded* values (see ``values.encode_value``);
+each door serializes events into its own wire format (v2: ``api/v2/events.py``).
 """
 
 from __future__ import annotations
@@ -9,12 +11,84 @@ import asyncio
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import dataclass, fields
+from typing import Any, ClassVar
 
-Event = dict[str, Any]
+
+@dataclass(frozen=True)
+class RunStarted:
+    type: ClassVar[str] = "run.started"
+    run_id: str
+    mode: str
+    target_node_id: str | None
+    nodes: dict[str, str]  # node id -> initial status ("queued" | "cached")
+
+
+@dataclass(frozen=True)
+class NodeStatusChanged:
+    type: ClassVar[str] = "node.status"
+    run_id: str
+    node_id: str
+    status: str
+    progress: float
+    message: str | None
+    error: dict[str, Any] | None
+    outputs: dict[str, Any] | None  # encoded values
+
+
+@dataclass(frozen=True)
+class NodeProgress:
+    type: ClassVar[str] = "node.progress"
+    run_id: str
+    node_id: str
+    progress: float
+    message: str | None
+
+
+@dataclass(frozen=True)
+class NodesCanceled:
+    """Many queued nodes canceled at once (a stop), in one event."""
+
+    type: ClassVar[str] = "nodes.canceled"
+    run_id: str
+    node_ids: list[str]
+    error: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    type: ClassVar[str] = "run.finished"
+    run_id: str
+    status: str
+    error: dict[str, Any] | None
+    counts: dict[str, int]
+    #: Per loop, its iterations with each member's final state (encoded outputs), as a run reports them.
+    loops: dict[str, list[dict[str, Any]]] | None = None
+    #: Node id -> {"outputs": encoded, "source": "cache" | "latest_run"}: every stored output that still
+    #: matches the run's graph (what ``saved_outputs`` answers now), so clients need not ask again.
+    saved: dict[str, dict[str, Any]] | None = None
+
+
+Event = RunStarted | NodeStatusChanged | NodeProgress | NodesCanceled | RunFinished
+EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in
+                                       (RunStarted, NodeStatusChanged, NodeProgress, NodesCanceled, RunFinished)}
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    """``{"type": ..., **fields}`` in declaration order: what travels between processes."""
+    return {"type": event.type, **{f.name: getattr(event, f.name) for f in fields(event)}}
+
+
+def event_from_dict(data: dict[str, Any]) -> Event:
+    cls = EVENT_TYPES[data["type"]]
+    return cls(**{k: v for k, v in data.items() if k != "type"})
 
 
 class EventBus:
+    """In-process publish/subscribe of run events, per session.
+
+    The interface is what a Redis pub/sub bus will implement for distributed workers."""
+
     def __init__(self, queue_size: int = 1000) -> None:
         self._subscribers: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
         self._queue_size = queue_size

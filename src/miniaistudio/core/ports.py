@@ -1,4 +1,4 @@
-"""The seams between the engine and the outside: executors and the run recorder.
+"""The seams between the engine and the outside: executors, the run recorder and the meter.
 
 Each is a small protocol (like httpx's transports), so an in-process implementation,
 a Celery one and a database one plug in without the engine knowing which it has.
@@ -6,11 +6,22 @@ a Celery one and a database one plug in without the engine knowing which it has.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import enum
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .run import RunState
+from .run_plan import Cost, RunPlan
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often the engine launches a node's task before its failure stands.
+
+    Cancels are never retried; any other failure (a node error, a lost worker) is, until
+    ``max_attempts`` launches have failed."""
+
+    max_attempts: int = 1
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,8 @@ class NodeTask:
     node_type: str
     params: dict[str, Any]
     inputs: dict[str, Any]  # encoded values (see values.encode_value)
+    retry: RetryPolicy = RetryPolicy()
+    attempt: int = 1  # 1 for the first launch, 2 for the first retry, ...
 
 
 @dataclass
@@ -50,19 +63,78 @@ class TaskResult:
     media: list[MediaRecord] = field(default_factory=list)
 
 
-ProgressCallback = Callable[[float, str | None], None]
+# ----------------------------------------------------------------- task events
+# Everything a task reports reaches the engine as one of these plain values, so a worker in
+# another process (Celery, through Redis) reports exactly what the local executor does.
+
+
+@dataclass(frozen=True)
+class TaskStarted:
+    """The task left the queue and began running (the node shows as running)."""
+
+    task_id: str
+
+
+@dataclass(frozen=True)
+class TaskProgress:
+    task_id: str
+    fraction: float
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class TaskLog:
+    task_id: str
+    level: str  # "debug" | "info" | "warning" | "error"
+    message: str
+
+
+@dataclass(frozen=True)
+class TaskSucceeded:
+    task_id: str
+    result: TaskResult
+
+
+@dataclass(frozen=True)
+class TaskFailed:
+    """The task ended without a result; ``error`` is ``{code, message, details?}``
+    (code ``CANCELED`` when it was terminated)."""
+
+    task_id: str
+    error: dict[str, Any]
+
+
+TaskEvent = TaskStarted | TaskProgress | TaskLog | TaskSucceeded | TaskFailed
+TASK_ENDED = (TaskSucceeded, TaskFailed)
+
+
+class TaskEventSink(Protocol):
+    """Where an executor delivers a task's events, on the engine's event loop (an
+    ``asyncio.Queue`` is one)."""
+
+    def put_nowait(self, item: TaskEvent, /) -> None: ...
+
+
+class TaskHealth(enum.Enum):
+    QUEUED = "queued"  # accepted, waiting for a worker slot
+    RUNNING = "running"
+    UNKNOWN = "unknown"  # not known to the executor: ended (its last event is on the way) or lost
 
 
 class Executor(Protocol):
-    async def execute(self, task: NodeTask, on_progress: ProgressCallback) -> TaskResult:
-        """Run the task; raise StudioError (Canceled on cancel) when it does not succeed.
+    """Where node tasks run, shaped like Dagster's step handler: launch, check health, terminate."""
 
-        The executor calls ``on_progress(0.0, None)`` when the task starts running (it may
-        wait for a free slot first); later calls report progress.
-        """
+    async def launch(self, task: NodeTask, events: TaskEventSink) -> None:
+        """Accept the task and return at once. It reports :class:`TaskStarted` when it begins,
+        then progress and logs, and ends with exactly one :class:`TaskSucceeded` or
+        :class:`TaskFailed`, all put into ``events`` on the caller's event loop."""
 
-    def cancel(self, task_id: str) -> bool:
-        """Ask a queued or running task to stop; True if it was known."""
+    def check_health(self, task_id: str) -> TaskHealth:
+        """Whether a launched task is still alive; the engine fails a task that is neither
+        queued nor running and never reported its end with ``WORKER_LOST``."""
+
+    def terminate(self, task_id: str) -> bool:
+        """Ask a queued or running task to stop (it ends with a CANCELED failure); True if it was known."""
 
     async def aclose(self) -> None: ...
 
@@ -90,3 +162,35 @@ class RunRecorder(Protocol):
 
         ``changed`` names the nodes whose state changed since the previous call for this run
         (None: all of them), so a recorder can keep its work proportional to what changed."""
+
+
+class Meter(Protocol):
+    """Credits: estimated when a run is planned, held before it starts, settled per node.
+
+    The engine calls ``hold`` before the first node runs (raising refuses the run), then
+    ``node_finished`` for each executed node as it ends (``actual``: its estimated cost when it
+    succeeded, 0 otherwise), and ``release`` once the run is over, whatever its outcome."""
+
+    async def estimate(self, plan: RunPlan) -> Cost: ...
+
+    async def hold(self, run: RunState, amount: float) -> None: ...
+
+    async def node_finished(self, run: RunState, node_id: str, actual: float) -> None: ...
+
+    async def release(self, run: RunState) -> None: ...
+
+
+class NullMeter:
+    """Nothing costs anything (no billing configured)."""
+
+    async def estimate(self, plan: RunPlan) -> Cost:
+        return Cost()
+
+    async def hold(self, run: RunState, amount: float) -> None:
+        return None
+
+    async def node_finished(self, run: RunState, node_id: str, actual: float) -> None:
+        return None
+
+    async def release(self, run: RunState) -> None:
+        return None

@@ -101,8 +101,10 @@ class TaskContext:
         memo: ImageMemo | None = None,
         fetch_policy: FetchPolicy | None = None,
         media_limits: MediaLimits = DEFAULT_MEDIA_LIMITS,
+        models: object | None = None,
     ) -> None:
         self.task = task
+        self._models = models
         self._media_limits = media_limits
         self.run_id = task.run_id
         self.session_id = task.session_id
@@ -119,6 +121,10 @@ class TaskContext:
         self._procs: set[subprocess.Popen[str]] = set()
         self._procs_lock = threading.Lock()
         self.media: list[MediaRecord] = []
+
+    @property
+    def models(self) -> object | None:
+        return self._models
 
     # -- cancel and progress --------------------------------------------------
     @property

@@ -65,7 +65,7 @@ class RemoveBackground(Node):
 
         from ..core.errors import NodeFailed
         from ..runtimes import vision
-        from ..runtimes.model_host import current_host
+        from ..runtimes.model_host import host_of
         from ..runtimes.vision_assets import u2netp_path
 
         assert self.image is not None
@@ -73,10 +73,10 @@ class RemoveBackground(Node):
         rgb = vision.rgb_array(src)
         ctx.progress(0.1, f"segmenting ({self.engine})")
         if self.engine == "person":
-            raw = vision.person_mask(rgb, cache=current_host().cache)
+            raw = vision.person_mask(rgb, cache=host_of(ctx).cache)
             model = "mediapipe selfie_segmentation (general)"
         else:
-            raw = vision.object_mask(rgb, u2netp_path(), cache=current_host().cache)
+            raw = vision.object_mask(rgb, u2netp_path(), cache=host_of(ctx).cache)
             model = "u2netp (U^2-Net small, rembg)"
         mask = refine_mask(raw, self.threshold, self.feather)
         mask_img = Image.fromarray(np.clip(mask * 255 + 0.5, 0, 255).astype(np.uint8), "L")

@@ -30,12 +30,12 @@ class CameraMoveNode(Node):
 
     def invoke(self, ctx: NodeContext) -> VideoOutput:
         from ..runtimes.camera_motion import ENGINE_KEN_BURNS, ENGINE_PARALLAX, CameraMove, render_camera_video
-        from ..runtimes.model_host import current_host
+        from ..runtimes.model_host import host_of
 
         assert self.image is not None
         move = CameraMove(azimuth=self.azimuth, elevation=self.elevation, distance=self.distance)
         path = render_camera_video(ctx, self.image, style=self.style, move=move, duration=self.duration,
-                                   fps=self.fps, cache=current_host().cache, width=self.width or None,
+                                   fps=self.fps, cache=host_of(ctx).cache, width=self.width or None,
                                    height=self.height or None)
         engine = ENGINE_KEN_BURNS if self.style == "ken_burns" else ENGINE_PARALLAX
         prov = Provenance(engine=engine, classical=True, params=self.model_dump(exclude={"image"}),

@@ -39,7 +39,7 @@ class SpeechToText(Node):
 
     def invoke(self, ctx: NodeContext) -> TranscriptOutput:
         from ..runtimes import stt
-        from ..runtimes.model_host import current_host
+        from ..runtimes.model_host import host_of
 
         assert self.media is not None
         if self.media.kind == "image":
@@ -54,7 +54,7 @@ class SpeechToText(Node):
             transcript = stt.transcribe(path, language=None if self.language == "auto" else self.language,
                                         translate=self.translate, beam_size=self.beam_size,
                                         vad_filter=self.vad_filter, on_segment=on_segment,
-                                        cache=current_host().cache)
+                                        cache=host_of(ctx).cache)
         ctx.progress(1.0, f"whisper base: {len(transcript.segments)} segments, language {transcript.language}")
         return TranscriptOutput(text=transcript.text, srt=stt.to_srt(transcript.segments),
                                 vtt=stt.to_vtt(transcript.segments))

@@ -42,10 +42,10 @@ def _pick_face(faces: list[NDArray[np.float32]], index: int, which: str) -> NDAr
 def _source_swapper(ctx: NodeContext, ref: MediaRef, index: int, options: SwapOptions) -> Any:
     from ..runtimes import vision
     from ..runtimes.face_swap import FaceSwapper
-    from ..runtimes.model_host import current_host
+    from ..runtimes.model_host import host_of
 
     rgb = vision.rgb_array(ctx.load_image(ref))
-    pts = _pick_face(vision.face_landmarks(rgb, MAX_FACES, cache=current_host().cache), index, "source")
+    pts = _pick_face(vision.face_landmarks(rgb, MAX_FACES, cache=host_of(ctx).cache), index, "source")
     return FaceSwapper(rgb, pts, options)
 
 
@@ -74,13 +74,13 @@ class FaceSwap(Node):
         from PIL import Image
 
         from ..runtimes import vision
-        from ..runtimes.model_host import current_host
+        from ..runtimes.model_host import host_of
 
         assert self.source is not None and self.target is not None
         swapper = _source_swapper(ctx, self.source, self.source_face_index, self.options())
         ctx.progress(0.4, "warping the face")
         target = vision.rgb_array(ctx.load_image(self.target))
-        pts = _pick_face(vision.face_landmarks(target, MAX_FACES, cache=current_host().cache),
+        pts = _pick_face(vision.face_landmarks(target, MAX_FACES, cache=host_of(ctx).cache),
                          self.target_face_index, "target")
         out, _alpha = swapper.swap(target, pts)
         return ImageOutput(image=ctx.save_image(Image.fromarray(out, "RGB"), Provenance(

@@ -54,16 +54,16 @@ def _require(ref: MediaRef | None) -> MediaRef:
     return ref
 
 
-def _host() -> ModelHost:
-    from ..runtimes.model_host import current_host
+def _host(ctx: NodeContext) -> ModelHost:
+    from ..runtimes.model_host import host_of
 
-    return current_host()
+    return host_of(ctx)
 
 
 @contextmanager
 def _gpu(ctx: NodeContext, token: GpuToken | None) -> Iterator[GpuTask]:
     """The GPU gate; without a GPU Control link the runtime may auto-start."""
-    with _host().gpu.task(ctx, auto_start=token.auto_start if token is not None else True) as task:
+    with _host(ctx).gpu.task(ctx, auto_start=token.auto_start if token is not None else True) as task:
         yield task
 
 
@@ -122,11 +122,11 @@ class _PromptedGeneration(Node):
     def cacheable(cls, params: dict[str, Any]) -> bool:
         return int(params.get("seed", -1)) >= 0  # -1 draws a new seed on every run
 
-    def prepare(self, kinds: tuple[str, ...], text: str, what: str) -> _Prepared:
+    def prepare(self, ctx: NodeContext, kinds: tuple[str, ...], text: str, what: str) -> _Prepared:
         """Model, prompt (a linked text wins), LoRAs, seed, steps and guidance for this run."""
         from ..runtimes.diffusion import pick_seed
 
-        host = _host()
+        host = _host(ctx)
         info = host.resolve(self.model, kinds)
         prompt = (self.prompt_text or text).strip()
         if not prompt:
@@ -170,7 +170,7 @@ class ImageGenerate(_PromptedGeneration):
     def invoke(self, ctx: NodeContext) -> ImageOutput:
         from ..runtimes.diffusion import apply_loras, generator, lease_pipeline, output_size, run_pipeline
 
-        run = self.prepare(("text_to_image",), self.prompt, "prompt")
+        run = self.prepare(ctx, ("text_to_image",), self.prompt, "prompt")
         host, info, prompt, loras, seed, steps, cfg = (run.host, run.info, run.prompt, run.loras, run.seed,
                                                        run.steps, run.cfg)
         with _gpu(ctx, self.gpu) as gpu, lease_pipeline(host, info) as lease:
@@ -248,7 +248,7 @@ class ImageEdit(_PromptedGeneration):
     loras: list[LoraRef] = Field(default_factory=list)
 
     def invoke(self, ctx: NodeContext) -> ImageOutput:
-        run = self.prepare(("image_edit", "text_to_image"), self.instruction, "instruction")
+        run = self.prepare(ctx, ("image_edit", "text_to_image"), self.instruction, "instruction")
         source = ctx.load_image(_require(self.image))
         out, prov = _run_edit(ctx, run.host, run.info, self.gpu, source, prompt=run.prompt,
                               negative_prompt=self.negative_prompt, strength=self.strength,
@@ -277,7 +277,7 @@ class ImageInpaint(_PromptedGeneration):
     loras: list[LoraRef] = Field(default_factory=list)
 
     def invoke(self, ctx: NodeContext) -> ImageOutput:
-        run = self.prepare(("inpaint", "text_to_image"), self.prompt, "prompt")
+        run = self.prepare(ctx, ("inpaint", "text_to_image"), self.prompt, "prompt")
         source = ctx.load_image(_require(self.image))
         mask = ctx.load_image(_require(self.mask))
         out, prov = _run_edit(ctx, run.host, run.info, self.gpu, source, prompt=run.prompt,
@@ -316,7 +316,7 @@ class ImageUpscale(Node):
             return ImageOutput(image=ctx.save_image(out, Provenance(
                 engine="classical-lanczos", ai_generated=False, scale=self.scale, sharpen=self.sharpen,
                 params=params)))
-        host = _host()
+        host = _host(ctx)
         info = host.resolve(self.engine, ("upscaler",))
         if info.format == "transformers":
             out, prov = self._transformers(ctx, host, info, source, params)
@@ -426,7 +426,7 @@ class VideoFromImage(Node):
         move = CameraMove(azimuth=azimuth, elevation=elevation, distance=distance)
         duration = self.frame_count() / self.fps
         rendered = render_camera_video(ctx, _require(self.image), style=self.style, move=move, duration=duration,
-                                       fps=self.fps, cache=_host().cache, width=self.width or None,
+                                       fps=self.fps, cache=_host(ctx).cache, width=self.width or None,
                                        height=self.height or None)
         prov = Provenance(engine=f"classical-{self.style.replace('_', '-')}", ai_generated=False,
                           camera={"azimuth": azimuth, "elevation": elevation, "distance": distance},
@@ -449,7 +449,7 @@ class VideoFromImage(Node):
         )
         from ..runtimes.ffmpeg import EVEN_DIMENSIONS, H264_ARGS, run_ffmpeg
 
-        host = _host()
+        host = _host(ctx)
         info = host.resolve(self.engine, ("image_to_video",))
         seed = pick_seed(self.seed)
         steps, _ = _steps_cfg(info, self.steps, None)
@@ -499,7 +499,7 @@ class ImageDepth(Node):
     def invoke(self, ctx: NodeContext) -> ImageOutput:
         from ..runtimes.vision_models import estimate_depth, lease_vision
 
-        host = _host()
+        host = _host(ctx)
         info = host.resolve(self.model, ("depth",))
         source = ctx.load_image(_require(self.image))
         with _gpu(ctx, self.gpu) as gpu, lease_vision(host, info) as vm:
@@ -558,12 +558,12 @@ class DynamicCamera(Node):
         if self.engine.strip().lower() == CLASSICAL:
             from ..runtimes.camera_motion import CameraMove, render_new_view
 
-            out = render_new_view(source, CameraMove(**camera), cache=_host().cache)
+            out = render_new_view(source, CameraMove(**camera), cache=_host(ctx).cache)
             return ImageOutput(image=ctx.save_image(out, Provenance(
                 engine="classical-parallax", ai_generated=False, camera=camera, params=params)))
         from ..runtimes.diffusion import pick_seed
 
-        host = _host()
+        host = _host(ctx)
         info = host.resolve(self.engine, ("image_edit",))
         lora = _camera_lora(host, self.lora, self.lora_weight)
         prompt = camera_prompt(self.azimuth, self.elevation, self.distance)

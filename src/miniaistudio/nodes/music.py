@@ -62,7 +62,7 @@ class MusicGenerator(Node):
     def invoke(self, ctx: NodeContext) -> MusicOutput:
         from ..runtimes import music, tts
         from ..runtimes.ffmpeg import run_ffmpeg
-        from ..runtimes.model_host import current_host
+        from ..runtimes.model_host import host_of
         from ..runtimes.tools import require_tool
 
         notes = " ".join(s for s in (self.style, self.prompt or "") if s.strip())
@@ -92,7 +92,7 @@ class MusicGenerator(Node):
                 if start is None or start >= self.duration - 0.5:
                     break
                 speech = tts.synthesize(ctx, line, engine=self.vocal_engine, voice=self.voice, rate=1.0,
-                                        pitch=0.0, out=ctx.work_path(".wav"), cache=current_host().cache)
+                                        pitch=0.0, out=ctx.work_path(".wav"), cache=host_of(ctx).cache)
                 voice_id = speech.voice
                 placed.append((speech.path, start))
                 cursor = start + tts.wav_seconds(speech.path) + 0.15

@@ -116,10 +116,10 @@ class PoseExtractor(Node):
         from PIL import Image
 
         from ..runtimes import vision
-        from ..runtimes.model_host import current_host
+        from ..runtimes.model_host import host_of
 
         assert self.image is not None
-        cache = current_host().cache
+        cache = host_of(ctx).cache
         src = ctx.load_image(self.image)
         rgb = vision.rgb_array(src)
         h, w = rgb.shape[:2]

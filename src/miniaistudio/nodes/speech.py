@@ -35,14 +35,14 @@ class TextToSpeech(Node):
     def invoke(self, ctx: NodeContext) -> AudioOutput:
         from ..runtimes import tts
         from ..runtimes.ffmpeg import run_ffmpeg
-        from ..runtimes.model_host import current_host
+        from ..runtimes.model_host import host_of
 
         text = (self.text or "").strip()
         if not text:
             raise NodeFailed("the text input is empty", code="INPUT_INVALID")
         raw = ctx.work_path(".wav")
         speech = tts.synthesize(ctx, text, engine=self.engine, voice=self.voice, rate=self.rate,
-                                pitch=self.pitch, out=raw, variation=self.variation, cache=current_host().cache)
+                                pitch=self.pitch, out=raw, variation=self.variation, cache=host_of(ctx).cache)
         provenance = Provenance(
             ai_generated=True, synthesized=True, engine=speech.engine, model=speech.voice,
             prompt=text[:MAX_PROMPT_IN_METADATA], params=self.model_dump(exclude={"text"}),

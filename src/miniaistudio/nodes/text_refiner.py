@@ -298,7 +298,7 @@ class TextRefiner(Node):
 
         from ..core.errors import NodeFailed
         from ..runtimes import llm
-        from ..runtimes.model_host import current_host
+        from ..runtimes.model_host import host_of
 
         source = (self.text or "").strip()
         if not source:
@@ -314,7 +314,7 @@ class TextRefiner(Node):
             ctx.progress(min(0.99, n / self.max_tokens), partial)
 
         gen = llm.generate(self.model, built.prompt, max_tokens=self.max_tokens, temperature=self.temperature,
-                           seed=seed, stop=built.stop, on_text=on_text, cache=current_host().cache)
+                           seed=seed, stop=built.stop, on_text=on_text, cache=host_of(ctx).cache)
         out = clean_output(self.preset, gen.text, negative_prompt=negative)
         if not out:
             raise NodeFailed("the model returned no text; try another seed, a higher temperature or more tokens",

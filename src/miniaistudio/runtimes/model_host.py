@@ -1,5 +1,6 @@
 """What generation nodes reach for models: the installed-model catalog, the warm cache and the
-GPU gate, held once per process (installed by the composition root, ``studio.py``).
+GPU gate, built once per process by the composition root (``studio.py``) and handed to nodes
+through their context (``ctx.models``, typed by :func:`host_of`).
 
 Nodes only see :class:`ModelInfo` values and the :class:`ModelCatalog` protocol; the
 database-backed catalog lives in ``services/models.py``.
@@ -7,12 +8,12 @@ database-backed catalog lives in ``services/models.py``.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..core.context import NodeContext
 from ..core.errors import NodeFailed, NotFound, ToolMissing
 from .gpu import GpuRuntime
 from .model_cache import ModelCache
@@ -144,23 +145,9 @@ def _free_device_memory(_value: Any) -> None:
         torch.cuda.empty_cache()
 
 
-_current: ModelHost | None = None
-_current_lock = threading.Lock()
-
-
-def install_host(host: ModelHost | None) -> None:
-    """Make ``host`` the process's model host (the composition root calls this)."""
-    global _current
-    with _current_lock:
-        _current = host
-
-
-def current_host() -> ModelHost:
-    host = _current
-    if host is None:
+def host_of(ctx: NodeContext) -> ModelHost:
+    """The model host a node's context carries (the executor was given it by the composition root)."""
+    host = ctx.models
+    if not isinstance(host, ModelHost):
         raise ToolMissing("the model runtime is not configured in this process", code="MODEL_RUNTIME_MISSING")
     return host
-
-
-def current_host_or_none() -> ModelHost | None:
-    return _current

@@ -52,3 +52,27 @@ describe("RunStore merges the stored outputs (GET /session/outputs)", () => {
     expect(s.node("a").outputs).toBeNull();
   });
 });
+
+describe("RunStore applies stops and finish events", () => {
+  it("marks every node of nodes.canceled as canceled, keeping its outputs", () => {
+    const s = new RunStore();
+    const out = { text: "hi" };
+    s.apply({ type: "run.started", run_id: "r", mode: "full", nodes: { a: "queued", b: "queued", c: "cached" } });
+    s.apply({ type: "node.status", run_id: "r", node_id: "c", status: "cached", outputs: out });
+    const error = { code: "CANCELED", message: "run stopped" };
+    s.apply({ type: "nodes.canceled", run_id: "r", node_ids: ["a", "b"], error });
+    expect(s.node("a")).toMatchObject({ status: "canceled", error });
+    expect(s.node("b")).toMatchObject({ status: "canceled", error });
+    expect(s.node("c")).toMatchObject({ status: "cached", outputs: out });
+  });
+  it("takes the loops section from run.finished", () => {
+    const s = new RunStore();
+    let any = 0;
+    s.subscribeAny(() => any++);
+    const loops = { L: [{ iteration_id: "red", label: "Red", nodes: { a: { status: "succeeded" as const, outputs: { text: "x" } } } }] };
+    s.apply({ type: "run.finished", run_id: "r", status: "succeeded", loops: loops as never });
+    expect(s.loops()).toEqual(loops);
+    expect(any).toBe(1);
+    expect(s.run().status).toBe("succeeded");
+  });
+});

@@ -28,12 +28,57 @@ interface ServerRun {
   loops?: LoopsSection | null;
 }
 
-export type RunEvent =
-  | { type: "snapshot"; run: ServerRun | null }
-  | { type: "run.started"; run_id: string; mode: string; nodes: Record<string, NodeStatus> }
-  | ({ type: "node.status"; run_id: string; node_id: string } & ServerNodeState)
-  | { type: "node.progress"; run_id: string; node_id: string; progress: number; message?: string | null }
-  | { type: "run.finished"; run_id: string; status: string; error?: ApiErrorBody | null };
+/*
+ * The v2 event stream, one type per event: mirrors core/events.py as api/v2/events.py serializes it.
+ * Fields the store does not need to read are optional, so tests can stay short.
+ */
+export interface SnapshotEvent {
+  type: "snapshot";
+  run: ServerRun | null;
+}
+
+export interface RunStartedEvent {
+  type: "run.started";
+  run_id: string;
+  mode: string;
+  target_node_id?: string | null;
+  nodes: Record<string, NodeStatus>;
+}
+
+export type NodeStatusEvent = { type: "node.status"; run_id: string; node_id: string } & ServerNodeState;
+
+export interface NodeProgressEvent {
+  type: "node.progress";
+  run_id: string;
+  node_id: string;
+  progress: number;
+  message?: string | null;
+}
+
+/** Queued nodes canceled at once by a stop. */
+export interface NodesCanceledEvent {
+  type: "nodes.canceled";
+  run_id: string;
+  node_ids: string[];
+  error: ApiErrorBody;
+}
+
+export interface RunFinishedEvent {
+  type: "run.finished";
+  run_id: string;
+  status: string;
+  error?: ApiErrorBody | null;
+  counts?: Record<string, number>;
+  /** Each loop's iterations, as GET /session/execution reports them (absent when the run had none). */
+  loops?: LoopsSection;
+  /** The stored outputs of the run's graph, as GET /session/outputs answers (absent if not collected). */
+  outputs?: SavedOutputsDoc;
+}
+
+export type RunEvent = SnapshotEvent | RunStartedEvent | NodeStatusEvent | NodeProgressEvent | NodesCanceledEvent | RunFinishedEvent;
+
+/** Every event name the stream sends (the EventSource listens to each). */
+export const RUN_EVENT_TYPES: readonly RunEvent["type"][] = ["snapshot", "run.started", "node.status", "node.progress", "nodes.canceled", "run.finished"];
 
 const IDLE: NodeRunState = { status: "idle", progress: 0 };
 
@@ -103,6 +148,13 @@ export class RunStore {
     for (const [id, state] of Object.entries(changed)) this.setNode(id, state);
   }
 
+  private mergeLoops(loops: LoopsSection): void {
+    if (!Object.keys(loops).length) return;
+    this.loopsSection = { ...this.loopsSection, ...loops };
+    this.nodes = { ...this.nodes }; // a new snapshot for useAllNodeRuns
+    this.anyListeners.forEach((fn) => fn());
+  }
+
   private setSummary(s: Partial<RunSummary>): void {
     this.summary = { ...this.summary, ...s };
     this.runListeners.forEach((fn) => fn());
@@ -119,11 +171,7 @@ export class RunStore {
           const prev = this.nodes[id];
           if (s) this.setNode(id, { status: s.status, progress: s.progress ?? 0, message: s.message, error: s.error, outputs: s.outputs ?? prev?.outputs ?? null });
         }
-        if (run?.loops && Object.keys(run.loops).length) {
-          this.loopsSection = { ...this.loopsSection, ...run.loops };
-          this.nodes = { ...this.nodes }; // a new snapshot for useAllNodeRuns
-          this.anyListeners.forEach((fn) => fn());
-        }
+        if (run?.loops) this.mergeLoops(run.loops);
         this.setSummary({ runId: run?.run_id ?? null, status: run?.status ?? null, error: run?.error ?? null, mode: run?.mode ?? null });
         break;
       }
@@ -152,7 +200,14 @@ export class RunStore {
         this.setNode(ev.node_id, { ...prev, status: "running", progress: ev.progress, message: ev.message ?? prev.message });
         break;
       }
+      case "nodes.canceled":
+        for (const id of ev.node_ids) {
+          const prev = this.nodes[id] ?? IDLE;
+          this.setNode(id, { ...prev, status: "canceled", error: ev.error });
+        }
+        break;
       case "run.finished":
+        if (ev.loops) this.mergeLoops(ev.loops);
         this.setSummary({ runId: ev.run_id, status: ev.status, error: ev.error ?? null });
         break;
     }

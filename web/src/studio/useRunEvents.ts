@@ -1,14 +1,13 @@
 import { useEffect, useRef, useState } from "react";
 import { api } from "../lib/api";
-import type { RunEvent, RunStore } from "./runStore";
-
-const EVENTS = ["snapshot", "run.started", "node.status", "node.progress", "run.finished"];
+import { RUN_EVENT_TYPES, type RunEvent, type RunStore } from "./runStore";
 
 /**
  * Subscribes to GET /api/v2/session/events (SSE, cookie auth) and feeds the run store.
- * After each snapshot (the session opened, or the stream reconnected) and after a run finishes,
- * the stored outputs that are still current (GET /session/outputs) are merged in, so every
- * node shows its up-to-date output, not only the nodes of the latest run.
+ * After each snapshot (the session opened, or the stream reconnected) the stored outputs that are
+ * still current (GET /session/outputs) are merged in, so every node shows its up-to-date output,
+ * not only the nodes of the latest run. After a run, `run.finished` carries those outputs and the
+ * loops' iterations itself; only a server that leaves them out is asked again.
  */
 export function useRunEvents(sessionId: string, store: RunStore, graphIds: () => string[]): "connecting" | "live" | "reconnecting" {
   const [state, setState] = useState<"connecting" | "live" | "reconnecting">("connecting");
@@ -32,18 +31,22 @@ export function useRunEvents(sessionId: string, store: RunStore, graphIds: () =>
         const ev = JSON.parse(e.data) as RunEvent;
         store.apply(ev);
         if (ev.type === "snapshot") refreshSaved(false);
-        // The finished run's `loops` section labels every iteration's outputs.
         if (ev.type === "run.finished") {
-          api
-            .execution(sessionId)
-            .then((r) => !closed && r.run && store.apply({ type: "snapshot", run: r.run as never }), () => undefined)
-            .finally(() => !closed && refreshSaved(true));
+          if (ev.outputs) {
+            asked++; // an answer still on its way is older than this one
+            store.applySaved(ev.outputs, ids.current(), true);
+          } else {
+            api
+              .execution(sessionId)
+              .then((r) => !closed && r.run && store.apply({ type: "snapshot", run: r.run as never }), () => undefined)
+              .finally(() => !closed && refreshSaved(true));
+          }
         }
       } catch {
         /* ignore a malformed event */
       }
     };
-    for (const name of EVENTS) es.addEventListener(name, on as EventListener);
+    for (const name of RUN_EVENT_TYPES) es.addEventListener(name, on as EventListener);
     es.onopen = () => setState("live");
     es.onerror = () => setState("reconnecting");
     return () => {

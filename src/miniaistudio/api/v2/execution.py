@@ -18,6 +18,7 @@ from ...core.errors import InvalidRequest, MissingSessionId
 from ...core.policy import Action
 from ...core.run import RunMode
 from ..deps import SESSION_COOKIE, CurrentUser, ExecutionDep, SessionId, StudioDep
+from .events import sse_frame
 
 router = APIRouter(tags=["execution"])
 
@@ -151,7 +152,6 @@ async def events(
             data = await asyncio.to_thread(json.dumps, {"type": "snapshot", "run": snapshot})
             yield {"event": "snapshot", "data": data}
             while True:
-                event = await queue.get()
-                yield {"event": event["type"], "data": json.dumps(event)}
+                yield sse_frame(await queue.get())
 
     return EventSourceResponse(stream(), ping=15)
