@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from ..common.credentials import read_credential
-from ..deps import ClientAddress, CurrentUser, SecureCookies, StudioDep
+from ..common.deps import ClientAddress, CurrentUser, SecureCookies, StudioDep
 from .auth import set_login_cookie, token_body
 
 router = APIRouter(tags=["account"])

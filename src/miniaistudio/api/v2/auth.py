@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from ...services.accounts import IssuedToken
-from ..common.credentials import read_credential
-from ..deps import TOKEN_COOKIE, ClientAddress, CurrentUser, SecureCookies, StudioDep
+from ..common.credentials import TOKEN_COOKIE, read_credential
+from ..common.deps import ClientAddress, CurrentUser, SecureCookies, StudioDep
 
 router = APIRouter(tags=["auth"])
 

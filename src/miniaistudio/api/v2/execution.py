@@ -17,7 +17,8 @@ from ...core.engine import INLINE_GRAPH_ITEMS
 from ...core.errors import InvalidRequest, MissingSessionId
 from ...core.policy import Action
 from ...core.run import RunMode
-from ..deps import SESSION_COOKIE, CurrentUser, ExecutionDep, SessionId, StudioDep
+from ..common.deps import CurrentUser, StudioDep
+from .deps import SESSION_COOKIE, ExecutionDep, SessionId
 
 router = APIRouter(tags=["execution"])
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ...core.policy import require_gpu_stop
 from ...runtimes.gpu import GpuState, StopMode
-from ..deps import CurrentUser, StudioDep
+from ..common.deps import CurrentUser, StudioDep
 
 router = APIRouter(prefix="/gpu", tags=["gpu"])
 

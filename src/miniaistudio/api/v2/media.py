@@ -18,9 +18,9 @@ from starlette.types import Receive, Scope, Send
 
 from ...core.policy import Action
 from ...services.media import download_name, media_public
-from ..deps import CurrentUser, StudioDep
-from ..errors import error_body
-from ..uploads import discard, receive_files
+from ..common.deps import CurrentUser, StudioDep
+from ..common.uploads import discard, receive_files
+from .errors import error_body
 
 router = APIRouter(tags=["media"])
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ...core.policy import StudioAction, require_studio
 from ...services.models import KINDS, allowed_import_path
-from ..deps import CurrentUser, StudioDep
+from ..common.deps import CurrentUser, StudioDep
 
 router = APIRouter(tags=["models"])
 

@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from ...core.errors import NotFound
-from ..deps import CurrentUser, StudioDep
+from ..common.deps import CurrentUser, StudioDep
 
 router = APIRouter(tags=["nodes"])
 

@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter
 
 from ...services.recipes import PublishRequest, RecipeRun
-from ..deps import CurrentUser, ExecutionDep, StudioDep
+from ..common.deps import CurrentUser, StudioDep
+from .deps import ExecutionDep
 
 router = APIRouter(tags=["recipes"])
 

@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 from ...core.graph import Graph
 from ...services.sessions import FlowUpdate
-from ..deps import SESSION_COOKIE, CurrentUser, ExecutionDep, SessionId, StudioDep
+from ..common.deps import CurrentUser, StudioDep
+from .deps import SESSION_COOKIE, ExecutionDep, SessionId
 
 router = APIRouter(tags=["sessions"])
 

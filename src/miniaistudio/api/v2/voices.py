@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 
-from ..deps import CurrentUser, StudioDep
+from ..common.deps import CurrentUser, StudioDep
 
 router = APIRouter(tags=["voices"])
 
