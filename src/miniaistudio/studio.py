@@ -9,6 +9,7 @@ from .config import Settings
 from .core.engine import Engine
 from .core.events import EventBus
 from .core.registry import NodeRegistry, default_registry
+from .core.urls import Urls
 from .executors.context import FetchPolicy
 from .executors.local import LocalExecutor
 from .runtimes import assets
@@ -44,12 +45,14 @@ def _private_dirs(settings: Settings) -> list[Path]:
 class Studio:
     """Everything one studio process holds. Async parts start with :meth:`start`."""
 
-    def __init__(self, settings: Settings, registry: NodeRegistry | None = None) -> None:
+    def __init__(self, settings: Settings, registry: NodeRegistry | None = None, urls: Urls | None = None) -> None:
+        """``urls``: how answers and events address media; the v2 door's unless given."""
         restrict_umask()  # before the first file: the database, media and scratch are private
         settings.ensure_dirs()
         tighten(_private_dirs(settings))
         self.settings = settings
         self.registry = registry or default_registry
+        self.urls = urls or _v2_urls()
         self.db = Database(settings.resolved_database_url, background_checkpoints=True)
         upgrade(self.db)
         self.store = LocalMediaStore(settings.resolved_media_dir)
@@ -59,7 +62,7 @@ class Studio:
         self.sessions = Sessions(self.db, self.registry, json_limits=settings.json_limits,
                                  max_expanded_nodes=settings.max_expanded_nodes)
         configure_pillow(settings.media_limits)
-        self.media = MediaLibrary(self.db, self.store, settings.media_limits)
+        self.media = MediaLibrary(self.db, self.store, self.urls, settings.media_limits)
         self.recorder = SqlRunRecorder(self.db)
         self.recipes = RecipeBook(self.db, self.sessions, self.media, scratch=settings.scratch_dir,
                                   recipes_dir=settings.recipes_dir, max_fetch_bytes=settings.max_upload_bytes,
@@ -91,7 +94,7 @@ class Studio:
                                              self.settings.fetch_timeout_seconds),
                                  media_limits=self.settings.media_limits)
         self.engine = Engine(self.registry, executor, self.recorder, self.bus,
-                             max_expanded_nodes=self.settings.max_expanded_nodes)
+                             max_expanded_nodes=self.settings.max_expanded_nodes, urls=self.urls)
         self.execution = Execution(self.db, self.sessions, self.engine)
 
     def _recover_files(self) -> None:
@@ -118,3 +121,10 @@ class Studio:
         self.db.dispose()
         children.record_in(None)
         self.settings.children_file.unlink(missing_ok=True)
+
+
+def _v2_urls() -> Urls:
+    # Imported here: the api package imports this module (its dependencies name Studio).
+    from .api.v2.urls import V2_URLS
+
+    return V2_URLS

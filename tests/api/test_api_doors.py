@@ -18,8 +18,11 @@ from miniaistudio.api.common.doors import Door, Doors
 from miniaistudio.api.common.errors import ErrorAnswer, install_error_handlers
 from miniaistudio.api.v2 import door as v2_door
 from miniaistudio.api.v2.errors import v2_envelope
+from miniaistudio.api.v2.urls import V2_URLS
 from miniaistudio.app import create_app
 from miniaistudio.core.errors import SessionNotFound
+from miniaistudio.core.urls import MediaUris
+from miniaistudio.core.values import MediaRef, encode_value, public_outputs
 from miniaistudio.studio import Studio
 
 from .conftest import error_of
@@ -125,3 +128,29 @@ async def test_a_second_door_answers_errors_in_its_own_envelope() -> None:
         assert r.status_code == 404 and r.json()["code"] == "NOT_FOUND"
         own = (await c.get("/api/aivs/openapi.json")).json()
         assert set(own["paths"]) == {"/api/aivs/echo", "/api/aivs/sessions/{session_id}"}
+
+
+# -- URLs: each door addresses media its own way; the core and the services spell no HTTP path ------
+def test_core_spells_no_door_url_and_no_one_else_spells_a_media_url() -> None:
+    package = Path(app_module.__file__).parent
+    for source in (package / "core").rglob("*.py"):
+        assert "/api/" not in source.read_text(), source
+    for folder in ("services", "executors", "nodes", "store", "runtimes"):
+        for source in (package / folder).rglob("*.py"):
+            assert "/download" not in source.read_text(), source
+
+
+class _SignedUrls:
+    def media_download(self, media_id: str) -> str:
+        return f"https://cdn.example/{media_id}?sig=x"
+
+
+def test_media_outputs_are_addressed_by_the_given_urls() -> None:
+    ref = MediaRef(media_id="m1", kind="image", mime="image/png", storage_key="k/m1.png", width=2, height=3)
+    encoded = {"image": encode_value(ref), "images": [encode_value(ref)], "text": "hi"}
+    public = public_outputs(encoded, _SignedUrls())
+    assert public == {"image": ref.public(_SignedUrls()), "images": [ref.public(_SignedUrls())], "text": "hi"}
+    assert public["image"] == {"media_id": "m1", "kind": "image", "mime": "image/png", "width": 2, "height": 3,
+                               "duration": None, "url": "https://cdn.example/m1?sig=x"}
+    assert public_outputs(encoded, V2_URLS)["image"]["url"] == "/api/v2/media/m1/download"  # type: ignore[index]
+    assert MediaUris().media_download("m1") == "media:m1"  # an engine no door serves

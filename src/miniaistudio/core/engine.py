@@ -21,13 +21,14 @@ from typing import Any, TypeVar
 from .errors import Canceled, SessionBusy, StudioError
 from .events import EventBus
 from .graph import Graph
-from .loops import LOOP_TYPE, LoopPlan, expand_loops, loop_node_ids, loop_summary
+from .loops import LOOP_TYPE, LoopPlan, expand_loops, loop_node_ids
 from .planner import Plan, current_signatures, decide_execution, plan_run
 from .ports import CacheEntry, Executor, MediaRecord, NodeTask, RunRecorder, TaskResult
 from .registry import NodeRegistry
 from .run import NodeState, NodeStatus, RunMode, RunState, RunStatus
+from .urls import MediaUris, Urls
 from .validation import CheckedGraph, check_structure
-from .values import decode_value, public_value
+from .values import public_outputs
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -86,8 +87,10 @@ class Engine:
         flush_interval: float = 0.25,
         progress_interval: float = 0.1,
         max_expanded_nodes: int | None = None,
+        urls: Urls | None = None,
     ) -> None:
         self.registry = registry
+        self.urls: Urls = urls or MediaUris()  # how events address media outputs (the door's)
         self.executor = executor
         self.recorder = recorder
         self.bus = bus
@@ -482,7 +485,7 @@ class Engine:
         self._publish(active.run.session_id, {
             "type": "node.status", "run_id": active.run.id, "node_id": nid,
             "status": state.status.value, "progress": state.progress, "message": state.message,
-            "error": state.error, "outputs": public_outputs(state.outputs),
+            "error": state.error, "outputs": public_outputs(state.outputs, self.urls),
         })
 
 
@@ -517,39 +520,3 @@ def _plan_states(prepared: _Prepared, hits: dict[str, dict[str, Any]]) -> tuple[
             outputs=cached,
         )
     return plan, nodes
-
-
-def public_outputs(outputs: dict[str, Any] | None) -> dict[str, Any] | None:
-    if outputs is None:
-        return None
-    return {k: _public_encoded(v) for k, v in outputs.items()}
-
-
-def _public_encoded(value: Any) -> Any:
-    """An encoded output value as clients see it; media refs map directly, without re-validation."""
-    if isinstance(value, dict) and value.get("__type__") == "MediaRef":
-        return {"media_id": value["media_id"], "kind": value["kind"], "mime": value["mime"],
-                "width": value.get("width"), "height": value.get("height"), "duration": value.get("duration"),
-                "url": f"/api/v2/media/{value['media_id']}/download"}
-    if isinstance(value, list):
-        return [_public_encoded(v) for v in value]
-    return public_value(decode_value(value))
-
-
-def run_to_dict(run: RunState) -> dict[str, Any]:
-    """The run as API clients see it (``GetSessionExecution``)."""
-    nodes = {nid: {**s.to_dict(), "outputs": public_outputs(s.outputs)} for nid, s in run.nodes.items()}
-    return {
-        "run_id": run.id,
-        "session_id": run.session_id,
-        "mode": run.mode.value,
-        "target_node_id": run.target_node_id,
-        "status": run.status.value,
-        "error": run.error,
-        "created_at": run.created_at,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "counts": run.counts(),
-        "nodes": nodes,
-        "loops": {loop_id: loop_summary(lp, nodes) for loop_id, lp in run.loops.items()},
-    }

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from ..core.errors import InvalidRequest, MediaNotFound, NoAccessibleMedia, NoIds, UnsupportedMediaType
 from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits
 from ..core.policy import Action, Principal, SessionFacts, can, require, require_media
+from ..core.urls import Urls
 from ..core.values import MediaRef
 from ..executors.context import new_storage_key
 from ..runtimes.probe import EXTENSIONS, NotMedia, probe
@@ -24,7 +25,8 @@ from .sessions import is_uuid as _is_uuid
 from .sessions import session_facts
 
 
-def media_public(row: Media) -> dict[str, Any]:
+def media_public(row: Media, urls: Urls) -> dict[str, Any]:
+    """The gallery's view of a media row (``id``, ``media_type``; node outputs say ``media_id``, ``kind``)."""
     return {
         "id": row.id,
         "media_type": row.kind,
@@ -41,7 +43,7 @@ def media_public(row: Media) -> dict[str, Any]:
         "run_id": row.run_id,
         "metadata": row.meta,
         "created_at": row.created_at.isoformat(),
-        "url": f"/api/v2/media/{row.id}/download",
+        "url": urls.media_download(row.id),
     }
 
 
@@ -52,8 +54,9 @@ def media_ref(row: Media) -> MediaRef:
 
 
 class MediaLibrary:
-    def __init__(self, db: Database, store: MediaStore, limits: MediaLimits = DEFAULT_MEDIA_LIMITS) -> None:
+    def __init__(self, db: Database, store: MediaStore, urls: Urls, limits: MediaLimits = DEFAULT_MEDIA_LIMITS) -> None:
         self.db = db
+        self.urls = urls
         self.store = store
         self.limits = limits
 
@@ -146,7 +149,7 @@ class MediaLibrary:
             for row in rows:
                 self.store.delete(row.storage_key)
             raise
-        return [media_public(row) for row in rows]
+        return [media_public(row, self.urls) for row in rows]
 
     def discard(self, principal: Principal, media_ids: list[str]) -> None:
         """Delete the principal's own media rows and files (rolling back a failed creation)."""
@@ -194,7 +197,7 @@ class MediaLibrary:
                 "session_name": names.get(row.session_id) if row.session_id else None,
                 "items": [],
             })
-            group["items"].append(media_public(row))
+            group["items"].append(media_public(row, self.urls))
         return {"groups": list(groups.values()), "page": page, "page_size": page_size, "total": total,
                 "include_shared": include_shared}
 
@@ -209,7 +212,7 @@ class MediaLibrary:
             rows = s.scalars(select(Media).where(*cond).order_by(Media.created_at.desc(), Media.id)).all()
             assert sess is not None
             return {"session_id": session_id, "session_name": sess.name,
-                    "items": [media_public(r) for r in rows]}
+                    "items": [media_public(r, self.urls) for r in rows]}
 
     # -- zip -------------------------------------------------------------------
     def build_zip(self, principal: Principal, ids: list[str], dest: Path) -> int:

@@ -21,6 +21,7 @@ from ...services.media import download_name, media_public
 from ..common.deps import CurrentUser, StudioDep
 from ..common.uploads import discard, receive_files
 from .errors import error_body
+from .urls import V2_URLS
 
 router = APIRouter(tags=["media"])
 
@@ -107,7 +108,7 @@ async def download_zip(body: ZipRequest, user: CurrentUser, studio: StudioDep) -
 
 @router.get("/media/{media_id}", summary="One media item's record")
 def get_media(media_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return media_public(studio.media.get(user, media_id))
+    return media_public(studio.media.get(user, media_id), V2_URLS)
 
 
 @router.get("/media/{media_id}/download", summary="The file itself (supports Range requests)")
