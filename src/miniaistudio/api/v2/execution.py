@@ -20,6 +20,15 @@ from ...core.run import RunMode, RunState, RunStatus
 from ..common.deps import CurrentUser, StudioDep
 from .deps import SESSION_COOKIE, ExecutionDep, SessionId
 from .runs import run_public, run_summary, saved_outputs_public
+from .schemas import (
+    CurrentRunPublic,
+    NodeCancelPublic,
+    RunHistoryPublic,
+    RunPublic,
+    SavedOutputsPublic,
+    StopPublic,
+    streamed_answer,
+)
 
 router = APIRouter(tags=["execution"])
 
@@ -82,7 +91,7 @@ def _snapshot_event(run: RunState | None) -> str:
 
 
 @router.post("/session/execute", summary="Run the active session: full, or from a node onwards",
-             response_model=dict[str, Any])
+             response_model=RunPublic, response_model_exclude_unset=True)
 async def execute(
     session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
     prefer: str | None = Header(default=None),
@@ -94,8 +103,9 @@ async def execute(
     return await _answer(execution, session_id, run, wait)
 
 
-@router.post("/session/nodes/{node_id}/rerun", response_model=dict[str, Any],
-             summary="Rerun one node; isolated=true reuses cached upstream outputs and runs only it")
+@router.post("/session/nodes/{node_id}/rerun",
+             summary="Rerun one node; isolated=true reuses cached upstream outputs and runs only it",
+             response_model=RunPublic, response_model_exclude_unset=True)
 async def rerun_node(
     node_id: str, session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
     isolated: bool = Query(default=True), prefer: str | None = Header(default=None),
@@ -108,30 +118,34 @@ async def rerun_node(
 
 # Engine commands are async routes: they change engine state and publish events, which must
 # happen on the event loop (a sync route would run them on a worker thread).
-@router.post("/session/nodes/{node_id}/cancel", summary="Cancel a queued or running node")
+@router.post("/session/nodes/{node_id}/cancel", summary="Cancel a queued or running node",
+             response_model=NodeCancelPublic, response_model_exclude_unset=True)
 async def cancel_node(node_id: str, session_id: SessionId, user: CurrentUser,
                       execution: ExecutionDep) -> dict[str, Any]:
     return await execution.cancel_node(user, session_id, node_id)
 
 
-@router.post("/session/stop", summary="Stop the run; the saved session is left intact")
+@router.post("/session/stop", summary="Stop the run; the saved session is left intact",
+             response_model=StopPublic, response_model_exclude_unset=True)
 async def stop(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
     return await execution.stop(user, session_id)
 
 
 @router.get("/session/execution", summary="The active or latest run with node states and outputs",
-            response_model=dict[str, Any])
+            response_model=CurrentRunPublic, response_model_exclude_unset=True)
 async def current_execution(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> Response:
     return await _run_json(await asyncio.to_thread(execution.current, user, session_id), wrapped=True)
 
 
 @router.get("/session/outputs",
-            summary="Each node's stored outputs that still match its current settings (what a run would reuse)")
+            summary="Each node's stored outputs that still match its current settings (what a run would reuse)",
+            response_model=SavedOutputsPublic, response_model_exclude_unset=True)
 async def saved_outputs(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
     return saved_outputs_public(await execution.saved_outputs(user, session_id))
 
 
-@router.get("/session/executions", summary="Execution history, newest first")
+@router.get("/session/executions", summary="Execution history, newest first",
+            response_model=RunHistoryPublic, response_model_exclude_unset=True)
 def history(
     session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
     limit: int = Query(default=20, ge=1, le=200), offset: int = Query(default=0, ge=0, le=1_000_000_000),
@@ -140,12 +154,14 @@ def history(
     return {"items": [run_summary(run) for run in found.runs], "limit": found.limit, "offset": found.offset}
 
 
-@router.get("/session/runs/{run_id}", summary="One run", response_model=dict[str, Any])
+@router.get("/session/runs/{run_id}", summary="One run", response_model=RunPublic, response_model_exclude_unset=True)
 async def get_run(run_id: str, session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> Response:
     return await _run_json(await asyncio.to_thread(execution.get_run, user, session_id, run_id))
 
 
-@router.get("/session/events", summary="Server-Sent Events: run and node status as they change")
+@router.get("/session/events", summary="Server-Sent Events: run and node status as they change",
+            response_class=EventSourceResponse,
+            responses=streamed_answer("text/event-stream", "snapshot, then run and node events as they happen"))
 async def events(
     request: Request, user: CurrentUser, studio: StudioDep, execution: ExecutionDep,
     session_id: str | None = Query(default=None, description="For EventSource, which cannot set headers"),

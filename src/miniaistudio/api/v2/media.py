@@ -21,6 +21,7 @@ from ...services.media import download_name, media_public
 from ..common.deps import CurrentUser, StudioDep
 from ..common.uploads import discard, receive_files
 from .errors import error_body
+from .schemas import MediaGroupPublic, MediaPagePublic, MediaPublic, MediaUploadPublic, streamed_answer
 from .urls import V2_URLS
 
 router = APIRouter(tags=["media"])
@@ -49,7 +50,8 @@ MediaType = Literal["image", "video", "audio"]
 
 
 @router.post("/media/upload", status_code=201,
-             summary="Upload files (multipart 'file' parts, or a raw body with X-Filename)")
+             summary="Upload files (multipart 'file' parts, or a raw body with X-Filename)",
+             response_model=MediaUploadPublic, response_model_exclude_unset=True)
 async def upload(
     request: Request, user: CurrentUser, studio: StudioDep,
     session_id: str | None = Query(default=None, description="Defaults to the X-Session-ID header"),
@@ -69,7 +71,8 @@ async def upload(
     return {"items": items, **(items[0] if len(items) == 1 else {})}
 
 
-@router.get("/media", summary="Your media grouped by session, newest first")
+@router.get("/media", summary="Your media grouped by session, newest first",
+            response_model=MediaPagePublic, response_model_exclude_unset=True)
 def list_media(
     user: CurrentUser, studio: StudioDep,
     media_type: MediaType | None = None,
@@ -83,7 +86,8 @@ def list_media(
                                      date_from=date_from, date_to=date_to, include_shared=include_shared)
 
 
-@router.get("/media/sessions/{session_id}", summary="All media of one accessible session")
+@router.get("/media/sessions/{session_id}", summary="All media of one accessible session",
+            response_model=MediaGroupPublic, response_model_exclude_unset=True)
 def list_session_media(session_id: str, user: CurrentUser, studio: StudioDep,
                        media_type: MediaType | None = None) -> dict[str, Any]:
     return studio.media.list_session(user, session_id, media_type)
@@ -93,7 +97,8 @@ class ZipRequest(BaseModel):
     ids: list[str] = Field(default_factory=list, max_length=1000)
 
 
-@router.post("/media/download-zip", summary="Download selected media as a zip archive")
+@router.post("/media/download-zip", summary="Download selected media as a zip archive", response_class=FileResponse,
+             responses=streamed_answer("application/zip", "The zip archive"))
 async def download_zip(body: ZipRequest, user: CurrentUser, studio: StudioDep) -> FileResponse:
     dest = studio.settings.scratch_dir / f"zip-{uuid.uuid4().hex}.zip"
     try:
@@ -106,12 +111,14 @@ async def download_zip(body: ZipRequest, user: CurrentUser, studio: StudioDep) -
                         background=BackgroundTask(dest.unlink, missing_ok=True))
 
 
-@router.get("/media/{media_id}", summary="One media item's record")
+@router.get("/media/{media_id}", summary="One media item's record",
+            response_model=MediaPublic, response_model_exclude_unset=True)
 def get_media(media_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     return media_public(studio.media.get(user, media_id), V2_URLS)
 
 
-@router.get("/media/{media_id}/download", summary="The file itself (supports Range requests)")
+@router.get("/media/{media_id}/download", summary="The file itself (supports Range requests)",
+            response_class=FileResponse, responses=streamed_answer("application/octet-stream", "The file's bytes"))
 def download(media_id: str, user: CurrentUser, studio: StudioDep,
              inline: bool = Query(default=True)) -> MediaFileResponse:
     row = studio.media.get(user, media_id)

@@ -11,6 +11,7 @@ from ...core.graph import Graph
 from ...services.sessions import FlowUpdate
 from ..common.deps import CurrentUser, StudioDep
 from .deps import SESSION_COOKIE, ExecutionDep, SessionId
+from .schemas import SessionPublic, SessionsPublic, SessionSummaryPublic
 
 router = APIRouter(tags=["sessions"])
 
@@ -24,12 +25,14 @@ class SessionRename(BaseModel):
     name: str = Field(max_length=200)
 
 
-@router.post("/sessions", status_code=201, summary="Create a session (NewSession)")
+@router.post("/sessions", status_code=201, summary="Create a session (NewSession)",
+             response_model=SessionPublic, response_model_exclude_unset=True)
 def create_session(body: SessionCreate, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     return studio.sessions.create(user, body.name, body.graph)
 
 
-@router.get("/sessions", summary="List your sessions, newest first, with optional search")
+@router.get("/sessions", summary="List your sessions, newest first, with optional search",
+            response_model=SessionsPublic, response_model_exclude_unset=True)
 def list_sessions(
     user: CurrentUser, studio: StudioDep,
     q: str | None = Query(default=None, max_length=200),
@@ -39,12 +42,14 @@ def list_sessions(
     return studio.sessions.list(user, q=q, limit=limit, offset=offset)
 
 
-@router.get("/sessions/{session_id}", summary="A session with its graph (GetSession)")
+@router.get("/sessions/{session_id}", summary="A session with its graph (GetSession)",
+            response_model=SessionPublic, response_model_exclude_unset=True)
 def get_session(session_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     return studio.sessions.get(user, session_id)
 
 
-@router.patch("/sessions/{session_id}", summary="Rename a session")
+@router.patch("/sessions/{session_id}", summary="Rename a session",
+              response_model=SessionSummaryPublic, response_model_exclude_unset=True)
 def rename_session(session_id: str, body: SessionRename, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     return studio.sessions.rename(user, session_id, body.name)
 
@@ -56,12 +61,14 @@ async def delete_session(session_id: str, user: CurrentUser, execution: Executio
     return Response(status_code=204)
 
 
-@router.put("/sessions/{session_id}/flow", summary="Save the graph, viewport and tabs (PutStudioFlow)")
+@router.put("/sessions/{session_id}/flow", summary="Save the graph, viewport and tabs (PutStudioFlow)",
+            response_model=SessionSummaryPublic, response_model_exclude_unset=True)
 def put_flow(session_id: str, body: FlowUpdate, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     return studio.sessions.put_flow(user, session_id, body)
 
 
-@router.post("/sessions/{session_id}/open", summary="Make this the active session (sets the session cookie)")
+@router.post("/sessions/{session_id}/open", summary="Make this the active session (sets the session cookie)",
+             response_model=SessionPublic, response_model_exclude_unset=True)
 def open_session(session_id: str, response: Response, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     doc = studio.sessions.get(user, session_id)
     response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="strict",
@@ -69,11 +76,13 @@ def open_session(session_id: str, response: Response, user: CurrentUser, studio:
     return doc
 
 
-@router.get("/session", summary="The active session (X-Session-ID)")
+@router.get("/session", summary="The active session (X-Session-ID)",
+            response_model=SessionPublic, response_model_exclude_unset=True)
 def get_active_session(session_id: SessionId, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     return studio.sessions.get(user, session_id)
 
 
-@router.put("/session/flow", summary="Save the active session's graph (PutStudioFlow)")
+@router.put("/session/flow", summary="Save the active session's graph (PutStudioFlow)",
+            response_model=SessionSummaryPublic, response_model_exclude_unset=True)
 def put_active_flow(body: FlowUpdate, session_id: SessionId, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     return studio.sessions.put_flow(user, session_id, body)
