@@ -46,7 +46,7 @@ class Studio:
     """Everything one studio process holds. Async parts start with :meth:`start`."""
 
     def __init__(self, settings: Settings, registry: NodeRegistry | None = None, urls: Urls | None = None) -> None:
-        """``urls``: how answers and events address media; the v2 door's unless given."""
+        """``urls``: how the engine's events address media outputs; the v2 door's unless given."""
         restrict_umask()  # before the first file: the database, media and scratch are private
         settings.ensure_dirs()
         tighten(_private_dirs(settings))
@@ -62,7 +62,7 @@ class Studio:
         self.sessions = Sessions(self.db, self.registry, json_limits=settings.json_limits,
                                  max_expanded_nodes=settings.max_expanded_nodes)
         configure_pillow(settings.media_limits)
-        self.media = MediaLibrary(self.db, self.store, self.urls, settings.media_limits)
+        self.media = MediaLibrary(self.db, self.store, settings.media_limits)
         self.recorder = SqlRunRecorder(self.db)
         self.recipes = RecipeBook(self.db, self.sessions, self.media, scratch=settings.scratch_dir,
                                   recipes_dir=settings.recipes_dir, max_fetch_bytes=settings.max_upload_bytes,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from conftest import Api
+from conftest import FIXTURES, Api
 
 NO_BODY = {"204"}
 
@@ -28,8 +28,12 @@ async def test_every_route_documents_its_success_response(client: httpx.AsyncCli
 
 async def test_answers_use_one_utc_timestamp_form(api: Api) -> None:
     session = await api.new_session("times")
+    upload = await api.upload(session["id"], next(FIXTURES.glob("*.png")))
     answers = [session, (await api.get(f"/api/v2/sessions/{session['id']}")).json(),
-               (await api.get("/api/v2/sessions")).json()["items"][0], (await api.get("/api/v2/auth/me")).json()]
+               (await api.get("/api/v2/sessions")).json()["items"][0], (await api.get("/api/v2/auth/me")).json(),
+               upload, upload["items"][0], (await api.get(f"/api/v2/media/{upload['id']}")).json(),
+               (await api.get("/api/v2/media")).json()["groups"][0]["items"][0],
+               (await api.get(f"/api/v2/media/sessions/{session['id']}")).json()["items"][0]]
     for answer in answers:
         for key in ("created_at", "updated_at"):
             if key in answer:

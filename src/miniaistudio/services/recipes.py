@@ -258,8 +258,8 @@ class RecipeBook:
                 except StudioError as exc:
                     raise InvalidRequest(f"input {input_name!r}: {exc.message}", code="INVALID_INPUTS",
                                          details={"field": input_name, "cause": exc.code}) from exc
-                created_media.append(item["id"])
-                media_ids[input_name] = item["id"]
+                created_media.append(item.id)
+                media_ids[input_name] = item.id
             graph = await asyncio.to_thread(instantiate, recipe, inputs, media_ids, urls)
             from .sessions import FlowUpdate
 

@@ -6,7 +6,7 @@ import asyncio
 import os
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -17,7 +17,7 @@ from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 from starlette.types import Receive, Scope, Send
 
 from ...core.policy import Action
-from ...services.media import download_name, media_public
+from ...services.media import download_name, media_item
 from ..common.deps import CurrentUser, StudioDep
 from ..common.uploads import discard, receive_files
 from .errors import error_body
@@ -57,7 +57,7 @@ async def upload(
     session_id: str | None = Query(default=None, description="Defaults to the X-Session-ID header"),
     node_id: str | None = Query(default=None, max_length=100),
     kind: MediaType | None = Query(default=None, description="Refuse files of another kind"),
-) -> dict[str, Any]:
+) -> MediaUploadPublic:
     sid = session_id or request.headers.get("x-session-id")
     if sid:  # check access before accepting a byte
         await asyncio.to_thread(studio.sessions.load, user, sid, Action.EDIT)
@@ -68,7 +68,7 @@ async def upload(
             node_id=node_id, expect_kind=kind)
     finally:
         discard(files)  # what was kept has been moved into the store
-    return {"items": items, **(items[0] if len(items) == 1 else {})}
+    return MediaUploadPublic.of(items, V2_URLS)
 
 
 @router.get("/media", summary="Your media grouped by session, newest first",
@@ -81,16 +81,17 @@ def list_media(
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     include_shared: bool = False,
-) -> dict[str, Any]:
-    return studio.media.list_grouped(user, media_type=media_type, page=page, page_size=page_size,
-                                     date_from=date_from, date_to=date_to, include_shared=include_shared)
+) -> MediaPagePublic:
+    found = studio.media.list_grouped(user, media_type=media_type, page=page, page_size=page_size,
+                                      date_from=date_from, date_to=date_to, include_shared=include_shared)
+    return MediaPagePublic.of(found, V2_URLS)
 
 
 @router.get("/media/sessions/{session_id}", summary="All media of one accessible session",
             response_model=MediaGroupPublic, response_model_exclude_unset=True)
 def list_session_media(session_id: str, user: CurrentUser, studio: StudioDep,
-                       media_type: MediaType | None = None) -> dict[str, Any]:
-    return studio.media.list_session(user, session_id, media_type)
+                       media_type: MediaType | None = None) -> MediaGroupPublic:
+    return MediaGroupPublic.of(studio.media.list_session(user, session_id, media_type), V2_URLS)
 
 
 class ZipRequest(BaseModel):
@@ -113,8 +114,8 @@ async def download_zip(body: ZipRequest, user: CurrentUser, studio: StudioDep) -
 
 @router.get("/media/{media_id}", summary="One media item's record",
             response_model=MediaPublic, response_model_exclude_unset=True)
-def get_media(media_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return media_public(studio.media.get(user, media_id), V2_URLS)
+def get_media(media_id: str, user: CurrentUser, studio: StudioDep) -> MediaPublic:
+    return MediaPublic.of(media_item(studio.media.get(user, media_id)), V2_URLS)
 
 
 @router.get("/media/{media_id}/download", summary="The file itself (supports Range requests)",

@@ -15,6 +15,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...core.urls import Urls
+from ...services.media import MediaGroup, MediaItem, MediaPage
+
 MediaType = Literal["image", "video", "audio"]
 
 
@@ -108,6 +111,14 @@ class MediaPublic(Public):
     created_at: datetime
     url: str
 
+    @classmethod
+    def of(cls, item: MediaItem, urls: Urls) -> MediaPublic:
+        return cls(id=item.id, media_type=item.kind, mime=item.mime, filename=item.filename,
+                   size_bytes=item.size_bytes, width=item.width, height=item.height, duration=item.duration,
+                   codecs=item.codecs, origin=item.origin, session_id=item.session_id, node_id=item.node_id,
+                   run_id=item.run_id, metadata=item.metadata, created_at=item.created_at,
+                   url=urls.media_download(item.id))
+
 
 class MediaUploadPublic(Public):
     """Every stored file in ``items``; a single upload also answers that item's fields at the top."""
@@ -121,11 +132,22 @@ class MediaUploadPublic(Public):
     created_at: datetime | None = None
     url: str | None = None
 
+    @classmethod
+    def of(cls, items: list[MediaItem], urls: Urls) -> MediaUploadPublic:
+        public = [MediaPublic.of(item, urls) for item in items]
+        single = public[0].model_dump() if len(public) == 1 else {}
+        return cls(items=public, **single)
+
 
 class MediaGroupPublic(Public):
     session_id: str | None
     session_name: str | None
     items: list[MediaPublic]
+
+    @classmethod
+    def of(cls, group: MediaGroup, urls: Urls) -> MediaGroupPublic:
+        return cls(session_id=group.session_id, session_name=group.session_name,
+                   items=[MediaPublic.of(item, urls) for item in group.items])
 
 
 class MediaPagePublic(Public):
@@ -134,6 +156,11 @@ class MediaPagePublic(Public):
     page_size: int
     total: int
     include_shared: bool
+
+    @classmethod
+    def of(cls, found: MediaPage, urls: Urls) -> MediaPagePublic:
+        return cls(groups=[MediaGroupPublic.of(group, urls) for group in found.groups], page=found.page,
+                   page_size=found.page_size, total=found.total, include_shared=found.include_shared)
 
 
 # -- execution -----------------------------------------------------------------------------------
