@@ -16,6 +16,8 @@ from conftest import Api
 from miniaistudio import app as app_module
 from miniaistudio.api.common.doors import Door, Doors
 from miniaistudio.api.common.errors import ErrorAnswer, install_error_handlers
+from miniaistudio.api.common.forwarded import TrustedProxies
+from miniaistudio.api.common.hosts import AllowedHosts, HostGuard
 from miniaistudio.api.v2 import door as v2_door
 from miniaistudio.api.v2.errors import v2_envelope
 from miniaistudio.api.v2.urls import V2_URLS
@@ -92,7 +94,7 @@ def _aivs_envelope(error: ErrorAnswer) -> JSONResponse:
     return JSONResponse(body, status_code=error.status, headers=error.headers)
 
 
-def _two_door_app() -> FastAPI:
+def _two_door_app() -> tuple[FastAPI, Doors]:
     aivs = APIRouter(prefix="/api/aivs")
 
     @aivs.post("/echo")
@@ -108,11 +110,11 @@ def _two_door_app() -> FastAPI:
     doors = Doors([v2_door, second], fallback=v2_envelope)
     install_error_handlers(app, doors.envelope_for)
     doors.mount(app, "test")
-    return app
+    return app, doors
 
 
 async def test_a_second_door_answers_errors_in_its_own_envelope() -> None:
-    transport = httpx.ASGITransport(app=_two_door_app())
+    transport = httpx.ASGITransport(app=_two_door_app()[0])
     async with httpx.AsyncClient(transport=transport, base_url="http://studio.test") as c:
         r = await c.get("/api/aivs/nope")
         assert r.status_code == 404 and r.json()["error"]["code"] == "NOT_FOUND"
@@ -128,6 +130,18 @@ async def test_a_second_door_answers_errors_in_its_own_envelope() -> None:
         assert r.status_code == 404 and r.json()["code"] == "NOT_FOUND"
         own = (await c.get("/api/aivs/openapi.json")).json()
         assert set(own["paths"]) == {"/api/aivs/echo", "/api/aivs/sessions/{session_id}"}
+
+
+async def test_perimeter_refusals_use_the_envelope_of_the_door() -> None:
+    app, doors = _two_door_app()
+    guarded = HostGuard(app, hosts=AllowedHosts(["studio.test"]), proxies=TrustedProxies.parse([]),
+                        envelope_for=doors.envelope_for)
+    transport = httpx.ASGITransport(app=guarded)
+    async with httpx.AsyncClient(transport=transport, base_url="http://evil.example") as c:
+        r = await c.get("/api/aivs/echo")
+        assert r.status_code == 400 and r.json()["error"]["code"] == "HOST_NOT_ALLOWED", r.text
+        r = await c.get("/api/v2/ping")
+        assert r.status_code == 400 and r.json()["code"] == "HOST_NOT_ALLOWED"
 
 
 # -- URLs: each door addresses media its own way; the core and the services spell no HTTP path ------
