@@ -247,7 +247,7 @@ class RecipeBook:
                                             allow_private=self.allow_private_urls, timeout=self.fetch_timeout)
             name = req.session_name or recipe.name
             created = await asyncio.to_thread(self.sessions.create, principal, name)
-            session_id = created["id"]
+            session_id = created.id
             for input_name, path in downloads.items():
                 kind = recipe.media_inputs()[input_name]
                 url = str(inputs[input_name])
@@ -264,7 +264,7 @@ class RecipeBook:
             from .sessions import FlowUpdate
 
             await asyncio.to_thread(self.sessions.put_flow, principal, session_id,
-                                    FlowUpdate(graph=graph, version=created["version"]))
+                                    FlowUpdate(graph=graph, version=created.version))
             if req.execute:
                 await execution.execute(principal, session_id, RunMode.FULL, None)
         except BaseException:

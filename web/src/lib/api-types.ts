@@ -3195,7 +3195,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SessionSummaryPublic"];
+                    "application/json": components["schemas"]["SessionPublic"];
                 };
             };
             /** @description Validation Error */

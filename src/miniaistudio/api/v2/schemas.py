@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ...core.urls import Urls
 from ...services.media import MediaGroup, MediaItem, MediaPage
+from ...services.sessions import SessionDocument, SessionList, SessionSummary
 
 MediaType = Literal["image", "video", "audio"]
 
@@ -67,6 +68,11 @@ class SessionSummaryPublic(Public):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, summary: SessionSummary) -> SessionSummaryPublic:
+        return cls(id=summary.id, name=summary.name, version=summary.version, role=summary.role,
+                   node_count=summary.node_count, created_at=summary.created_at, updated_at=summary.updated_at)
+
 
 class UnreadablePart(Public):
     part: str
@@ -82,12 +88,24 @@ class SessionPublic(SessionSummaryPublic):
     unreadable: list[UnreadablePart] | None = Field(
         default=None, description="Stored parts that could not be served back (withheld until the next save)")
 
+    @classmethod
+    def of_document(cls, doc: SessionDocument) -> SessionPublic:
+        withheld = {"unreadable": doc.unreadable} if doc.unreadable else {}  # only named when there are some
+        return cls(id=doc.id, name=doc.name, version=doc.version, role=doc.role, node_count=doc.node_count,
+                   created_at=doc.created_at, updated_at=doc.updated_at, graph=doc.graph, viewport=doc.viewport,
+                   tabs=doc.tabs, **withheld)
+
 
 class SessionsPublic(Public):
     items: list[SessionSummaryPublic]
     total: int
     limit: int
     offset: int
+
+    @classmethod
+    def of(cls, found: SessionList) -> SessionsPublic:
+        return cls(items=[SessionSummaryPublic.of(s) for s in found.items], total=found.total, limit=found.limit,
+                   offset=found.offset)
 
 
 # -- media ---------------------------------------------------------------------------------------

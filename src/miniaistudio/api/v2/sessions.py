@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
@@ -27,8 +25,8 @@ class SessionRename(BaseModel):
 
 @router.post("/sessions", status_code=201, summary="Create a session (NewSession)",
              response_model=SessionPublic, response_model_exclude_unset=True)
-def create_session(body: SessionCreate, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.sessions.create(user, body.name, body.graph)
+def create_session(body: SessionCreate, user: CurrentUser, studio: StudioDep) -> SessionPublic:
+    return SessionPublic.of_document(studio.sessions.create(user, body.name, body.graph))
 
 
 @router.get("/sessions", summary="List your sessions, newest first, with optional search",
@@ -38,20 +36,20 @@ def list_sessions(
     q: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=50, ge=1, le=200),
     offset: int = Query(default=0, ge=0, le=1_000_000_000),
-) -> dict[str, Any]:
-    return studio.sessions.list(user, q=q, limit=limit, offset=offset)
+) -> SessionsPublic:
+    return SessionsPublic.of(studio.sessions.list(user, q=q, limit=limit, offset=offset))
 
 
 @router.get("/sessions/{session_id}", summary="A session with its graph (GetSession)",
             response_model=SessionPublic, response_model_exclude_unset=True)
-def get_session(session_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.sessions.get(user, session_id)
+def get_session(session_id: str, user: CurrentUser, studio: StudioDep) -> SessionPublic:
+    return SessionPublic.of_document(studio.sessions.get(user, session_id))
 
 
 @router.patch("/sessions/{session_id}", summary="Rename a session",
-              response_model=SessionSummaryPublic, response_model_exclude_unset=True)
-def rename_session(session_id: str, body: SessionRename, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.sessions.rename(user, session_id, body.name)
+              response_model=SessionPublic, response_model_exclude_unset=True)
+def rename_session(session_id: str, body: SessionRename, user: CurrentUser, studio: StudioDep) -> SessionPublic:
+    return SessionPublic.of_document(studio.sessions.rename(user, session_id, body.name))
 
 
 @router.delete("/sessions/{session_id}", status_code=204,
@@ -63,26 +61,27 @@ async def delete_session(session_id: str, user: CurrentUser, execution: Executio
 
 @router.put("/sessions/{session_id}/flow", summary="Save the graph, viewport and tabs (PutStudioFlow)",
             response_model=SessionSummaryPublic, response_model_exclude_unset=True)
-def put_flow(session_id: str, body: FlowUpdate, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.sessions.put_flow(user, session_id, body)
+def put_flow(session_id: str, body: FlowUpdate, user: CurrentUser, studio: StudioDep) -> SessionSummaryPublic:
+    return SessionSummaryPublic.of(studio.sessions.put_flow(user, session_id, body))
 
 
 @router.post("/sessions/{session_id}/open", summary="Make this the active session (sets the session cookie)",
              response_model=SessionPublic, response_model_exclude_unset=True)
-def open_session(session_id: str, response: Response, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+def open_session(session_id: str, response: Response, user: CurrentUser, studio: StudioDep) -> SessionPublic:
     doc = studio.sessions.get(user, session_id)
     response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="strict",
                         secure=studio.settings.cookie_secure, path="/")
-    return doc
+    return SessionPublic.of_document(doc)
 
 
 @router.get("/session", summary="The active session (X-Session-ID)",
             response_model=SessionPublic, response_model_exclude_unset=True)
-def get_active_session(session_id: SessionId, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.sessions.get(user, session_id)
+def get_active_session(session_id: SessionId, user: CurrentUser, studio: StudioDep) -> SessionPublic:
+    return SessionPublic.of_document(studio.sessions.get(user, session_id))
 
 
 @router.put("/session/flow", summary="Save the active session's graph (PutStudioFlow)",
             response_model=SessionSummaryPublic, response_model_exclude_unset=True)
-def put_active_flow(body: FlowUpdate, session_id: SessionId, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.sessions.put_flow(user, session_id, body)
+def put_active_flow(body: FlowUpdate, session_id: SessionId, user: CurrentUser,
+                    studio: StudioDep) -> SessionSummaryPublic:
+    return SessionSummaryPublic.of(studio.sessions.put_flow(user, session_id, body))
