@@ -19,20 +19,20 @@ class ApiKeyUpdate(BaseModel):
 
 @router.get("/account/api-key", summary="Whether API access is enabled, and the key's safe prefix",
             response_model=ApiKeyPublic, response_model_exclude_unset=True)
-def get_api_key(user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.accounts.api_key_status(user.user_id).to_dict()
+def get_api_key(user: CurrentUser, studio: StudioDep) -> ApiKeyPublic:
+    return ApiKeyPublic.of(studio.accounts.api_key_status(user.user_id))
 
 
 @router.put("/account/api-key", summary="Enable or disable the API key (enabling issues one if none)",
             response_model=ApiKeyPublic, response_model_exclude_unset=True)
-def put_api_key(body: ApiKeyUpdate, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.accounts.set_api_key_enabled(user.user_id, body.enabled).to_dict()
+def put_api_key(body: ApiKeyUpdate, user: CurrentUser, studio: StudioDep) -> ApiKeyPublic:
+    return ApiKeyPublic.of(studio.accounts.set_api_key_enabled(user.user_id, body.enabled))
 
 
 @router.post("/account/api-key/regenerate", summary="Issue a new mas_ key; the secret is shown once",
              response_model=ApiKeyPublic, response_model_exclude_unset=True)
-def regenerate_api_key(user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.accounts.regenerate_api_key(user.user_id).to_dict()
+def regenerate_api_key(user: CurrentUser, studio: StudioDep) -> ApiKeyPublic:
+    return ApiKeyPublic.of(studio.accounts.regenerate_api_key(user.user_id))
 
 
 class PasswordChange(BaseModel):

@@ -53,5 +53,5 @@ def logout(request: Request, response: Response, _: CurrentUser, studio: StudioD
 
 
 @router.get("/auth/me", summary="The signed-in user", response_model=UserPublic, response_model_exclude_unset=True)
-def me(user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return {**studio.accounts.profile(user.user_id), "via_api_key": user.via_api_key}
+def me(user: CurrentUser, studio: StudioDep) -> UserPublic:
+    return UserPublic.of(studio.accounts.profile(user.user_id), via_api_key=user.via_api_key)

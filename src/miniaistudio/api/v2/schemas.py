@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ...core.urls import Urls
+from ...services.accounts import ApiKeyStatus, Profile
 from ...services.media import MediaGroup, MediaItem, MediaPage
 from ...services.sessions import SessionDocument, SessionList, SessionSummary
 
@@ -49,6 +50,11 @@ class UserPublic(Public):
     created_at: datetime
     via_api_key: bool
 
+    @classmethod
+    def of(cls, profile: Profile, *, via_api_key: bool) -> UserPublic:
+        return cls(id=profile.id, email=profile.email, is_admin=profile.is_admin, created_at=profile.created_at,
+                   via_api_key=via_api_key)
+
 
 class ApiKeyPublic(Public):
     enabled: bool
@@ -56,6 +62,12 @@ class ApiKeyPublic(Public):
     prefix: str | None
     created_at: datetime | None
     api_key: str | None = Field(default=None, description="Only when a key was just issued: shown once")
+
+    @classmethod
+    def of(cls, status: ApiKeyStatus) -> ApiKeyPublic:
+        issued = {"api_key": status.api_key} if status.api_key is not None else {}  # named only when issued
+        return cls(enabled=status.enabled, has_key=status.prefix is not None, prefix=status.prefix,
+                   created_at=status.created_at, **issued)
 
 
 # -- sessions ------------------------------------------------------------------------------------
