@@ -20,6 +20,7 @@ run: system-deps $(STAMP) web
 test: system-deps-test $(TEST_STAMP) web
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/python scripts/api_types.py --check
 	$(MAKE) web-test
 	@set +e; $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
@@ -61,6 +62,7 @@ lint:
 
 typecheck:
 	$(BIN)/mypy
+	$(BIN)/python scripts/api_types.py --check
 
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run_all.py

@@ -1,4 +1,4 @@
-"""The ASGI application: /api/v2, OpenAPI docs at /docs, and the web canvas at /."""
+"""The ASGI application: the doors (/api/v2 today), OpenAPI docs at /docs, and the web canvas at /."""
 
 from __future__ import annotations
 
@@ -15,16 +15,21 @@ from . import __version__
 from .api.common.api_docs import mount_api_docs
 from .api.common.authentication import EarlyAuthentication
 from .api.common.body_limits import BodyLimits
+from .api.common.doors import Doors
+from .api.common.errors import install_error_handlers
 from .api.common.forwarded import TrustedProxies
 from .api.common.hosts import AllowedHosts, HostGuard
 from .api.common.origin import CrossSiteGuard
 from .api.common.security_headers import SecurityHeaders
-from .api.errors import install_error_handlers
-from .api.v2 import router as v2_router
+from .api.v2 import door as v2_door
+from .api.v2.errors import v2_envelope
 from .config import Settings, load_settings
 from .studio import Studio
 
 WEB_DIST = Path(__file__).parent / "web_dist"
+#: The canvas's own client routes (web/src/lib/router.ts); any other path outside a door is a 404.
+CANVAS_ROUTES = ("/", "/login", "/sessions", "/sessions/{rest:path}", "/studio/{session_id}", "/gallery",
+                 "/profile", "/profile/{tab}")
 log = logging.getLogger(__name__)
 
 
@@ -43,21 +48,22 @@ def create_app(settings: Settings | None = None, studio: Studio | None = None) -
     app = FastAPI(title="Mini AI Studio", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.studio = studio
-    install_error_handlers(app)
-    app.include_router(v2_router)
+    doors = Doors([v2_door], fallback=v2_envelope)
+    install_error_handlers(app, doors.envelope_for)
+    doors.mount(app, __version__)
     mount_api_docs(app, openapi_url="/openapi.json", title=app.title)
     _mount_web(app)
-    _install_perimeter(app, settings, studio)
+    _install_perimeter(app, settings, studio, doors)
     return app
 
 
 #: Routes that take a body without a credential.
 PUBLIC_BODY_PATHS = frozenset({"/api/v2/auth/login"})
-#: Routes that stream their body to disk under ``max_upload_bytes`` (``api/uploads.py``).
+#: Routes that stream their body to disk under ``max_upload_bytes`` (``api/common/uploads.py``).
 STREAMED_UPLOAD_PATHS = frozenset({"/api/v2/media/upload"})
 
 
-def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio) -> None:
+def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio, doors: Doors) -> None:
     """What every request passes, outermost first: security headers on every answer, known Host
     names, same-origin for cookie-authenticated writes, authentication before any body is read,
     body caps."""
@@ -65,11 +71,14 @@ def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio) -> None
     app.state.proxies = proxies  # for dependencies: client address, https
     hosts = AllowedHosts([*settings.allowed_hosts, settings.host])
     # add_middleware wraps: the last one added runs first.
+    # Their refusals are answered in the envelope of the door the path is under.
+    envelope_for = doors.envelope_for
     app.add_middleware(BodyLimits, max_bytes=settings.max_json_body_bytes,
-                       streamed_upload_paths=STREAMED_UPLOAD_PATHS)
-    app.add_middleware(EarlyAuthentication, verify=studio.accounts.principal_for, public_paths=PUBLIC_BODY_PATHS)
-    app.add_middleware(CrossSiteGuard, proxies=proxies)
-    app.add_middleware(HostGuard, hosts=hosts, proxies=proxies)
+                       streamed_upload_paths=STREAMED_UPLOAD_PATHS, envelope_for=envelope_for)
+    app.add_middleware(EarlyAuthentication, verify=studio.accounts.principal_for, public_paths=PUBLIC_BODY_PATHS,
+                       envelope_for=envelope_for)
+    app.add_middleware(CrossSiteGuard, proxies=proxies, envelope_for=envelope_for)
+    app.add_middleware(HostGuard, hosts=hosts, proxies=proxies, envelope_for=envelope_for)
     app.add_middleware(SecurityHeaders)
 
 
@@ -84,11 +93,8 @@ def _mount_web(app: FastAPI) -> None:
     if (WEB_DIST / "assets").is_dir():
         app.mount("/assets", StaticFiles(directory=WEB_DIST / "assets"), name="assets")
 
-    @app.get("/{path:path}", include_in_schema=False)
-    def spa(path: str) -> FileResponse:
-        # Client-side routes all load the single page; API paths never reach here.
-        if path.startswith("api/"):
-            from .core.errors import NotFound
-
-            raise NotFound(f"no API route /{path}")
+    def canvas() -> FileResponse:
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+    for route in CANVAS_ROUTES:
+        app.add_api_route(route, canvas, methods=["GET"], include_in_schema=False)

@@ -13,7 +13,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from conftest import FIXTURES, PASSWORD, Api
-from miniaistudio.api.deps import get_principal
+from miniaistudio.api.common.deps import get_principal
 from miniaistudio.api.v2 import account, auth, execution, gpu, media, models, nodes, ping, recipes, sessions, voices
 from miniaistudio.app import PUBLIC_BODY_PATHS, STREAMED_UPLOAD_PATHS, WEB_DIST, create_app
 from miniaistudio.config import Settings
@@ -297,12 +297,12 @@ async def test_unparsable_bodies_answer_stable_codes(api: Api) -> None:
 
 
 def test_library_exceptions_map_to_stable_codes() -> None:
-    """The one table (api/errors.py) for exceptions bad input can raise past the parsers."""
+    """The one table (api/common/errors.py) for exceptions bad input can raise past the parsers."""
     import json
 
     from PIL.Image import DecompressionBombError
 
-    from miniaistudio.api.errors import library_error_response
+    from miniaistudio.api.v2.errors import library_error_response
     from miniaistudio.core.json_limits import JsonLimits, check_document
 
     expected = [

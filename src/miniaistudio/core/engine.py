@@ -43,7 +43,6 @@ from .run import NodeState, NodeStatus, RunMode, RunState, RunStatus
 from .run_plan import Cost, RunPlan
 from .run_writer import RunWriter
 from .validation import CheckedGraph, check_structure
-from .values import decode_value, public_value
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -584,39 +583,3 @@ def _plan_states(prepared: _Prepared, hits: dict[str, dict[str, Any]]) -> tuple[
             outputs=cached,
         )
     return plan, nodes
-
-
-def public_outputs(outputs: dict[str, Any] | None) -> dict[str, Any] | None:
-    if outputs is None:
-        return None
-    return {k: _public_encoded(v) for k, v in outputs.items()}
-
-
-def _public_encoded(value: Any) -> Any:
-    """An encoded output value as clients see it; media refs map directly, without re-validation."""
-    if isinstance(value, dict) and value.get("__type__") == "MediaRef":
-        return {"media_id": value["media_id"], "kind": value["kind"], "mime": value["mime"],
-                "width": value.get("width"), "height": value.get("height"), "duration": value.get("duration"),
-                "url": f"/api/v2/media/{value['media_id']}/download"}
-    if isinstance(value, list):
-        return [_public_encoded(v) for v in value]
-    return public_value(decode_value(value))
-
-
-def run_to_dict(run: RunState) -> dict[str, Any]:
-    """The run as API clients see it (``GetSessionExecution``)."""
-    nodes = {nid: {**s.to_dict(), "outputs": public_outputs(s.outputs)} for nid, s in run.nodes.items()}
-    return {
-        "run_id": run.id,
-        "session_id": run.session_id,
-        "mode": run.mode.value,
-        "target_node_id": run.target_node_id,
-        "status": run.status.value,
-        "error": run.error,
-        "created_at": run.created_at,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "counts": run.counts(),
-        "nodes": nodes,
-        "loops": {loop_id: loop_summary(lp, nodes) for loop_id, lp in run.loops.items()},
-    }

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from .urls import Urls
+
 MediaKind = Literal["image", "video", "audio"]
 
 
@@ -24,17 +26,17 @@ class MediaRef(BaseModel):
     height: int | None = None
     duration: float | None = None
 
-    def public(self) -> dict[str, Any]:
+    def public(self, urls: Urls) -> dict[str, Any]:
         """What API clients see: no storage internals."""
-        return {
-            "media_id": self.media_id,
-            "kind": self.kind,
-            "mime": self.mime,
-            "width": self.width,
-            "height": self.height,
-            "duration": self.duration,
-            "url": f"/api/v2/media/{self.media_id}/download",
-        }
+        return media_output(self.media_id, self.kind, self.mime, self.width, self.height, self.duration, urls)
+
+
+def media_output(media_id: str, kind: str, mime: str, width: int | None, height: int | None,
+                 duration: float | None, urls: Urls) -> dict[str, Any]:
+    """The one public view of a media output (node outputs, run states, events): ``media_id`` and
+    ``kind``. (The gallery's view of a media row spells them ``id`` and ``media_type``.)"""
+    return {"media_id": media_id, "kind": kind, "mime": mime, "width": width, "height": height,
+            "duration": duration, "url": urls.media_download(media_id)}
 
 
 class GpuToken(BaseModel):
@@ -69,11 +71,28 @@ def decode_value(data: Any) -> Any:
     return data
 
 
-def public_value(value: Any) -> Any:
+def public_value(value: Any, urls: Urls) -> Any:
     if isinstance(value, MediaRef):
-        return value.public()
+        return value.public(urls)
     if isinstance(value, GpuToken):
         return {"kind": "gpu", "device": value.device}
     if isinstance(value, list):
-        return [public_value(v) for v in value]
+        return [public_value(v, urls) for v in value]
     return value
+
+
+def public_outputs(outputs: dict[str, Any] | None, urls: Urls) -> dict[str, Any] | None:
+    """Encoded node outputs (as stored and recorded) as clients see them."""
+    if outputs is None:
+        return None
+    return {k: _public_encoded(v, urls) for k, v in outputs.items()}
+
+
+def _public_encoded(value: Any, urls: Urls) -> Any:
+    """An encoded output value as clients see it; media refs map directly, without re-validation."""
+    if isinstance(value, dict) and value.get("__type__") == "MediaRef":
+        return media_output(value["media_id"], value["kind"], value["mime"], value.get("width"),
+                            value.get("height"), value.get("duration"), urls)
+    if isinstance(value, list):
+        return [_public_encoded(v, urls) for v in value]
+    return public_value(decode_value(value), urls)

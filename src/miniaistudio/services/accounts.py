@@ -39,22 +39,20 @@ def _refused(message: str, reason: str) -> Unauthorized:
 
 
 @dataclass(frozen=True)
+class Profile:
+    id: str
+    email: str
+    is_admin: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class ApiKeyStatus:
     enabled: bool
     prefix: str | None
     created_at: datetime | None
     api_key: str | None = None  # only when just issued
 
-    def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "enabled": self.enabled,
-            "has_key": self.prefix is not None,
-            "prefix": self.prefix,
-            "created_at": self.created_at.isoformat() if self.created_at else None,
-        }
-        if self.api_key is not None:
-            body["api_key"] = self.api_key
-        return body
 
 
 @dataclass(frozen=True)
@@ -198,13 +196,12 @@ class Accounts:
                 raise _refused("this API key is disabled", "api_key_disabled")
             return Principal(user.id, user.email, user.is_admin, via_api_key=True)
 
-    def profile(self, user_id: str) -> dict[str, Any]:
+    def profile(self, user_id: str) -> Profile:
         with self.db.session() as s:
             user = s.get(User, user_id)
             if user is None:
                 raise _refused("invalid bearer token", "invalid_token")
-            return {"id": user.id, "email": user.email, "is_admin": user.is_admin,
-                    "created_at": user.created_at.isoformat()}
+            return Profile(user.id, user.email, user.is_admin, user.created_at)
 
     # -- API keys --------------------------------------------------------------
     def api_key_status(self, user_id: str) -> ApiKeyStatus:

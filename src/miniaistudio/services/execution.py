@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from sqlalchemy import select
 
-from ..core.engine import INLINE_GRAPH_ITEMS, Engine, public_outputs, run_to_dict
+from ..core.engine import Engine
 from ..core.errors import RunNotFound
 from ..core.policy import Action, Principal
-from ..core.run import RunMode
+from ..core.run import RunMode, RunState
 from ..store.db import Database
 from ..store.models import Run
 from ..store.run_recorder import run_from_row
 from .sessions import Sessions
+
+
+@dataclass(frozen=True)
+class SavedOutput:
+    """A node's stored outputs (encoded, as recorded) and where they come from."""
+
+    outputs: dict[str, Any]
+    source: Literal["cache", "latest_run"]
+
+
+@dataclass(frozen=True)
+class RunHistory:
+    runs: list[RunState]
+    limit: int
+    offset: int
 
 
 class Execution:
@@ -25,13 +41,10 @@ class Execution:
 
     async def execute(
         self, principal: Principal, session_id: str, mode: RunMode, target_node_id: str | None
-    ) -> dict[str, Any]:
+    ) -> RunState:
         graph, version = await asyncio.to_thread(self.sessions.graph_for_run, principal, session_id)
-        run = await self.engine.submit(session_id=session_id, user_id=principal.user_id, graph=graph,
-                                       mode=mode, target_node_id=target_node_id, graph_version=version)
-        if len(run.nodes) > INLINE_GRAPH_ITEMS:  # a big run's answer is built off the event loop
-            return await asyncio.to_thread(run_to_dict, run)
-        return run_to_dict(run)
+        return await self.engine.submit(session_id=session_id, user_id=principal.user_id, graph=graph,
+                                        mode=mode, target_node_id=target_node_id, graph_version=version)
 
     async def delete_session(self, principal: Principal, session_id: str) -> None:
         await asyncio.to_thread(self.sessions.load, principal, session_id, Action.OWN)
@@ -40,23 +53,22 @@ class Execution:
             await self.engine.wait(session_id, run.id, timeout=30)
         await asyncio.to_thread(self.sessions.delete, principal, session_id)
 
-    async def wait(self, session_id: str, run_id: str, timeout: float) -> dict[str, Any]:
+    async def wait(self, session_id: str, run_id: str, timeout: float) -> RunState:
         await self.engine.wait(session_id, run_id, timeout)
         return await asyncio.to_thread(self.run_by_id, session_id, run_id)
 
-    async def saved_outputs(self, principal: Principal, session_id: str) -> dict[str, Any]:
+    async def saved_outputs(self, principal: Principal, session_id: str) -> dict[str, SavedOutput]:
         """What each node last produced, where that still matches its current settings and inputs."""
         graph = await asyncio.to_thread(self.sessions.graph_of, principal, session_id, Action.VIEW)
         outputs, volatile = await self.engine.saved_outputs(session_id, graph)
-        nodes: dict[str, Any] = {nid: {"outputs": public_outputs(outs), "source": "cache"}
-                                 for nid, outs in outputs.items()}
+        nodes = {nid: SavedOutput(outs, "cache") for nid, outs in outputs.items()}
         if volatile:  # never cached (random seeds): show what the latest run made
             latest = await asyncio.to_thread(self.current, principal, session_id)
             for nid in volatile:
-                state = (latest or {}).get("nodes", {}).get(nid)
-                if state is not None and state.get("outputs"):
-                    nodes[nid] = {"outputs": state["outputs"], "source": "latest_run"}
-        return {"nodes": nodes}
+                state = latest.nodes.get(nid) if latest is not None else None
+                if state is not None and state.outputs:
+                    nodes[nid] = SavedOutput(state.outputs, "latest_run")
+        return nodes
 
     async def cancel_node(self, principal: Principal, session_id: str, node_id: str) -> dict[str, Any]:
         """Engine commands run on the event loop (the engine and the event bus are not thread-safe)."""
@@ -69,44 +81,41 @@ class Execution:
         run = self.engine.stop(session_id)
         return {"stopped": run is not None, "run_id": run.id if run else None}
 
-    def current(self, principal: Principal, session_id: str) -> dict[str, Any] | None:
+    def current(self, principal: Principal, session_id: str) -> RunState | None:
         """The active run, else the latest one (``GetSessionExecution``)."""
         self.sessions.load(principal, session_id, Action.VIEW)
         active = self.engine.active_run(session_id)
         if active is not None:
-            return run_to_dict(active)
+            return active
         with self.db.session() as s:
             row = s.scalars(select(Run).where(Run.session_id == session_id)
                             .order_by(Run.created_at.desc()).limit(1)).first()
-            return run_to_dict(run_from_row(row)) if row else None
+            return run_from_row(row) if row else None
 
-    def run_by_id(self, session_id: str, run_id: str) -> dict[str, Any]:
+    def run_by_id(self, session_id: str, run_id: str) -> RunState:
         active = self.engine.active_run(session_id)
         if active is not None and active.id == run_id:
-            return run_to_dict(active)
+            return active
         recent = self.engine.recent_run(run_id)
         if recent is not None and recent.session_id == session_id:
-            return run_to_dict(recent)
+            return recent
         with self.db.session() as s:
             row = s.get(Run, run_id)
             if row is None or row.session_id != session_id:
                 raise RunNotFound("run not found")
-            return run_to_dict(run_from_row(row))
+            return run_from_row(row)
 
-    def get_run(self, principal: Principal, session_id: str, run_id: str) -> dict[str, Any]:
+    def get_run(self, principal: Principal, session_id: str, run_id: str) -> RunState:
         self.sessions.load(principal, session_id, Action.VIEW)
         return self.run_by_id(session_id, run_id)
 
-    def history(self, principal: Principal, session_id: str, limit: int, offset: int) -> dict[str, Any]:
+    def history(self, principal: Principal, session_id: str, limit: int, offset: int) -> RunHistory:
         self.sessions.load(principal, session_id, Action.VIEW)
         with self.db.session() as s:
             rows = s.scalars(select(Run).where(Run.session_id == session_id)
                              .order_by(Run.created_at.desc()).limit(limit).offset(offset)).all()
-            items = []
-            for row in rows:
-                run = run_from_row(row)
-                items.append({k: v for k, v in run_to_dict(run).items() if k != "nodes"})
+            runs = [run_from_row(row) for row in rows]
         active = self.engine.active_run(session_id)
-        if active is not None and offset == 0 and all(i["run_id"] != active.id for i in items):
-            items.insert(0, {k: v for k, v in run_to_dict(active).items() if k != "nodes"})
-        return {"items": items, "limit": limit, "offset": offset}
+        if active is not None and offset == 0 and all(r.id != active.id for r in runs):
+            runs.insert(0, active)
+        return RunHistory(runs, limit, offset)

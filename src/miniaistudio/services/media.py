@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -24,25 +25,49 @@ from .sessions import is_uuid as _is_uuid
 from .sessions import session_facts
 
 
-def media_public(row: Media) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "media_type": row.kind,
-        "mime": row.mime,
-        "filename": row.filename,
-        "size_bytes": row.size_bytes,
-        "width": row.width,
-        "height": row.height,
-        "duration": row.duration,
-        "codecs": row.codecs,
-        "origin": row.origin,
-        "session_id": row.session_id,
-        "node_id": row.node_id,
-        "run_id": row.run_id,
-        "metadata": row.meta,
-        "created_at": row.created_at.isoformat(),
-        "url": f"/api/v2/media/{row.id}/download",
-    }
+@dataclass(frozen=True)
+class MediaItem:
+    """A gallery item as the services hand it to doors: no storage internals and no URL (each door
+    addresses media its own way)."""
+
+    id: str
+    kind: str
+    mime: str
+    filename: str
+    size_bytes: int
+    width: int | None
+    height: int | None
+    duration: float | None
+    codecs: Any
+    origin: str | None
+    session_id: str | None
+    node_id: str | None
+    run_id: str | None
+    metadata: dict[str, Any] | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class MediaGroup:
+    session_id: str | None
+    session_name: str | None
+    items: list[MediaItem]
+
+
+@dataclass(frozen=True)
+class MediaPage:
+    groups: list[MediaGroup]
+    page: int
+    page_size: int
+    total: int
+    include_shared: bool
+
+
+def media_item(row: Media) -> MediaItem:
+    return MediaItem(id=row.id, kind=row.kind, mime=row.mime, filename=row.filename, size_bytes=row.size_bytes,
+                     width=row.width, height=row.height, duration=row.duration, codecs=row.codecs,
+                     origin=row.origin, session_id=row.session_id, node_id=row.node_id, run_id=row.run_id,
+                     metadata=row.meta, created_at=row.created_at)
 
 
 def media_ref(row: Media) -> MediaRef:
@@ -96,7 +121,7 @@ class MediaLibrary:
         session_id: str | None,
         node_id: str | None = None,
         expect_kind: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> MediaItem:
         """Identify an uploaded file from its bytes and add it to the gallery."""
         return self.ingest_many(principal, [(source, filename)], session_id=session_id, node_id=node_id,
                                 expect_kind=expect_kind)[0]
@@ -109,7 +134,7 @@ class MediaLibrary:
         session_id: str | None,
         node_id: str | None = None,
         expect_kind: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[MediaItem]:
         """Add uploaded files to the gallery, all or none: every file is identified before any is kept."""
         if session_id is not None:
             with self.db.session() as s:
@@ -146,7 +171,7 @@ class MediaLibrary:
             for row in rows:
                 self.store.delete(row.storage_key)
             raise
-        return [media_public(row) for row in rows]
+        return [media_item(row) for row in rows]
 
     def discard(self, principal: Principal, media_ids: list[str]) -> None:
         """Delete the principal's own media rows and files (rolling back a failed creation)."""
@@ -168,7 +193,7 @@ class MediaLibrary:
         date_from: datetime | None,
         date_to: datetime | None,
         include_shared: bool,
-    ) -> dict[str, Any]:
+    ) -> MediaPage:
         # include_shared widens the owner filter once sessions can be shared.
         cond = [Media.owner_id == principal.user_id]
         if media_type:
@@ -187,18 +212,17 @@ class MediaLibrary:
             names = dict(s.execute(
                 select(StudioSession.id, StudioSession.name).where(StudioSession.id.in_(session_ids))
             ).all()) if session_ids else {}
-        groups: dict[str | None, dict[str, Any]] = {}
+        groups: dict[str | None, MediaGroup] = {}
         for row in rows:
-            group = groups.setdefault(row.session_id, {
-                "session_id": row.session_id,
-                "session_name": names.get(row.session_id) if row.session_id else None,
-                "items": [],
-            })
-            group["items"].append(media_public(row))
-        return {"groups": list(groups.values()), "page": page, "page_size": page_size, "total": total,
-                "include_shared": include_shared}
+            group = groups.setdefault(row.session_id, MediaGroup(
+                session_id=row.session_id,
+                session_name=names.get(row.session_id) if row.session_id else None,
+                items=[],
+            ))
+            group.items.append(media_item(row))
+        return MediaPage(list(groups.values()), page, page_size, total, include_shared)
 
-    def list_session(self, principal: Principal, session_id: str, media_type: str | None) -> dict[str, Any]:
+    def list_session(self, principal: Principal, session_id: str, media_type: str | None) -> MediaGroup:
         with self.db.session() as s:
             sess = s.get(StudioSession, session_id) if _is_uuid(session_id) else None
             facts = session_facts(sess, principal) if sess else SessionFacts(session_id, "")
@@ -208,8 +232,7 @@ class MediaLibrary:
                 cond.append(Media.kind == media_type)
             rows = s.scalars(select(Media).where(*cond).order_by(Media.created_at.desc(), Media.id)).all()
             assert sess is not None
-            return {"session_id": session_id, "session_name": sess.name,
-                    "items": [media_public(r) for r in rows]}
+            return MediaGroup(session_id, sess.name, [media_item(r) for r in rows])
 
     # -- zip -------------------------------------------------------------------
     def build_zip(self, principal: Principal, ids: list[str], dest: Path) -> int:

@@ -247,7 +247,7 @@ class RecipeBook:
                                             allow_private=self.allow_private_urls, timeout=self.fetch_timeout)
             name = req.session_name or recipe.name
             created = await asyncio.to_thread(self.sessions.create, principal, name)
-            session_id = created["id"]
+            session_id = created.id
             for input_name, path in downloads.items():
                 kind = recipe.media_inputs()[input_name]
                 url = str(inputs[input_name])
@@ -258,13 +258,13 @@ class RecipeBook:
                 except StudioError as exc:
                     raise InvalidRequest(f"input {input_name!r}: {exc.message}", code="INVALID_INPUTS",
                                          details={"field": input_name, "cause": exc.code}) from exc
-                created_media.append(item["id"])
-                media_ids[input_name] = item["id"]
+                created_media.append(item.id)
+                media_ids[input_name] = item.id
             graph = await asyncio.to_thread(instantiate, recipe, inputs, media_ids, urls)
             from .sessions import FlowUpdate
 
             await asyncio.to_thread(self.sessions.put_flow, principal, session_id,
-                                    FlowUpdate(graph=graph, version=created["version"]))
+                                    FlowUpdate(graph=graph, version=created.version))
             if req.execute:
                 await execution.execute(principal, session_id, RunMode.FULL, None)
         except BaseException:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,19 +41,42 @@ def session_facts(row: StudioSession, principal: Principal) -> SessionFacts:
     return SessionFacts(row.id, row.owner_id, None)
 
 
-def session_summary(row: StudioSession, role: Role) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "version": row.version,
-        "role": role.name.lower(),
-        "node_count": len(row.graph.get("nodes", [])),
-        "created_at": row.created_at.isoformat(),
-        "updated_at": row.updated_at.isoformat(),
-    }
+@dataclass(frozen=True)
+class SessionSummary:
+    id: str
+    name: str
+    version: int
+    role: str
+    node_count: int
+    created_at: datetime
+    updated_at: datetime
 
 
-def session_document(row: StudioSession, role: Role, limits: JsonLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+@dataclass(frozen=True)
+class SessionDocument(SessionSummary):
+    """A session with its free-form documents (graph, viewport, tabs) as stored."""
+
+    graph: Any
+    viewport: Any
+    tabs: Any
+    unreadable: list[dict[str, str]] | None = None  # parts withheld on read (see session_document)
+
+
+@dataclass(frozen=True)
+class SessionList:
+    items: list[SessionSummary]
+    total: int
+    limit: int
+    offset: int
+
+
+def session_summary(row: StudioSession, role: Role) -> SessionSummary:
+    return SessionSummary(id=row.id, name=row.name, version=row.version, role=role.name.lower(),
+                          node_count=len(row.graph.get("nodes", [])), created_at=row.created_at,
+                          updated_at=row.updated_at)
+
+
+def session_document(row: StudioSession, role: Role, limits: JsonLimits = DEFAULT_LIMITS) -> SessionDocument:
     """The session as clients see it. Free-form documents stored before their bounds were enforced,
     which could not be served back, are withheld and named in ``unreadable`` (the next save replaces
     them), so a session is always readable."""
@@ -61,10 +85,8 @@ def session_document(row: StudioSession, role: Role, limits: JsonLimits = DEFAUL
     viewport = (row.viewport if _readable(row.viewport, limits)
                 else _withheld(unreadable, "viewport", Viewport().model_dump()))
     tabs = row.tabs if _readable(row.tabs, limits) else _withheld(unreadable, "tabs", [])
-    doc = {**session_summary(row, role), "graph": graph, "viewport": viewport, "tabs": tabs}
-    if unreadable:
-        doc["unreadable"] = unreadable
-    return doc
+    summary = session_summary(row, role)
+    return SessionDocument(**vars(summary), graph=graph, viewport=viewport, tabs=tabs, unreadable=unreadable or None)
 
 
 def _readable(value: Any, limits: JsonLimits) -> bool:
@@ -134,7 +156,7 @@ class Sessions:
             assert row is not None
             return row, role
 
-    def create(self, principal: Principal, name: str, graph: Graph | None = None) -> dict[str, Any]:
+    def create(self, principal: Principal, name: str, graph: Graph | None = None) -> SessionDocument:
         name = _clean_name(name)
         graph = graph or Graph()
         self.check_graph(graph)
@@ -148,7 +170,7 @@ class Sessions:
             s.add(row)
         return session_document(row, Role.OWNER, self.json_limits)
 
-    def list(self, principal: Principal, *, q: str | None, limit: int, offset: int) -> dict[str, Any]:
+    def list(self, principal: Principal, *, q: str | None, limit: int, offset: int) -> SessionList:
         with self.db.session() as s:
             cond = [StudioSession.owner_id == principal.user_id]
             if q:
@@ -160,13 +182,13 @@ class Sessions:
                 .order_by(StudioSession.updated_at.desc(), StudioSession.id).limit(limit).offset(offset)
             ).all()
             items = [session_summary(r, Role.OWNER) for r in rows]
-        return {"items": items, "total": total, "limit": limit, "offset": offset}
+        return SessionList(items, total, limit, offset)
 
-    def get(self, principal: Principal, session_id: str) -> dict[str, Any]:
+    def get(self, principal: Principal, session_id: str) -> SessionDocument:
         row, role = self.load(principal, session_id, Action.VIEW)
         return session_document(row, role, self.json_limits)
 
-    def rename(self, principal: Principal, session_id: str, name: str) -> dict[str, Any]:
+    def rename(self, principal: Principal, session_id: str, name: str) -> SessionDocument:
         self.load(principal, session_id, Action.OWN)
         with self.db.session() as s:
             row = s.get(StudioSession, session_id)
@@ -182,7 +204,7 @@ class Sessions:
             if row is not None:
                 s.delete(row)
 
-    def put_flow(self, principal: Principal, session_id: str, update_: FlowUpdate) -> dict[str, Any]:
+    def put_flow(self, principal: Principal, session_id: str, update_: FlowUpdate) -> SessionSummary:
         """Save the graph if nobody saved since ``version``; otherwise GRAPH_VERSION_CONFLICT.
 
         Answers the session's summary (not the whole graph): the caller has it already.
@@ -220,15 +242,8 @@ class Sessions:
                     details={"current_version": current, "your_version": update_.version},
                 )
         self._remember(session_id, update_.version + 1, update_.graph)
-        return {
-            "id": session_id,
-            "name": found.name,
-            "version": update_.version + 1,
-            "role": role.name.lower(),
-            "node_count": len(update_.graph.nodes),
-            "created_at": found.created_at.isoformat(),
-            "updated_at": now.isoformat(),
-        }
+        return SessionSummary(id=session_id, name=found.name, version=update_.version + 1, role=role.name.lower(),
+                              node_count=len(update_.graph.nodes), created_at=found.created_at, updated_at=now)
 
     def graph_of(self, principal: Principal, session_id: str, action: Action) -> Graph:
         row, _ = self.load(principal, session_id, action)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .utc_datetime import UtcDateTime
 
 
 def utcnow() -> datetime:
@@ -24,11 +26,11 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     api_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     api_key_prefix: Mapped[str | None] = mapped_column(String(32), nullable=True)
     api_key_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    api_key_created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    api_key_created_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     token_generation: Mapped[int] = mapped_column(Integer, default=0)  # bumped to sign out every login
 
 
@@ -52,8 +54,8 @@ class StudioSession(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     viewport: Mapped[dict[str, Any]] = mapped_column(JSON)
     tabs: Mapped[list[Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Media(Base):
@@ -81,7 +83,7 @@ class Media(Base):
     duration: Mapped[float | None] = mapped_column(Float, nullable=True)
     codecs: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Run(Base):
@@ -113,7 +115,7 @@ class CachedOutput(Base):
     signature: Mapped[str] = mapped_column(String(64), primary_key=True)
     node_type: Mapped[str] = mapped_column(String(100))
     outputs: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class AiModel(Base):
@@ -131,7 +133,7 @@ class AiModel(Base):
     default_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     credits_per_generation: Mapped[int] = mapped_column(Integer, default=0)
     source: Mapped[str | None] = mapped_column(String(300), nullable=True)  # hub repo id when pulled
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 #: The ``Recipe.scope`` of admin recipes, shared with everyone (user recipes use the owner's id).
@@ -155,5 +157,5 @@ class Recipe(Base):
     description: Mapped[str] = mapped_column(Text)
     version: Mapped[str] = mapped_column(String(40))
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -1,4 +1,10 @@
-/** Shapes of the /api/v2 documents the canvas works with (see core/graph.py, core/registry.py). */
+/** Shapes of the /api/v2 documents the canvas works with (see core/graph.py, core/registry.py).
+ * Answers are generated from the OpenAPI document into ./api-types.ts (scripts/api_types.py); the
+ * names below alias them where they match, and spell by hand what the wire carries as free-form
+ * JSON (the graph document, node outputs, parameter schemas). */
+import type { components } from "./api-types";
+
+type Schemas = components["schemas"];
 
 export type SocketType = "image" | "video" | "audio" | "text" | "media" | "gpu";
 
@@ -88,15 +94,6 @@ export interface Viewport {
   zoom: number;
 }
 
-export interface SessionSummary {
-  id: string;
-  name: string;
-  version: number;
-  role: string;
-  node_count: number;
-  created_at: string;
-  updated_at: string;
-}
 
 export interface SessionDoc extends SessionSummary {
   graph: Graph;
@@ -104,6 +101,9 @@ export interface SessionDoc extends SessionSummary {
   tabs: unknown[] | null;
 }
 
+
+/** A node output that is media (outputs name it media_id / kind; the gallery says id / media_type).
+ * Spelled by hand: node outputs are free-form on the wire (api/v2/schemas.py MediaOutputPublic). */
 export interface MediaOutput {
   media_id: string;
   kind: "image" | "video" | "audio" | string;
@@ -141,39 +141,8 @@ export interface NodeRunState {
   outputs?: Record<string, OutputValue> | null;
 }
 
-export interface MediaItem {
-  id: string;
-  media_type: "image" | "video" | "audio" | string;
-  mime: string;
-  filename: string;
-  size_bytes: number;
-  width?: number | null;
-  height?: number | null;
-  duration?: number | null;
-  origin?: string | null;
-  session_id?: string | null;
-  node_id?: string | null;
-  created_at: string;
-  url: string;
-}
-
-export interface MediaGroup {
-  session_id: string | null;
-  session_name: string | null;
-  items: MediaItem[];
-}
-
-export interface ApiKeyStatus {
-  enabled: boolean;
-  has_key: boolean;
-  prefix: string | null;
-  created_at: string | null;
-  api_key?: string;
-}
-
-export interface Me {
-  id: string;
-  email: string;
-  is_admin: boolean;
-  created_at: string;
-}
+export type SessionSummary = Schemas["SessionSummaryPublic"];
+export type MediaItem = Schemas["MediaPublic"];
+export type MediaGroup = Schemas["MediaGroupPublic"];
+export type ApiKeyStatus = Schemas["ApiKeyPublic"];
+export type Me = Schemas["UserPublic"];

@@ -16,17 +16,19 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...core.errors import AuthorizationHeaderRequired, StudioError
 from ...core.policy import Principal
-from ..errors import studio_error_response
 from .body_limits import carries_body
 from .credentials import read_credential
+from .errors import EnvelopeFor, perimeter_refusal
 
 #: ``scope["state"]`` key of the principal verified by this middleware.
 PRINCIPAL_STATE_KEY = "principal"
 
 
 class EarlyAuthentication:
-    def __init__(self, app: ASGIApp, *, verify: Callable[[str], Principal], public_paths: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp, *, verify: Callable[[str], Principal], public_paths: frozenset[str],
+                 envelope_for: EnvelopeFor) -> None:
         self.app = app
+        self.envelope_for = envelope_for
         self.verify = verify
         self.public_paths = public_paths
 
@@ -41,7 +43,7 @@ class EarlyAuthentication:
                             "sign in or send 'Authorization: Bearer <token or mas_ key>'")
                     principal = await run_in_threadpool(self.verify, credential.value)
                 except StudioError as error:
-                    await studio_error_response(error)(scope, receive, send)
+                    await perimeter_refusal(self.envelope_for, scope["path"], error)(scope, receive, send)
                     return
                 scope.setdefault("state", {})[PRINCIPAL_STATE_KEY] = principal
         await self.app(scope, receive, send)

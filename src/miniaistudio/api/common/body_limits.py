@@ -3,7 +3,7 @@
 A declared ``Content-Length`` over the cap is refused before a byte is read; a chunked body
 is counted as it arrives and refused the moment it passes the cap (the app then sees a
 client disconnect and whatever it answers is dropped). Streamed upload routes keep their
-own limit (``max_upload_bytes``, enforced while writing to disk by ``api/uploads.py``).
+own limit (``max_upload_bytes``, enforced while writing to disk by ``api/common/uploads.py``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...core.errors import BodyTooLarge
-from ..errors import studio_error_response
+from .errors import EnvelopeFor, perimeter_refusal
 
 
 def carries_body(headers: Headers) -> bool:
@@ -21,8 +21,10 @@ def carries_body(headers: Headers) -> bool:
 
 
 class BodyLimits:
-    def __init__(self, app: ASGIApp, *, max_bytes: int, streamed_upload_paths: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, streamed_upload_paths: frozenset[str],
+                 envelope_for: EnvelopeFor) -> None:
         self.app = app
+        self.envelope_for = envelope_for
         self.max_bytes = max_bytes
         self.streamed_upload_paths = streamed_upload_paths
 
@@ -36,7 +38,7 @@ class BodyLimits:
             return
         declared = (headers.get("content-length") or "").strip()
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await studio_error_response(self._error())(scope, receive, send)
+            await perimeter_refusal(self.envelope_for, scope["path"], self._error())(scope, receive, send)
             return
 
         received = 0
@@ -53,7 +55,7 @@ class BodyLimits:
                 if received > self.max_bytes:
                     refused = True
                     if not response_started:
-                        await studio_error_response(self._error())(scope, receive, send)
+                        await perimeter_refusal(self.envelope_for, scope["path"], self._error())(scope, receive, send)
                     return {"type": "http.disconnect"}
             return message
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...core.errors import HostNotAllowed
-from ..errors import studio_error_response
+from .errors import EnvelopeFor, perimeter_refusal
 from .forwarded import TrustedProxies
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -38,15 +38,17 @@ class AllowedHosts:
 
 
 class HostGuard:
-    def __init__(self, app: ASGIApp, *, hosts: AllowedHosts, proxies: TrustedProxies) -> None:
+    def __init__(self, app: ASGIApp, *, hosts: AllowedHosts, proxies: TrustedProxies,
+                 envelope_for: EnvelopeFor) -> None:
         self.app = app
+        self.envelope_for = envelope_for
         self.hosts = hosts
         self.proxies = proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and not self.hosts.allows(self.proxies.host(scope)):
             error = HostNotAllowed("this studio does not answer to that host name; add it to allowed_hosts")
-            await studio_error_response(error)(scope, receive, send)
+            await perimeter_refusal(self.envelope_for, scope["path"], error)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

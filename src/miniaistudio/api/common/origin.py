@@ -17,8 +17,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...core.errors import CrossSiteRequest, Unauthorized
-from ..errors import studio_error_response
 from .credentials import read_credential
+from .errors import EnvelopeFor, perimeter_refusal
 from .forwarded import TrustedProxies
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -50,15 +50,16 @@ def same_origin(scope: Scope, headers: Headers, proxies: TrustedProxies) -> bool
 
 
 class CrossSiteGuard:
-    def __init__(self, app: ASGIApp, *, proxies: TrustedProxies) -> None:
+    def __init__(self, app: ASGIApp, *, proxies: TrustedProxies, envelope_for: EnvelopeFor) -> None:
         self.app = app
+        self.envelope_for = envelope_for
         self.proxies = proxies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] not in SAFE_METHODS and self._refused(scope):
             error = CrossSiteRequest("cross-site requests with the login cookie are refused; "
                                      "call the API with an Authorization header instead")
-            await studio_error_response(error)(scope, receive, send)
+            await perimeter_refusal(self.envelope_for, scope["path"], error)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

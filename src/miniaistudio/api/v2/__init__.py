@@ -1,9 +1,15 @@
-"""The /api/v2 routers, one per resource."""
+"""The /api/v2 door: its routers (one per resource), its error envelope and its OpenAPI document."""
 
 from fastapi import APIRouter
 
+from ..common.doors import Door
 from . import account, auth, execution, gpu, media, models, nodes, ping, recipes, sessions, voices
+from .errors import v2_envelope
 
-router = APIRouter(prefix="/api/v2")
+PREFIX = "/api/v2"
+
+router = APIRouter(prefix=PREFIX)
 for module in (ping, auth, account, nodes, sessions, execution, media, recipes, models, gpu, voices):
     router.include_router(module.router)
+
+door = Door(name="v2", prefix=PREFIX, router=router, envelope=v2_envelope, title="Mini AI Studio API v2")

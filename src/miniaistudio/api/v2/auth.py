@@ -8,8 +8,9 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from ...services.accounts import IssuedToken
-from ..common.credentials import read_credential
-from ..deps import TOKEN_COOKIE, ClientAddress, CurrentUser, SecureCookies, StudioDep
+from ..common.credentials import TOKEN_COOKIE, read_credential
+from ..common.deps import ClientAddress, CurrentUser, SecureCookies, StudioDep
+from .schemas import OkPublic, TokenPublic, UserPublic
 
 router = APIRouter(tags=["auth"])
 
@@ -29,7 +30,8 @@ def token_body(issued: IssuedToken) -> dict[str, Any]:
 
 
 @router.post("/auth/login", summary="Sign in; returns a JWT and sets it as an HttpOnly cookie "
-                                    "(failed attempts are throttled: 429 TOO_MANY_LOGIN_ATTEMPTS with Retry-After)")
+                                    "(failed attempts are throttled: 429 TOO_MANY_LOGIN_ATTEMPTS with Retry-After)",
+                                      response_model=TokenPublic, response_model_exclude_unset=True)
 def login(body: LoginRequest, response: Response, studio: StudioDep, client: ClientAddress,
           secure: SecureCookies) -> dict[str, Any]:
     issued = studio.accounts.login(body.email, body.password, client=client)
@@ -37,7 +39,8 @@ def login(body: LoginRequest, response: Response, studio: StudioDep, client: Cli
     return token_body(issued)
 
 
-@router.post("/auth/logout", summary="Sign out: revokes this login token (and the cookie's) and clears the cookie")
+@router.post("/auth/logout", summary="Sign out: revokes this login token (and the cookie's) and clears the cookie",
+             response_model=OkPublic, response_model_exclude_unset=True)
 def logout(request: Request, response: Response, _: CurrentUser, studio: StudioDep) -> dict[str, bool]:
     credential = read_credential(request.headers)
     if credential is not None:
@@ -49,6 +52,6 @@ def logout(request: Request, response: Response, _: CurrentUser, studio: StudioD
     return {"ok": True}
 
 
-@router.get("/auth/me", summary="The signed-in user")
-def me(user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return {**studio.accounts.profile(user.user_id), "via_api_key": user.via_api_key}
+@router.get("/auth/me", summary="The signed-in user", response_model=UserPublic, response_model_exclude_unset=True)
+def me(user: CurrentUser, studio: StudioDep) -> UserPublic:
+    return UserPublic.of(studio.accounts.profile(user.user_id), via_api_key=user.via_api_key)

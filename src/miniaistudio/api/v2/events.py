@@ -11,27 +11,29 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ...core.engine import public_outputs
 from ...core.events import Event, NodeStatusChanged, RunFinished, event_to_dict
+from ...core.values import public_outputs
+from .urls import V2_URLS
 
 
 def event_body(event: Event) -> dict[str, Any]:
     body = event_to_dict(event)
     if isinstance(event, NodeStatusChanged):
-        body["outputs"] = public_outputs(event.outputs)
+        body["outputs"] = public_outputs(event.outputs, V2_URLS)
     elif isinstance(event, RunFinished):
         loops, saved = body.pop("loops"), body.pop("saved")
         if loops is not None:
             body["loops"] = {loop_id: [_public_iteration(it) for it in iterations]
                              for loop_id, iterations in loops.items()}
         if saved is not None:
-            body["outputs"] = {"nodes": {nid: {"outputs": public_outputs(entry["outputs"]), "source": entry["source"]}
-                                         for nid, entry in saved.items()}}
+            body["outputs"] = {"nodes": {
+                nid: {"outputs": public_outputs(entry["outputs"], V2_URLS), "source": entry["source"]}
+                for nid, entry in saved.items()}}
     return body
 
 
 def _public_iteration(iteration: dict[str, Any]) -> dict[str, Any]:
-    nodes = {member: None if state is None else {**state, "outputs": public_outputs(state.get("outputs"))}
+    nodes = {member: None if state is None else {**state, "outputs": public_outputs(state.get("outputs"), V2_URLS)}
              for member, state in iteration["nodes"].items()}
     return {**iteration, "nodes": nodes}
 

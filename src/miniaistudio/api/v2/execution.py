@@ -16,9 +16,20 @@ from sse_starlette.sse import EventSourceResponse
 from ...core.engine import INLINE_GRAPH_ITEMS
 from ...core.errors import InvalidRequest, MissingSessionId
 from ...core.policy import Action
-from ...core.run import RunMode
-from ..deps import SESSION_COOKIE, CurrentUser, ExecutionDep, SessionId, StudioDep
+from ...core.run import RunMode, RunState, RunStatus
+from ..common.deps import CurrentUser, StudioDep
+from .deps import SESSION_COOKIE, ExecutionDep, SessionId
 from .events import sse_frame
+from .runs import run_public, run_summary, saved_outputs_public
+from .schemas import (
+    CurrentRunPublic,
+    NodeCancelPublic,
+    RunHistoryPublic,
+    RunPublic,
+    SavedOutputsPublic,
+    StopPublic,
+    streamed_answer,
+)
 
 router = APIRouter(tags=["execution"])
 
@@ -55,26 +66,33 @@ def _wait_seconds(prefer: str | None) -> float | None:
     return None
 
 
-async def _json(content: Any, status_code: int = 200) -> Response:
-    """The answer encoded here: a run can hold thousands of node states, so a big one is encoded
-    on a worker thread instead of by the framework on the event loop."""
-    run = content.get("run", content) if isinstance(content, dict) else None
-    nodes = run.get("nodes") if isinstance(run, dict) else None
-    large = isinstance(nodes, dict) and len(nodes) > INLINE_GRAPH_ITEMS
-    body = await asyncio.to_thread(to_json, content) if large else to_json(content)
+async def _run_json(run: RunState | None, status_code: int = 200, *, wrapped: bool = False) -> Response:
+    """A run's answer, projected and encoded here: a run can hold thousands of node states, so a
+    big one is built and encoded on a worker thread instead of by the framework on the event loop.
+    ``wrapped`` answers ``{"run": ...}``."""
+
+    def encode() -> bytes:
+        public = run_public(run) if run is not None else None
+        return to_json({"run": public} if wrapped else public)
+
+    large = run is not None and len(run.nodes) > INLINE_GRAPH_ITEMS
+    body = await asyncio.to_thread(encode) if large else encode()
     return Response(body, status_code, media_type="application/json")
 
 
-async def _answer(execution: ExecutionDep, session_id: str, run: dict[str, Any],
-                  wait: float | None) -> Response:
+async def _answer(execution: ExecutionDep, session_id: str, run: RunState, wait: float | None) -> Response:
     if wait is None:
-        return await _json(run, 202)
-    final = await execution.wait(session_id, run["run_id"], wait)
-    return await _json(final, 200 if final["status"] not in ("queued", "running") else 202)
+        return await _run_json(run, 202)
+    final = await execution.wait(session_id, run.id, wait)
+    return await _run_json(final, 200 if final.status not in (RunStatus.QUEUED, RunStatus.RUNNING) else 202)
+
+
+def _snapshot_event(run: RunState | None) -> str:
+    return json.dumps({"type": "snapshot", "run": run_public(run) if run is not None else None})
 
 
 @router.post("/session/execute", summary="Run the active session: full, or from a node onwards",
-             response_model=dict[str, Any])
+             response_model=RunPublic, response_model_exclude_unset=True)
 async def execute(
     session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
     prefer: str | None = Header(default=None),
@@ -86,8 +104,9 @@ async def execute(
     return await _answer(execution, session_id, run, wait)
 
 
-@router.post("/session/nodes/{node_id}/rerun", response_model=dict[str, Any],
-             summary="Rerun one node; isolated=true reuses cached upstream outputs and runs only it")
+@router.post("/session/nodes/{node_id}/rerun",
+             summary="Rerun one node; isolated=true reuses cached upstream outputs and runs only it",
+             response_model=RunPublic, response_model_exclude_unset=True)
 async def rerun_node(
     node_id: str, session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
     isolated: bool = Query(default=True), prefer: str | None = Header(default=None),
@@ -100,43 +119,50 @@ async def rerun_node(
 
 # Engine commands are async routes: they change engine state and publish events, which must
 # happen on the event loop (a sync route would run them on a worker thread).
-@router.post("/session/nodes/{node_id}/cancel", summary="Cancel a queued or running node")
+@router.post("/session/nodes/{node_id}/cancel", summary="Cancel a queued or running node",
+             response_model=NodeCancelPublic, response_model_exclude_unset=True)
 async def cancel_node(node_id: str, session_id: SessionId, user: CurrentUser,
                       execution: ExecutionDep) -> dict[str, Any]:
     return await execution.cancel_node(user, session_id, node_id)
 
 
-@router.post("/session/stop", summary="Stop the run; the saved session is left intact")
+@router.post("/session/stop", summary="Stop the run; the saved session is left intact",
+             response_model=StopPublic, response_model_exclude_unset=True)
 async def stop(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
     return await execution.stop(user, session_id)
 
 
 @router.get("/session/execution", summary="The active or latest run with node states and outputs",
-            response_model=dict[str, Any])
+            response_model=CurrentRunPublic, response_model_exclude_unset=True)
 async def current_execution(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> Response:
-    return await _json({"run": await asyncio.to_thread(execution.current, user, session_id)})
+    return await _run_json(await asyncio.to_thread(execution.current, user, session_id), wrapped=True)
 
 
 @router.get("/session/outputs",
-            summary="Each node's stored outputs that still match its current settings (what a run would reuse)")
+            summary="Each node's stored outputs that still match its current settings (what a run would reuse)",
+            response_model=SavedOutputsPublic, response_model_exclude_unset=True)
 async def saved_outputs(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
-    return await execution.saved_outputs(user, session_id)
+    return saved_outputs_public(await execution.saved_outputs(user, session_id))
 
 
-@router.get("/session/executions", summary="Execution history, newest first")
+@router.get("/session/executions", summary="Execution history, newest first",
+            response_model=RunHistoryPublic, response_model_exclude_unset=True)
 def history(
     session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
     limit: int = Query(default=20, ge=1, le=200), offset: int = Query(default=0, ge=0, le=1_000_000_000),
 ) -> dict[str, Any]:
-    return execution.history(user, session_id, limit, offset)
+    found = execution.history(user, session_id, limit, offset)
+    return {"items": [run_summary(run) for run in found.runs], "limit": found.limit, "offset": found.offset}
 
 
-@router.get("/session/runs/{run_id}", summary="One run", response_model=dict[str, Any])
+@router.get("/session/runs/{run_id}", summary="One run", response_model=RunPublic, response_model_exclude_unset=True)
 async def get_run(run_id: str, session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> Response:
-    return await _json(await asyncio.to_thread(execution.get_run, user, session_id, run_id))
+    return await _run_json(await asyncio.to_thread(execution.get_run, user, session_id, run_id))
 
 
-@router.get("/session/events", summary="Server-Sent Events: run and node status as they change")
+@router.get("/session/events", summary="Server-Sent Events: run and node status as they change",
+            response_class=EventSourceResponse,
+            responses=streamed_answer("text/event-stream", "snapshot, then run and node events as they happen"))
 async def events(
     request: Request, user: CurrentUser, studio: StudioDep, execution: ExecutionDep,
     session_id: str | None = Query(default=None, description="For EventSource, which cannot set headers"),
@@ -149,7 +175,7 @@ async def events(
     async def stream() -> AsyncIterator[dict[str, str]]:
         async with studio.bus.subscribe(sid) as queue:
             snapshot = await asyncio.to_thread(execution.current, user, sid)
-            data = await asyncio.to_thread(json.dumps, {"type": "snapshot", "run": snapshot})
+            data = await asyncio.to_thread(_snapshot_event, snapshot)
             yield {"event": "snapshot", "data": data}
             while True:
                 yield sse_frame(await queue.get())

@@ -10,17 +10,20 @@ from pydantic import BaseModel, ConfigDict
 
 from ...core.policy import require_gpu_stop
 from ...runtimes.gpu import GpuState, StopMode
-from ..deps import CurrentUser, StudioDep
+from ..common.deps import CurrentUser, StudioDep
+from .schemas import GpuHealthPublic, GpuStatusPublic, GpuStopPublic
 
 router = APIRouter(prefix="/gpu", tags=["gpu"])
 
 
-@router.get("/status", summary="GetGPUStatus: state, device, memory, whether tasks are accepted")
+@router.get("/status", summary="GetGPUStatus: state, device, memory, whether tasks are accepted",
+            response_model=GpuStatusPublic, response_model_exclude_unset=True)
 def gpu_status(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     return studio.model_host.gpu.status()
 
 
-@router.post("/start", summary="StartGPU: bring the runtime to ready")
+@router.post("/start", summary="StartGPU: bring the runtime to ready",
+             response_model=GpuStatusPublic, response_model_exclude_unset=True)
 async def gpu_start(user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     return await asyncio.to_thread(studio.model_host.gpu.start, started_by=user.user_id)
 
@@ -30,7 +33,8 @@ class StopBody(BaseModel):
     mode: StopMode = "graceful"
 
 
-@router.post("/stop", summary="StopGPU: graceful (running tasks finish) or immediate (they are canceled)")
+@router.post("/stop", summary="StopGPU: graceful (running tasks finish) or immediate (they are canceled)",
+             response_model=GpuStopPublic, response_model_exclude_unset=True)
 def gpu_stop(user: CurrentUser, studio: StudioDep, body: StopBody | None = None) -> dict[str, Any]:
     mode: StopMode = body.mode if body is not None else "graceful"
     gpu = studio.model_host.gpu
@@ -39,6 +43,7 @@ def gpu_stop(user: CurrentUser, studio: StudioDep, body: StopBody | None = None)
     return {**gpu.stop(mode), "mode": mode}
 
 
-@router.get("/scheduler/health", summary="GetGPUSchedulerHealth")
+@router.get("/scheduler/health", summary="GetGPUSchedulerHealth",
+            response_model=GpuHealthPublic, response_model_exclude_unset=True)
 def gpu_scheduler_health(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     return studio.model_host.gpu.health()

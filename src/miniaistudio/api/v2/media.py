@@ -6,7 +6,7 @@ import asyncio
 import os
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
@@ -17,10 +17,12 @@ from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 from starlette.types import Receive, Scope, Send
 
 from ...core.policy import Action
-from ...services.media import download_name, media_public
-from ..deps import CurrentUser, StudioDep
-from ..errors import error_body
-from ..uploads import discard, receive_files
+from ...services.media import download_name, media_item
+from ..common.deps import CurrentUser, StudioDep
+from ..common.uploads import discard, receive_files
+from .errors import error_body
+from .schemas import MediaGroupPublic, MediaPagePublic, MediaPublic, MediaUploadPublic, streamed_answer
+from .urls import V2_URLS
 
 router = APIRouter(tags=["media"])
 
@@ -48,13 +50,14 @@ MediaType = Literal["image", "video", "audio"]
 
 
 @router.post("/media/upload", status_code=201,
-             summary="Upload files (multipart 'file' parts, or a raw body with X-Filename)")
+             summary="Upload files (multipart 'file' parts, or a raw body with X-Filename)",
+             response_model=MediaUploadPublic, response_model_exclude_unset=True)
 async def upload(
     request: Request, user: CurrentUser, studio: StudioDep,
     session_id: str | None = Query(default=None, description="Defaults to the X-Session-ID header"),
     node_id: str | None = Query(default=None, max_length=100),
     kind: MediaType | None = Query(default=None, description="Refuse files of another kind"),
-) -> dict[str, Any]:
+) -> MediaUploadPublic:
     sid = session_id or request.headers.get("x-session-id")
     if sid:  # check access before accepting a byte
         await asyncio.to_thread(studio.sessions.load, user, sid, Action.EDIT)
@@ -65,10 +68,11 @@ async def upload(
             node_id=node_id, expect_kind=kind)
     finally:
         discard(files)  # what was kept has been moved into the store
-    return {"items": items, **(items[0] if len(items) == 1 else {})}
+    return MediaUploadPublic.of(items, V2_URLS)
 
 
-@router.get("/media", summary="Your media grouped by session, newest first")
+@router.get("/media", summary="Your media grouped by session, newest first",
+            response_model=MediaPagePublic, response_model_exclude_unset=True)
 def list_media(
     user: CurrentUser, studio: StudioDep,
     media_type: MediaType | None = None,
@@ -77,22 +81,25 @@ def list_media(
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     include_shared: bool = False,
-) -> dict[str, Any]:
-    return studio.media.list_grouped(user, media_type=media_type, page=page, page_size=page_size,
-                                     date_from=date_from, date_to=date_to, include_shared=include_shared)
+) -> MediaPagePublic:
+    found = studio.media.list_grouped(user, media_type=media_type, page=page, page_size=page_size,
+                                      date_from=date_from, date_to=date_to, include_shared=include_shared)
+    return MediaPagePublic.of(found, V2_URLS)
 
 
-@router.get("/media/sessions/{session_id}", summary="All media of one accessible session")
+@router.get("/media/sessions/{session_id}", summary="All media of one accessible session",
+            response_model=MediaGroupPublic, response_model_exclude_unset=True)
 def list_session_media(session_id: str, user: CurrentUser, studio: StudioDep,
-                       media_type: MediaType | None = None) -> dict[str, Any]:
-    return studio.media.list_session(user, session_id, media_type)
+                       media_type: MediaType | None = None) -> MediaGroupPublic:
+    return MediaGroupPublic.of(studio.media.list_session(user, session_id, media_type), V2_URLS)
 
 
 class ZipRequest(BaseModel):
     ids: list[str] = Field(default_factory=list, max_length=1000)
 
 
-@router.post("/media/download-zip", summary="Download selected media as a zip archive")
+@router.post("/media/download-zip", summary="Download selected media as a zip archive", response_class=FileResponse,
+             responses=streamed_answer("application/zip", "The zip archive"))
 async def download_zip(body: ZipRequest, user: CurrentUser, studio: StudioDep) -> FileResponse:
     dest = studio.settings.scratch_dir / f"zip-{uuid.uuid4().hex}.zip"
     try:
@@ -105,12 +112,14 @@ async def download_zip(body: ZipRequest, user: CurrentUser, studio: StudioDep) -
                         background=BackgroundTask(dest.unlink, missing_ok=True))
 
 
-@router.get("/media/{media_id}", summary="One media item's record")
-def get_media(media_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return media_public(studio.media.get(user, media_id))
+@router.get("/media/{media_id}", summary="One media item's record",
+            response_model=MediaPublic, response_model_exclude_unset=True)
+def get_media(media_id: str, user: CurrentUser, studio: StudioDep) -> MediaPublic:
+    return MediaPublic.of(media_item(studio.media.get(user, media_id)), V2_URLS)
 
 
-@router.get("/media/{media_id}/download", summary="The file itself (supports Range requests)")
+@router.get("/media/{media_id}/download", summary="The file itself (supports Range requests)",
+            response_class=FileResponse, responses=streamed_answer("application/octet-stream", "The file's bytes"))
 def download(media_id: str, user: CurrentUser, studio: StudioDep,
              inline: bool = Query(default=True)) -> MediaFileResponse:
     row = studio.media.get(user, media_id)

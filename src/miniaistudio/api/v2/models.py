@@ -11,18 +11,21 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ...core.policy import StudioAction, require_studio
 from ...services.models import KINDS, allowed_import_path
-from ..deps import CurrentUser, StudioDep
+from ..common.deps import CurrentUser, StudioDep
+from .schemas import LoraChainPublic, LorasPublic, ModelPublic, ModelRemovedPublic, ModelRuntimePublic, ModelsPublic
 
 router = APIRouter(tags=["models"])
 
 
-@router.get("/models", summary="Installed models, optionally of one kind (type)")
+@router.get("/models", summary="Installed models, optionally of one kind (type)",
+            response_model=ModelsPublic, response_model_exclude_unset=True)
 def list_models(_: CurrentUser, studio: StudioDep,
                 type: str | None = Query(default=None, description=f"one of {', '.join(KINDS)}")) -> dict[str, Any]:
     return {"models": studio.models.installed(kind=type), "kinds": list(KINDS)}
 
 
-@router.get("/models/runtime", summary="Warm model cache and GPU runtime: loads, hits, evictions")
+@router.get("/models/runtime", summary="Warm model cache and GPU runtime: loads, hits, evictions",
+            response_model=ModelRuntimePublic, response_model_exclude_unset=True)
 def model_runtime(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     host = studio.model_host
     return {"cache": host.cache.stats(), "gpu": host.gpu.status()}
@@ -37,7 +40,8 @@ class ImportBody(BaseModel):
     credits_per_generation: int = Field(default=0, ge=0)
 
 
-@router.post("/models/import", status_code=201, summary="Import a model folder or file on the server (admin)")
+@router.post("/models/import", status_code=201, summary="Import a model folder or file on the server (admin)",
+             response_model=ModelPublic, response_model_exclude_unset=True)
 async def import_model(body: ImportBody, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     require_studio(user, StudioAction.MANAGE_MODELS)
     roots = studio.settings.resolved_model_import_dirs
@@ -47,18 +51,21 @@ async def import_model(body: ImportBody, user: CurrentUser, studio: StudioDep) -
                                    credits_per_generation=body.credits_per_generation, confine_to=roots)
 
 
-@router.get("/models/{model_id}", summary="One installed model")
+@router.get("/models/{model_id}", summary="One installed model",
+            response_model=ModelPublic, response_model_exclude_unset=True)
 def get_model(model_id: str, _: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     return studio.models.public(studio.models.get(model_id))
 
 
-@router.delete("/models/{model_id}", summary="Remove an installed model and its files (admin)")
+@router.delete("/models/{model_id}", summary="Remove an installed model and its files (admin)",
+               response_model=ModelRemovedPublic, response_model_exclude_unset=True)
 def remove_model(model_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     require_studio(user, StudioAction.MANAGE_MODELS)
     return {"removed": studio.models.remove(model_id)}
 
 
-@router.get("/loras", summary="ListLoRAs: installed LoRAs")
+@router.get("/loras", summary="ListLoRAs: installed LoRAs",
+            response_model=LorasPublic, response_model_exclude_unset=True)
 def list_loras(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     return {"loras": studio.models.loras()}
 
@@ -92,14 +99,16 @@ class FilenameChainBody(BaseModel):
     chain: list[FilenameItem] = Field(max_length=16)
 
 
-@router.post("/loras/resolve", summary="ResolveLoRAChain: ordered LoRAs with weights from ids or names")
+@router.post("/loras/resolve", summary="ResolveLoRAChain: ordered LoRAs with weights from ids or names",
+             response_model=LoraChainPublic, response_model_exclude_unset=True)
 def resolve_chain(body: ChainBody, _: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     chain = [(item.id or item.name or "", item.weight) for item in body.chain]
     return {"loras": [lora.public() for lora in studio.models.resolve_loras(chain)]}
 
 
 @router.post("/loras/resolve-by-filename",
-             summary="ResolveLoRAChainByFilename: ordered LoRAs with weights from file names")
+             summary="ResolveLoRAChainByFilename: ordered LoRAs with weights from file names",
+             response_model=LoraChainPublic, response_model_exclude_unset=True)
 def resolve_chain_by_filename(body: FilenameChainBody, _: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     chain = [(item.filename, item.weight) for item in body.chain]
     return {"loras": [lora.public() for lora in studio.models.resolve_loras(chain, by_filename=True)]}

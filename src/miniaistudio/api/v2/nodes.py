@@ -5,18 +5,21 @@ from typing import Any
 from fastapi import APIRouter
 
 from ...core.errors import NotFound
-from ..deps import CurrentUser, StudioDep
+from ..common.deps import CurrentUser, StudioDep
+from .schemas import NodeCatalogPublic, NodeSpecPublic
 
 router = APIRouter(tags=["nodes"])
 
 
-@router.get("/nodes", summary="The node catalog: sockets and parameter JSON Schemas")
+@router.get("/nodes", summary="The node catalog: sockets and parameter JSON Schemas",
+            response_model=NodeCatalogPublic, response_model_exclude_unset=True)
 def list_nodes(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     return {"nodes": studio.registry.catalog(),
             "socket_types": ["image", "video", "audio", "text", "media", "gpu"]}
 
 
-@router.get("/nodes/{node_type}", summary="One node type")
+@router.get("/nodes/{node_type}", summary="One node type",
+            response_model=NodeSpecPublic, response_model_exclude_unset=True)
 def get_node(node_type: str, _: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     spec = studio.registry.get(node_type)
     if spec is None:

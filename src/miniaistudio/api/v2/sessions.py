@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from ...core.graph import Graph
 from ...services.sessions import FlowUpdate
-from ..deps import SESSION_COOKIE, CurrentUser, ExecutionDep, SessionId, StudioDep
+from ..common.deps import CurrentUser, StudioDep
+from .deps import SESSION_COOKIE, ExecutionDep, SessionId
+from .schemas import SessionPublic, SessionsPublic, SessionSummaryPublic
 
 router = APIRouter(tags=["sessions"])
 
@@ -23,29 +23,33 @@ class SessionRename(BaseModel):
     name: str = Field(max_length=200)
 
 
-@router.post("/sessions", status_code=201, summary="Create a session (NewSession)")
-def create_session(body: SessionCreate, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.sessions.create(user, body.name, body.graph)
+@router.post("/sessions", status_code=201, summary="Create a session (NewSession)",
+             response_model=SessionPublic, response_model_exclude_unset=True)
+def create_session(body: SessionCreate, user: CurrentUser, studio: StudioDep) -> SessionPublic:
+    return SessionPublic.of_document(studio.sessions.create(user, body.name, body.graph))
 
 
-@router.get("/sessions", summary="List your sessions, newest first, with optional search")
+@router.get("/sessions", summary="List your sessions, newest first, with optional search",
+            response_model=SessionsPublic, response_model_exclude_unset=True)
 def list_sessions(
     user: CurrentUser, studio: StudioDep,
     q: str | None = Query(default=None, max_length=200),
     limit: int = Query(default=50, ge=1, le=200),
     offset: int = Query(default=0, ge=0, le=1_000_000_000),
-) -> dict[str, Any]:
-    return studio.sessions.list(user, q=q, limit=limit, offset=offset)
+) -> SessionsPublic:
+    return SessionsPublic.of(studio.sessions.list(user, q=q, limit=limit, offset=offset))
 
 
-@router.get("/sessions/{session_id}", summary="A session with its graph (GetSession)")
-def get_session(session_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.sessions.get(user, session_id)
+@router.get("/sessions/{session_id}", summary="A session with its graph (GetSession)",
+            response_model=SessionPublic, response_model_exclude_unset=True)
+def get_session(session_id: str, user: CurrentUser, studio: StudioDep) -> SessionPublic:
+    return SessionPublic.of_document(studio.sessions.get(user, session_id))
 
 
-@router.patch("/sessions/{session_id}", summary="Rename a session")
-def rename_session(session_id: str, body: SessionRename, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.sessions.rename(user, session_id, body.name)
+@router.patch("/sessions/{session_id}", summary="Rename a session",
+              response_model=SessionPublic, response_model_exclude_unset=True)
+def rename_session(session_id: str, body: SessionRename, user: CurrentUser, studio: StudioDep) -> SessionPublic:
+    return SessionPublic.of_document(studio.sessions.rename(user, session_id, body.name))
 
 
 @router.delete("/sessions/{session_id}", status_code=204,
@@ -55,24 +59,29 @@ async def delete_session(session_id: str, user: CurrentUser, execution: Executio
     return Response(status_code=204)
 
 
-@router.put("/sessions/{session_id}/flow", summary="Save the graph, viewport and tabs (PutStudioFlow)")
-def put_flow(session_id: str, body: FlowUpdate, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.sessions.put_flow(user, session_id, body)
+@router.put("/sessions/{session_id}/flow", summary="Save the graph, viewport and tabs (PutStudioFlow)",
+            response_model=SessionSummaryPublic, response_model_exclude_unset=True)
+def put_flow(session_id: str, body: FlowUpdate, user: CurrentUser, studio: StudioDep) -> SessionSummaryPublic:
+    return SessionSummaryPublic.of(studio.sessions.put_flow(user, session_id, body))
 
 
-@router.post("/sessions/{session_id}/open", summary="Make this the active session (sets the session cookie)")
-def open_session(session_id: str, response: Response, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+@router.post("/sessions/{session_id}/open", summary="Make this the active session (sets the session cookie)",
+             response_model=SessionPublic, response_model_exclude_unset=True)
+def open_session(session_id: str, response: Response, user: CurrentUser, studio: StudioDep) -> SessionPublic:
     doc = studio.sessions.get(user, session_id)
     response.set_cookie(SESSION_COOKIE, session_id, httponly=True, samesite="strict",
                         secure=studio.settings.cookie_secure, path="/")
-    return doc
+    return SessionPublic.of_document(doc)
 
 
-@router.get("/session", summary="The active session (X-Session-ID)")
-def get_active_session(session_id: SessionId, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.sessions.get(user, session_id)
+@router.get("/session", summary="The active session (X-Session-ID)",
+            response_model=SessionPublic, response_model_exclude_unset=True)
+def get_active_session(session_id: SessionId, user: CurrentUser, studio: StudioDep) -> SessionPublic:
+    return SessionPublic.of_document(studio.sessions.get(user, session_id))
 
 
-@router.put("/session/flow", summary="Save the active session's graph (PutStudioFlow)")
-def put_active_flow(body: FlowUpdate, session_id: SessionId, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.sessions.put_flow(user, session_id, body)
+@router.put("/session/flow", summary="Save the active session's graph (PutStudioFlow)",
+            response_model=SessionSummaryPublic, response_model_exclude_unset=True)
+def put_active_flow(body: FlowUpdate, session_id: SessionId, user: CurrentUser,
+                    studio: StudioDep) -> SessionSummaryPublic:
+    return SessionSummaryPublic.of(studio.sessions.put_flow(user, session_id, body))

@@ -7,12 +7,14 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 
-from ..deps import CurrentUser, StudioDep
+from ..common.deps import CurrentUser, StudioDep
+from .schemas import LlmModelsPublic, VoicesPublic
 
 router = APIRouter(tags=["voices"])
 
 
-@router.get("/voices", summary="Text-to-speech voices: id, name, language and engine")
+@router.get("/voices", summary="Text-to-speech voices: id, name, language and engine",
+            response_model=VoicesPublic, response_model_exclude_unset=True)
 async def list_voices(
     _: CurrentUser, studio: StudioDep,
     engine: Literal["piper", "espeak-ng"] | None = Query(default=None, description="Only this engine's voices"),
@@ -30,7 +32,8 @@ async def list_voices(
             "default": tts.default_voice(tts.PIPER)}
 
 
-@router.get("/llm/models", summary="Local language models (GGUF) for the Text Refiner")
+@router.get("/llm/models", summary="Local language models (GGUF) for the Text Refiner",
+            response_model=LlmModelsPublic, response_model_exclude_unset=True)
 async def list_llm_models(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
     from ...runtimes import assets
 

@@ -16,7 +16,7 @@ from typing import BinaryIO
 from fastapi import Request
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from ..core.errors import InvalidRequest, StudioError, UploadTooLarge
+from ...core.errors import InvalidRequest, StudioError, UploadTooLarge
 
 _FLUSH_AT = 1 << 20
 MAX_FILES = 50

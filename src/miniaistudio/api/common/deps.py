@@ -1,4 +1,4 @@
-"""Request dependencies: the studio, the signed-in principal and the active session id."""
+"""Request dependencies every door shares: the studio, the signed-in principal, the caller's address."""
 
 from __future__ import annotations
 
@@ -6,16 +6,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ..core.errors import AuthorizationHeaderRequired, MissingSessionId
-from ..core.policy import Principal
-from ..services.execution import Execution
-from ..studio import Studio
-from .common.authentication import PRINCIPAL_STATE_KEY
-from .common.credentials import TOKEN_COOKIE as TOKEN_COOKIE
-from .common.credentials import read_credential
-from .common.forwarded import TrustedProxies
-
-SESSION_COOKIE = "mas_session"
+from ...core.errors import AuthorizationHeaderRequired
+from ...core.policy import Principal
+from ...studio import Studio
+from .authentication import PRINCIPAL_STATE_KEY
+from .credentials import read_credential
+from .forwarded import TrustedProxies
 
 
 def get_studio(request: Request) -> Studio:
@@ -63,21 +59,3 @@ def get_secure_cookies(request: Request, studio: StudioDep, proxies: ProxiesDep)
 
 
 SecureCookies = Annotated[bool, Depends(get_secure_cookies)]
-
-
-def get_session_id(request: Request) -> str:
-    value = (request.headers.get("x-session-id") or request.cookies.get(SESSION_COOKIE) or "").strip()
-    if not value:
-        raise MissingSessionId("this endpoint needs the X-Session-ID header or a session cookie")
-    return value
-
-
-SessionId = Annotated[str, Depends(get_session_id)]
-
-
-def get_execution(studio: StudioDep) -> Execution:
-    assert studio.execution is not None, "studio not started"
-    return studio.execution
-
-
-ExecutionDep = Annotated[Execution, Depends(get_execution)]

@@ -1,0 +1,421 @@
+"""The v2 door's public models: what each route answers, so the OpenAPI document (and the canvas's
+generated TypeScript types) describe every answer.
+
+Models are named ``<Entity>Public`` (the FastAPI template's family; requests keep their own
+``...Create`` / ``...Update`` / ``...Request`` names beside their routers). Services still build most
+answers as dicts; these models shape and document them. ``extra="allow"`` keeps any field a model does
+not name yet on the wire, so declaring a model never drops a field clients read. Timestamps typed
+``datetime`` are answered in one form: UTC ISO-8601 with ``Z`` (``2026-12-03T13:11:07.123456Z``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ...core.urls import Urls
+from ...services.accounts import ApiKeyStatus, Profile
+from ...services.media import MediaGroup, MediaItem, MediaPage
+from ...services.sessions import SessionDocument, SessionList, SessionSummary
+
+MediaType = Literal["image", "video", "audio"]
+
+
+class Public(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+# -- ping, auth, account -------------------------------------------------------------------------
+class PingPublic(Public):
+    status: str
+    version: str
+
+
+class TokenPublic(Public):
+    token: str
+    token_type: Literal["bearer"]
+    expires_in: int
+
+
+class OkPublic(Public):
+    ok: bool
+
+
+class UserPublic(Public):
+    id: str
+    email: str
+    is_admin: bool
+    created_at: datetime
+    via_api_key: bool
+
+    @classmethod
+    def of(cls, profile: Profile, *, via_api_key: bool) -> UserPublic:
+        return cls(id=profile.id, email=profile.email, is_admin=profile.is_admin, created_at=profile.created_at,
+                   via_api_key=via_api_key)
+
+
+class ApiKeyPublic(Public):
+    enabled: bool
+    has_key: bool
+    prefix: str | None
+    created_at: datetime | None
+    api_key: str | None = Field(default=None, description="Only when a key was just issued: shown once")
+
+    @classmethod
+    def of(cls, status: ApiKeyStatus) -> ApiKeyPublic:
+        issued = {"api_key": status.api_key} if status.api_key is not None else {}  # named only when issued
+        return cls(enabled=status.enabled, has_key=status.prefix is not None, prefix=status.prefix,
+                   created_at=status.created_at, **issued)
+
+
+# -- sessions ------------------------------------------------------------------------------------
+class SessionSummaryPublic(Public):
+    id: str
+    name: str
+    version: int
+    role: str
+    node_count: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, summary: SessionSummary) -> SessionSummaryPublic:
+        return cls(id=summary.id, name=summary.name, version=summary.version, role=summary.role,
+                   node_count=summary.node_count, created_at=summary.created_at, updated_at=summary.updated_at)
+
+
+class UnreadablePart(Public):
+    part: str
+    node_id: str | None = None
+
+
+class SessionPublic(SessionSummaryPublic):
+    """A session with its documents (the graph document of ``core/graph.py``)."""
+
+    graph: dict[str, Any]
+    viewport: dict[str, Any] | None
+    tabs: list[Any] | None
+    unreadable: list[UnreadablePart] | None = Field(
+        default=None, description="Stored parts that could not be served back (withheld until the next save)")
+
+    @classmethod
+    def of_document(cls, doc: SessionDocument) -> SessionPublic:
+        withheld = {"unreadable": doc.unreadable} if doc.unreadable else {}  # only named when there are some
+        return cls(id=doc.id, name=doc.name, version=doc.version, role=doc.role, node_count=doc.node_count,
+                   created_at=doc.created_at, updated_at=doc.updated_at, graph=doc.graph, viewport=doc.viewport,
+                   tabs=doc.tabs, **withheld)
+
+
+class SessionsPublic(Public):
+    items: list[SessionSummaryPublic]
+    total: int
+    limit: int
+    offset: int
+
+    @classmethod
+    def of(cls, found: SessionList) -> SessionsPublic:
+        return cls(items=[SessionSummaryPublic.of(s) for s in found.items], total=found.total, limit=found.limit,
+                   offset=found.offset)
+
+
+# -- media ---------------------------------------------------------------------------------------
+class MediaPublic(Public):
+    """A gallery item. (Node outputs name media ``media_id`` and ``kind``: see ``MediaOutputPublic``.)"""
+
+    id: str
+    media_type: MediaType
+    mime: str
+    filename: str
+    size_bytes: int
+    width: int | None
+    height: int | None
+    duration: float | None
+    codecs: Any
+    origin: str | None
+    session_id: str | None
+    node_id: str | None
+    run_id: str | None
+    metadata: dict[str, Any] | None
+    created_at: datetime
+    url: str
+
+    @classmethod
+    def of(cls, item: MediaItem, urls: Urls) -> MediaPublic:
+        return cls(id=item.id, media_type=item.kind, mime=item.mime, filename=item.filename,
+                   size_bytes=item.size_bytes, width=item.width, height=item.height, duration=item.duration,
+                   codecs=item.codecs, origin=item.origin, session_id=item.session_id, node_id=item.node_id,
+                   run_id=item.run_id, metadata=item.metadata, created_at=item.created_at,
+                   url=urls.media_download(item.id))
+
+
+class MediaUploadPublic(Public):
+    """Every stored file in ``items``; a single upload also answers that item's fields at the top."""
+
+    items: list[MediaPublic]
+    id: str | None = None
+    media_type: MediaType | None = None
+    mime: str | None = None
+    filename: str | None = None
+    size_bytes: int | None = None
+    created_at: datetime | None = None
+    url: str | None = None
+
+    @classmethod
+    def of(cls, items: list[MediaItem], urls: Urls) -> MediaUploadPublic:
+        public = [MediaPublic.of(item, urls) for item in items]
+        single = public[0].model_dump() if len(public) == 1 else {}
+        return cls(items=public, **single)
+
+
+class MediaGroupPublic(Public):
+    session_id: str | None
+    session_name: str | None
+    items: list[MediaPublic]
+
+    @classmethod
+    def of(cls, group: MediaGroup, urls: Urls) -> MediaGroupPublic:
+        return cls(session_id=group.session_id, session_name=group.session_name,
+                   items=[MediaPublic.of(item, urls) for item in group.items])
+
+
+class MediaPagePublic(Public):
+    groups: list[MediaGroupPublic]
+    page: int
+    page_size: int
+    total: int
+    include_shared: bool
+
+    @classmethod
+    def of(cls, found: MediaPage, urls: Urls) -> MediaPagePublic:
+        return cls(groups=[MediaGroupPublic.of(group, urls) for group in found.groups], page=found.page,
+                   page_size=found.page_size, total=found.total, include_shared=found.include_shared)
+
+
+# -- execution -----------------------------------------------------------------------------------
+class MediaOutputPublic(Public):
+    media_id: str
+    kind: str
+    mime: str
+    width: int | None
+    height: int | None
+    duration: float | None
+    url: str
+
+
+class ErrorPublic(Public):
+    code: str
+    message: str
+    details: dict[str, Any] | None = None
+
+
+class NodeRunPublic(Public):
+    node_type: str
+    status: str
+    signature: str
+    progress: float
+    message: str | None
+    outputs: dict[str, Any] | None = Field(description="Output values; media as MediaOutputPublic")
+    error: ErrorPublic | None
+    started_at: float | None
+    finished_at: float | None
+
+
+class LoopIterationPublic(Public):
+    iteration_id: str
+    label: str
+    nodes: dict[str, NodeRunPublic | None]
+
+
+class RunSummaryPublic(Public):
+    """A run without its node states. Times are seconds since the epoch."""
+
+    run_id: str
+    session_id: str
+    mode: str
+    target_node_id: str | None
+    status: str
+    error: ErrorPublic | None
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    counts: dict[str, int]
+    loops: dict[str, list[LoopIterationPublic]]
+
+
+class RunPublic(RunSummaryPublic):
+    nodes: dict[str, NodeRunPublic]
+
+
+class CurrentRunPublic(Public):
+    run: RunPublic | None
+
+
+class RunHistoryPublic(Public):
+    items: list[RunSummaryPublic]
+    limit: int
+    offset: int
+
+
+class SavedNodeOutputsPublic(Public):
+    outputs: dict[str, Any] | None
+    source: Literal["cache", "latest_run"]
+
+
+class SavedOutputsPublic(Public):
+    nodes: dict[str, SavedNodeOutputsPublic]
+
+
+class NodeCancelPublic(Public):
+    node_id: str
+    canceled: bool
+
+
+class StopPublic(Public):
+    stopped: bool
+    run_id: str | None
+
+
+# -- node catalog --------------------------------------------------------------------------------
+class SocketPublic(Public):
+    name: str
+    type: str
+    required: bool
+    label: str
+    description: str | None
+
+
+class NodeSpecPublic(Public):
+    type: str
+    version: str
+    title: str
+    category: str
+    description: str
+    gpu: bool
+    executable: bool
+    tags: list[str]
+    inputs: list[SocketPublic]
+    outputs: list[SocketPublic]
+    params_schema: dict[str, Any]
+
+
+class NodeCatalogPublic(Public):
+    nodes: list[NodeSpecPublic]
+    socket_types: list[str]
+
+
+# -- recipes -------------------------------------------------------------------------------------
+class RecipeSummaryPublic(Public):
+    id: str
+    name: str
+    title: str
+    description: str
+    version: str
+    category: str
+    input_schema: dict[str, Any]
+    inputs: list[str]
+
+
+class RecipeListingPublic(Public):
+    recipes: list[RecipeSummaryPublic]
+
+
+class RecipePublic(RecipeSummaryPublic):
+    bindings: dict[str, list[dict[str, Any]]]
+
+
+class RecipeRunPublic(Public):
+    session_id: str
+
+
+# -- models, LoRAs, GPU, voices ------------------------------------------------------------------
+class ModelPublic(Public):
+    id: str
+    display_name: str
+    kind: str
+    format: str
+    path: str
+    size_bytes: int
+    sha256: str | None
+    default_params: dict[str, Any]
+    credits_per_generation: float | int | None
+    source: str | None
+    filename: str
+    installed: bool
+    created_at: datetime | None
+
+
+class ModelsPublic(Public):
+    models: list[ModelPublic]
+    kinds: list[str]
+
+
+class ModelRemovedPublic(Public):
+    removed: ModelPublic
+
+
+class ModelRuntimePublic(Public):
+    cache: dict[str, Any]
+    gpu: dict[str, Any]
+
+
+class LoraPublic(Public):
+    id: str
+    name: str
+    filename: str
+    weight: float
+    sha256: str | None
+
+
+class LorasPublic(Public):
+    loras: list[dict[str, Any]]
+
+
+class LoraChainPublic(Public):
+    loras: list[LoraPublic]
+
+
+class GpuStatusPublic(Public):
+    state: str
+    ready: bool
+    accepting_tasks: bool
+    device: str | None
+    running_tasks: int
+
+
+class GpuStopPublic(Public):
+    mode: str
+
+
+class GpuHealthPublic(Public):
+    status: str
+    state: str
+    accepting_tasks: bool
+    running_tasks: int
+    last_error: str | None
+
+
+class VoicePublic(Public):
+    id: str
+    engine: str
+    name: str
+    language: str | None
+    gender: str | None
+    default: bool
+
+
+class VoicesPublic(Public):
+    voices: list[VoicePublic]
+    engines: list[str]
+
+
+class LlmModelsPublic(Public):
+    models: list[dict[str, Any]]
+    default: str
+
+
+def streamed_answer(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:
+    """The documented 200 of a route that answers bytes or a stream rather than a model."""
+    return {200: {"description": description,
+                  "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}}
