@@ -274,7 +274,7 @@ class Engine:
         """Stop the session's run: queued nodes are canceled in one pass with one event
         (``nodes.canceled``), running ones are asked to cancel. Call on the event loop."""
         active = self._active.get(session_id)
-        if active is None:
+        if active is None or active.run.status.finished:  # ended; only its last write is pending
             return None
         if active.stopping:
             return active.run
