@@ -118,7 +118,7 @@ def seed_media(data_dir: Path, email: str, count: int) -> None:
     from sqlalchemy import select
 
     from miniaistudio.store.db import Database
-    from miniaistudio.store.models import Media, StudioSession, User
+    from miniaistudio.store.tables import Media, StudioSession, User
 
     db = Database(f"sqlite:///{(data_dir / 'studio.db').resolve()}")
     with db.session() as s:

@@ -30,8 +30,9 @@ MODELS = ROOT / ".cache" / "test-models"  # the tests' shared models folder
 sys.path.insert(0, str(ROOT / "src"))
 
 from miniaistudio.nodes.text_refiner import build_prompt  # noqa: E402
-from miniaistudio.runtimes import assets, music  # noqa: E402
-from miniaistudio.runtimes import llm as llm_runtime  # noqa: E402
+from miniaistudio.runtimes.creative import music  # noqa: E402
+from miniaistudio.runtimes.models import assets  # noqa: E402
+from miniaistudio.runtimes.models import llm as llm_runtime  # noqa: E402
 
 SENTENCE = ("The studio turns a short idea into a narrated clip with music and captions, "
             "all on a laptop without a graphics card.")

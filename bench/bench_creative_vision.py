@@ -29,18 +29,18 @@ MODELS = ROOT / ".cache" / "test-models"  # the tests' shared models folder
 FIXTURES = ROOT.parent / "shared" / "fixtures" / "images"
 sys.path.insert(0, str(ROOT / "src"))
 
-from miniaistudio.runtimes import vision  # noqa: E402
-from miniaistudio.runtimes.camera_motion import (  # noqa: E402
+from miniaistudio.runtimes.creative.camera_motion import (  # noqa: E402
     NEUTRAL,
     CameraMove,
     ParallaxScene,
     interpolate,
     ken_burns_filter,
 )
-from miniaistudio.runtimes.face_swap import FaceSwapper, LandmarkTrack  # noqa: E402
-from miniaistudio.runtimes.model_cache import ModelCache  # noqa: E402
-from miniaistudio.runtimes.vfx import build_graph  # noqa: E402
-from miniaistudio.runtimes.vision_assets import place_u2netp  # noqa: E402
+from miniaistudio.runtimes.creative.face_swap import FaceSwapper, LandmarkTrack  # noqa: E402
+from miniaistudio.runtimes.creative.vfx import build_graph  # noqa: E402
+from miniaistudio.runtimes.models import vision  # noqa: E402
+from miniaistudio.runtimes.models.model_cache import ModelCache  # noqa: E402
+from miniaistudio.runtimes.models.vision_assets import place_u2netp  # noqa: E402
 
 H264 = ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-preset", "veryfast"]
 FFMPEG = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
@@ -130,7 +130,7 @@ def direct_video_swap(source_rgb: Any, clip: Path, out_dir: Path) -> None:
 
 
 def direct_parallax(rgb: Any, move: CameraMove, frames: int, fps: int, out_dir: Path) -> None:
-    from miniaistudio.runtimes.camera_motion import auto_foreground_mask
+    from miniaistudio.runtimes.creative.camera_motion import auto_foreground_mask
 
     scene = ParallaxScene(rgb, auto_foreground_mask(rgb, cache=WARM))
     h, w = rgb.shape[:2]

@@ -13,7 +13,7 @@ STEPS: list[tuple[str, Callable[[], None]]] = []
 
 
 def _vision_models() -> None:
-    from .runtimes.vision_assets import setup_step
+    from .runtimes.models.vision_assets import setup_step
 
     setup_step()
 
@@ -22,7 +22,7 @@ STEPS.append(("vision: u2netp product cut-out model", _vision_models))
 
 
 def _creative_audio_models() -> None:
-    from .runtimes.assets import place_all
+    from .runtimes.models.assets import place_all
 
     place_all()
 

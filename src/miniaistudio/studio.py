@@ -11,9 +11,9 @@ from .core.events import EventBus
 from .core.registry import NodeRegistry, default_registry
 from .executors.context import FetchPolicy
 from .executors.local import LocalExecutor
-from .runtimes import assets
-from .runtimes.model_host import ModelHost
-from .runtimes.probe import configure_pillow
+from .runtimes.media.probe import configure_pillow
+from .runtimes.models import assets
+from .runtimes.models.model_host import ModelHost
 from .runtimes.processes import children, kill_leftovers, recording_server_runs
 from .services.accounts import Accounts
 from .services.execution import Execution

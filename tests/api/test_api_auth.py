@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import select
 
 from conftest import PASSWORD, Api
-from miniaistudio.store.models import User
+from miniaistudio.store.tables import User
 from miniaistudio.studio import Studio
 
 from .conftest import error_of

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from conftest import FIXTURES, Api
-from miniaistudio.store.models import Media
+from miniaistudio.store.tables import Media
 from miniaistudio.studio import Studio
 
 from .conftest import error_of

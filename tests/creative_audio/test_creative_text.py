@@ -91,7 +91,7 @@ async def test_catalog_publishes_preset_defaults_and_model_choices(api: Api) -> 
 
 
 async def test_dropped_gguf_appears_and_missing_model_has_a_stable_code(api: Api) -> None:
-    from miniaistudio.runtimes import assets
+    from miniaistudio.runtimes.models import assets
 
     default = assets.default_llm_path(SHARED_MODELS_DIR)
     extra = default.with_name("test-dropped-model.gguf")
@@ -117,8 +117,8 @@ async def test_dropped_gguf_appears_and_missing_model_has_a_stable_code(api: Api
 
 def test_tokens_stream_and_cancel_stops_between_tokens() -> None:
     """The runtime streams partial text per token and stops when the callback raises (cancel)."""
-    from miniaistudio.runtimes import assets, llm
-    from miniaistudio.runtimes.model_cache import ModelCache
+    from miniaistudio.runtimes.models import assets, llm
+    from miniaistudio.runtimes.models.model_cache import ModelCache
 
     assets.configure(SHARED_MODELS_DIR)
     cache = ModelCache(2**30)
@@ -143,7 +143,7 @@ def test_models_are_placed_once_with_a_lock(tmp_path: Path) -> None:
     """Concurrent placing writes the file once; later calls reuse it."""
     import threading
 
-    from miniaistudio.runtimes import assets
+    from miniaistudio.runtimes.models import assets
 
     calls: list[int] = []
 

@@ -11,9 +11,9 @@ from cv_helpers import video_facts as facts
 from PIL import Image
 
 from conftest import Api, edge, node, output
-from miniaistudio.runtimes.camera_motion import CameraMove, render_new_view
-from miniaistudio.runtimes.classical_upscale import upscale_lanczos
-from miniaistudio.runtimes.model_cache import ModelCache
+from miniaistudio.runtimes.creative.camera_motion import CameraMove, render_new_view
+from miniaistudio.runtimes.creative.classical_upscale import upscale_lanczos
+from miniaistudio.runtimes.models.model_cache import ModelCache
 
 
 def test_render_new_view_keeps_size_and_moves_layers() -> None:

@@ -10,7 +10,7 @@ import pytest
 from cv_helpers import ASTRONAUT, CHELSEA, COFFEE, GRACE, fetch_image, metadata, rgb, run_graph, upload
 
 from conftest import SHARED_MODELS_DIR, Api, edge, error_code, node, output
-from miniaistudio.runtimes.vision_assets import place_u2netp
+from miniaistudio.runtimes.models.vision_assets import place_u2netp
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,9 @@ import pytest
 
 from conftest import FIXTURES, SHARED_MODELS_DIR, Api, edge, make_settings, node
 from miniaistudio.config import Settings
-from miniaistudio.runtimes import assets
-from miniaistudio.runtimes.model_cache import ModelCache
-from miniaistudio.runtimes.vision_assets import place_u2netp
+from miniaistudio.runtimes.models import assets
+from miniaistudio.runtimes.models.model_cache import ModelCache
+from miniaistudio.runtimes.models.vision_assets import place_u2netp
 
 from .conftest import run_nodes, runtime_stats, succeeded
 

@@ -16,7 +16,7 @@ import pytest
 from conftest import Api, error_code, node
 from miniaistudio.config import Settings
 from miniaistudio.core.errors import StudioError
-from miniaistudio.runtimes.url_fetch import check_public_address, fetch_to_file, guard_url
+from miniaistudio.runtimes.media.url_fetch import check_public_address, fetch_to_file, guard_url
 
 FETCH_TIMEOUT = 1.5
 

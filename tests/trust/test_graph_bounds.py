@@ -17,7 +17,7 @@ from sqlalchemy import update
 
 from conftest import Api, edge, node
 from miniaistudio.api.v2 import execution as execution_routes
-from miniaistudio.store.models import Run, StudioSession
+from miniaistudio.store.tables import Run, StudioSession
 from miniaistudio.studio import Studio
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from conftest import FIXTURES, Api, error_code, ffmpeg_media, make_settings, node
 from miniaistudio.config import Settings
-from miniaistudio.store.models import Media
+from miniaistudio.store.tables import Media
 from miniaistudio.studio import Studio
 
 PNG = FIXTURES / "chelsea.png"

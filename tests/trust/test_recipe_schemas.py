@@ -17,7 +17,7 @@ import pytest
 
 from conftest import Api, node
 from miniaistudio.core.safe_schema import check_input_schema, validate
-from miniaistudio.store.models import Recipe as RecipeRow
+from miniaistudio.store.tables import Recipe as RecipeRow
 
 EVIL = "^(a+)+$"
 EVIL_INPUT = "a" * 27 + "!"

@@ -24,10 +24,10 @@ from ..core.errors import Canceled, ImageTooLarge, NodeFailed
 from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits, check_media, check_picture
 from ..core.ports import MediaRecord, NodeTask
 from ..core.values import MediaKind, MediaRef
-from ..runtimes.probe import NotMedia, ProbeResult, probe
+from ..runtimes.media.probe import NotMedia, ProbeResult, probe
+from ..runtimes.media.provenance import png_info
+from ..runtimes.media.url_fetch import fetch_to_file
 from ..runtimes.processes import children, kill_group
-from ..runtimes.provenance import png_info
-from ..runtimes.url_fetch import fetch_to_file
 from ..store.media_store import MediaStore
 
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ def refine_mask(mask: NDArray[np.float32], threshold: float, feather: float) -> 
     """Sharpen a soft mask around ``threshold`` (a ramp ±0.15 wide), then feather by ``feather`` px."""
     import numpy as np
 
-    from ..runtimes.vision import require
+    from ..runtimes.models.vision import require
 
     cv2 = require("cv2")
     out = np.clip((mask - (threshold - 0.15)) / 0.3, 0.0, 1.0).astype(np.float32)
@@ -64,9 +64,9 @@ class RemoveBackground(Node):
         from PIL import Image, ImageFilter, ImageOps
 
         from ..core.errors import NodeFailed
-        from ..runtimes import vision
-        from ..runtimes.model_host import host_of
-        from ..runtimes.vision_assets import u2netp_path
+        from ..runtimes.models import vision
+        from ..runtimes.models.model_host import host_of
+        from ..runtimes.models.vision_assets import u2netp_path
 
         assert self.image is not None
         src = ctx.load_image(self.image).convert("RGB")

@@ -14,7 +14,7 @@ from ..core.node import ImageInput, Node, VideoOutput, node
       tags=("camera", "ken burns", "parallax", "motion"))
 class CameraMoveNode(Node):
     """A video from a still: Ken Burns (ffmpeg zoompan) or a parallax move (2.5D layers from the
-    segmentation mask, see ``runtimes/camera_motion.py``), from the original framing to the
+    segmentation mask, see ``runtimes/creative/camera_motion.py``), from the original framing to the
     given azimuth, elevation and distance. Classical; no video model."""
 
     image: ImageInput
@@ -29,8 +29,8 @@ class CameraMoveNode(Node):
     height: int = Field(default=0, ge=0, le=2160, description="0 = the image's height")
 
     def invoke(self, ctx: NodeContext) -> VideoOutput:
-        from ..runtimes.camera_motion import ENGINE_KEN_BURNS, ENGINE_PARALLAX, CameraMove, render_camera_video
-        from ..runtimes.model_host import host_of
+        from ..runtimes.creative.camera_motion import ENGINE_KEN_BURNS, ENGINE_PARALLAX, CameraMove, render_camera_video
+        from ..runtimes.models.model_host import host_of
 
         assert self.image is not None
         move = CameraMove(azimuth=self.azimuth, elevation=self.elevation, distance=self.distance)

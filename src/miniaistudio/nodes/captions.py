@@ -38,8 +38,8 @@ class SpeechToText(Node):
     vad_filter: bool = Field(default=False, description="Skip silence with voice activity detection")
 
     def invoke(self, ctx: NodeContext) -> TranscriptOutput:
-        from ..runtimes import stt
-        from ..runtimes.model_host import host_of
+        from ..runtimes.models import stt
+        from ..runtimes.models.model_host import host_of
 
         assert self.media is not None
         if self.media.kind == "image":
@@ -84,9 +84,16 @@ class BurnCaptions(Node):
     crf: int = Field(default=20, ge=0, le=51, description="H.264 quality (lower = better)")
 
     def invoke(self, ctx: NodeContext) -> VideoOutput:
-        from ..runtimes.ffmpeg import AAC_ARGS, EVEN_DIMENSIONS, H264_ARGS, MP4_AUDIO_CODECS, filter_escape, run_ffmpeg
-        from ..runtimes.fonts import resolve_font
-        from ..runtimes.probe import probe
+        from ..runtimes.media.ffmpeg import (
+            AAC_ARGS,
+            EVEN_DIMENSIONS,
+            H264_ARGS,
+            MP4_AUDIO_CODECS,
+            filter_escape,
+            run_ffmpeg,
+        )
+        from ..runtimes.media.fonts import resolve_font
+        from ..runtimes.media.probe import probe
 
         assert self.video is not None
         text = (self.captions or "").strip()

@@ -16,7 +16,7 @@ from ..core.errors import NodeFailed
 from ..core.node import ImageOutput, Node, Socket, VideoInput, VideoOutput, node
 from ..core.sockets import SocketType
 from ..core.values import MediaRef
-from ..runtimes.face_swap import ENGINE, SwapOptions
+from ..runtimes.creative.face_swap import ENGINE, SwapOptions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,9 +40,9 @@ def _pick_face(faces: list[NDArray[np.float32]], index: int, which: str) -> NDAr
 
 
 def _source_swapper(ctx: NodeContext, ref: MediaRef, index: int, options: SwapOptions) -> Any:
-    from ..runtimes import vision
-    from ..runtimes.face_swap import FaceSwapper
-    from ..runtimes.model_host import host_of
+    from ..runtimes.creative.face_swap import FaceSwapper
+    from ..runtimes.models import vision
+    from ..runtimes.models.model_host import host_of
 
     rgb = vision.rgb_array(ctx.load_image(ref))
     pts = _pick_face(vision.face_landmarks(rgb, MAX_FACES, cache=host_of(ctx).cache), index, "source")
@@ -73,8 +73,8 @@ class FaceSwap(Node):
     def invoke(self, ctx: NodeContext) -> ImageOutput:
         from PIL import Image
 
-        from ..runtimes import vision
-        from ..runtimes.model_host import host_of
+        from ..runtimes.models import vision
+        from ..runtimes.models.model_host import host_of
 
         assert self.source is not None and self.target is not None
         swapper = _source_swapper(ctx, self.source, self.source_face_index, self.options())
@@ -101,8 +101,8 @@ class _VideoSwapBase(Node):
         return SwapOptions()
 
     def run_video(self, ctx: NodeContext) -> VideoOutput:
-        from ..runtimes import vision
-        from ..runtimes.face_swap import LandmarkTrack
+        from ..runtimes.creative.face_swap import LandmarkTrack
+        from ..runtimes.models import vision
 
         assert self.source is not None and self.video is not None
         swapper = _source_swapper(ctx, self.source, self.source_face_index, self.options())

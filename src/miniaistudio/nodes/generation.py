@@ -27,9 +27,9 @@ from ..core.values import GpuToken, MediaRef
 if TYPE_CHECKING:
     from PIL import Image
 
-    from ..runtimes.diffusion import PipelineLease
-    from ..runtimes.gpu import GpuTask
-    from ..runtimes.model_host import ModelHost, ModelInfo, ResolvedLora
+    from ..runtimes.models.diffusion import PipelineLease
+    from ..runtimes.models.gpu import GpuTask
+    from ..runtimes.models.model_host import ModelHost, ModelInfo, ResolvedLora
 
 AspectRatio = Literal["1:1", "4:3", "3:4", "3:2", "2:3", "16:9", "9:16", "21:9"]
 PromptText = Annotated[str | None, Socket(SocketType.TEXT, required=False, label="Prompt",
@@ -55,7 +55,7 @@ def _require(ref: MediaRef | None) -> MediaRef:
 
 
 def _host(ctx: NodeContext) -> ModelHost:
-    from ..runtimes.model_host import host_of
+    from ..runtimes.models.model_host import host_of
 
     return host_of(ctx)
 
@@ -90,7 +90,7 @@ def _fit(image: Image.Image, pipe: Any, *, mode: str = "RGB") -> Image.Image:
     """The input at a size the pipeline takes: multiples of its block size, capped at 4 times the native area."""
     from PIL import Image
 
-    from ..runtimes.diffusion import native_size, size_multiple, snap
+    from ..runtimes.models.diffusion import native_size, size_multiple, snap
 
     img = image.convert(mode)
     multiple = size_multiple(pipe)
@@ -124,7 +124,7 @@ class _PromptedGeneration(Node):
 
     def prepare(self, ctx: NodeContext, kinds: tuple[str, ...], text: str, what: str) -> _Prepared:
         """Model, prompt (a linked text wins), LoRAs, seed, steps and guidance for this run."""
-        from ..runtimes.diffusion import pick_seed
+        from ..runtimes.models.diffusion import pick_seed
 
         host = _host(ctx)
         info = host.resolve(self.model, kinds)
@@ -168,7 +168,7 @@ class ImageGenerate(_PromptedGeneration):
     loras: list[LoraRef] = Field(default_factory=list)
 
     def invoke(self, ctx: NodeContext) -> ImageOutput:
-        from ..runtimes.diffusion import apply_loras, generator, lease_pipeline, output_size, run_pipeline
+        from ..runtimes.models.diffusion import apply_loras, generator, lease_pipeline, output_size, run_pipeline
 
         run = self.prepare(ctx, ("text_to_image",), self.prompt, "prompt")
         host, info, prompt, loras, seed, steps, cfg = (run.host, run.info, run.prompt, run.loras, run.seed,
@@ -196,7 +196,7 @@ def _run_edit(
     seed: int, loras: list[ResolvedLora], mask: Image.Image | None = None, **extra: Any,
 ) -> tuple[Image.Image, Provenance]:
     """An instruction edit (instruct-pix2pix style), img2img or inpaint pass on the model's pipeline."""
-    from ..runtimes.diffusion import accepts, apply_loras, generator, lease_pipeline, run_pipeline
+    from ..runtimes.models.diffusion import accepts, apply_loras, generator, lease_pipeline, run_pipeline
 
     if mask is not None:
         role: Literal["base", "img2img", "inpaint"] = "base" if info.kind == "inpaint" else "inpaint"
@@ -310,7 +310,7 @@ class ImageUpscale(Node):
         source = ctx.load_image(_require(self.image))
         params = self.model_dump(mode="json", exclude={"gpu", "image"})
         if self.engine.strip().lower() == CLASSICAL:
-            from ..runtimes.classical_upscale import upscale_lanczos
+            from ..runtimes.creative.classical_upscale import upscale_lanczos
 
             out = upscale_lanczos(source, self.scale, sharpen=self.sharpen)
             return ImageOutput(image=ctx.save_image(out, Provenance(
@@ -328,7 +328,7 @@ class ImageUpscale(Node):
                       params: dict[str, Any]) -> tuple[Image.Image, Provenance]:
         from PIL import Image
 
-        from ..runtimes.vision_models import lease_vision, super_resolve
+        from ..runtimes.models.vision_models import lease_vision, super_resolve
 
         target = (source.width * self.scale, source.height * self.scale)
         image, passes, factor = source.convert("RGB"), 0, 1
@@ -352,7 +352,7 @@ class ImageUpscale(Node):
                    params: dict[str, Any]) -> tuple[Image.Image, Provenance]:
         from PIL import Image
 
-        from ..runtimes.diffusion import generator, lease_pipeline, pick_seed, run_pipeline
+        from ..runtimes.models.diffusion import generator, lease_pipeline, pick_seed, run_pipeline
 
         seed = pick_seed(self.seed)
         steps, _ = _steps_cfg(info, self.steps, None)
@@ -419,8 +419,8 @@ class VideoFromImage(Node):
         return self._model(ctx, params)
 
     def _classical(self, ctx: NodeContext, params: dict[str, Any]) -> VideoOutput:
-        from ..runtimes.camera_motion import CameraMove, render_camera_video
-        from ..runtimes.ffmpeg import run_ffmpeg
+        from ..runtimes.creative.camera_motion import CameraMove, render_camera_video
+        from ..runtimes.media.ffmpeg import run_ffmpeg
 
         azimuth, elevation, distance = camera_move_for(self.motion, self.motion_strength)
         move = CameraMove(azimuth=azimuth, elevation=elevation, distance=distance)
@@ -437,7 +437,8 @@ class VideoFromImage(Node):
         return VideoOutput(video=ctx.store_file(tagged, "video", prov))
 
     def _model(self, ctx: NodeContext, params: dict[str, Any]) -> VideoOutput:
-        from ..runtimes.diffusion import (
+        from ..runtimes.media.ffmpeg import EVEN_DIMENSIONS, H264_ARGS, run_ffmpeg
+        from ..runtimes.models.diffusion import (
             accepts,
             generator,
             lease_pipeline,
@@ -447,7 +448,6 @@ class VideoFromImage(Node):
             size_multiple,
             snap,
         )
-        from ..runtimes.ffmpeg import EVEN_DIMENSIONS, H264_ARGS, run_ffmpeg
 
         host = _host(ctx)
         info = host.resolve(self.engine, ("image_to_video",))
@@ -497,7 +497,7 @@ class ImageDepth(Node):
     model: str = Field(default="", description="installed depth model id or name; empty = first installed")
 
     def invoke(self, ctx: NodeContext) -> ImageOutput:
-        from ..runtimes.vision_models import estimate_depth, lease_vision
+        from ..runtimes.models.vision_models import estimate_depth, lease_vision
 
         host = _host(ctx)
         info = host.resolve(self.model, ("depth",))
@@ -516,7 +516,7 @@ CAMERA_LORA_WORDS = ("angle", "camera")
 
 
 def _camera_lora(host: ModelHost, ref: str, weight: float) -> ResolvedLora:
-    from ..runtimes.model_host import DEFAULT_REPOS, model_not_installed
+    from ..runtimes.models.model_host import DEFAULT_REPOS, model_not_installed
 
     if ref:
         return host.catalog.resolve_loras([(ref, weight)])[0]
@@ -556,12 +556,12 @@ class DynamicCamera(Node):
         camera = {"azimuth": self.azimuth, "elevation": self.elevation, "distance": self.distance}
         source = ctx.load_image(_require(self.image))
         if self.engine.strip().lower() == CLASSICAL:
-            from ..runtimes.camera_motion import CameraMove, render_new_view
+            from ..runtimes.creative.camera_motion import CameraMove, render_new_view
 
             out = render_new_view(source, CameraMove(**camera), cache=_host(ctx).cache)
             return ImageOutput(image=ctx.save_image(out, Provenance(
                 engine="classical-parallax", ai_generated=False, camera=camera, params=params)))
-        from ..runtimes.diffusion import pick_seed
+        from ..runtimes.models.diffusion import pick_seed
 
         host = _host(ctx)
         info = host.resolve(self.engine, ("image_edit",))

@@ -39,7 +39,7 @@ class GpuControl(Node):
     def invoke(self, ctx: NodeContext) -> GpuOutput:
         # The runtime starts on demand, when a connected node actually runs (not for cached ones),
         # so a fully cached workflow never starts paid runtime.
-        from ..runtimes.model_host import host_of
+        from ..runtimes.models.model_host import host_of
 
         status = host_of(ctx).gpu.status()
         return GpuOutput(gpu=GpuToken(device=str(status["device"] or "unknown"), auto_start=self.auto_start))

@@ -60,9 +60,10 @@ class MusicGenerator(Node):
     format: Literal["mp3", "wav"] = "mp3"
 
     def invoke(self, ctx: NodeContext) -> MusicOutput:
-        from ..runtimes import music, tts
-        from ..runtimes.ffmpeg import run_ffmpeg
-        from ..runtimes.model_host import host_of
+        from ..runtimes.creative import music
+        from ..runtimes.media.ffmpeg import run_ffmpeg
+        from ..runtimes.models import tts
+        from ..runtimes.models.model_host import host_of
         from ..runtimes.tools import require_tool
 
         notes = " ".join(s for s in (self.style, self.prompt or "") if s.strip())

@@ -10,7 +10,7 @@ from ..core.context import NodeContext, Provenance
 from ..core.errors import NodeFailed
 from ..core.node import ImageInput, ImageOutput, Node, Socket, VideoInput, VideoOutput, node
 from ..core.sockets import SocketType
-from ..runtimes.ffmpeg import (
+from ..runtimes.media.ffmpeg import (
     AAC_ARGS,
     EVEN_DIMENSIONS,
     H264_ARGS,
@@ -19,8 +19,8 @@ from ..runtimes.ffmpeg import (
     filter_escape,
     run_ffmpeg,
 )
-from ..runtimes.fonts import DEFAULT_FAMILY, FontFace, font_families, resolve_font
-from ..runtimes.probe import NotMedia, probe
+from ..runtimes.media.fonts import DEFAULT_FAMILY, FontFace, font_families, resolve_font
+from ..runtimes.media.probe import NotMedia, probe
 from .image import HEX_COLOR, Anchor, _rgba, anchor_fractions, place
 
 OptionalTextInput = Annotated[str | None, Socket(

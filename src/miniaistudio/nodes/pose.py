@@ -57,7 +57,7 @@ def draw_skeleton(width: int, height: int, keypoints: list[tuple[float, float, f
 
     import numpy as np
 
-    from ..runtimes.vision import require
+    from ..runtimes.models.vision import require
 
     cv2 = require("cv2")
     canvas = np.zeros((height, width, 3), dtype=np.uint8)
@@ -87,7 +87,7 @@ def face_contour_points(faces: list[NDArray[np.float32]]) -> NDArray[np.float32]
     """The face-mesh contour points (oval, eyes, brows, lips) of every face: the face 'dots' to draw."""
     import numpy as np
 
-    from ..runtimes.vision import mp_solutions
+    from ..runtimes.models.vision import mp_solutions
 
     if not faces:
         return None
@@ -115,8 +115,8 @@ class PoseExtractor(Node):
     def invoke(self, ctx: NodeContext) -> PoseOutput:
         from PIL import Image
 
-        from ..runtimes import vision
-        from ..runtimes.model_host import host_of
+        from ..runtimes.models import vision
+        from ..runtimes.models.model_host import host_of
 
         assert self.image is not None
         cache = host_of(ctx).cache

@@ -33,9 +33,9 @@ class TextToSpeech(Node):
     format: Literal["wav", "mp3"] = "wav"
 
     def invoke(self, ctx: NodeContext) -> AudioOutput:
-        from ..runtimes import tts
-        from ..runtimes.ffmpeg import run_ffmpeg
-        from ..runtimes.model_host import host_of
+        from ..runtimes.media.ffmpeg import run_ffmpeg
+        from ..runtimes.models import tts
+        from ..runtimes.models.model_host import host_of
 
         text = (self.text or "").strip()
         if not text:

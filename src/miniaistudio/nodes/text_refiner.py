@@ -22,7 +22,7 @@ from pydantic import Field, JsonValue
 from ..core.context import NodeContext
 from ..core.node import Node, NodeOutput, Socket, TextInput, node
 from ..core.sockets import SocketType
-from ..runtimes.assets import DEFAULT_LLM_FILE
+from ..runtimes.models.assets import DEFAULT_LLM_FILE
 
 PresetName = Literal["image", "video", "music", "lyrics", "translation", "summarization", "rewriting",
                      "keywords", "custom"]
@@ -297,8 +297,8 @@ class TextRefiner(Node):
         import random
 
         from ..core.errors import NodeFailed
-        from ..runtimes import llm
-        from ..runtimes.model_host import host_of
+        from ..runtimes.models import llm
+        from ..runtimes.models.model_host import host_of
 
         source = (self.text or "").strip()
         if not source:

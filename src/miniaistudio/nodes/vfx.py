@@ -11,7 +11,7 @@ from ..core.errors import NodeFailed
 from ..core.node import Node, NodeOutput, Socket, VideoInput, node
 from ..core.sockets import SocketType
 from ..core.values import MediaRef
-from ..runtimes.vfx import ENGINE
+from ..runtimes.creative.vfx import ENGINE
 
 PresetName = Literal["film_grain", "rain", "snow", "fog", "glow", "light_leaks", "teal_orange", "noir", "vintage",
                      "warm", "cool", "vignette", "speed_ramp", "slow_motion", "cinematic_bars"]
@@ -30,7 +30,7 @@ class VideoEffects(Node):
     warm, cool), vignette, speed ramp, slow motion and cinematic bars, combinable.
 
     The prompt picks presets by keywords (e.g. "rainy noir night, slow motion"; the table is
-    in ``runtimes/vfx.py``) in addition to the ones selected. Audio is kept: copied as is, or
+    in ``runtimes/creative/vfx.py``) in addition to the ones selected. Audio is kept: copied as is, or
     retimed with atempo for slow motion and speed ramps.
     """
 
@@ -45,9 +45,9 @@ class VideoEffects(Node):
     crf: int = Field(default=20, ge=10, le=40, description="H.264 quality (lower = better)")
 
     def invoke(self, ctx: NodeContext) -> EffectsOutput:
-        from ..runtimes.ffmpeg import H264_ARGS, run_ffmpeg
-        from ..runtimes.probe import probe
-        from ..runtimes.vfx import build_graph, presets_from_prompt
+        from ..runtimes.creative.vfx import build_graph, presets_from_prompt
+        from ..runtimes.media.ffmpeg import H264_ARGS, run_ffmpeg
+        from ..runtimes.media.probe import probe
 
         assert self.video is not None
         prompt = self.prompt_text if self.prompt_text is not None else self.prompt
@@ -70,7 +70,7 @@ class VideoEffects(Node):
                 args += ["-map", f"[{graph.audio_label}]", "-c:a", "aac", "-b:a", "192k"]
             elif has_audio:
                 audio_codec = str(info.codecs.get("audio"))
-                from ..runtimes.ffmpeg import MP4_AUDIO_CODECS
+                from ..runtimes.media.ffmpeg import MP4_AUDIO_CODECS
 
                 args += ["-map", "0:a:0", "-c:a", "copy" if audio_codec in MP4_AUDIO_CODECS else "aac"]
             args += [*H264_ARGS, "-preset", "veryfast", "-crf", str(self.crf), "-movflags", "+faststart"]

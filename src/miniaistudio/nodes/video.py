@@ -23,7 +23,7 @@ from ..core.node import (
 )
 from ..core.sockets import SocketType
 from ..core.values import MediaRef
-from ..runtimes.ffmpeg import (
+from ..runtimes.media.ffmpeg import (
     AAC_ARGS,
     EVEN_DIMENSIONS,
     H264_ARGS,
@@ -34,7 +34,7 @@ from ..runtimes.ffmpeg import (
     keyframe_times,
     run_ffmpeg,
 )
-from ..runtimes.probe import NotMedia, ProbeResult, probe
+from ..runtimes.media.probe import NotMedia, ProbeResult, probe
 
 MAX_SECONDS = 24 * 3600.0
 

@@ -25,7 +25,7 @@ from sqlalchemy import delete, func, select
 from ..core.errors import Conflict, InvalidRequest, Unauthorized
 from ..core.policy import Principal
 from ..store.db import Database
-from ..store.models import RevokedToken, User
+from ..store.tables import RevokedToken, User
 from .login_throttle import LoginThrottle
 
 API_KEY_PREFIX = "mas_"

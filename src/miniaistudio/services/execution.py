@@ -13,8 +13,8 @@ from ..core.errors import RunNotFound
 from ..core.policy import Action, Principal
 from ..core.run import RunMode, RunState
 from ..store.db import Database
-from ..store.models import Run
 from ..store.run_recorder import run_from_row
+from ..store.tables import Run
 from .sessions import Sessions
 
 

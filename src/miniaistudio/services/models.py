@@ -31,10 +31,10 @@ from typing import Any
 from sqlalchemy import select
 
 from ..core.errors import InvalidRequest, NotFound, StudioError
-from ..runtimes.model_host import LoraNotFound, ModelInfo, ResolvedLora
+from ..runtimes.models.model_host import LoraNotFound, ModelInfo, ResolvedLora
 from ..runtimes.packages import require_package
 from ..store.db import Database
-from ..store.models import AiModel
+from ..store.tables import AiModel
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ from ..core.policy import Action, Principal, StudioAction, require_studio
 from ..core.recipes import RECIPE_ID, Binding, Recipe, instantiate, validate_inputs
 from ..core.run import RunMode
 from ..core.safe_schema import DEFAULT_MAX_SCHEMA_NODES, check_input_schema
-from ..runtimes.url_fetch import fetch_to_file, precheck_url
+from ..runtimes.media.url_fetch import fetch_to_file, precheck_url
 from ..store.db import Database
-from ..store.models import SHARED_RECIPE_SCOPE
-from ..store.models import Recipe as RecipeRow
+from ..store.tables import SHARED_RECIPE_SCOPE
+from ..store.tables import Recipe as RecipeRow
 from .execution import Execution
 from .media import MediaLibrary
 from .sessions import Sessions, is_uuid

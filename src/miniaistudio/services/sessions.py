@@ -20,7 +20,7 @@ from ..core.policy import Action, Principal, Role, SessionFacts, require
 from ..core.registry import NodeRegistry
 from ..core.validation import check_structure
 from ..store.db import Database
-from ..store.models import StudioSession
+from ..store.tables import StudioSession
 
 _GRAPH_MEMO = 64
 

@@ -14,7 +14,7 @@ from ..core.loops import LoopIterationPlan, LoopPlan
 from ..core.ports import CacheEntry, MediaRecord
 from ..core.run import NodeState, NodeStatus, RunMode, RunState, RunStatus
 from .db import Database
-from .models import CachedOutput, Media, Run
+from .tables import CachedOutput, Media, Run
 
 
 class SqlRunRecorder:

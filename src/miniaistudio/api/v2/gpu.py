@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from ...core.policy import require_gpu_stop
-from ...runtimes.gpu import GpuState, StopMode
+from ...runtimes.models.gpu import GpuState, StopMode
 from ..common.deps import CurrentUser, StudioDep
 from .schemas import GpuHealthPublic, GpuStatusPublic, GpuStopPublic
 

@@ -20,7 +20,7 @@ async def list_voices(
     engine: Literal["piper", "espeak-ng"] | None = Query(default=None, description="Only this engine's voices"),
     language: str | None = Query(default=None, max_length=20, description="Language prefix, e.g. en or fr-fr"),
 ) -> dict[str, Any]:
-    from ...runtimes import tts
+    from ...runtimes.models import tts
 
     voices = await asyncio.to_thread(tts.list_voices, studio.settings.resolved_models_dir)
     if engine:
@@ -35,7 +35,7 @@ async def list_voices(
 @router.get("/llm/models", summary="Local language models (GGUF) for the Text Refiner",
             response_model=LlmModelsPublic, response_model_exclude_unset=True)
 async def list_llm_models(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    from ...runtimes import assets
+    from ...runtimes.models import assets
 
     root = studio.settings.resolved_models_dir
     models = await asyncio.to_thread(assets.list_llm_models, root)

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
-from ..core.context import NodeContext, Provenance
-from ..core.errors import NodeFailed
+from ...core.context import NodeContext, Provenance
+from ...core.errors import NodeFailed
+from ..tools import require_tool
 from .provenance import ffmpeg_metadata_args
-from .tools import require_tool
 
 # ``key=value`` lines written by ``-progress``; anything else on stderr is a log message.
 _PROGRESS_LINE = re.compile(r"^[a-z_0-9]+=\S*$")

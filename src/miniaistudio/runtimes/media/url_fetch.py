@@ -30,7 +30,7 @@ from urllib.parse import SplitResult, urljoin, urlsplit
 import httpcore
 import httpx
 
-from ..core.errors import InvalidRequest
+from ...core.errors import InvalidRequest
 
 MAX_REDIRECTS = 5
 MAX_URL_LENGTH = 2048

@@ -24,8 +24,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from ..core.context import NodeContext
-from ..core.errors import Canceled, Conflict, NodeFailed
+from ...core.context import NodeContext
+from ...core.errors import Canceled, Conflict, NodeFailed
 
 log = logging.getLogger(__name__)
 

@@ -20,16 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.errors import ToolMissing
+from ...core.errors import ToolMissing
+from ..packages import require_package
 from .model_cache import ModelCache, path_bytes
-from .packages import require_package
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
     from PIL import Image
 
-    from ..core.context import NodeContext, Provenance
+    from ...core.context import NodeContext, Provenance
 
 # import name -> (pip requirement, what it is)
 PACKAGES = {
@@ -259,7 +259,7 @@ class VideoInfo:
 
 def open_video(path: Path) -> tuple[Any, VideoInfo]:
     """An OpenCV capture of ``path`` (decoded by OpenCV's FFmpeg) and its fps, frame count and size."""
-    from ..core.errors import NodeFailed
+    from ...core.errors import NodeFailed
 
     cv2 = require("cv2")
     cap = cv2.VideoCapture(str(path))
@@ -291,7 +291,7 @@ class FrameWriter:
     """
 
     def __init__(self, path: Path, fps: float, width: int, height: int) -> None:
-        from ..core.errors import NodeFailed
+        from ...core.errors import NodeFailed
 
         cv2 = require("cv2")
         self.path = path
@@ -315,8 +315,8 @@ def encode_frames(ctx: NodeContext, frames: Path, output: Path, *, fps: float, f
 
     The audio is stream-copied when MP4 can hold its codec, else re-encoded to AAC.
     """
-    from .ffmpeg import AAC_ARGS, EVEN_DIMENSIONS, H264_ARGS, MP4_AUDIO_CODECS, run_ffmpeg
-    from .probe import NotMedia, probe
+    from ..media.ffmpeg import AAC_ARGS, EVEN_DIMENSIONS, H264_ARGS, MP4_AUDIO_CODECS, run_ffmpeg
+    from ..media.probe import NotMedia, probe
 
     args = ["-r", f"{fps:.6f}", "-i", str(frames)]
     audio_codec: str | None = None

@@ -10,7 +10,7 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.errors import NodeFailed
+from ...core.errors import NodeFailed
 
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"))
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc"}

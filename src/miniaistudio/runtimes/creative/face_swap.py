@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .vision import require
+from ..models.vision import require
 
 if TYPE_CHECKING:
     import numpy as np
@@ -263,7 +263,7 @@ class LandmarkTrack:
     def update(self, faces: list[NDArray[np.float32]]) -> NDArray[np.float32] | None:
         import numpy as np
 
-        from .vision import sort_faces
+        from ..models.vision import sort_faces
 
         pick: NDArray[np.float32] | None = None
         if self.state is None:

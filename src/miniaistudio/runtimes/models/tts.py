@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.context import NodeContext
-from ..core.errors import NodeFailed, ToolMissing
+from ...core.context import NodeContext
+from ...core.errors import NodeFailed, ToolMissing
+from ..packages import require_package
+from ..processes import children
+from ..tools import require_tool
 from . import assets
 from .model_cache import ModelCache, path_bytes
-from .packages import require_package
-from .processes import children
-from .tools import require_tool
 
 PIPER = "piper"
 ESPEAK = "espeak-ng"
@@ -229,7 +229,7 @@ def add_wav_info(path: Path, provenance: dict[str, Any]) -> None:
     ICMT (comment) holds the provenance JSON, ISFT the software; ffprobe reads them back as
     the ``comment`` and ``encoder`` tags.
     """
-    from .provenance import SOFTWARE, provenance_json
+    from ..media.provenance import SOFTWARE, provenance_json
 
     def sub(tag: bytes, text: str) -> bytes:
         data = text.encode("utf-8") + b"\0"

@@ -29,11 +29,11 @@ import pathlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from ..core.context import NodeContext, Provenance
-from ..core.errors import NodeFailed
-from ..core.values import MediaRef
-from .model_cache import ModelCache
-from .vision import require
+from ...core.context import NodeContext, Provenance
+from ...core.errors import NodeFailed
+from ...core.values import MediaRef
+from ..models.model_cache import ModelCache
+from ..models.vision import require
 
 if TYPE_CHECKING:
     import numpy as np
@@ -77,9 +77,9 @@ def interpolate(a: CameraMove, b: CameraMove, t: float) -> CameraMove:
 
 def auto_foreground_mask(rgb: NDArray[np.uint8], *, cache: ModelCache) -> NDArray[np.float32] | None:
     """u2netp when its model is placed, else mediapipe selfie segmentation, else None."""
-    from ..core.errors import ToolMissing
-    from . import vision
-    from .vision_assets import u2netp_target
+    from ...core.errors import ToolMissing
+    from ..models import vision
+    from ..models.vision_assets import u2netp_target
 
     try:
         model = u2netp_target()
@@ -232,7 +232,7 @@ def render_new_view(image: Image.Image, move: CameraMove, foreground_mask: Image
     import numpy as np
     from PIL import Image as PILImage
 
-    from .vision import rgb_array
+    from ..models.vision import rgb_array
 
     rgb = rgb_array(image)
     mask: NDArray[np.float32] | None
@@ -298,7 +298,7 @@ def render_camera_video(ctx: NodeContext, image: MediaRef, *, style: Literal["ke
     ``ken_burns``: ffmpeg ``zoompan``. ``parallax``: :func:`render_new_view`'s 2.5D layers
     rendered for each frame while the move eases from neutral to ``move``.
     """
-    from .ffmpeg import H264_ARGS, run_ffmpeg
+    from ..media.ffmpeg import H264_ARGS, run_ffmpeg
 
     if duration <= 0 or fps <= 0:
         raise NodeFailed("duration and fps must be positive", code="INPUT_INVALID")
@@ -332,7 +332,7 @@ def _render_parallax(ctx: NodeContext, image: MediaRef, move: CameraMove, frames
                      out_w: int, out_h: int, params: dict[str, object], cache: ModelCache) -> pathlib.Path:
     from PIL import ImageOps
 
-    from .vision import FrameWriter, encode_frames, rgb_array
+    from ..models.vision import FrameWriter, encode_frames, rgb_array
 
     src = ctx.load_image(image).convert("RGB")
     if src.size != (out_w, out_h):

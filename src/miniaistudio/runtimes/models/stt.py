@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..packages import require_package
 from . import assets
 from .model_cache import ModelCache, path_bytes
-from .packages import require_package
 
 FASTER_WHISPER_PACKAGE = "faster-whisper==1.2.1"
 LINE_CHARS = 42  # caption line length commonly used for subtitles

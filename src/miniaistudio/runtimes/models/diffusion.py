@@ -21,8 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..core.context import NodeContext
-from ..core.errors import Canceled, NodeFailed
+from ...core.context import NodeContext
+from ...core.errors import Canceled, NodeFailed
 from .gpu import DeviceInfo, GpuTask
 from .model_host import ModelHost, ModelInfo, ResolvedLora
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..packages import require_package
 from . import assets
 from .model_cache import ModelCache, path_bytes
-from .packages import require_package
 
 LLAMA_PACKAGE = "llama-cpp-python==0.3.36"
 DEFAULT_CONTEXT = 2048

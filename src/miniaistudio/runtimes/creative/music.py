@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import NodeFailed, ToolMissing
-from .packages import require_package
+from ...core.errors import NodeFailed, ToolMissing
+from ..packages import require_package
 
 SOUNDFONTS = (Path("/usr/share/sounds/sf2/FluidR3_GM.sf2"), Path("/usr/share/sounds/sf2/default-GM.sf2"),
               Path("/usr/share/sounds/sf2/TimGM6mb.sf2"))

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import ToolMissing
-from .packages import require_package
+from ...core.errors import ToolMissing
+from ..packages import require_package
 
 SETUP_COMMAND = "python -m miniaistudio.setup_assets"
 
@@ -64,7 +64,7 @@ def models_dir() -> Path:
     """The configured models folder, else the one the settings (environment, config file) name."""
     if _configured is not None:
         return _configured
-    from ..config import load_settings
+    from ...config import load_settings
 
     return load_settings().resolved_models_dir
 

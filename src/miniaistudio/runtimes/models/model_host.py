@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..core.context import NodeContext
-from ..core.errors import NodeFailed, NotFound, ToolMissing
+from ...core.context import NodeContext
+from ...core.errors import NodeFailed, NotFound, ToolMissing
 from .gpu import GpuRuntime
 from .model_cache import ModelCache
 

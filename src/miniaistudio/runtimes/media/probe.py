@@ -10,10 +10,10 @@ from typing import Any
 
 import filetype
 
-from ..core.errors import ImageTooLarge
-from ..core.media_limits import MediaLimits, check_media, check_picture
-from .processes import children
-from .tools import require_tool
+from ...core.errors import ImageTooLarge
+from ...core.media_limits import MediaLimits, check_media, check_picture
+from ..processes import children
+from ..tools import require_tool
 
 IMAGE_MIMES = {"image/png", "image/jpeg", "image/webp", "image/gif", "image/bmp", "image/tiff"}
 EXTENSIONS = {

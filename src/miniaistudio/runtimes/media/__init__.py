@@ -1,0 +1,2 @@
+"""Media plumbing: ffmpeg, probing, provenance writing, fonts, safe URL fetching.
+"""
