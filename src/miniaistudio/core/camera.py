@@ -6,7 +6,7 @@ are trained on 96 poses named ``<sks> [azimuth] [elevation] [distance]``: 8 azim
 move to the nearest trained pose, so the same move always yields the same prompt (loops call
 it once per iteration and rely on that).
 
-Conventions (shared with ``runtimes.camera_motion.CameraMove``):
+Conventions (shared with ``runtimes.creative.camera_motion.CameraMove``):
 
 - ``azimuth`` in degrees, -180..180: 0 = the original front view; positive orbits the camera
   to the subject's right (45 = front-right quarter view), negative to its left; ±180 = back view.

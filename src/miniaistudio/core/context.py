@@ -34,8 +34,8 @@ class NodeContext(Protocol):
 
     @property
     def models(self) -> object | None:
-        """The worker's model host (a ``runtimes.model_host.ModelHost``; None where models are not
-        configured). Nodes read it through ``runtimes.model_host.host_of(ctx)``, which types it."""
+        """The worker's model host (a ``runtimes.models.model_host.ModelHost``; None where models are not
+        configured). Nodes read it through ``runtimes.models.model_host.host_of(ctx)``, which types it."""
 
     @property
     def canceled(self) -> bool: ...

@@ -1,6 +1,6 @@
 """Speech to text with faster-whisper (CTranslate2, int8 on CPU), and SRT/WebVTT captions.
 
-The model folder comes from :mod:`runtimes.assets` (the base model is joined from its PyPI
+The model folder comes from :mod:`runtimes.models.assets` (the base model is joined from its PyPI
 part packages once). Models stay warm in the host's :class:`~.model_cache.ModelCache` (sized by
 their folder) and transcribe one file at a time under the entry's run lock.
 """

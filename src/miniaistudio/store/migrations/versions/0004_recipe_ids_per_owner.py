@@ -14,7 +14,7 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-SHARED = "*"  # the scope of admin recipes (store.models.SHARED_RECIPE_SCOPE)
+SHARED = "*"  # the scope of admin recipes (store.tables.SHARED_RECIPE_SCOPE)
 COLUMNS = "id, owner_id, source, name, description, version, document, created_at, updated_at"
 
 
