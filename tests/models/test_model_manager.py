@@ -90,7 +90,8 @@ def test_pull_connection_failure_is_unreachable(settings: Settings) -> None:
         os.environ.pop("HF_HUB_OFFLINE", None)
         os.environ.pop("TRANSFORMERS_OFFLINE", None)
         os.environ["HF_ENDPOINT"] = "http://127.0.0.1:9"  # nothing listens: connection refused at once
-        from miniaistudio.services.models import ModelHubUnreachable, ModelLibrary
+        from miniaistudio.services.model_hub import ModelHubUnreachable
+        from miniaistudio.services.models import ModelLibrary
         from miniaistudio.store.db import Database
         from miniaistudio.store.migrate import upgrade
 

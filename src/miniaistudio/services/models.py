@@ -1,205 +1,37 @@
 """The model manager: the models directory and its registry (import, pull, list, remove, LoRAs).
 
 Every model lives under ``<models dir>/<kind>/<id>/`` (a pipeline folder, or one file kept
-with its original name) and has a database row with its size, sha256 and defaults. The format
-and kind are detected from the files themselves, never from the name:
-
-- ``model_index.json`` → a diffusers pipeline; its ``_class_name`` decides the kind;
-- ``config.json`` with ``architectures`` → a transformers model (DPT → depth, Swin2SR → upscaler, ...);
-- ``*.safetensors`` whose tensor names are LoRA factors → a LoRA (the header is read, not the weights);
-- ``*.gguf`` → an LLM; ``*.onnx`` needs an explicit kind.
+with its original name) and has a database row with its size, sha256 and defaults. What a model
+is comes from :mod:`.model_files` (detected from its bytes); Hub downloads from :mod:`.model_hub`.
 
 Nothing here imports torch: the CLI stays fast and the server's idle memory small.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import os
 import re
 import shutil
-import struct
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
-from ..core.errors import InvalidRequest, NotFound, StudioError
+from ..core.errors import InvalidRequest, NotFound
 from ..runtimes.models.model_host import LoraNotFound, ModelInfo, ResolvedLora
-from ..runtimes.packages import require_package
 from ..store.db import Database
 from ..store.tables import AiModel
+from .model_files import KINDS, check_confined, copy_hashing, detect, hash_file, slugify, tree_sha256
+from .model_hub import ModelHubUnreachable, download_snapshot, hub_offline_env
 
 log = logging.getLogger(__name__)
-
-KINDS = ("text_to_image", "image_edit", "inpaint", "upscaler", "image_to_video", "text_to_video",
-         "depth", "lora", "llm", "voice", "speech_to_text", "segmentation", "other")
-FORMATS = ("diffusers", "safetensors", "gguf", "onnx", "transformers")
-WEIGHT_SUFFIXES = (".safetensors", ".gguf", ".onnx")
-_LORA_MARKERS = ("lora_A", "lora_B", "lora_up", "lora_down", "lora.up", "lora.down", "lora_te", "lora_unet")
-
-TRANSFORMERS_KINDS: dict[str, str] = {
-    "DPTForDepthEstimation": "depth",
-    "DepthAnythingForDepthEstimation": "depth",
-    "GLPNForDepthEstimation": "depth",
-    "ZoeDepthForDepthEstimation": "depth",
-    "Swin2SRForImageSuperResolution": "upscaler",
-    "WhisperForConditionalGeneration": "speech_to_text",
-    "VitsModel": "voice",
-    "SpeechT5ForTextToSpeech": "voice",
-}
-
-
-class ModelHubUnreachable(StudioError):
-    code, status = "MODEL_HUB_UNREACHABLE", 503
 
 
 class ModelNotFound(NotFound):
     code = "MODEL_NOT_FOUND"
-
-
-@dataclass(frozen=True)
-class Detected:
-    kind: str
-    format: str
-    weight_file: Path | None  # set when the model is one file (inside ``source`` if a folder)
-    details: dict[str, Any]
-
-
-# --------------------------------------------------------------------------- detection
-def diffusers_kind(class_name: str) -> str:
-    """The kind of a diffusers pipeline from its ``model_index.json`` ``_class_name``."""
-    name = class_name
-    if "Inpaint" in name:
-        return "inpaint"
-    if "Upscale" in name or "SuperResolution" in name:
-        return "upscaler"
-    if "Marigold" in name and "Depth" in name:
-        return "depth"
-    if "ImageToVideo" in name or "I2V" in name or "StableVideoDiffusion" in name:
-        return "image_to_video"
-    if "Video" in name:
-        return "text_to_video"
-    if any(m in name for m in ("InstructPix2Pix", "Edit", "Img2Img", "Kontext")):
-        return "image_edit"
-    return "text_to_image"
-
-
-def safetensors_keys(path: Path) -> list[str]:
-    """Tensor names from a .safetensors header (8-byte length + JSON), without loading weights."""
-    with path.open("rb") as fh:
-        raw = fh.read(8)
-        if len(raw) != 8:
-            raise InvalidRequest(f"{path.name} is not a safetensors file", code="MODEL_FORMAT_UNKNOWN")
-        (length,) = struct.unpack("<Q", raw)
-        if length > 100 * 2**20:
-            raise InvalidRequest(f"{path.name} has an implausible header", code="MODEL_FORMAT_UNKNOWN")
-        try:
-            header = json.loads(fh.read(length))
-        except ValueError as exc:
-            raise InvalidRequest(f"{path.name} is not a safetensors file", code="MODEL_FORMAT_UNKNOWN") from exc
-    return [k for k in header if k != "__metadata__"]
-
-
-def _detect_file(path: Path) -> Detected:
-    suffix = path.suffix.lower()
-    if suffix == ".gguf":
-        return Detected("llm", "gguf", path, {})
-    if suffix == ".onnx":
-        return Detected("other", "onnx", path, {})
-    if suffix == ".safetensors":
-        keys = safetensors_keys(path)
-        if any(marker in k for k in keys for marker in _LORA_MARKERS):
-            return Detected("lora", "safetensors", path, {"tensors": len(keys)})
-        if any(k.startswith(("model.diffusion_model.", "first_stage_model.")) for k in keys):
-            return Detected("text_to_image", "safetensors", path, {"tensors": len(keys)})
-        return Detected("other", "safetensors", path, {"tensors": len(keys)})
-    raise InvalidRequest(f"cannot tell what {path.name} is (expected a model folder, .safetensors, "
-                         ".gguf or .onnx)", code="MODEL_FORMAT_UNKNOWN")
-
-
-def detect(source: Path) -> Detected:
-    """Format and kind of a model folder or file."""
-    if source.is_file():
-        return _detect_file(source)
-    if not source.is_dir():
-        raise InvalidRequest(f"{source.name} does not exist", code="MODEL_PATH_NOT_FOUND")
-    index = source / "model_index.json"
-    if index.is_file():
-        class_name = str(json.loads(index.read_text()).get("_class_name", ""))
-        return Detected(diffusers_kind(class_name), "diffusers", None, {"pipeline": class_name})
-    config = source / "config.json"
-    if config.is_file():
-        data = json.loads(config.read_text())
-        archs = [str(a) for a in data.get("architectures") or []]
-        for arch in archs:
-            if arch in TRANSFORMERS_KINDS:
-                return Detected(TRANSFORMERS_KINDS[arch], "transformers", None, {"architecture": arch})
-            if arch.endswith(("ForCausalLM", "ForConditionalGeneration")):
-                return Detected("llm", "transformers", None, {"architecture": arch})
-        return Detected("other", "transformers", None, {"architecture": archs[0] if archs else None})
-    weights = sorted(p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in WEIGHT_SUFFIXES)
-    if len(weights) == 1:
-        return _detect_file(weights[0])
-    raise InvalidRequest(f"cannot tell what {source.name} is: no model_index.json or config.json, and "
-                         f"{len(weights)} weight files", code="MODEL_FORMAT_UNKNOWN")
-
-
-# --------------------------------------------------------------------------- hashing
-def _copy_hashing(src: Path, dst: Path) -> str:
-    digest = hashlib.sha256()
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    with src.open("rb") as fin, dst.open("wb") as fout:
-        while chunk := fin.read(4 * 2**20):
-            digest.update(chunk)
-            fout.write(chunk)
-    shutil.copystat(src, dst)
-    return digest.hexdigest()
-
-
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(4 * 2**20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def tree_sha256(files: dict[str, str]) -> str:
-    """A folder's hash: sha256 over sorted ``relative/path\\0<file sha256>\\n`` lines."""
-    digest = hashlib.sha256()
-    for rel in sorted(files):
-        digest.update(f"{rel}\0{files[rel]}\n".encode())
-    return digest.hexdigest()
-
-
-def slugify(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:48].strip("-") or "model"
-
-
-def _is_offline_error(exc: BaseException) -> bool:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        name = type(current).__name__
-        if isinstance(current, (ConnectionError, TimeoutError)) or any(
-            word in name for word in ("Connect", "Timeout", "Offline", "LocalEntryNotFound", "NetworkError")
-        ):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
-
-
-def hub_offline_env() -> bool:
-    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 # --------------------------------------------------------------------------- the library
@@ -323,7 +155,7 @@ class ModelLibrary:
         try:
             files: dict[str, str] = {}
             if single is not None:
-                files[single.name] = _copy_hashing(single, staging / single.name)
+                files[single.name] = copy_hashing(single, staging / single.name)
                 sha = files[single.name]
                 rel_inside = single.name
             else:
@@ -334,9 +166,9 @@ class ModelLibrary:
                     if move:
                         (staging / rel).parent.mkdir(parents=True, exist_ok=True)
                         shutil.move(str(path), staging / rel)
-                        files[rel] = _hash_file(staging / rel)
+                        files[rel] = hash_file(staging / rel)
                     else:
-                        files[rel] = _copy_hashing(path, staging / rel)
+                        files[rel] = copy_hashing(path, staging / rel)
                 sha = tree_sha256(files)
                 rel_inside = ""
             size = sum(p.stat().st_size for p in staging.rglob("*") if p.is_file())
@@ -382,26 +214,8 @@ class ModelLibrary:
             raise ModelHubUnreachable(f"cannot download {repo_id}: HF_HUB_OFFLINE is set, so the Hugging Face "
                                       f"Hub is not contacted; {advice}",
                                       details={"repo_id": repo_id, "reason": "HF_HUB_OFFLINE"})
-        hub = require_package("huggingface_hub", "huggingface_hub", "huggingface_hub (to pull models)",
-                              code="TOOL_MISSING")
-        hub_errors = require_package("huggingface_hub.errors", "huggingface_hub", "huggingface_hub (to pull models)",
-                                     code="TOOL_MISSING")
         staging = self.models_dir / ".incoming" / f"pull-{uuid.uuid4().hex}"
-        try:
-            hub.snapshot_download(repo_id, revision=revision, local_dir=staging)
-        except (hub_errors.RepositoryNotFoundError, hub_errors.GatedRepoError) as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise ModelNotFound(f"the Hugging Face Hub has no accessible repo {repo_id!r}",
-                                code="MODEL_REPO_NOT_FOUND", details={"repo_id": repo_id}) from exc
-        except Exception as exc:
-            shutil.rmtree(staging, ignore_errors=True)
-            if _is_offline_error(exc):
-                raise ModelHubUnreachable(
-                    f"cannot download {repo_id}: the Hugging Face Hub is unreachable from this machine "
-                    f"({type(exc).__name__}); {advice}",
-                    details={"repo_id": repo_id, "reason": type(exc).__name__}) from exc
-            raise StudioError(f"downloading {repo_id} failed: {exc}", code="MODEL_PULL_FAILED", status=502,
-                              details={"repo_id": repo_id}) from exc
+        download_snapshot(repo_id, revision, staging, advice)
         return self.import_path(staging, kind=kind, name=name or repo_id.split("/")[-1], origin=repo_id,
                                 move=True)
 
@@ -447,51 +261,3 @@ def _match_lora(rows: list[AiModel], ref: str, *, by_filename: bool) -> AiModel 
         if row.display_name.lower() == lowered:
             return row
     return None
-
-
-def allowed_import_path(raw: str, roots: list[Path]) -> Path:
-    """A path sent over HTTP, accepted only inside the configured import folders.
-
-    Symlinks are followed to their real target, which must stay inside an import folder too;
-    :func:`check_confined` repeats the check for every file of a folder being imported.
-    """
-    try:
-        path = Path(raw).expanduser().resolve()
-    except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte
-        path = Path("/")
-    if not _inside(path, roots):
-        raise _not_allowed(roots)
-    try:
-        return check_confined(path.resolve(strict=True), roots)
-    except FileNotFoundError:
-        raise InvalidRequest(f"{Path(raw).name} does not exist in the import folders",
-                             code="MODEL_PATH_NOT_FOUND") from None
-
-
-def check_confined(source: Path, roots: list[Path]) -> Path:
-    """``source`` itself and, for a folder, every entry in it resolve inside ``roots``.
-
-    A symlink in an import folder that points elsewhere (``weights.bin -> /etc/shadow``) would
-    otherwise copy a server file into the models dir: refused with PATH_NOT_ALLOWED.
-    """
-    entries = [source, *source.rglob("*")] if source.is_dir() else [source]
-    for entry in entries:
-        if entry is source or entry.is_symlink():
-            try:
-                target = entry.resolve(strict=True)
-            except (OSError, RuntimeError):
-                raise _not_allowed(roots, f" ({entry.name} is a broken or looping link)") from None
-            if not _inside(target, roots):
-                raise _not_allowed(roots, f" ({entry.name} links outside them)")
-    return source
-
-
-def _inside(path: Path, roots: list[Path]) -> bool:
-    return any(path.is_relative_to(root) for root in roots)
-
-
-def _not_allowed(roots: list[Path], why: str = "") -> InvalidRequest:
-    return InvalidRequest(
-        f"the API imports models only from the configured import folders{why}; put the files there "
-        "(or set MINIAI_MODEL_IMPORT_DIRS), or use `miniaistudio models import PATH` on the server",
-        code="PATH_NOT_ALLOWED", details={"import_folders": [r.name for r in roots]})

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ...core.policy import StudioAction, require_studio
-from ...services.models import KINDS, allowed_import_path
+from ...services.model_files import KINDS, allowed_import_path
 from ..common.deps import CurrentUser, StudioDep
 from .schemas import LoraChainPublic, LorasPublic, ModelPublic, ModelRemovedPublic, ModelRuntimePublic, ModelsPublic
 
