@@ -6,11 +6,16 @@ import argparse
 import getpass
 import secrets
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings, load_settings
 from .core.errors import StudioError
+
+if TYPE_CHECKING:
+    from .studio import Studio
 
 FIRST_ADMIN = "admin@localhost"
 
@@ -49,27 +54,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _studio(args: argparse.Namespace) -> Iterator[Studio]:
+    """The studio's parts for an admin command (the same composition root as the server, not started)."""
+    from .studio import Studio
+
+    studio = Studio(_settings(args))
+    try:
+        yield studio
+    finally:
+        studio.close()
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from .store.db import Database
-    from .store.migrate import upgrade
-
-    settings = _settings(args)
-    settings.ensure_dirs()
-    ran = upgrade(Database(settings.resolved_database_url))
-    print("database migrated to the newest schema" if ran else "database schema is up to date")
+    with _studio(args) as studio:
+        print("database migrated to the newest schema" if studio.migrated else "database schema is up to date")
     return 0
-
-
-def _accounts(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from .services.accounts import Accounts
-    from .store.db import Database
-    from .store.migrate import upgrade
-
-    settings = _settings(args)
-    settings.ensure_dirs()
-    db = Database(settings.resolved_database_url)
-    upgrade(db)
-    return Accounts(db, settings.jwt_secret(), settings.token_ttl_seconds)
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -81,27 +81,17 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def cmd_users_create(args: argparse.Namespace) -> int:
-    user = _accounts(args).create_user(args.email, _password(args), admin=args.admin)
+    with _studio(args) as studio:
+        user = studio.accounts.create_user(args.email, _password(args), admin=args.admin)
     print(f"created {'admin ' if user.is_admin else ''}user {user.email} ({user.id})")
     return 0
 
 
 def cmd_users_set_password(args: argparse.Namespace) -> int:
-    _accounts(args).set_password(args.email, _password(args))
+    with _studio(args) as studio:
+        studio.accounts.set_password(args.email, _password(args))
     print(f"password changed for {args.email}; existing logins were signed out")
     return 0
-
-
-def _models(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from .services.models import ModelLibrary
-    from .store.db import Database
-    from .store.migrate import upgrade
-
-    settings = _settings(args)
-    settings.ensure_dirs()
-    db = Database(settings.resolved_database_url)
-    upgrade(db)
-    return ModelLibrary(db, settings.resolved_models_dir)
 
 
 def _print_model(m: dict[str, Any], verb: str) -> None:
@@ -110,7 +100,8 @@ def _print_model(m: dict[str, Any], verb: str) -> None:
 
 
 def cmd_models_list(args: argparse.Namespace) -> int:
-    rows = _models(args).installed(kind=args.kind)
+    with _studio(args) as studio:
+        rows = studio.models.installed(kind=args.kind)
     if not rows:
         print("no models installed; add one with `miniaistudio models import PATH` "
               "or `miniaistudio models pull REPO_ID`")
@@ -122,18 +113,22 @@ def cmd_models_list(args: argparse.Namespace) -> int:
 
 
 def cmd_models_import(args: argparse.Namespace) -> int:
-    _print_model(_models(args).import_path(args.path, kind=args.kind, name=args.name,
-                                           credits_per_generation=args.credits), "imported")
+    with _studio(args) as studio:
+        _print_model(studio.models.import_path(args.path, kind=args.kind, name=args.name,
+                                               credits_per_generation=args.credits), "imported")
     return 0
 
 
 def cmd_models_pull(args: argparse.Namespace) -> int:
-    _print_model(_models(args).pull(args.repo_id, kind=args.kind, name=args.name, revision=args.revision), "pulled")
+    with _studio(args) as studio:
+        _print_model(studio.models.pull(args.repo_id, kind=args.kind, name=args.name, revision=args.revision),
+                     "pulled")
     return 0
 
 
 def cmd_models_remove(args: argparse.Namespace) -> int:
-    _print_model(_models(args).remove(args.id), "removed")
+    with _studio(args) as studio:
+        _print_model(studio.models.remove(args.id), "removed")
     return 0
 
 

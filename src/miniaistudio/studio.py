@@ -51,7 +51,7 @@ class Studio:
         self.settings = settings
         self.registry = registry or default_registry
         self.db = Database(settings.resolved_database_url, background_checkpoints=True)
-        upgrade(self.db)
+        self.migrated = upgrade(self.db)  # True when this start brought the schema up to date
         self.store = LocalMediaStore(settings.resolved_media_dir)
         self.accounts = Accounts(self.db, settings.jwt_secret(), settings.token_ttl_seconds, LoginThrottle(
             per_account=settings.login_attempts_per_account, per_client=settings.login_attempts_per_client,
@@ -111,7 +111,11 @@ class Studio:
         if self.engine is not None:
             await self.engine.shutdown()
             await self.engine.executor.aclose()
-        self.model_host.shutdown()
-        self.db.dispose()
+        self.close()
         children.record_in(None)
         self.settings.children_file.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Release what the constructor opened (the CLI's admin commands never :meth:`start`)."""
+        self.model_host.shutdown()
+        self.db.dispose()
