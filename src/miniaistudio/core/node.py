@@ -55,6 +55,7 @@ class Node(BaseModel):
     # Filled in by the registry decorator.
     type_name: ClassVar[str] = ""
     version: ClassVar[str] = "1.0.0"
+    declaration: ClassVar[NodeDeclaration | None] = None
 
     def invoke(self, ctx: NodeContext) -> NodeOutput:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -102,6 +103,23 @@ def socket_of(metadata: list[Any]) -> Socket | None:
     return None
 
 
+@dataclass(frozen=True)
+class NodeDeclaration:
+    """What ``@node`` says about a node type beyond its fields: how the palette shows it."""
+
+    title: str
+    category: str
+    description: str
+    gpu: bool
+    executable: bool
+    tags: tuple[str, ...]
+
+
+#: Node classes in the order ``@node`` declared them; registries pick them up (this module
+#: imports no registry, so declaring a node and building the catalog stay one-way).
+DECLARED: list[type[Node]] = []
+
+
 def node(
     type_name: str,
     *,
@@ -113,21 +131,15 @@ def node(
     executable: bool = True,
     tags: tuple[str, ...] = (),
 ) -> Any:
-    """Class decorator: declare and register a node type in the default registry."""
-    from .registry import default_registry
+    """Class decorator: declare a node type; the registry of its package registers it."""
 
     def decorate(cls: type[Node]) -> type[Node]:
         cls.type_name = type_name
         cls.version = version
-        default_registry.register(
-            cls,
-            title=title,
-            category=category,
-            description=description or (cls.__doc__ or "").strip(),
-            gpu=gpu,
-            executable=executable,
-            tags=tags,
-        )
+        cls.declaration = NodeDeclaration(title=title, category=category,
+                                          description=description or (cls.__doc__ or "").strip(),
+                                          gpu=gpu, executable=executable, tags=tags)
+        DECLARED.append(cls)
         return cls
 
     return decorate

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError, create_model
 
 from .errors import InvalidRequest
-from .node import Node, NodeOutput, Socket, socket_of
+from .node import DECLARED, Node, NodeOutput, Socket, socket_of
 
 
 @dataclass
@@ -78,6 +78,7 @@ class NodeRegistry:
         self._specs: dict[str, NodeSpec] = {}
         self._modules = modules
         self._loaded = not modules
+        self._declared_seen = 0  # how much of node.DECLARED this registry has looked at
 
     def register(
         self,
@@ -144,6 +145,19 @@ class NodeRegistry:
             self._loaded = True
             for module in self._modules:
                 importlib.import_module(module)
+        if self._declared_seen < len(DECLARED):
+            self._register_declared()
+
+    def _register_declared(self) -> None:
+        """Register the ``@node`` classes declared in this registry's packages since the last look."""
+        fresh, self._declared_seen = DECLARED[self._declared_seen:], len(DECLARED)
+        for cls in fresh:
+            decl = cls.declaration
+            if decl is None or not any(cls.__module__ == m or cls.__module__.startswith(m + ".")
+                                       for m in self._modules):
+                continue
+            self.register(cls, title=decl.title, category=decl.category, description=decl.description,
+                          gpu=decl.gpu, executable=decl.executable, tags=decl.tags)
 
     def get(self, type_name: str) -> NodeSpec | None:
         self._ensure_loaded()
