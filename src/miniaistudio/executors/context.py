@@ -15,7 +15,6 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -28,7 +27,7 @@ from ..runtimes.media.probe import NotMedia, ProbeResult, probe
 from ..runtimes.media.provenance import png_info
 from ..runtimes.media.url_fetch import fetch_to_file
 from ..runtimes.processes import children, kill_group
-from ..store.media_store import MediaStore
+from ..store.media_store import MediaStore, new_storage_key
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -78,12 +77,6 @@ class ImageMemo:
             while self._pixels > self._max and self._items:
                 _, old = self._items.popitem(last=False)
                 self._pixels -= old.width * old.height
-
-
-def new_storage_key(ext: str) -> tuple[str, str]:
-    media_id = str(uuid.uuid4())
-    now = datetime.now(UTC)
-    return media_id, f"{now:%Y/%m}/{media_id}.{ext}"
 
 
 class TaskContext:

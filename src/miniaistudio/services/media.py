@@ -16,10 +16,9 @@ from ..core.errors import InvalidRequest, MediaNotFound, NoAccessibleMedia, NoId
 from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits
 from ..core.policy import Action, Principal, SessionFacts, can, require, require_media
 from ..core.values import MediaRef
-from ..executors.context import new_storage_key
 from ..runtimes.media.probe import EXTENSIONS, NotMedia, probe
 from ..store.db import Database
-from ..store.media_store import InvalidKey, MediaStore
+from ..store.media_store import InvalidKey, MediaStore, new_storage_key
 from ..store.tables import Media, StudioSession
 from .sessions import is_uuid as _is_uuid
 from .sessions import session_facts

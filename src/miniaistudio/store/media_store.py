@@ -9,12 +9,21 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*\.[a-z0-9]{1,8}$")
+
+
+def new_storage_key(ext: str) -> tuple[str, str]:
+    """A fresh media id and the key its file is stored under (``YYYY/MM/<id>.<ext>``)."""
+    media_id = str(uuid.uuid4())
+    now = datetime.now(UTC)
+    return media_id, f"{now:%Y/%m}/{media_id}.{ext}"
 
 
 class InvalidKey(ValueError):
