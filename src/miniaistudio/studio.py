@@ -17,11 +17,13 @@ from .runtimes.models.model_host import ModelHost
 from .runtimes.processes import children, kill_leftovers, recording_server_runs
 from .services.accounts import Accounts
 from .services.execution import Execution
+from .services.gpu import GpuControl
 from .services.login_throttle import LoginThrottle
 from .services.media import MediaLibrary
 from .services.models import ModelLibrary
 from .services.recipes import RecipeBook
 from .services.sessions import Sessions
+from .services.voices import VoiceCatalog
 from .store.db import Database
 from .store.file_modes import restrict_umask, tighten
 from .store.media_store import LocalMediaStore
@@ -70,7 +72,9 @@ class Studio:
         self.bus = EventBus()
         assets.configure(settings.resolved_models_dir)  # model files that ship in PyPI packages
         self.models = ModelLibrary(self.db, settings.resolved_models_dir)
+        self.voices = VoiceCatalog(settings.resolved_models_dir)
         self.model_host = ModelHost(self.models, settings.resolved_models_dir, settings.model_cache_bytes)
+        self.gpu = GpuControl(self.model_host.gpu)
         self.engine: Engine | None = None
         self.execution: Execution | None = None
 
