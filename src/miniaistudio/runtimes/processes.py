@@ -2,11 +2,14 @@
 
 Children must not outlive the server. Two mechanisms, because either alone has a gap:
 
-- **Parent-death signal**: each child asks the kernel (``prctl(PR_SET_PDEATHSIG, SIGKILL)``,
-  set between fork and exec) to be killed when the thread that created it exits. The studio
-  creates children from long-lived threads (the executor's pool workers, the event loop, the
-  default ``to_thread`` pool), which live as long as the process and always wait for their
-  child before returning; so a kill -9 of the server kills every child at once.
+- **Parent-death signal**: each child is started through util-linux's ``setpriv --pdeathsig KILL``,
+  which asks the kernel (``PR_SET_PDEATHSIG``) to kill it when the thread that created it exits,
+  then execs the real command (same pid). No Python runs between fork and exec: a ``preexec_fn``
+  is not safe in a threaded server (a child forked while another thread holds a lock can hang
+  before exec — it did, with two video nodes running side by side). The studio creates children
+  from long-lived threads (the executor's pool workers, the event loop, the default
+  ``to_thread`` pool), which live as long as the process and always wait for their child before
+  returning; so a kill -9 of the server kills every child at once.
 - **A pid file** under the data dir lists live children with their start time and command line;
   start-up kills leftovers whose ``/proc`` entry still matches (a kernel without PDEATHSIG, a
   child that re-parented). A recycled pid never matches, so no stranger is ever signalled.
@@ -18,44 +21,27 @@ group (ffmpeg's helpers included) without touching the server.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
 
-_PR_SET_PDEATHSIG = 1
-
-
-def _parent_death_hook() -> Callable[[], None] | None:
-    """A pre-exec function that arms PDEATHSIG=SIGKILL; None off Linux."""
+def _parent_death_prefix() -> list[str]:
+    """The argv prefix that arms PDEATHSIG=SIGKILL before exec; empty where setpriv is missing."""
     if not sys.platform.startswith("linux"):
-        return None
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        prctl = libc.prctl
-    except (OSError, AttributeError):
-        return None
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
-    prctl.restype = ctypes.c_int
-    parent = os.getpid()
-
-    def arm() -> None:  # runs in the child, between fork and exec: keep it tiny
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before the signal was armed
-            os._exit(137)
-
-    return arm
+        return []
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "KILL", "--"] if setpriv else []
 
 
 @dataclass(frozen=True)
@@ -92,8 +78,7 @@ class ChildProcesses:
         self._lock = threading.Lock()
         self._live: dict[int, _Child] = {}
         self._pid_file: Path | None = None
-        self._hook: Callable[[], None] | None = None
-        self._hook_pid = -1
+        self._prefix: list[str] | None = None
 
     def record_in(self, pid_file: Path | None) -> None:
         """Keep the list of live children in ``pid_file`` (None: keep no file)."""
@@ -103,10 +88,10 @@ class ChildProcesses:
 
     def popen(self, argv: Sequence[str], **kwargs: Any) -> subprocess.Popen[Any]:
         """``subprocess.Popen`` in a new session, armed to die with the server, recorded until :meth:`done`."""
-        if os.getpid() != self._hook_pid:  # made per process: the hook checks its creator's pid
-            self._hook, self._hook_pid = _parent_death_hook(), os.getpid()
+        if self._prefix is None:
+            self._prefix = _parent_death_prefix()
         kwargs.setdefault("start_new_session", True)
-        proc: subprocess.Popen[Any] = subprocess.Popen(list(argv), preexec_fn=self._hook, **kwargs)
+        proc: subprocess.Popen[Any] = subprocess.Popen([*self._prefix, *argv], **kwargs)
         child = _Child(proc.pid, _proc_start_time(proc.pid) or 0, "\0".join(str(a) for a in argv))
         with self._lock:
             self._live[proc.pid] = child
