@@ -17,6 +17,7 @@ from sqlalchemy import update
 
 from conftest import Api, edge, node
 from miniaistudio.api.v2 import execution as execution_routes
+from miniaistudio.store.run_recorder import load_run
 from miniaistudio.store.tables import Run, StudioSession
 from miniaistudio.studio import Studio
 
@@ -170,9 +171,10 @@ async def test_stop_of_a_large_run_is_immediate_and_the_run_ends_canceled(api: A
     with studio.db.session() as s:
         row = s.get(Run, run_id)
         assert row is not None and row.status == "canceled"
-        assert len(row.nodes) == len(run["nodes"])
-        assert {nid: d["status"] for nid, d in row.nodes.items()} == {
-            nid: d["status"] for nid, d in run["nodes"].items()}
+        recorded = load_run(s, row)
+    assert len(recorded.nodes) == len(run["nodes"])
+    assert {nid: st.status.value for nid, st in recorded.nodes.items()} == {
+        nid: d["status"] for nid, d in run["nodes"].items()}
 
 
 async def test_a_bad_prefer_header_starts_nothing(api: Api) -> None:

@@ -13,7 +13,7 @@ from ..core.errors import RunNotFound
 from ..core.policy import Action, Principal
 from ..core.run import RunMode, RunState
 from ..store.db import Database
-from ..store.run_recorder import run_from_row
+from ..store.run_recorder import load_run, node_counts, run_from_row
 from ..store.tables import Run
 from .sessions import Sessions
 
@@ -28,7 +28,10 @@ class SavedOutput:
 
 @dataclass(frozen=True)
 class RunHistory:
+    """Runs without their node states (an active run's may be there); ``counts``: run id -> status -> nodes."""
+
     runs: list[RunState]
+    counts: dict[str, dict[str, int]]
     limit: int
     offset: int
 
@@ -90,7 +93,7 @@ class Execution:
         with self.db.session() as s:
             row = s.scalars(select(Run).where(Run.session_id == session_id)
                             .order_by(Run.created_at.desc()).limit(1)).first()
-            return run_from_row(row) if row else None
+            return load_run(s, row) if row else None
 
     def run_by_id(self, session_id: str, run_id: str) -> RunState:
         active = self.engine.active_run(session_id)
@@ -103,7 +106,7 @@ class Execution:
             row = s.get(Run, run_id)
             if row is None or row.session_id != session_id:
                 raise RunNotFound("run not found")
-            return run_from_row(row)
+            return load_run(s, row)
 
     def get_run(self, principal: Principal, session_id: str, run_id: str) -> RunState:
         self.sessions.load(principal, session_id, Action.VIEW)
@@ -114,8 +117,11 @@ class Execution:
         with self.db.session() as s:
             rows = s.scalars(select(Run).where(Run.session_id == session_id)
                              .order_by(Run.created_at.desc()).limit(limit).offset(offset)).all()
-            runs = [run_from_row(row) for row in rows]
+            counts = node_counts(s, [row.id for row in rows])
+            runs = [run_from_row(row, {}) for row in rows]
         active = self.engine.active_run(session_id)
-        if active is not None and offset == 0 and all(r.id != active.id for r in runs):
-            runs.insert(0, active)
-        return RunHistory(runs, limit, offset)
+        if active is not None and offset == 0:
+            counts[active.id] = active.counts()
+            if all(r.id != active.id for r in runs):
+                runs.insert(0, active)
+        return RunHistory(runs, counts, limit, offset)

@@ -3,28 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from ..core.loops import LoopIterationPlan, LoopPlan
 from ..core.ports import CacheEntry, MediaRecord
 from ..core.run import NodeState, NodeStatus, RunMode, RunState, RunStatus
 from .db import Database
-from .tables import CachedOutput, Media, Run
+from .tables import CachedOutput, Media, Run, RunNode
+
+_RUN_NODES = cast(Table, RunNode.__table__)  # Core statements: executemany with bound keys, dialect upserts
 
 
 class SqlRunRecorder:
-    """Records runs. While a run is active its node states are kept here as documents and only
-    the nodes the engine reports changed are re-snapshotted, so the work done on the event loop
-    per flush is proportional to what changed (the engine also spaces flushes by their cost)."""
+    """Records runs. Each node state is a ``run_nodes`` row: the first save of a run inserts them
+    all, later saves upsert only the nodes the engine reports changed, so a flush writes (and
+    snapshots on the event loop) in proportion to what changed, not to the size of the run."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._node_docs: dict[str, dict[str, dict[str, Any]]] = {}  # active run id -> node id -> state
+        self._recorded: set[str] = set()  # active runs whose first save committed
+        self.last_write_rows = 0  # node rows written by the latest save (read by tests and benchmarks)
+        self.last_write_bytes = 0  # their JSON size
 
     async def lookup_cache(self, session_id: str, signatures: list[str]) -> dict[str, dict[str, Any]]:
         return await asyncio.to_thread(self._lookup, session_id, signatures)
@@ -46,25 +54,23 @@ class SqlRunRecorder:
         self, run: RunState, cache: list[CacheEntry], media: list[tuple[str, MediaRecord]],
         changed: set[str] | None = None,
     ) -> None:
-        docs = self._node_docs.get(run.id)
-        if docs is None or changed is None:
-            docs = {nid: state.to_dict() for nid, state in run.nodes.items()}
-        else:  # snapshot on the event loop, before the thread hop: only what changed
-            for nid in changed:
-                state = run.nodes.get(nid)
-                if state is not None:
-                    docs[nid] = state.to_dict()
-        self._node_docs[run.id] = docs
-        row = _run_row(run, docs)
+        ids = run.nodes.keys() if changed is None or run.id not in self._recorded else changed
+        nodes = [{"run_id": run.id, "node_id": nid, "status": state.status.value, "state": state.to_dict()}
+                 for nid in ids if (state := run.nodes.get(nid)) is not None]  # snapshot before the thread hop
+        finished, saved = run.status.finished, False
         try:
-            await asyncio.to_thread(self._save, row, run.session_id, run.user_id, cache, media)
+            await asyncio.to_thread(self._save, _run_row(run), nodes, run.session_id, run.user_id, cache, media)
+            saved = True
         finally:
-            if run.status.finished:
-                self._node_docs.pop(run.id, None)
+            if finished:
+                self._recorded.discard(run.id)
+            elif saved:
+                self._recorded.add(run.id)
 
     def _save(
         self,
         row: dict[str, Any],
+        nodes: list[dict[str, Any]],
         session_id: str,
         user_id: str,
         cache: list[CacheEntry],
@@ -74,7 +80,9 @@ class SqlRunRecorder:
             # An UPDATE first (the common case) without loading the stored state back.
             updated = s.execute(update(Run).where(Run.id == row["id"]).values(**row))
             if updated.rowcount != 1:  # type: ignore[attr-defined]
-                s.execute(insert(Run).values(**row))
+                s.execute(insert(Run).values(**row, nodes={}))  # node states live in run_nodes
+            if nodes:
+                _upsert_nodes(s, nodes)
             now = datetime.now(UTC)
             if media:  # one executemany, not an ORM object per file
                 s.execute(insert(Media), [{
@@ -101,26 +109,72 @@ class SqlRunRecorder:
                 if fresh:
                     s.execute(insert(CachedOutput), fresh)
 
+        self.last_write_rows = len(nodes)
+        self.last_write_bytes = sum(len(json.dumps(n["state"], separators=(",", ":"))) for n in nodes)
+
     def mark_interrupted(self) -> int:
-        """Runs left active by a crash or kill: mark them interrupted (called at start-up)."""
+        """Runs left active by a crash or kill: mark them interrupted (called at start-up).
+        Only the rows of nodes that were queued or running are rewritten."""
         active = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
+        stale = (NodeStatus.QUEUED.value, NodeStatus.RUNNING.value)
+        error = {"code": "INTERRUPTED", "message": "the server stopped during this node"}
         with self.db.session() as s:
-            runs = s.scalars(select(Run).where(Run.status.in_(active))).all()
-            for run in runs:
-                nodes = dict(run.nodes)
-                for nid, data in nodes.items():
-                    if data.get("status") in (NodeStatus.QUEUED.value, NodeStatus.RUNNING.value):
-                        nodes[nid] = {**data, "status": NodeStatus.INTERRUPTED.value,
-                                      "error": {"code": "INTERRUPTED",
-                                                "message": "the server stopped during this node"}}
-                run.nodes = nodes
-                run.status = RunStatus.INTERRUPTED.value
-                run.finished_at = time.time()
-                run.error = {"code": "INTERRUPTED", "message": "the server stopped during this run"}
-            return len(runs)
+            run_ids = s.scalars(select(Run.id).where(Run.status.in_(active))).all()
+            for run_id in run_ids:
+                rows = s.execute(select(RunNode.node_id, RunNode.state).where(
+                    RunNode.run_id == run_id, RunNode.status.in_(stale))).all()
+                if rows:
+                    s.execute(
+                        update(_RUN_NODES).where(RunNode.run_id == bindparam("rid"),
+                                                        RunNode.node_id == bindparam("nid"))
+                        .values(status=NodeStatus.INTERRUPTED.value, state=bindparam("new_state")),
+                        [{"rid": run_id, "nid": nid,
+                          "new_state": {**state, "status": NodeStatus.INTERRUPTED.value, "error": error}}
+                         for nid, state in rows])
+                s.execute(update(Run).where(Run.id == run_id).values(
+                    status=RunStatus.INTERRUPTED.value, finished_at=time.time(),
+                    error={"code": "INTERRUPTED", "message": "the server stopped during this run"}))
+            return len(run_ids)
 
 
-def _run_row(run: RunState, nodes: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _upsert_nodes(s: Session, nodes: list[dict[str, Any]]) -> None:
+    """Insert or replace node rows: ``INSERT … ON CONFLICT DO UPDATE`` where the dialect has it
+    (SQLite, PostgreSQL), else delete then insert the same keys; both stay portable SQL."""
+    table = _RUN_NODES
+    dialect = s.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        stmt = sqlite_insert(table) if dialect == "sqlite" else pg_insert(table)
+        s.execute(stmt.on_conflict_do_update(
+            index_elements=[RunNode.run_id, RunNode.node_id],
+            set_={"status": stmt.excluded.status, "state": stmt.excluded.state}), nodes)
+        return
+    run_id = nodes[0]["run_id"]
+    for start in range(0, len(nodes), 500):
+        chunk = nodes[start:start + 500]
+        s.execute(delete(RunNode).where(RunNode.run_id == run_id,
+                                        RunNode.node_id.in_([n["node_id"] for n in chunk])))
+        s.execute(insert(table), chunk)
+
+
+def load_run(s: Session, row: Run) -> RunState:
+    """A recorded run with all its node states."""
+    nodes = {nid: state for nid, state in s.execute(
+        select(RunNode.node_id, RunNode.state).where(RunNode.run_id == row.id))}
+    return run_from_row(row, nodes)
+
+
+def node_counts(s: Session, run_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Node counts per status for each run, counted by the database (no node state is loaded)."""
+    counts: dict[str, dict[str, int]] = {rid: {} for rid in run_ids}
+    if run_ids:
+        for rid, status, n in s.execute(
+                select(RunNode.run_id, RunNode.status, func.count()).where(RunNode.run_id.in_(run_ids))
+                .group_by(RunNode.run_id, RunNode.status)):
+            counts[rid][status] = n
+    return counts
+
+
+def _run_row(run: RunState) -> dict[str, Any]:
     return {
         "id": run.id,
         "session_id": run.session_id,
@@ -129,7 +183,6 @@ def _run_row(run: RunState, nodes: dict[str, dict[str, Any]]) -> dict[str, Any]:
         "target_node_id": run.target_node_id,
         "status": run.status.value,
         "error": run.error,
-        "nodes": nodes,
         "created_at": run.created_at,
         "started_at": run.started_at,
         "finished_at": run.finished_at,
@@ -137,7 +190,8 @@ def _run_row(run: RunState, nodes: dict[str, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run_from_row(row: Run) -> RunState:
+def run_from_row(row: Run, nodes: dict[str, dict[str, Any]]) -> RunState:
+    """A run from its row and the node states wanted (all, or none for a summary)."""
     return RunState(
         id=row.id,
         session_id=row.session_id,
@@ -145,7 +199,7 @@ def run_from_row(row: Run) -> RunState:
         mode=RunMode(row.mode),
         target_node_id=row.target_node_id,
         status=RunStatus(row.status),
-        nodes={nid: NodeState.from_dict(data) for nid, data in row.nodes.items()},
+        nodes={nid: NodeState.from_dict(data) for nid, data in nodes.items()},
         error=row.error,
         created_at=row.created_at,
         started_at=row.started_at,

@@ -104,6 +104,19 @@ class Run(Base):
     loops: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
+class RunNode(Base):
+    """One node's state in a run: a row each, so a flush rewrites only the nodes that changed.
+    ``status`` repeats ``state["status"]`` so counts and start-up recovery need no JSON queries.
+    (``runs.nodes`` is left ``{}``; migration 0006 moved older runs' states here.)"""
+
+    __tablename__ = "run_nodes"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    node_id: Mapped[str] = mapped_column(String(), primary_key=True)  # loop copies may be long
+    status: Mapped[str] = mapped_column(String(16))
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class CachedOutput(Base):
     """The persistent output cache, scoped to a session (so access rules stay per session)."""
 

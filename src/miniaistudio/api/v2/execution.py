@@ -152,7 +152,8 @@ def history(
     limit: int = Query(default=20, ge=1, le=200), offset: int = Query(default=0, ge=0, le=1_000_000_000),
 ) -> dict[str, Any]:
     found = execution.history(user, session_id, limit, offset)
-    return {"items": [run_summary(run) for run in found.runs], "limit": found.limit, "offset": found.offset}
+    items = [run_summary(run, found.counts.get(run.id, {})) for run in found.runs]
+    return {"items": items, "limit": found.limit, "offset": found.offset}
 
 
 @router.get("/session/runs/{run_id}", summary="One run", response_model=RunPublic, response_model_exclude_unset=True)

@@ -31,9 +31,21 @@ def run_public(run: RunState, urls: Urls = V2_URLS) -> dict[str, Any]:
     }
 
 
-def run_summary(run: RunState, urls: Urls = V2_URLS) -> dict[str, Any]:
-    """A history item: the run without its node states."""
-    return {k: v for k, v in run_public(run, urls).items() if k != "nodes"}
+def run_summary(run: RunState, counts: dict[str, int]) -> dict[str, Any]:
+    """A history item: the run without its node states (loop iterations name their members only)."""
+    return {
+        "run_id": run.id,
+        "session_id": run.session_id,
+        "mode": run.mode.value,
+        "target_node_id": run.target_node_id,
+        "status": run.status.value,
+        "error": run.error,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "counts": counts,
+        "loops": {loop_id: loop_summary(lp, {}) for loop_id, lp in run.loops.items()},
+    }
 
 
 def saved_outputs_public(saved: dict[str, SavedOutput], urls: Urls = V2_URLS) -> dict[str, Any]:
