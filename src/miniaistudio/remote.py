@@ -110,6 +110,9 @@ def follow(remote: Remote, session_id: str, run_id: str | None) -> dict[str, Any
                 show(event["node_id"], event["status"], event.get("progress") or 0.0)
             elif kind == "node.progress":
                 progress.update(bar(event["node_id"]), completed=event.get("progress") or 0.0)
+            elif kind == "nodes.canceled":  # a stop cancels every queued node in one event
+                for nid in event.get("node_ids") or []:
+                    show(nid, "canceled", 0.0)
             elif kind == "run.finished" and (run_id is None or event["run_id"] == run_id):
                 break
     final: dict[str, Any] = remote.call("GET", "/api/v2/session/execution",
