@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from conftest import Api, edge, node
+from miniaistudio.studio import Studio
 
 from .conftest import error_of
 
@@ -240,3 +241,21 @@ async def test_open_sets_the_session_cookie_for_session_scoped_calls(api: Api) -
         api.client.cookies.clear()
     r = await api.get("/api/v2/session")
     assert r.status_code == 400 and error_of(r)["code"] == "MISSING_SESSION_ID"
+
+
+async def test_a_run_reuses_the_check_made_when_the_graph_was_saved(api: Api, studio: Studio) -> None:
+    """Checked once per graph version: the save's check is the one the first run plans with."""
+    from miniaistudio.core.run import RunMode
+
+    session = await api.new_session()
+    await api.save_graph(session, {"nodes": [node("c", "image.solid_color", width=8, height=8)], "edges": []})
+    principal = studio.accounts.principal_for(api.token)
+    graph, version = studio.sessions.graph_for_run(principal, session["id"])
+    checked = studio.sessions.checked_graph(session["id"], version, graph)
+    assert checked is not None and checked.graph is graph
+    assert studio.engine is not None
+    plan = await studio.engine.plan(session_id=session["id"], user_id=principal.user_id, graph=graph,
+                                    mode=RunMode.FULL, graph_version=version, checked=checked)
+    assert plan.checked is checked
+    run = await api.run(session["id"])
+    assert run["status"] == "succeeded"

@@ -146,10 +146,12 @@ class Engine:
         mode: RunMode,
         target_node_id: str | None = None,
         graph_version: Any = None,
+        checked: CheckedGraph | None = None,
     ) -> RunState:
         """Plan and start a run in one step (see :meth:`plan` and :meth:`start`)."""
         return await self.start(await self.plan(session_id=session_id, user_id=user_id, graph=graph, mode=mode,
-                                                target_node_id=target_node_id, graph_version=graph_version))
+                                                target_node_id=target_node_id, graph_version=graph_version,
+                                                checked=checked))
 
     async def plan(
         self,
@@ -160,11 +162,13 @@ class Engine:
         mode: RunMode,
         target_node_id: str | None = None,
         graph_version: Any = None,
+        checked: CheckedGraph | None = None,
     ) -> RunPlan:
         """What a run would execute, take from the cache and cost, without starting it.
 
         ``graph_version`` (any value that changes when the graph does) lets an unchanged
-        resubmit reuse the previous plan's validation and signatures."""
+        resubmit reuse the previous plan's validation and signatures; ``checked`` is the save's
+        own check of this very graph, reused when no loop expansion changes it (checked once per version)."""
         if session_id in self._active:
             raise SessionBusy("this session is already running; stop it or wait for it to finish")
         run_id = str(uuid.uuid4())
@@ -172,7 +176,7 @@ class Engine:
         prepared = self._plans.get(memo_key) if memo_key is not None else None
         large = self._plan_off_loop and is_large(graph)
         if prepared is None:
-            prepared = await _off_loop(large, self._prepare, graph, mode, target_node_id, run_id)
+            prepared = await _off_loop(large, self._prepare, graph, mode, target_node_id, run_id, checked)
         closure, sigs = prepared.closure, prepared.signatures
         lookup = [sigs[nid] for nid in closure if nid not in prepared.forced]
         hits = await self.recorder.lookup_cache(session_id, lookup) if lookup else {}
@@ -215,7 +219,8 @@ class Engine:
         driver.add_done_callback(self._drivers.discard)
         return run
 
-    def _prepare(self, graph: Graph, mode: RunMode, target: str | None, run_id: str) -> _Prepared:
+    def _prepare(self, graph: Graph, mode: RunMode, target: str | None, run_id: str,
+                 checked_graph: CheckedGraph | None = None) -> _Prepared:
         """Expand loops, check the graph and plan targets and signatures (no cache yet)."""
         target_node = next((n for n in graph.nodes if n.id == target), None) if target else None
         target_is_loop = target_node is not None and target_node.type == LOOP_TYPE
@@ -226,7 +231,8 @@ class Engine:
         else:
             expand = []  # a member rerun runs once, with its own saved settings
         expanded, loops = expand_loops(graph, self.registry, expand, max_nodes=self._max_expanded_nodes)
-        checked = check_structure(expanded, self.registry)
+        reuse = checked_graph is not None and expanded is graph and checked_graph.graph is graph
+        checked = checked_graph if reuse and checked_graph is not None else check_structure(expanded, self.registry)
         # Rerunning a loop runs every enabled iteration; the cache keeps unchanged ones.
         targets: tuple[set[str], set[str]] | None = (loops[0].copy_ids(), set()) if target_is_loop else None
         closure, wanted, forced, params, sigs = plan_run(checked, mode, target, run_id, targets=targets)

@@ -47,7 +47,8 @@ class Execution:
     ) -> RunState:
         graph, version = await asyncio.to_thread(self.sessions.graph_for_run, principal, session_id)
         return await self.engine.submit(session_id=session_id, user_id=principal.user_id, graph=graph,
-                                        mode=mode, target_node_id=target_node_id, graph_version=version)
+                                        mode=mode, target_node_id=target_node_id, graph_version=version,
+                                        checked=self.sessions.checked_graph(session_id, version, graph))
 
     async def delete_session(self, principal: Principal, session_id: str) -> None:
         await asyncio.to_thread(self.sessions.load, principal, session_id, Action.OWN)

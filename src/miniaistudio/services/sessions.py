@@ -18,7 +18,7 @@ from ..core.json_limits import DEFAULT_LIMITS, JsonLimits, check_document
 from ..core.loops import check_expansion
 from ..core.policy import Action, Principal, Role, SessionFacts, require
 from ..core.registry import NodeRegistry
-from ..core.validation import check_structure
+from ..core.validation import CheckedGraph, check_structure
 from ..store.db import Database
 from ..store.tables import StudioSession
 
@@ -139,13 +139,23 @@ class Sessions:
         self.max_expanded_nodes = max_expanded_nodes
         # Validated graphs by (session id, version): a run right after a save skips re-parsing.
         self._graphs: OrderedDict[tuple[str, int], Graph] = OrderedDict()
+        self._checked: dict[tuple[str, int], CheckedGraph] = {}
         self._graphs_lock = threading.Lock()
 
-    def _remember(self, session_id: str, version: int, graph: Graph) -> None:
+    def _remember(self, session_id: str, version: int, graph: Graph, checked: CheckedGraph | None = None) -> None:
         with self._graphs_lock:
             self._graphs[(session_id, version)] = graph
+            if checked is not None:
+                self._checked[(session_id, version)] = checked
             while len(self._graphs) > _GRAPH_MEMO:
-                self._graphs.popitem(last=False)
+                old, _ = self._graphs.popitem(last=False)
+                self._checked.pop(old, None)
+
+    def checked_graph(self, session_id: str, version: int, graph: Graph) -> CheckedGraph | None:
+        """The save's own check of ``graph`` (this very object), so a run does not check it again."""
+        with self._graphs_lock:
+            checked = self._checked.get((session_id, version))
+        return checked if checked is not None and checked.graph is graph else None
 
     def load(self, principal: Principal, session_id: str, action: Action) -> tuple[StudioSession, Role]:
         """The session row if ``principal`` may perform ``action``; else SESSION_NOT_FOUND/FORBIDDEN."""
@@ -219,7 +229,7 @@ class Sessions:
             role = require(principal, SessionFacts(session_id, owner_id), Action.EDIT)
             assert found is not None
             check_documents(None, update_.tabs, self.json_limits)
-            self.check_graph(update_.graph)
+            checked = self.check_graph(update_.graph)
             now = datetime.now(UTC)
             values: dict[str, Any] = {
                 "graph": update_.graph.model_dump(mode="json"),
@@ -241,7 +251,7 @@ class Sessions:
                     f"the session was saved by someone else (version {current}); reload and reapply",
                     details={"current_version": current, "your_version": update_.version},
                 )
-        self._remember(session_id, update_.version + 1, update_.graph)
+        self._remember(session_id, update_.version + 1, update_.graph, checked)
         return SessionSummary(id=session_id, name=found.name, version=update_.version + 1, role=role.name.lower(),
                               node_count=len(update_.graph.nodes), created_at=found.created_at, updated_at=now)
 
@@ -249,13 +259,14 @@ class Sessions:
         row, _ = self.load(principal, session_id, action)
         return Graph.model_validate(row.graph)
 
-    def check_graph(self, graph: Graph) -> None:
+    def check_graph(self, graph: Graph) -> CheckedGraph:
         """What every save checks: stored documents' bounds, structure (types, links, cycles, parents)
         and the size a full run would have with its loops expanded (GRAPH_TOO_LARGE)."""
         check_documents(graph, None, self.json_limits)
-        check_structure(graph, self.registry)
+        checked = check_structure(graph, self.registry)
         if self.max_expanded_nodes is not None:
             check_expansion(graph, self.registry, self.max_expanded_nodes)
+        return checked
 
     def graph_for_run(self, principal: Principal, session_id: str) -> tuple[Graph, int]:
         """The saved graph and its version, if ``principal`` may run the session."""
