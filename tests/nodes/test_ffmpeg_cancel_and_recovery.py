@@ -6,19 +6,16 @@ import asyncio
 import contextlib
 import os
 import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import PASSWORD, Api
+from conftest import Api
 from live_process import (
     SLOW_TRIM,
+    ServedStudio,
     current_run,
-    free_port,
     processes_mentioning,
     signed_in,
-    start_server,
     start_slow_run,
     wait_for,
     wait_until_encoding,
@@ -68,39 +65,27 @@ async def test_stop_cancels_the_run_and_keeps_the_graph(api: Api, studio: Studio
 # ----------------------------------------------------------------------------- crash recovery
 
 async def test_a_run_killed_with_the_server_is_interrupted(tmp_path: Path, long_clip: Path) -> None:
-    cli = Path(sys.executable).with_name("miniaistudio")
     data_dir = tmp_path / "data"
-    env = {**os.environ, "MINIAI_SECRET_KEY": "crash-test-secret-0123456789abcdef0123456789"}
     email = "crash@example.com"
-    subprocess.run([str(cli), "users", "create", "--email", email, "--password", PASSWORD,
-                    "--data-dir", str(data_dir)], env=env, check=True, capture_output=True)
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    servers: list[subprocess.Popen[bytes]] = []
+    served = ServedStudio(data_dir, tmp_path / "server.log")
+    served.create_user(email)
     try:
-        servers.append(start_server(cli, data_dir, port, env, tmp_path / "server.log"))
-        api = await signed_in(base_url, email)
+        served.start()
+        api = await signed_in(served.url, email)
         session = await start_slow_run(api, long_clip)
         await wait_until_encoding(api, session["id"], data_dir.resolve())
         await asyncio.sleep(0.6)  # the run state is written every 250 ms
         await api.client.aclose()
-        servers[0].send_signal(signal.SIGKILL)
-        servers[0].wait(timeout=10)
-        for pid in processes_mentioning(str(data_dir.resolve())):  # the orphaned ffmpeg of the killed server
+        served.kill9()
+        for pid in processes_mentioning(str(data_dir.resolve())):  # an ffmpeg the kernel has not reaped yet
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 
-        servers.append(start_server(cli, data_dir, port, env, tmp_path / "server.log"))
-        api = await signed_in(base_url, email)
+        served.start()
+        api = await signed_in(served.url, email)
         run = await current_run(api, session["id"])
         assert run["status"] == "interrupted", run
         assert run["nodes"]["trim"]["status"] == "interrupted"
         await api.client.aclose()
     finally:
-        for server in servers:
-            if server.poll() is None:
-                server.terminate()
-                try:
-                    server.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    server.kill()
+        served.stop()

@@ -9,20 +9,18 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from conftest import PASSWORD, Api
+from conftest import Api
 from live_process import (
+    ServedStudio,
     current_run,
-    free_port,
     processes_mentioning,
     signed_in,
-    start_server,
     start_slow_run,
     wait_until_encoding,
 )
@@ -37,19 +35,14 @@ def scratch_entries(data_dir: Path) -> list[str]:
 
 
 async def test_kill_9_takes_ffmpeg_along_and_restart_empties_scratch(tmp_path: Path, long_clip: Path) -> None:
-    cli = Path(sys.executable).with_name("miniaistudio")
     data_dir = tmp_path / "data"
-    env = {**os.environ, "MINIAI_SECRET_KEY": "crash-test-secret-0123456789abcdef0123456789"}
     email = "crash@example.com"
-    subprocess.run([str(cli), "users", "create", "--email", email, "--password", PASSWORD,
-                    "--data-dir", str(data_dir)], env=env, check=True, capture_output=True)
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    servers: list[subprocess.Popen[bytes]] = []
+    served = ServedStudio(data_dir, tmp_path / "server.log")
+    served.create_user(email)
     stalled_upload: asyncio.Task[object] | None = None
     try:
-        servers.append(start_server(cli, data_dir, port, env, tmp_path / "server.log"))
-        api = await signed_in(base_url, email)
+        served.start()
+        api = await signed_in(served.url, email)
         session = await start_slow_run(api, long_clip)
         scratch = str((data_dir / "scratch").resolve())  # ffmpeg writes there; the server's argv names data_dir
         await wait_until_encoding(api, session["id"], scratch)
@@ -70,8 +63,7 @@ async def test_kill_9_takes_ffmpeg_along_and_restart_empties_scratch(tmp_path: P
             assert time.monotonic() < deadline, scratch_entries(data_dir)
             await asyncio.sleep(0.05)
 
-        servers[0].send_signal(signal.SIGKILL)
-        servers[0].wait(timeout=10)
+        served.kill9()
         killed_at = time.monotonic()
         while processes_mentioning(scratch):  # nothing else kills it: its parent-death signal does
             assert time.monotonic() - killed_at < 2, "ffmpeg outlived the server"
@@ -82,8 +74,8 @@ async def test_kill_9_takes_ffmpeg_along_and_restart_empties_scratch(tmp_path: P
         await api.client.aclose()
         assert any(n.startswith("upload-") for n in scratch_entries(data_dir))  # left by the crash
 
-        servers.append(start_server(cli, data_dir, port, env, tmp_path / "server.log"))
-        api = await signed_in(base_url, email)
+        served.start()
+        api = await signed_in(served.url, email)
         assert scratch_entries(data_dir) == []
         run = await current_run(api, session["id"])
         assert run["status"] == "interrupted", run
@@ -91,16 +83,7 @@ async def test_kill_9_takes_ffmpeg_along_and_restart_empties_scratch(tmp_path: P
     finally:
         if stalled_upload is not None and not stalled_upload.done():
             stalled_upload.cancel()
-        for server in servers:
-            if server.poll() is None:
-                server.terminate()
-                try:
-                    server.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-        for pid in processes_mentioning(str((data_dir / "scratch").resolve())):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        served.stop()
 
 
 async def test_start_up_kills_recorded_leftovers_and_spares_strangers(tmp_path: Path) -> None:
