@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from pydantic import Field
 
@@ -89,18 +89,15 @@ class GpuStatusPublic(Public):
     uptime_seconds: float
 
     @classmethod
-    def of(cls, status: GpuStatus) -> GpuStatusPublic:
-        return cls(**_gpu_status_fields(status))
-
-
-def _gpu_status_fields(status: GpuStatus) -> dict[str, Any]:
-    return {"state": status.state, "ready": status.ready, "accepting_tasks": status.accepting_tasks,
-            "device": status.device, "device_name": status.device_name, "dtype": status.dtype,
-            "torch_version": status.torch_version,
-            "memory": GpuMemoryPublic(total_bytes=status.memory.total_bytes,
-                                      models_bytes=status.memory.models_bytes),
-            "running_tasks": status.running_tasks, "started_at": status.started_at,
-            "uptime_seconds": status.uptime_seconds}
+    def of(cls, status: GpuStatus, **more: Any) -> Self:
+        """``more``: the fields a subclass adds."""
+        return cls(state=status.state, ready=status.ready, accepting_tasks=status.accepting_tasks,
+                   device=status.device, device_name=status.device_name, dtype=status.dtype,
+                   torch_version=status.torch_version,
+                   memory=GpuMemoryPublic(total_bytes=status.memory.total_bytes,
+                                          models_bytes=status.memory.models_bytes),
+                   running_tasks=status.running_tasks, started_at=status.started_at,
+                   uptime_seconds=status.uptime_seconds, **more)
 
 
 class GpuStopPublic(GpuStatusPublic):
@@ -108,7 +105,7 @@ class GpuStopPublic(GpuStatusPublic):
 
     @classmethod
     def of_stopped(cls, stopped: GpuStopped) -> GpuStopPublic:
-        return cls(**_gpu_status_fields(stopped), mode=stopped.mode)
+        return cls.of(stopped, mode=stopped.mode)
 
 
 class GpuHealthPublic(Public):

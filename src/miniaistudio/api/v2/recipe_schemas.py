@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Self
 
 from pydantic import Field
 
@@ -23,22 +23,15 @@ class RecipeSummaryPublic(Public):
     inputs: list[str]
 
     @classmethod
-    def of(cls, recipe: Recipe) -> RecipeSummaryPublic:
-        return cls(**_recipe_fields(recipe))
-
-
-def _recipe_fields(recipe: Recipe) -> dict[str, Any]:
-    return {"id": recipe.id, "name": recipe.name, "title": recipe.title, "description": recipe.description,
-            "version": recipe.version, "category": recipe.category, "input_schema": recipe.input_schema,
-            "inputs": recipe.input_names()}
+    def of(cls, recipe: Recipe, **more: Any) -> Self:
+        """``more``: the fields a subclass adds."""
+        return cls(id=recipe.id, name=recipe.name, title=recipe.title, description=recipe.description,
+                   version=recipe.version, category=recipe.category, input_schema=recipe.input_schema,
+                   inputs=recipe.input_names(), **more)
 
 
 class RecipeListItemPublic(RecipeSummaryPublic):
     source: str = Field(description="bundled, admin or user")
-
-    @classmethod
-    def of_listed(cls, listed: ListedRecipe) -> RecipeListItemPublic:
-        return cls(**_recipe_fields(listed.recipe), source=listed.source)
 
 
 class RecipeListingPublic(Public):
@@ -46,7 +39,7 @@ class RecipeListingPublic(Public):
 
     @classmethod
     def of(cls, listed: list[ListedRecipe]) -> RecipeListingPublic:
-        return cls(recipes=[RecipeListItemPublic.of_listed(item) for item in listed])
+        return cls(recipes=[RecipeListItemPublic.of(item.recipe, source=item.source) for item in listed])
 
 
 class BindingPublic(Public):
@@ -68,7 +61,7 @@ class RecipePublic(RecipeSummaryPublic):
     @classmethod
     def of_recipe(cls, recipe: Recipe) -> RecipePublic:
         bindings = {name: [BindingPublic.of(b) for b in targets] for name, targets in recipe.bindings.items()}
-        return cls(**_recipe_fields(recipe), bindings=bindings, graph=recipe.graph.model_dump(mode="json"))
+        return cls.of(recipe, bindings=bindings, graph=recipe.graph.model_dump(mode="json"))
 
 
 class RecipeRunPublic(Public):

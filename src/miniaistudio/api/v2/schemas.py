@@ -14,7 +14,7 @@ the recipes' in ``recipe_schemas.py``. Timestamps typed
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -264,16 +264,15 @@ class RunSummaryPublic(Public):
     loops: dict[str, list[LoopIterationPublic]]
 
     @classmethod
-    def of(cls, run: RunState, counts: dict[str, int]) -> RunSummaryPublic:
-        """A history item: loop iterations name their members only."""
-        return cls(**_run_fields(run, counts, {}))
-
-
-def _run_fields(run: RunState, counts: dict[str, int], nodes: dict[str, NodeRunPublic]) -> dict[str, Any]:
-    return {"run_id": run.id, "session_id": run.session_id, "mode": run.mode.value,
-            "target_node_id": run.target_node_id, "status": run.status.value, "error": run.error,
-            "created_at": run.created_at, "started_at": run.started_at, "finished_at": run.finished_at,
-            "counts": counts, "loops": {loop_id: loop_summary(plan, nodes) for loop_id, plan in run.loops.items()}}
+    def of(cls, run: RunState, counts: dict[str, int], node_runs: dict[str, NodeRunPublic] | None = None,
+           **more: Any) -> Self:
+        """Loop iterations carry their members' ``node_runs`` (a history item has none: members only);
+        ``more``: the fields a subclass adds."""
+        runs = node_runs or {}
+        return cls(run_id=run.id, session_id=run.session_id, mode=run.mode.value, target_node_id=run.target_node_id,
+                   status=run.status.value, error=run.error, created_at=run.created_at, started_at=run.started_at,
+                   finished_at=run.finished_at, counts=counts,
+                   loops={loop_id: loop_summary(plan, runs) for loop_id, plan in run.loops.items()}, **more)
 
 
 class RunPublic(RunSummaryPublic):
@@ -283,7 +282,7 @@ class RunPublic(RunSummaryPublic):
     def of_run(cls, run: RunState, urls: Urls) -> RunPublic:
         """The run as clients see it: node states with public outputs, loop summaries."""
         nodes = {nid: NodeRunPublic.of(state, urls) for nid, state in run.nodes.items()}
-        return cls(**_run_fields(run, run.counts(), nodes), nodes=nodes)
+        return cls.of(run, run.counts(), nodes, nodes=nodes)
 
 
 class CurrentRunPublic(Public):
