@@ -1148,7 +1148,10 @@ export interface components {
             iteration_id: string;
             /** Label */
             label: string;
-            /** Nodes */
+            /**
+             * Nodes
+             * @description Member node id -> its copy's state in this iteration
+             */
             nodes: {
                 [key: string]: components["schemas"]["NodeRunPublic"] | null;
             };

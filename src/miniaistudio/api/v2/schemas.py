@@ -18,7 +18,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ...core.loops import loop_summary
+from ...core.loops import LoopIterationPlan
 from ...core.node import Socket
 from ...core.registry import NodeSpec
 from ...core.run import NodeState, RunState
@@ -245,7 +245,12 @@ class NodeRunPublic(Public):
 class LoopIterationPublic(Public):
     iteration_id: str
     label: str
-    nodes: dict[str, NodeRunPublic | None]
+    nodes: dict[str, NodeRunPublic | None] = Field(description="Member node id -> its copy's state in this iteration")
+
+    @classmethod
+    def of(cls, iteration: LoopIterationPlan, node_runs: dict[str, NodeRunPublic]) -> LoopIterationPublic:
+        return cls(iteration_id=iteration.iteration_id, label=iteration.label,
+                   nodes={member: node_runs.get(copy_id) for member, copy_id in iteration.copies.items()})
 
 
 class RunSummaryPublic(Public):
@@ -272,7 +277,8 @@ class RunSummaryPublic(Public):
         return cls(run_id=run.id, session_id=run.session_id, mode=run.mode.value, target_node_id=run.target_node_id,
                    status=run.status.value, error=run.error, created_at=run.created_at, started_at=run.started_at,
                    finished_at=run.finished_at, counts=counts,
-                   loops={loop_id: loop_summary(plan, runs) for loop_id, plan in run.loops.items()}, **more)
+                   loops={loop_id: [LoopIterationPublic.of(it, runs) for it in plan.iterations]
+                          for loop_id, plan in run.loops.items()}, **more)
 
 
 class RunPublic(RunSummaryPublic):
