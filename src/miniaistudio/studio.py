@@ -16,6 +16,7 @@ from .runtimes.models import assets
 from .runtimes.models.model_host import ModelHost
 from .runtimes.processes import children, kill_leftovers, recording_server_runs
 from .services.accounts import Accounts
+from .services.credits import CreditLedger
 from .services.execution import Execution
 from .services.gpu import GpuControl
 from .services.login_throttle import LoginThrottle
@@ -58,6 +59,8 @@ class Studio:
         self.accounts = Accounts(self.db, settings.jwt_secret(), settings.token_ttl_seconds, LoginThrottle(
             per_account=settings.login_attempts_per_account, per_client=settings.login_attempts_per_client,
             per_account_total=settings.login_attempts_per_account_total, storage_uri=settings.rate_limit_storage_uri))
+        self.credits = CreditLedger(self.db, starting_grant=settings.billing_starting_grant
+                                    if settings.billing == "credits" else 0)
         self.sessions = Sessions(self.db, self.registry, json_limits=settings.json_limits,
                                  max_expanded_nodes=settings.max_expanded_nodes)
         configure_pillow(settings.media_limits)
