@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..core.errors import BillingUnavailable
 from ..runtimes.models.gpu import GpuRuntime
 from ..store.db import Database
 from ..store.tables import CreditHold, GpuBillingSession
@@ -114,9 +116,18 @@ class GpuBilling:
 
     # ------------------------------------------------------------ the observer
     def starting(self, started_by: str | None) -> None:
-        """Open a session and hold the first block; INSUFFICIENT_BALANCE refuses the start."""
+        """Open a session and hold the first block; INSUFFICIENT_BALANCE (or BILLING_UNAVAILABLE)
+        refuses the start."""
         if started_by is None:
             return  # the studio itself started it: nobody to bill
+        try:
+            self._open_session(started_by)
+        except SQLAlchemyError as exc:
+            log.exception("GPU billing could not open a session")
+            raise BillingUnavailable("billing state cannot be read right now; the GPU runtime was not started") \
+                from exc
+
+    def _open_session(self, started_by: str) -> None:
         with self._lock:
             if self._open is not None:
                 return
