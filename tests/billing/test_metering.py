@@ -127,3 +127,25 @@ async def test_unreadable_billing_state_answers_billing_unavailable(api: Api, st
     await api.run(session["id"])
     assert (await balance(api))["available"] == 4
     consistent(studio)
+
+
+async def test_a_recipe_run_the_balance_cannot_cover_is_refused_and_leaves_nothing(
+        api: Api, studio: Studio, test_video: Path) -> None:
+    video_id = (await api.upload(None, test_video))["id"]
+    before = (await api.get("/api/v2/sessions")).json()["total"]
+    r = await api.post("/api/v2/recipes/frame_extract/run",
+                       json={"execute": True, "inputs": {"source_video_url": video_id, "at": "first"}})
+    assert r.status_code == 402 and r.json()["code"] == "INSUFFICIENT_BALANCE", r.text
+    assert r.json()["details"] == {"required": 3, "available": 0}
+    assert (await api.get("/api/v2/sessions")).json()["total"] == before  # all or nothing
+
+    studio.credits.grant(await user_id(api), 3)
+    r = await api.post("/api/v2/recipes/frame_extract/run",
+                       json={"execute": True, "inputs": {"source_video_url": video_id, "at": "first"}})
+    assert r.status_code in (200, 201), r.text
+
+    async def charged() -> bool:
+        return await balance(api) == {"available": 0, "reserved": 0, "total": 0, "billing": "credits"}
+
+    await wait_for(charged, 20, "the recipe run to be charged")
+    consistent(studio)
