@@ -84,7 +84,10 @@ class LedgerMeter:
             if ref.lower() not in NOT_A_MODEL or (node_type in DEFAULT_MODEL_KINDS and not ref):
                 wanted[nid] = (node_type, ref)
         if wanted:
-            priced = await asyncio.to_thread(self._model_prices, wanted)
+            try:
+                priced = await asyncio.to_thread(self._model_prices, wanted)
+            except SQLAlchemyError as exc:
+                raise BillingUnavailable("model prices cannot be read right now; the run was not started") from exc
             self._run_models[plan.run.id] = {nid: model_id for nid, (model_id, _) in priced.items()}
             while len(self._run_models) > _PLANS_REMEMBERED:
                 self._run_models.popitem(last=False)
