@@ -172,3 +172,24 @@ class GraphTooLarge(StudioError):
     """The graph a run would have after loop expansion exceeds ``max_expanded_nodes``."""
 
     code, status = "GRAPH_TOO_LARGE", 422
+
+
+# -- Credits and billing (issue 11) ------------------------------------------------------------
+class InsufficientBalance(StudioError):
+    """The payer's available credits do not cover what is about to be held;
+    ``details``: ``{required, available}``."""
+
+    code, status = "INSUFFICIENT_BALANCE", 402
+
+
+class CreditLimit(StudioError):
+    """A collaborator's credit limit on a shared session would be crossed;
+    ``details``: ``{limit, used, required, period}`` (period ``month`` or ``total``)."""
+
+    code, status = "CREDIT_LIMIT", 402
+
+
+class BillingUnavailable(StudioError):
+    """Billing is enabled but its state cannot be read (or a payment provider is not configured)."""
+
+    code, status = "BILLING_UNAVAILABLE", 503
