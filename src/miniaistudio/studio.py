@@ -23,7 +23,12 @@ from .services.media import MediaLibrary
 from .services.models import ModelLibrary
 from .services.recipes import RecipeBook
 from .services.sessions import Sessions
+from .services.signed_urls import SignedUrls
 from .services.voices import VoiceCatalog
+from .services.webhook_dispatcher import DispatchConfig, WebhookDispatcher
+from .services.webhook_retries import RetryPolicy
+from .services.webhook_signing import SecretBox
+from .services.webhooks import TargetRules, Webhooks
 from .store.db import Database
 from .store.file_modes import restrict_umask, tighten
 from .store.media_store import LocalMediaStore
@@ -75,6 +80,14 @@ class Studio:
         self.voices = VoiceCatalog(settings.resolved_models_dir)
         self.model_host = ModelHost(self.models, settings.resolved_models_dir, settings.model_cache_bytes)
         self.gpu = GpuControl(self.model_host.gpu)
+        self.signed_urls = SignedUrls(settings.jwt_secret(), settings.signed_url_ttl_seconds)
+        self.webhooks = Webhooks(
+            self.db, SecretBox(settings.jwt_secret()),
+            TargetRules(allow_http=settings.webhook_allow_http, allow_private=settings.webhook_allow_private_targets),
+            RetryPolicy(tuple(settings.webhook_retry_schedule), settings.webhook_retry_jitter))
+        self.webhook_dispatcher = WebhookDispatcher(self.db, self.webhooks, DispatchConfig(
+            timeout=settings.webhook_timeout_seconds, lease=settings.webhook_lease_seconds,
+            poll=settings.webhook_poll_seconds, concurrency=settings.webhook_concurrency))
         self.engine: Engine | None = None
         self.execution: Execution | None = None
 
@@ -96,6 +109,7 @@ class Studio:
         self.engine = Engine(self.registry, executor, self.recorder, self.bus,
                              max_expanded_nodes=self.settings.max_expanded_nodes)
         self.execution = Execution(self.db, self.sessions, self.engine)
+        self.webhook_dispatcher.start()  # deliveries left by the last process (leases ran out) go too
 
     def _recover_files(self) -> None:
         """Kill child processes a crashed server left running, then empty scratch (no run owns it now)."""
@@ -112,6 +126,7 @@ class Studio:
         children.record_in(pid_file)
 
     async def stop(self) -> None:
+        await self.webhook_dispatcher.stop()
         if self.engine is not None:
             await self.engine.shutdown()
             await self.engine.executor.aclose()

@@ -172,3 +172,26 @@ class GraphTooLarge(StudioError):
     """The graph a run would have after loop expansion exceeds ``max_expanded_nodes``."""
 
     code, status = "GRAPH_TOO_LARGE", 422
+
+
+# -- Webhooks and signed links (issue 12) ------------------------------------------------------
+class WebhookNotFound(NotFound):
+    code = "WEBHOOK_NOT_FOUND"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    code = "WEBHOOK_DELIVERY_NOT_FOUND"
+
+
+class WebhookDisabled(Conflict):
+    code = "WEBHOOK_DISABLED"
+
+
+class SignedUrlInvalid(StudioError):
+    """A signed link whose signature does not match its media id and expiry (tampered or forged)."""
+
+    code, status = "SIGNED_URL_INVALID", 403
+
+
+class SignedUrlExpired(StudioError):
+    code, status = "SIGNED_URL_EXPIRED", 403
