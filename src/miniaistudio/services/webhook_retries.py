@@ -4,7 +4,7 @@ The default schedule is Standard Webhooks' (``config.DEFAULT_WEBHOOK_SCHEDULE``)
 then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h after each failure — ten attempts
 over about 3 days and 3.5 hours — each delay scaled by a random 1 ± jitter (0.2) so receivers
 coming back up are not hit by every sender at once. A 429 or 503 with ``Retry-After`` waits what
-the receiver asked instead (never longer than the schedule's longest step).
+the receiver asked instead (at most a day, ``MAX_RETRY_AFTER``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from email.utils import parsedate_to_datetime
 
 #: Answers whose Retry-After is honoured.
 THROTTLING = frozenset({429, 503})
+#: The longest Retry-After obeyed (a receiver cannot park a delivery for longer).
+MAX_RETRY_AFTER = 86400.0
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class RetryPolicy:
         if attempt >= self.max_attempts:
             return None
         if retry_after is not None:
-            return min(max(retry_after, 0.0), max(self.delays))
+            return min(max(retry_after, 0.0), MAX_RETRY_AFTER)
         delay = self.delays[attempt]
         return delay * self.rng.uniform(1 - self.jitter, 1 + self.jitter) if self.jitter else delay
 

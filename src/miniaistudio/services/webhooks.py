@@ -166,6 +166,7 @@ class Webhooks:
         event = WebhookEvent(id=new_id("evt"), user_id=user_id, dialect=dialect_name, type=event_type,
                              payload=js_json.dumps(payload), created_at=now)
         s.add(event)
+        s.flush()  # the event row before its deliveries (no ORM relationship orders them)
         due = now + timedelta(seconds=self.retry.first_delay())
         if target_url is not None:
             delivery_id = new_id("whd")
@@ -258,6 +259,17 @@ class Webhooks:
                 .where(WebhookDelivery.endpoint_id == endpoint.id)
                 .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id).limit(limit).offset(offset)).all()
             return [_delivery_view(d, event_type, endpoint.url) for d, event_type in rows]
+
+    def event_deliveries(self, principal: Principal, event_id: str) -> list[DeliveryView]:
+        """Every delivery of one event (e.g. a job's ad-hoc ``webhook_url``), oldest first."""
+        with self.db.session() as s:
+            event = s.get(WebhookEvent, event_id) if len(event_id) <= 40 else None
+            if event is None:
+                return []
+            require_webhook(principal, event.user_id, delivery=True)
+            rows = s.scalars(select(WebhookDelivery).where(WebhookDelivery.event_id == event.id)
+                             .order_by(WebhookDelivery.created_at, WebhookDelivery.id)).all()
+            return [_delivery_view(row, event.type, self._url_of(s, row)) for row in rows]
 
     def delivery(self, principal: Principal, delivery_id: str) -> DeliveryView:
         with self.db.session() as s:
