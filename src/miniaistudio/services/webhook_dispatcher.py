@@ -74,9 +74,11 @@ class WebhookDispatcher:
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._inflight: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     # -- lifecycle -----------------------------------------------------------------------------------
     def start(self) -> None:
+        self._stopping = False
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         self.webhooks.on_enqueued = self.wake
@@ -86,10 +88,16 @@ class WebhookDispatcher:
         """Stop claiming; attempts in flight finish (bounded by the timeout) or are retried after
         their lease, so a stop never loses a delivery."""
         self.webhooks.on_enqueued = lambda: None
+        self._stopping = True
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            assert self._wake is not None
+            self._wake.set()
+            try:  # a claim under way finishes first (its thread would outlive a cancel)
+                await asyncio.wait_for(asyncio.shield(self._task), 30)
+            except TimeoutError:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
         if self._inflight:
             await asyncio.wait(set(self._inflight), timeout=self.config.timeout + 1)
@@ -103,7 +111,7 @@ class WebhookDispatcher:
 
     async def _run(self) -> None:
         assert self._wake is not None
-        while True:
+        while not self._stopping:
             free = self.config.concurrency - len(self._inflight)
             claimed: list[Claim] = []
             if free > 0:
@@ -118,6 +126,8 @@ class WebhookDispatcher:
             if claimed and len(claimed) == free:
                 continue  # more may be due
             self._wake.clear()
+            if self._stopping:  # set before the wake-up, so a stop between clear and wait is seen
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.config.poll)
 
