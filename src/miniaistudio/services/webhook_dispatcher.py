@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 
 from .. import __version__
 from ..core.errors import StudioError
@@ -63,6 +63,19 @@ class Outcome:
     excerpt: str | None
     retry_after: float | None
     latency_ms: int
+
+
+def due_condition(now: datetime) -> ColumnElement[bool]:
+    """Pending and due, or being sent by a dispatcher whose lease ran out."""
+    return or_(and_(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now),
+               and_(WebhookDelivery.status == "sending", WebhookDelivery.lease_until < now))
+
+
+def due_deliveries(now: datetime, limit: int) -> Select[str, int]:
+    """The claim's SELECT: rows other dispatchers hold locked are skipped where the database can
+    (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite renders no lock and has one writer)."""
+    return (select(WebhookDelivery.id, WebhookDelivery.attempt).where(due_condition(now))
+            .order_by(WebhookDelivery.next_attempt_at).limit(limit).with_for_update(skip_locked=True))
 
 
 class WebhookDispatcher:
@@ -146,14 +159,11 @@ class WebhookDispatcher:
     def claim(self, limit: int) -> list[Claim]:
         """Lease up to ``limit`` due deliveries to this dispatcher."""
         now = self.webhooks.clock()
-        due = or_(and_(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now),
-                  and_(WebhookDelivery.status == "sending", WebhookDelivery.lease_until < now))
+        due = due_condition(now)
         lease_until = now + timedelta(seconds=self.config.lease)
         claims: list[Claim] = []
         with self.db.session() as s:
-            rows = s.execute(select(WebhookDelivery.id, WebhookDelivery.attempt).where(due)
-                             .order_by(WebhookDelivery.next_attempt_at).limit(limit)
-                             .with_for_update(skip_locked=True)).all()
+            rows = s.execute(due_deliveries(now, limit)).all()
             for delivery_id, attempt in rows:
                 if attempt >= self.webhooks.retry.max_attempts:  # its last attempt died with its sender
                     s.execute(update(WebhookDelivery).where(WebhookDelivery.id == delivery_id, due).values(
