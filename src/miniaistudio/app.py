@@ -70,7 +70,7 @@ def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio, doors: 
     body caps."""
     proxies = TrustedProxies.parse(settings.trusted_proxies)
     app.state.proxies = proxies  # for dependencies: client address, https
-    hosts = AllowedHosts([*settings.allowed_hosts, settings.host])
+    hosts = AllowedHosts([*settings.allowed_hosts, settings.host, *settings.public_hosts])
     # add_middleware wraps: the last one added runs first.
     # Their refusals are answered in the envelope of the door the path is under.
     envelope_for = doors.envelope_for

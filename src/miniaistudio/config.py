@@ -11,6 +11,7 @@ import secrets
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -124,6 +125,12 @@ class Settings(BaseSettings):
     @property
     def resolved_public_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def public_hosts(self) -> list[str]:
+        """The host of ``public_url``: links are handed out under it, so the studio answers to it."""
+        host = urlsplit(self.public_url).hostname if self.public_url else None
+        return [host] if host else []
 
     @property
     def json_limits(self) -> JsonLimits:

@@ -9,8 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from conftest import FIXTURES, Api
+from conftest import FIXTURES, Api, make_settings
 from miniaistudio.api.files.urls import SignedMediaUrls
+from miniaistudio.app import create_app
 from miniaistudio.core.errors import StudioError
 from miniaistudio.core.urls import Urls
 from miniaistudio.services.signed_urls import SignedUrls
@@ -81,3 +82,16 @@ def test_links_stop_working_when_the_server_secret_changes(studio: Studio) -> No
         rotated.check(link.media_id, link.expires, link.signature)
     assert refused.value.code == "SIGNED_URL_INVALID"
     studio.signed_urls.check(link.media_id, link.expires, link.signature)  # still good under its own
+
+
+async def test_the_public_url_host_is_answered(tmp_path: Path) -> None:
+    """Links are handed out under ``public_url``, so the studio answers to its host (DNS-rebinding guard)."""
+    studio = Studio(make_settings(tmp_path, public_url="https://files.example.com/"))
+    app = create_app(studio.settings, studio)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://files.example.com") as c:
+        assert (await c.get("/api/v2/ping")).status_code == 200
+        other = await c.get("/api/v2/ping", headers={"Host": "elsewhere.example.com"})
+        assert other.status_code == 400 and error_code(other) == "HOST_NOT_ALLOWED"
+    url = SignedMediaUrls(studio.signed_urls, studio.settings.resolved_public_url).media_download("m")
+    assert url.startswith("https://files.example.com/api/files/media/m?expires=")
+    studio.close()
