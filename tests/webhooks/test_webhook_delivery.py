@@ -227,6 +227,10 @@ async def test_an_event_exists_only_if_the_change_that_caused_it_commits(studio:
             event_id = studio.webhooks.enqueue(s, user_id=owner.user_id, dialect_name="aivs",
                                                event_type="generation.completed", payload={"job": "rolled back"})
             raise RuntimeError("the job's final state failed to commit")
+        with pytest.raises(StudioError) as refused, studio.db.session() as s:
+            studio.webhooks.enqueue(s, user_id=owner.user_id, dialect_name="aivs", event_type="generation.completed",
+                                    payload={"blob": "x" * 300_000})
+        assert refused.value.code == "WEBHOOK_PAYLOAD_TOO_LARGE"
         await asyncio.sleep(0.5)
         assert receiver.requests == []
         assert event_id is not None and studio.webhooks.event_deliveries(owner, event_id) == []

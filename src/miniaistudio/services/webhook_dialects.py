@@ -2,7 +2,8 @@
 
 One delivery service serves every door: a door enqueues events in its own dialect and shape,
 and endpoints subscribe per dialect. AI Visual Studio's events and envelope are the seed's
-(``{"event", "data", "created_at"}``). Magnific takes a per-run ``webhook`` URL (an ad-hoc target);
+(``{"event", "data", "created_at"}``). Magnific takes a per-run ``webhook`` URL (an ad-hoc target;
+its receivers verify the Standard Webhooks headers every delivery carries);
 Studii and Miraflow document polling only, so their event names are ours until their issues
 settle them. ``webhook.test`` is the test event every dialect can send.
 """

@@ -33,6 +33,8 @@ from .webhook_signing import SecretBox, new_secret
 Clock = Callable[[], datetime]
 MAX_ENDPOINTS_PER_USER = 50
 MAX_DESCRIPTION = 500
+#: The largest event body (a door's payload is small: ids, statuses, output URLs).
+MAX_PAYLOAD_BYTES = 256 * 1024
 
 
 def utc_now() -> datetime:
@@ -162,9 +164,13 @@ class Webhooks:
                          if endpoint_ids is not None or event_type in row.events]
             if not endpoints:
                 return None
+        text = js_json.dumps(payload)
+        if len(text.encode()) > MAX_PAYLOAD_BYTES:
+            raise InvalidRequest(f"a webhook payload may not exceed {MAX_PAYLOAD_BYTES} bytes",
+                                 code="WEBHOOK_PAYLOAD_TOO_LARGE")
         now = self.clock()
         event = WebhookEvent(id=new_id("evt"), user_id=user_id, dialect=dialect_name, type=event_type,
-                             payload=js_json.dumps(payload), created_at=now)
+                             payload=text, created_at=now)
         s.add(event)
         s.flush()  # the event row before its deliveries (no ORM relationship orders them)
         due = now + timedelta(seconds=self.retry.first_delay())
