@@ -28,8 +28,13 @@ from .services.metering import LedgerMeter
 from .services.models import ModelLibrary
 from .services.recipes import RecipeBook
 from .services.sessions import Sessions
+from .services.signed_urls import SignedUrls
 from .services.usage_history import UsageHistory
 from .services.voices import VoiceCatalog
+from .services.webhook_dispatcher import DispatchConfig, WebhookDispatcher
+from .services.webhook_retries import RetryPolicy
+from .services.webhook_signing import SecretBox
+from .services.webhooks import TargetRules, Webhooks
 from .store.db import Database
 from .store.file_modes import restrict_umask, tighten
 from .store.media_store import LocalMediaStore
@@ -93,6 +98,14 @@ class Studio:
         self._gpu_ticker: asyncio.Task[None] | None = None
         self.meter: Meter = (LedgerMeter(self.credits, self.db, self.models, settings.node_prices)
                              if settings.billing == "credits" else NullMeter())
+        self.signed_urls = SignedUrls(settings.jwt_secret(), settings.signed_url_ttl_seconds)
+        self.webhooks = Webhooks(
+            self.db, SecretBox(settings.jwt_secret()),
+            TargetRules(allow_http=settings.webhook_allow_http, allow_private=settings.webhook_allow_private_targets),
+            RetryPolicy(tuple(settings.webhook_retry_schedule), settings.webhook_retry_jitter))
+        self.webhook_dispatcher = WebhookDispatcher(self.db, self.webhooks, DispatchConfig(
+            timeout=settings.webhook_timeout_seconds, lease=settings.webhook_lease_seconds,
+            poll=settings.webhook_poll_seconds, concurrency=settings.webhook_concurrency))
         self.engine: Engine | None = None
         self.execution: Execution | None = None
 
@@ -115,6 +128,7 @@ class Studio:
         self.engine = Engine(self.registry, executor, self.recorder, self.bus,
                              max_expanded_nodes=self.settings.max_expanded_nodes, meter=self.meter)
         self.execution = Execution(self.db, self.sessions, self.engine)
+        self.webhook_dispatcher.start()  # deliveries left by the last process (leases ran out) go too
 
     async def _recover_billing(self) -> None:
         """Release holds of runs a crash interrupted (none of ours runs yet) and close the GPU billing
@@ -160,6 +174,7 @@ class Studio:
             await asyncio.gather(self._gpu_ticker, return_exceptions=True)
         if self.gpu_billing is not None:
             await asyncio.to_thread(self.gpu_billing.close, "shutdown")
+        await self.webhook_dispatcher.stop()
         if self.engine is not None:
             await self.engine.shutdown()
             await self.engine.executor.aclose()

@@ -193,3 +193,24 @@ class BillingUnavailable(StudioError):
     """Billing is enabled but its state cannot be read (or a payment provider is not configured)."""
 
     code, status = "BILLING_UNAVAILABLE", 503
+# -- Webhooks and signed links (issue 12) ------------------------------------------------------
+class WebhookNotFound(NotFound):
+    code = "WEBHOOK_NOT_FOUND"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    code = "WEBHOOK_DELIVERY_NOT_FOUND"
+
+
+class WebhookDisabled(Conflict):
+    code = "WEBHOOK_DISABLED"
+
+
+class SignedUrlInvalid(StudioError):
+    """A signed link whose signature does not match its media id and expiry (tampered or forged)."""
+
+    code, status = "SIGNED_URL_INVALID", 403
+
+
+class SignedUrlExpired(StudioError):
+    code, status = "SIGNED_URL_EXPIRED", 403

@@ -5,6 +5,23 @@
  */
 
 export interface paths {
+    "/api/files/media/{media_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A media file by signed link (no authentication; supports Range) */
+        get: operations["signed_download_api_files_media__media_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/account/api-key": {
         parameters: {
             query?: never;
@@ -1992,6 +2009,41 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    signed_download_api_files_media__media_id__get: {
+        parameters: {
+            query: {
+                /** @description Unix time the link expires */
+                expires: number;
+                signature: string;
+            };
+            header?: never;
+            path: {
+                media_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_api_key_api_v2_account_api_key_get: {
         parameters: {
             query?: never;
