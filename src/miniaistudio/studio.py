@@ -18,11 +18,14 @@ from .runtimes.processes import children, kill_leftovers, recording_server_runs
 from .services.accounts import Accounts
 from .services.execution import Execution
 from .services.gpu import GpuControl
+from .services.invoices import Invoices, Seller, TaxRule
 from .services.login_throttle import LoginThrottle
 from .services.media import MediaLibrary
 from .services.models import ModelLibrary
+from .services.payments import Payments, StripeSettings
 from .services.recipes import RecipeBook
 from .services.sessions import Sessions
+from .services.statements import Statements
 from .services.voices import VoiceCatalog
 from .store.db import Database
 from .store.file_modes import restrict_umask, tighten
@@ -75,6 +78,18 @@ class Studio:
         self.voices = VoiceCatalog(settings.resolved_models_dir)
         self.model_host = ModelHost(self.models, settings.resolved_models_dir, settings.model_cache_bytes)
         self.gpu = GpuControl(self.model_host.gpu)
+        self.invoices = Invoices(self.db, Seller(name=settings.invoice_seller_name,
+                                                 address=settings.invoice_seller_address,
+                                                 tax_id=settings.invoice_seller_tax_id),
+                                 TaxRule(settings.invoice_tax_label, settings.invoice_tax_rate_percent)
+                                 if settings.invoice_tax_rate_percent else None)
+        self.statements = Statements(self.db)
+        self.payments = Payments(self.db, settings.credit_packs,
+                                 StripeSettings(secret_key=settings.stripe_secret_key,
+                                                webhook_secret=settings.stripe_webhook_secret,
+                                                api_base=settings.stripe_api_base,
+                                                public_url=settings.billing_public_url),
+                                 self.invoices, ledger=None)
         self.engine: Engine | None = None
         self.execution: Execution | None = None
 

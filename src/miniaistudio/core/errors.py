@@ -172,3 +172,26 @@ class GraphTooLarge(StudioError):
     """The graph a run would have after loop expansion exceeds ``max_expanded_nodes``."""
 
     code, status = "GRAPH_TOO_LARGE", 422
+
+
+# -- Billing: Stripe top-ups and invoices (issue 11) -----------------------------------------
+class BillingUnavailable(StudioError):
+    """Billing cannot serve the request: the payment provider is not configured, or its state cannot be read."""
+
+    code, status = "BILLING_UNAVAILABLE", 503
+
+
+class PaymentProviderError(StudioError):
+    """The payment provider (Stripe) could not be reached or refused a request the studio made."""
+
+    code, status = "PAYMENT_PROVIDER_ERROR", 502
+
+
+class WebhookSignatureInvalid(StudioError):
+    """A payment-provider webhook without a valid, recent signature."""
+
+    code, status = "WEBHOOK_SIGNATURE_INVALID", 400
+
+
+class InvoiceNotFound(NotFound):
+    code = "INVOICE_NOT_FOUND"

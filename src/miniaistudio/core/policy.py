@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
-from .errors import Forbidden, MediaNotFound, SessionNotFound
+from .errors import Forbidden, InvoiceNotFound, MediaNotFound, SessionNotFound
 
 
 class Role(IntEnum):
@@ -103,3 +103,10 @@ def require_gpu_stop(principal: Principal, *, running: bool, started_by: str | N
     if not running or (started_by is not None and started_by == principal.user_id):
         return
     raise Forbidden(f"only admins and the user who started it may {StudioAction.STOP_GPU_OF_OTHERS.value}")
+
+
+def require_invoice(principal: Principal, owner_id: str) -> None:
+    """An invoice is read by its buyer and by admins (who answer for the books); anyone else is told
+    it does not exist, so invoice ids leak nothing."""
+    if owner_id != principal.user_id and not principal.is_admin:
+        raise InvoiceNotFound("invoice not found")
