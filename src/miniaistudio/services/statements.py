@@ -19,7 +19,7 @@ from ..store.db import Database
 from ..store.tables import Invoice, Run, TopUp, User
 from .billing_documents import statement_pdf
 
-_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")  # ASCII digits only: \d matches any script
 #: How many months ``GET /billing/statements`` lists at most (newest first).
 LISTED_MONTHS = 12
 
