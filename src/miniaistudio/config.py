@@ -11,9 +11,9 @@ import secrets
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .core.json_limits import JsonLimits
@@ -106,6 +106,32 @@ class Settings(BaseSettings):
                     "it must wait (a soft limit: a clean address can always try, so nobody is locked out)")
     rate_limit_storage_uri: str = Field(default="memory://",
                                         description="where throttle counters live (limits storage URI)")
+
+    # -- Credits and billing (services/credits.py, services/metering.py, services/gpu_billing.py) ---
+    billing: Literal["credits", "off"] = Field(
+        default="off",
+        description="credits: runs and GPU time are charged to a credits ledger; off: nothing is charged "
+                    "(a single user on their own hardware pays nobody), balance endpoints still answer")
+    billing_starting_grant: int = Field(default=0, ge=0, le=10**12,
+                                        description="credits granted once to every new account (billing=credits)")
+    node_prices: dict[str, int] = Field(
+        default_factory=dict,
+        description="credits per execution of a node type, added to its model's credits_per_generation "
+                    "(CPU utility nodes are free unless listed here)")
+    gpu_price_per_minute: int = Field(default=1, ge=0, le=10**9,
+                                      description="credits per started minute of GPU runtime")
+    gpu_prepaid_minutes: int = Field(default=10, ge=1, le=24 * 60,
+                                     description="minutes held when the GPU runtime starts (and per extension)")
+    gpu_idle_timeout_seconds: int = Field(default=300, ge=1,
+                                          description="an idle GPU runtime stops (and its billing closes) after this")
+
+    @field_validator("node_prices")
+    @classmethod
+    def _prices_are_credits(cls, prices: dict[str, int]) -> dict[str, int]:
+        bad = {k: v for k, v in prices.items() if isinstance(v, bool) or v < 0 or v > 10**9}
+        if bad:
+            raise ValueError(f"node prices are whole credits between 0 and 10^9: {bad}")
+        return prices
 
     # -- Billing: Stripe top-ups, invoices (README "Top-ups with Stripe") ----------------------------
     stripe_secret_key: str | None = Field(default=None, description="Stripe secret key (sk_live_/sk_test_/rk_...); "

@@ -302,6 +302,10 @@ ROWS: dict[tuple[str, str], Row] = {
     # Who may stop the shared runtime: the user who started it (the owner here) and admins.
     ("POST", "/api/v2/gpu/stop"): Row(plain(json={"mode": "graceful"}), stranger=FORBIDDEN, admin=OK),
     ("GET", "/api/v2/gpu/scheduler/health"): Row(plain()),
+    # billing: every signed-in user reads their own balance, usage and GPU session (nothing of anyone else's)
+    ("GET", "/api/v2/billing/balance"): Row(plain()),
+    ("GET", "/api/v2/billing/usage-history"): Row(plain(params={"page": "1", "page_size": "10"})),
+    ("GET", "/api/v2/billing/gpu-active"): Row(plain()),
     ("GET", "/api/v2/voices"): Row(plain()),
     ("GET", "/api/v2/llm/models"): Row(plain()),
     # billing: top-ups, invoices, statements (each caller sees only their own; the matrix's studio has no

@@ -174,9 +174,23 @@ class GraphTooLarge(StudioError):
     code, status = "GRAPH_TOO_LARGE", 422
 
 
-# -- Billing: Stripe top-ups and invoices (issue 11) -----------------------------------------
+# -- Credits and billing (issue 11) ------------------------------------------------------------
+class InsufficientBalance(StudioError):
+    """The payer's available credits do not cover what is about to be held;
+    ``details``: ``{required, available}``."""
+
+    code, status = "INSUFFICIENT_BALANCE", 402
+
+
+class CreditLimit(StudioError):
+    """A collaborator's credit limit on a shared session would be crossed;
+    ``details``: ``{limit, used, required, period}`` (period ``month`` or ``total``)."""
+
+    code, status = "CREDIT_LIMIT", 402
+
+
 class BillingUnavailable(StudioError):
-    """Billing cannot serve the request: the payment provider is not configured, or its state cannot be read."""
+    """Billing is enabled but its state cannot be read (or a payment provider is not configured)."""
 
     code, status = "BILLING_UNAVAILABLE", 503
 

@@ -68,7 +68,7 @@ def ledger_key(checkout_session_id: str) -> str:
 
 class Payments:
     def __init__(self, db: Database, packs: list[CreditPack], stripe: StripeSettings, invoices: Invoices,
-                 ledger: CreditTopUps | None) -> None:
+                 ledger: CreditTopUps) -> None:
         self.db = db
         self._packs = {pack.id: pack for pack in packs}
         self.stripe = stripe
@@ -155,9 +155,8 @@ class Payments:
             log.warning("stripe session %s was paid %s %s for top-up %s priced %s %s; the pack's credits are granted",
                         event.session_id, event.amount_total, event.currency, topup.id, topup.amount, topup.currency)
         details = self._payment_details(event)
-        if self.ledger is not None:
-            self.ledger.top_up(topup.user_id, topup.credits, idempotency_key=ledger_key(event.session_id),
-                               reason=f"Stripe top-up: {topup.pack_name}", ref_type="topup", ref_id=topup.id)
+        self.ledger.top_up(topup.user_id, topup.credits, idempotency_key=ledger_key(event.session_id),
+                           reason=f"Stripe top-up: {topup.pack_name}", ref_type="topup", ref_id=topup.id)
         return self._mark_paid(event, topup.id, details)
 
     def _payment_details(self, event: CheckoutEvent) -> PaymentDetails:

@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..core.errors import InvalidRequest, Unauthorized
 from ..core.policy import Principal
 from ..store.db import Database
-from ..store.tables import Invoice, Run, TopUp, User
+from ..store.tables import GpuBillingSession, Invoice, LedgerEntry, TopUp, User
 from .billing_documents import statement_pdf
 
 _MONTH = re.compile(r"^([0-9]{4})-(0[1-9]|1[0-2])$")  # ASCII digits only: \d matches any script
@@ -49,7 +49,7 @@ class MonthUsage:
     credits_used: int = 0
     refunds: int = 0
     purchases: list[Purchase] = field(default_factory=list)
-    gpu_sessions: list[UsageLine] = field(default_factory=list)
+    gpu_sessions: list[UsageLine] = field(default_factory=list)  # count: tasks served
     runs_by_model: list[UsageLine] = field(default_factory=list)
 
 
@@ -85,9 +85,25 @@ def month_of(moment: datetime) -> str:
 def usage_for_month(s: Session, user_id: str, start: datetime, end: datetime) -> MonthUsage:
     """Everything a statement reports for ``user_id`` in [start, end): the one query of statements.
 
-    Credits bought come from paid top-ups; runs from the run history (counted by status until the
-    credits ledger prices them by model); GPU sessions and refunds join when the ledger records them.
+    From the credits ledger: credits added (top-ups, grants, positive adjustments), used (captures:
+    what runs and GPU time were charged), refunded; runs' charges grouped by model; GPU billing
+    sessions started in the month. Purchases come from paid top-ups, with their invoice numbers.
     """
+    in_month = (LedgerEntry.user_id == user_id, LedgerEntry.created_at >= start, LedgerEntry.created_at < end)
+    added = s.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+        *in_month, or_(LedgerEntry.kind.in_(("topup", "grant")),
+                       and_(LedgerEntry.kind == "adjustment", LedgerEntry.amount > 0))))
+    used = s.scalar(select(func.coalesce(func.sum(-LedgerEntry.reserved_delta), 0)).where(
+        *in_month, LedgerEntry.kind == "capture"))
+    refunds = s.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+        *in_month, LedgerEntry.kind == "refund"))
+    by_model = s.execute(
+        select(LedgerEntry.model_id, func.count(), func.coalesce(func.sum(-LedgerEntry.reserved_delta), 0))
+        .where(*in_month, LedgerEntry.kind == "capture", LedgerEntry.run_id.is_not(None))
+        .group_by(LedgerEntry.model_id).order_by(LedgerEntry.model_id)).all()
+    gpu = s.scalars(select(GpuBillingSession).where(
+        GpuBillingSession.user_id == user_id, GpuBillingSession.started_at >= start,
+        GpuBillingSession.started_at < end).order_by(GpuBillingSession.started_at)).all()
     purchases = [
         Purchase(invoice_number=number, paid_at=topup.paid_at or topup.created_at, description=topup.pack_name,
                  credits=topup.credits, amount=topup.amount, currency=topup.currency)
@@ -95,13 +111,17 @@ def usage_for_month(s: Session, user_id: str, start: datetime, end: datetime) ->
             select(TopUp, Invoice.number).outerjoin(Invoice, Invoice.topup_id == TopUp.id)
             .where(TopUp.user_id == user_id, TopUp.status == "paid", TopUp.paid_at >= start, TopUp.paid_at < end)
             .order_by(TopUp.paid_at)).all()]
-    runs = s.execute(
-        select(Run.status, func.count()).where(Run.user_id == user_id, Run.created_at >= start.timestamp(),
-                                               Run.created_at < end.timestamp())
-        .group_by(Run.status).order_by(Run.status)).all()
-    return MonthUsage(credits_added=sum(p.credits for p in purchases), purchases=purchases,
-                      runs_by_model=[UsageLine(label=f"runs {status}", count=int(count), credits=0)
-                                     for status, count in runs])
+    return MonthUsage(
+        credits_added=int(added or 0), credits_used=int(used or 0), refunds=int(refunds or 0), purchases=purchases,
+        runs_by_model=[UsageLine(label=model or "node prices (no single model)", count=int(count),
+                                 credits=int(credits)) for model, count, credits in by_model],
+        gpu_sessions=[UsageLine(label=_gpu_label(g), count=g.task_count, credits=int(g.charged or 0)) for g in gpu])
+
+
+def _gpu_label(session: GpuBillingSession) -> str:
+    minutes = -(-(session.used_seconds or 0) // 60)  # started minutes, as they are charged
+    state = f"{minutes} started min" if session.status == "closed" else "still open"
+    return f"{session.started_at:%Y-%m-%d %H:%M} UTC, {state}"
 
 
 class Statements:

@@ -1,138 +1,100 @@
-"""Public models of the billing routes for top-ups, invoices and statements (``api/v2/topups.py``).
-
-Money is exact: ``amount`` fields are integers in the currency's smallest unit (cents), ``currency``
-is ISO 4217 in lower case (Stripe's form); credits are integers.
-"""
+"""The v2 door's public models of billing: balance, usage history and the active GPU session
+(a sibling of ``schemas.py``, same conventions)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from ...config import CreditPack
-from ...services.invoices import InvoiceRecord
-from ...services.payments import StartedCheckout, WebhookOutcome
-from ...services.statements import Purchase, Statement, UsageLine
+from ...services.credits import Balance
+from ...services.gpu_billing import GpuActive
+from ...services.usage_history import UsagePage, UsageRecord
 from .schemas import Public
 
-BILLING = "/api/v2/billing"
+
+class BalancePublic(Public):
+    available: int
+    reserved: int
+    total: int  # available + reserved
+    billing: Literal["credits", "off"]
+
+    @classmethod
+    def of(cls, balance: Balance, billing: Literal["credits", "off"]) -> BalancePublic:
+        return cls(available=balance.available, reserved=balance.reserved, total=balance.total, billing=billing)
 
 
-class CreditPackPublic(Public):
+class UsageRecordPublic(Public):
+    type: Literal["gpu", "run"]
     id: str
-    name: str
+    at: datetime
     credits: int
-    amount: int
-    currency: str
+    refunded: int
+    status: str
+    session_id: str | None = None
+    run_id: str | None = None
+    model_id: str | None = None
+    actor_id: str | None = None
+    used_seconds: int | None = None
+    paid_seconds: int | None = None
+    task_count: int | None = None
+    price_per_minute: int | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = None
 
     @classmethod
-    def of(cls, pack: CreditPack) -> CreditPackPublic:
-        return cls(id=pack.id, name=pack.title, credits=pack.credits, amount=pack.unit_amount, currency=pack.currency)
+    def of(cls, r: UsageRecord) -> UsageRecordPublic:
+        return cls(type=r.type, id=r.id, at=r.at, credits=r.credits, refunded=r.refunded, status=r.status,
+                   session_id=r.session_id, run_id=r.run_id, model_id=r.model_id, actor_id=r.actor_id,
+                   used_seconds=r.used_seconds, paid_seconds=r.paid_seconds, task_count=r.task_count,
+                   price_per_minute=r.price_per_minute, closed_at=r.closed_at, close_reason=r.close_reason)
 
 
-class CreditPacksPublic(Public):
-    packs: list[CreditPackPublic]
-    top_ups_enabled: bool  # false until an admin configures Stripe: the page then explains how
-
-
-class CheckoutPublic(Public):
-    checkout_url: str
-    checkout_session_id: str
-    topup_id: str
-    pack_id: str
+class UsageTotalsPublic(Public):
     credits: int
-    amount: int
-    currency: str
+    run_credits: int
+    gpu_credits: int
+    gpu_refunded: int
+    gpu_seconds: int
+    runs: int
+    gpu_sessions: int
+
+
+class UsageHistoryPublic(Public):
+    items: list[UsageRecordPublic]
+    page: int
+    page_size: int
+    total: int
+    totals: UsageTotalsPublic
 
     @classmethod
-    def of(cls, started: StartedCheckout) -> CheckoutPublic:
-        pack = started.pack
-        return cls(checkout_url=started.checkout_url, checkout_session_id=started.checkout_session_id,
-                   topup_id=started.topup_id, pack_id=pack.id, credits=pack.credits, amount=pack.unit_amount,
-                   currency=pack.currency)
+    def of(cls, found: UsagePage) -> UsageHistoryPublic:
+        t = found.totals
+        return cls(items=[UsageRecordPublic.of(r) for r in found.items], page=found.page, page_size=found.page_size,
+                   total=found.total,
+                   totals=UsageTotalsPublic(credits=t.credits, run_credits=t.run_credits, gpu_credits=t.gpu_credits,
+                                            gpu_refunded=t.gpu_refunded, gpu_seconds=t.gpu_seconds, runs=t.runs,
+                                            gpu_sessions=t.gpu_sessions))
 
 
-class WebhookAckPublic(Public):
-    received: bool
-    outcome: WebhookOutcome
+class GpuActivePublic(Public):
+    """The caller's open GPU billing session; every field but ``active`` is null when there is none."""
 
-
-class InvoicePublic(Public):
-    id: str
-    number: str
-    issued_at: datetime
-    buyer_email: str
-    description: str
-    credits: int
-    amount: int
-    net_amount: int
-    tax_amount: int
-    tax_label: str | None
-    tax_rate_percent: str | None  # exact decimal text, e.g. "20" or "8.5"
-    currency: str
-    payment_reference: str | None
-    receipt_url: str | None
-    pdf_url: str
+    active: bool
+    id: str | None = None
+    started_at: datetime | None = None
+    elapsed_seconds: int | None = None
+    paid_seconds: int | None = None
+    task_count: int | None = None
+    expires_at: datetime | None = None
+    estimated_refund: int | None = None
+    price_per_minute: int | None = None
+    held: int | None = None
 
     @classmethod
-    def of(cls, invoice: InvoiceRecord) -> InvoicePublic:
-        return cls(id=invoice.id, number=invoice.number, issued_at=invoice.issued_at, buyer_email=invoice.buyer_email,
-                   description=invoice.description, credits=invoice.credits, amount=invoice.amount,
-                   net_amount=invoice.net_amount, tax_amount=invoice.tax_amount, tax_label=invoice.tax_label,
-                   tax_rate_percent=invoice.tax_rate, currency=invoice.currency,
-                   payment_reference=invoice.payment_reference, receipt_url=invoice.receipt_url,
-                   pdf_url=f"{BILLING}/invoices/{invoice.id}/pdf")
-
-
-class InvoicesPublic(Public):
-    items: list[InvoicePublic]
-
-
-class UsageLinePublic(Public):
-    label: str
-    count: int
-    credits: int
-
-    @classmethod
-    def of(cls, line: UsageLine) -> UsageLinePublic:
-        return cls(label=line.label, count=line.count, credits=line.credits)
-
-
-class PurchasePublic(Public):
-    invoice_number: str | None
-    paid_at: datetime
-    description: str
-    credits: int
-    amount: int
-    currency: str
-
-    @classmethod
-    def of(cls, purchase: Purchase) -> PurchasePublic:
-        return cls(invoice_number=purchase.invoice_number, paid_at=purchase.paid_at, description=purchase.description,
-                   credits=purchase.credits, amount=purchase.amount, currency=purchase.currency)
-
-
-class StatementPublic(Public):
-    month: str
-    period_start: datetime
-    period_end: datetime
-    credits_added: int
-    credits_used: int
-    refunds: int
-    purchases: list[PurchasePublic]
-    gpu_sessions: list[UsageLinePublic]
-    runs_by_model: list[UsageLinePublic]
-    pdf_url: str
-
-    @classmethod
-    def of(cls, statement: Statement) -> StatementPublic:
-        usage = statement.usage
-        return cls(month=statement.month, period_start=statement.period_start, period_end=statement.period_end,
-                   credits_added=usage.credits_added, credits_used=usage.credits_used, refunds=usage.refunds,
-                   purchases=[PurchasePublic.of(p) for p in usage.purchases],
-                   gpu_sessions=[UsageLinePublic.of(line) for line in usage.gpu_sessions],
-                   runs_by_model=[UsageLinePublic.of(line) for line in usage.runs_by_model],
-                   pdf_url=f"{BILLING}/statements/{statement.month}/pdf")
-
-
-class StatementsPublic(Public):
-    items: list[StatementPublic]
+    def of(cls, found: GpuActive | None) -> GpuActivePublic:
+        if found is None:
+            return cls(active=False)
+        return cls(active=True, id=found.id, started_at=found.started_at, elapsed_seconds=found.elapsed_seconds,
+                   paid_seconds=found.paid_seconds, task_count=found.task_count, expires_at=found.expires_at,
+                   estimated_refund=found.estimated_refund, price_per_minute=found.price_per_minute,
+                   held=found.held)

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Header, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..common.deps import CurrentUser, ProxiesDep, StudioDep
-from .billing_schemas import (
+from .schemas import streamed_answer
+from .topup_schemas import (
     CheckoutPublic,
     CreditPackPublic,
     CreditPacksPublic,
@@ -24,7 +25,6 @@ from .billing_schemas import (
     StatementsPublic,
     WebhookAckPublic,
 )
-from .schemas import streamed_answer
 
 router = APIRouter(prefix="/billing", tags=["billing"])
 
