@@ -41,3 +41,10 @@ async def invoices(api: Api) -> list[dict[str, Any]]:
     assert r.status_code == 200, r.text
     items: list[dict[str, Any]] = r.json()["items"]
     return items
+
+
+async def balance(api: Api) -> dict[str, Any]:
+    r = await api.get("/api/v2/billing/balance")
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body

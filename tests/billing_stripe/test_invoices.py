@@ -15,7 +15,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from conftest import Api, make_settings
+from conftest import Api, make_settings, node
 from miniaistudio.services.invoices import TaxRule
 from miniaistudio.studio import Studio
 
@@ -133,3 +133,23 @@ async def test_a_month_without_activity_has_an_empty_statement(api: Api) -> None
     r = await api.get("/api/v2/billing/statements/2020-02/pdf")
     assert r.status_code == 200
     assert "none this month" in pdf_text(r.content)
+
+
+async def test_the_statement_reads_the_ledger(tmp_path: Path, stripe_fake: FakeStripe) -> None:
+    """With billing on, a top-up pays for a priced run: the month's statement shows both."""
+    settings = make_settings(tmp_path, stripe_secret_key=STRIPE_KEY, stripe_webhook_secret=WEBHOOK_SECRET,
+                             stripe_api_base=stripe_fake.url, billing="credits",
+                             node_prices={"image.solid_color": 7})
+    async with Served(settings) as (client, make):
+        api = await make()
+        await paid_topup(api, client, stripe_fake)
+        session = await api.new_session()
+        await api.save_graph(session, {"nodes": [node("c", "image.solid_color", width=16, height=16)], "edges": []})
+        run = await api.run(session["id"])
+        assert run["status"] == "succeeded", run
+        r = await api.get("/api/v2/billing/statements")
+        [current] = r.json()["items"]
+        text = pdf_text((await api.get(current["pdf_url"])).content)
+    assert (current["credits_added"], current["credits_used"], current["refunds"]) == (1000, 7, 0)
+    assert current["runs_by_model"] == [{"label": "node prices (no single model)", "count": 1, "credits": 7}]
+    assert "node prices (no single model)" in text and "1,000" in text

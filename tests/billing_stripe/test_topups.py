@@ -19,7 +19,13 @@ from miniaistudio.studio import Studio
 
 from .conftest import STRIPE_KEY, WEBHOOK_SECRET
 from .fake_stripe import FakeStripe, signed_event
-from .helpers import WEBHOOK, checkout, deliver, invoices, pay
+from .helpers import WEBHOOK, balance, checkout, deliver, invoices, pay
+
+
+def row_user(studio: Studio) -> str:
+    """The buyer of the one top-up."""
+    [row] = topup_rows(studio)
+    return row.user_id
 
 
 def topup_rows(studio: Studio) -> list[TopUp]:
@@ -74,8 +80,13 @@ async def test_unknown_pack_is_refused(api: Api, stripe_fake: FakeStripe) -> Non
 async def test_the_webhook_credits_once_and_issues_the_invoice(api: Api, client: httpx.AsyncClient, studio: Studio,
                                                                stripe_fake: FakeStripe) -> None:
     started = await checkout(api)
+    assert (await balance(api))["available"] == 0  # opening the checkout credits nothing
     r = await pay(client, stripe_fake, started["checkout_session_id"])
     assert r.json() == {"received": True, "outcome": "credited"}
+    assert await balance(api) == {"available": 1000, "reserved": 0, "total": 1000, "billing": "off"}
+    [entry] = studio.credits.entries(row_user(studio)).entries
+    assert (entry.kind, entry.amount) == ("topup", 1000)
+    assert entry.idempotency_key == f"stripe:{started['checkout_session_id']}"
     [row] = topup_rows(studio)
     assert row.status == "paid" and row.paid_at is not None
     assert row.payment_reference == stripe_fake.sessions[started["checkout_session_id"]]["payment_intent"]
@@ -101,6 +112,7 @@ async def test_replays_and_duplicates_credit_nothing(api: Api, client: httpx.Asy
     other = await deliver(client, "checkout.session.async_payment_succeeded", session)
     assert other.status_code == 200 and other.json()["outcome"] == "already_paid"
     assert len(await invoices(api)) == 1
+    assert (await balance(api))["available"] == 1000  # credited once
     with studio.db.session() as s:
         outcomes = sorted(e.outcome or "" for e in s.scalars(select(StripeEvent)))
     assert outcomes == ["already_paid", "credited"]
@@ -113,8 +125,10 @@ async def test_a_delayed_payment_is_credited_when_it_succeeds(api: Api, client: 
     r = await deliver(client, "checkout.session.completed", stripe_fake.pay(sid, payment_status="unpaid"))
     assert r.status_code == 200 and r.json()["outcome"] == "awaiting_payment"
     assert topup_rows(studio)[0].status == "pending" and await invoices(api) == []
+    assert (await balance(api))["available"] == 0
     r = await deliver(client, "checkout.session.async_payment_succeeded", stripe_fake.settle(sid))
     assert r.status_code == 200 and r.json()["outcome"] == "credited"
+    assert (await balance(api))["available"] == 1000
     assert topup_rows(studio)[0].status == "paid" and len(await invoices(api)) == 1
 
 
@@ -127,7 +141,7 @@ async def test_expired_and_failed_sessions_close_the_topup(api: Api, client: htt
     r = await deliver(client, "checkout.session.async_payment_failed", session)
     assert r.json()["outcome"] == "payment_failed"
     assert sorted(t.status for t in topup_rows(studio)) == ["expired", "failed"]
-    assert await invoices(api) == []
+    assert await invoices(api) == [] and (await balance(api))["available"] == 0
 
 
 @pytest.mark.parametrize("tamper", ["no header", "wrong secret", "changed body", "garbage header"])
@@ -144,7 +158,7 @@ async def test_bad_signatures_are_refused(tamper: str, api: Api, client: httpx.A
         headers["Stripe-Signature"] = "t=abc,v1="
     r = await client.post(WEBHOOK, content=payload, headers=headers)
     assert r.status_code == 400 and r.json()["code"] == "WEBHOOK_SIGNATURE_INVALID", r.text
-    assert topup_rows(studio)[0].status == "pending"
+    assert topup_rows(studio)[0].status == "pending" and (await balance(api))["available"] == 0
     with studio.db.session() as s:
         assert s.scalar(select(StripeEvent.id)) is None  # nothing recorded from an unverified body
 
