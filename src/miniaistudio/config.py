@@ -154,6 +154,21 @@ class Settings(BaseSettings):
         description="tax included in pack prices, shown as a line on invoices (e.g. 20 for 20% VAT)")
     invoice_tax_label: str = Field(default="VAT", max_length=40)
 
+    @field_validator("credit_packs")
+    @classmethod
+    def _pack_ids_are_unique(cls, packs: list[CreditPack]) -> list[CreditPack]:
+        ids = [pack.id for pack in packs]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"credit pack ids must be unique: {sorted(ids)}")
+        return packs
+
+    @field_validator("billing_public_url", "stripe_api_base")
+    @classmethod
+    def _http_address(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("https://", "http://")):
+            raise ValueError("an http(s) address is expected, e.g. https://studio.example.com")
+        return url
+
     @property
     def stripe_configured(self) -> bool:
         return bool(self.stripe_secret_key)

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from conftest import Api, make_settings
@@ -144,7 +145,7 @@ async def test_expired_and_failed_sessions_close_the_topup(api: Api, client: htt
     assert await invoices(api) == [] and (await balance(api))["available"] == 0
 
 
-@pytest.mark.parametrize("tamper", ["no header", "wrong secret", "changed body", "garbage header"])
+@pytest.mark.parametrize("tamper", ["no header", "wrong secret", "changed body", "garbage header", "binary body"])
 async def test_bad_signatures_are_refused(tamper: str, api: Api, client: httpx.AsyncClient, studio: Studio,
                                           stripe_fake: FakeStripe) -> None:
     started = await checkout(api)
@@ -156,6 +157,8 @@ async def test_bad_signatures_are_refused(tamper: str, api: Api, client: httpx.A
         payload = payload.replace(b'"amount_total": 1000', b'"amount_total": 1')
     elif tamper == "garbage header":
         headers["Stripe-Signature"] = "t=abc,v1="
+    elif tamper == "binary body":
+        payload = b"\xff\xfe" + payload
     r = await client.post(WEBHOOK, content=payload, headers=headers)
     assert r.status_code == 400 and r.json()["code"] == "WEBHOOK_SIGNATURE_INVALID", r.text
     assert topup_rows(studio)[0].status == "pending" and (await balance(api))["available"] == 0
@@ -241,3 +244,13 @@ async def test_without_stripe_keys_top_ups_are_unavailable(tmp_path: Path) -> No
         payload, headers = signed_event("checkout.session.completed", {"id": "cs_1"}, WEBHOOK_SECRET)
         r = await client.post(WEBHOOK, content=payload, headers=headers)
         assert r.status_code == 503 and r.json()["code"] == "BILLING_UNAVAILABLE"  # Stripe retries later
+
+
+def test_settings_refuse_ambiguous_packs_and_addresses(tmp_path: Path) -> None:
+    pack = {"id": "starter", "credits": 10, "unit_amount": 100}
+    with pytest.raises(ValidationError, match="unique"):
+        make_settings(tmp_path, credit_packs=[pack, pack])
+    with pytest.raises(ValidationError):
+        make_settings(tmp_path, credit_packs=[{**pack, "unit_amount": 1.5}])  # money is whole cents
+    with pytest.raises(ValidationError, match="http"):
+        make_settings(tmp_path, billing_public_url="studio.example.com")
