@@ -254,3 +254,17 @@ def test_settings_refuse_ambiguous_packs_and_addresses(tmp_path: Path) -> None:
         make_settings(tmp_path, credit_packs=[{**pack, "unit_amount": 1.5}])  # money is whole cents
     with pytest.raises(ValidationError, match="http"):
         make_settings(tmp_path, billing_public_url="studio.example.com")
+
+
+async def test_credits_do_not_wait_for_the_receipt(api: Api, client: httpx.AsyncClient, studio: Studio,
+                                                   stripe_fake: FakeStripe) -> None:
+    """Stripe's API is down while its webhook arrives: the buyer is credited, the invoice cites the payment
+    from the event itself, without a receipt link."""
+    started = await checkout(api)
+    session = stripe_fake.pay(started["checkout_session_id"])
+    stripe_fake.down = True
+    r = await deliver(client, "checkout.session.completed", session)
+    assert r.status_code == 200 and r.json()["outcome"] == "credited", r.text
+    assert (await balance(api))["available"] == 1000
+    [invoice] = await invoices(api)
+    assert invoice["payment_reference"] == session["payment_intent"] and invoice["receipt_url"] is None

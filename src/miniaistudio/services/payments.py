@@ -154,10 +154,10 @@ class Payments:
         if event.amount_total is not None and (event.amount_total, event.currency) != (topup.amount, topup.currency):
             log.warning("stripe session %s was paid %s %s for top-up %s priced %s %s; the pack's credits are granted",
                         event.session_id, event.amount_total, event.currency, topup.id, topup.amount, topup.currency)
-        details = self._payment_details(event)
+        # Credit first: if anything after fails, Stripe's retry finds the entry by its key and credits nothing.
         self.ledger.top_up(topup.user_id, topup.credits, idempotency_key=ledger_key(event.session_id),
                            reason=f"Stripe top-up: {topup.pack_name}", ref_type="topup", ref_id=topup.id)
-        return self._mark_paid(event, topup.id, details)
+        return self._mark_paid(event, topup.id, self._payment_details(event))
 
     def _payment_details(self, event: CheckoutEvent) -> PaymentDetails:
         """The receipt link for the invoice; the event's own PaymentIntent id when Stripe cannot say."""
@@ -183,7 +183,6 @@ class Payments:
             if marked:
                 topup = s.get(TopUp, topup_id)
                 assert topup is not None
-                s.refresh(topup)
                 email = s.scalar(select(User.email).where(User.id == topup.user_id)) or ""
                 self.invoices.issue(s, topup, buyer_email=email, issued_at=now)
             self._processed(s, event, outcome)

@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 #: Seconds one HTTP call to Stripe may take (the SDK's own default is 80 s).
 STRIPE_TIMEOUT = 20
+#: Seconds the webhook waits for a receipt link, once: Stripe expects its webhooks answered within seconds.
+RECEIPT_TIMEOUT = 5
 #: What the webhook asks to be told about (configure these events on the Stripe endpoint).
 CHECKOUT_EVENTS = frozenset({"checkout.session.completed", "checkout.session.async_payment_succeeded",
                              "checkout.session.async_payment_failed", "checkout.session.expired"})
@@ -107,9 +109,13 @@ class StripeCheckout:
     """One configured Stripe account (``stripe_secret_key``; ``api_base`` for a local fake)."""
 
     def __init__(self, secret_key: str, *, api_base: str | None = None) -> None:
-        self._client = stripe.StripeClient(
-            secret_key, base_addresses={"api": api_base} if api_base else None, max_network_retries=2,
-            http_client=stripe.RequestsClient(timeout=STRIPE_TIMEOUT))
+        self._client = stripe.StripeClient(secret_key, base_addresses={"api": api_base} if api_base else None,
+                                           max_network_retries=2,
+                                           http_client=stripe.RequestsClient(timeout=STRIPE_TIMEOUT))
+        self._webhook_client = stripe.StripeClient(secret_key,
+                                                   base_addresses={"api": api_base} if api_base else None,
+                                                   max_network_retries=0,
+                                                   http_client=stripe.RequestsClient(timeout=RECEIPT_TIMEOUT))
 
     def create_session(self, *, topup_id: str, user_id: str, email: str, pack: CreditPack,
                        success_url: str, cancel_url: str) -> CreatedCheckout:
@@ -134,8 +140,8 @@ class StripeCheckout:
         return CreatedCheckout(session_id=session.id, url=session.url)
 
     def payment_details(self, session_id: str) -> PaymentDetails:
-        """The session's PaymentIntent and its charge's receipt (one call, expanded)."""
-        session = self._call(lambda: self._client.v1.checkout.sessions.retrieve(
+        """The session's PaymentIntent and its charge's receipt (one quick call, expanded; no retries)."""
+        session = self._call(lambda: self._webhook_client.v1.checkout.sessions.retrieve(
             session_id, params={"expand": ["payment_intent.latest_charge"]}))
         intent = session.payment_intent
         if isinstance(intent, str) or intent is None:
