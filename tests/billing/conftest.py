@@ -10,7 +10,7 @@ from conftest import make_settings
 from miniaistudio.config import Settings
 
 #: Cheap CPU nodes priced so runs cost something without any model.
-PRICES = {"image.solid_color": 1, "image.crop": 5, "video.trim": 7}
+PRICES = {"image.solid_color": 1, "image.crop": 5, "video.trim": 7, "video.frame_extract": 3}
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ the balance cannot cover is refused with 402 INSUFFICIENT_BALANCE — also under
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -105,3 +106,46 @@ async def test_a_run_the_balance_cannot_cover_is_refused_before_any_work(api: Ap
     r = await api.post("/api/v2/session/nodes/bg/rerun", session=session["id"])
     assert r.status_code == 402 and r.json()["code"] == "INSUFFICIENT_BALANCE"
     assert (await api.get("/api/v2/session/executions", session=session["id"])).json()["items"] == []
+
+
+async def test_unreadable_billing_state_answers_billing_unavailable(api: Api, studio: Studio) -> None:
+    studio.credits.grant(await user_id(api), 5)
+    session = await api.new_session()
+    await api.save_graph(session, {"nodes": [SOLID], "edges": []})
+    database = studio.settings.data_dir / "studio.db"
+    with sqlite3.connect(database) as db:
+        db.execute("ALTER TABLE credit_accounts RENAME TO credit_accounts_away")
+    try:
+        for answer in (await api.get("/api/v2/billing/balance"),
+                       await api.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})):
+            assert answer.status_code == 503 and answer.json()["code"] == "BILLING_UNAVAILABLE", answer.text
+    finally:
+        with sqlite3.connect(database) as db:
+            db.execute("ALTER TABLE credit_accounts_away RENAME TO credit_accounts")
+    assert (await balance(api))["available"] == 5
+    assert (await api.get("/api/v2/session/executions", session=session["id"])).json()["items"] == []
+    await api.run(session["id"])
+    assert (await balance(api))["available"] == 4
+    consistent(studio)
+
+
+async def test_a_recipe_run_the_balance_cannot_cover_is_refused_and_leaves_nothing(
+        api: Api, studio: Studio, test_video: Path) -> None:
+    video_id = (await api.upload(None, test_video))["id"]
+    before = (await api.get("/api/v2/sessions")).json()["total"]
+    r = await api.post("/api/v2/recipes/frame_extract/run",
+                       json={"execute": True, "inputs": {"source_video_url": video_id, "at": "first"}})
+    assert r.status_code == 402 and r.json()["code"] == "INSUFFICIENT_BALANCE", r.text
+    assert r.json()["details"] == {"required": 3, "available": 0}
+    assert (await api.get("/api/v2/sessions")).json()["total"] == before  # all or nothing
+
+    studio.credits.grant(await user_id(api), 3)
+    r = await api.post("/api/v2/recipes/frame_extract/run",
+                       json={"execute": True, "inputs": {"source_video_url": video_id, "at": "first"}})
+    assert r.status_code in (200, 201), r.text
+
+    async def charged() -> bool:
+        return await balance(api) == {"available": 0, "reserved": 0, "total": 0, "billing": "credits"}
+
+    await wait_for(charged, 20, "the recipe run to be charged")
+    consistent(studio)

@@ -144,7 +144,7 @@ def _amount(value: int, *, what: str = "amount") -> int:
     return value
 
 
-def _rows(result: Result[Any]) -> int:
+def rows_touched(result: Result[Any]) -> int:
     """Rows an INSERT/UPDATE touched (every DML result is a cursor result)."""
     return int(cast(CursorResult[Any], result).rowcount)
 
@@ -369,7 +369,7 @@ class CreditLedger:
             claimed = s.execute(update(CreditHold).where(CreditHold.id == hold_id, CreditHold.status == "active")
                                 .values(status="captured" if charge else "released", captured=charge,
                                         closed_at=now))
-            if _rows(claimed) == 0:  # settled meanwhile by someone else
+            if rows_touched(claimed) == 0:  # settled meanwhile by someone else
                 row = s.get(CreditHold, hold_id)
                 assert row is not None
                 return Hold.of(row)
@@ -400,7 +400,7 @@ class CreditLedger:
                                 .where(CreditHold.id == hold_id, CreditHold.status == "captured",
                                        CreditHold.refunded + amount <= CreditHold.captured)
                                 .values(refunded=CreditHold.refunded + amount))
-            if _rows(claimed) == 0:
+            if rows_touched(claimed) == 0:
                 raise InvalidRequest(f"cannot refund {amount} credits: the hold charged {held.captured} "
                                      f"and {held.refunded} were refunded", code="INVALID_AMOUNT",
                                      details={"amount": amount, "captured": held.captured,
@@ -431,7 +431,7 @@ class CreditLedger:
         if dialect in ("sqlite", "postgresql"):
             stmt = sqlite_insert(CreditAccount) if dialect == "sqlite" else pg_insert(CreditAccount)
             created = s.execute(stmt.values(**values).on_conflict_do_nothing(index_elements=[CreditAccount.user_id]))
-            opened = _rows(created) == 1
+            opened = rows_touched(created) == 1
         else:
             opened = s.get(CreditAccount, user_id) is None
             if opened:
@@ -464,7 +464,7 @@ class CreditLedger:
             conditions.append(this_month + amount <= limits.monthly)
         bumped = s.execute(update(CollaboratorUsage).where(*conditions).values(
             used_total=CollaboratorUsage.used_total + amount, used_month=this_month + amount, month=month))
-        if _rows(bumped) == 1:
+        if rows_touched(bumped) == 1:
             return
         row = s.scalars(select(CollaboratorUsage).where(*key)).one()
         used_month = row.used_month if row.month == month else 0

@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
+from ..core.errors import BillingUnavailable
 from ..runtimes.models.gpu import GpuRuntime
 from ..store.db import Database
 from ..store.tables import CreditHold, GpuBillingSession
-from .credits import CreditLedger
+from .credits import CreditLedger, rows_touched
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +116,18 @@ class GpuBilling:
 
     # ------------------------------------------------------------ the observer
     def starting(self, started_by: str | None) -> None:
-        """Open a session and hold the first block; INSUFFICIENT_BALANCE refuses the start."""
+        """Open a session and hold the first block; INSUFFICIENT_BALANCE (or BILLING_UNAVAILABLE)
+        refuses the start."""
         if started_by is None:
             return  # the studio itself started it: nobody to bill
+        try:
+            self._open_session(started_by)
+        except SQLAlchemyError as exc:
+            log.exception("GPU billing could not open a session")
+            raise BillingUnavailable("billing state cannot be read right now; the GPU runtime was not started") \
+                from exc
+
+    def _open_session(self, started_by: str) -> None:
         with self._lock:
             if self._open is not None:
                 return
@@ -216,22 +227,27 @@ class GpuBilling:
 
     def _settle(self, session_id: str, started_at: datetime, until: datetime, price: int, task_count: int,
                 reason: str, *, charge_nothing: bool = False) -> None:
-        """Charge the started minutes up to ``until`` from the session's holds, oldest first; release the rest."""
+        """Charge the started minutes up to ``until`` from the session's holds, oldest first; release the
+        rest. The session row is claimed first (open -> closed), so a session is settled once."""
         elapsed = max(until - started_at, timedelta(0))
         holds = self._holds(session_id)
         held = sum(h.amount for h in holds)
-        charge = 0 if charge_nothing else min(started_minutes(elapsed) * price, held)
+        minutes = started_minutes(elapsed)
+        charge = 0 if charge_nothing else min(minutes * price, held)
+        with self.db.session() as s:
+            claimed = s.execute(update(GpuBillingSession)
+                                .where(GpuBillingSession.id == session_id, GpuBillingSession.status == "open")
+                                .values(status="closed", held=held, charged=charge, refunded=held - charge,
+                                        used_seconds=math.ceil(elapsed.total_seconds()), task_count=task_count,
+                                        close_reason=reason, last_tick_at=until, closed_at=self.clock()))
+            if rows_touched(claimed) == 0:
+                return  # already closed (by a recovery in another process)
         remaining = charge
         for hold in holds:
             take = min(remaining, hold.amount)
-            self.ledger.capture(hold.id, take, reason=f"GPU runtime: {started_minutes(elapsed)} started minute(s)"
+            self.ledger.capture(hold.id, take, reason=f"GPU runtime: {minutes} started minute(s)"
                                 if take else "GPU runtime: unused prepaid time")
             remaining -= take
-        with self.db.session() as s:
-            s.execute(update(GpuBillingSession).where(GpuBillingSession.id == session_id).values(
-                status="closed", held=held, charged=charge, refunded=held - charge,
-                used_seconds=math.ceil(elapsed.total_seconds()), task_count=task_count, close_reason=reason,
-                last_tick_at=until, closed_at=self.clock()))
         log.info("GPU billing session %s closed (%s): %d charged, %d refunded", session_id, reason, charge,
                  held - charge)
 

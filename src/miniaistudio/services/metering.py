@@ -16,7 +16,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..core.errors import SessionNotFound
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..core.errors import BillingUnavailable, SessionNotFound
 from ..core.run import RunState
 from ..core.run_plan import Cost, RunPlan
 from ..store.db import Database
@@ -82,7 +84,10 @@ class LedgerMeter:
             if ref.lower() not in NOT_A_MODEL or (node_type in DEFAULT_MODEL_KINDS and not ref):
                 wanted[nid] = (node_type, ref)
         if wanted:
-            priced = await asyncio.to_thread(self._model_prices, wanted)
+            try:
+                priced = await asyncio.to_thread(self._model_prices, wanted)
+            except SQLAlchemyError as exc:
+                raise BillingUnavailable("model prices cannot be read right now; the run was not started") from exc
             self._run_models[plan.run.id] = {nid: model_id for nid, (model_id, _) in priced.items()}
             while len(self._run_models) > _PLANS_REMEMBERED:
                 self._run_models.popitem(last=False)
@@ -111,7 +116,11 @@ class LedgerMeter:
         models = self._run_models.pop(run.id, {})
         if amount <= 0:
             return
-        hold_id = await asyncio.to_thread(self._hold, run, amount)
+        try:
+            hold_id = await asyncio.to_thread(self._hold, run, amount)
+        except SQLAlchemyError as exc:  # the run is refused rather than run unpaid, and never a 500
+            log.exception("credits could not be held for run %s", run.id)
+            raise BillingUnavailable("billing state cannot be read right now; the run was not started") from exc
         self._runs[run.id] = _Metered(hold_id, set(models.values()))
 
     def _hold(self, run: RunState, amount: int) -> str:
