@@ -3,6 +3,7 @@ refusals, and what happens when Stripe is not configured."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -268,3 +269,19 @@ async def test_credits_do_not_wait_for_the_receipt(api: Api, client: httpx.Async
     assert (await balance(api))["available"] == 1000
     [invoice] = await invoices(api)
     assert invoice["payment_reference"] == session["payment_intent"] and invoice["receipt_url"] is None
+
+
+async def test_concurrent_deliveries_credit_once(api: Api, client: httpx.AsyncClient, studio: Studio,
+                                                 stripe_fake: FakeStripe) -> None:
+    """The same event delivered several times at once, beside another event about the same session."""
+    started = await checkout(api)
+    session = stripe_fake.pay(started["checkout_session_id"])
+    payload, headers = signed_event("checkout.session.completed", session, WEBHOOK_SECRET)
+    same = [client.post(WEBHOOK, content=payload, headers=headers) for _ in range(4)]
+    other = deliver(client, "checkout.session.async_payment_succeeded", session)
+    answers = await asyncio.gather(*same, other)
+    assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
+    assert [a.json()["outcome"] for a in answers].count("credited") == 1
+    assert (await balance(api))["available"] == 1000
+    assert len(await invoices(api)) == 1
+    assert [e.kind for e in studio.credits.entries(row_user(studio)).entries] == ["topup"]
