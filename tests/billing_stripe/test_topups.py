@@ -285,3 +285,9 @@ async def test_concurrent_deliveries_credit_once(api: Api, client: httpx.AsyncCl
     assert (await balance(api))["available"] == 1000
     assert len(await invoices(api)) == 1
     assert [e.kind for e in studio.credits.entries(row_user(studio)).entries] == ["topup"]
+
+
+async def test_a_local_email_is_not_sent_to_stripe(make_user: Callable[..., Any], stripe_fake: FakeStripe) -> None:
+    """Stripe refuses addresses like the first admin's admin@localhost: Checkout then asks the buyer."""
+    await checkout(await make_user("admin@localhost"))
+    assert "customer_email" not in stripe_fake.requests[-1].form

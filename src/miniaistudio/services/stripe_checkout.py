@@ -124,7 +124,6 @@ class StripeCheckout:
         params: dict[str, Any] = {
             "mode": "payment",
             "client_reference_id": user_id,
-            "customer_email": email,
             "line_items": [{"quantity": 1, "price_data": {
                 "currency": pack.currency, "unit_amount": pack.unit_amount,
                 "product_data": {"name": pack.title}}}],
@@ -132,6 +131,8 @@ class StripeCheckout:
             "success_url": success_url,
             "cancel_url": cancel_url,
         }
+        if "." in email.rpartition("@")[2]:  # Stripe refuses local names such as admin@localhost
+            params["customer_email"] = email
         session = self._call(lambda: self._client.v1.checkout.sessions.create(
             params=params,  # type: ignore[arg-type]  # the SDK's TypedDict, built as plain data
             options={"idempotency_key": f"topup-{topup_id}"}))
