@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -153,3 +153,28 @@ async def test_the_statement_reads_the_ledger(tmp_path: Path, stripe_fake: FakeS
     assert (current["credits_added"], current["credits_used"], current["refunds"]) == (1000, 7, 0)
     assert current["runs_by_model"] == [{"label": "node prices (no single model)", "count": 1, "credits": 7}]
     assert "node prices (no single model)" in text and "1,000" in text
+
+
+async def test_the_statement_shows_gpu_sessions(tmp_path: Path, stripe_fake: FakeStripe) -> None:
+    """A top-up pays for GPU time: started at a moment the test sets, stopped after 2 min 10 s (3 started
+    minutes at 3 credits); the statement lists the session with its tasks and charge."""
+    settings = make_settings(tmp_path, stripe_secret_key=STRIPE_KEY, stripe_webhook_secret=WEBHOOK_SECRET,
+                             stripe_api_base=stripe_fake.url, billing="credits", models_dir=tmp_path / "models",
+                             gpu_price_per_minute=3, gpu_prepaid_minutes=5)
+    start = datetime.now(UTC).replace(microsecond=0)
+    now = [start]  # the GPU billing clock, moved by the test
+    served = Served(settings)
+    async with served as (client, make):
+        assert served.studio.gpu_billing is not None
+        served.studio.gpu_billing.clock = lambda: now[0]
+        api = await make()
+        await paid_topup(api, client, stripe_fake)
+        assert (await api.post("/api/v2/gpu/start")).status_code == 200
+        now[0] = start + timedelta(seconds=130)
+        assert (await api.post("/api/v2/gpu/stop", json={"mode": "graceful"})).status_code == 200
+        r = await api.get(f"/api/v2/billing/statements/{start:%Y-%m}/pdf")
+        [current] = (await api.get("/api/v2/billing/statements")).json()["items"]
+    assert current["credits_used"] == 9
+    [gpu] = current["gpu_sessions"]
+    assert gpu["label"] == f"{start:%Y-%m-%d %H:%M} UTC, 3 started min" and gpu["credits"] == 9
+    assert gpu["label"] in pdf_text(r.content)
