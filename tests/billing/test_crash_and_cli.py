@@ -13,7 +13,15 @@ from pathlib import Path
 
 import httpx
 
-from live_process import CLI, ServedStudio, processes_mentioning, signed_in, start_slow_run, wait_until_encoding
+from live_process import (
+    CLI,
+    ServedStudio,
+    processes_mentioning,
+    signed_in,
+    start_slow_run,
+    wait_for,
+    wait_until_encoding,
+)
 
 EMAIL = "payer@example.com"
 
@@ -73,5 +81,38 @@ async def test_kill_9_mid_run_then_restart_releases_the_hold(tmp_path: Path, lon
             db.execute("UPDATE credit_accounts SET available = available + 1")
         tampered = credits_cli(served, "verify")
         assert tampered.returncode == 1 and "MISMATCH" in tampered.stdout and "1 mismatch(es)" in tampered.stdout
+    finally:
+        served.stop()
+
+
+async def test_kill_9_with_the_gpu_runtime_billed_closes_it_with_the_time_used(tmp_path: Path) -> None:
+    served = ServedStudio(tmp_path / "data", tmp_path / "server.log")
+    served.env.update({"MINIAI_BILLING": "credits", "MINIAI_GPU_PRICE_PER_MINUTE": "2",
+                       "MINIAI_GPU_PREPAID_MINUTES": "10"})
+    served.create_user(EMAIL)
+    try:
+        served.start()
+        assert credits_cli(served, "grant", "--email", EMAIL, "--amount", "50").returncode == 0
+        token = served.login(EMAIL)
+        auth = {"Authorization": f"Bearer {token}"}
+        r = httpx.post(f"{served.url}/api/v2/gpu/start", headers=auth, timeout=120)
+        assert r.status_code == 200, r.text
+        assert balance(served, token) == {"available": 30, "reserved": 20, "total": 50, "billing": "credits"}
+
+        async def ticked() -> bool:  # last_tick_at is written every 5 s
+            active = httpx.get(f"{served.url}/api/v2/billing/gpu-active", headers=auth, timeout=10).json()
+            return bool(active["elapsed_seconds"] >= 7)
+
+        await wait_for(ticked, 30, "the GPU session to tick")
+        served.kill9()
+        served.start()
+        token = served.login(EMAIL)
+        assert balance(served, token) == {"available": 48, "reserved": 0, "total": 48, "billing": "credits"}
+        usage = httpx.get(f"{served.url}/api/v2/billing/usage-history",
+                          headers={"Authorization": f"Bearer {token}"}, timeout=10).json()["items"][0]
+        assert (usage["type"], usage["close_reason"], usage["credits"], usage["refunded"]) == \
+            ("gpu", "interrupted", 2, 18)
+        assert 5 <= usage["used_seconds"] <= 10
+        assert credits_cli(served, "verify").returncode == 0
     finally:
         served.stop()
