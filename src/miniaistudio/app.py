@@ -24,6 +24,7 @@ from .api.common.security_headers import SecurityHeaders
 from .api.files import door as files_door
 from .api.v2 import door as v2_door
 from .api.v2.errors import v2_envelope
+from .api.v2.topups import WEBHOOK_PATH as STRIPE_WEBHOOK_PATH
 from .config import Settings, load_settings
 from .studio import Studio
 
@@ -58,8 +59,11 @@ def create_app(settings: Settings | None = None, studio: Studio | None = None) -
     return app
 
 
+#: Webhooks that a payment provider signs: no studio credential, no browser origin; the route checks
+#: the signature before anything else.
+SIGNED_WEBHOOK_PATHS = frozenset({STRIPE_WEBHOOK_PATH})
 #: Routes that take a body without a credential.
-PUBLIC_BODY_PATHS = frozenset({"/api/v2/auth/login"})
+PUBLIC_BODY_PATHS = frozenset({"/api/v2/auth/login", *SIGNED_WEBHOOK_PATHS})
 #: Routes that stream their body to disk under ``max_upload_bytes`` (``api/common/uploads.py``).
 STREAMED_UPLOAD_PATHS = frozenset({"/api/v2/media/upload"})
 
@@ -78,7 +82,7 @@ def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio, doors: 
                        streamed_upload_paths=STREAMED_UPLOAD_PATHS, envelope_for=envelope_for)
     app.add_middleware(EarlyAuthentication, verify=studio.accounts.principal_for, public_paths=PUBLIC_BODY_PATHS,
                        envelope_for=envelope_for)
-    app.add_middleware(CrossSiteGuard, proxies=proxies, envelope_for=envelope_for)
+    app.add_middleware(CrossSiteGuard, proxies=proxies, envelope_for=envelope_for, exempt_paths=SIGNED_WEBHOOK_PATHS)
     app.add_middleware(HostGuard, hosts=hosts, proxies=proxies, envelope_for=envelope_for)
     app.add_middleware(SecurityHeaders)
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .core.json_limits import JsonLimits
@@ -22,6 +23,28 @@ from .core.media_limits import MediaLimits
 #: Standard Webhooks' example schedule (seconds before each attempt): immediately, 5 s, 5 min,
 #: 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h — ten attempts over about 3 days and 3.5 hours.
 DEFAULT_WEBHOOK_SCHEDULE = (0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 50400.0, 72000.0, 86400.0)
+
+
+class CreditPack(BaseModel):
+    """A top-up offer: ``credits`` for ``unit_amount`` in the currency's smallest unit (cents)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    credits: int = Field(gt=0, le=10**12)
+    unit_amount: int = Field(gt=0, le=10**10, description="price in the currency's smallest unit (e.g. cents)")
+    currency: str = Field(default="usd", pattern=r"^[a-z]{3}$", description="ISO 4217, lower case (Stripe's form)")
+    name: str | None = Field(default=None, max_length=120, description="shown at checkout and on the invoice")
+
+    @property
+    def title(self) -> str:
+        return self.name or f"{self.credits:,} credits"
+
+
+def default_credit_packs() -> list[CreditPack]:
+    return [CreditPack(id="starter", credits=1_000, unit_amount=1_000, currency="usd"),
+            CreditPack(id="creator", credits=5_500, unit_amount=5_000, currency="usd"),
+            CreditPack(id="studio", credits=12_000, unit_amount=10_000, currency="usd")]
 
 
 class Settings(BaseSettings):
@@ -156,6 +179,46 @@ class Settings(BaseSettings):
         """The host of ``public_url``: links are handed out under it, so the studio answers to it."""
         host = urlsplit(self.public_url).hostname if self.public_url else None
         return [host] if host else []
+
+    # -- Billing: Stripe top-ups, invoices (README "Top-ups with Stripe") ----------------------------
+    stripe_secret_key: str | None = Field(default=None, description="Stripe secret key (sk_live_/sk_test_/rk_...); "
+                                                                     "without it top-ups answer BILLING_UNAVAILABLE")
+    stripe_webhook_secret: str | None = Field(default=None,
+                                              description="signing secret (whsec_...) of the webhook endpoint "
+                                                          "/api/v2/billing/stripe-webhook")
+    stripe_api_base: str | None = Field(default=None,
+                                        description="Stripe API address (tests point it at a local fake)")
+    credit_packs: list[CreditPack] = Field(default_factory=default_credit_packs,
+                                           description="what a top-up may buy (JSON list in MINIAI_CREDIT_PACKS)")
+    billing_public_url: str | None = Field(
+        default=None, description="the studio's public address for Checkout's return links "
+                                  "(default: the address of the request that started the checkout)")
+    invoice_seller_name: str = Field(default="Mini AI Studio", max_length=200)
+    invoice_seller_address: str = Field(default="", max_length=1000, description="lines separated by newlines")
+    invoice_seller_tax_id: str | None = Field(default=None, max_length=100)
+    invoice_tax_rate_percent: Decimal | None = Field(
+        default=None, ge=0, le=100, decimal_places=4,
+        description="tax included in pack prices, shown as a line on invoices (e.g. 20 for 20% VAT)")
+    invoice_tax_label: str = Field(default="VAT", max_length=40)
+
+    @field_validator("credit_packs")
+    @classmethod
+    def _pack_ids_are_unique(cls, packs: list[CreditPack]) -> list[CreditPack]:
+        ids = [pack.id for pack in packs]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"credit pack ids must be unique: {sorted(ids)}")
+        return packs
+
+    @field_validator("billing_public_url", "stripe_api_base")
+    @classmethod
+    def _http_address(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("https://", "http://")):
+            raise ValueError("an http(s) address is expected, e.g. https://studio.example.com")
+        return url
+
+    @property
+    def stripe_configured(self) -> bool:
+        return bool(self.stripe_secret_key)
 
     @property
     def json_limits(self) -> JsonLimits:

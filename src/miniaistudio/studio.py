@@ -22,13 +22,16 @@ from .services.credits import CreditLedger
 from .services.execution import Execution
 from .services.gpu import GpuControl
 from .services.gpu_billing import GpuBilling
+from .services.invoices import Invoices, Seller, TaxRule
 from .services.login_throttle import LoginThrottle
 from .services.media import MediaLibrary
 from .services.metering import LedgerMeter
 from .services.models import ModelLibrary
+from .services.payments import Payments, StripeSettings
 from .services.recipes import RecipeBook
 from .services.sessions import Sessions
 from .services.signed_urls import SignedUrls
+from .services.statements import Statements
 from .services.usage_history import UsageHistory
 from .services.voices import VoiceCatalog
 from .services.webhook_dispatcher import DispatchConfig, WebhookDispatcher
@@ -88,6 +91,18 @@ class Studio:
         self.voices = VoiceCatalog(settings.resolved_models_dir)
         self.model_host = ModelHost(self.models, settings.resolved_models_dir, settings.model_cache_bytes)
         self.gpu = GpuControl(self.model_host.gpu)
+        self.invoices = Invoices(self.db, Seller(name=settings.invoice_seller_name,
+                                                 address=settings.invoice_seller_address,
+                                                 tax_id=settings.invoice_seller_tax_id),
+                                 TaxRule(settings.invoice_tax_label, settings.invoice_tax_rate_percent)
+                                 if settings.invoice_tax_rate_percent else None)
+        self.statements = Statements(self.db)
+        self.payments = Payments(self.db, settings.credit_packs,
+                                 StripeSettings(secret_key=settings.stripe_secret_key,
+                                                webhook_secret=settings.stripe_webhook_secret,
+                                                api_base=settings.stripe_api_base,
+                                                public_url=settings.billing_public_url),
+                                 self.invoices, ledger=self.credits)
         self.usage = UsageHistory(self.db)
         self.gpu_billing: GpuBilling | None = None
         if settings.billing == "credits":

@@ -312,6 +312,20 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v2/billing/gpu-active"): Row(plain()),
     ("GET", "/api/v2/voices"): Row(plain()),
     ("GET", "/api/v2/llm/models"): Row(plain()),
+    # billing: top-ups, invoices, statements (each caller sees only their own; the matrix's studio has no
+    # Stripe keys, so a checkout for an unknown pack is the call that passes authorization)
+    ("GET", "/api/v2/billing/packs"): Row(plain()),
+    ("POST", "/api/v2/billing/payment-intent"): Row(plain(json={"pack_id": "no-such-pack"}), owner=REACHED,
+                                                    stranger=REACHED),
+    # Stripe's webhook: no studio credential, authenticated by its signature (none here: refused alike)
+    ("POST", "/api/v2/billing/stripe-webhook"): Row(plain(json={"id": "evt_1", "type": "checkout.session.completed"}),
+                                                    owner=deny(400, "WEBHOOK_SIGNATURE_INVALID"), public=True),
+    ("GET", "/api/v2/billing/invoices"): Row(plain()),
+    ("GET", "/api/v2/billing/invoices/{invoice_id}/pdf"): Row(
+        plain(path_params={"invoice_id": "no-such-invoice"}), owner=deny(404, "INVOICE_NOT_FOUND"),
+        stranger=deny(404, "INVOICE_NOT_FOUND")),
+    ("GET", "/api/v2/billing/statements"): Row(plain()),
+    ("GET", "/api/v2/billing/statements/{month}/pdf"): Row(plain(path_params={"month": "2026-12"})),
 }
 
 

@@ -214,3 +214,19 @@ class SignedUrlInvalid(StudioError):
 
 class SignedUrlExpired(StudioError):
     code, status = "SIGNED_URL_EXPIRED", 403
+
+
+class PaymentProviderError(StudioError):
+    """The payment provider (Stripe) could not be reached or refused a request the studio made."""
+
+    code, status = "PAYMENT_PROVIDER_ERROR", 502
+
+
+class WebhookSignatureInvalid(StudioError):
+    """A payment-provider webhook without a valid, recent signature."""
+
+    code, status = "WEBHOOK_SIGNATURE_INVALID", 400
+
+
+class InvoiceNotFound(NotFound):
+    code = "INVOICE_NOT_FOUND"

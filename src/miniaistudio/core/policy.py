@@ -12,6 +12,7 @@ from enum import IntEnum, StrEnum
 
 from .errors import (
     Forbidden,
+    InvoiceNotFound,
     MediaNotFound,
     SessionNotFound,
     SignedUrlExpired,
@@ -130,3 +131,8 @@ def require_signed_link(*, signature_valid: bool, expired: bool) -> None:
         raise SignedUrlInvalid("the link's signature does not match")
     if expired:
         raise SignedUrlExpired("the link has expired")
+def require_invoice(principal: Principal, owner_id: str) -> None:
+    """An invoice is read by its buyer and by admins (who answer for the books); anyone else is told
+    it does not exist, so invoice ids leak nothing."""
+    if owner_id != principal.user_id and not principal.is_admin:
+        raise InvoiceNotFound("invoice not found")

@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .utc_datetime import UtcDateTime
@@ -359,3 +371,77 @@ class WebhookAttempt(Base):
     latency_ms: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     excerpt: Mapped[str | None] = mapped_column(Text, nullable=True)  # at most 1 KiB of the answer
+
+
+class TopUp(Base):
+    """A credit-pack purchase through Stripe Checkout: ``pending`` until the webhook says it is paid.
+
+    Amounts are integers in the currency's smallest unit; credits are whole credits."""
+
+    __tablename__ = "topups"
+    __table_args__ = (Index("ix_topups_user_created", "user_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    pack: Mapped[str] = mapped_column(String(64))
+    pack_name: Mapped[str] = mapped_column(String(200))
+    credits: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending | paid | expired | failed (async payment)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    payment_reference: Mapped[str | None] = mapped_column(String(255), nullable=True)  # Stripe PaymentIntent id
+    receipt_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+
+
+class StripeEvent(Base):
+    """A Stripe webhook event seen, by its id: a replayed or duplicated delivery is recognised.
+    ``processed_at`` is set in the transaction that applied it, so a delivery that failed midway is
+    applied again when Stripe retries."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class InvoiceCounter(Base):
+    """The last invoice number given in a year; incremented in the transaction that writes the
+    invoice, so numbers have no gaps even when payments arrive together."""
+
+    __tablename__ = "invoice_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Invoice(Base):
+    """The invoice of a paid top-up (``INV-YYYY-000001``); what it says is fixed when it is issued."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("year", "sequence", name="uq_invoices_year_sequence"),
+                      Index("ix_invoices_user_issued", "user_id", "issued_at"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    topup_id: Mapped[str] = mapped_column(ForeignKey("topups.id", ondelete="CASCADE"), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    buyer_email: Mapped[str] = mapped_column(String(320))
+    description: Mapped[str] = mapped_column(String(300))
+    credits: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)  # total paid, tax included
+    tax_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_label: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    tax_rate: Mapped[str | None] = mapped_column(String(16), nullable=True)  # percent as exact decimal text
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_reference: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    receipt_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    seller: Mapped[dict[str, Any]] = mapped_column(JSON)  # name, address, tax_id as configured at issue

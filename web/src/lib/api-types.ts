@@ -159,6 +159,125 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/billing/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your invoices, newest first */
+        get: operations["list_invoices_api_v2_billing_invoices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/invoices/{invoice_id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One invoice as PDF (its buyer or an admin) */
+        get: operations["invoice_pdf_api_v2_billing_invoices__invoice_id__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/packs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Credit packs a top-up can buy, and whether top-ups are configured */
+        get: operations["list_packs_api_v2_billing_packs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/payment-intent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a credit top-up: a Stripe Checkout page for one pack (credits arrive by the webhook) */
+        post: operations["create_payment_intent_api_v2_billing_payment_intent_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your monthly usage statements, the current month first */
+        get: operations["list_statements_api_v2_billing_statements_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/statements/{month}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One month's usage statement (YYYY-MM, UTC) as PDF */
+        get: operations["statement_pdf_api_v2_billing_statements__month__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/stripe-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stripe's webhook (authenticated by the Stripe-Signature header, not a studio credential) */
+        post: operations["stripe_webhook_api_v2_billing_stripe_webhook_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/billing/usage-history": {
         parameters: {
             query?: never;
@@ -938,6 +1057,54 @@ export interface components {
              */
             weight: number;
         };
+        /** CheckoutPublic */
+        CheckoutPublic: {
+            /** Amount */
+            amount: number;
+            /** Checkout Session Id */
+            checkout_session_id: string;
+            /** Checkout Url */
+            checkout_url: string;
+            /** Credits */
+            credits: number;
+            /** Currency */
+            currency: string;
+            /** Pack Id */
+            pack_id: string;
+            /** Topup Id */
+            topup_id: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CheckoutRequest */
+        CheckoutRequest: {
+            /** Pack Id */
+            pack_id: string;
+        };
+        /** CreditPackPublic */
+        CreditPackPublic: {
+            /** Amount */
+            amount: number;
+            /** Credits */
+            credits: number;
+            /** Currency */
+            currency: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CreditPacksPublic */
+        CreditPacksPublic: {
+            /** Packs */
+            packs: components["schemas"]["CreditPackPublic"][];
+            /** Top Ups Enabled */
+            top_ups_enabled: boolean;
+        } & {
+            [key: string]: unknown;
+        };
         /** CurrentRunPublic */
         CurrentRunPublic: {
             run: components["schemas"]["RunPublic"] | null;
@@ -1136,6 +1303,51 @@ export interface components {
              * @description a folder or file on the server
              */
             path: string;
+        };
+        /** InvoicePublic */
+        InvoicePublic: {
+            /** Amount */
+            amount: number;
+            /** Buyer Email */
+            buyer_email: string;
+            /** Credits */
+            credits: number;
+            /** Currency */
+            currency: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: string;
+            /**
+             * Issued At
+             * Format: date-time
+             */
+            issued_at: string;
+            /** Net Amount */
+            net_amount: number;
+            /** Number */
+            number: string;
+            /** Payment Reference */
+            payment_reference: string | null;
+            /** Pdf Url */
+            pdf_url: string;
+            /** Receipt Url */
+            receipt_url: string | null;
+            /** Tax Amount */
+            tax_amount: number;
+            /** Tax Label */
+            tax_label: string | null;
+            /** Tax Rate Percent */
+            tax_rate_percent: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** InvoicesPublic */
+        InvoicesPublic: {
+            /** Items */
+            items: components["schemas"]["InvoicePublic"][];
+        } & {
+            [key: string]: unknown;
         };
         /** LlmModelsPublic */
         LlmModelsPublic: {
@@ -1507,6 +1719,26 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** PurchasePublic */
+        PurchasePublic: {
+            /** Amount */
+            amount: number;
+            /** Credits */
+            credits: number;
+            /** Currency */
+            currency: string;
+            /** Description */
+            description: string;
+            /** Invoice Number */
+            invoice_number: string | null;
+            /**
+             * Paid At
+             * Format: date-time
+             */
+            paid_at: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** RecipeListingPublic */
         RecipeListingPublic: {
             /** Recipes */
@@ -1803,6 +2035,44 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** StatementPublic */
+        StatementPublic: {
+            /** Credits Added */
+            credits_added: number;
+            /** Credits Used */
+            credits_used: number;
+            /** Gpu Sessions */
+            gpu_sessions: components["schemas"]["UsageLinePublic"][];
+            /** Month */
+            month: string;
+            /** Pdf Url */
+            pdf_url: string;
+            /**
+             * Period End
+             * Format: date-time
+             */
+            period_end: string;
+            /**
+             * Period Start
+             * Format: date-time
+             */
+            period_start: string;
+            /** Purchases */
+            purchases: components["schemas"]["PurchasePublic"][];
+            /** Refunds */
+            refunds: number;
+            /** Runs By Model */
+            runs_by_model: components["schemas"]["UsageLinePublic"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** StatementsPublic */
+        StatementsPublic: {
+            /** Items */
+            items: components["schemas"]["StatementPublic"][];
+        } & {
+            [key: string]: unknown;
+        };
         /** StopBody */
         StopBody: {
             /**
@@ -1855,6 +2125,17 @@ export interface components {
             /** Total */
             total: number;
             totals: components["schemas"]["UsageTotalsPublic"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** UsageLinePublic */
+        UsageLinePublic: {
+            /** Count */
+            count: number;
+            /** Credits */
+            credits: number;
+            /** Label */
+            label: string;
         } & {
             [key: string]: unknown;
         };
@@ -1992,6 +2273,18 @@ export interface components {
             engines: string[];
             /** Voices */
             voices: components["schemas"]["VoicePublic"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** WebhookAckPublic */
+        WebhookAckPublic: {
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "credited" | "duplicate" | "ignored" | "unknown_session" | "awaiting_payment" | "already_paid" | "expired" | "payment_failed";
+            /** Received */
+            received: boolean;
         } & {
             [key: string]: unknown;
         };
@@ -2259,6 +2552,192 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GpuActivePublic"];
+                };
+            };
+        };
+    };
+    list_invoices_api_v2_billing_invoices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicesPublic"];
+                };
+            };
+        };
+    };
+    invoice_pdf_api_v2_billing_invoices__invoice_id__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice as PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_packs_api_v2_billing_packs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditPacksPublic"];
+                };
+            };
+        };
+    };
+    create_payment_intent_api_v2_billing_payment_intent_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_statements_api_v2_billing_statements_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementsPublic"];
+                };
+            };
+        };
+    };
+    statement_pdf_api_v2_billing_statements__month__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement as PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stripe_webhook_api_v2_billing_stripe_webhook_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "stripe-signature"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAckPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
