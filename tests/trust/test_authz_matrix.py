@@ -32,7 +32,7 @@ from miniaistudio.studio import Studio
 from .figures import Figures
 
 #: The doors whose routes the matrix covers (the dialects of the next issues join here).
-DOORS = ("/api/v2",)
+DOORS = ("/api/v2", "/api/files")
 BASE_URL = "http://studio.test"
 
 # -- identities ------------------------------------------------------------------------------------
@@ -123,6 +123,7 @@ class Owned:
     recipe_id: str
     prompt: str
     doomed: dict[str, str] = field(default_factory=dict)  # a session per identity for DELETE
+    signed_link: dict[str, str] = field(default_factory=dict)  # query of a signed download of media_id
 
     def secrets(self) -> dict[str, str]:
         return {"owner id": self.owner_id, "owner email": self.owner_email, "session id": self.session_id,
@@ -276,6 +277,9 @@ ROWS: dict[tuple[str, str], Row] = {
                                              stranger=NO_MEDIA),
     ("GET", "/api/v2/media/{media_id}/download"): Row(
         lambda owned, who: Call(path_params={"media_id": owned.media_id}), stranger=NO_MEDIA),
+    # a signed download link is its own credential: anyone holding it reads that one file
+    ("GET", "/api/files/media/{media_id}"): Row(
+        lambda owned, who: Call(path_params={"media_id": owned.media_id}, params=owned.signed_link), public=True),
     # recipes
     ("GET", "/api/v2/recipes"): Row(plain()),
     ("POST", "/api/v2/recipes"): Row(lambda owned, who: Call(json=admin_recipe()), owner=FORBIDDEN,
@@ -302,8 +306,26 @@ ROWS: dict[tuple[str, str], Row] = {
     # Who may stop the shared runtime: the user who started it (the owner here) and admins.
     ("POST", "/api/v2/gpu/stop"): Row(plain(json={"mode": "graceful"}), stranger=FORBIDDEN, admin=OK),
     ("GET", "/api/v2/gpu/scheduler/health"): Row(plain()),
+    # billing: every signed-in user reads their own balance, usage and GPU session (nothing of anyone else's)
+    ("GET", "/api/v2/billing/balance"): Row(plain()),
+    ("GET", "/api/v2/billing/usage-history"): Row(plain(params={"page": "1", "page_size": "10"})),
+    ("GET", "/api/v2/billing/gpu-active"): Row(plain()),
     ("GET", "/api/v2/voices"): Row(plain()),
     ("GET", "/api/v2/llm/models"): Row(plain()),
+    # billing: top-ups, invoices, statements (each caller sees only their own; the matrix's studio has no
+    # Stripe keys, so a checkout for an unknown pack is the call that passes authorization)
+    ("GET", "/api/v2/billing/packs"): Row(plain()),
+    ("POST", "/api/v2/billing/payment-intent"): Row(plain(json={"pack_id": "no-such-pack"}), owner=REACHED,
+                                                    stranger=REACHED),
+    # Stripe's webhook: no studio credential, authenticated by its signature (none here: refused alike)
+    ("POST", "/api/v2/billing/stripe-webhook"): Row(plain(json={"id": "evt_1", "type": "checkout.session.completed"}),
+                                                    owner=deny(400, "WEBHOOK_SIGNATURE_INVALID"), public=True),
+    ("GET", "/api/v2/billing/invoices"): Row(plain()),
+    ("GET", "/api/v2/billing/invoices/{invoice_id}/pdf"): Row(
+        plain(path_params={"invoice_id": "no-such-invoice"}), owner=deny(404, "INVOICE_NOT_FOUND"),
+        stranger=deny(404, "INVOICE_NOT_FOUND")),
+    ("GET", "/api/v2/billing/statements"): Row(plain()),
+    ("GET", "/api/v2/billing/statements/{month}/pdf"): Row(plain(path_params={"month": "2026-12"})),
 }
 
 
@@ -413,6 +435,8 @@ async def build_owned(callers: Callers, studio: Studio) -> Owned:
     owned = Owned(owner_id=jwt_claims(callers.bearer[OWNER])["sub"], owner_email=callers.emails[OWNER],
                   session_id=session["id"], version=saved["version"], run_id=run["run_id"], media_id=media["id"],
                   recipe_id=recipe_id, prompt=prompt)
+    link = studio.signed_urls.sign(owned.media_id)
+    owned.signed_link = {"expires": str(link.expires), "signature": link.signature}
     for who in IDENTITIES:
         doomed = await owner("POST", "/api/v2/sessions", json={"name": f"to delete by {who}"})
         owned.doomed[who] = doomed["id"]
