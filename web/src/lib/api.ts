@@ -1,7 +1,7 @@
 /** Thin client for /api/v2 with cookie auth (same origin) and stable error codes. */
 import type { RecipeDetail, RecipeSummary } from "./recipeForm";
 import type { SavedOutputsDoc } from "./savedOutputs";
-import type { Balance, CheckoutAnswer, CreditPack, GpuBillingSession, Invoice, Statement, UsageHistory } from "./billing";
+import type { Balance, CheckoutAnswer, CreditPacks, GpuBillingSession, Invoice, Statement, UsageHistory } from "./billing";
 import type { Invitation, Share, ShareRequest } from "./sharing";
 import type {
   ApiErrorBody,
@@ -135,10 +135,10 @@ export const api = {
   balance: () => json<Balance>("/billing/balance"),
   gpuBilling: () => json<GpuBillingSession>("/billing/gpu-active"),
   usageHistory: (page = 1) => json<UsageHistory>(`/billing/usage-history?page=${page}&page_size=20`),
-  creditPacks: () => json<{ packs: CreditPack[] }>("/billing/packs"),
+  creditPacks: () => json<CreditPacks>("/billing/packs"),
   checkout: (packId: string) => json<CheckoutAnswer>("/billing/payment-intent", { method: "POST", body: { pack_id: packId } }),
-  invoices: () => json<{ invoices: Invoice[] }>("/billing/invoices"),
-  statements: () => json<{ statements: Statement[] }>("/billing/statements"),
+  invoices: () => json<{ items: Invoice[] }>("/billing/invoices"),
+  statements: () => json<{ items: Statement[] }>("/billing/statements"),
 
   apiKey: () => json<ApiKeyStatus>("/account/api-key"),
   setApiKey: (enabled: boolean) => json<ApiKeyStatus>("/account/api-key", { method: "PUT", body: { enabled } }),

@@ -1,68 +1,17 @@
-/** Credits and payments: the wire shapes of /api/v2/billing/*, and the arithmetic the billing page shows. */
+/** Credits and payments: the wire shapes of /api/v2/billing/* (generated), and the arithmetic the billing page shows. */
+import type { components } from "./api-types";
 
-export interface Balance {
-  available: number;
-  reserved: number;
-  total: number;
-  billing?: "credits" | "off" | string;
-}
+type Schemas = components["schemas"];
 
-export interface GpuBillingSession {
-  active: boolean;
-  started_at: string | null;
-  elapsed_seconds: number | null;
-  paid_seconds: number | null;
-  task_count: number | null;
-  expires_at: string | null;
-  estimated_refund: number | null;
-  price_per_minute?: number | null;
-  held?: number | null;
-}
-
-export interface UsageRecord {
-  id: string;
-  kind: string;
-  created_at: string;
-  credits: number;
-  [key: string]: unknown;
-}
-
-export interface UsageHistory {
-  items: UsageRecord[];
-  page: number;
-  page_size: number;
-  total_items?: number;
-  totals?: Record<string, number>;
-}
-
-export interface CreditPack {
-  id: string;
-  credits: number;
-  unit_amount: number;
-  currency: string;
-  name?: string;
-}
-
-export interface CheckoutAnswer {
-  checkout_url: string;
-  checkout_session_id: string;
-}
-
-export interface Invoice {
-  id: string;
-  number: string;
-  created_at?: string;
-  issued_at?: string;
-  credits: number;
-  amount: number;
-  currency: string;
-}
-
-export interface Statement {
-  month: string;
-  credits_used?: number;
-  [key: string]: unknown;
-}
+export type Balance = Schemas["BalancePublic"];
+export type GpuBillingSession = Schemas["GpuActivePublic"];
+export type UsageRecord = Schemas["UsageRecordPublic"];
+export type UsageHistory = Schemas["UsageHistoryPublic"];
+export type CreditPack = Schemas["CreditPackPublic"];
+export type CreditPacks = Schemas["CreditPacksPublic"];
+export type CheckoutAnswer = Schemas["CheckoutPublic"];
+export type Invoice = Schemas["InvoicePublic"];
+export type Statement = Schemas["StatementPublic"];
 
 /** Money from minor units ("1000", "usd" → "$10.00"). */
 export function money(minor: number, currency: string): string {

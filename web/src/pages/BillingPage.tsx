@@ -6,8 +6,6 @@ import { AppHeader } from "../components/AppHeader";
 import { ErrorState, LoadingState } from "../components/ui";
 import { toast } from "../components/toast";
 
-const PDF_BASE = "/api/v2/billing";
-
 /** Balance, the live GPU session, usage, invoices and statements, and credit top-ups. */
 export function BillingPage({ me }: { me: Me }) {
   const [balance, setBalance] = useState<Balance | null>(null);
@@ -128,7 +126,13 @@ function TopUpCard() {
   const [packs, setPacks] = useState<CreditPack[] | null>(null);
   const [unavailable, setUnavailable] = useState<string | null>(null);
   useEffect(() => {
-    api.creditPacks().then((r) => setPacks(r.packs), (e) => setUnavailable(errorText(e)));
+    api.creditPacks().then(
+      (r) => {
+        setPacks(r.packs);
+        if (!r.top_ups_enabled) setUnavailable("payments are not configured");
+      },
+      (e) => setUnavailable(errorText(e)),
+    );
   }, []);
   async function buy(pack: CreditPack) {
     try {
@@ -156,7 +160,8 @@ function TopUpCard() {
           {packs.map((p) => (
             <button key={p.id} className="pack" onClick={() => void buy(p)} aria-label={`Buy ${p.credits} credits`}>
               <strong>{p.credits.toLocaleString()} credits</strong>
-              <span>{money(p.unit_amount, p.currency)}</span>
+              <span className="muted small">{p.name}</span>
+              <span>{money(p.amount, p.currency)}</span>
             </button>
           ))}
         </div>
@@ -168,6 +173,7 @@ function TopUpCard() {
 function UsageCard() {
   const [page, setPage] = useState(1);
   const [usage, setUsage] = useState<UsageHistory | null>(null);
+  const checkout = new URLSearchParams(window.location.search).get("checkout");
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     api.usageHistory(page).then(setUsage, (e) => setError(errorText(e)));
@@ -175,6 +181,13 @@ function UsageCard() {
   return (
     <section className="card" aria-label="Usage history">
       <h2>Usage</h2>
+      {checkout === "success" && <p className="banner banner-ok" role="status">Payment received: your credits arrive as soon as Stripe confirms it (usually seconds).</p>}
+      {usage && usage.items.length > 0 && (
+        <p className="muted small" aria-label="Usage totals">
+          {usage.totals.credits.toLocaleString()} credits in total: {usage.totals.runs} runs ({usage.totals.run_credits.toLocaleString()}), {usage.totals.gpu_sessions} GPU sessions (
+          {duration(usage.totals.gpu_seconds)}, {usage.totals.gpu_credits.toLocaleString()}, {usage.totals.gpu_refunded.toLocaleString()} refunded)
+        </p>
+      )}
       {error ? (
         <ErrorState message={error} />
       ) : !usage ? (
@@ -188,16 +201,19 @@ function UsageCard() {
               <tr>
                 <th>When</th>
                 <th>What</th>
-                <th>Session</th>
+                <th>Status</th>
                 <th className="num">Credits</th>
               </tr>
             </thead>
             <tbody>
               {usage.items.map((u) => (
                 <tr key={u.id}>
-                  <td>{new Date(u.created_at).toLocaleString()}</td>
-                  <td>{u.kind === "gpu_session" ? `GPU ${duration(Number(u.seconds ?? u.paid_seconds ?? 0))}` : String(u.description ?? u.kind)}</td>
-                  <td>{String(u.session_name ?? u.session_id ?? "")}</td>
+                  <td>{new Date(u.at).toLocaleString()}</td>
+                  <td>{u.type === "gpu" ? `GPU runtime, ${duration(u.used_seconds ?? 0)} used · ${u.task_count ?? 0} tasks` : `Run${u.model_id ? ` · ${u.model_id}` : ""}`}</td>
+                  <td>
+                    {u.status}
+                    {u.refunded ? ` · ${u.refunded} refunded` : ""}
+                  </td>
                   <td className="num">{u.credits.toLocaleString()}</td>
                 </tr>
               ))}
@@ -221,8 +237,8 @@ function DocumentsCard() {
   const [invoices, setInvoices] = useState<Invoice[] | null>(null);
   const [statements, setStatements] = useState<Statement[] | null>(null);
   useEffect(() => {
-    api.invoices().then((r) => setInvoices(r.invoices), () => setInvoices([]));
-    api.statements().then((r) => setStatements(r.statements), () => setStatements([]));
+    api.invoices().then((r) => setInvoices(r.items), () => setInvoices([]));
+    api.statements().then((r) => setStatements(r.items), () => setStatements([]));
   }, []);
   return (
     <section className="card" aria-label="Invoices and statements">
@@ -237,9 +253,17 @@ function DocumentsCard() {
           {invoices.map((inv) => (
             <li key={inv.id}>
               <span className="grow">
-                {inv.number} · {new Date(inv.issued_at ?? inv.created_at ?? "").toLocaleDateString()} · {inv.credits.toLocaleString()} credits · {money(inv.amount, inv.currency)}
+                {inv.number} · {new Date(inv.issued_at).toLocaleDateString()} · {inv.credits.toLocaleString()} credits · {money(inv.amount, inv.currency)}
+                {inv.receipt_url && (
+                  <>
+                    {" · "}
+                    <a href={inv.receipt_url} target="_blank" rel="noreferrer noopener">
+                      receipt
+                    </a>
+                  </>
+                )}
               </span>
-              <a className="btn" href={`${PDF_BASE}/invoices/${encodeURIComponent(inv.id)}/pdf`} aria-label={`Download invoice ${inv.number}`}>
+              <a className="btn" href={inv.pdf_url} aria-label={`Download invoice ${inv.number}`}>
                 PDF
               </a>
             </li>
@@ -257,9 +281,9 @@ function DocumentsCard() {
             <li key={st.month}>
               <span className="grow">
                 {st.month}
-                {st.credits_used !== undefined ? ` · ${st.credits_used.toLocaleString()} credits used` : ""}
+                {` · ${st.credits_added.toLocaleString()} added, ${st.credits_used.toLocaleString()} used, ${st.refunds.toLocaleString()} refunded`}
               </span>
-              <a className="btn" href={`${PDF_BASE}/statements/${encodeURIComponent(st.month)}/pdf`} aria-label={`Download statement ${st.month}`}>
+              <a className="btn" href={st.pdf_url} aria-label={`Download statement ${st.month}`}>
                 PDF
               </a>
             </li>
