@@ -18,11 +18,13 @@ from .runtimes.processes import children, kill_leftovers, recording_server_runs
 from .services.accounts import Accounts
 from .services.execution import Execution
 from .services.gpu import GpuControl
+from .services.invitation_mail import InvitationMailer
 from .services.login_throttle import LoginThrottle
 from .services.media import MediaLibrary
 from .services.models import ModelLibrary
 from .services.recipes import RecipeBook
 from .services.sessions import Sessions
+from .services.sharing import Sharing
 from .services.voices import VoiceCatalog
 from .store.db import Database
 from .store.file_modes import restrict_umask, tighten
@@ -60,6 +62,7 @@ class Studio:
             per_account_total=settings.login_attempts_per_account_total, storage_uri=settings.rate_limit_storage_uri))
         self.sessions = Sessions(self.db, self.registry, json_limits=settings.json_limits,
                                  max_expanded_nodes=settings.max_expanded_nodes)
+        self.sharing = Sharing(self.db, InvitationMailer(settings.smtp))
         configure_pillow(settings.media_limits)
         self.media = MediaLibrary(self.db, self.store, settings.media_limits)
         self.recorder = SqlRunRecorder(self.db)
@@ -122,4 +125,5 @@ class Studio:
     def close(self) -> None:
         """Release what the constructor opened (the CLI's admin commands never :meth:`start`)."""
         self.model_host.shutdown()
+        self.sharing.close()  # lets invitation e-mails already handed over go out
         self.db.dispose()

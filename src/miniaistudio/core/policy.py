@@ -1,8 +1,9 @@
 """Who may do what to a session and its media. Every route asks this module; nothing else decides.
 
 Roles, weakest first: viewer (inspect), runner (execute), editor (change the graph), owner
-(rename, delete, share). A user with no role gets SESSION_NOT_FOUND, never FORBIDDEN, so
-the existence of other people's sessions does not leak.
+(rename, delete, share, publish). A user with no role gets SESSION_NOT_FOUND, never FORBIDDEN, so
+the existence of other people's sessions does not leak. Collaborators get their role from an
+accepted share (``SessionFacts.shared_role``); pending, declined and revoked shares give none.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
-from .errors import Forbidden, MediaNotFound, SessionNotFound
+from .errors import Forbidden, MediaNotFound, SessionNotFound, ShareNotFound
 
 
 class Role(IntEnum):
@@ -25,10 +26,14 @@ class Action(StrEnum):
     RUN = "run"
     EDIT = "edit"
     OWN = "own"
+    SHARE = "share"
 
 
 REQUIRED_ROLE = {Action.VIEW: Role.VIEWER, Action.RUN: Role.RUNNER, Action.EDIT: Role.EDITOR,
-                 Action.OWN: Role.OWNER}
+                 Action.OWN: Role.OWNER, Action.SHARE: Role.OWNER}
+
+#: The roles a share can give (ownership is never shared).
+SHAREABLE_ROLES = (Role.VIEWER, Role.RUNNER, Role.EDITOR)
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,18 @@ def require(principal: Principal, session: SessionFacts, action: Action) -> Role
     if role < REQUIRED_ROLE[action]:
         raise Forbidden(f"your role ({role.name.lower()}) cannot {action.value} this session")
     return role
+
+
+def require_share_owner(principal: Principal, session: SessionFacts) -> None:
+    """A share (by its id) is managed by the owner of its session; to anyone else it does not exist."""
+    if role_in(principal, session) != Role.OWNER:
+        raise ShareNotFound("share not found")
+
+
+def require_invitee(principal: Principal, invitee_id: str | None) -> None:
+    """An invitation is answered (accepted, declined) only by the account it was addressed to."""
+    if invitee_id is None or invitee_id != principal.user_id:
+        raise ShareNotFound("invitation not found")
 
 
 def require_media(principal: Principal, owner_id: str, session: SessionFacts | None) -> None:

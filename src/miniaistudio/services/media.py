@@ -10,18 +10,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..core.errors import InvalidRequest, MediaNotFound, NoAccessibleMedia, NoIds, UnsupportedMediaType
 from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits
-from ..core.policy import Action, Principal, SessionFacts, can, require, require_media
+from ..core.policy import Action, Principal, SessionFacts, require, require_media
 from ..core.values import MediaRef
 from ..runtimes.media.probe import EXTENSIONS, NotMedia, probe
 from ..store.db import Database
 from ..store.media_store import InvalidKey, MediaStore, new_storage_key
-from ..store.tables import Media, StudioSession
+from ..store.tables import Media, SessionShare, StudioSession
+from .sessions import ACCEPTED, session_facts
 from .sessions import is_uuid as _is_uuid
-from .sessions import session_facts
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class MediaLibrary:
         facts: SessionFacts | None = None
         if row.session_id is not None and row.owner_id != principal.user_id:
             sess = s.get(StudioSession, row.session_id)
-            facts = session_facts(sess, principal) if sess is not None else None
+            facts = session_facts(s, sess, principal) if sess is not None else None
         require_media(principal, row.owner_id, facts)
         return row
 
@@ -138,7 +138,7 @@ class MediaLibrary:
         if session_id is not None:
             with self.db.session() as s:
                 sess = s.get(StudioSession, session_id) if _is_uuid(session_id) else None
-                facts = session_facts(sess, principal) if sess else SessionFacts(session_id, "")
+                facts = session_facts(s, sess, principal) if sess else SessionFacts(session_id, "")
                 require(principal, facts, Action.EDIT)
         infos = []
         for source, filename in files:
@@ -193,8 +193,14 @@ class MediaLibrary:
         date_to: datetime | None,
         include_shared: bool,
     ) -> MediaPage:
-        # include_shared widens the owner filter once sessions can be shared.
-        cond = [Media.owner_id == principal.user_id]
+        me = principal.user_id
+        if include_shared:  # also media of sessions shared with me, and what collaborators made in mine
+            shared = select(SessionShare.session_id).where(SessionShare.user_id == me,
+                                                           SessionShare.status == ACCEPTED)
+            mine = select(StudioSession.id).where(StudioSession.owner_id == me)
+            cond = [or_(Media.owner_id == me, Media.session_id.in_(shared), Media.session_id.in_(mine))]
+        else:
+            cond = [Media.owner_id == me]
         if media_type:
             cond.append(Media.kind == media_type)
         if date_from:
@@ -224,7 +230,7 @@ class MediaLibrary:
     def list_session(self, principal: Principal, session_id: str, media_type: str | None) -> MediaGroup:
         with self.db.session() as s:
             sess = s.get(StudioSession, session_id) if _is_uuid(session_id) else None
-            facts = session_facts(sess, principal) if sess else SessionFacts(session_id, "")
+            facts = session_facts(s, sess, principal) if sess else SessionFacts(session_id, "")
             require(principal, facts, Action.VIEW)
             cond = [Media.session_id == session_id]
             if media_type:
@@ -262,9 +268,6 @@ class MediaLibrary:
         if not written:
             raise NoAccessibleMedia("none of the requested media files are in the store")
         return written
-
-    def can_view_session(self, principal: Principal, sess: StudioSession) -> bool:
-        return can(principal, session_facts(sess, principal), Action.VIEW)
 
 
 def _utc(value: datetime) -> datetime:
