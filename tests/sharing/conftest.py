@@ -92,3 +92,6 @@ def png_bytes(color: tuple[int, int, int] = (200, 30, 30)) -> bytes:
 @pytest.fixture
 async def team(make_user: Callable[..., Any]) -> Team:
     return await build_team(make_user, png_bytes())
+
+
+from api.conftest import LiveServer, live_server  # noqa: E402,F401  (the live uvicorn server fixture)
