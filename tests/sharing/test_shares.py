@@ -12,7 +12,7 @@ import httpx
 from conftest import PASSWORD, Api
 from miniaistudio.studio import Studio
 
-from .conftest import accept, invite
+from .conftest import accept, invite, png_bytes
 
 
 async def user_id(api: Api) -> str:
@@ -158,8 +158,12 @@ async def test_revocation_refuses_every_credential_at_once(studio: Studio, clien
                                                            make_user: Callable[..., Any]) -> None:
     owner, dana = await make_user(), await make_user("dana@example.com")
     sid = (await owner.new_session())["id"]
-    share = await invite(owner, sid, dana.email, "runner")
+    share = await invite(owner, sid, dana.email, "editor")
     await accept(dana, share["id"])
+    r = await dana.post("/api/v2/media/upload", params={"session_id": sid},
+                        files={"file": ("danas.png", png_bytes(), "image/png")})
+    assert r.status_code == 201, r.text
+    danas = r.json()["id"]  # what she made in the owner's session is the session's
     key = (await dana.post("/api/v2/account/api-key/regenerate")).json()["api_key"]
     login = await client.post("/api/v2/auth/login", json={"email": dana.email, "password": PASSWORD})
     cookie = login.cookies.get("mas_token")
@@ -180,6 +184,15 @@ async def test_revocation_refuses_every_credential_at_once(studio: Studio, clien
     assert r.status_code == 200, r.text
     answers = await as_each()
     assert [(r.status_code, code_of(r)) for r in answers] == [(404, "SESSION_NOT_FOUND")] * 4
+    for path in (f"/api/v2/media/{danas}", f"/api/v2/media/{danas}/download"):
+        r = await dana.get(path)
+        assert r.status_code == 404 and code_of(r) == "MEDIA_NOT_FOUND", r.text
+        assert (await owner.get(path)).status_code == 200
+    for include_shared in ("false", "true"):
+        gallery = (await dana.get("/api/v2/media", params={"include_shared": include_shared})).json()
+        assert gallery["groups"] == [] and gallery["total"] == 0, gallery
+    owners = (await owner.get("/api/v2/media", params={"include_shared": "true"})).json()
+    assert [item["id"] for group in owners["groups"] for item in group["items"]] == [danas]
 
 
 BAD_INVITES: list[Any] = [

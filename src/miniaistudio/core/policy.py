@@ -84,10 +84,13 @@ def require_invitee(principal: Principal, invitee_id: str | None) -> None:
 
 
 def require_media(principal: Principal, owner_id: str, session: SessionFacts | None) -> None:
-    """Media is readable by its owner and by anyone who may view its session."""
-    if owner_id == principal.user_id:
-        return
-    if session is not None and can(principal, session, Action.VIEW):
+    """Media of a session are read by whoever may view that session (its creator too only while they may:
+    a revoked collaborator loses what they made there with the rest); media outside any session (never
+    attached, or their session was deleted) by their owner."""
+    if session is not None:
+        if can(principal, session, Action.VIEW):
+            return
+    elif owner_id == principal.user_id:
         return
     raise MediaNotFound("media not found")
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from ..core.errors import InvalidRequest, MediaNotFound, NoAccessibleMedia, NoIds, UnsupportedMediaType
 from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits
@@ -20,7 +20,7 @@ from ..runtimes.media.probe import EXTENSIONS, NotMedia, probe
 from ..store.db import Database
 from ..store.media_store import InvalidKey, MediaStore, new_storage_key
 from ..store.tables import Media, SessionShare, StudioSession
-from .sessions import ACCEPTED, session_facts
+from .sessions import ACCEPTED, facts_of, session_facts
 from .sessions import is_uuid as _is_uuid
 
 
@@ -86,9 +86,9 @@ class MediaLibrary:
         if row is None:
             raise MediaNotFound("media not found")
         facts: SessionFacts | None = None
-        if row.session_id is not None and row.owner_id != principal.user_id:
-            sess = s.get(StudioSession, row.session_id)
-            facts = session_facts(s, sess, principal) if sess is not None else None
+        if row.session_id is not None:
+            owner_id = s.scalar(select(StudioSession.owner_id).where(StudioSession.id == row.session_id))
+            facts = facts_of(s, row.session_id, owner_id, principal) if owner_id is not None else None
         require_media(principal, row.owner_id, facts)
         return row
 
@@ -194,13 +194,14 @@ class MediaLibrary:
         include_shared: bool,
     ) -> MediaPage:
         me = principal.user_id
+        with self.db.session() as s:
+            visible = list(s.scalars(select(StudioSession.id).where(StudioSession.owner_id == me)
+                                     .union(select(SessionShare.session_id).where(
+                                         SessionShare.user_id == me, SessionShare.status == ACCEPTED))))
         if include_shared:  # also media of sessions shared with me, and what collaborators made in mine
-            shared = select(SessionShare.session_id).where(SessionShare.user_id == me,
-                                                           SessionShare.status == ACCEPTED)
-            mine = select(StudioSession.id).where(StudioSession.owner_id == me)
-            cond = [or_(Media.owner_id == me, Media.session_id.in_(shared), Media.session_id.in_(mine))]
-        else:
-            cond = [Media.owner_id == me]
+            cond = [or_(Media.session_id.in_(visible), and_(Media.owner_id == me, Media.session_id.is_(None)))]
+        else:  # what I made, where I may still see it (not in a session whose share I lost)
+            cond = [Media.owner_id == me, or_(Media.session_id.is_(None), Media.session_id.in_(visible))]
         if media_type:
             cond.append(Media.kind == media_type)
         if date_from:
