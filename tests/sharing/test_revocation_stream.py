@@ -58,7 +58,7 @@ async def test_revoking_a_share_closes_that_collaborators_event_streams(live_ser
             assert r.status_code == 200, r.text
             last: list[dict[str, Any]] = []
             await asyncio.wait_for(read_events(v_lines, "access.revoked", last), 5)
-            assert last[-1] == {"event": "access.revoked", "code": "SESSION_NOT_FOUND",
+            assert last[-1] == {"event": "access.revoked", "type": "access.revoked", "code": "SESSION_NOT_FOUND",
                                 "message": "session not found"}
             rest = [line async for line in v_lines]  # the server ended the stream
             assert not [line for line in rest if line.startswith("data:")], rest

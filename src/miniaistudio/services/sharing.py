@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -221,12 +221,10 @@ class Sharing:
 
     # -- the invitee's side ----------------------------------------------------------------------
     def invitations(self, principal: Principal) -> list[Invitation]:
-        """The caller's pending and accepted invitations, newest first."""
+        """The caller's pending and accepted invitations, newest first (one query)."""
         with self.db.session() as s:
-            return [self._invitation(s, row) for row in s.scalars(
-                select(SessionShare).where(SessionShare.user_id == principal.user_id,
-                                           SessionShare.status.in_([ShareStatus.PENDING, ShareStatus.ACCEPTED]))
-                .order_by(SessionShare.created_at.desc(), SessionShare.id)).all()]
+            return _invitations(s, SessionShare.user_id == principal.user_id,
+                                SessionShare.status.in_([ShareStatus.PENDING, ShareStatus.ACCEPTED]))
 
     def accept(self, principal: Principal, share_id: str) -> Invitation:
         with self.db.session() as s:
@@ -305,11 +303,23 @@ class Sharing:
                      created_at=row.created_at, updated_at=row.updated_at, accepted_at=row.accepted_at,
                      credits_used_this_month=used.this_month, credits_used_total=used.total)
 
-    def _invitation(self, s: Session, row: SessionShare) -> Invitation:
-        owner = aliased(User)
-        found = s.execute(select(StudioSession.name, owner.email).join(owner, owner.id == StudioSession.owner_id)
-                          .where(StudioSession.id == row.session_id)).one()
-        return Invitation(id=row.id, session_id=row.session_id, session_name=found[0], owner_email=found[1],
-                          role=row.role, status=row.status, monthly_credit_limit=row.monthly_credit_limit,
-                          total_credit_limit=row.total_credit_limit, invited_by=self._email_of(s, row.invited_by),
-                          created_at=row.created_at, accepted_at=row.accepted_at)
+    @staticmethod
+    def _invitation(s: Session, row: SessionShare) -> Invitation:
+        s.flush()
+        [invitation] = _invitations(s, SessionShare.id == row.id)
+        return invitation
+
+
+def _invitations(s: Session, *where: ColumnElement[bool]) -> list[Invitation]:
+    owner, inviter = aliased(User), aliased(User)
+    found = s.execute(
+        select(SessionShare, StudioSession.name, owner.email, inviter.email)
+        .join(StudioSession, StudioSession.id == SessionShare.session_id)
+        .join(owner, owner.id == StudioSession.owner_id)
+        .outerjoin(inviter, inviter.id == SessionShare.invited_by)
+        .where(*where).order_by(SessionShare.created_at.desc(), SessionShare.id)).all()
+    return [Invitation(id=row.id, session_id=row.session_id, session_name=name, owner_email=owner_email,
+                       role=row.role, status=row.status, monthly_credit_limit=row.monthly_credit_limit,
+                       total_credit_limit=row.total_credit_limit, invited_by=inviter_email,
+                       created_at=row.created_at, accepted_at=row.accepted_at)
+            for row, name, owner_email, inviter_email in found]

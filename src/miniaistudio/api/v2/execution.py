@@ -177,7 +177,8 @@ async def events(
 
     def ended(error: StudioError) -> dict[str, str]:
         """The last frame of a stream whose viewer lost access (a share revoked or declined)."""
-        return {"event": "access.revoked", "data": json.dumps(error_body(error.code, error.message))}
+        return {"event": "access.revoked",
+                "data": json.dumps({"type": "access.revoked", **error_body(error.code, error.message)})}
 
     async def stream() -> AsyncIterator[dict[str, str]]:
         async with studio.bus.subscribe(sid) as queue:
