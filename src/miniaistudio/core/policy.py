@@ -32,9 +32,6 @@ class Action(StrEnum):
 REQUIRED_ROLE = {Action.VIEW: Role.VIEWER, Action.RUN: Role.RUNNER, Action.EDIT: Role.EDITOR,
                  Action.OWN: Role.OWNER, Action.SHARE: Role.OWNER}
 
-#: The roles a share can give (ownership is never shared).
-SHAREABLE_ROLES = (Role.VIEWER, Role.RUNNER, Role.EDITOR)
-
 
 @dataclass(frozen=True)
 class Principal:

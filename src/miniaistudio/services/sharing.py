@@ -33,7 +33,7 @@ _EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$")
 
 
 class ShareRole(StrEnum):
-    """The roles a share can give (``core.policy.SHAREABLE_ROLES``); ownership is never shared."""
+    """The roles a share can give (``core.policy.Role`` below the owner); ownership is never shared."""
 
     VIEWER = "viewer"
     RUNNER = "runner"
