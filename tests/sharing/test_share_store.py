@@ -72,3 +72,27 @@ async def test_deleting_a_session_removes_its_shares(studio: Studio, make_user: 
     assert (await guest.get("/api/v2/invitations")).json()["items"] == []
     with studio.db.session() as s:
         assert s.scalars(select(SessionShare)).all() == []
+
+
+async def test_credits_used_come_from_the_usage_reader(studio: Studio, make_user: Callable[..., Any]) -> None:
+    """The list's credits_used_* are read from one seam (the ledger's reader, wired by the studio);
+    an invitee without an account is not asked about."""
+    owner, ana = await make_user("owner-of-usage@example.com"), await make_user("ana@example.com")
+    sid = (await owner.new_session())["id"]
+    await invite(owner, sid, ana.email, "runner")
+    await invite(owner, sid, "nobody-yet@example.com", "viewer")
+    asked: list[tuple[str, str]] = []
+
+    def usage(session_id: str, user_id: str) -> tuple[int, int]:
+        asked.append((session_id, user_id))
+        return 7, 42
+
+    from miniaistudio.core.policy import Principal
+    from miniaistudio.services.sharing import Sharing
+
+    owner_id = (await owner.get("/api/v2/auth/me")).json()["id"]
+    ana_id = (await ana.get("/api/v2/auth/me")).json()["id"]
+    shares = Sharing(studio.db, usage=usage).shares(Principal(owner_id, owner.email), sid)
+    used = {share.email: (share.credits_used_this_month, share.credits_used_total) for share in shares}
+    assert used == {ana.email: (7, 42), "nobody-yet@example.com": (0, 0)}
+    assert asked == [(sid, ana_id)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -133,10 +134,20 @@ def link_invitations(s: Session, user_id: str, email: str) -> None:
                                          SessionShare.user_id.is_(None)).values(user_id=user_id))
 
 
+#: (session id, user id) -> credits that user spent on the session: (this UTC month, in total).
+UsageReader = Callable[[str, str], tuple[int, int]]
+
+
+def nothing_used(session_id: str, user_id: str) -> tuple[int, int]:
+    return 0, 0
+
+
 class Sharing:
-    def __init__(self, db: Database, mailer: InvitationMailer | None = None) -> None:
+    def __init__(self, db: Database, mailer: InvitationMailer | None = None, *,
+                 usage: UsageReader = nothing_used) -> None:
         self.db = db
         self.mailer = mailer or InvitationMailer(None)
+        self._usage = usage
 
     # -- the owner's side ------------------------------------------------------------------------
     def invite(self, principal: Principal, session_id: str, invite: ShareInvite) -> InviteResult:
@@ -256,12 +267,17 @@ class Sharing:
             return (found[0], found[1]) if found is not None else None
 
     def credits_used(self, session_id: str, user_id: str | None) -> CreditsUsed:
-        """Credits ``user_id`` spent in the session this (UTC) month and in total.
+        """Credits ``user_id`` spent in the session this (UTC) month and in total; an invitee without an
+        account has spent nothing.
 
-        # ledger: the credits branch answers this from its ledger (captures minus refunds of runs
-        # started by ``user_id`` in ``session_id``); until then nothing is charged, so nothing is used.
+        # ledger: the composition root passes the ledger's reader as ``usage`` (the credits branch's
+        # ``CreditLedger.credits_used(session_id, actor_id) -> (this month, total)``); until then
+        # nothing is charged, so nothing is used.
         """
-        return CreditsUsed(this_month=0, total=0)
+        if user_id is None:
+            return CreditsUsed(this_month=0, total=0)
+        this_month, total = self._usage(session_id, user_id)
+        return CreditsUsed(this_month=this_month, total=total)
 
     def close(self) -> None:
         self.mailer.close()
