@@ -21,6 +21,7 @@ from .api.common.forwarded import TrustedProxies
 from .api.common.hosts import AllowedHosts, HostGuard
 from .api.common.origin import CrossSiteGuard
 from .api.common.security_headers import SecurityHeaders
+from .api.files import door as files_door
 from .api.v2 import door as v2_door
 from .api.v2.errors import v2_envelope
 from .config import Settings, load_settings
@@ -48,7 +49,7 @@ def create_app(settings: Settings | None = None, studio: Studio | None = None) -
     app = FastAPI(title="Mini AI Studio", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.studio = studio
-    doors = Doors([v2_door], fallback=v2_envelope)
+    doors = Doors([v2_door, files_door], fallback=v2_envelope)
     install_error_handlers(app, doors.envelope_for)
     doors.mount(app, __version__)
     mount_api_docs(app, openapi_url="/openapi.json", title=app.title)
@@ -69,7 +70,7 @@ def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio, doors: 
     body caps."""
     proxies = TrustedProxies.parse(settings.trusted_proxies)
     app.state.proxies = proxies  # for dependencies: client address, https
-    hosts = AllowedHosts([*settings.allowed_hosts, settings.host])
+    hosts = AllowedHosts([*settings.allowed_hosts, settings.host, *settings.public_hosts])
     # add_middleware wraps: the last one added runs first.
     # Their refusals are answered in the envelope of the door the path is under.
     envelope_for = doors.envelope_for

@@ -35,7 +35,7 @@ def test_migration_0007_up_and_down(tmp_path: Path) -> None:
                           "token_generation) VALUES ('u1', 'a@example.com', 'x', 0, :now, 0, 0)"), {"now": now})
         conn.execute(text("INSERT INTO sessions (id, owner_id, name, graph, version, viewport, tabs, created_at, "
                           "updated_at) VALUES ('s1', 'u1', 'n', '{}', 1, '{}', '[]', :now, :now)"), {"now": now})
-    assert upgrade(db) and current_revision(db) == HEAD == "0007"
+    assert upgrade(db) and current_revision(db) == HEAD
     with db.session() as s:
         s.add(SessionShare(id="sh1", session_id="s1", email="b@example.com", user_id=None, role="viewer",
                            status="pending", monthly_credit_limit=None, total_credit_limit=3, invited_by="u1"))
@@ -47,7 +47,7 @@ def test_migration_0007_up_and_down(tmp_path: Path) -> None:
         command.downgrade(cfg, "0006")
         assert not inspect(conn).has_table("session_shares")
         assert conn.execute(text("SELECT name FROM sessions")).scalar() == "n"
-    assert upgrade(db) and current_revision(db) == "0007"
+    assert upgrade(db) and current_revision(db) == HEAD
     db.dispose()
 
 

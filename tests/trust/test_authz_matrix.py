@@ -32,7 +32,7 @@ from miniaistudio.studio import Studio
 from .figures import Figures
 
 #: The doors whose routes the matrix covers (the dialects of the next issues join here).
-DOORS = ("/api/v2",)
+DOORS = ("/api/v2", "/api/files")
 BASE_URL = "http://studio.test"
 
 # -- identities ------------------------------------------------------------------------------------
@@ -127,6 +127,7 @@ class Owned:
     invitation_id: str = ""  # another user's session shared with the owner
     doomed: dict[str, str] = field(default_factory=dict)  # a session per identity for DELETE
     doomed_shares: dict[str, str] = field(default_factory=dict)  # a share per identity for DELETE
+    signed_link: dict[str, str] = field(default_factory=dict)  # query of a signed download of media_id
 
     def secrets(self) -> dict[str, str]:
         return {"owner id": self.owner_id, "owner email": self.owner_email, "session id": self.session_id,
@@ -282,6 +283,9 @@ ROWS: dict[tuple[str, str], Row] = {
                                              stranger=NO_MEDIA),
     ("GET", "/api/v2/media/{media_id}/download"): Row(
         lambda owned, who: Call(path_params={"media_id": owned.media_id}), stranger=NO_MEDIA),
+    # a signed download link is its own credential: anyone holding it reads that one file
+    ("GET", "/api/files/media/{media_id}"): Row(
+        lambda owned, who: Call(path_params={"media_id": owned.media_id}, params=owned.signed_link), public=True),
     # recipes
     ("GET", "/api/v2/recipes"): Row(plain()),
     ("POST", "/api/v2/recipes"): Row(lambda owned, who: Call(json=admin_recipe()), owner=FORBIDDEN,
@@ -323,6 +327,10 @@ ROWS: dict[tuple[str, str], Row] = {
     # Who may stop the shared runtime: the user who started it (the owner here) and admins.
     ("POST", "/api/v2/gpu/stop"): Row(plain(json={"mode": "graceful"}), stranger=FORBIDDEN, admin=OK),
     ("GET", "/api/v2/gpu/scheduler/health"): Row(plain()),
+    # billing: every signed-in user reads their own balance, usage and GPU session (nothing of anyone else's)
+    ("GET", "/api/v2/billing/balance"): Row(plain()),
+    ("GET", "/api/v2/billing/usage-history"): Row(plain(params={"page": "1", "page_size": "10"})),
+    ("GET", "/api/v2/billing/gpu-active"): Row(plain()),
     ("GET", "/api/v2/voices"): Row(plain()),
     ("GET", "/api/v2/llm/models"): Row(plain()),
 }
@@ -434,6 +442,8 @@ async def build_owned(callers: Callers, studio: Studio) -> Owned:
     owned = Owned(owner_id=jwt_claims(callers.bearer[OWNER])["sub"], owner_email=callers.emails[OWNER],
                   session_id=session["id"], version=saved["version"], run_id=run["run_id"], media_id=media["id"],
                   recipe_id=recipe_id, prompt=prompt)
+    link = studio.signed_urls.sign(owned.media_id)
+    owned.signed_link = {"expires": str(link.expires), "signature": link.signature}
     for who in IDENTITIES:
         doomed = await owner("POST", "/api/v2/sessions", json={"name": f"to delete by {who}"})
         owned.doomed[who] = doomed["id"]

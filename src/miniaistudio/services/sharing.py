@@ -24,6 +24,7 @@ from ..core.errors import Conflict, InvalidRequest, ShareNotFound
 from ..core.policy import Action, Principal, require, require_invitee, require_share_owner
 from ..store.db import Database
 from ..store.tables import SessionShare, StudioSession, User
+from .credits import CollaboratorLimits
 from .invitation_mail import InvitationMail, InvitationMailer
 from .sessions import ACCEPTED, facts_of, is_uuid
 
@@ -266,13 +267,17 @@ class Sharing:
                 SessionShare.status == ACCEPTED)).first()
             return (found[0], found[1]) if found is not None else None
 
+    def collaborator_limits(self, session_id: str, user_id: str) -> CollaboratorLimits | None:
+        """``share_limits`` as the ledger's meter takes them (``LedgerMeter(share_limits=...)``)."""
+        limits = self.share_limits(session_id, user_id)
+        return CollaboratorLimits(monthly=limits[0], total=limits[1]) if limits is not None else None
+
     def credits_used(self, session_id: str, user_id: str | None) -> CreditsUsed:
         """Credits ``user_id`` spent in the session this (UTC) month and in total; an invitee without an
         account has spent nothing.
 
-        # ledger: the composition root passes the ledger's reader as ``usage`` (the credits branch's
-        # ``CreditLedger.credits_used(session_id, actor_id) -> (this month, total)``); until then
-        # nothing is charged, so nothing is used.
+        # ledger: the composition root passes ``CreditLedger.credits_used(session_id, actor_id)``
+        # as ``usage``; without it (tests of sharing alone) nothing is used.
         """
         if user_id is None:
             return CreditsUsed(this_month=0, total=0)

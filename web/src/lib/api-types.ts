@@ -5,6 +5,23 @@
  */
 
 export interface paths {
+    "/api/files/media/{media_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A media file by signed link (no authentication; supports Range) */
+        get: operations["signed_download_api_files_media__media_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/account/api-key": {
         parameters: {
             query?: never;
@@ -100,6 +117,57 @@ export interface paths {
         };
         /** The signed-in user */
         get: operations["me_api_v2_auth_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetBalance: available, reserved (held for running work) and total credits */
+        get: operations["balance_api_v2_billing_balance_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/gpu-active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetActiveGpuSession: elapsed and paid time, tasks served, expiry and the refund if stopped now */
+        get: operations["gpu_active_api_v2_billing_gpu_active_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/usage-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetUsageHistory: GPU-minute sessions and per-run charges, newest first, with totals */
+        get: operations["usage_history_api_v2_billing_usage_history_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -940,6 +1008,22 @@ export interface components {
             /** Enabled */
             enabled: boolean;
         };
+        /** BalancePublic */
+        BalancePublic: {
+            /** Available */
+            available: number;
+            /**
+             * Billing
+             * @enum {string}
+             */
+            billing: "credits" | "off";
+            /** Reserved */
+            reserved: number;
+            /** Total */
+            total: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** ChainBody */
         ChainBody: {
             /** Chain */
@@ -1012,6 +1096,34 @@ export interface components {
              */
             version: number;
             viewport?: components["schemas"]["Viewport"] | null;
+        };
+        /**
+         * GpuActivePublic
+         * @description The caller's open GPU billing session; every field but ``active`` is null when there is none.
+         */
+        GpuActivePublic: {
+            /** Active */
+            active: boolean;
+            /** Elapsed Seconds */
+            elapsed_seconds?: number | null;
+            /** Estimated Refund */
+            estimated_refund?: number | null;
+            /** Expires At */
+            expires_at?: string | null;
+            /** Held */
+            held?: number | null;
+            /** Id */
+            id?: string | null;
+            /** Paid Seconds */
+            paid_seconds?: number | null;
+            /** Price Per Minute */
+            price_per_minute?: number | null;
+            /** Started At */
+            started_at?: string | null;
+            /** Task Count */
+            task_count?: number | null;
+        } & {
+            [key: string]: unknown;
         };
         /** GpuHealthPublic */
         GpuHealthPublic: {
@@ -1903,7 +2015,7 @@ export interface components {
         };
         /**
          * ShareRole
-         * @description The roles a share can give (``core.policy.SHAREABLE_ROLES``); ownership is never shared.
+         * @description The roles a share can give (``core.policy.Role`` below the owner); ownership is never shared.
          * @enum {string}
          */
         ShareRole: "viewer" | "runner" | "editor";
@@ -1989,6 +2101,82 @@ export interface components {
             node_id?: string | null;
             /** Part */
             part: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UsageHistoryPublic */
+        UsageHistoryPublic: {
+            /** Items */
+            items: components["schemas"]["UsageRecordPublic"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+            totals: components["schemas"]["UsageTotalsPublic"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** UsageRecordPublic */
+        UsageRecordPublic: {
+            /** Actor Id */
+            actor_id?: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Close Reason */
+            close_reason?: string | null;
+            /** Closed At */
+            closed_at?: string | null;
+            /** Credits */
+            credits: number;
+            /** Id */
+            id: string;
+            /** Model Id */
+            model_id?: string | null;
+            /** Paid Seconds */
+            paid_seconds?: number | null;
+            /** Price Per Minute */
+            price_per_minute?: number | null;
+            /** Refunded */
+            refunded: number;
+            /** Run Id */
+            run_id?: string | null;
+            /** Session Id */
+            session_id?: string | null;
+            /** Status */
+            status: string;
+            /** Task Count */
+            task_count?: number | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "gpu" | "run";
+            /** Used Seconds */
+            used_seconds?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UsageTotalsPublic */
+        UsageTotalsPublic: {
+            /** Credits */
+            credits: number;
+            /** Gpu Credits */
+            gpu_credits: number;
+            /** Gpu Refunded */
+            gpu_refunded: number;
+            /** Gpu Seconds */
+            gpu_seconds: number;
+            /** Gpu Sessions */
+            gpu_sessions: number;
+            /** Run Credits */
+            run_credits: number;
+            /** Runs */
+            runs: number;
         } & {
             [key: string]: unknown;
         };
@@ -2081,6 +2269,41 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    signed_download_api_files_media__media_id__get: {
+        parameters: {
+            query: {
+                /** @description Unix time the link expires */
+                expires: number;
+                signature: string;
+            };
+            header?: never;
+            path: {
+                media_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_api_key_api_v2_account_api_key_get: {
         parameters: {
             query?: never;
@@ -2256,6 +2479,78 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+        };
+    };
+    balance_api_v2_billing_balance_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalancePublic"];
+                };
+            };
+        };
+    };
+    gpu_active_api_v2_billing_gpu_active_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GpuActivePublic"];
+                };
+            };
+        };
+    };
+    usage_history_api_v2_billing_usage_history_get: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageHistoryPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
