@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .core.json_limits import JsonLimits
 from .core.media_limits import MediaLimits
+from .services.invitation_mail import SmtpConfig
 
 #: Standard Webhooks' example schedule (seconds before each attempt): immediately, 5 s, 5 min,
 #: 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h — ten attempts over about 3 days and 3.5 hours.
@@ -75,6 +76,21 @@ class Settings(BaseSettings):
         return [p.resolve() for p in (self.model_import_dirs or [self.data_dir / "imports"])]
     cookie_secure: bool = False
     log_level: str = "info"
+
+    # -- E-mail (invitations to shared sessions); nothing is sent unless smtp_host and smtp_from are set --
+    smtp_host: str | None = Field(default=None, description="SMTP server for invitation e-mails")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_from: str | None = Field(default=None, description="From address of invitation e-mails")
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = Field(default=True, description="upgrade the connection with STARTTLS before sending")
+
+    @property
+    def smtp(self) -> SmtpConfig | None:
+        if not self.smtp_host or not self.smtp_from:
+            return None
+        return SmtpConfig(host=self.smtp_host, port=self.smtp_port, sender=self.smtp_from,
+                          username=self.smtp_username, password=self.smtp_password, starttls=self.smtp_starttls)
 
     # -- Trust: limits on what one request may cost (docs/security.md lists each one) ----------
     max_json_body_bytes: int = Field(default=8 * 1024**2, ge=1024,

@@ -22,6 +22,7 @@ from .services.credits import CreditLedger
 from .services.execution import Execution
 from .services.gpu import GpuControl
 from .services.gpu_billing import GpuBilling
+from .services.invitation_mail import InvitationMailer
 from .services.invoices import Invoices, Seller, TaxRule
 from .services.login_throttle import LoginThrottle
 from .services.media import MediaLibrary
@@ -30,6 +31,7 @@ from .services.models import ModelLibrary
 from .services.payments import Payments, StripeSettings
 from .services.recipes import RecipeBook
 from .services.sessions import Sessions
+from .services.sharing import Sharing
 from .services.signed_urls import SignedUrls
 from .services.statements import Statements
 from .services.usage_history import UsageHistory
@@ -76,6 +78,7 @@ class Studio:
                                     if settings.billing == "credits" else 0)
         self.sessions = Sessions(self.db, self.registry, json_limits=settings.json_limits,
                                  max_expanded_nodes=settings.max_expanded_nodes)
+        self.sharing = Sharing(self.db, InvitationMailer(settings.smtp), usage=self.credits.credits_used)
         configure_pillow(settings.media_limits)
         self.media = MediaLibrary(self.db, self.store, settings.media_limits)
         self.recorder = SqlRunRecorder(self.db)
@@ -111,7 +114,8 @@ class Studio:
                                           block_minutes=settings.gpu_prepaid_minutes,
                                           idle_timeout_seconds=settings.gpu_idle_timeout_seconds)
         self._gpu_ticker: asyncio.Task[None] | None = None
-        self.meter: Meter = (LedgerMeter(self.credits, self.db, self.models, settings.node_prices)
+        self.meter: Meter = (LedgerMeter(self.credits, self.db, self.models, settings.node_prices,
+                                         share_limits=self.sharing.collaborator_limits)
                              if settings.billing == "credits" else NullMeter())
         self.signed_urls = SignedUrls(settings.jwt_secret(), settings.signed_url_ttl_seconds)
         self.webhooks = Webhooks(
@@ -200,4 +204,5 @@ class Studio:
     def close(self) -> None:
         """Release what the constructor opened (the CLI's admin commands never :meth:`start`)."""
         self.model_host.shutdown()
+        self.sharing.close()  # lets invitation e-mails already handed over go out
         self.db.dispose()

@@ -97,6 +97,7 @@ FORBIDDEN = deny(403, "FORBIDDEN")
 NO_SESSION = deny(404, "SESSION_NOT_FOUND")
 NO_MEDIA = deny(404, "MEDIA_NOT_FOUND")
 NO_RECIPE = deny(404, "RECIPE_NOT_FOUND")
+NO_SHARE = deny(404, "SHARE_NOT_FOUND")
 
 
 def error_code(r: httpx.Response) -> str:
@@ -122,13 +123,18 @@ class Owned:
     media_id: str
     recipe_id: str
     prompt: str
+    share_id: str = ""  # the owner's session shared with a collaborator
+    invitation_id: str = ""  # another user's session shared with the owner
     doomed: dict[str, str] = field(default_factory=dict)  # a session per identity for DELETE
+    doomed_shares: dict[str, str] = field(default_factory=dict)  # a share per identity for DELETE
     signed_link: dict[str, str] = field(default_factory=dict)  # query of a signed download of media_id
 
     def secrets(self) -> dict[str, str]:
         return {"owner id": self.owner_id, "owner email": self.owner_email, "session id": self.session_id,
                 "run id": self.run_id, "media id": self.media_id, "recipe id": self.recipe_id,
-                "prompt": self.prompt, **{f"session to delete ({k})": v for k, v in self.doomed.items()}}
+                "prompt": self.prompt, "share id": self.share_id,
+                **{f"session to delete ({k})": v for k, v in self.doomed.items()},
+                **{f"share to revoke ({k})": v for k, v in self.doomed_shares.items()}}
 
 
 @dataclass
@@ -291,6 +297,21 @@ ROWS: dict[tuple[str, str], Row] = {
                                 json={"inputs": {"words": "hello"}, "execute": False}), stranger=NO_RECIPE),
     ("POST", "/api/v2/sessions/{session_id}/publish-recipe"): Row(
         session_path(json=publish_body("owner-republished")), stranger=NO_SESSION),
+    # sharing: the owner manages shares; an invitation is answered by its invitee only
+    ("POST", "/api/v2/session/{session_id}/share"): Row(
+        session_path(json={"email": "collaborator@example.com", "role": "viewer", "monthly_credit_limit": 10}),
+        stranger=NO_SESSION),
+    ("GET", "/api/v2/session/{session_id}/shares"): Row(session_path(), stranger=NO_SESSION),
+    ("PATCH", "/api/v2/session/share/{share_id}"): Row(
+        lambda owned, who: Call(path_params={"share_id": owned.share_id}, json={"role": "runner"}),
+        stranger=NO_SHARE),
+    ("DELETE", "/api/v2/session/share/{share_id}"): Row(
+        lambda owned, who: Call(path_params={"share_id": owned.doomed_shares[who]}), stranger=NO_SHARE),
+    ("GET", "/api/v2/invitations"): Row(plain()),
+    ("POST", "/api/v2/invitations/{share_id}/accept"): Row(
+        lambda owned, who: Call(path_params={"share_id": owned.invitation_id}), stranger=NO_SHARE),
+    ("POST", "/api/v2/invitations/{share_id}/decline"): Row(
+        lambda owned, who: Call(path_params={"share_id": owned.invitation_id}), stranger=NO_SHARE),
     # models, LoRAs, GPU, voices: studio-wide
     ("GET", "/api/v2/models"): Row(plain()),
     ("GET", "/api/v2/models/runtime"): Row(plain()),
@@ -440,6 +461,18 @@ async def build_owned(callers: Callers, studio: Studio) -> Owned:
     for who in IDENTITIES:
         doomed = await owner("POST", "/api/v2/sessions", json={"name": f"to delete by {who}"})
         owned.doomed[who] = doomed["id"]
+        share = await owner("POST", f"/api/v2/session/{session['id']}/share",
+                            json={"email": f"doomed-{len(owned.doomed_shares)}@example.com", "role": "editor"})
+        owned.doomed_shares[who] = share["id"]
+    owned.share_id = (await owner("POST", f"/api/v2/session/{session['id']}/share",
+                                  json={"email": "probe@example.com", "role": "viewer"}))["id"]
+    # Someone else's session, shared with the owner: the owner's invitation to answer.
+    probe = {"Authorization": f"Bearer {await callers.login('probe@example.com')}"}
+    theirs = (await callers.client.post("/api/v2/sessions", json={"name": "Probe's session"}, headers=probe)).json()
+    invited = await callers.client.post(f"/api/v2/session/{theirs['id']}/share", headers=probe,
+                                        json={"email": callers.emails[OWNER], "role": "viewer"})
+    assert invited.status_code == 201, invited.text
+    owned.invitation_id = invited.json()["id"]
     return owned
 
 

@@ -69,6 +69,12 @@ class RunNotFound(NotFound):
     code = "RUN_NOT_FOUND"
 
 
+class ShareNotFound(NotFound):
+    """No such share, or not one the caller may see (another owner's share, someone else's invitation)."""
+
+    code = "SHARE_NOT_FOUND"
+
+
 class MissingSessionId(StudioError):
     code, status = "MISSING_SESSION_ID", 400
 

@@ -27,6 +27,7 @@ from ..core.policy import Principal
 from ..store.db import Database
 from ..store.tables import RevokedToken, User
 from .login_throttle import LoginThrottle
+from .sharing import link_invitations
 
 API_KEY_PREFIX = "mas_"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -82,6 +83,8 @@ class Accounts:
                         is_admin=admin, api_key_enabled=False, token_generation=0,
                         created_at=datetime.now(UTC))
             s.add(user)
+            s.flush()
+            link_invitations(s, user.id, email)  # invitations sent before the account existed
         return user
 
     def user_id_by_email(self, email: str) -> str:

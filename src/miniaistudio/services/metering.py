@@ -45,7 +45,7 @@ ShareLimits = Callable[[str, str], CollaboratorLimits | None]  # (session id, ac
 
 
 def no_share_limits(session_id: str, actor_id: str) -> CollaboratorLimits | None:
-    """Until sharing is wired in: nobody but the owner runs a session, so there are no limits."""
+    """A meter built without sharing (the studio wires ``Sharing.collaborator_limits``): no limits."""
     return None
 
 

@@ -186,6 +186,34 @@ class Recipe(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
+class SessionShare(Base):
+    """A session shared with someone by e-mail (``services/sharing.py``).
+
+    ``user_id`` is empty until the invitee has an account (filled at invite time when one exists,
+    else when they sign up). Only an ``accepted`` share gives its role; limits are whole credits.
+    """
+
+    __tablename__ = "session_shares"
+    __table_args__ = (
+        UniqueConstraint("session_id", "email", name="uq_session_shares_session_email"),
+        Index("ix_session_shares_user_status", "user_id", "status"),
+        Index("ix_session_shares_email", "email"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(320))
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=True)
+    role: Mapped[str] = mapped_column(String(16))  # viewer | runner | editor
+    status: Mapped[str] = mapped_column(String(16))  # pending | accepted | declined
+    monthly_credit_limit: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    total_credit_limit: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    invited_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
 # -- Credits (services/credits.py) ----------------------------------------------------------------
 #: An autoincrementing 64-bit key (SQLite only autoincrements its INTEGER rowid alias).
 _BIG_ID = BigInteger().with_variant(Integer(), "sqlite")

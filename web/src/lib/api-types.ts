@@ -363,6 +363,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your pending and accepted invitations to other people's sessions */
+        get: operations["list_invitations_api_v2_invitations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/invitations/{share_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation and gain access to the shared session */
+        post: operations["accept_invitation_api_v2_invitations__share_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/invitations/{share_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline an invitation (or leave a session you accepted): access ends at once */
+        post: operations["decline_invitation_api_v2_invitations__share_id__decline_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/llm/models": {
         parameters: {
             query?: never;
@@ -875,6 +926,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/session/share/{share_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a share: the collaborator's access ends at once */
+        delete: operations["revoke_share_api_v2_session_share__share_id__delete"];
+        options?: never;
+        head?: never;
+        /** Change a share's role or credit limits (null removes a limit) */
+        patch: operations["update_share_api_v2_session_share__share_id__patch"];
+        trace?: never;
+    };
     "/api/v2/session/stop": {
         parameters: {
             query?: never;
@@ -886,6 +955,40 @@ export interface paths {
         put?: never;
         /** Stop the run; the saved session is left intact */
         post: operations["stop_api_v2_session_stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/session/{session_id}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Invite a collaborator by e-mail (viewer, runner or editor, optional credit limits); 201 when created, 200 when the e-mail's share was updated */
+        post: operations["invite_api_v2_session__session_id__share_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/session/{session_id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The session's collaborators: pending, accepted and declined */
+        get: operations["list_shares_api_v2_session__session_id__shares_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1303,6 +1406,47 @@ export interface components {
              * @description a folder or file on the server
              */
             path: string;
+        };
+        /**
+         * InvitationPublic
+         * @description An invitation to someone else's session, as the invitee sees it (``id`` is the share's id).
+         */
+        InvitationPublic: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /**
+             * Invited By
+             * @description the inviter's e-mail
+             */
+            invited_by: string | null;
+            /** Monthly Credit Limit */
+            monthly_credit_limit: number | null;
+            /** Owner Email */
+            owner_email: string;
+            role: components["schemas"]["ShareRole"];
+            /** Session Id */
+            session_id: string;
+            /** Session Name */
+            session_name: string;
+            status: components["schemas"]["ShareStatus"];
+            /** Total Credit Limit */
+            total_credit_limit: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** InvitationsPublic */
+        InvitationsPublic: {
+            /** Items */
+            items: components["schemas"]["InvitationPublic"][];
+        } & {
+            [key: string]: unknown;
         };
         /** InvoicePublic */
         InvoicePublic: {
@@ -1954,6 +2098,11 @@ export interface components {
             name: string;
             /** Node Count */
             node_count: number;
+            /**
+             * Owner Email
+             * @description In the sessions list: whose session it is
+             */
+            owner_email?: string | null;
             /** Role */
             role: string;
             /** Tabs */
@@ -1995,6 +2144,11 @@ export interface components {
             name: string;
             /** Node Count */
             node_count: number;
+            /**
+             * Owner Email
+             * @description In the sessions list: whose session it is
+             */
+            owner_email?: string | null;
             /** Role */
             role: string;
             /**
@@ -2017,6 +2171,112 @@ export interface components {
             offset: number;
             /** Total */
             total: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ShareInvite
+         * @description ``POST /session/{id}/share``. Re-inviting an e-mail updates its share (fields not sent are kept).
+         */
+        ShareInvite: {
+            /** Email */
+            email: string;
+            /**
+             * Monthly Credit Limit
+             * @description Whole credits; null or absent: no limit
+             */
+            monthly_credit_limit?: number | null;
+            role: components["schemas"]["ShareRole"];
+            /**
+             * Total Credit Limit
+             * @description Whole credits; null or absent: no limit
+             */
+            total_credit_limit?: number | null;
+        };
+        /**
+         * SharePublic
+         * @description A collaborator of a session, as its owner sees them. Credits are whole numbers.
+         */
+        SharePublic: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Credits Used This Month */
+            credits_used_this_month: number;
+            /** Credits Used Total */
+            credits_used_total: number;
+            /** Email */
+            email: string;
+            /** Id */
+            id: string;
+            /**
+             * Invited By
+             * @description the inviter's e-mail
+             */
+            invited_by: string | null;
+            /** Monthly Credit Limit */
+            monthly_credit_limit: number | null;
+            role: components["schemas"]["ShareRole"];
+            /** Session Id */
+            session_id: string;
+            status: components["schemas"]["ShareStatus"];
+            /** Total Credit Limit */
+            total_credit_limit: number | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * User Id
+             * @description null until the invitee has an account
+             */
+            user_id: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ShareRevokedPublic */
+        ShareRevokedPublic: {
+            revoked: components["schemas"]["SharePublic"];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ShareRole
+         * @description The roles a share can give (``core.policy.Role`` below the owner); ownership is never shared.
+         * @enum {string}
+         */
+        ShareRole: "viewer" | "runner" | "editor";
+        /**
+         * ShareStatus
+         * @enum {string}
+         */
+        ShareStatus: "pending" | "accepted" | "declined";
+        /**
+         * ShareUpdate
+         * @description ``PATCH /session/share/{shareId}``: only the fields sent change; a limit sent as null is removed.
+         */
+        ShareUpdate: {
+            /**
+             * Monthly Credit Limit
+             * @description Whole credits; null or absent: no limit
+             */
+            monthly_credit_limit?: number | null;
+            role?: components["schemas"]["ShareRole"] | null;
+            /**
+             * Total Credit Limit
+             * @description Whole credits; null or absent: no limit
+             */
+            total_credit_limit?: number | null;
+        };
+        /** SharesPublic */
+        SharesPublic: {
+            /** Items */
+            items: components["schemas"]["SharePublic"][];
         } & {
             [key: string]: unknown;
         };
@@ -2854,6 +3114,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GpuStopPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_invitations_api_v2_invitations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationsPublic"];
+                };
+            };
+        };
+    };
+    accept_invitation_api_v2_invitations__share_id__accept_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    decline_invitation_api_v2_invitations__share_id__decline_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPublic"];
                 };
             };
             /** @description Validation Error */
@@ -3802,6 +4144,72 @@ export interface operations {
             };
         };
     };
+    revoke_share_api_v2_session_share__share_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareRevokedPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_share_api_v2_session_share__share_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     stop_api_v2_session_stop_post: {
         parameters: {
             query?: never;
@@ -3818,6 +4226,81 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StopPublic"];
+                };
+            };
+        };
+    };
+    invite_api_v2_session__session_id__share_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareInvite"];
+            };
+        };
+        responses: {
+            /** @description The existing share of this e-mail, updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharePublic"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_shares_api_v2_session__session_id__shares_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharesPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
