@@ -2,7 +2,7 @@
 import type { RecipeDetail, RecipeSummary } from "./recipeForm";
 import type { SavedOutputsDoc } from "./savedOutputs";
 import type { Balance, CheckoutAnswer, CreditPacks, GpuBillingSession, Invoice, Statement, UsageHistory } from "./billing";
-import type { Invitation, Share, ShareRequest } from "./sharing";
+import type { Invitation, Share, ShareChange, ShareRequest } from "./sharing";
 import type {
   ApiErrorBody,
   ApiKeyStatus,
@@ -122,13 +122,13 @@ export const api = {
     return res.blob();
   },
 
-  shares: (sessionId: string) => json<{ shares: Share[] }>(`/session/${encodeURIComponent(sessionId)}/shares`),
+  shares: (sessionId: string) => json<{ items: Share[] }>(`/session/${encodeURIComponent(sessionId)}/shares`),
   share: (sessionId: string, body: ShareRequest) =>
     json<Share>(`/session/${encodeURIComponent(sessionId)}/share`, { method: "POST", body }),
-  updateShare: (shareId: string, body: Partial<ShareRequest>) =>
+  updateShare: (shareId: string, body: ShareChange) =>
     json<Share>(`/session/share/${encodeURIComponent(shareId)}`, { method: "PATCH", body }),
   revokeShare: (shareId: string) => json<unknown>(`/session/share/${encodeURIComponent(shareId)}`, { method: "DELETE" }),
-  invitations: () => json<{ invitations: Invitation[] }>("/invitations"),
+  invitations: () => json<{ items: Invitation[] }>("/invitations"),
   answerInvitation: (shareId: string, answer: "accept" | "decline") =>
     json<Invitation>(`/invitations/${encodeURIComponent(shareId)}/${answer}`, { method: "POST" }),
 

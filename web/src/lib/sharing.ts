@@ -1,40 +1,13 @@
 /** Sessions shared with a team: the wire shapes of /api/v2/session/{id}/share(s) and /api/v2/invitations. */
-import type { SessionRole } from "./roles";
+import type { components } from "./api-types";
 
-export type ShareRole = Exclude<SessionRole, "owner">;
+type Schemas = components["schemas"];
 
-export interface ShareRequest {
-  email: string;
-  role: ShareRole;
-  monthly_credit_limit: number | null;
-  total_credit_limit: number | null;
-}
-
-export interface Share {
-  id: string;
-  session_id: string;
-  email: string;
-  role: ShareRole;
-  status: "pending" | "accepted" | "declined";
-  monthly_credit_limit: number | null;
-  total_credit_limit: number | null;
-  credits_used_this_month: number;
-  credits_used_total: number;
-  created_at: string;
-  accepted_at?: string | null;
-}
-
-export interface Invitation {
-  id: string;
-  session_id: string;
-  session_name: string;
-  role: ShareRole;
-  status: "pending" | "accepted" | "declined";
-  invited_by_email?: string | null;
-  monthly_credit_limit: number | null;
-  total_credit_limit: number | null;
-  created_at: string;
-}
+export type ShareRole = Schemas["ShareRole"];
+export type ShareRequest = Schemas["ShareInvite"];
+export type ShareChange = Schemas["ShareUpdate"];
+export type Share = Schemas["SharePublic"];
+export type Invitation = Schemas["InvitationPublic"];
 
 /** "" → no limit; otherwise a whole number of credits ≥ 0, or an error message. */
 export function parseLimit(text: string): { value: number | null } | { error: string } {

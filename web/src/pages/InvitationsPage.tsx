@@ -14,7 +14,7 @@ export function InvitationsPage({ me }: { me: Me }) {
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
     setError(null);
-    api.invitations().then((r) => setItems(r.invitations), (e) => setError(errorText(e)));
+    api.invitations().then((r) => setItems(r.items), (e) => setError(errorText(e)));
   }, []);
   useEffect(load, [load]);
 
@@ -48,7 +48,7 @@ export function InvitationsPage({ me }: { me: Me }) {
                     <strong>{inv.session_name}</strong> <span className="role-badge">{inv.role}</span>{" "}
                     <span className={`pill pill-${inv.status}`}>{inv.status}</span>
                     <div className="muted small">
-                      {inv.invited_by_email ? `From ${inv.invited_by_email} · ` : ""}limits: {limitText(inv.monthly_credit_limit)} a month, {limitText(inv.total_credit_limit)} in total
+                      From {inv.invited_by ?? inv.owner_email} · limits: {limitText(inv.monthly_credit_limit)} a month, {limitText(inv.total_credit_limit)} in total
                     </div>
                   </div>
                   {inv.status === "pending" ? (

@@ -13,7 +13,7 @@ export function ShareDialog({ sessionId, sessionName, onClose }: { sessionId: st
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
     setError(null);
-    api.shares(sessionId).then((r) => setShares(r.shares), (e) => setError(errorText(e)));
+    api.shares(sessionId).then((r) => setShares(r.items), (e) => setError(errorText(e)));
   }, [sessionId]);
   useEffect(load, [load]);
 
