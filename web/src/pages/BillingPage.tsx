@@ -160,7 +160,7 @@ function TopUpCard() {
           {packs.map((p) => (
             <button key={p.id} className="pack" onClick={() => void buy(p)} aria-label={`Buy ${p.credits} credits`}>
               <strong>{p.credits.toLocaleString()} credits</strong>
-              <span className="muted small">{p.name}</span>
+              <span className="muted small pack-id">{p.id} pack</span>
               <span>{money(p.amount, p.currency)}</span>
             </button>
           ))}
