@@ -16,7 +16,9 @@ from miniaistudio.studio import Studio
 
 from .conftest import error_of
 
-PUBLIC = {("GET", "/api/v2/ping"), ("POST", "/api/v2/auth/login")}
+PUBLIC = {("GET", "/api/v2/ping"), ("POST", "/api/v2/auth/login"),
+          # authenticated by a signature instead of a studio credential (tests/webhooks, tests/billing_stripe)
+          ("GET", "/api/files/media/{media_id}"), ("POST", "/api/v2/billing/stripe-webhook")}
 
 
 async def test_login_returns_jwt_and_httponly_cookie(studio: Studio, client: httpx.AsyncClient) -> None:

@@ -32,7 +32,7 @@ from miniaistudio.studio import Studio
 from .figures import Figures
 
 #: The doors whose routes the matrix covers (the dialects of the next issues join here).
-DOORS = ("/api/v2",)
+DOORS = ("/api/v2", "/api/files")
 BASE_URL = "http://studio.test"
 
 # -- identities ------------------------------------------------------------------------------------
@@ -97,6 +97,7 @@ FORBIDDEN = deny(403, "FORBIDDEN")
 NO_SESSION = deny(404, "SESSION_NOT_FOUND")
 NO_MEDIA = deny(404, "MEDIA_NOT_FOUND")
 NO_RECIPE = deny(404, "RECIPE_NOT_FOUND")
+NO_SHARE = deny(404, "SHARE_NOT_FOUND")
 
 
 def error_code(r: httpx.Response) -> str:
@@ -122,12 +123,18 @@ class Owned:
     media_id: str
     recipe_id: str
     prompt: str
+    share_id: str = ""  # the owner's session shared with a collaborator
+    invitation_id: str = ""  # another user's session shared with the owner
     doomed: dict[str, str] = field(default_factory=dict)  # a session per identity for DELETE
+    doomed_shares: dict[str, str] = field(default_factory=dict)  # a share per identity for DELETE
+    signed_link: dict[str, str] = field(default_factory=dict)  # query of a signed download of media_id
 
     def secrets(self) -> dict[str, str]:
         return {"owner id": self.owner_id, "owner email": self.owner_email, "session id": self.session_id,
                 "run id": self.run_id, "media id": self.media_id, "recipe id": self.recipe_id,
-                "prompt": self.prompt, **{f"session to delete ({k})": v for k, v in self.doomed.items()}}
+                "prompt": self.prompt, "share id": self.share_id,
+                **{f"session to delete ({k})": v for k, v in self.doomed.items()},
+                **{f"share to revoke ({k})": v for k, v in self.doomed_shares.items()}}
 
 
 @dataclass
@@ -276,6 +283,9 @@ ROWS: dict[tuple[str, str], Row] = {
                                              stranger=NO_MEDIA),
     ("GET", "/api/v2/media/{media_id}/download"): Row(
         lambda owned, who: Call(path_params={"media_id": owned.media_id}), stranger=NO_MEDIA),
+    # a signed download link is its own credential: anyone holding it reads that one file
+    ("GET", "/api/files/media/{media_id}"): Row(
+        lambda owned, who: Call(path_params={"media_id": owned.media_id}, params=owned.signed_link), public=True),
     # recipes
     ("GET", "/api/v2/recipes"): Row(plain()),
     ("POST", "/api/v2/recipes"): Row(lambda owned, who: Call(json=admin_recipe()), owner=FORBIDDEN,
@@ -287,6 +297,21 @@ ROWS: dict[tuple[str, str], Row] = {
                                 json={"inputs": {"words": "hello"}, "execute": False}), stranger=NO_RECIPE),
     ("POST", "/api/v2/sessions/{session_id}/publish-recipe"): Row(
         session_path(json=publish_body("owner-republished")), stranger=NO_SESSION),
+    # sharing: the owner manages shares; an invitation is answered by its invitee only
+    ("POST", "/api/v2/session/{session_id}/share"): Row(
+        session_path(json={"email": "collaborator@example.com", "role": "viewer", "monthly_credit_limit": 10}),
+        stranger=NO_SESSION),
+    ("GET", "/api/v2/session/{session_id}/shares"): Row(session_path(), stranger=NO_SESSION),
+    ("PATCH", "/api/v2/session/share/{share_id}"): Row(
+        lambda owned, who: Call(path_params={"share_id": owned.share_id}, json={"role": "runner"}),
+        stranger=NO_SHARE),
+    ("DELETE", "/api/v2/session/share/{share_id}"): Row(
+        lambda owned, who: Call(path_params={"share_id": owned.doomed_shares[who]}), stranger=NO_SHARE),
+    ("GET", "/api/v2/invitations"): Row(plain()),
+    ("POST", "/api/v2/invitations/{share_id}/accept"): Row(
+        lambda owned, who: Call(path_params={"share_id": owned.invitation_id}), stranger=NO_SHARE),
+    ("POST", "/api/v2/invitations/{share_id}/decline"): Row(
+        lambda owned, who: Call(path_params={"share_id": owned.invitation_id}), stranger=NO_SHARE),
     # models, LoRAs, GPU, voices: studio-wide
     ("GET", "/api/v2/models"): Row(plain()),
     ("GET", "/api/v2/models/runtime"): Row(plain()),
@@ -302,8 +327,26 @@ ROWS: dict[tuple[str, str], Row] = {
     # Who may stop the shared runtime: the user who started it (the owner here) and admins.
     ("POST", "/api/v2/gpu/stop"): Row(plain(json={"mode": "graceful"}), stranger=FORBIDDEN, admin=OK),
     ("GET", "/api/v2/gpu/scheduler/health"): Row(plain()),
+    # billing: every signed-in user reads their own balance, usage and GPU session (nothing of anyone else's)
+    ("GET", "/api/v2/billing/balance"): Row(plain()),
+    ("GET", "/api/v2/billing/usage-history"): Row(plain(params={"page": "1", "page_size": "10"})),
+    ("GET", "/api/v2/billing/gpu-active"): Row(plain()),
     ("GET", "/api/v2/voices"): Row(plain()),
     ("GET", "/api/v2/llm/models"): Row(plain()),
+    # billing: top-ups, invoices, statements (each caller sees only their own; the matrix's studio has no
+    # Stripe keys, so a checkout for an unknown pack is the call that passes authorization)
+    ("GET", "/api/v2/billing/packs"): Row(plain()),
+    ("POST", "/api/v2/billing/payment-intent"): Row(plain(json={"pack_id": "no-such-pack"}), owner=REACHED,
+                                                    stranger=REACHED),
+    # Stripe's webhook: no studio credential, authenticated by its signature (none here: refused alike)
+    ("POST", "/api/v2/billing/stripe-webhook"): Row(plain(json={"id": "evt_1", "type": "checkout.session.completed"}),
+                                                    owner=deny(400, "WEBHOOK_SIGNATURE_INVALID"), public=True),
+    ("GET", "/api/v2/billing/invoices"): Row(plain()),
+    ("GET", "/api/v2/billing/invoices/{invoice_id}/pdf"): Row(
+        plain(path_params={"invoice_id": "no-such-invoice"}), owner=deny(404, "INVOICE_NOT_FOUND"),
+        stranger=deny(404, "INVOICE_NOT_FOUND")),
+    ("GET", "/api/v2/billing/statements"): Row(plain()),
+    ("GET", "/api/v2/billing/statements/{month}/pdf"): Row(plain(path_params={"month": "2026-12"})),
 }
 
 
@@ -413,9 +456,23 @@ async def build_owned(callers: Callers, studio: Studio) -> Owned:
     owned = Owned(owner_id=jwt_claims(callers.bearer[OWNER])["sub"], owner_email=callers.emails[OWNER],
                   session_id=session["id"], version=saved["version"], run_id=run["run_id"], media_id=media["id"],
                   recipe_id=recipe_id, prompt=prompt)
+    link = studio.signed_urls.sign(owned.media_id)
+    owned.signed_link = {"expires": str(link.expires), "signature": link.signature}
     for who in IDENTITIES:
         doomed = await owner("POST", "/api/v2/sessions", json={"name": f"to delete by {who}"})
         owned.doomed[who] = doomed["id"]
+        share = await owner("POST", f"/api/v2/session/{session['id']}/share",
+                            json={"email": f"doomed-{len(owned.doomed_shares)}@example.com", "role": "editor"})
+        owned.doomed_shares[who] = share["id"]
+    owned.share_id = (await owner("POST", f"/api/v2/session/{session['id']}/share",
+                                  json={"email": "probe@example.com", "role": "viewer"}))["id"]
+    # Someone else's session, shared with the owner: the owner's invitation to answer.
+    probe = {"Authorization": f"Bearer {await callers.login('probe@example.com')}"}
+    theirs = (await callers.client.post("/api/v2/sessions", json={"name": "Probe's session"}, headers=probe)).json()
+    invited = await callers.client.post(f"/api/v2/session/{theirs['id']}/share", headers=probe,
+                                        json={"email": callers.emails[OWNER], "role": "viewer"})
+    assert invited.status_code == 201, invited.text
+    owned.invitation_id = invited.json()["id"]
     return owned
 
 

@@ -8,6 +8,8 @@ import { LoginPage } from "./pages/LoginPage";
 import { SessionsPage } from "./pages/SessionsPage";
 import { GalleryPage } from "./pages/GalleryPage";
 import { ProfilePage } from "./pages/ProfilePage";
+import { BillingPage } from "./pages/BillingPage";
+import { InvitationsPage } from "./pages/InvitationsPage";
 import { StudioPage } from "./studio/StudioPage";
 
 export function App() {
@@ -41,6 +43,8 @@ export function App() {
       {route.name === "sessions" && <SessionsPage me={me} />}
       {route.name === "studio" && <StudioPage key={route.id} sessionId={route.id} me={me} />}
       {route.name === "gallery" && <GalleryPage me={me} />}
+      {route.name === "billing" && <BillingPage me={me} />}
+      {route.name === "invitations" && <InvitationsPage me={me} />}
       {route.name === "profile" && <ProfilePage me={me} tab={route.tab} onSignedOut={() => setMe(null)} />}
       <ToastHost />
     </>

@@ -69,6 +69,12 @@ class RunNotFound(NotFound):
     code = "RUN_NOT_FOUND"
 
 
+class ShareNotFound(NotFound):
+    """No such share, or not one the caller may see (another owner's share, someone else's invitation)."""
+
+    code = "SHARE_NOT_FOUND"
+
+
 class MissingSessionId(StudioError):
     code, status = "MISSING_SESSION_ID", 400
 
@@ -172,3 +178,61 @@ class GraphTooLarge(StudioError):
     """The graph a run would have after loop expansion exceeds ``max_expanded_nodes``."""
 
     code, status = "GRAPH_TOO_LARGE", 422
+
+
+# -- Credits and billing (issue 11) ------------------------------------------------------------
+class InsufficientBalance(StudioError):
+    """The payer's available credits do not cover what is about to be held;
+    ``details``: ``{required, available}``."""
+
+    code, status = "INSUFFICIENT_BALANCE", 402
+
+
+class CreditLimit(StudioError):
+    """A collaborator's credit limit on a shared session would be crossed;
+    ``details``: ``{limit, used, required, period}`` (period ``month`` or ``total``)."""
+
+    code, status = "CREDIT_LIMIT", 402
+
+
+class BillingUnavailable(StudioError):
+    """Billing is enabled but its state cannot be read (or a payment provider is not configured)."""
+
+    code, status = "BILLING_UNAVAILABLE", 503
+# -- Webhooks and signed links (issue 12) ------------------------------------------------------
+class WebhookNotFound(NotFound):
+    code = "WEBHOOK_NOT_FOUND"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    code = "WEBHOOK_DELIVERY_NOT_FOUND"
+
+
+class WebhookDisabled(Conflict):
+    code = "WEBHOOK_DISABLED"
+
+
+class SignedUrlInvalid(StudioError):
+    """A signed link whose signature does not match its media id and expiry (tampered or forged)."""
+
+    code, status = "SIGNED_URL_INVALID", 403
+
+
+class SignedUrlExpired(StudioError):
+    code, status = "SIGNED_URL_EXPIRED", 403
+
+
+class PaymentProviderError(StudioError):
+    """The payment provider (Stripe) could not be reached or refused a request the studio made."""
+
+    code, status = "PAYMENT_PROVIDER_ERROR", 502
+
+
+class WebhookSignatureInvalid(StudioError):
+    """A payment-provider webhook without a valid, recent signature."""
+
+    code, status = "WEBHOOK_SIGNATURE_INVALID", 400
+
+
+class InvoiceNotFound(NotFound):
+    code = "INVOICE_NOT_FOUND"

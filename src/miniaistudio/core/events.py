@@ -69,9 +69,18 @@ class RunFinished:
     saved: dict[str, dict[str, Any]] | None = None
 
 
-Event = RunStarted | NodeStatusChanged | NodeProgress | NodesCanceled | RunFinished
-EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in
-                                       (RunStarted, NodeStatusChanged, NodeProgress, NodesCanceled, RunFinished)}
+@dataclass(frozen=True)
+class AccessChanged:
+    """A collaborator's share of the session was revoked, declined or changed: that user's open
+    event streams re-check their access (and end when it is gone). Not sent to clients."""
+
+    type: ClassVar[str] = "access.changed"
+    user_id: str
+
+
+Event = RunStarted | NodeStatusChanged | NodeProgress | NodesCanceled | RunFinished | AccessChanged
+EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in (RunStarted, NodeStatusChanged, NodeProgress,
+                                                                  NodesCanceled, RunFinished, AccessChanged)}
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:

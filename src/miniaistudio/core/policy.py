@@ -1,8 +1,9 @@
 """Who may do what to a session and its media. Every route asks this module; nothing else decides.
 
 Roles, weakest first: viewer (inspect), runner (execute), editor (change the graph), owner
-(rename, delete, share). A user with no role gets SESSION_NOT_FOUND, never FORBIDDEN, so
-the existence of other people's sessions does not leak.
+(rename, delete, share, publish). A user with no role gets SESSION_NOT_FOUND, never FORBIDDEN, so
+the existence of other people's sessions does not leak. Collaborators get their role from an
+accepted share (``SessionFacts.shared_role``); pending, declined and revoked shares give none.
 """
 
 from __future__ import annotations
@@ -10,7 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
-from .errors import Forbidden, MediaNotFound, SessionNotFound
+from .errors import (
+    Forbidden,
+    InvoiceNotFound,
+    MediaNotFound,
+    SessionNotFound,
+    ShareNotFound,
+    SignedUrlExpired,
+    SignedUrlInvalid,
+    WebhookDeliveryNotFound,
+    WebhookNotFound,
+)
 
 
 class Role(IntEnum):
@@ -25,10 +36,11 @@ class Action(StrEnum):
     RUN = "run"
     EDIT = "edit"
     OWN = "own"
+    SHARE = "share"
 
 
 REQUIRED_ROLE = {Action.VIEW: Role.VIEWER, Action.RUN: Role.RUNNER, Action.EDIT: Role.EDITOR,
-                 Action.OWN: Role.OWNER}
+                 Action.OWN: Role.OWNER, Action.SHARE: Role.OWNER}
 
 
 @dataclass(frozen=True)
@@ -66,11 +78,26 @@ def require(principal: Principal, session: SessionFacts, action: Action) -> Role
     return role
 
 
+def require_share_owner(principal: Principal, session: SessionFacts) -> None:
+    """A share (by its id) is managed by the owner of its session; to anyone else it does not exist."""
+    if role_in(principal, session) != Role.OWNER:
+        raise ShareNotFound("share not found")
+
+
+def require_invitee(principal: Principal, invitee_id: str | None) -> None:
+    """An invitation is answered (accepted, declined) only by the account it was addressed to."""
+    if invitee_id is None or invitee_id != principal.user_id:
+        raise ShareNotFound("invitation not found")
+
+
 def require_media(principal: Principal, owner_id: str, session: SessionFacts | None) -> None:
-    """Media is readable by its owner and by anyone who may view its session."""
-    if owner_id == principal.user_id:
-        return
-    if session is not None and can(principal, session, Action.VIEW):
+    """Media of a session are read by whoever may view that session (its creator too only while they may:
+    a revoked collaborator loses what they made there with the rest); media outside any session (never
+    attached, or their session was deleted) by their owner."""
+    if session is not None:
+        if can(principal, session, Action.VIEW):
+            return
+    elif owner_id == principal.user_id:
         return
     raise MediaNotFound("media not found")
 
@@ -103,3 +130,27 @@ def require_gpu_stop(principal: Principal, *, running: bool, started_by: str | N
     if not running or (started_by is not None and started_by == principal.user_id):
         return
     raise Forbidden(f"only admins and the user who started it may {StudioAction.STOP_GPU_OF_OTHERS.value}")
+
+
+def require_webhook(principal: Principal, owner_id: str, *, delivery: bool = False) -> None:
+    """Webhook endpoints, their events and deliveries are their owner's alone (admins included:
+    a signing secret and a delivery log are private). Others get the not-found answer an unknown
+    id gets (WEBHOOK_NOT_FOUND, or WEBHOOK_DELIVERY_NOT_FOUND for a delivery)."""
+    if owner_id != principal.user_id:
+        if delivery:
+            raise WebhookDeliveryNotFound("webhook delivery not found")
+        raise WebhookNotFound("webhook not found")
+
+
+def require_signed_link(*, signature_valid: bool, expired: bool) -> None:
+    """A signed download link is its own credential: whoever holds a valid, unexpired one may read
+    that one media item, without signing in (the way hosted APIs hand out CDN links)."""
+    if not signature_valid:
+        raise SignedUrlInvalid("the link's signature does not match")
+    if expired:
+        raise SignedUrlExpired("the link has expired")
+def require_invoice(principal: Principal, owner_id: str) -> None:
+    """An invoice is read by its buyer and by admins (who answer for the books); anyone else is told
+    it does not exist, so invoice ids leak nothing."""
+    if owner_id != principal.user_id and not principal.is_admin:
+        raise InvoiceNotFound("invoice not found")

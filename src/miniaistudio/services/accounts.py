@@ -27,6 +27,7 @@ from ..core.policy import Principal
 from ..store.db import Database
 from ..store.tables import RevokedToken, User
 from .login_throttle import LoginThrottle
+from .sharing import link_invitations
 
 API_KEY_PREFIX = "mas_"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
@@ -82,7 +83,17 @@ class Accounts:
                         is_admin=admin, api_key_enabled=False, token_generation=0,
                         created_at=datetime.now(UTC))
             s.add(user)
+            s.flush()
+            link_invitations(s, user.id, email)  # invitations sent before the account existed
         return user
+
+    def user_id_by_email(self, email: str) -> str:
+        """The id of the user with this email, else USER_NOT_FOUND (admin commands name users by email)."""
+        with self.db.session() as s:
+            user_id = s.scalar(select(User.id).where(User.email == email.strip().lower()))
+        if user_id is None:
+            raise InvalidRequest(f"no user with email {email}", code="USER_NOT_FOUND")
+        return user_id
 
     def user_count(self) -> int:
         with self.db.session() as s:

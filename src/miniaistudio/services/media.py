@@ -10,18 +10,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from ..core.errors import InvalidRequest, MediaNotFound, NoAccessibleMedia, NoIds, UnsupportedMediaType
 from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits
-from ..core.policy import Action, Principal, SessionFacts, can, require, require_media
+from ..core.policy import Action, Principal, SessionFacts, require, require_media
 from ..core.values import MediaRef
 from ..runtimes.media.probe import EXTENSIONS, NotMedia, probe
 from ..store.db import Database
 from ..store.media_store import InvalidKey, MediaStore, new_storage_key
-from ..store.tables import Media, StudioSession
+from ..store.tables import Media, SessionShare, StudioSession
+from .sessions import ACCEPTED, facts_of, session_facts
 from .sessions import is_uuid as _is_uuid
-from .sessions import session_facts
 
 
 @dataclass(frozen=True)
@@ -86,15 +86,23 @@ class MediaLibrary:
         if row is None:
             raise MediaNotFound("media not found")
         facts: SessionFacts | None = None
-        if row.session_id is not None and row.owner_id != principal.user_id:
-            sess = s.get(StudioSession, row.session_id)
-            facts = session_facts(sess, principal) if sess is not None else None
+        if row.session_id is not None:
+            owner_id = s.scalar(select(StudioSession.owner_id).where(StudioSession.id == row.session_id))
+            facts = facts_of(s, row.session_id, owner_id, principal) if owner_id is not None else None
         require_media(principal, row.owner_id, facts)
         return row
 
     def get(self, principal: Principal, media_id: str) -> Media:
         with self.db.session() as s:
             return self._check(s, principal, s.get(Media, media_id) if _is_uuid(media_id) else None)
+
+    def by_signed_link(self, media_id: str) -> Media:
+        """The media a signed link names (the link was checked: ``SignedUrls.check``)."""
+        with self.db.session() as s:
+            row = s.get(Media, media_id) if _is_uuid(media_id) else None
+            if row is None:
+                raise MediaNotFound("media not found")
+            return row
 
     @contextmanager
     def file_of(self, row: Media) -> Iterator[Path]:
@@ -138,7 +146,7 @@ class MediaLibrary:
         if session_id is not None:
             with self.db.session() as s:
                 sess = s.get(StudioSession, session_id) if _is_uuid(session_id) else None
-                facts = session_facts(sess, principal) if sess else SessionFacts(session_id, "")
+                facts = session_facts(s, sess, principal) if sess else SessionFacts(session_id, "")
                 require(principal, facts, Action.EDIT)
         infos = []
         for source, filename in files:
@@ -193,8 +201,15 @@ class MediaLibrary:
         date_to: datetime | None,
         include_shared: bool,
     ) -> MediaPage:
-        # include_shared widens the owner filter once sessions can be shared.
-        cond = [Media.owner_id == principal.user_id]
+        me = principal.user_id
+        with self.db.session() as s:
+            visible = list(s.scalars(select(StudioSession.id).where(StudioSession.owner_id == me)
+                                     .union(select(SessionShare.session_id).where(
+                                         SessionShare.user_id == me, SessionShare.status == ACCEPTED))))
+        if include_shared:  # also media of sessions shared with me, and what collaborators made in mine
+            cond = [or_(Media.session_id.in_(visible), and_(Media.owner_id == me, Media.session_id.is_(None)))]
+        else:  # what I made, where I may still see it (not in a session whose share I lost)
+            cond = [Media.owner_id == me, or_(Media.session_id.is_(None), Media.session_id.in_(visible))]
         if media_type:
             cond.append(Media.kind == media_type)
         if date_from:
@@ -224,7 +239,7 @@ class MediaLibrary:
     def list_session(self, principal: Principal, session_id: str, media_type: str | None) -> MediaGroup:
         with self.db.session() as s:
             sess = s.get(StudioSession, session_id) if _is_uuid(session_id) else None
-            facts = session_facts(sess, principal) if sess else SessionFacts(session_id, "")
+            facts = session_facts(s, sess, principal) if sess else SessionFacts(session_id, "")
             require(principal, facts, Action.VIEW)
             cond = [Media.session_id == session_id]
             if media_type:
@@ -262,9 +277,6 @@ class MediaLibrary:
         if not written:
             raise NoAccessibleMedia("none of the requested media files are in the store")
         return written
-
-    def can_view_session(self, principal: Principal, sess: StudioSession) -> bool:
-        return can(principal, session_facts(sess, principal), Action.VIEW)
 
 
 def _utc(value: datetime) -> datetime:

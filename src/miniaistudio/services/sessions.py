@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
 
 from ..core.errors import GraphVersionConflict, InvalidRequest, StudioError
 from ..core.graph import Graph, Viewport, finite_json
@@ -20,7 +21,7 @@ from ..core.policy import Action, Principal, Role, SessionFacts, require
 from ..core.registry import NodeRegistry
 from ..core.validation import CheckedGraph, check_structure
 from ..store.db import Database
-from ..store.tables import StudioSession
+from ..store.tables import SessionShare, StudioSession, User
 
 _GRAPH_MEMO = 64
 
@@ -36,9 +37,23 @@ class FlowUpdate(BaseModel):
     _finite = field_validator("tabs")(finite_json)
 
 
-def session_facts(row: StudioSession, principal: Principal) -> SessionFacts:
-    # Shares arrive with the sharing API; until then only owners have a role.
-    return SessionFacts(row.id, row.owner_id, None)
+#: ``SessionShare.status`` of a share that gives its role (pending and declined ones give none).
+ACCEPTED = "accepted"
+
+
+def session_facts(s: Session, row: StudioSession, principal: Principal) -> SessionFacts:
+    """What the policy needs to decide on ``row`` for ``principal``."""
+    return facts_of(s, row.id, row.owner_id, principal)
+
+
+def facts_of(s: Session, session_id: str, owner_id: str, principal: Principal) -> SessionFacts:
+    """The owner needs no query; anyone else one indexed lookup of their accepted share."""
+    if owner_id == principal.user_id or not owner_id:
+        return SessionFacts(session_id, owner_id, None)
+    role = s.scalar(select(SessionShare.role).where(
+        SessionShare.session_id == session_id, SessionShare.user_id == principal.user_id,
+        SessionShare.status == ACCEPTED))
+    return SessionFacts(session_id, owner_id, Role[role.upper()] if role else None)
 
 
 @dataclass(frozen=True)
@@ -50,6 +65,7 @@ class SessionSummary:
     node_count: int
     created_at: datetime
     updated_at: datetime
+    owner_email: str | None = field(default=None, kw_only=True)  # answered by the sessions list
 
 
 @dataclass(frozen=True)
@@ -70,10 +86,10 @@ class SessionList:
     offset: int
 
 
-def session_summary(row: StudioSession, role: Role) -> SessionSummary:
+def session_summary(row: StudioSession, role: Role, owner_email: str | None = None) -> SessionSummary:
     return SessionSummary(id=row.id, name=row.name, version=row.version, role=role.name.lower(),
                           node_count=len(row.graph.get("nodes", [])), created_at=row.created_at,
-                          updated_at=row.updated_at)
+                          updated_at=row.updated_at, owner_email=owner_email)
 
 
 def session_document(row: StudioSession, role: Role, limits: JsonLimits = DEFAULT_LIMITS) -> SessionDocument:
@@ -161,7 +177,7 @@ class Sessions:
         """The session row if ``principal`` may perform ``action``; else SESSION_NOT_FOUND/FORBIDDEN."""
         with self.db.session() as s:
             row = s.get(StudioSession, session_id) if is_uuid(session_id) else None
-            facts = session_facts(row, principal) if row is not None else SessionFacts(session_id, "")
+            facts = session_facts(s, row, principal) if row is not None else SessionFacts(session_id, "")
             role = require(principal, facts, action)
             assert row is not None
             return row, role
@@ -181,17 +197,27 @@ class Sessions:
         return session_document(row, Role.OWNER, self.json_limits)
 
     def list(self, principal: Principal, *, q: str | None, limit: int, offset: int) -> SessionList:
+        """The caller's sessions and those shared with them (accepted shares), each with the caller's
+        role and the owner's e-mail."""
+        me = principal.user_id
         with self.db.session() as s:
-            cond = [StudioSession.owner_id == principal.user_id]
+            shared = select(SessionShare.session_id).where(SessionShare.user_id == me,
+                                                           SessionShare.status == ACCEPTED)
+            cond = [or_(StudioSession.owner_id == me, StudioSession.id.in_(shared))]
             if q:
                 literal = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
                 cond.append(or_(func.lower(StudioSession.name).like(f"%{literal}%", escape="\\")))
             total = s.scalar(select(func.count()).select_from(StudioSession).where(*cond)) or 0
-            rows = s.scalars(
-                select(StudioSession).where(*cond)
+            found = s.execute(
+                select(StudioSession, User.email).join(User, User.id == StudioSession.owner_id).where(*cond)
                 .order_by(StudioSession.updated_at.desc(), StudioSession.id).limit(limit).offset(offset)
             ).all()
-            items = [session_summary(r, Role.OWNER) for r in rows]
+            others = [row.id for row, _ in found if row.owner_id != me]
+            roles = {sid: role for sid, role in s.execute(select(SessionShare.session_id, SessionShare.role).where(
+                SessionShare.user_id == me, SessionShare.status == ACCEPTED,
+                SessionShare.session_id.in_(others)))} if others else {}
+            items = [session_summary(row, Role.OWNER if row.owner_id == me else Role[roles[row.id].upper()], email)
+                     for row, email in found if row.owner_id == me or row.id in roles]
         return SessionList(items, total, limit, offset)
 
     def get(self, principal: Principal, session_id: str) -> SessionDocument:
@@ -226,7 +252,7 @@ class Sessions:
                 .where(StudioSession.id == session_id)
             ).first() if is_uuid(session_id) else None
             owner_id = found.owner_id if found is not None else ""
-            role = require(principal, SessionFacts(session_id, owner_id), Action.EDIT)
+            role = require(principal, facts_of(s, session_id, owner_id, principal), Action.EDIT)
             assert found is not None
             check_documents(None, update_.tabs, self.json_limits)
             checked = self.check_graph(update_.graph)
@@ -275,7 +301,7 @@ class Sessions:
                 select(StudioSession.owner_id, StudioSession.version).where(StudioSession.id == session_id)
             ).first() if is_uuid(session_id) else None
             owner_id, version = found if found is not None else ("", 0)
-            require(principal, SessionFacts(session_id, owner_id), Action.RUN)
+            require(principal, facts_of(s, session_id, owner_id, principal), Action.RUN)
             with self._graphs_lock:
                 graph = self._graphs.get((session_id, version))
             if graph is None:

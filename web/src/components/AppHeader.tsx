@@ -6,6 +6,8 @@ import { Logo } from "./ui";
 const LINKS = [
   { path: "/", label: "Sessions" },
   { path: "/gallery", label: "My Gallery" },
+  { path: "/invitations", label: "Invitations" },
+  { path: "/billing", label: "Billing" },
   { path: "/profile/api-key", label: "Profile" },
 ];
 

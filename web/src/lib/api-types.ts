@@ -5,6 +5,23 @@
  */
 
 export interface paths {
+    "/api/files/media/{media_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A media file by signed link (no authentication; supports Range) */
+        get: operations["signed_download_api_files_media__media_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/account/api-key": {
         parameters: {
             query?: never;
@@ -108,6 +125,176 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/billing/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetBalance: available, reserved (held for running work) and total credits */
+        get: operations["balance_api_v2_billing_balance_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/gpu-active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetActiveGpuSession: elapsed and paid time, tasks served, expiry and the refund if stopped now */
+        get: operations["gpu_active_api_v2_billing_gpu_active_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your invoices, newest first */
+        get: operations["list_invoices_api_v2_billing_invoices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/invoices/{invoice_id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One invoice as PDF (its buyer or an admin) */
+        get: operations["invoice_pdf_api_v2_billing_invoices__invoice_id__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/packs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Credit packs a top-up can buy, and whether top-ups are configured */
+        get: operations["list_packs_api_v2_billing_packs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/payment-intent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a credit top-up: a Stripe Checkout page for one pack (credits arrive by the webhook) */
+        post: operations["create_payment_intent_api_v2_billing_payment_intent_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your monthly usage statements, the current month first */
+        get: operations["list_statements_api_v2_billing_statements_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/statements/{month}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One month's usage statement (YYYY-MM, UTC) as PDF */
+        get: operations["statement_pdf_api_v2_billing_statements__month__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/stripe-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stripe's webhook (authenticated by the Stripe-Signature header, not a studio credential) */
+        post: operations["stripe_webhook_api_v2_billing_stripe_webhook_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/usage-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetUsageHistory: GPU-minute sessions and per-run charges, newest first, with totals */
+        get: operations["usage_history_api_v2_billing_usage_history_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/gpu/scheduler/health": {
         parameters: {
             query?: never;
@@ -170,6 +357,57 @@ export interface paths {
         put?: never;
         /** StopGPU: graceful (running tasks finish) or immediate (they are canceled) */
         post: operations["gpu_stop_api_v2_gpu_stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your pending and accepted invitations to other people's sessions */
+        get: operations["list_invitations_api_v2_invitations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/invitations/{share_id}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept an invitation and gain access to the shared session */
+        post: operations["accept_invitation_api_v2_invitations__share_id__accept_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/invitations/{share_id}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Decline an invitation (or leave a session you accepted): access ends at once */
+        post: operations["decline_invitation_api_v2_invitations__share_id__decline_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -688,6 +926,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/session/share/{share_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a share: the collaborator's access ends at once */
+        delete: operations["revoke_share_api_v2_session_share__share_id__delete"];
+        options?: never;
+        head?: never;
+        /** Change a share's role or credit limits (null removes a limit) */
+        patch: operations["update_share_api_v2_session_share__share_id__patch"];
+        trace?: never;
+    };
     "/api/v2/session/stop": {
         parameters: {
             query?: never;
@@ -699,6 +955,40 @@ export interface paths {
         put?: never;
         /** Stop the run; the saved session is left intact */
         post: operations["stop_api_v2_session_stop_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/session/{session_id}/share": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Invite a collaborator by e-mail (viewer, runner or editor, optional credit limits); 201 when created, 200 when the e-mail's share was updated */
+        post: operations["invite_api_v2_session__session_id__share_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/session/{session_id}/shares": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The session's collaborators: pending, accepted and declined */
+        get: operations["list_shares_api_v2_session__session_id__shares_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -837,6 +1127,22 @@ export interface components {
             /** Enabled */
             enabled: boolean;
         };
+        /** BalancePublic */
+        BalancePublic: {
+            /** Available */
+            available: number;
+            /**
+             * Billing
+             * @enum {string}
+             */
+            billing: "credits" | "off";
+            /** Reserved */
+            reserved: number;
+            /** Total */
+            total: number;
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * BindingPublic
          * @description An input's target: a node parameter (``field``) or an upload node (``media``).
@@ -882,6 +1188,54 @@ export interface components {
              * @default 1
              */
             weight: number;
+        };
+        /** CheckoutPublic */
+        CheckoutPublic: {
+            /** Amount */
+            amount: number;
+            /** Checkout Session Id */
+            checkout_session_id: string;
+            /** Checkout Url */
+            checkout_url: string;
+            /** Credits */
+            credits: number;
+            /** Currency */
+            currency: string;
+            /** Pack Id */
+            pack_id: string;
+            /** Topup Id */
+            topup_id: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CheckoutRequest */
+        CheckoutRequest: {
+            /** Pack Id */
+            pack_id: string;
+        };
+        /** CreditPackPublic */
+        CreditPackPublic: {
+            /** Amount */
+            amount: number;
+            /** Credits */
+            credits: number;
+            /** Currency */
+            currency: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CreditPacksPublic */
+        CreditPacksPublic: {
+            /** Packs */
+            packs: components["schemas"]["CreditPackPublic"][];
+            /** Top Ups Enabled */
+            top_ups_enabled: boolean;
+        } & {
+            [key: string]: unknown;
         };
         /** CurrentRunPublic */
         CurrentRunPublic: {
@@ -938,6 +1292,34 @@ export interface components {
              */
             version: number;
             viewport?: components["schemas"]["Viewport"] | null;
+        };
+        /**
+         * GpuActivePublic
+         * @description The caller's open GPU billing session; every field but ``active`` is null when there is none.
+         */
+        GpuActivePublic: {
+            /** Active */
+            active: boolean;
+            /** Elapsed Seconds */
+            elapsed_seconds?: number | null;
+            /** Estimated Refund */
+            estimated_refund?: number | null;
+            /** Expires At */
+            expires_at?: string | null;
+            /** Held */
+            held?: number | null;
+            /** Id */
+            id?: string | null;
+            /** Paid Seconds */
+            paid_seconds?: number | null;
+            /** Price Per Minute */
+            price_per_minute?: number | null;
+            /** Started At */
+            started_at?: string | null;
+            /** Task Count */
+            task_count?: number | null;
+        } & {
+            [key: string]: unknown;
         };
         /** GpuHealthPublic */
         GpuHealthPublic: {
@@ -1100,6 +1482,92 @@ export interface components {
              * @description a folder or file on the server
              */
             path: string;
+        };
+        /**
+         * InvitationPublic
+         * @description An invitation to someone else's session, as the invitee sees it (``id`` is the share's id).
+         */
+        InvitationPublic: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: string;
+            /**
+             * Invited By
+             * @description the inviter's e-mail
+             */
+            invited_by: string | null;
+            /** Monthly Credit Limit */
+            monthly_credit_limit: number | null;
+            /** Owner Email */
+            owner_email: string;
+            role: components["schemas"]["ShareRole"];
+            /** Session Id */
+            session_id: string;
+            /** Session Name */
+            session_name: string;
+            status: components["schemas"]["ShareStatus"];
+            /** Total Credit Limit */
+            total_credit_limit: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** InvitationsPublic */
+        InvitationsPublic: {
+            /** Items */
+            items: components["schemas"]["InvitationPublic"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** InvoicePublic */
+        InvoicePublic: {
+            /** Amount */
+            amount: number;
+            /** Buyer Email */
+            buyer_email: string;
+            /** Credits */
+            credits: number;
+            /** Currency */
+            currency: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: string;
+            /**
+             * Issued At
+             * Format: date-time
+             */
+            issued_at: string;
+            /** Net Amount */
+            net_amount: number;
+            /** Number */
+            number: string;
+            /** Payment Reference */
+            payment_reference: string | null;
+            /** Pdf Url */
+            pdf_url: string;
+            /** Receipt Url */
+            receipt_url: string | null;
+            /** Tax Amount */
+            tax_amount: number;
+            /** Tax Label */
+            tax_label: string | null;
+            /** Tax Rate Percent */
+            tax_rate_percent: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** InvoicesPublic */
+        InvoicesPublic: {
+            /** Items */
+            items: components["schemas"]["InvoicePublic"][];
+        } & {
+            [key: string]: unknown;
         };
         /** LlmModelPublic */
         LlmModelPublic: {
@@ -1529,6 +1997,26 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** PurchasePublic */
+        PurchasePublic: {
+            /** Amount */
+            amount: number;
+            /** Credits */
+            credits: number;
+            /** Currency */
+            currency: string;
+            /** Description */
+            description: string;
+            /** Invoice Number */
+            invoice_number: string | null;
+            /**
+             * Paid At
+             * Format: date-time
+             */
+            paid_at: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** RecipeListItemPublic */
         RecipeListItemPublic: {
             /** Category */
@@ -1786,6 +2274,11 @@ export interface components {
             name: string;
             /** Node Count */
             node_count: number;
+            /**
+             * Owner Email
+             * @description In the sessions list: whose session it is
+             */
+            owner_email?: string | null;
             /** Role */
             role: string;
             /** Tabs */
@@ -1827,6 +2320,11 @@ export interface components {
             name: string;
             /** Node Count */
             node_count: number;
+            /**
+             * Owner Email
+             * @description In the sessions list: whose session it is
+             */
+            owner_email?: string | null;
             /** Role */
             role: string;
             /**
@@ -1852,6 +2350,112 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * ShareInvite
+         * @description ``POST /session/{id}/share``. Re-inviting an e-mail updates its share (fields not sent are kept).
+         */
+        ShareInvite: {
+            /** Email */
+            email: string;
+            /**
+             * Monthly Credit Limit
+             * @description Whole credits; null or absent: no limit
+             */
+            monthly_credit_limit?: number | null;
+            role: components["schemas"]["ShareRole"];
+            /**
+             * Total Credit Limit
+             * @description Whole credits; null or absent: no limit
+             */
+            total_credit_limit?: number | null;
+        };
+        /**
+         * SharePublic
+         * @description A collaborator of a session, as its owner sees them. Credits are whole numbers.
+         */
+        SharePublic: {
+            /** Accepted At */
+            accepted_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Credits Used This Month */
+            credits_used_this_month: number;
+            /** Credits Used Total */
+            credits_used_total: number;
+            /** Email */
+            email: string;
+            /** Id */
+            id: string;
+            /**
+             * Invited By
+             * @description the inviter's e-mail
+             */
+            invited_by: string | null;
+            /** Monthly Credit Limit */
+            monthly_credit_limit: number | null;
+            role: components["schemas"]["ShareRole"];
+            /** Session Id */
+            session_id: string;
+            status: components["schemas"]["ShareStatus"];
+            /** Total Credit Limit */
+            total_credit_limit: number | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * User Id
+             * @description null until the invitee has an account
+             */
+            user_id: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ShareRevokedPublic */
+        ShareRevokedPublic: {
+            revoked: components["schemas"]["SharePublic"];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * ShareRole
+         * @description The roles a share can give (``core.policy.Role`` below the owner); ownership is never shared.
+         * @enum {string}
+         */
+        ShareRole: "viewer" | "runner" | "editor";
+        /**
+         * ShareStatus
+         * @enum {string}
+         */
+        ShareStatus: "pending" | "accepted" | "declined";
+        /**
+         * ShareUpdate
+         * @description ``PATCH /session/share/{shareId}``: only the fields sent change; a limit sent as null is removed.
+         */
+        ShareUpdate: {
+            /**
+             * Monthly Credit Limit
+             * @description Whole credits; null or absent: no limit
+             */
+            monthly_credit_limit?: number | null;
+            role?: components["schemas"]["ShareRole"] | null;
+            /**
+             * Total Credit Limit
+             * @description Whole credits; null or absent: no limit
+             */
+            total_credit_limit?: number | null;
+        };
+        /** SharesPublic */
+        SharesPublic: {
+            /** Items */
+            items: components["schemas"]["SharePublic"][];
+        } & {
+            [key: string]: unknown;
+        };
         /** SocketPublic */
         SocketPublic: {
             /** Description */
@@ -1864,6 +2468,44 @@ export interface components {
             required: boolean;
             /** Type */
             type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** StatementPublic */
+        StatementPublic: {
+            /** Credits Added */
+            credits_added: number;
+            /** Credits Used */
+            credits_used: number;
+            /** Gpu Sessions */
+            gpu_sessions: components["schemas"]["UsageLinePublic"][];
+            /** Month */
+            month: string;
+            /** Pdf Url */
+            pdf_url: string;
+            /**
+             * Period End
+             * Format: date-time
+             */
+            period_end: string;
+            /**
+             * Period Start
+             * Format: date-time
+             */
+            period_start: string;
+            /** Purchases */
+            purchases: components["schemas"]["PurchasePublic"][];
+            /** Refunds */
+            refunds: number;
+            /** Runs By Model */
+            runs_by_model: components["schemas"]["UsageLinePublic"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** StatementsPublic */
+        StatementsPublic: {
+            /** Items */
+            items: components["schemas"]["StatementPublic"][];
         } & {
             [key: string]: unknown;
         };
@@ -1905,6 +2547,93 @@ export interface components {
             node_id?: string | null;
             /** Part */
             part: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UsageHistoryPublic */
+        UsageHistoryPublic: {
+            /** Items */
+            items: components["schemas"]["UsageRecordPublic"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+            totals: components["schemas"]["UsageTotalsPublic"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** UsageLinePublic */
+        UsageLinePublic: {
+            /** Count */
+            count: number;
+            /** Credits */
+            credits: number;
+            /** Label */
+            label: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UsageRecordPublic */
+        UsageRecordPublic: {
+            /** Actor Id */
+            actor_id?: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Close Reason */
+            close_reason?: string | null;
+            /** Closed At */
+            closed_at?: string | null;
+            /** Credits */
+            credits: number;
+            /** Id */
+            id: string;
+            /** Model Id */
+            model_id?: string | null;
+            /** Paid Seconds */
+            paid_seconds?: number | null;
+            /** Price Per Minute */
+            price_per_minute?: number | null;
+            /** Refunded */
+            refunded: number;
+            /** Run Id */
+            run_id?: string | null;
+            /** Session Id */
+            session_id?: string | null;
+            /** Status */
+            status: string;
+            /** Task Count */
+            task_count?: number | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "gpu" | "run";
+            /** Used Seconds */
+            used_seconds?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UsageTotalsPublic */
+        UsageTotalsPublic: {
+            /** Credits */
+            credits: number;
+            /** Gpu Credits */
+            gpu_credits: number;
+            /** Gpu Refunded */
+            gpu_refunded: number;
+            /** Gpu Seconds */
+            gpu_seconds: number;
+            /** Gpu Sessions */
+            gpu_sessions: number;
+            /** Run Credits */
+            run_credits: number;
+            /** Runs */
+            runs: number;
         } & {
             [key: string]: unknown;
         };
@@ -1985,6 +2714,18 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** WebhookAckPublic */
+        WebhookAckPublic: {
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "credited" | "duplicate" | "ignored" | "unknown_session" | "awaiting_payment" | "already_paid" | "expired" | "payment_failed";
+            /** Received */
+            received: boolean;
+        } & {
+            [key: string]: unknown;
+        };
         /** ZipRequest */
         ZipRequest: {
             /** Ids */
@@ -1999,6 +2740,41 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    signed_download_api_files_media__media_id__get: {
+        parameters: {
+            query: {
+                /** @description Unix time the link expires */
+                expires: number;
+                signature: string;
+            };
+            header?: never;
+            path: {
+                media_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_api_key_api_v2_account_api_key_get: {
         parameters: {
             query?: never;
@@ -2178,6 +2954,264 @@ export interface operations {
             };
         };
     };
+    balance_api_v2_billing_balance_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalancePublic"];
+                };
+            };
+        };
+    };
+    gpu_active_api_v2_billing_gpu_active_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GpuActivePublic"];
+                };
+            };
+        };
+    };
+    list_invoices_api_v2_billing_invoices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicesPublic"];
+                };
+            };
+        };
+    };
+    invoice_pdf_api_v2_billing_invoices__invoice_id__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice as PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_packs_api_v2_billing_packs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditPacksPublic"];
+                };
+            };
+        };
+    };
+    create_payment_intent_api_v2_billing_payment_intent_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_statements_api_v2_billing_statements_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementsPublic"];
+                };
+            };
+        };
+    };
+    statement_pdf_api_v2_billing_statements__month__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement as PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stripe_webhook_api_v2_billing_stripe_webhook_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "stripe-signature"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAckPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    usage_history_api_v2_billing_usage_history_get: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageHistoryPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     gpu_scheduler_health_api_v2_gpu_scheduler_health_get: {
         parameters: {
             query?: never;
@@ -2258,6 +3292,88 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GpuStopPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_invitations_api_v2_invitations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationsPublic"];
+                };
+            };
+        };
+    };
+    accept_invitation_api_v2_invitations__share_id__accept_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    decline_invitation_api_v2_invitations__share_id__decline_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationPublic"];
                 };
             };
             /** @description Validation Error */
@@ -3206,6 +4322,72 @@ export interface operations {
             };
         };
     };
+    revoke_share_api_v2_session_share__share_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShareRevokedPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_share_api_v2_session_share__share_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                share_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     stop_api_v2_session_stop_post: {
         parameters: {
             query?: never;
@@ -3222,6 +4404,81 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StopPublic"];
+                };
+            };
+        };
+    };
+    invite_api_v2_session__session_id__share_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShareInvite"];
+            };
+        };
+        responses: {
+            /** @description The existing share of this e-mail, updated */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharePublic"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_shares_api_v2_session__session_id__shares_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SharesPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

@@ -1,6 +1,8 @@
 /** Thin client for /api/v2 with cookie auth (same origin) and stable error codes. */
 import type { RecipeDetail, RecipeSummary } from "./recipeForm";
 import type { SavedOutputsDoc } from "./savedOutputs";
+import type { Balance, CheckoutAnswer, CreditPacks, GpuBillingSession, Invoice, Statement, UsageHistory } from "./billing";
+import type { Invitation, Share, ShareChange, ShareRequest } from "./sharing";
 import type {
   ApiErrorBody,
   ApiKeyStatus,
@@ -119,6 +121,24 @@ export const api = {
     const res = await request("/media/download-zip", { method: "POST", body: { ids } });
     return res.blob();
   },
+
+  shares: (sessionId: string) => json<{ items: Share[] }>(`/session/${encodeURIComponent(sessionId)}/shares`),
+  share: (sessionId: string, body: ShareRequest) =>
+    json<Share>(`/session/${encodeURIComponent(sessionId)}/share`, { method: "POST", body }),
+  updateShare: (shareId: string, body: ShareChange) =>
+    json<Share>(`/session/share/${encodeURIComponent(shareId)}`, { method: "PATCH", body }),
+  revokeShare: (shareId: string) => json<unknown>(`/session/share/${encodeURIComponent(shareId)}`, { method: "DELETE" }),
+  invitations: () => json<{ items: Invitation[] }>("/invitations"),
+  answerInvitation: (shareId: string, answer: "accept" | "decline") =>
+    json<Invitation>(`/invitations/${encodeURIComponent(shareId)}/${answer}`, { method: "POST" }),
+
+  balance: () => json<Balance>("/billing/balance"),
+  gpuBilling: () => json<GpuBillingSession>("/billing/gpu-active"),
+  usageHistory: (page = 1) => json<UsageHistory>(`/billing/usage-history?page=${page}&page_size=20`),
+  creditPacks: () => json<CreditPacks>("/billing/packs"),
+  checkout: (packId: string) => json<CheckoutAnswer>("/billing/payment-intent", { method: "POST", body: { pack_id: packId } }),
+  invoices: () => json<{ items: Invoice[] }>("/billing/invoices"),
+  statements: () => json<{ items: Statement[] }>("/billing/statements"),
 
   apiKey: () => json<ApiKeyStatus>("/account/api-key"),
   setApiKey: (enabled: boolean) => json<ApiKeyStatus>("/account/api-key", { method: "PUT", body: { enabled } }),

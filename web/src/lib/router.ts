@@ -6,6 +6,8 @@ export type Route =
   | { name: "sessions" }
   | { name: "studio"; id: string }
   | { name: "gallery" }
+  | { name: "billing" }
+  | { name: "invitations" }
   | { name: "profile"; tab: string };
 
 export function parseRoute(path: string): Route {
@@ -13,6 +15,8 @@ export function parseRoute(path: string): Route {
   if (parts[0] === "login") return { name: "login" };
   if (parts[0] === "studio" && parts[1]) return { name: "studio", id: decodeURIComponent(parts[1]) };
   if (parts[0] === "gallery") return { name: "gallery" };
+  if (parts[0] === "billing") return { name: "billing" };
+  if (parts[0] === "invitations") return { name: "invitations" };
   if (parts[0] === "profile") return { name: "profile", tab: parts[1] ?? "api-key" };
   return { name: "sessions" };
 }

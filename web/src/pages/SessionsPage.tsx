@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, errorText } from "../lib/api";
 import { navigate } from "../lib/router";
+import { abilities, roleBadge } from "../lib/roles";
 import type { Me, SessionSummary } from "../lib/types";
 import { AppHeader } from "../components/AppHeader";
 import { AsyncState } from "../components/AsyncState";
@@ -84,11 +85,19 @@ export function SessionsPage({ me }: { me: Me }) {
                         <span key={i} style={{ left: `${12 + (i % 3) * 28}%`, top: `${22 + Math.floor(i / 3) * 36}%` }} />
                       ))}
                     </div>
-                    <strong className="session-name">{s.name}</strong>
+                    <strong className="session-name">
+                      {s.name}
+                      {roleBadge(s.role) && (
+                        <span className="role-badge" aria-label={`Shared with you as ${s.role}`} title={`Shared with you: ${s.role}`}>
+                          {roleBadge(s.role)}
+                        </span>
+                      )}
+                    </strong>
                     <span className="muted small">
                       {s.node_count} node{s.node_count === 1 ? "" : "s"} · edited {timeAgo(s.updated_at)}
                     </span>
                   </button>
+                  {abilities(s.role).own && (
                   <div className="session-actions">
                     <button className="icon-btn" onClick={() => setRenaming(s)} aria-label={`Rename session ${s.name}`} title="Rename">
                       ✎
@@ -97,6 +106,7 @@ export function SessionsPage({ me }: { me: Me }) {
                       🗑
                     </button>
                   </div>
+                  )}
                 </li>
               ))}
             </ul>

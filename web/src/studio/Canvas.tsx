@@ -2,6 +2,7 @@ import { Background, BackgroundVariant, Controls, MiniMap, Panel, ReactFlow, use
 import { useCallback, useMemo, useRef, useState, type DragEvent } from "react";
 import { docToFlow, type FlowEdge, type FlowNode, type StudioNodeData } from "../lib/graphDoc";
 import { LOOP_TYPE } from "../lib/loops";
+import { abilities } from "../lib/roles";
 import { navigate } from "../lib/router";
 import type { Me, NodeSpec, Position, SessionDoc } from "../lib/types";
 import { toast } from "../components/toast";
@@ -29,12 +30,15 @@ import { QuickAdd } from "./QuickAdd";
 import { RunProblemsBanner } from "./RunProblemsBanner";
 import { RunStore, useRunSummary } from "./runStore";
 import { SaveBanner } from "./SaveBanner";
+import { ShareDialog } from "./ShareDialog";
 import { ShortcutsHelp } from "./ShortcutsHelp";
 import { SocketLegend } from "./SocketLegend";
 import { StudioNode } from "./StudioNode";
 import { StudioToolbar } from "./StudioToolbar";
 import { useRunEvents } from "./useRunEvents";
 import { WorkflowPanel } from "./WorkflowPanel";
+
+const noop = () => undefined;
 
 const NODE_TYPES = { studio: StudioNode, comment: CommentNode, frame: FrameNode, loop: LoopNode };
 
@@ -50,6 +54,7 @@ function tabsFrom(session: SessionDoc): { palette: boolean; inspector: boolean }
  */
 export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; specs: NodeSpec[]; me: Me; onReload: () => void }) {
   const rf = useReactFlow<FlowNode, FlowEdge>();
+  const can = useMemo(() => abilities(session.role), [session.role]);
   const catalog = useMemo(() => new Map(specs.map((s) => [s.type, s])), [specs]);
   const initial = useMemo(() => docToFlow(session.graph), [session]);
   const graph = useGraphHistory(initial);
@@ -66,10 +71,11 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   const [help, setHelp] = useState(false);
   const [picker, setPicker] = useState<string | null>(null);
   const [publishing, setPublishing] = useState(false);
+  const [sharing, setSharing] = useState(false);
   const wrapper = useRef<HTMLDivElement>(null);
   const pointer = useRef<Position | null>(null);
 
-  const autosave = useCanvasAutosave(session, graph, panels);
+  const autosave = useCanvasAutosave(session, graph, panels, can.edit);
   const showInspector = useCallback(() => setPanels((p) => (p.inspector ? p : { ...p, inspector: true })), []);
   const absolute = useAbsolutePosition();
   const edits = useNodeEdits({ sessionId: session.id, catalog, graph, wrapper, onAdded: showInspector });
@@ -85,25 +91,25 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   const onDrop = useCallback(
     (e: DragEvent) => {
       const type = e.dataTransfer.getData(NODE_MIME);
-      if (!type) return;
+      if (!type || !can.edit) return;
       e.preventDefault();
       addNode(type, rf.screenToFlowPosition({ x: e.clientX - 20, y: e.clientY - 16 }));
     },
-    [addNode, rf],
+    [addNode, can.edit, rf],
   );
 
   const selected = nodes.filter((n) => n.selected);
   useCanvasHotkeys(
     {
-      undo: graph.undo,
-      redo: graph.redo,
+      undo: can.edit ? graph.undo : noop,
+      redo: can.edit ? graph.redo : noop,
       copy,
-      paste,
-      duplicate,
-      groupSelection,
+      paste: can.edit ? paste : noop,
+      duplicate: can.edit ? duplicate : noop,
+      groupSelection: can.edit ? groupSelection : noop,
       selectAll: () => setNodes((ns) => ns.map((n) => ({ ...n, selected: true }))),
-      runAll,
-      rerunSelected: () => rerun(selected[0].id),
+      runAll: can.run ? runAll : noop,
+      rerunSelected: () => (can.run ? rerun(selected[0].id) : undefined),
       fitView: () => void rf.fitView({ padding: 0.2, duration: 250 }),
       showHelp: () => setHelp(true),
       closeMenus: () => {
@@ -116,15 +122,16 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
 
   const menuItems = useMemo((): MenuEntry[] => {
     if (!menu) return [];
-    if (!menu.nodeId) return paneMenu({ openQuickAdd: () => setQuick({ x: menu.x, y: menu.y }), paste, fitView: () => void rf.fitView({ padding: 0.2 }) });
+    if (!menu.nodeId) return paneMenu({ openQuickAdd: () => setQuick({ x: menu.x, y: menu.y }), paste, fitView: () => void rf.fitView({ padding: 0.2 }) }, can);
     const n = nodes.find((x) => x.id === menu.nodeId);
     const executable = !!catalog.get(String(n?.data.nodeType))?.executable;
     return nodeMenu(
       { id: menu.nodeId, flowType: n?.type, executable },
       { loopAvailable: catalog.has(LOOP_TYPE), selectedCount: selected.length },
       { rerun, runFrom, cancel, addLoop, ungroup, groupSelection, duplicate, copy, deleteSelection },
+      can,
     );
-  }, [menu, nodes, catalog, selected.length, rerun, runFrom, cancel, ungroup, addLoop, groupSelection, duplicate, copy, deleteSelection, paste, rf]);
+  }, [can, menu, nodes, catalog, selected.length, rerun, runFrom, cancel, ungroup, addLoop, groupSelection, duplicate, copy, deleteSelection, paste, rf]);
 
   // What nodes reach through useStudio().
   const actions: StudioActions = useMemo(
@@ -146,8 +153,8 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
     [updateNode, updateParams, rerun, runFrom, cancel, upload, ungroup, addLoop, setNodes],
   );
   const ctx: StudioCtx = useMemo(
-    () => ({ sessionId: session.id, catalog, runStore, actions, drag: links.drag }),
-    [session.id, catalog, runStore, actions, links.drag],
+    () => ({ sessionId: session.id, catalog, runStore, actions, drag: links.drag, can }),
+    [session.id, catalog, runStore, actions, links.drag, can],
   );
 
   const [hasSavedViewport] = useState(() => !!session.viewport && (session.viewport.x !== 0 || session.viewport.y !== 0 || session.viewport.zoom !== 1));
@@ -161,6 +168,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
         <StudioToolbar
           session={session}
           me={me}
+          can={can}
           save={autosave.state}
           live={live}
           run={run}
@@ -173,6 +181,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
           onRun={runAll}
           onStop={runs.stop}
           onHelp={() => setHelp(true)}
+          onShare={() => setSharing(true)}
           onPublish={async () => {
             if (await autosave.flush()) setPublishing(true);
             else toast("Save the workflow before publishing it.", "error");
@@ -190,9 +199,9 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
           }}
           onRetry={() => void autosave.flush()}
         />
-        {runs.problems && <RunProblemsBanner problems={runs.problems} onDismiss={runs.dismissProblems} />}
+        {runs.problems && <RunProblemsBanner problems={runs.problems} billing={runs.billingProblem} onDismiss={runs.dismissProblems} />}
         <div className="studio-body">
-          {panels.palette && <Palette specs={specs} onAdd={(t) => addNode(t)} />}
+          {panels.palette && can.edit && <Palette specs={specs} onAdd={(t) => addNode(t)} />}
           <div
             className="canvas-wrap"
             ref={wrapper}
@@ -206,7 +215,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
             onMouseMove={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
             onMouseLeave={() => (pointer.current = null)}
             onDoubleClick={(e) => {
-              if ((e.target as Element).classList?.contains("react-flow__pane")) setQuick({ x: e.clientX, y: e.clientY });
+              if (can.edit && (e.target as Element).classList?.contains("react-flow__pane")) setQuick({ x: e.clientX, y: e.clientY });
             }}
           >
             <ReactFlow<FlowNode, FlowEdge>
@@ -215,7 +224,10 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
               nodeTypes={NODE_TYPES}
               onNodesChange={graph.onNodesChange}
               onEdgesChange={graph.onEdgesChange}
-              onConnect={links.onConnect}
+              onConnect={can.edit ? links.onConnect : undefined}
+              nodesDraggable={can.edit}
+              nodesConnectable={can.edit}
+              edgesReconnectable={can.edit}
               onConnectStart={links.onConnectStart}
               onConnectEnd={links.onConnectEnd}
               isValidConnection={links.isValidConnection}
@@ -231,7 +243,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
               fitView={fitOnOpen}
               fitViewOptions={{ padding: 0.25, maxZoom: 1.1 }}
               zoomOnDoubleClick={false}
-              deleteKeyCode={["Backspace", "Delete"]}
+              deleteKeyCode={can.edit ? ["Backspace", "Delete"] : null}
               multiSelectionKeyCode={["Shift", "Meta", "Control"]}
               selectionKeyCode="Shift"
               minZoom={0.1}
@@ -255,7 +267,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
                 <SocketLegend />
               </Panel>
             </ReactFlow>
-            {nodes.length === 0 && <EmptyCanvas catalog={catalog} onAdd={(t) => addNode(t)} />}
+            {nodes.length === 0 && can.edit && <EmptyCanvas catalog={catalog} onAdd={(t) => addNode(t)} />}
           </div>
           {panels.inspector && (
             <aside className="side-panel" aria-label="Inspector panel">
@@ -289,6 +301,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
           />
         )}
         {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
+        {sharing && <ShareDialog sessionId={session.id} sessionName={session.name} onClose={() => setSharing(false)} />}
         {publishing && <PublishRecipeDialog sessionId={session.id} sessionName={session.name} nodes={nodes} onClose={() => setPublishing(false)} />}
         {picker && (
           <GalleryPicker

@@ -47,7 +47,7 @@ function InputsList({ node }: { node: FlowNode }) {
 }
 
 function RunControls({ node }: { node: FlowNode }) {
-  const { runStore, actions } = useStudio();
+  const { runStore, actions, can } = useStudio();
   const run = useNodeRun(runStore, node.id);
   const active = run.status === "queued" || run.status === "running";
   return (
@@ -62,7 +62,7 @@ function RunControls({ node }: { node: FlowNode }) {
           <span>{run.error.message}</span>
         </div>
       )}
-      <div className="row gap-sm wrap">
+      {can.run && <div className="row gap-sm wrap">
         <button className="btn btn-small btn-primary" onClick={() => actions.rerun(node.id)} disabled={active} aria-label="Rerun this node">
           ↻ Rerun node
         </button>
@@ -74,7 +74,7 @@ function RunControls({ node }: { node: FlowNode }) {
             Cancel
           </button>
         )}
-      </div>
+      </div>}
     </section>
   );
 }
@@ -94,7 +94,7 @@ function OutputsSection({ node }: { node: FlowNode }) {
 
 /** The selected node's title, notes, inputs and every parameter of its JSON Schema. */
 export function Inspector({ node }: { node: FlowNode }) {
-  const { catalog, actions } = useStudio();
+  const { catalog, actions, can } = useStudio();
   const spec = catalog.get(node.data.nodeType);
   const loop = node.data.nodeType === LOOP_TYPE;
   const fields = loop ? [] : formFields(spec?.params_schema);
@@ -110,6 +110,12 @@ export function Inspector({ node }: { node: FlowNode }) {
   const socketLabel = (name: string) => spec?.inputs.find((s) => s.name === name)?.label ?? name;
   return (
     <div className="inspector" aria-label="Inspector">
+      {!can.edit && (
+        <p className="readonly-note small" role="note">
+          Read-only: your role in this session cannot change the workflow.
+        </p>
+      )}
+      <fieldset className="insp-fields" disabled={!can.edit} aria-label="Node settings">
       <header className="insp-head">
         <span className="muted small">{spec?.category ?? "Unknown"} · {node.data.nodeType}</span>
         <input
@@ -121,7 +127,9 @@ export function Inspector({ node }: { node: FlowNode }) {
         />
         {spec?.description && <p className="muted small">{spec.description.split(/\n\s*\n/)[0]}</p>}
       </header>
+      </fieldset>
       {spec?.executable && <RunControls node={node} />}
+      <fieldset className="insp-fields" disabled={!can.edit} aria-label="Node parameters">
       {loop && <LoopEditor node={node} />}
       <InputsList node={node} />
       {fields.length > 0 && (
@@ -178,6 +186,7 @@ export function Inspector({ node }: { node: FlowNode }) {
           onChange={(e) => actions.updateNode(node.id, { notes: e.target.value || null }, `notes:${node.id}`)}
         />
       </section>
+      </fieldset>
       <OutputsSection node={node} />
     </div>
   );

@@ -1,5 +1,7 @@
 import { useState } from "react";
 import { api, errorText } from "../lib/api";
+import type { Abilities } from "../lib/roles";
+import { roleBadge } from "../lib/roles";
 import type { Me, SessionDoc } from "../lib/types";
 import { Logo } from "../components/ui";
 import { toast } from "../components/toast";
@@ -18,6 +20,7 @@ const SAVE_TEXT: Record<SaveState["kind"], string> = {
 interface Props {
   session: SessionDoc;
   me: Me;
+  can: Abilities;
   save: SaveState;
   live: "connecting" | "live" | "reconnecting";
   run: RunSummary;
@@ -31,6 +34,7 @@ interface Props {
   onStop: () => void;
   onHelp: () => void;
   onPublish: () => void;
+  onShare: () => void;
   onLeave: (path: string) => void;
 }
 
@@ -63,19 +67,27 @@ export function StudioToolbar(p: Props) {
         onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
         aria-label="Session name"
         maxLength={200}
+        readOnly={!p.can.own}
+        title={p.can.own ? undefined : "Only the owner renames a session"}
       />
-      <span className={`save-state save-${p.save.kind}`} role="status" aria-label={`Save state: ${SAVE_TEXT[p.save.kind]}`} title={p.save.kind === "error" ? p.save.message : undefined}>
+      {roleBadge(p.session.role) && (
+        <span className="role-badge" role="status" aria-label={`Your role: ${p.session.role}`} title={p.can.edit ? undefined : p.can.run ? "You can run this workflow but not change it" : "Read-only: you can look but not change or run"}>
+          {roleBadge(p.session.role)}
+          {p.can.edit ? "" : " · read-only"}
+        </span>
+      )}
+      {p.can.edit && <span className={`save-state save-${p.save.kind}`} role="status" aria-label={`Save state: ${SAVE_TEXT[p.save.kind]}`} title={p.save.kind === "error" ? p.save.message : undefined}>
         {SAVE_TEXT[p.save.kind]}
-      </span>
+      </span>}
       <span className={`live-dot live-${p.live}`} title={p.live === "live" ? "Live updates connected" : "Reconnecting to live updates…"} aria-label={`Live updates: ${p.live}`} />
-      <div className="bar-group" role="group" aria-label="Edit">
+      {p.can.edit && <div className="bar-group" role="group" aria-label="Edit">
         <button className="icon-btn" onClick={p.onUndo} disabled={!p.canUndo} aria-label="Undo" title="Undo (Ctrl+Z)">
           ↶
         </button>
         <button className="icon-btn" onClick={p.onRedo} disabled={!p.canRedo} aria-label="Redo" title="Redo (Ctrl+Shift+Z)">
           ↷
         </button>
-      </div>
+      </div>}
       <div className="bar-group" role="group" aria-label="Panels">
         <button className={`icon-btn ${p.panels.palette ? "on" : ""}`} onClick={() => p.onTogglePanel("palette")} aria-pressed={p.panels.palette} aria-label="Toggle node palette" title="Node palette">
           ☰
@@ -95,20 +107,27 @@ export function StudioToolbar(p: Props) {
           {p.run.status}
         </span>
       )}
-      <button className="btn btn-ghost" onClick={p.onPublish} aria-label="Publish as recipe" title="Publish as recipe: choose which node fields become inputs">
+      {p.can.own && (
+        <button className="btn btn-ghost" onClick={p.onShare} aria-label="Share session" title="Invite people to view, run or edit this session">
+          ⇄ Share
+        </button>
+      )}
+      {p.can.own && <button className="btn btn-ghost" onClick={p.onPublish} aria-label="Publish as recipe" title="Publish as recipe: choose which node fields become inputs">
         ⇪ Publish
-      </button>
+      </button>}
       <button className="btn btn-ghost" onClick={() => p.onLeave("/gallery")} aria-label="Open My Gallery">
         Gallery
       </button>
-      {running ? (
+      {running && p.can.run ? (
         <button className="btn btn-danger" onClick={p.onStop} aria-label="Stop session">
           ■ Stop
         </button>
       ) : null}
-      <button className="btn btn-primary btn-run" onClick={p.onRun} disabled={running} aria-label="Run workflow" title="Run workflow (Ctrl+Enter)">
-        {running ? "Running…" : "▶ Run workflow"}
-      </button>
+      {p.can.run && (
+        <button className="btn btn-primary btn-run" onClick={p.onRun} disabled={running} aria-label="Run workflow" title="Run workflow (Ctrl+Enter)">
+          {running ? "Running…" : "▶ Run workflow"}
+        </button>
+      )}
       <button className="user-chip" onClick={() => p.onLeave("/profile/api-key")} aria-label={`Profile of ${p.me.email}`} title={p.me.email}>
         {p.me.email.slice(0, 1).toUpperCase()}
       </button>

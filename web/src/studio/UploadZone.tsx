@@ -10,7 +10,7 @@ interface MediaInfo {
 
 /** Drop zone, file picker and gallery picker for upload nodes; shows the chosen media and which one is output. */
 export function UploadZone({ nodeId, data, kind }: { nodeId: string; data: StudioNodeData; kind: string | null }) {
-  const { actions } = useStudio();
+  const { actions, can } = useStudio();
   const [over, setOver] = useState(false);
   const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
@@ -20,7 +20,7 @@ export function UploadZone({ nodeId, data, kind }: { nodeId: string; data: Studi
   const random = data.params.selection === "random";
 
   async function send(files: File[]) {
-    if (!files.length) return;
+    if (!files.length || !can.edit) return;
     setBusy(true);
     try {
       await actions.upload(nodeId, files);
@@ -45,6 +45,7 @@ export function UploadZone({ nodeId, data, kind }: { nodeId: string; data: Studi
 
   return (
     <div className="upload nodrag">
+      <fieldset className="insp-fields" disabled={!can.edit} aria-label="Upload node media">
       {ids.length > 0 && (
         <ul className="upload-items" aria-label="Uploaded media">
           {ids.map((id, i) => (
@@ -105,6 +106,7 @@ export function UploadZone({ nodeId, data, kind }: { nodeId: string; data: Studi
           }}
         />
       </div>
+      </fieldset>
     </div>
   );
 }

@@ -63,3 +63,16 @@ describe("nodeMenu", () => {
     expect(labels(items)).toEqual(["Group selection", "Duplicate", "Copy", "—", "Delete"]);
   });
 });
+
+describe("menus by role", () => {
+  const node = { id: "n1", flowType: "studio", executable: true };
+  const state = { loopAvailable: true, selectedCount: 1 };
+  it("gives a viewer nothing that changes or runs the workflow", () => {
+    expect(labels(paneMenu({ openQuickAdd: vi.fn(), paste: vi.fn(), fitView: vi.fn() }, { run: false, edit: false }))).toEqual(["Fit view"]);
+    expect(nodeMenu(node, state, commands(), { run: false, edit: false })).toEqual([]);
+  });
+  it("gives a runner the run commands only", () => {
+    expect(labels(nodeMenu(node, state, commands(), { run: true, edit: false }))).toEqual(["Rerun this node", "Run from here", "Cancel node"]);
+    expect(labels(nodeMenu({ id: "l", flowType: "loop", executable: false }, state, commands(), { run: true, edit: false }))).toEqual(["Run loop"]);
+  });
+});

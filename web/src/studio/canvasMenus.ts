@@ -31,7 +31,16 @@ export interface MenuNode {
   executable: boolean;
 }
 
-export function paneMenu(c: PaneMenuCommands): MenuEntry[] {
+/** What the user's role lets them do here (see lib/roles.ts); editing entries need `edit`, run entries `run`. */
+export interface MenuAbilities {
+  run: boolean;
+  edit: boolean;
+}
+
+const EVERYTHING: MenuAbilities = { run: true, edit: true };
+
+export function paneMenu(c: PaneMenuCommands, can: MenuAbilities = EVERYTHING): MenuEntry[] {
+  if (!can.edit) return [{ label: "Fit view", shortcut: "F", onSelect: c.fitView }];
   return [
     { label: "Add node…", onSelect: c.openQuickAdd },
     { label: "Paste", shortcut: "Ctrl+V", onSelect: c.paste },
@@ -43,9 +52,20 @@ export function paneMenu(c: PaneMenuCommands): MenuEntry[] {
  * Run commands for executable nodes, group commands for groups (a loop only when the catalog has
  * the loop type), "Group selection" when several nodes are selected, then the editing commands.
  */
-export function nodeMenu(node: MenuNode, state: { loopAvailable: boolean; selectedCount: number }, c: NodeMenuCommands): MenuEntry[] {
+export function nodeMenu(
+  node: MenuNode,
+  state: { loopAvailable: boolean; selectedCount: number },
+  c: NodeMenuCommands,
+  can: MenuAbilities = EVERYTHING,
+): MenuEntry[] {
   const { id } = node;
   const items: MenuEntry[] = [];
+  if (!can.edit) {
+    if (can.run && node.executable) {
+      items.push({ label: "Rerun this node", shortcut: "Shift+R", onSelect: () => c.rerun(id) }, { label: "Run from here", onSelect: () => c.runFrom(id) }, { label: "Cancel node", onSelect: () => c.cancel(id) });
+    } else if (can.run && node.flowType === "loop") items.push({ label: "Run loop", onSelect: () => c.rerun(id) });
+    return items;
+  }
   if (node.executable) {
     items.push(
       { label: "Rerun this node", shortcut: "Shift+R", onSelect: () => c.rerun(id) },

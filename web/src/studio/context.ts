@@ -1,5 +1,6 @@
 import { createContext, useContext } from "react";
 import type { StudioNodeData } from "../lib/graphDoc";
+import type { Abilities } from "../lib/roles";
 import type { NodeSpec, SocketType } from "../lib/types";
 import type { RunStore } from "./runStore";
 
@@ -31,6 +32,8 @@ export interface StudioCtx {
   runStore: RunStore;
   actions: StudioActions;
   drag: DragOrigin | null;
+  /** What the user's role in this session allows (a viewer's canvas is read-only). */
+  can: Abilities;
 }
 
 export const StudioContext = createContext<StudioCtx | null>(null);

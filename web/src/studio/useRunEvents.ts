@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import { api } from "../lib/api";
+import { navigate } from "../lib/router";
+import { toast } from "../components/toast";
 import { RUN_EVENT_TYPES, type RunEvent, type RunStore } from "./runStore";
 
 /**
@@ -47,6 +49,13 @@ export function useRunEvents(sessionId: string, store: RunStore, graphIds: () =>
       }
     };
     for (const name of RUN_EVENT_TYPES) es.addEventListener(name, on as EventListener);
+    // The owner revoked this user's access (or they left): the stream ends for good, and so does the page.
+    es.addEventListener("access.revoked", () => {
+      es.close();
+      if (closed) return;
+      toast("Your access to this session was removed by its owner.", "error");
+      navigate("/");
+    });
     es.onopen = () => setState("live");
     es.onerror = () => setState("reconnecting");
     return () => {

@@ -12,11 +12,13 @@ from pydantic import BaseModel, Field, model_validator
 from sse_starlette.sse import EventSourceResponse
 
 from ...core.engine import INLINE_GRAPH_ITEMS
-from ...core.errors import InvalidRequest, MissingSessionId
+from ...core.errors import InvalidRequest, MissingSessionId, StudioError
+from ...core.events import AccessChanged
 from ...core.policy import Action
 from ...core.run import RunMode, RunState, RunStatus
 from ..common.deps import CurrentUser, StudioDep
 from .deps import SESSION_COOKIE, ExecutionDep, SessionId
+from .errors import error_body
 from .events import sse_frame
 from .runs import run_document, run_json
 from .schemas import (
@@ -166,12 +168,31 @@ async def events(
         raise MissingSessionId("this endpoint needs X-Session-ID, ?session_id= or a session cookie")
     await asyncio.to_thread(studio.sessions.load, user, sid, Action.VIEW)
 
+    def ended(error: StudioError) -> dict[str, str]:
+        """The last frame of a stream whose viewer lost access (a share revoked or declined)."""
+        return {"event": "access.revoked",
+                "data": json.dumps({"type": "access.revoked", **error_body(error.code, error.message)})}
+
     async def stream() -> AsyncIterator[dict[str, str]]:
         async with studio.bus.subscribe(sid) as queue:
-            snapshot = await asyncio.to_thread(execution.current, user, sid)
+            try:  # access is checked again once subscribed: a revocation just before is not missed
+                snapshot = await asyncio.to_thread(execution.current, user, sid)
+            except StudioError as error:
+                yield ended(error)
+                return
             data = await asyncio.to_thread(_snapshot_event, snapshot)
             yield {"event": "snapshot", "data": data}
             while True:
-                yield sse_frame(await queue.get())
+                event = await queue.get()
+                if not isinstance(event, AccessChanged):
+                    yield sse_frame(event)
+                    continue
+                if event.user_id != user.user_id:
+                    continue
+                try:
+                    await asyncio.to_thread(studio.sessions.load, user, sid, Action.VIEW)
+                except StudioError as error:
+                    yield ended(error)
+                    return
 
     return EventSourceResponse(stream(), ping=15)

@@ -29,6 +29,7 @@ from ...services.accounts import ApiKeyStatus, IssuedToken, Profile
 from ...services.execution import NodeCancel, RunHistory, RunStop, SavedOutput
 from ...services.media import MediaGroup, MediaItem, MediaPage
 from ...services.sessions import SessionDocument, SessionList, SessionSummary
+from ...services.sharing import Invitation, Share, ShareRole, ShareStatus
 
 MediaType = Literal["image", "video", "audio"]
 
@@ -93,11 +94,14 @@ class SessionSummaryPublic(Public):
     node_count: int
     created_at: datetime
     updated_at: datetime
+    owner_email: str | None = Field(default=None, description="In the sessions list: whose session it is")
 
     @classmethod
     def of(cls, summary: SessionSummary) -> SessionSummaryPublic:
+        owner = {"owner_email": summary.owner_email} if summary.owner_email is not None else {}
         return cls(id=summary.id, name=summary.name, version=summary.version, role=summary.role,
-                   node_count=summary.node_count, created_at=summary.created_at, updated_at=summary.updated_at)
+                   node_count=summary.node_count, created_at=summary.created_at, updated_at=summary.updated_at,
+                   **owner)
 
 
 class UnreadablePart(Public):
@@ -132,6 +136,71 @@ class SessionsPublic(Public):
     def of(cls, found: SessionList) -> SessionsPublic:
         return cls(items=[SessionSummaryPublic.of(s) for s in found.items], total=found.total, limit=found.limit,
                    offset=found.offset)
+
+
+# -- sharing -------------------------------------------------------------------------------------
+class SharePublic(Public):
+    """A collaborator of a session, as its owner sees them. Credits are whole numbers."""
+
+    id: str
+    session_id: str
+    email: str
+    user_id: str | None = Field(description="null until the invitee has an account")
+    role: ShareRole
+    status: ShareStatus
+    monthly_credit_limit: int | None
+    total_credit_limit: int | None
+    credits_used_this_month: int
+    credits_used_total: int
+    invited_by: str | None = Field(description="the inviter's e-mail")
+    created_at: datetime
+    updated_at: datetime
+    accepted_at: datetime | None
+
+    @classmethod
+    def of(cls, share: Share) -> SharePublic:
+        return cls(id=share.id, session_id=share.session_id, email=share.email, user_id=share.user_id,
+                   role=ShareRole(share.role), status=ShareStatus(share.status),
+                   monthly_credit_limit=share.monthly_credit_limit, total_credit_limit=share.total_credit_limit,
+                   credits_used_this_month=share.credits_used_this_month,
+                   credits_used_total=share.credits_used_total, invited_by=share.invited_by,
+                   created_at=share.created_at, updated_at=share.updated_at, accepted_at=share.accepted_at)
+
+
+class SharesPublic(Public):
+    items: list[SharePublic]
+
+
+class ShareRevokedPublic(Public):
+    revoked: SharePublic
+
+
+class InvitationPublic(Public):
+    """An invitation to someone else's session, as the invitee sees it (``id`` is the share's id)."""
+
+    id: str
+    session_id: str
+    session_name: str
+    owner_email: str
+    role: ShareRole
+    status: ShareStatus
+    monthly_credit_limit: int | None
+    total_credit_limit: int | None
+    invited_by: str | None = Field(description="the inviter's e-mail")
+    created_at: datetime
+    accepted_at: datetime | None
+
+    @classmethod
+    def of(cls, invitation: Invitation) -> InvitationPublic:
+        return cls(id=invitation.id, session_id=invitation.session_id, session_name=invitation.session_name,
+                   owner_email=invitation.owner_email, role=ShareRole(invitation.role),
+                   status=ShareStatus(invitation.status), monthly_credit_limit=invitation.monthly_credit_limit,
+                   total_credit_limit=invitation.total_credit_limit, invited_by=invitation.invited_by,
+                   created_at=invitation.created_at, accepted_at=invitation.accepted_at)
+
+
+class InvitationsPublic(Public):
+    items: list[InvitationPublic]
 
 
 # -- media ---------------------------------------------------------------------------------------

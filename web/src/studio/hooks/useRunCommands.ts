@@ -1,7 +1,19 @@
 import { useCallback, useState } from "react";
-import { api, errorText } from "../../lib/api";
+import { ApiError, api, errorText } from "../../lib/api";
 import { toast } from "../../components/toast";
 import { runProblems } from "../runProblems";
+
+const BILLING_CODES = new Set(["INSUFFICIENT_BALANCE", "CREDIT_LIMIT", "BILLING_UNAVAILABLE"]);
+
+/** One sentence for a run refused for money: what it needs and what there is. */
+export function billingMessage(e: ApiError): string {
+  const d = (e.details ?? {}) as { required?: number; available?: number; limit?: number; used?: number; period?: string };
+  if (e.code === "INSUFFICIENT_BALANCE" && d.required !== undefined && d.available !== undefined)
+    return `Not enough credits: this run needs ${d.required} and ${d.available} are available.`;
+  if (e.code === "CREDIT_LIMIT" && d.limit !== undefined)
+    return `This run would pass your ${d.period ?? ""} credit limit in this shared session (${d.used ?? 0} of ${d.limit} used). Ask the session owner to raise it.`.replace("  ", " ");
+  return e.message;
+}
 
 /**
  * Run, rerun, run-from, cancel and stop for one session. A run is started only after the pending
@@ -9,6 +21,7 @@ import { runProblems } from "../runProblems";
  */
 export function useRunCommands(sessionId: string, flushSave: () => Promise<boolean>) {
   const [problems, setProblems] = useState<string[] | null>(null);
+  const [billingProblem, setBillingProblem] = useState(false);
 
   const execute = useCallback(
     async (what: () => Promise<unknown>) => {
@@ -18,9 +31,16 @@ export function useRunCommands(sessionId: string, flushSave: () => Promise<boole
         return;
       }
       setProblems(null);
+      setBillingProblem(false);
       try {
         await what();
       } catch (e) {
+        if (e instanceof ApiError && BILLING_CODES.has(e.code)) {
+          // Credits, not the workflow, stop this run: say so where the run was asked for, with the way out.
+          setBillingProblem(true);
+          setProblems([billingMessage(e)]);
+          return;
+        }
         const list = runProblems(e);
         if (list.length) setProblems(list);
         toast(errorText(e), "error");
@@ -40,7 +60,10 @@ export function useRunCommands(sessionId: string, flushSave: () => Promise<boole
   const stop = useCallback(() => {
     api.stop(sessionId).then(() => toast("Stopping the run…", "info"), (e) => toast(errorText(e), "error"));
   }, [sessionId]);
-  const dismissProblems = useCallback(() => setProblems(null), []);
+  const dismissProblems = useCallback(() => {
+    setProblems(null);
+    setBillingProblem(false);
+  }, []);
 
-  return { runAll, rerun, runFrom, cancel, stop, problems, dismissProblems };
+  return { runAll, rerun, runFrom, cancel, stop, problems, billingProblem, dismissProblems };
 }
