@@ -6,6 +6,8 @@ The config file is ``$MINIAI_CONFIG`` or ``<data dir>/config.toml`` when present
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 import tomllib
@@ -84,6 +86,15 @@ class Settings(BaseSettings):
     rate_limit_storage_uri: str = Field(default="memory://",
                                         description="where throttle counters live (limits storage URI)")
 
+    # -- API keys and per-key rate limits (issue 12) ---------------------------------------------
+    api_key_pepper: str | None = Field(
+        default=None, description="server secret API keys are HMAC'd with; derived from secret_key if unset "
+                                  "(changing either invalidates every API key)")
+    api_key_rate_limit_per_minute: int = Field(default=60, ge=1, le=1_000_000,
+                                               description="requests per window per API key (a key may set less)")
+    api_rate_limit_window_seconds: int = Field(default=60, ge=1, le=3600,
+                                               description="the per-key rate limit's window (a minute)")
+
     @property
     def json_limits(self) -> JsonLimits:
         return JsonLimits(max_depth=self.max_json_depth, max_bytes=self.max_stored_json_bytes)
@@ -131,6 +142,13 @@ class Settings(BaseSettings):
                 fh.write(secrets.token_urlsafe(48))
         self.secret_key = path.read_text().strip()
         return self.secret_key
+
+
+    def api_key_pepper_bytes(self) -> bytes:
+        """The HMAC key API keys are stored under: ``api_key_pepper``, else derived from the secret key."""
+        if self.api_key_pepper:
+            return self.api_key_pepper.encode()
+        return hmac.new(self.jwt_secret().encode(), b"miniaistudio api key pepper", hashlib.sha256).digest()
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -16,11 +16,13 @@ from .runtimes.models import assets
 from .runtimes.models.model_host import ModelHost
 from .runtimes.processes import children, kill_leftovers, recording_server_runs
 from .services.accounts import Accounts
+from .services.api_keys import ApiKeys
 from .services.execution import Execution
 from .services.gpu import GpuControl
 from .services.login_throttle import LoginThrottle
 from .services.media import MediaLibrary
 from .services.models import ModelLibrary
+from .services.rate_limits import KeyRateLimiter
 from .services.recipes import RecipeBook
 from .services.sessions import Sessions
 from .services.voices import VoiceCatalog
@@ -55,9 +57,14 @@ class Studio:
         self.db = Database(settings.resolved_database_url, background_checkpoints=True)
         self.migrated = upgrade(self.db)  # True when this start brought the schema up to date
         self.store = LocalMediaStore(settings.resolved_media_dir)
+        self.api_keys = ApiKeys(self.db, settings.api_key_pepper_bytes(),
+                                default_rate_limit=settings.api_key_rate_limit_per_minute)
+        self.key_rate_limiter = KeyRateLimiter(settings.rate_limit_storage_uri,
+                                               window_seconds=settings.api_rate_limit_window_seconds)
         self.accounts = Accounts(self.db, settings.jwt_secret(), settings.token_ttl_seconds, LoginThrottle(
             per_account=settings.login_attempts_per_account, per_client=settings.login_attempts_per_client,
-            per_account_total=settings.login_attempts_per_account_total, storage_uri=settings.rate_limit_storage_uri))
+            per_account_total=settings.login_attempts_per_account_total, storage_uri=settings.rate_limit_storage_uri),
+            api_keys=self.api_keys)
         self.sessions = Sessions(self.db, self.registry, json_limits=settings.json_limits,
                                  max_expanded_nodes=settings.max_expanded_nodes)
         configure_pillow(settings.media_limits)
