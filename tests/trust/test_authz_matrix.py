@@ -32,7 +32,7 @@ from miniaistudio.studio import Studio
 from .figures import Figures
 
 #: The doors whose routes the matrix covers (the dialects of the next issues join here).
-DOORS = ("/api/v2",)
+DOORS = ("/api/v2", "/api/v1")
 BASE_URL = "http://studio.test"
 
 # -- identities ------------------------------------------------------------------------------------
@@ -106,6 +106,8 @@ def error_code(r: httpx.Response) -> str:
         body = r.json()
     except ValueError:
         return "<not json>"
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):  # the AI Visual Studio envelope
+        return str(body["error"].get("code"))
     return str(body.get("code")) if isinstance(body, dict) else "<not an object>"
 
 
@@ -122,12 +124,13 @@ class Owned:
     media_id: str
     recipe_id: str
     prompt: str
+    aivs_key_id: str
     doomed: dict[str, str] = field(default_factory=dict)  # a session per identity for DELETE
 
     def secrets(self) -> dict[str, str]:
         return {"owner id": self.owner_id, "owner email": self.owner_email, "session id": self.session_id,
                 "run id": self.run_id, "media id": self.media_id, "recipe id": self.recipe_id,
-                "prompt": self.prompt, **{f"session to delete ({k})": v for k, v in self.doomed.items()}}
+                "prompt": self.prompt, "AIVS key id": self.aivs_key_id, **{f"session to delete ({k})": v for k, v in self.doomed.items()}}
 
 
 @dataclass
@@ -203,14 +206,21 @@ class Row:
     public: bool = False  # answers everyone alike (credentials are not read)
     changes_credentials: bool = False  # tried after the others; credentials are renewed after it
     stream: bool = False  # an endless response: read its head through raw ASGI
+    # Doors with their own envelope say how they refuse a missing and a bad credential, and
+    # whether the owner's API key gets what the owner gets.
+    anonymous: Expect = SIGN_IN
+    bad_credential: Expect = BAD_CREDENTIAL
+    owner_key: Expect | None = None
 
     def expected(self, who: str) -> Expect:
         if self.public:
             return self.owner
         if who == ANONYMOUS:
-            return SIGN_IN
+            return self.anonymous
         if who in BAD_CREDENTIALS:
-            return BAD_CREDENTIAL
+            return self.bad_credential
+        if who == OWNER_KEY and self.owner_key is not None:
+            return self.owner_key
         if who in OWNERS:
             return self.owner
         if who == ADMIN and self.admin is not None:
@@ -219,6 +229,10 @@ class Row:
 
 
 ADMIN_ONLY: dict[str, Any] = {"owner": FORBIDDEN, "stranger": FORBIDDEN, "admin": REACHED}
+#: AI Visual Studio's key management: its envelope and codes, a web session only (API keys refused).
+AIVS_SESSION_ONLY: dict[str, Any] = {"anonymous": deny(401, "missing_api_key"),
+                                     "bad_credential": deny(401, "invalid_api_key"),
+                                     "owner_key": deny(403, "insufficient_scope")}
 
 ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v2/ping"): Row(plain(), public=True),
@@ -304,6 +318,12 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v2/gpu/scheduler/health"): Row(plain()),
     ("GET", "/api/v2/voices"): Row(plain()),
     ("GET", "/api/v2/llm/models"): Row(plain()),
+    # AI Visual Studio v1 (its own envelope)
+    ("POST", "/api/v1/keys"): Row(plain(json={"name": "matrix key", "scopes": ["read"]}), **AIVS_SESSION_ONLY),
+    ("GET", "/api/v1/keys"): Row(plain(), **AIVS_SESSION_ONLY),
+    ("DELETE", "/api/v1/keys/{key_id}"): Row(
+        lambda owned, who: Call(path_params={"key_id": owned.aivs_key_id}), stranger=deny(404, "not_found"),
+        **AIVS_SESSION_ONLY),
 }
 
 
@@ -410,9 +430,10 @@ async def build_owned(callers: Callers, studio: Studio) -> Owned:
                         files={"file": ("owner-secret.png", PNG, "image/png")})
     recipe_id = f"owner-secret-{uuid.uuid4().hex[:8]}"
     await owner("POST", f"/api/v2/sessions/{session['id']}/publish-recipe", json=publish_body(recipe_id))
+    aivs_key = await owner("POST", "/api/v1/keys", json={"name": "owner's AIVS key", "scopes": ["read"]})
     owned = Owned(owner_id=jwt_claims(callers.bearer[OWNER])["sub"], owner_email=callers.emails[OWNER],
                   session_id=session["id"], version=saved["version"], run_id=run["run_id"], media_id=media["id"],
-                  recipe_id=recipe_id, prompt=prompt)
+                  recipe_id=recipe_id, prompt=prompt, aivs_key_id=aivs_key["id"])
     for who in IDENTITIES:
         doomed = await owner("POST", "/api/v2/sessions", json={"name": f"to delete by {who}"})
         owned.doomed[who] = doomed["id"]
