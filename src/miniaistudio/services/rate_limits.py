@@ -25,15 +25,19 @@ _NAMESPACE = "api-key"
 class RateLimitStatus:
     limit: int
     remaining: int
-    reset: int  # Unix seconds
+    reset_time: float  # when the oldest counted request leaves the window (Unix time)
     exceeded: bool
+
+    @property
+    def reset(self) -> int:
+        return math.ceil(self.reset_time)
 
     def headers(self) -> dict[str, str]:
         return {"X-RateLimit-Limit": str(self.limit), "X-RateLimit-Remaining": str(self.remaining),
                 "X-RateLimit-Reset": str(self.reset)}
 
     def retry_after(self) -> int:
-        return max(1, self.reset - int(time.time()))
+        return max(1, math.ceil(self.reset_time - time.time()))
 
     def refusal(self) -> RateLimited:
         wait = self.retry_after()
@@ -58,4 +62,4 @@ class KeyRateLimiter:
         item = self._item(limit)
         accepted = self._limiter.hit(item, _NAMESPACE, key_id)
         stats = self._limiter.get_window_stats(item, _NAMESPACE, key_id)
-        return RateLimitStatus(limit, stats.remaining, math.ceil(stats.reset_time), exceeded=not accepted)
+        return RateLimitStatus(limit, stats.remaining, stats.reset_time, exceeded=not accepted)
