@@ -130,7 +130,8 @@ class Owned:
     def secrets(self) -> dict[str, str]:
         return {"owner id": self.owner_id, "owner email": self.owner_email, "session id": self.session_id,
                 "run id": self.run_id, "media id": self.media_id, "recipe id": self.recipe_id,
-                "prompt": self.prompt, "AIVS key id": self.aivs_key_id, **{f"session to delete ({k})": v for k, v in self.doomed.items()}}
+                "prompt": self.prompt, "AIVS key id": self.aivs_key_id,
+                **{f"session to delete ({k})": v for k, v in self.doomed.items()}}
 
 
 @dataclass
