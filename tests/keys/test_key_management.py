@@ -138,7 +138,7 @@ async def test_the_door_serves_its_own_openapi_document(client: httpx.AsyncClien
     assert set(own["paths"]) == {"/api/v1/keys", "/api/v1/keys/{key_id}"}
     create = own["paths"]["/api/v1/keys"]["post"]
     assert create["responses"]["default"]["description"] == "An error"
-    body = own["components"]["schemas"]["KeyCreate"]
+    body = own["components"]["schemas"]["AivsKeyCreate"]
     assert body["required"] == ["name"]
     assert set(body["properties"]) >= {"name", "scopes", "ip_allowlist", "expires_at"}
 

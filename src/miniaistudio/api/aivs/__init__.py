@@ -8,11 +8,11 @@ from fastapi import APIRouter
 from ..common.doors import Door
 from . import keys
 from .errors import aivs_envelope
-from .schemas import ErrorPublic
+from .schemas import AivsErrorPublic
 
 PREFIX = "/api/v1"
 
-router = APIRouter(prefix=PREFIX, responses={"default": {"model": ErrorPublic, "description": "An error"}})
+router = APIRouter(prefix=PREFIX, responses={"default": {"model": AivsErrorPublic, "description": "An error"}})
 for module in (keys,):
     router.include_router(module.router)
 

@@ -12,23 +12,23 @@ from ...services.api_keys import MAX_ALLOWLIST_ENTRIES, MAX_NAME_CHARS, MAX_SPEN
 Scope = Literal["read", "generate:image", "generate:video", "webhooks"]
 
 
-class ErrorBody(BaseModel):
+class AivsErrorBody(BaseModel):
     code: str
     message: str
     details: dict[str, object]
 
 
-class ErrorPublic(BaseModel):
+class AivsErrorPublic(BaseModel):
     """Every error: ``{"error": {"code", "message", "details"}}``."""
 
-    error: ErrorBody
+    error: AivsErrorBody
 
 
 def _read_only() -> list[Scope]:
     return ["read"]
 
 
-class KeyCreate(BaseModel):
+class AivsKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=MAX_NAME_CHARS, description="Display name for the API key")
     scopes: list[Scope] = Field(default_factory=_read_only, max_length=8,
                                 description='Permission scopes (default: ["read"])')
@@ -42,7 +42,7 @@ class KeyCreate(BaseModel):
         "Requests per minute for this key, at most the studio's limit (studio extension)"))
 
 
-class KeyPublic(BaseModel):
+class AivsKeyPublic(BaseModel):
     id: str
     name: str
     prefix: str = Field(description="The key's first characters, to recognise it; the secret is never shown again")
@@ -59,21 +59,21 @@ class KeyPublic(BaseModel):
     revoked_at: datetime | None
 
     @classmethod
-    def of(cls, info: ApiKeyInfo) -> KeyPublic:
+    def of(cls, info: ApiKeyInfo) -> AivsKeyPublic:
         return cls(id=info.id, name=info.name, prefix=info.prefix, kind=info.kind, scopes=list(info.scopes),
                    ip_allowlist=list(info.ip_allowlist), enabled=info.enabled, expires_at=info.expires_at,
                    spend_cap=info.spend_cap, spent=info.spent, rate_limit_per_minute=info.rate_limit_per_minute,
                    created_at=info.created_at, last_used_at=info.last_used_at, revoked_at=info.revoked_at)
 
 
-class KeyCreatedPublic(KeyPublic):
+class AivsKeyCreatedPublic(AivsKeyPublic):
     key: str = Field(description="The API key: shown once, store it now")
 
     @classmethod
-    def issued(cls, issued: IssuedKey) -> KeyCreatedPublic:
-        return cls(**KeyPublic.of(issued.info).model_dump(), key=issued.secret)
+    def issued(cls, issued: IssuedKey) -> AivsKeyCreatedPublic:
+        return cls(**AivsKeyPublic.of(issued.info).model_dump(), key=issued.secret)
 
 
-class KeyListPublic(BaseModel):
-    data: list[KeyPublic]
+class AivsKeyListPublic(BaseModel):
+    data: list[AivsKeyPublic]
     total: int
