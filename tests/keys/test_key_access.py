@@ -25,11 +25,12 @@ ALL_SCOPES = [scope.value for scope in AIVS_SCOPES]
 
 @contextmanager
 def statements(studio: Studio) -> Iterator[list[str]]:
-    """The SQL the studio runs inside the block (observed on the real engine)."""
+    """The SQL the studio runs inside the block (observed on the real engine), pragmas aside."""
     seen: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
+        if not statement.lstrip().upper().startswith("PRAGMA"):  # the WAL checkpointer's, not a request's
+            seen.append(statement)
 
     event.listen(studio.db.engine, "before_cursor_execute", record)
     try:
