@@ -22,7 +22,7 @@ def get_studio(request: Request) -> Studio:
 StudioDep = Annotated[Studio, Depends(get_studio)]
 
 
-def get_authenticator(request: Request) -> Authenticator:
+async def get_authenticator(request: Request) -> Authenticator:
     """How credentials become principals (``app.state.authenticator``, set by ``create_app``)."""
     authenticator: Authenticator = request.app.state.authenticator
     return authenticator
@@ -42,9 +42,10 @@ def get_caller(request: Request, authenticator: Annotated[Authenticator, Depends
 Caller = Annotated[Principal, Depends(get_caller)]
 
 
-def get_principal(caller: Caller) -> Principal:
+async def get_principal(caller: Caller) -> Principal:
     """The caller of an ``/api/v2`` route: a login or a full-access key (the personal key); keys
-    scoped to a dialect's routes are refused here (``INSUFFICIENT_SCOPE``)."""
+    scoped to a dialect's routes are refused here (``INSUFFICIENT_SCOPE``). Async, like the other
+    checks that do no I/O: only ``get_caller`` (a database lookup) costs a worker-thread hop."""
     require_scope(caller, ApiScope.FULL)
     return caller
 
@@ -59,12 +60,12 @@ class RequireScope:
     def __init__(self, scope: ApiScope) -> None:
         self.scope = scope
 
-    def __call__(self, caller: Caller) -> Principal:
+    async def __call__(self, caller: Caller) -> Principal:
         require_scope(caller, self.scope)
         return caller
 
 
-def get_login_session(caller: Caller) -> Principal:
+async def get_login_session(caller: Caller) -> Principal:
     """A signed-in user (the login cookie or its token), never an API key: for managing keys."""
     require_login_session(caller, "managing API keys")
     return caller
