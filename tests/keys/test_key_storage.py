@@ -117,6 +117,17 @@ def test_migration_moves_personal_keys_and_keeps_them_valid(tmp_path: Path) -> N
         assert getattr(replaced.value, "details", {}) == {"reason": "invalid_api_key"}
     finally:
         studio.close()
+    # Downgrade: personal keys that still have their legacy digest go back to users (u1's was replaced).
+    db = Database(settings.resolved_database_url)
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0006")
+        restored = conn.execute(text("SELECT id, api_key_hash, api_key_enabled FROM users ORDER BY id")).all()
+        assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name = 'api_keys'")).all()
+    db.dispose()
+    assert [(uid, digest is not None, bool(enabled)) for uid, digest, enabled in restored] == [
+        ("u1", False, False), ("u2", True, False), ("u3", False, False)]
+    assert restored[1][1] == hashlib.sha256(legacy_off.encode()).hexdigest()
 
 
 async def test_legacy_keys_work_through_the_app(tmp_path: Path, studio: Studio, api: Api) -> None:
