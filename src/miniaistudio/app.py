@@ -24,8 +24,10 @@ from .api.common.hosts import AllowedHosts, HostGuard
 from .api.common.origin import CrossSiteGuard
 from .api.common.rate_limit_headers import RateLimitHeaders
 from .api.common.security_headers import SecurityHeaders
+from .api.files import door as files_door
 from .api.v2 import door as v2_door
 from .api.v2.errors import v2_envelope
+from .api.v2.topups import WEBHOOK_PATH as STRIPE_WEBHOOK_PATH
 from .config import Settings, load_settings
 from .studio import Studio
 
@@ -51,7 +53,7 @@ def create_app(settings: Settings | None = None, studio: Studio | None = None) -
     app = FastAPI(title="Mini AI Studio", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.studio = studio
-    doors = Doors([v2_door, aivs_door], fallback=v2_envelope)
+    doors = Doors([v2_door, aivs_door, files_door], fallback=v2_envelope)
     install_error_handlers(app, doors.envelope_for)
     doors.mount(app, __version__)
     mount_api_docs(app, openapi_url="/openapi.json", title=app.title)
@@ -60,8 +62,11 @@ def create_app(settings: Settings | None = None, studio: Studio | None = None) -
     return app
 
 
+#: Webhooks that a payment provider signs: no studio credential, no browser origin; the route checks
+#: the signature before anything else.
+SIGNED_WEBHOOK_PATHS = frozenset({STRIPE_WEBHOOK_PATH})
 #: Routes that take a body without a credential.
-PUBLIC_BODY_PATHS = frozenset({"/api/v2/auth/login"})
+PUBLIC_BODY_PATHS = frozenset({"/api/v2/auth/login", *SIGNED_WEBHOOK_PATHS})
 #: Routes that stream their body to disk under ``max_upload_bytes`` (``api/common/uploads.py``).
 STREAMED_UPLOAD_PATHS = frozenset({"/api/v2/media/upload"})
 
@@ -74,7 +79,7 @@ def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio, doors: 
     app.state.proxies = proxies  # for dependencies: client address, https
     authenticator = Authenticator(studio.accounts, studio.api_keys, studio.key_rate_limiter, proxies)
     app.state.authenticator = authenticator  # for the dependencies that resolve the caller
-    hosts = AllowedHosts([*settings.allowed_hosts, settings.host])
+    hosts = AllowedHosts([*settings.allowed_hosts, settings.host, *settings.public_hosts])
     # add_middleware wraps: the last one added runs first.
     # Their refusals are answered in the envelope of the door the path is under.
     envelope_for = doors.envelope_for
@@ -83,7 +88,7 @@ def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio, doors: 
     app.add_middleware(EarlyAuthentication, authenticate=authenticator, public_paths=PUBLIC_BODY_PATHS,
                        envelope_for=envelope_for)
     app.add_middleware(RateLimitHeaders)  # X-RateLimit-* on every answer to a key-authenticated request
-    app.add_middleware(CrossSiteGuard, proxies=proxies, envelope_for=envelope_for)
+    app.add_middleware(CrossSiteGuard, proxies=proxies, envelope_for=envelope_for, exempt_paths=SIGNED_WEBHOOK_PATHS)
     app.add_middleware(HostGuard, hosts=hosts, proxies=proxies, envelope_for=envelope_for)
     app.add_middleware(SecurityHeaders)
 

@@ -94,6 +94,48 @@ def cmd_users_set_password(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_credits_grant(args: argparse.Namespace) -> int:
+    with _studio(args) as studio:
+        user_id = studio.accounts.user_id_by_email(args.email)
+        entry = studio.credits.grant(user_id, args.amount, reason=args.reason or "granted by an admin")
+    print(f"granted {entry.amount} credits to {args.email}; available now {entry.available_after}")
+    return 0
+
+
+def cmd_credits_show(args: argparse.Namespace) -> int:
+    with _studio(args) as studio:
+        user_id = studio.accounts.user_id_by_email(args.email)
+        balance = studio.credits.balance(user_id, open_account=studio.settings.billing == "credits")
+    print(f"{args.email}: available {balance.available}, reserved {balance.reserved}, total {balance.total} "
+          f"(billing: {studio.settings.billing})")
+    return 0
+
+
+def cmd_credits_ledger(args: argparse.Namespace) -> int:
+    with _studio(args) as studio:
+        user_id = studio.accounts.user_id_by_email(args.email)
+        page = studio.credits.entries(user_id, page=1, page_size=args.limit)
+    print(f"{'WHEN (UTC)':<20} {'KIND':<10} {'AMOUNT':>10} {'RESERVED':>9} {'AVAILABLE':>10}  REASON")
+    for e in page.entries:
+        refs = " ".join(f"{k}={v}" for k, v in (("run", e.run_id), ("gpu", e.gpu_session_id), ("model", e.model_id))
+                        if v)
+        print(f"{e.created_at:%Y-%m-%d %H:%M:%S} {e.kind:<10} {e.amount:>+10} {e.reserved_delta:>+9} "
+              f"{e.available_after:>10}  {e.reason}{'  ' + refs if refs else ''}")
+    print(f"{len(page.entries)} of {page.total} entries, newest first")
+    return 0
+
+
+def cmd_credits_verify(args: argparse.Namespace) -> int:
+    with _studio(args) as studio:
+        checks = studio.credits.verify()
+    bad = [c for c in checks if not c.ok]
+    for c in bad:
+        print(f"MISMATCH {c.user_id}: account available {c.available} reserved {c.reserved}; entries sum "
+              f"{c.entries_available} / {c.entries_reserved}; active holds {c.holds_reserved}")
+    print(f"{len(checks)} account(s) checked, {len(bad)} mismatch(es)")
+    return 1 if bad else 0
+
+
 def _print_model(m: dict[str, Any], verb: str) -> None:
     print(f"{verb} {m['kind']} model {m['id']} ({m['format']}, {m['size_bytes'] / 2**20:.1f} MiB, "
           f"sha256 {m['sha256'][:12]}) at {m['path']}")
@@ -132,6 +174,16 @@ def cmd_models_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1 or value > 10**12:
+        raise argparse.ArgumentTypeError(f"{value} is not between 1 and 10^12")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="miniaistudio", description="Mini AI Studio")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -163,6 +215,27 @@ def build_parser() -> argparse.ArgumentParser:
     setpw.add_argument("--password")
     data_dir(setpw)
     setpw.set_defaults(func=cmd_users_set_password)
+
+    credits = sub.add_parser("credits", help="credits ledger (works while the server runs)").add_subparsers(
+        dest="credits_command", required=True)
+    grant = credits.add_parser("grant", help="grant credits to a user")
+    grant.add_argument("--email", required=True)
+    grant.add_argument("--amount", type=_positive_int, required=True, help="whole credits, at least 1")
+    grant.add_argument("--reason", default=None)
+    data_dir(grant)
+    grant.set_defaults(func=cmd_credits_grant)
+    show = credits.add_parser("show", help="a user's balance")
+    show.add_argument("--email", required=True)
+    data_dir(show)
+    show.set_defaults(func=cmd_credits_show)
+    ledger = credits.add_parser("ledger", help="a user's ledger entries, newest first")
+    ledger.add_argument("--email", required=True)
+    ledger.add_argument("--limit", type=_positive_int, default=100, help="most entries shown (default 100)")
+    data_dir(ledger)
+    ledger.set_defaults(func=cmd_credits_ledger)
+    verify = credits.add_parser("verify", help="check every balance against its entries (exit 1 on a mismatch)")
+    data_dir(verify)
+    verify.set_defaults(func=cmd_credits_verify)
 
     models = sub.add_parser("models", help="manage generative models").add_subparsers(dest="models_command",
                                                                                       required=True)

@@ -11,14 +11,42 @@ import hmac
 import os
 import secrets
 import tomllib
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .core.json_limits import JsonLimits
 from .core.media_limits import MediaLimits
+
+#: Standard Webhooks' example schedule (seconds before each attempt): immediately, 5 s, 5 min,
+#: 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h — ten attempts over about 3 days and 3.5 hours.
+DEFAULT_WEBHOOK_SCHEDULE = (0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 50400.0, 72000.0, 86400.0)
+
+
+class CreditPack(BaseModel):
+    """A top-up offer: ``credits`` for ``unit_amount`` in the currency's smallest unit (cents)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    credits: int = Field(gt=0, le=10**12)
+    unit_amount: int = Field(gt=0, le=10**10, description="price in the currency's smallest unit (e.g. cents)")
+    currency: str = Field(default="usd", pattern=r"^[a-z]{3}$", description="ISO 4217, lower case (Stripe's form)")
+    name: str | None = Field(default=None, max_length=120, description="shown at checkout and on the invoice")
+
+    @property
+    def title(self) -> str:
+        return self.name or f"{self.credits:,} credits"
+
+
+def default_credit_packs() -> list[CreditPack]:
+    return [CreditPack(id="starter", credits=1_000, unit_amount=1_000, currency="usd"),
+            CreditPack(id="creator", credits=5_500, unit_amount=5_000, currency="usd"),
+            CreditPack(id="studio", credits=12_000, unit_amount=10_000, currency="usd")]
 
 
 class Settings(BaseSettings):
@@ -94,6 +122,114 @@ class Settings(BaseSettings):
                                                description="requests per window per API key (a key may set less)")
     api_rate_limit_window_seconds: int = Field(default=60, ge=1, le=3600,
                                                description="the per-key rate limit's window (a minute)")
+
+    # -- Credits and billing (services/credits.py, services/metering.py, services/gpu_billing.py) ---
+    billing: Literal["credits", "off"] = Field(
+        default="off",
+        description="credits: runs and GPU time are charged to a credits ledger; off: nothing is charged "
+                    "(a single user on their own hardware pays nobody), balance endpoints still answer")
+    billing_starting_grant: int = Field(default=0, ge=0, le=10**12,
+                                        description="credits granted once to every new account (billing=credits)")
+    node_prices: dict[str, int] = Field(
+        default_factory=dict,
+        description="credits per execution of a node type, added to its model's credits_per_generation "
+                    "(CPU utility nodes are free unless listed here)")
+    gpu_price_per_minute: int = Field(default=1, ge=0, le=10**9,
+                                      description="credits per started minute of GPU runtime")
+    gpu_prepaid_minutes: int = Field(default=10, ge=1, le=24 * 60,
+                                     description="minutes held when the GPU runtime starts (and per extension)")
+    gpu_idle_timeout_seconds: int = Field(default=300, ge=1,
+                                          description="an idle GPU runtime stops (and its billing closes) after this")
+
+    @field_validator("node_prices")
+    @classmethod
+    def _prices_are_credits(cls, prices: dict[str, int]) -> dict[str, int]:
+        bad = {k: v for k, v in prices.items() if isinstance(v, bool) or v < 0 or v > 10**9}
+        if bad:
+            raise ValueError(f"node prices are whole credits between 0 and 10^9: {bad}")
+        return prices
+    # -- Webhooks and signed links (services/webhooks.py, services/signed_urls.py) ----------------
+    public_url: str | None = Field(
+        default=None,
+        description="The studio's address as the outside world reaches it, for links sent out (signed "
+                    "download URLs in webhooks and dialect answers); default http://<host>:<port>")
+    signed_url_ttl_seconds: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600,
+                                        description="how long a signed download URL stays valid")
+    webhook_allow_http: bool = Field(default=False, description="accept http:// webhook targets (local "
+                                                                "development); https only otherwise")
+    webhook_allow_private_targets: bool = Field(
+        default=False, description="deliver to loopback/private addresses (tests, trusted networks only)")
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=60,
+                                           description="one delivery attempt, connect to last byte read")
+    webhook_retry_schedule: list[float] = Field(
+        default_factory=lambda: list(DEFAULT_WEBHOOK_SCHEDULE), min_length=1, max_length=50,
+        description="seconds to wait before each attempt (the first is the initial delay); its length "
+                    "is the number of attempts")
+    webhook_retry_jitter: float = Field(default=0.2, ge=0, lt=1,
+                                        description="each retry delay is scaled by a random 1 ± jitter")
+    webhook_lease_seconds: float = Field(default=60.0, gt=0,
+                                         description="a claimed delivery is retried by another dispatcher "
+                                                     "(or after a restart) once this has passed")
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=60, description="dispatcher's idle poll")
+    webhook_concurrency: int = Field(default=4, ge=1, le=64, description="deliveries sent at once")
+
+    @model_validator(mode="after")
+    def _lease_outlives_attempt(self) -> Settings:
+        if self.webhook_lease_seconds <= self.webhook_timeout_seconds:
+            raise ValueError("webhook_lease_seconds must be longer than webhook_timeout_seconds")
+        if any(delay < 0 for delay in self.webhook_retry_schedule):
+            raise ValueError("webhook_retry_schedule delays must not be negative")
+        return self
+
+    @property
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def public_hosts(self) -> list[str]:
+        """The host of ``public_url``: links are handed out under it, so the studio answers to it."""
+        host = urlsplit(self.public_url).hostname if self.public_url else None
+        return [host] if host else []
+
+    # -- Billing: Stripe top-ups, invoices (README "Top-ups with Stripe") ----------------------------
+    stripe_secret_key: str | None = Field(default=None, description="Stripe secret key (sk_live_/sk_test_/rk_...); "
+                                                                     "without it top-ups answer BILLING_UNAVAILABLE")
+    stripe_webhook_secret: str | None = Field(default=None,
+                                              description="signing secret (whsec_...) of the webhook endpoint "
+                                                          "/api/v2/billing/stripe-webhook")
+    stripe_api_base: str | None = Field(default=None,
+                                        description="Stripe API address (tests point it at a local fake)")
+    credit_packs: list[CreditPack] = Field(default_factory=default_credit_packs,
+                                           description="what a top-up may buy (JSON list in MINIAI_CREDIT_PACKS)")
+    billing_public_url: str | None = Field(
+        default=None, description="the studio's public address for Checkout's return links "
+                                  "(default: the address of the request that started the checkout)")
+    invoice_seller_name: str = Field(default="Mini AI Studio", max_length=200)
+    invoice_seller_address: str = Field(default="", max_length=1000, description="lines separated by newlines")
+    invoice_seller_tax_id: str | None = Field(default=None, max_length=100)
+    invoice_tax_rate_percent: Decimal | None = Field(
+        default=None, ge=0, le=100, decimal_places=4,
+        description="tax included in pack prices, shown as a line on invoices (e.g. 20 for 20% VAT)")
+    invoice_tax_label: str = Field(default="VAT", max_length=40)
+
+    @field_validator("credit_packs")
+    @classmethod
+    def _pack_ids_are_unique(cls, packs: list[CreditPack]) -> list[CreditPack]:
+        ids = [pack.id for pack in packs]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"credit pack ids must be unique: {sorted(ids)}")
+        return packs
+
+    @field_validator("billing_public_url", "stripe_api_base")
+    @classmethod
+    def _http_address(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("https://", "http://")):
+            raise ValueError("an http(s) address is expected, e.g. https://studio.example.com")
+        return url
+
+    @property
+    def stripe_configured(self) -> bool:
+        return bool(self.stripe_secret_key)
 
     @property
     def json_limits(self) -> JsonLimits:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
 from .config import Settings
 from .core.engine import Engine
 from .core.events import EventBus
+from .core.ports import Meter, NullMeter
 from .core.registry import NodeRegistry, default_registry
 from .executors.context import FetchPolicy
 from .executors.local import LocalExecutor
@@ -17,15 +19,27 @@ from .runtimes.models.model_host import ModelHost
 from .runtimes.processes import children, kill_leftovers, recording_server_runs
 from .services.accounts import Accounts
 from .services.api_keys import ApiKeys
+from .services.credits import CreditLedger
 from .services.execution import Execution
 from .services.gpu import GpuControl
+from .services.gpu_billing import GpuBilling
+from .services.invoices import Invoices, Seller, TaxRule
 from .services.login_throttle import LoginThrottle
 from .services.media import MediaLibrary
+from .services.metering import LedgerMeter
 from .services.models import ModelLibrary
+from .services.payments import Payments, StripeSettings
 from .services.rate_limits import KeyRateLimiter
 from .services.recipes import RecipeBook
 from .services.sessions import Sessions
+from .services.signed_urls import SignedUrls
+from .services.statements import Statements
+from .services.usage_history import UsageHistory
 from .services.voices import VoiceCatalog
+from .services.webhook_dispatcher import DispatchConfig, WebhookDispatcher
+from .services.webhook_retries import RetryPolicy
+from .services.webhook_signing import SecretBox
+from .services.webhooks import TargetRules, Webhooks
 from .store.db import Database
 from .store.file_modes import restrict_umask, tighten
 from .store.media_store import LocalMediaStore
@@ -65,6 +79,8 @@ class Studio:
             per_account=settings.login_attempts_per_account, per_client=settings.login_attempts_per_client,
             per_account_total=settings.login_attempts_per_account_total, storage_uri=settings.rate_limit_storage_uri),
             api_keys=self.api_keys)
+        self.credits = CreditLedger(self.db, starting_grant=settings.billing_starting_grant
+                                    if settings.billing == "credits" else 0)
         self.sessions = Sessions(self.db, self.registry, json_limits=settings.json_limits,
                                  max_expanded_nodes=settings.max_expanded_nodes)
         configure_pillow(settings.media_limits)
@@ -82,6 +98,36 @@ class Studio:
         self.voices = VoiceCatalog(settings.resolved_models_dir)
         self.model_host = ModelHost(self.models, settings.resolved_models_dir, settings.model_cache_bytes)
         self.gpu = GpuControl(self.model_host.gpu)
+        self.invoices = Invoices(self.db, Seller(name=settings.invoice_seller_name,
+                                                 address=settings.invoice_seller_address,
+                                                 tax_id=settings.invoice_seller_tax_id),
+                                 TaxRule(settings.invoice_tax_label, settings.invoice_tax_rate_percent)
+                                 if settings.invoice_tax_rate_percent else None)
+        self.statements = Statements(self.db)
+        self.payments = Payments(self.db, settings.credit_packs,
+                                 StripeSettings(secret_key=settings.stripe_secret_key,
+                                                webhook_secret=settings.stripe_webhook_secret,
+                                                api_base=settings.stripe_api_base,
+                                                public_url=settings.billing_public_url),
+                                 self.invoices, ledger=self.credits)
+        self.usage = UsageHistory(self.db)
+        self.gpu_billing: GpuBilling | None = None
+        if settings.billing == "credits":
+            self.gpu_billing = GpuBilling(self.db, self.credits, self.model_host.gpu,
+                                          price_per_minute=settings.gpu_price_per_minute,
+                                          block_minutes=settings.gpu_prepaid_minutes,
+                                          idle_timeout_seconds=settings.gpu_idle_timeout_seconds)
+        self._gpu_ticker: asyncio.Task[None] | None = None
+        self.meter: Meter = (LedgerMeter(self.credits, self.db, self.models, settings.node_prices)
+                             if settings.billing == "credits" else NullMeter())
+        self.signed_urls = SignedUrls(settings.jwt_secret(), settings.signed_url_ttl_seconds)
+        self.webhooks = Webhooks(
+            self.db, SecretBox(settings.jwt_secret()),
+            TargetRules(allow_http=settings.webhook_allow_http, allow_private=settings.webhook_allow_private_targets),
+            RetryPolicy(tuple(settings.webhook_retry_schedule), settings.webhook_retry_jitter))
+        self.webhook_dispatcher = WebhookDispatcher(self.db, self.webhooks, DispatchConfig(
+            timeout=settings.webhook_timeout_seconds, lease=settings.webhook_lease_seconds,
+            poll=settings.webhook_poll_seconds, concurrency=settings.webhook_concurrency))
         self.engine: Engine | None = None
         self.execution: Execution | None = None
 
@@ -92,6 +138,7 @@ class Studio:
         interrupted = self.recorder.mark_interrupted()
         if interrupted:
             log.warning("marked %d run(s) interrupted by the last shutdown", interrupted)
+        await self._recover_billing()
         self._recover_files()
         if self.settings.executor != "local":
             raise ValueError(f"unknown executor {self.settings.executor!r} (available: local)")
@@ -101,8 +148,33 @@ class Studio:
                                              self.settings.fetch_timeout_seconds),
                                  media_limits=self.settings.media_limits, models=self.model_host)
         self.engine = Engine(self.registry, executor, self.recorder, self.bus,
-                             max_expanded_nodes=self.settings.max_expanded_nodes)
+                             max_expanded_nodes=self.settings.max_expanded_nodes, meter=self.meter)
         self.execution = Execution(self.db, self.sessions, self.engine)
+        self.webhook_dispatcher.start()  # deliveries left by the last process (leases ran out) go too
+
+    async def _recover_billing(self) -> None:
+        """Release holds of runs a crash interrupted (none of ours runs yet) and close the GPU billing
+        session it left open with the time up to its last tick; then tick GPU billing every second."""
+        released = await asyncio.to_thread(self.credits.release_active, "run")
+        if released:
+            log.warning("released the credit holds of %d run(s) interrupted by the last shutdown", released)
+        billing = self.gpu_billing
+        if billing is None:
+            return
+        closed = await asyncio.to_thread(billing.recover)
+        if closed:
+            log.warning("closed %d GPU billing session(s) left open by the last shutdown", closed)
+
+        async def tick() -> None:
+            while True:
+                await asyncio.sleep(1.0)
+                if billing.is_open:
+                    try:
+                        await asyncio.to_thread(billing.tick)
+                    except Exception:
+                        log.exception("GPU billing tick failed")
+
+        self._gpu_ticker = asyncio.create_task(tick(), name="gpu-billing-ticker")
 
     def _recover_files(self) -> None:
         """Kill child processes a crashed server left running, then empty scratch (no run owns it now)."""
@@ -119,6 +191,12 @@ class Studio:
         children.record_in(pid_file)
 
     async def stop(self) -> None:
+        if self._gpu_ticker is not None:
+            self._gpu_ticker.cancel()
+            await asyncio.gather(self._gpu_ticker, return_exceptions=True)
+        if self.gpu_billing is not None:
+            await asyncio.to_thread(self.gpu_billing.close, "shutdown")
+        await self.webhook_dispatcher.stop()
         if self.engine is not None:
             await self.engine.shutdown()
             await self.engine.executor.aclose()

@@ -17,20 +17,20 @@ from .conftest import SESSION, Harness, chain
 class RecordingMeter:
     """Two credits per executing node; refuses runs above ``limit``."""
 
-    def __init__(self, limit: float = 100.0) -> None:
+    def __init__(self, limit: int = 100) -> None:
         self.limit = limit
         self.calls: list[tuple[Any, ...]] = []
 
     async def estimate(self, plan: RunPlan) -> Cost:
-        per_node = dict.fromkeys(plan.execute, 2.0)
+        per_node = dict.fromkeys(plan.execute, 2)
         return Cost(total=sum(per_node.values()), per_node=per_node)
 
-    async def hold(self, run: RunState, amount: float) -> None:
+    async def hold(self, run: RunState, amount: int) -> None:
         if amount > self.limit:
             raise StudioError("not enough credits", code="INSUFFICIENT_CREDITS", status=402)
         self.calls.append(("hold", amount))
 
-    async def node_finished(self, run: RunState, node_id: str, actual: float) -> None:
+    async def node_finished(self, run: RunState, node_id: str, actual: int) -> None:
         self.calls.append(("node", node_id, actual))
 
     async def release(self, run: RunState) -> None:
@@ -61,19 +61,19 @@ async def test_the_meter_holds_the_estimate_settles_each_node_and_releases() -> 
     try:
         h.executor.on("image.adjust", fail("BOOM"))
         plan = await h.plan(chain())
-        assert plan.cost.total == 8.0
+        assert plan.cost.total == 8
         run = await h.finish(await h.engine.start(plan))
         assert run.status == RunStatus.FAILED
-        assert meter.calls[0] == ("hold", 8.0)
+        assert meter.calls[0] == ("hold", 8)
         assert meter.calls[-1] == ("release",)
         settled = {c[1]: c[2] for c in meter.calls if c[0] == "node"}
-        assert settled == {"color": 2.0, "a1": 0.0, "b": 0.0}  # a2 never ran (skipped)
+        assert settled == {"color": 2, "a1": 0, "b": 0}  # a2 never ran (skipped)
     finally:
         await h.close()
 
 
 async def test_a_meter_that_refuses_keeps_the_run_from_starting() -> None:
-    h = Harness(meter=RecordingMeter(limit=5.0))
+    h = Harness(meter=RecordingMeter(limit=5))
     try:
         plan = await h.plan(chain())
         with pytest.raises(StudioError) as refused:

@@ -24,7 +24,7 @@ import jwt
 import pytest
 from PIL import Image
 
-from conftest import PASSWORD, edge, node
+from conftest import PASSWORD, edge, make_settings, node
 from miniaistudio.app import create_app
 from miniaistudio.config import Settings
 from miniaistudio.studio import Studio
@@ -32,7 +32,7 @@ from miniaistudio.studio import Studio
 from .figures import Figures
 
 #: The doors whose routes the matrix covers (the dialects of the next issues join here).
-DOORS = ("/api/v2", "/api/v1")
+DOORS = ("/api/v2", "/api/files", "/api/v1")
 BASE_URL = "http://studio.test"
 
 # -- identities ------------------------------------------------------------------------------------
@@ -126,6 +126,7 @@ class Owned:
     prompt: str
     aivs_key_id: str
     doomed: dict[str, str] = field(default_factory=dict)  # a session per identity for DELETE
+    signed_link: dict[str, str] = field(default_factory=dict)  # query of a signed download of media_id
 
     def secrets(self) -> dict[str, str]:
         return {"owner id": self.owner_id, "owner email": self.owner_email, "session id": self.session_id,
@@ -291,6 +292,9 @@ ROWS: dict[tuple[str, str], Row] = {
                                              stranger=NO_MEDIA),
     ("GET", "/api/v2/media/{media_id}/download"): Row(
         lambda owned, who: Call(path_params={"media_id": owned.media_id}), stranger=NO_MEDIA),
+    # a signed download link is its own credential: anyone holding it reads that one file
+    ("GET", "/api/files/media/{media_id}"): Row(
+        lambda owned, who: Call(path_params={"media_id": owned.media_id}, params=owned.signed_link), public=True),
     # recipes
     ("GET", "/api/v2/recipes"): Row(plain()),
     ("POST", "/api/v2/recipes"): Row(lambda owned, who: Call(json=admin_recipe()), owner=FORBIDDEN,
@@ -317,8 +321,26 @@ ROWS: dict[tuple[str, str], Row] = {
     # Who may stop the shared runtime: the user who started it (the owner here) and admins.
     ("POST", "/api/v2/gpu/stop"): Row(plain(json={"mode": "graceful"}), stranger=FORBIDDEN, admin=OK),
     ("GET", "/api/v2/gpu/scheduler/health"): Row(plain()),
+    # billing: every signed-in user reads their own balance, usage and GPU session (nothing of anyone else's)
+    ("GET", "/api/v2/billing/balance"): Row(plain()),
+    ("GET", "/api/v2/billing/usage-history"): Row(plain(params={"page": "1", "page_size": "10"})),
+    ("GET", "/api/v2/billing/gpu-active"): Row(plain()),
     ("GET", "/api/v2/voices"): Row(plain()),
     ("GET", "/api/v2/llm/models"): Row(plain()),
+    # billing: top-ups, invoices, statements (each caller sees only their own; the matrix's studio has no
+    # Stripe keys, so a checkout for an unknown pack is the call that passes authorization)
+    ("GET", "/api/v2/billing/packs"): Row(plain()),
+    ("POST", "/api/v2/billing/payment-intent"): Row(plain(json={"pack_id": "no-such-pack"}), owner=REACHED,
+                                                    stranger=REACHED),
+    # Stripe's webhook: no studio credential, authenticated by its signature (none here: refused alike)
+    ("POST", "/api/v2/billing/stripe-webhook"): Row(plain(json={"id": "evt_1", "type": "checkout.session.completed"}),
+                                                    owner=deny(400, "WEBHOOK_SIGNATURE_INVALID"), public=True),
+    ("GET", "/api/v2/billing/invoices"): Row(plain()),
+    ("GET", "/api/v2/billing/invoices/{invoice_id}/pdf"): Row(
+        plain(path_params={"invoice_id": "no-such-invoice"}), owner=deny(404, "INVOICE_NOT_FOUND"),
+        stranger=deny(404, "INVOICE_NOT_FOUND")),
+    ("GET", "/api/v2/billing/statements"): Row(plain()),
+    ("GET", "/api/v2/billing/statements/{month}/pdf"): Row(plain(path_params={"month": "2026-12"})),
     # AI Visual Studio v1 (its own envelope)
     ("POST", "/api/v1/keys"): Row(plain(json={"name": "matrix key", "scopes": ["read"]}), **AIVS_SESSION_ONLY),
     ("GET", "/api/v1/keys"): Row(plain(), **AIVS_SESSION_ONLY),
@@ -435,6 +457,8 @@ async def build_owned(callers: Callers, studio: Studio) -> Owned:
     owned = Owned(owner_id=jwt_claims(callers.bearer[OWNER])["sub"], owner_email=callers.emails[OWNER],
                   session_id=session["id"], version=saved["version"], run_id=run["run_id"], media_id=media["id"],
                   recipe_id=recipe_id, prompt=prompt, aivs_key_id=aivs_key["id"])
+    link = studio.signed_urls.sign(owned.media_id)
+    owned.signed_link = {"expires": str(link.expires), "signature": link.signature}
     for who in IDENTITIES:
         doomed = await owner("POST", "/api/v2/sessions", json={"name": f"to delete by {who}"})
         owned.doomed[who] = doomed["id"]
@@ -489,6 +513,13 @@ async def asgi_head(app: Any, method: str, path: str, params: dict[str, str],
 
 
 # -- the tests ------------------------------------------------------------------------------------------
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The matrix's studio: the owner's key makes more than a minute's worth of requests (rate limits are
+    tested in tests/keys)."""
+    return make_settings(tmp_path, api_key_rate_limit_per_minute=100_000)
+
+
 def test_every_route_has_a_row(settings: Settings, figures: Figures) -> None:
     operations = openapi_operations(create_app(settings).openapi())
     figures.add("routes", len(operations))

@@ -355,7 +355,7 @@ class Engine:
                     continue
                 nid = task.node_id
                 succeeded = self._settle(active, nid, event, results)
-                await self.meter.node_finished(run, nid, active.cost.per_node.get(nid, 0.0) if succeeded else 0.0)
+                await self.meter.node_finished(run, nid, active.cost.per_node.get(nid, 0) if succeeded else 0)
                 if succeeded:
                     for edge in checked.outgoing.get(nid, ()):
                         if edge.target in waiting:

@@ -174,6 +174,64 @@ class GraphTooLarge(StudioError):
     code, status = "GRAPH_TOO_LARGE", 422
 
 
+# -- Credits and billing (issue 11) ------------------------------------------------------------
+class InsufficientBalance(StudioError):
+    """The payer's available credits do not cover what is about to be held;
+    ``details``: ``{required, available}``."""
+
+    code, status = "INSUFFICIENT_BALANCE", 402
+
+
+class CreditLimit(StudioError):
+    """A collaborator's credit limit on a shared session would be crossed;
+    ``details``: ``{limit, used, required, period}`` (period ``month`` or ``total``)."""
+
+    code, status = "CREDIT_LIMIT", 402
+
+
+class BillingUnavailable(StudioError):
+    """Billing is enabled but its state cannot be read (or a payment provider is not configured)."""
+
+    code, status = "BILLING_UNAVAILABLE", 503
+# -- Webhooks and signed links (issue 12) ------------------------------------------------------
+class WebhookNotFound(NotFound):
+    code = "WEBHOOK_NOT_FOUND"
+
+
+class WebhookDeliveryNotFound(NotFound):
+    code = "WEBHOOK_DELIVERY_NOT_FOUND"
+
+
+class WebhookDisabled(Conflict):
+    code = "WEBHOOK_DISABLED"
+
+
+class SignedUrlInvalid(StudioError):
+    """A signed link whose signature does not match its media id and expiry (tampered or forged)."""
+
+    code, status = "SIGNED_URL_INVALID", 403
+
+
+class SignedUrlExpired(StudioError):
+    code, status = "SIGNED_URL_EXPIRED", 403
+
+
+class PaymentProviderError(StudioError):
+    """The payment provider (Stripe) could not be reached or refused a request the studio made."""
+
+    code, status = "PAYMENT_PROVIDER_ERROR", 502
+
+
+class WebhookSignatureInvalid(StudioError):
+    """A payment-provider webhook without a valid, recent signature."""
+
+    code, status = "WEBHOOK_SIGNATURE_INVALID", 400
+
+
+class InvoiceNotFound(NotFound):
+    code = "INVOICE_NOT_FOUND"
+
+
 # -- API keys and rate limits (issue 12) ----------------------------------------------------
 class InsufficientScope(StudioError):
     """The API key lacks the scope the route needs (or the route takes no API key at all)."""

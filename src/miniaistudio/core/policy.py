@@ -10,7 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
-from .errors import Forbidden, InsufficientScope, MediaNotFound, SessionNotFound
+from .errors import (
+    Forbidden,
+    InsufficientScope,
+    InvoiceNotFound,
+    MediaNotFound,
+    SessionNotFound,
+    SignedUrlExpired,
+    SignedUrlInvalid,
+    WebhookDeliveryNotFound,
+    WebhookNotFound,
+)
 
 
 class Role(IntEnum):
@@ -134,3 +144,27 @@ def require_gpu_stop(principal: Principal, *, running: bool, started_by: str | N
     if not running or (started_by is not None and started_by == principal.user_id):
         return
     raise Forbidden(f"only admins and the user who started it may {StudioAction.STOP_GPU_OF_OTHERS.value}")
+
+
+def require_webhook(principal: Principal, owner_id: str, *, delivery: bool = False) -> None:
+    """Webhook endpoints, their events and deliveries are their owner's alone (admins included:
+    a signing secret and a delivery log are private). Others get the not-found answer an unknown
+    id gets (WEBHOOK_NOT_FOUND, or WEBHOOK_DELIVERY_NOT_FOUND for a delivery)."""
+    if owner_id != principal.user_id:
+        if delivery:
+            raise WebhookDeliveryNotFound("webhook delivery not found")
+        raise WebhookNotFound("webhook not found")
+
+
+def require_signed_link(*, signature_valid: bool, expired: bool) -> None:
+    """A signed download link is its own credential: whoever holds a valid, unexpired one may read
+    that one media item, without signing in (the way hosted APIs hand out CDN links)."""
+    if not signature_valid:
+        raise SignedUrlInvalid("the link's signature does not match")
+    if expired:
+        raise SignedUrlExpired("the link has expired")
+def require_invoice(principal: Principal, owner_id: str) -> None:
+    """An invoice is read by its buyer and by admins (who answer for the books); anyone else is told
+    it does not exist, so invoice ids leak nothing."""
+    if owner_id != principal.user_id and not principal.is_admin:
+        raise InvoiceNotFound("invoice not found")

@@ -173,9 +173,9 @@ class Meter(Protocol):
 
     async def estimate(self, plan: RunPlan) -> Cost: ...
 
-    async def hold(self, run: RunState, amount: float) -> None: ...
+    async def hold(self, run: RunState, amount: int) -> None: ...
 
-    async def node_finished(self, run: RunState, node_id: str, actual: float) -> None: ...
+    async def node_finished(self, run: RunState, node_id: str, actual: int) -> None: ...
 
     async def release(self, run: RunState) -> None: ...
 
@@ -186,10 +186,10 @@ class NullMeter:
     async def estimate(self, plan: RunPlan) -> Cost:
         return Cost()
 
-    async def hold(self, run: RunState, amount: float) -> None:
+    async def hold(self, run: RunState, amount: int) -> None:
         return None
 
-    async def node_finished(self, run: RunState, node_id: str, actual: float) -> None:
+    async def node_finished(self, run: RunState, node_id: str, actual: int) -> None:
         return None
 
     async def release(self, run: RunState) -> None:

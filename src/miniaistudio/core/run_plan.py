@@ -15,10 +15,11 @@ from .validation import CheckedGraph
 
 @dataclass(frozen=True)
 class Cost:
-    """Credits a run is expected to spend: in total and per executing node."""
+    """Credits a run is expected to spend: in total and per executing node (integer credits:
+    money is exact)."""
 
-    total: float = 0.0
-    per_node: dict[str, float] = field(default_factory=dict)
+    total: int = 0
+    per_node: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

@@ -77,6 +77,14 @@ class Accounts:
             s.add(user)
         return user
 
+    def user_id_by_email(self, email: str) -> str:
+        """The id of the user with this email, else USER_NOT_FOUND (admin commands name users by email)."""
+        with self.db.session() as s:
+            user_id = s.scalar(select(User.id).where(User.email == email.strip().lower()))
+        if user_id is None:
+            raise InvalidRequest(f"no user with email {email}", code="USER_NOT_FOUND")
+        return user_id
+
     def user_count(self) -> int:
         with self.db.session() as s:
             return int(s.scalar(select(func.count()).select_from(User)) or 0)

@@ -96,6 +96,14 @@ class MediaLibrary:
         with self.db.session() as s:
             return self._check(s, principal, s.get(Media, media_id) if _is_uuid(media_id) else None)
 
+    def by_signed_link(self, media_id: str) -> Media:
+        """The media a signed link names (the link was checked: ``SignedUrls.check``)."""
+        with self.db.session() as s:
+            row = s.get(Media, media_id) if _is_uuid(media_id) else None
+            if row is None:
+                raise MediaNotFound("media not found")
+            return row
+
     @contextmanager
     def file_of(self, row: Media) -> Iterator[Path]:
         """A local path to the media's file; MEDIA_NOT_FOUND when the blob is gone from the store."""

@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from .utc_datetime import UtcDateTime
@@ -202,3 +214,264 @@ class Recipe(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+# -- Credits (services/credits.py) ----------------------------------------------------------------
+#: An autoincrementing 64-bit key (SQLite only autoincrements its INTEGER rowid alias).
+_BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class CreditAccount(Base):
+    """A user's credits: ``available`` to spend and ``reserved`` by active holds (integers)."""
+
+    __tablename__ = "credit_accounts"
+    __table_args__ = (
+        CheckConstraint("available >= 0", name="ck_credit_accounts_available"),
+        CheckConstraint("reserved >= 0", name="ck_credit_accounts_reserved"),
+    )
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    available: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class LedgerEntry(Base):
+    """One change of a credit account, append-only. ``amount`` is its effect on ``available``
+    and ``reserved_delta`` on ``reserved``; the sums of both over a user's entries equal the account."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (Index("ix_ledger_entries_user_id", "user_id", "id"),)
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True, autoincrement=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # grant|topup|hold|capture|release|refund|adjustment
+    amount: Mapped[int] = mapped_column(BigInteger)
+    reserved_delta: Mapped[int] = mapped_column(BigInteger, default=0)
+    available_after: Mapped[int] = mapped_column(BigInteger)
+    reserved_after: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    run_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    session_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    model_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    gpu_session_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    hold_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    actor_id: Mapped[str | None] = mapped_column(String(36), nullable=True)  # who caused it
+    ref_type: Mapped[str | None] = mapped_column(String(32), nullable=True)  # e.g. "stripe_checkout"
+    ref_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class CreditHold(Base):
+    """Credits reserved for work about to happen, charged to ``user_id`` (the payer).
+    ``usage_month`` is set when the hold counts against a collaborator's limits."""
+
+    __tablename__ = "credit_holds"
+    __table_args__ = (Index("ix_credit_holds_status", "status", "purpose"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[str] = mapped_column(String(36))
+    session_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    run_id: Mapped[str | None] = mapped_column(String(36), nullable=True, index=True)
+    gpu_session_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    purpose: Mapped[str] = mapped_column(String(8))  # run | gpu
+    amount: Mapped[int] = mapped_column(BigInteger)
+    captured: Mapped[int] = mapped_column(BigInteger, default=0)
+    refunded: Mapped[int] = mapped_column(BigInteger, default=0)
+    status: Mapped[str] = mapped_column(String(16))  # active | captured | released
+    usage_month: Mapped[str | None] = mapped_column(String(7), nullable=True)  # "2026-12"
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class CollaboratorUsage(Base):
+    """Credits a collaborator spent on a shared session, charged to its owner: in ``month``
+    (``used_month``) and in total; bumped by the same transaction as the hold, conditionally."""
+
+    __tablename__ = "collaborator_usage"
+
+    payer_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    actor_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    used_month: Mapped[int] = mapped_column(BigInteger, default=0)
+    used_total: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class GpuBillingSession(Base):
+    """The paid time of one GPU runtime start (``services/gpu_billing.py``): blocks of prepaid
+    minutes are held, charged per started minute at close, the rest refunded. ``last_tick_at``
+    is written every few seconds, so a crash closes the session with the time actually used."""
+
+    __tablename__ = "gpu_billing_sessions"
+    __table_args__ = (Index("ix_gpu_billing_sessions_user", "user_id", "started_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open | closed
+    price_per_minute: Mapped[int] = mapped_column(BigInteger)
+    block_minutes: Mapped[int] = mapped_column(Integer)
+    held: Mapped[int] = mapped_column(BigInteger, default=0)  # every block held so far
+    paid_seconds: Mapped[int] = mapped_column(BigInteger, default=0)  # minutes the blocks cover, in seconds
+    task_count: Mapped[int] = mapped_column(Integer, default=0)
+    charged: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # at close
+    refunded: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # at close
+    used_seconds: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # at close
+    close_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_tick_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+# -- Webhooks (services/webhooks.py): endpoints, the outbox of events, deliveries and attempts ----
+class WebhookEndpoint(Base):
+    """A user's webhook subscription in one dialect. ``secret`` is the signing secret encrypted
+    with a key derived from the server secret (``services/webhook_signing.py``): it must be
+    readable to sign, so it cannot be a one-way hash."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # whe_...
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    dialect: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(String(2048))
+    events: Mapped[list[Any]] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class WebhookEvent(Base):
+    """One event, written in the transaction of the change that caused it. ``payload`` is the
+    exact JSON text every delivery sends (and signs)."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # evt_..., the X-Webhook-Id
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    dialect: Mapped[str] = mapped_column(String(16))
+    type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One event to one target: a subscribed endpoint, or an ad-hoc URL given with a request
+    (``target_url``, signed with ``target_secret`` when the door gave one).
+
+    status: pending -> sending (claimed until ``lease_until``) -> delivered | pending (retry) |
+    failed (attempts ran out) | disabled (the endpoint is disabled)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_endpoint", "endpoint_id", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # whd_...
+    event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(36))
+    endpoint_id: Mapped[str | None] = mapped_column(
+        ForeignKey("webhook_endpoints.id", ondelete="CASCADE"), nullable=True)
+    target_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    target_secret: Mapped[str | None] = mapped_column(Text, nullable=True)  # encrypted like endpoints'
+    status: Mapped[str] = mapped_column(String(16))
+    attempt: Mapped[int] = mapped_column(Integer, default=0)  # attempts started
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    excerpt: Mapped[str | None] = mapped_column(Text, nullable=True)  # the last answer's first KiB
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class WebhookAttempt(Base):
+    """One HTTP attempt of a delivery, for the delivery log."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
+    attempt: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    latency_ms: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    excerpt: Mapped[str | None] = mapped_column(Text, nullable=True)  # at most 1 KiB of the answer
+
+
+class TopUp(Base):
+    """A credit-pack purchase through Stripe Checkout: ``pending`` until the webhook says it is paid.
+
+    Amounts are integers in the currency's smallest unit; credits are whole credits."""
+
+    __tablename__ = "topups"
+    __table_args__ = (Index("ix_topups_user_created", "user_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    pack: Mapped[str] = mapped_column(String(64))
+    pack_name: Mapped[str] = mapped_column(String(200))
+    credits: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # pending | paid | expired | failed (async payment)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    paid_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    payment_reference: Mapped[str | None] = mapped_column(String(255), nullable=True)  # Stripe PaymentIntent id
+    receipt_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+
+
+class StripeEvent(Base):
+    """A Stripe webhook event seen, by its id: a replayed or duplicated delivery is recognised.
+    ``processed_at`` is set in the transaction that applied it, so a delivery that failed midway is
+    applied again when Stripe retries."""
+
+    __tablename__ = "stripe_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class InvoiceCounter(Base):
+    """The last invoice number given in a year; incremented in the transaction that writes the
+    invoice, so numbers have no gaps even when payments arrive together."""
+
+    __tablename__ = "invoice_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Invoice(Base):
+    """The invoice of a paid top-up (``INV-YYYY-000001``); what it says is fixed when it is issued."""
+
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("year", "sequence", name="uq_invoices_year_sequence"),
+                      Index("ix_invoices_user_issued", "user_id", "issued_at"))
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    sequence: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    topup_id: Mapped[str] = mapped_column(ForeignKey("topups.id", ondelete="CASCADE"), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    buyer_email: Mapped[str] = mapped_column(String(320))
+    description: Mapped[str] = mapped_column(String(300))
+    credits: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int] = mapped_column(BigInteger)  # total paid, tax included
+    tax_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_label: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    tax_rate: Mapped[str | None] = mapped_column(String(16), nullable=True)  # percent as exact decimal text
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_reference: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    receipt_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    seller: Mapped[dict[str, Any]] = mapped_column(JSON)  # name, address, tax_id as configured at issue

@@ -5,6 +5,23 @@
  */
 
 export interface paths {
+    "/api/files/media/{media_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A media file by signed link (no authentication; supports Range) */
+        get: operations["signed_download_api_files_media__media_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/keys": {
         parameters: {
             query?: never;
@@ -135,6 +152,176 @@ export interface paths {
         };
         /** The signed-in user */
         get: operations["me_api_v2_auth_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/balance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetBalance: available, reserved (held for running work) and total credits */
+        get: operations["balance_api_v2_billing_balance_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/gpu-active": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetActiveGpuSession: elapsed and paid time, tasks served, expiry and the refund if stopped now */
+        get: operations["gpu_active_api_v2_billing_gpu_active_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your invoices, newest first */
+        get: operations["list_invoices_api_v2_billing_invoices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/invoices/{invoice_id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One invoice as PDF (its buyer or an admin) */
+        get: operations["invoice_pdf_api_v2_billing_invoices__invoice_id__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/packs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Credit packs a top-up can buy, and whether top-ups are configured */
+        get: operations["list_packs_api_v2_billing_packs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/payment-intent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a credit top-up: a Stripe Checkout page for one pack (credits arrive by the webhook) */
+        post: operations["create_payment_intent_api_v2_billing_payment_intent_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/statements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your monthly usage statements, the current month first */
+        get: operations["list_statements_api_v2_billing_statements_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/statements/{month}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One month's usage statement (YYYY-MM, UTC) as PDF */
+        get: operations["statement_pdf_api_v2_billing_statements__month__pdf_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/stripe-webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stripe's webhook (authenticated by the Stripe-Signature header, not a studio credential) */
+        post: operations["stripe_webhook_api_v2_billing_stripe_webhook_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/billing/usage-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetUsageHistory: GPU-minute sessions and per-run charges, newest first, with totals */
+        get: operations["usage_history_api_v2_billing_usage_history_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1015,6 +1202,22 @@ export interface components {
             /** Enabled */
             enabled: boolean;
         };
+        /** BalancePublic */
+        BalancePublic: {
+            /** Available */
+            available: number;
+            /**
+             * Billing
+             * @enum {string}
+             */
+            billing: "credits" | "off";
+            /** Reserved */
+            reserved: number;
+            /** Total */
+            total: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** ChainBody */
         ChainBody: {
             /** Chain */
@@ -1031,6 +1234,54 @@ export interface components {
              * @default 1
              */
             weight: number;
+        };
+        /** CheckoutPublic */
+        CheckoutPublic: {
+            /** Amount */
+            amount: number;
+            /** Checkout Session Id */
+            checkout_session_id: string;
+            /** Checkout Url */
+            checkout_url: string;
+            /** Credits */
+            credits: number;
+            /** Currency */
+            currency: string;
+            /** Pack Id */
+            pack_id: string;
+            /** Topup Id */
+            topup_id: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CheckoutRequest */
+        CheckoutRequest: {
+            /** Pack Id */
+            pack_id: string;
+        };
+        /** CreditPackPublic */
+        CreditPackPublic: {
+            /** Amount */
+            amount: number;
+            /** Credits */
+            credits: number;
+            /** Currency */
+            currency: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CreditPacksPublic */
+        CreditPacksPublic: {
+            /** Packs */
+            packs: components["schemas"]["CreditPackPublic"][];
+            /** Top Ups Enabled */
+            top_ups_enabled: boolean;
+        } & {
+            [key: string]: unknown;
         };
         /** CurrentRunPublic */
         CurrentRunPublic: {
@@ -1087,6 +1338,34 @@ export interface components {
              */
             version: number;
             viewport?: components["schemas"]["Viewport"] | null;
+        };
+        /**
+         * GpuActivePublic
+         * @description The caller's open GPU billing session; every field but ``active`` is null when there is none.
+         */
+        GpuActivePublic: {
+            /** Active */
+            active: boolean;
+            /** Elapsed Seconds */
+            elapsed_seconds?: number | null;
+            /** Estimated Refund */
+            estimated_refund?: number | null;
+            /** Expires At */
+            expires_at?: string | null;
+            /** Held */
+            held?: number | null;
+            /** Id */
+            id?: string | null;
+            /** Paid Seconds */
+            paid_seconds?: number | null;
+            /** Price Per Minute */
+            price_per_minute?: number | null;
+            /** Started At */
+            started_at?: string | null;
+            /** Task Count */
+            task_count?: number | null;
+        } & {
+            [key: string]: unknown;
         };
         /** GpuHealthPublic */
         GpuHealthPublic: {
@@ -1202,6 +1481,51 @@ export interface components {
              * @description a folder or file on the server
              */
             path: string;
+        };
+        /** InvoicePublic */
+        InvoicePublic: {
+            /** Amount */
+            amount: number;
+            /** Buyer Email */
+            buyer_email: string;
+            /** Credits */
+            credits: number;
+            /** Currency */
+            currency: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: string;
+            /**
+             * Issued At
+             * Format: date-time
+             */
+            issued_at: string;
+            /** Net Amount */
+            net_amount: number;
+            /** Number */
+            number: string;
+            /** Payment Reference */
+            payment_reference: string | null;
+            /** Pdf Url */
+            pdf_url: string;
+            /** Receipt Url */
+            receipt_url: string | null;
+            /** Tax Amount */
+            tax_amount: number;
+            /** Tax Label */
+            tax_label: string | null;
+            /** Tax Rate Percent */
+            tax_rate_percent: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** InvoicesPublic */
+        InvoicesPublic: {
+            /** Items */
+            items: components["schemas"]["InvoicePublic"][];
+        } & {
+            [key: string]: unknown;
         };
         /** LlmModelsPublic */
         LlmModelsPublic: {
@@ -1573,6 +1897,26 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /** PurchasePublic */
+        PurchasePublic: {
+            /** Amount */
+            amount: number;
+            /** Credits */
+            credits: number;
+            /** Currency */
+            currency: string;
+            /** Description */
+            description: string;
+            /** Invoice Number */
+            invoice_number: string | null;
+            /**
+             * Paid At
+             * Format: date-time
+             */
+            paid_at: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** RecipeListingPublic */
         RecipeListingPublic: {
             /** Recipes */
@@ -1869,6 +2213,44 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** StatementPublic */
+        StatementPublic: {
+            /** Credits Added */
+            credits_added: number;
+            /** Credits Used */
+            credits_used: number;
+            /** Gpu Sessions */
+            gpu_sessions: components["schemas"]["UsageLinePublic"][];
+            /** Month */
+            month: string;
+            /** Pdf Url */
+            pdf_url: string;
+            /**
+             * Period End
+             * Format: date-time
+             */
+            period_end: string;
+            /**
+             * Period Start
+             * Format: date-time
+             */
+            period_start: string;
+            /** Purchases */
+            purchases: components["schemas"]["PurchasePublic"][];
+            /** Refunds */
+            refunds: number;
+            /** Runs By Model */
+            runs_by_model: components["schemas"]["UsageLinePublic"][];
+        } & {
+            [key: string]: unknown;
+        };
+        /** StatementsPublic */
+        StatementsPublic: {
+            /** Items */
+            items: components["schemas"]["StatementPublic"][];
+        } & {
+            [key: string]: unknown;
+        };
         /** StopBody */
         StopBody: {
             /**
@@ -1907,6 +2289,93 @@ export interface components {
             node_id?: string | null;
             /** Part */
             part: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UsageHistoryPublic */
+        UsageHistoryPublic: {
+            /** Items */
+            items: components["schemas"]["UsageRecordPublic"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+            totals: components["schemas"]["UsageTotalsPublic"];
+        } & {
+            [key: string]: unknown;
+        };
+        /** UsageLinePublic */
+        UsageLinePublic: {
+            /** Count */
+            count: number;
+            /** Credits */
+            credits: number;
+            /** Label */
+            label: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UsageRecordPublic */
+        UsageRecordPublic: {
+            /** Actor Id */
+            actor_id?: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Close Reason */
+            close_reason?: string | null;
+            /** Closed At */
+            closed_at?: string | null;
+            /** Credits */
+            credits: number;
+            /** Id */
+            id: string;
+            /** Model Id */
+            model_id?: string | null;
+            /** Paid Seconds */
+            paid_seconds?: number | null;
+            /** Price Per Minute */
+            price_per_minute?: number | null;
+            /** Refunded */
+            refunded: number;
+            /** Run Id */
+            run_id?: string | null;
+            /** Session Id */
+            session_id?: string | null;
+            /** Status */
+            status: string;
+            /** Task Count */
+            task_count?: number | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "gpu" | "run";
+            /** Used Seconds */
+            used_seconds?: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** UsageTotalsPublic */
+        UsageTotalsPublic: {
+            /** Credits */
+            credits: number;
+            /** Gpu Credits */
+            gpu_credits: number;
+            /** Gpu Refunded */
+            gpu_refunded: number;
+            /** Gpu Seconds */
+            gpu_seconds: number;
+            /** Gpu Sessions */
+            gpu_sessions: number;
+            /** Run Credits */
+            run_credits: number;
+            /** Runs */
+            runs: number;
         } & {
             [key: string]: unknown;
         };
@@ -1985,6 +2454,18 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** WebhookAckPublic */
+        WebhookAckPublic: {
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "credited" | "duplicate" | "ignored" | "unknown_session" | "awaiting_payment" | "already_paid" | "expired" | "payment_failed";
+            /** Received */
+            received: boolean;
+        } & {
+            [key: string]: unknown;
+        };
         /** ZipRequest */
         ZipRequest: {
             /** Ids */
@@ -1999,6 +2480,41 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    signed_download_api_files_media__media_id__get: {
+        parameters: {
+            query: {
+                /** @description Unix time the link expires */
+                expires: number;
+                signature: string;
+            };
+            header?: never;
+            path: {
+                media_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_keys_api_v1_keys_get: {
         parameters: {
             query?: never;
@@ -2267,6 +2783,264 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+        };
+    };
+    balance_api_v2_billing_balance_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BalancePublic"];
+                };
+            };
+        };
+    };
+    gpu_active_api_v2_billing_gpu_active_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GpuActivePublic"];
+                };
+            };
+        };
+    };
+    list_invoices_api_v2_billing_invoices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvoicesPublic"];
+                };
+            };
+        };
+    };
+    invoice_pdf_api_v2_billing_invoices__invoice_id__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                invoice_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The invoice as PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_packs_api_v2_billing_packs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditPacksPublic"];
+                };
+            };
+        };
+    };
+    create_payment_intent_api_v2_billing_payment_intent_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_statements_api_v2_billing_statements_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementsPublic"];
+                };
+            };
+        };
+    };
+    statement_pdf_api_v2_billing_statements__month__pdf_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                month: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The statement as PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    stripe_webhook_api_v2_billing_stripe_webhook_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                "stripe-signature"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookAckPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    usage_history_api_v2_billing_usage_history_get: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UsageHistoryPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };

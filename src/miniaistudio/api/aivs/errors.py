@@ -18,7 +18,8 @@ CODES: dict[str, tuple[str, int]] = {
     "AUTHORIZATION_HEADER_REQUIRED": ("missing_api_key", 401),
     "INSUFFICIENT_SCOPE": ("insufficient_scope", 403),
     "IP_NOT_ALLOWED": ("ip_not_allowed", 403),
-    "INSUFFICIENT_CREDITS": ("insufficient_credits", 403),  # the credits ledger's refusal
+    "INSUFFICIENT_BALANCE": ("insufficient_credits", 403),  # the credits ledger (details: required, available)
+    "CREDIT_LIMIT": ("insufficient_credits", 403),  # a collaborator's limit on a shared session
     "SPEND_CAP_REACHED": ("insufficient_credits", 403),  # the key's own cap (services/api_keys.py)
     "RATE_LIMITED": ("rate_limited", 429),
     "TOO_MANY_LOGIN_ATTEMPTS": ("rate_limited", 429),

@@ -50,13 +50,16 @@ def same_origin(scope: Scope, headers: Headers, proxies: TrustedProxies) -> bool
 
 
 class CrossSiteGuard:
-    def __init__(self, app: ASGIApp, *, proxies: TrustedProxies, envelope_for: EnvelopeFor) -> None:
+    def __init__(self, app: ASGIApp, *, proxies: TrustedProxies, envelope_for: EnvelopeFor,
+                 exempt_paths: frozenset[str] = frozenset()) -> None:
         self.app = app
         self.envelope_for = envelope_for
         self.proxies = proxies
+        self.exempt_paths = exempt_paths  # signed webhooks: servers call them, no browser credential counts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS and self._refused(scope):
+        if scope["type"] == "http" and scope["method"] not in SAFE_METHODS and scope["path"] not in self.exempt_paths \
+                and self._refused(scope):
             error = CrossSiteRequest("cross-site requests with the login cookie are refused; "
                                      "call the API with an Authorization header instead")
             await perimeter_refusal(self.envelope_for, scope["path"], error)(scope, receive, send)

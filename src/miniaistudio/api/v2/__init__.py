@@ -3,13 +3,13 @@
 from fastapi import APIRouter
 
 from ..common.doors import Door
-from . import account, auth, execution, gpu, media, models, nodes, ping, recipes, sessions, voices
+from . import account, auth, billing, execution, gpu, media, models, nodes, ping, recipes, sessions, topups, voices
 from .errors import v2_envelope
 
 PREFIX = "/api/v2"
 
 router = APIRouter(prefix=PREFIX)
-for module in (ping, auth, account, nodes, sessions, execution, media, recipes, models, gpu, voices):
+for module in (ping, auth, account, nodes, sessions, execution, media, recipes, models, gpu, billing, topups, voices):
     router.include_router(module.router)
 
 door = Door(name="v2", prefix=PREFIX, router=router, envelope=v2_envelope, title="Mini AI Studio API v2")

@@ -23,6 +23,7 @@ import re
 import socket
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import SplitResult, urljoin, urlsplit
@@ -231,13 +232,14 @@ class _GuardedBackend(httpcore.SyncBackend):
         return _DeadlineStream(stream, self.deadline)
 
 
-def _client(allow_private: bool, deadline: _Deadline) -> httpx.Client:
+def _client(allow_private: bool, deadline: _Deadline,
+            user_agent: str = "MiniAIStudio/1 (+recipe input fetch)") -> httpx.Client:
     transport = httpx.HTTPTransport(retries=0)
     transport._pool = httpcore.ConnectionPool(network_backend=_GuardedBackend(allow_private, deadline),
                                               ssl_context=httpx.create_ssl_context())
     # trust_env=False: no proxy from the environment, no credentials from ~/.netrc.
     return httpx.Client(transport=transport, timeout=deadline.seconds, follow_redirects=False,
-                        trust_env=False, headers={"User-Agent": "MiniAIStudio/1 (+recipe input fetch)"})
+                        trust_env=False, headers={"User-Agent": user_agent})
 
 
 def fetch_to_file(url: str, dest: Path, *, max_bytes: int, allow_private: bool,
@@ -305,3 +307,46 @@ def precheck_url(url: str, allow_private: bool, timeout: float = DEFAULT_TIMEOUT
         return
     for ip in addresses:
         check_public_address(ip, allow_private=allow_private)
+
+
+# -- posting (webhooks) ------------------------------------------------------------------------------
+class UrlPostFailed(InvalidRequest):
+    code = "URL_POST_FAILED"
+
+
+@dataclass(frozen=True)
+class PostAnswer:
+    """What a receiver answered: status, headers, and at most ``max_excerpt`` bytes of its body."""
+
+    status_code: int
+    headers: httpx.Headers
+    excerpt: bytes
+
+
+def post_bytes(url: str, body: bytes, headers: dict[str, str], *, allow_private: bool, timeout: float,
+               max_excerpt: int = 1024, user_agent: str = "MiniAIStudio/1") -> PostAnswer:
+    """POST ``body`` to ``url`` once, within ``timeout`` seconds in all (name lookup included).
+
+    Redirects are answers, not followed. The connection goes to the address that was checked
+    (URL_NOT_ALLOWED for non-global ones unless ``allow_private``); only the first
+    ``max_excerpt`` bytes of the answer are read. Raises URL_INVALID / URL_NOT_ALLOWED,
+    URL_FETCH_TIMEOUT, or URL_POST_FAILED (the connection failed).
+    """
+    guard_url(url)
+    deadline = _Deadline(timeout)
+    try:
+        with _client(allow_private, deadline, user_agent) as client, \
+                client.stream("POST", url, content=body, headers=headers) as resp:
+            excerpt = bytearray()
+            for chunk in resp.iter_raw(max_excerpt):
+                excerpt.extend(chunk)
+                if len(excerpt) >= max_excerpt:
+                    break
+            return PostAnswer(resp.status_code, resp.headers, bytes(excerpt[:max_excerpt]))
+    except httpx.TimeoutException as exc:
+        raise UrlFetchTimeout(f"{url[:200]} did not answer within {timeout:g} s",
+                              details={"timeout_seconds": timeout}) from exc
+    except httpx.HTTPError as exc:
+        raise UrlPostFailed(f"could not post to {url[:200]}: {exc}") from exc
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        raise UrlInvalid(f"URL {url[:100]!r} is malformed: {exc}") from exc

@@ -22,10 +22,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from ...core.context import NodeContext
-from ...core.errors import Canceled, Conflict, NodeFailed
+from ...core.errors import Canceled, Conflict, NodeFailed, StudioError
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,20 @@ class GpuTask:
         if self.aborted.is_set():
             raise Canceled("the GPU runtime was stopped", details={"reason": "gpu_stopped"})
         self.ctx.check_canceled()
+
+
+class GpuObserver(Protocol):
+    """Told of the runtime's life (GPU billing, ``services/gpu_billing.py``). ``starting`` may refuse
+    the start by raising a :class:`StudioError`; the others must not raise. Called without the
+    runtime's lock held."""
+
+    def starting(self, started_by: str | None) -> None: ...
+
+    def start_failed(self) -> None: ...
+
+    def task_finished(self) -> None: ...
+
+    def stopped(self) -> None: ...
 
 
 def no_gpu_hardware() -> bool:
@@ -117,6 +131,7 @@ class GpuRuntime:
         self._refused = 0
         self._last_error: str | None = None
         self.memory_in_use: Callable[[], int] = lambda: 0
+        self.observer: GpuObserver | None = None
 
     @property
     def state(self) -> GpuState:
@@ -126,6 +141,10 @@ class GpuRuntime:
     def started_by(self) -> str | None:
         """The user id that brought the runtime up (by the API or a node's auto-start)."""
         return self._started_by
+
+    @property
+    def running_tasks(self) -> int:
+        return len(self._tasks)
 
     @property
     def device(self) -> DeviceInfo | None:
@@ -145,12 +164,22 @@ class GpuRuntime:
             self._state = GpuState.STARTING
             self._cond.notify_all()
         try:
+            if self.observer is not None:
+                self.observer.starting(started_by)
+        except StudioError:  # e.g. INSUFFICIENT_BALANCE: the runtime stays stopped
+            with self._cond:
+                self._state = GpuState.STOPPED
+                self._cond.notify_all()
+            raise
+        try:
             device = self._probe()
         except Exception as exc:
             with self._cond:
                 self._state = GpuState.STOPPED
                 self._last_error = f"{type(exc).__name__}: {exc}"
                 self._cond.notify_all()
+            if self.observer is not None:
+                self.observer.start_failed()
             raise NodeFailed(f"the GPU runtime could not start: {exc}", code="GPU_START_FAILED",
                              status=503) from exc
         with self._cond:
@@ -193,11 +222,14 @@ class GpuRuntime:
     def _finish_stop(self) -> None:
         self._unload_models()
         with self._cond:
-            if self._state == GpuState.STOPPING and not self._tasks:
+            stopped = self._state == GpuState.STOPPING and not self._tasks
+            if stopped:
                 self._state = GpuState.STOPPED
                 self._started_at = None
                 self._started_by = None
                 self._cond.notify_all()
+        if stopped and self.observer is not None:
+            self.observer.stopped()
 
     # ------------------------------------------------------------------- tasks
     @contextmanager
@@ -233,6 +265,8 @@ class GpuRuntime:
                 self._completed += 1
                 finish = self._stopping_idle()
                 self._cond.notify_all()
+            if self.observer is not None:
+                self.observer.task_finished()
             if finish:
                 self._finish_stop()
 

@@ -10,7 +10,7 @@ Downgrade moves the personal keys that still have their legacy digest back to ``
 keys issued after this migration cannot be expressed there and are dropped with the table.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0011
 Create Date: 2026-12-03 16:00:00
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ from alembic import op
 from miniaistudio.store.utc_datetime import UtcDateTime
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0011"  # written beside 0008-0011, applied after them (see store/migrate.py)
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,21 @@
+"""The /api/files door: media bytes behind signed links, for every dialect.
+
+Signed download URLs belong to no dialect (AI Visual Studio, Studii, Magnific and Miraflow all
+hand them out as ``output_url``s), so they live in a door of their own rather than under one
+dialect's prefix: the link outlives any dialect's versioning, no dialect's error envelope or auth
+applies to it, and the S3 store can replace it with presigned URLs behind the same ``Urls`` seam
+(``api/files/urls.py``). Its errors use the studio's own envelope ``{code, message, details?}``.
+"""
+
+from fastapi import APIRouter
+
+from ..common.doors import Door
+from ..v2.errors import v2_envelope
+from . import downloads
+
+PREFIX = "/api/files"
+
+router = APIRouter(prefix=PREFIX)
+router.include_router(downloads.router)
+
+door = Door(name="files", prefix=PREFIX, router=router, envelope=v2_envelope, title="Mini AI Studio signed files")
