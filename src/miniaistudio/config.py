@@ -6,8 +6,6 @@ The config file is ``$MINIAI_CONFIG`` or ``<data dir>/config.toml`` when present
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import os
 import secrets
 import tomllib
@@ -278,13 +276,6 @@ class Settings(BaseSettings):
                 fh.write(secrets.token_urlsafe(48))
         self.secret_key = path.read_text().strip()
         return self.secret_key
-
-
-    def api_key_pepper_bytes(self) -> bytes:
-        """The HMAC key API keys are stored under: ``api_key_pepper``, else derived from the secret key."""
-        if self.api_key_pepper:
-            return self.api_key_pepper.encode()
-        return hmac.new(self.jwt_secret().encode(), b"miniaistudio api key pepper", hashlib.sha256).digest()
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -18,7 +18,7 @@ from .runtimes.models import assets
 from .runtimes.models.model_host import ModelHost
 from .runtimes.processes import children, kill_leftovers, recording_server_runs
 from .services.accounts import Accounts
-from .services.api_keys import ApiKeys
+from .services.api_keys import ApiKeys, api_key_pepper
 from .services.credits import CreditLedger
 from .services.execution import Execution
 from .services.gpu import GpuControl
@@ -71,7 +71,7 @@ class Studio:
         self.db = Database(settings.resolved_database_url, background_checkpoints=True)
         self.migrated = upgrade(self.db)  # True when this start brought the schema up to date
         self.store = LocalMediaStore(settings.resolved_media_dir)
-        self.api_keys = ApiKeys(self.db, settings.api_key_pepper_bytes(),
+        self.api_keys = ApiKeys(self.db, api_key_pepper(settings.api_key_pepper, settings.jwt_secret()),
                                 default_rate_limit=settings.api_key_rate_limit_per_minute)
         self.key_rate_limiter = KeyRateLimiter(settings.rate_limit_storage_uri,
                                                window_seconds=settings.api_rate_limit_window_seconds)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, text, update
 
 from conftest import Api, make_settings
-from miniaistudio.services.api_keys import SpendCapReached
+from miniaistudio.services.api_keys import SpendCapReached, api_key_pepper
 from miniaistudio.store.db import Database
 from miniaistudio.store.migrate import HEAD, MIGRATIONS, current_revision
 from miniaistudio.store.tables import ApiKey, User
@@ -35,7 +35,7 @@ async def test_secrets_are_stored_only_as_hmac(studio: Studio, api: Api) -> None
     assert aivs.startswith("avs_live_") and len(aivs) == len("avs_live_") + 38
     assert personal.startswith("mas_") and len(personal) == len("mas_") + 38
     assert aivs.startswith(created["prefix"]) and len(created["prefix"]) == len("avs_live_") + 4
-    pepper = studio.settings.api_key_pepper_bytes()
+    pepper = api_key_pepper(studio.settings.api_key_pepper, studio.settings.jwt_secret())
     with studio.db.session() as s:
         rows = {row.kind: row for row in s.scalars(select(ApiKey))}
         for kind, key in (("avs", aivs), ("mas", personal)):

@@ -32,6 +32,7 @@ from ..core.policy import AIVS_SCOPES, ApiScope, Principal
 from ..store.db import Database
 from ..store.tables import ApiKey, User
 from .api_key_format import KeyKind, is_legacy_key, is_well_formed, new_key, shown_prefix
+from .derived_keys import derive_key
 
 HMAC_SCHEME = "hmac-sha256"
 LEGACY_SCHEME = "sha256"
@@ -49,6 +50,12 @@ GRANTABLE_SCOPES: dict[KeyKind, tuple[str, ...]] = {
 }
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def api_key_pepper(configured: str | None, server_secret: str) -> bytes:
+    """The HMAC key API keys are stored under: ``Settings.api_key_pepper``, else a key derived from the
+    server secret for this purpose only (changing either invalidates every API key)."""
+    return configured.encode() if configured else derive_key(server_secret, "api-key-pepper")
 
 
 class ApiKeyNotFound(NotFound):
