@@ -1,4 +1,5 @@
-"""The ASGI application: the doors (/api/v2 today), OpenAPI docs at /docs, and the web canvas at /."""
+"""The ASGI application: the doors (/api/v2, AI Visual Studio's /api/v1), OpenAPI docs at /docs, and the
+web canvas at /."""
 
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from . import __version__
+from .api.aivs import door as aivs_door
 from .api.common.api_docs import mount_api_docs
-from .api.common.authentication import EarlyAuthentication
+from .api.common.authentication import Authenticator, EarlyAuthentication
 from .api.common.body_limits import BodyLimits
 from .api.common.doors import Doors
 from .api.common.errors import install_error_handlers
 from .api.common.forwarded import TrustedProxies
 from .api.common.hosts import AllowedHosts, HostGuard
 from .api.common.origin import CrossSiteGuard
+from .api.common.rate_limit_headers import RateLimitHeaders
 from .api.common.security_headers import SecurityHeaders
 from .api.files import door as files_door
 from .api.v2 import door as v2_door
@@ -50,7 +53,7 @@ def create_app(settings: Settings | None = None, studio: Studio | None = None) -
     app = FastAPI(title="Mini AI Studio", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.studio = studio
-    doors = Doors([v2_door, files_door], fallback=v2_envelope)
+    doors = Doors([v2_door, aivs_door, files_door], fallback=v2_envelope)
     install_error_handlers(app, doors.envelope_for)
     doors.mount(app, __version__)
     mount_api_docs(app, openapi_url="/openapi.json", title=app.title)
@@ -74,14 +77,17 @@ def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio, doors: 
     body caps."""
     proxies = TrustedProxies.parse(settings.trusted_proxies)
     app.state.proxies = proxies  # for dependencies: client address, https
+    authenticator = Authenticator(studio.accounts, studio.api_keys, studio.key_rate_limiter, proxies)
+    app.state.authenticator = authenticator  # for the dependencies that resolve the caller
     hosts = AllowedHosts([*settings.allowed_hosts, settings.host, *settings.public_hosts])
     # add_middleware wraps: the last one added runs first.
     # Their refusals are answered in the envelope of the door the path is under.
     envelope_for = doors.envelope_for
     app.add_middleware(BodyLimits, max_bytes=settings.max_json_body_bytes,
                        streamed_upload_paths=STREAMED_UPLOAD_PATHS, envelope_for=envelope_for)
-    app.add_middleware(EarlyAuthentication, verify=studio.accounts.principal_for, public_paths=PUBLIC_BODY_PATHS,
+    app.add_middleware(EarlyAuthentication, authenticate=authenticator, public_paths=PUBLIC_BODY_PATHS,
                        envelope_for=envelope_for)
+    app.add_middleware(RateLimitHeaders)  # X-RateLimit-* on every answer to a key-authenticated request
     app.add_middleware(CrossSiteGuard, proxies=proxies, envelope_for=envelope_for, exempt_paths=SIGNED_WEBHOOK_PATHS)
     app.add_middleware(HostGuard, hosts=hosts, proxies=proxies, envelope_for=envelope_for)
     app.add_middleware(SecurityHeaders)

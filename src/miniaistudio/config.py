@@ -128,6 +128,15 @@ class Settings(BaseSettings):
     rate_limit_storage_uri: str = Field(default="memory://",
                                         description="where throttle counters live (limits storage URI)")
 
+    # -- API keys and per-key rate limits (issue 12) ---------------------------------------------
+    api_key_pepper: str | None = Field(
+        default=None, description="server secret API keys are HMAC'd with; derived from secret_key if unset "
+                                  "(changing either invalidates every API key)")
+    api_key_rate_limit_per_minute: int = Field(default=60, ge=1, le=1_000_000,
+                                               description="requests per window per API key (a key may set less)")
+    api_rate_limit_window_seconds: int = Field(default=60, ge=1, le=3600,
+                                               description="the per-key rate limit's window (a minute)")
+
     # -- Credits and billing (services/credits.py, services/metering.py, services/gpu_billing.py) ---
     billing: Literal["credits", "off"] = Field(
         default="off",

@@ -18,6 +18,7 @@ from .runtimes.models import assets
 from .runtimes.models.model_host import ModelHost
 from .runtimes.processes import children, kill_leftovers, recording_server_runs
 from .services.accounts import Accounts
+from .services.api_keys import ApiKeys, api_key_pepper
 from .services.credits import CreditLedger
 from .services.execution import Execution
 from .services.gpu import GpuControl
@@ -29,6 +30,7 @@ from .services.media import MediaLibrary
 from .services.metering import LedgerMeter
 from .services.models import ModelLibrary
 from .services.payments import Payments, StripeSettings
+from .services.rate_limits import KeyRateLimiter
 from .services.recipes import RecipeBook
 from .services.sessions import Sessions
 from .services.sharing import Sharing
@@ -71,9 +73,14 @@ class Studio:
         self.db = Database(settings.resolved_database_url, background_checkpoints=True)
         self.migrated = upgrade(self.db)  # True when this start brought the schema up to date
         self.store = LocalMediaStore(settings.resolved_media_dir)
+        self.api_keys = ApiKeys(self.db, api_key_pepper(settings.api_key_pepper, settings.jwt_secret()),
+                                default_rate_limit=settings.api_key_rate_limit_per_minute)
+        self.key_rate_limiter = KeyRateLimiter(settings.rate_limit_storage_uri,
+                                               window_seconds=settings.api_rate_limit_window_seconds)
         self.accounts = Accounts(self.db, settings.jwt_secret(), settings.token_ttl_seconds, LoginThrottle(
             per_account=settings.login_attempts_per_account, per_client=settings.login_attempts_per_client,
-            per_account_total=settings.login_attempts_per_account_total, storage_uri=settings.rate_limit_storage_uri))
+            per_account_total=settings.login_attempts_per_account_total, storage_uri=settings.rate_limit_storage_uri),
+            api_keys=self.api_keys)
         self.credits = CreditLedger(self.db, starting_grant=settings.billing_starting_grant
                                     if settings.billing == "credits" else 0)
         self.sessions = Sessions(self.db, self.registry, json_limits=settings.json_limits,

@@ -24,7 +24,7 @@ import jwt
 import pytest
 from PIL import Image
 
-from conftest import PASSWORD, edge, node
+from conftest import PASSWORD, edge, make_settings, node
 from miniaistudio.app import create_app
 from miniaistudio.config import Settings
 from miniaistudio.studio import Studio
@@ -32,7 +32,7 @@ from miniaistudio.studio import Studio
 from .figures import Figures
 
 #: The doors whose routes the matrix covers (the dialects of the next issues join here).
-DOORS = ("/api/v2", "/api/files")
+DOORS = ("/api/v2", "/api/files", "/api/v1")
 BASE_URL = "http://studio.test"
 
 # -- identities ------------------------------------------------------------------------------------
@@ -107,6 +107,8 @@ def error_code(r: httpx.Response) -> str:
         body = r.json()
     except ValueError:
         return "<not json>"
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):  # the AI Visual Studio envelope
+        return str(body["error"].get("code"))
     return str(body.get("code")) if isinstance(body, dict) else "<not an object>"
 
 
@@ -123,6 +125,7 @@ class Owned:
     media_id: str
     recipe_id: str
     prompt: str
+    aivs_key_id: str
     share_id: str = ""  # the owner's session shared with a collaborator
     invitation_id: str = ""  # another user's session shared with the owner
     doomed: dict[str, str] = field(default_factory=dict)  # a session per identity for DELETE
@@ -132,7 +135,7 @@ class Owned:
     def secrets(self) -> dict[str, str]:
         return {"owner id": self.owner_id, "owner email": self.owner_email, "session id": self.session_id,
                 "run id": self.run_id, "media id": self.media_id, "recipe id": self.recipe_id,
-                "prompt": self.prompt, "share id": self.share_id,
+                "prompt": self.prompt, "share id": self.share_id, "AIVS key id": self.aivs_key_id,
                 **{f"session to delete ({k})": v for k, v in self.doomed.items()},
                 **{f"share to revoke ({k})": v for k, v in self.doomed_shares.items()}}
 
@@ -210,14 +213,21 @@ class Row:
     public: bool = False  # answers everyone alike (credentials are not read)
     changes_credentials: bool = False  # tried after the others; credentials are renewed after it
     stream: bool = False  # an endless response: read its head through raw ASGI
+    # Doors with their own envelope say how they refuse a missing and a bad credential, and
+    # whether the owner's API key gets what the owner gets.
+    anonymous: Expect = SIGN_IN
+    bad_credential: Expect = BAD_CREDENTIAL
+    owner_key: Expect | None = None
 
     def expected(self, who: str) -> Expect:
         if self.public:
             return self.owner
         if who == ANONYMOUS:
-            return SIGN_IN
+            return self.anonymous
         if who in BAD_CREDENTIALS:
-            return BAD_CREDENTIAL
+            return self.bad_credential
+        if who == OWNER_KEY and self.owner_key is not None:
+            return self.owner_key
         if who in OWNERS:
             return self.owner
         if who == ADMIN and self.admin is not None:
@@ -226,6 +236,10 @@ class Row:
 
 
 ADMIN_ONLY: dict[str, Any] = {"owner": FORBIDDEN, "stranger": FORBIDDEN, "admin": REACHED}
+#: AI Visual Studio's key management: its envelope and codes, a web session only (API keys refused).
+AIVS_SESSION_ONLY: dict[str, Any] = {"anonymous": deny(401, "missing_api_key"),
+                                     "bad_credential": deny(401, "invalid_api_key"),
+                                     "owner_key": deny(403, "insufficient_scope")}
 
 ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v2/ping"): Row(plain(), public=True),
@@ -347,6 +361,12 @@ ROWS: dict[tuple[str, str], Row] = {
         stranger=deny(404, "INVOICE_NOT_FOUND")),
     ("GET", "/api/v2/billing/statements"): Row(plain()),
     ("GET", "/api/v2/billing/statements/{month}/pdf"): Row(plain(path_params={"month": "2026-12"})),
+    # AI Visual Studio v1 (its own envelope)
+    ("POST", "/api/v1/keys"): Row(plain(json={"name": "matrix key", "scopes": ["read"]}), **AIVS_SESSION_ONLY),
+    ("GET", "/api/v1/keys"): Row(plain(), **AIVS_SESSION_ONLY),
+    ("DELETE", "/api/v1/keys/{key_id}"): Row(
+        lambda owned, who: Call(path_params={"key_id": owned.aivs_key_id}), stranger=deny(404, "not_found"),
+        **AIVS_SESSION_ONLY),
 }
 
 
@@ -453,9 +473,10 @@ async def build_owned(callers: Callers, studio: Studio) -> Owned:
                         files={"file": ("owner-secret.png", PNG, "image/png")})
     recipe_id = f"owner-secret-{uuid.uuid4().hex[:8]}"
     await owner("POST", f"/api/v2/sessions/{session['id']}/publish-recipe", json=publish_body(recipe_id))
+    aivs_key = await owner("POST", "/api/v1/keys", json={"name": "owner's AIVS key", "scopes": ["read"]})
     owned = Owned(owner_id=jwt_claims(callers.bearer[OWNER])["sub"], owner_email=callers.emails[OWNER],
                   session_id=session["id"], version=saved["version"], run_id=run["run_id"], media_id=media["id"],
-                  recipe_id=recipe_id, prompt=prompt)
+                  recipe_id=recipe_id, prompt=prompt, aivs_key_id=aivs_key["id"])
     link = studio.signed_urls.sign(owned.media_id)
     owned.signed_link = {"expires": str(link.expires), "signature": link.signature}
     for who in IDENTITIES:
@@ -524,6 +545,13 @@ async def asgi_head(app: Any, method: str, path: str, params: dict[str, str],
 
 
 # -- the tests ------------------------------------------------------------------------------------------
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The matrix's studio: the owner's key makes more than a minute's worth of requests (rate limits are
+    tested in tests/keys)."""
+    return make_settings(tmp_path, api_key_rate_limit_per_minute=100_000)
+
+
 def test_every_route_has_a_row(settings: Settings, figures: Figures) -> None:
     operations = openapi_operations(create_app(settings).openapi())
     figures.add("routes", len(operations))

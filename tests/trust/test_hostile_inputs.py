@@ -131,8 +131,10 @@ class Tally:
             except ValueError:
                 self.problems.append(f"{what}: non-JSON error {r.status_code} {r.text[:80]}")
                 return
+            if isinstance(body, dict) and isinstance(body.get("error"), dict):  # AI Visual Studio's envelope
+                body = body["error"]
             code = body.get("code") if isinstance(body, dict) else None
-            if not isinstance(code, str) or not code or code == "INTERNAL_ERROR":
+            if not isinstance(code, str) or not code or code in ("INTERNAL_ERROR", "internal_error"):
                 self.problems.append(f"{what}: error without a stable code {r.status_code} {r.text[:160]}")
 
     def expect(self, what: str, ok: bool, r: httpx.Response) -> None:

@@ -236,3 +236,26 @@ class WebhookSignatureInvalid(StudioError):
 
 class InvoiceNotFound(NotFound):
     code = "INVOICE_NOT_FOUND"
+
+
+# -- API keys and rate limits (issue 12) ----------------------------------------------------
+class InsufficientScope(StudioError):
+    """The API key lacks the scope the route needs (or the route takes no API key at all)."""
+
+    code, status = "INSUFFICIENT_SCOPE", 403
+
+
+class IpNotAllowed(StudioError):
+    """The API key has an IP allowlist and the caller's address is not in it."""
+
+    code, status = "IP_NOT_ALLOWED", 403
+
+
+class RateLimited(StudioError):
+    """The key's requests per minute are used up; ``retry_after`` seconds until the next is accepted."""
+
+    code, status = "RATE_LIMITED", 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, details={"retry_after": retry_after})
+        self.retry_after = retry_after

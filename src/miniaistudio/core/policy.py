@@ -13,6 +13,7 @@ from enum import IntEnum, StrEnum
 
 from .errors import (
     Forbidden,
+    InsufficientScope,
     InvoiceNotFound,
     MediaNotFound,
     SessionNotFound,
@@ -43,12 +44,43 @@ REQUIRED_ROLE = {Action.VIEW: Role.VIEWER, Action.RUN: Role.RUNNER, Action.EDIT:
                  Action.OWN: Role.OWNER, Action.SHARE: Role.OWNER}
 
 
+class ApiScope(StrEnum):
+    """What an API key may do. ``FULL`` (the personal key) covers every scope and every door."""
+
+    FULL = "*"
+    READ = "read"
+    GENERATE_IMAGE = "generate:image"
+    GENERATE_VIDEO = "generate:video"
+    WEBHOOKS = "webhooks"
+
+
+#: Scopes a user may give a key they create through the AI Visual Studio door.
+AIVS_SCOPES = (ApiScope.READ, ApiScope.GENERATE_IMAGE, ApiScope.GENERATE_VIDEO, ApiScope.WEBHOOKS)
+
+
 @dataclass(frozen=True)
 class Principal:
     user_id: str
     email: str
     is_admin: bool = False
     via_api_key: bool = False
+    key_id: str | None = None  # the API key used, if any
+    scopes: frozenset[str] = frozenset({ApiScope.FULL})  # a login (no key) may do everything its user may
+
+
+def require_scope(principal: Principal, scope: ApiScope) -> None:
+    """An API key must carry the scope (or full access); a login carries every scope."""
+    if ApiScope.FULL in principal.scopes or scope in principal.scopes:
+        return
+    raise InsufficientScope(f"this API key lacks the '{scope.value}' scope",
+                            details={"required": scope.value, "granted": sorted(principal.scopes)})
+
+
+def require_login_session(principal: Principal, action: str) -> None:
+    """Some actions (managing API keys) are for a signed-in user, never for an API key."""
+    if principal.via_api_key:
+        raise InsufficientScope(f"{action} needs a signed-in web session; API keys cannot do it",
+                                details={"reason": "web_session_required"})
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,13 @@
-"""Users, passwords, login tokens and personal API keys.
+"""Users, passwords, login tokens and the personal API key.
 
-Passwords are argon2id hashes. API keys (``mas_`` + 256 random bits) are stored as SHA-256
-digests: they are high-entropy secrets, so a fast hash is safe and lets every request
-find its key with one indexed lookup. The full key is shown once, at creation.
+Passwords are argon2id hashes. API keys, the personal ``mas_`` key included, live in
+``services/api_keys.py``; this module resolves them (``principal_for``) and keeps the personal
+key's operations for ``/api/v2/account/api-key``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 import time
 import uuid
 from contextlib import AbstractContextManager, nullcontext
@@ -26,10 +24,12 @@ from ..core.errors import Conflict, InvalidRequest, Unauthorized
 from ..core.policy import Principal
 from ..store.db import Database
 from ..store.tables import RevokedToken, User
+from .api_key_format import looks_like_key
+from .api_keys import ApiKeys, ApiKeyStatus
 from .login_throttle import LoginThrottle
 from .sharing import link_invitations
 
-API_KEY_PREFIX = "mas_"
+__all__ = ["Accounts", "ApiKeyStatus", "IssuedToken", "Profile"]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _hasher = PasswordHasher()
 
@@ -48,26 +48,19 @@ class Profile:
 
 
 @dataclass(frozen=True)
-class ApiKeyStatus:
-    enabled: bool
-    prefix: str | None
-    created_at: datetime | None
-    api_key: str | None = None  # only when just issued
-
-
-
-@dataclass(frozen=True)
 class IssuedToken:
     token: str
     expires_in: int
 
 
 class Accounts:
-    def __init__(self, db: Database, jwt_secret: str, token_ttl: int, throttle: LoginThrottle | None = None) -> None:
+    def __init__(self, db: Database, jwt_secret: str, token_ttl: int, throttle: LoginThrottle | None = None,
+                 *, api_keys: ApiKeys) -> None:
         self.db = db
         self._secret = jwt_secret
         self._ttl = token_ttl
         self._throttle = throttle
+        self.api_keys = api_keys
 
     # -- users -----------------------------------------------------------------
     def create_user(self, email: str, password: str, *, admin: bool = False) -> User:
@@ -173,9 +166,10 @@ class Accounts:
         return IssuedToken(jwt.encode(claims, self._secret, algorithm="HS256"), self._ttl)
 
     def principal_for(self, credential: str) -> Principal:
-        """Resolve a bearer credential: a ``mas_`` API key or a login JWT (one indexed query)."""
-        if credential.startswith(API_KEY_PREFIX):
-            return self._principal_for_key(credential)
+        """Resolve a bearer credential: an API key or a login JWT (one indexed query). A key with an
+        IP allowlist is refused here, where no client address is known (the doors pass one)."""
+        if looks_like_key(credential):
+            return self.api_keys.verify(credential, None).principal
         try:
             claims = jwt.decode(credential, self._secret, algorithms=["HS256"],
                                 options={"require": ["sub", "exp"]})
@@ -197,16 +191,6 @@ class Accounts:
                 raise _refused("you have signed out or changed your password; sign in again", "token_revoked")
             return Principal(user.id, user.email, user.is_admin)
 
-    def _principal_for_key(self, key: str) -> Principal:
-        digest = hashlib.sha256(key.encode()).hexdigest()
-        with self.db.session() as s:
-            user = s.scalar(select(User).where(User.api_key_hash == digest))
-            if user is None or not secrets.compare_digest(user.api_key_hash or "", digest):
-                raise _refused("invalid API key", "invalid_api_key")
-            if not user.api_key_enabled:
-                raise _refused("this API key is disabled", "api_key_disabled")
-            return Principal(user.id, user.email, user.is_admin, via_api_key=True)
-
     def profile(self, user_id: str) -> Profile:
         with self.db.session() as s:
             user = s.get(User, user_id)
@@ -214,35 +198,15 @@ class Accounts:
                 raise _refused("invalid bearer token", "invalid_token")
             return Profile(user.id, user.email, user.is_admin, user.created_at)
 
-    # -- API keys --------------------------------------------------------------
+    # -- the personal API key (services/api_keys.py keeps it) ----------------------------------
     def api_key_status(self, user_id: str) -> ApiKeyStatus:
-        with self.db.session() as s:
-            user = self._user(s, user_id)
-            return ApiKeyStatus(user.api_key_enabled, user.api_key_prefix, user.api_key_created_at)
+        return self.api_keys.personal_status(user_id)
 
     def set_api_key_enabled(self, user_id: str, enabled: bool) -> ApiKeyStatus:
-        with self.db.session() as s:
-            user = self._user(s, user_id)
-            issued = None
-            if enabled and user.api_key_hash is None:
-                issued = self._issue_key(user)
-            user.api_key_enabled = enabled
-            return ApiKeyStatus(user.api_key_enabled, user.api_key_prefix, user.api_key_created_at, issued)
+        return self.api_keys.set_personal_enabled(user_id, enabled)
 
     def regenerate_api_key(self, user_id: str) -> ApiKeyStatus:
-        with self.db.session() as s:
-            user = self._user(s, user_id)
-            issued = self._issue_key(user)
-            user.api_key_enabled = True
-            return ApiKeyStatus(True, user.api_key_prefix, user.api_key_created_at, issued)
-
-    @staticmethod
-    def _issue_key(user: User) -> str:
-        key = API_KEY_PREFIX + secrets.token_urlsafe(32)
-        user.api_key_hash = hashlib.sha256(key.encode()).hexdigest()
-        user.api_key_prefix = key[:12]
-        user.api_key_created_at = datetime.now(UTC)
-        return key
+        return self.api_keys.regenerate_personal(user_id)
 
     @staticmethod
     def _user(s: Any, user_id: str) -> User:

@@ -39,6 +39,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    # The four api_key_* columns are no longer used: migration 0010 moved personal keys to ``api_keys``.
     api_key_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     api_key_prefix: Mapped[str | None] = mapped_column(String(32), nullable=True)
     api_key_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -54,6 +55,35 @@ class RevokedToken(Base):
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     expires_at: Mapped[int] = mapped_column(BigInteger, index=True)  # unix seconds, the token's ``exp``
+
+
+class ApiKey(Base):
+    """A user's API key (``services/api_keys.py``): the personal ``mas_`` key and every door's keys.
+
+    Only ``secret_hash`` identifies the secret: HMAC-SHA256 under the server pepper
+    (``hash_scheme`` ``hmac-sha256``), or, for personal keys issued before this table, the
+    plain SHA-256 they were stored with (``sha256``; migration 0010 moved them here).
+    """
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # KeyKind: mas | avs (stu, mgn, mfl later)
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(32))  # public: shown in listings
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash_scheme: Mapped[str] = mapped_column(String(16))  # hmac-sha256 | sha256 (legacy personal keys)
+    scopes: Mapped[list[Any]] = mapped_column(JSON)
+    ip_allowlist: Mapped[list[Any]] = mapped_column(JSON)  # CIDRs; empty: any address
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)  # the personal key can be switched off
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    spend_cap: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # credits; None: no cap
+    spent: Mapped[int] = mapped_column(BigInteger, default=0)  # credits spent through this key
+    rate_limit_per_minute: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: the default
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)  # at most once a minute
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class StudioSession(Base):

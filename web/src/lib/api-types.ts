@@ -22,6 +22,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List all your API keys (every door's, the personal key included) */
+        get: operations["list_keys_api_v1_keys_get"];
+        put?: never;
+        /** Create a new API key (avs_live_...); the key is shown once */
+        post: operations["create_key_api_v1_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke an API key (at once, on every door) */
+        delete: operations["revoke_key_api_v1_keys__key_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/account/api-key": {
         parameters: {
             query?: never;
@@ -1104,6 +1139,149 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AivsErrorBody */
+        AivsErrorBody: {
+            /** Code */
+            code: string;
+            /** Details */
+            details: {
+                [key: string]: unknown;
+            };
+            /** Message */
+            message: string;
+        };
+        /**
+         * AivsErrorPublic
+         * @description Every error: ``{"error": {"code", "message", "details"}}``.
+         */
+        AivsErrorPublic: {
+            error: components["schemas"]["AivsErrorBody"];
+        };
+        /** AivsKeyCreate */
+        AivsKeyCreate: {
+            /**
+             * Expires At
+             * @description Expiration date (ISO 8601)
+             */
+            expires_at?: string | null;
+            /**
+             * Ip Allowlist
+             * @description Allowed IP addresses or CIDR networks, IPv4 or IPv6 (empty: any address)
+             */
+            ip_allowlist?: string[];
+            /**
+             * Name
+             * @description Display name for the API key
+             */
+            name: string;
+            /**
+             * Rate Limit Per Minute
+             * @description Requests per minute for this key, at most the studio's limit (studio extension)
+             */
+            rate_limit_per_minute?: number | null;
+            /**
+             * Scopes
+             * @description Permission scopes (default: ["read"])
+             */
+            scopes?: ("read" | "generate:image" | "generate:video" | "webhooks")[];
+            /**
+             * Spend Cap
+             * @description Most credits the key may spend (studio extension; none: no cap)
+             */
+            spend_cap?: number | null;
+        };
+        /** AivsKeyCreatedPublic */
+        AivsKeyCreatedPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Expires At */
+            expires_at: string | null;
+            /** Id */
+            id: string;
+            /** Ip Allowlist */
+            ip_allowlist: string[];
+            /**
+             * Key
+             * @description The API key: shown once, store it now
+             */
+            key: string;
+            /**
+             * Kind
+             * @description Which door issued it: avs (this API) or mas (the personal key)
+             */
+            kind: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to recognise it; the secret is never shown again
+             */
+            prefix: string;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute: number;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Scopes */
+            scopes: string[];
+            /** Spend Cap */
+            spend_cap: number | null;
+            /** Spent */
+            spent: number;
+        };
+        /** AivsKeyListPublic */
+        AivsKeyListPublic: {
+            /** Data */
+            data: components["schemas"]["AivsKeyPublic"][];
+            /** Total */
+            total: number;
+        };
+        /** AivsKeyPublic */
+        AivsKeyPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Enabled */
+            enabled: boolean;
+            /** Expires At */
+            expires_at: string | null;
+            /** Id */
+            id: string;
+            /** Ip Allowlist */
+            ip_allowlist: string[];
+            /**
+             * Kind
+             * @description Which door issued it: avs (this API) or mas (the personal key)
+             */
+            kind: string;
+            /** Last Used At */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description The key's first characters, to recognise it; the secret is never shown again
+             */
+            prefix: string;
+            /** Rate Limit Per Minute */
+            rate_limit_per_minute: number;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** Scopes */
+            scopes: string[];
+            /** Spend Cap */
+            spend_cap: number | null;
+            /** Spent */
+            spent: number;
+        };
         /** ApiKeyPublic */
         ApiKeyPublic: {
             /**
@@ -2771,6 +2949,99 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_keys_api_v1_keys_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsKeyListPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    create_key_api_v1_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AivsKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsKeyCreatedPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    revoke_key_api_v1_keys__key_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsKeyPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
                 };
             };
         };

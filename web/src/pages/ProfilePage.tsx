@@ -4,12 +4,15 @@ import { navigate } from "../lib/router";
 import type { ApiKeyStatus, Me } from "../lib/types";
 import { AppHeader } from "../components/AppHeader";
 import { ModalActions } from "../components/ModalActions";
+import { SecretOnce } from "../components/SecretOnce";
 import { ErrorState, LoadingState, Modal } from "../components/ui";
 import { toast } from "../components/toast";
+import { KeysTab } from "./KeysTab";
 
 const TABS = [
   { id: "account", label: "Account" },
   { id: "api-key", label: "API Key" },
+  { id: "keys", label: "Keys" },
 ];
 
 export function ProfilePage({ me, tab, onSignedOut }: { me: Me; tab: string; onSignedOut: () => void }) {
@@ -27,7 +30,7 @@ export function ProfilePage({ me, tab, onSignedOut }: { me: Me; tab: string; onS
           ))}
         </div>
         <div role="tabpanel" aria-label={TABS.find((t) => t.id === current)?.label}>
-          {current === "account" ? <AccountTab me={me} onSignedOut={onSignedOut} /> : <ApiKeyTab />}
+          {current === "account" ? <AccountTab me={me} onSignedOut={onSignedOut} /> : current === "keys" ? <KeysTab /> : <ApiKeyTab />}
         </div>
       </main>
     </div>
@@ -138,33 +141,5 @@ function ApiKeyTab() {
         </Modal>
       )}
     </section>
-  );
-}
-
-function SecretOnce({ secret, onDismiss }: { secret: string; onDismiss: () => void }) {
-  const [copied, setCopied] = useState(false);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(secret);
-    } catch {
-      const input = document.getElementById("api-key-secret") as HTMLInputElement | null;
-      input?.select();
-      document.execCommand("copy");
-    }
-    setCopied(true);
-  }
-  return (
-    <div className="secret-box" role="region" aria-label="New API key">
-      <strong>Copy your new key now. It is shown only once.</strong>
-      <div className="row gap">
-        <input id="api-key-secret" className="mono grow" readOnly value={secret} aria-label="New API key secret" onFocus={(e) => e.target.select()} />
-        <button className="btn btn-primary" onClick={copy} aria-label="Copy API key">
-          {copied ? "Copied ✓" : "Copy"}
-        </button>
-      </div>
-      <button className="link-btn" onClick={onDismiss} aria-label="I have stored the key">
-        I have stored it safely
-      </button>
-    </div>
   );
 }

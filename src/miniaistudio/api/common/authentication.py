@@ -4,6 +4,11 @@ For a request that carries a body to a route that is not public, the credential 
 from the headers and verified (in a worker thread: it is a database lookup) before the
 app may read a byte; failures answer 401 at once. The verified principal is kept in
 ``scope["state"]`` so the ``get_principal`` dependency does not verify it twice.
+
+:class:`Authenticator` is the one place a credential becomes a principal, for every door: a login
+token, or an API key checked against its IP allowlist (the client address through trusted proxies
+only) and counted against its rate limit (the status is left in ``scope["state"]`` for the
+``X-RateLimit-*`` headers, ``api/common/rate_limit_headers.py``).
 """
 
 from __future__ import annotations
@@ -16,20 +21,47 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ...core.errors import AuthorizationHeaderRequired, StudioError
 from ...core.policy import Principal
+from ...services.accounts import Accounts
+from ...services.api_key_format import looks_like_key
+from ...services.api_keys import ApiKeys
+from ...services.rate_limits import KeyRateLimiter
 from .body_limits import carries_body
-from .credentials import read_credential
+from .credentials import Credential, read_credential
 from .errors import EnvelopeFor, perimeter_refusal
+from .forwarded import TrustedProxies
 
 #: ``scope["state"]`` key of the principal verified by this middleware.
 PRINCIPAL_STATE_KEY = "principal"
+#: ``scope["state"]`` key of the API key's :class:`~miniaistudio.services.rate_limits.RateLimitStatus`.
+RATE_LIMIT_STATE_KEY = "rate_limit"
+
+
+class Authenticator:
+    def __init__(self, accounts: Accounts, api_keys: ApiKeys, limiter: KeyRateLimiter,
+                 proxies: TrustedProxies) -> None:
+        self.accounts = accounts
+        self.api_keys = api_keys
+        self.limiter = limiter
+        self.proxies = proxies
+
+    def __call__(self, credential: Credential, scope: Scope) -> Principal:
+        """The principal of a request's credential (blocking: run it off the event loop)."""
+        if not looks_like_key(credential.value):
+            return self.accounts.principal_for(credential.value)
+        verified = self.api_keys.verify(credential.value, self.proxies.client_address(scope))
+        status = self.limiter.hit(verified.key_id, verified.rate_limit_per_minute)
+        scope.setdefault("state", {})[RATE_LIMIT_STATE_KEY] = status
+        if status.exceeded:
+            raise status.refusal()
+        return verified.principal
 
 
 class EarlyAuthentication:
-    def __init__(self, app: ASGIApp, *, verify: Callable[[str], Principal], public_paths: frozenset[str],
-                 envelope_for: EnvelopeFor) -> None:
+    def __init__(self, app: ASGIApp, *, authenticate: Callable[[Credential, Scope], Principal],
+                 public_paths: frozenset[str], envelope_for: EnvelopeFor) -> None:
         self.app = app
         self.envelope_for = envelope_for
-        self.verify = verify
+        self.authenticate = authenticate
         self.public_paths = public_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -40,8 +72,8 @@ class EarlyAuthentication:
                     credential = read_credential(headers)
                     if credential is None:
                         raise AuthorizationHeaderRequired(
-                            "sign in or send 'Authorization: Bearer <token or mas_ key>'")
-                    principal = await run_in_threadpool(self.verify, credential.value)
+                            "sign in or send 'Authorization: Bearer <token or API key>'")
+                    principal = await run_in_threadpool(self.authenticate, credential, scope)
                 except StudioError as error:
                     await perimeter_refusal(self.envelope_for, scope["path"], error)(scope, receive, send)
                     return

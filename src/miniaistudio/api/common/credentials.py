@@ -1,4 +1,5 @@
-"""Where a request carries its credential: ``Authorization: Bearer``, ``X-API-Key`` or the login cookie.
+"""Where a request carries its credential: ``Authorization: Bearer``, ``X-API-Key``,
+``X-Magnific-Api-Key`` (the Magnific dialect's header, accepted on every door) or the login cookie.
 
 One reader for the early authentication middleware, the cross-site check and the
 ``get_principal`` dependency, so they can never disagree about which credential a request uses.
@@ -15,6 +16,8 @@ from starlette.requests import cookie_parser
 from ...core.errors import Unauthorized
 
 TOKEN_COOKIE = "mas_token"
+#: Headers that carry an API key, in the order they are read (after ``Authorization``).
+API_KEY_HEADERS = ("x-api-key", "x-magnific-api-key")
 
 CredentialSource = Literal["authorization", "api_key", "cookie"]
 
@@ -39,9 +42,10 @@ def read_credential(headers: Headers) -> Credential | None:
             raise Unauthorized("the Authorization header must be 'Bearer <token>'",
                                details={"reason": "malformed_authorization_header"})
         return Credential(value.strip(), "authorization")
-    api_key = headers.get("x-api-key")
-    if api_key and api_key.strip():
-        return Credential(api_key.strip(), "api_key")
+    for name in API_KEY_HEADERS:
+        api_key = headers.get(name)
+        if api_key and api_key.strip():
+            return Credential(api_key.strip(), "api_key")
     cookie = cookie_parser(headers.get("cookie", "")).get(TOKEN_COOKIE)
     if cookie:
         return Credential(cookie, "cookie")

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ...core.errors import AuthorizationHeaderRequired
-from ...core.policy import Principal
+from ...core.policy import ApiScope, Principal, require_login_session, require_scope
 from ...studio import Studio
-from .authentication import PRINCIPAL_STATE_KEY
+from .authentication import PRINCIPAL_STATE_KEY, Authenticator
 from .credentials import read_credential
 from .forwarded import TrustedProxies
 
@@ -22,17 +22,56 @@ def get_studio(request: Request) -> Studio:
 StudioDep = Annotated[Studio, Depends(get_studio)]
 
 
-def get_principal(request: Request, studio: StudioDep) -> Principal:
+async def get_authenticator(request: Request) -> Authenticator:
+    """How credentials become principals (``app.state.authenticator``, set by ``create_app``)."""
+    authenticator: Authenticator = request.app.state.authenticator
+    return authenticator
+
+
+def get_caller(request: Request, authenticator: Annotated[Authenticator, Depends(get_authenticator)]) -> Principal:
+    """Whoever the request's credential names (a login or an API key), before any scope is asked."""
     verified = request.scope.get("state", {}).get(PRINCIPAL_STATE_KEY)
     if isinstance(verified, Principal):  # EarlyAuthentication already checked this request
         return verified
     credential = read_credential(request.headers)
     if credential is None:
-        raise AuthorizationHeaderRequired("sign in or send 'Authorization: Bearer <token or mas_ key>'")
-    return studio.accounts.principal_for(credential.value)
+        raise AuthorizationHeaderRequired("sign in or send 'Authorization: Bearer <token or API key>'")
+    return authenticator(credential, request.scope)
+
+
+Caller = Annotated[Principal, Depends(get_caller)]
+
+
+async def get_principal(caller: Caller) -> Principal:
+    """The caller of an ``/api/v2`` route: a login or a full-access key (the personal key); keys
+    scoped to a dialect's routes are refused here (``INSUFFICIENT_SCOPE``). Async, like the other
+    checks that do no I/O: only ``get_caller`` (a database lookup) costs a worker-thread hop."""
+    require_scope(caller, ApiScope.FULL)
+    return caller
 
 
 CurrentUser = Annotated[Principal, Depends(get_principal)]
+
+
+class RequireScope:
+    """A route's scope, declared where the route is: ``Depends(RequireScope(ApiScope.READ))``.
+    Logins and full-access keys pass; a key without the scope gets ``INSUFFICIENT_SCOPE``."""
+
+    def __init__(self, scope: ApiScope) -> None:
+        self.scope = scope
+
+    async def __call__(self, caller: Caller) -> Principal:
+        require_scope(caller, self.scope)
+        return caller
+
+
+async def get_login_session(caller: Caller) -> Principal:
+    """A signed-in user (the login cookie or its token), never an API key: for managing keys."""
+    require_login_session(caller, "managing API keys")
+    return caller
+
+
+LoginSession = Annotated[Principal, Depends(get_login_session)]
 
 
 def get_proxies(request: Request) -> TrustedProxies:

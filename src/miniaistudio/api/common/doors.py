@@ -1,6 +1,10 @@
-"""Doors: each HTTP dialect (``/api/v2`` today, compatibility APIs beside it) is a prefix with its
-own routers, error envelope and OpenAPI document. One app holds them all, so the perimeter
-middlewares wrap every door; errors are shaped by the door whose prefix the path is under."""
+"""Doors: each HTTP dialect (``/api/v2``, ``/api/v1`` for AI Visual Studio, more beside them) is a prefix
+with its own routers, error envelope and OpenAPI document. One app holds them all, so the perimeter
+middlewares wrap every door; errors are shaped by the door the path belongs to.
+
+Several dialects may share a prefix (AI Visual Studio and Studii both live under ``/api/v1``): a path
+then belongs to the door one of whose routes matches it, and an unknown path under the prefix to the
+door that ``answers_unknown_paths``."""
 
 from __future__ import annotations
 
@@ -24,13 +28,28 @@ class Door:
     router: APIRouter
     envelope: Envelope
     title: str
+    #: Unknown paths under the prefix answer this door's 404; a door that shares its prefix and
+    #: should claim only its own routes sets False.
+    answers_unknown_paths: bool = True
+    #: Where its OpenAPI document is served (default ``<prefix>/openapi.json``; doors sharing a prefix
+    #: need distinct ones).
+    openapi_path: str = ""
 
     def owns(self, path: str) -> bool:
+        """Whether ``path`` is under the door's prefix (a whole path segment)."""
         return path == self.prefix or path.startswith(self.prefix + "/")
+
+    def routes_match(self, path: str) -> bool:
+        """Whether one of the door's own routes (any method) matches ``path``."""
+        for route in self.router.routes:
+            regex = getattr(route, "path_regex", None)
+            if regex is not None and regex.match(path):
+                return True
+        return False
 
     @property
     def openapi_url(self) -> str:
-        return f"{self.prefix}/openapi.json"
+        return self.openapi_path or f"{self.prefix}/openapi.json"
 
 
 class Doors:
@@ -42,7 +61,15 @@ class Doors:
         self.fallback = fallback
 
     def door_for(self, path: str) -> Door | None:
-        return next((door for door in self.doors if door.owns(path)), None)
+        candidates = [door for door in self.doors if door.owns(path)]
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else None
+        longest = len(candidates[0].prefix)
+        sharing = [door for door in candidates if len(door.prefix) == longest]
+        if len(sharing) == 1:  # a door nested in another's prefix wins for its own paths
+            return sharing[0]
+        return (next((door for door in sharing if door.routes_match(path)), None)
+                or next((door for door in sharing if door.answers_unknown_paths), sharing[0]))
 
     def envelope_for(self, path: str) -> Envelope:
         door = self.door_for(path)

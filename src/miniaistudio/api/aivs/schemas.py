@@ -1,0 +1,79 @@
+"""The AI Visual Studio door's public models (requests and answers), as the seed names their fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from ...services.api_keys import MAX_ALLOWLIST_ENTRIES, MAX_NAME_CHARS, MAX_SPEND_CAP, ApiKeyInfo, IssuedKey
+
+Scope = Literal["read", "generate:image", "generate:video", "webhooks"]
+
+
+class AivsErrorBody(BaseModel):
+    code: str
+    message: str
+    details: dict[str, object]
+
+
+class AivsErrorPublic(BaseModel):
+    """Every error: ``{"error": {"code", "message", "details"}}``."""
+
+    error: AivsErrorBody
+
+
+def _read_only() -> list[Scope]:
+    return ["read"]
+
+
+class AivsKeyCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS, description="Display name for the API key")
+    scopes: list[Scope] = Field(default_factory=_read_only, max_length=8,
+                                description='Permission scopes (default: ["read"])')
+    ip_allowlist: list[Annotated[str, StringConstraints(max_length=64)]] = Field(
+        default_factory=list, max_length=MAX_ALLOWLIST_ENTRIES,
+        description="Allowed IP addresses or CIDR networks, IPv4 or IPv6 (empty: any address)")
+    expires_at: datetime | None = Field(default=None, description="Expiration date (ISO 8601)")
+    spend_cap: int | None = Field(default=None, ge=0, le=MAX_SPEND_CAP,
+                                  description="Most credits the key may spend (studio extension; none: no cap)")
+    rate_limit_per_minute: int | None = Field(default=None, ge=1, description=(
+        "Requests per minute for this key, at most the studio's limit (studio extension)"))
+
+
+class AivsKeyPublic(BaseModel):
+    id: str
+    name: str
+    prefix: str = Field(description="The key's first characters, to recognise it; the secret is never shown again")
+    kind: str = Field(description="Which door issued it: avs (this API) or mas (the personal key)")
+    scopes: list[str]
+    ip_allowlist: list[str]
+    enabled: bool
+    expires_at: datetime | None
+    spend_cap: int | None
+    spent: int
+    rate_limit_per_minute: int
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, info: ApiKeyInfo) -> AivsKeyPublic:
+        return cls(id=info.id, name=info.name, prefix=info.prefix, kind=info.kind, scopes=list(info.scopes),
+                   ip_allowlist=list(info.ip_allowlist), enabled=info.enabled, expires_at=info.expires_at,
+                   spend_cap=info.spend_cap, spent=info.spent, rate_limit_per_minute=info.rate_limit_per_minute,
+                   created_at=info.created_at, last_used_at=info.last_used_at, revoked_at=info.revoked_at)
+
+
+class AivsKeyCreatedPublic(AivsKeyPublic):
+    key: str = Field(description="The API key: shown once, store it now")
+
+    @classmethod
+    def issued(cls, issued: IssuedKey) -> AivsKeyCreatedPublic:
+        return cls(**AivsKeyPublic.of(issued.info).model_dump(), key=issued.secret)
+
+
+class AivsKeyListPublic(BaseModel):
+    data: list[AivsKeyPublic]
+    total: int

@@ -1,0 +1,58 @@
+/** Client for the API keys of every door, managed through AI Visual Studio's /api/v1/keys (signed-in
+ * session only). Errors come in that door's envelope {"error": {code, message, details}}. */
+import { ApiError } from "./api";
+import type { components } from "./api-types";
+
+type Schemas = components["schemas"];
+export type ApiKeyInfo = Schemas["AivsKeyPublic"];
+export type ApiKeyCreated = Schemas["AivsKeyCreatedPublic"];
+export type ApiKeyCreate = Schemas["AivsKeyCreate"];
+export type KeyScope = "read" | "generate:image" | "generate:video" | "webhooks";
+export const KEY_SCOPES: { id: KeyScope; label: string }[] = [
+  { id: "read", label: "Read generations, models and account" },
+  { id: "generate:image", label: "Create image generations" },
+  { id: "generate:video", label: "Create video generations" },
+  { id: "webhooks", label: "Manage webhooks" },
+];
+
+type Envelope = { error?: { code?: string; message?: string; details?: { fields?: Record<string, string> } } };
+
+async function call<T>(path: string, method = "GET", body?: unknown): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      credentials: "same-origin",
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "NETWORK_ERROR", "The studio server could not be reached. Check that it is running.");
+  }
+  if (!res.ok) {
+    let data: Envelope = {};
+    try {
+      data = (await res.json()) as Envelope;
+    } catch {
+      /* not JSON */
+    }
+    const error = data.error ?? {};
+    throw new ApiError(res.status, error.code ?? `HTTP_${res.status}`, error.message ?? res.statusText, error.details);
+  }
+  return (await res.json()) as T;
+}
+
+/** The failing fields of an invalid_request, for showing next to the form inputs. */
+export function failingFields(e: unknown): Record<string, string> {
+  if (e instanceof ApiError && e.code === "invalid_request") {
+    const details = e.details as { fields?: Record<string, string> } | undefined;
+    return details?.fields ?? {};
+  }
+  return {};
+}
+
+export const keysApi = {
+  list: () => call<{ data: ApiKeyInfo[]; total: number }>("/keys"),
+  create: (body: ApiKeyCreate) => call<ApiKeyCreated>("/keys", "POST", body),
+  revoke: (id: string) => call<ApiKeyInfo>(`/keys/${encodeURIComponent(id)}`, "DELETE"),
+};
