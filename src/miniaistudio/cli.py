@@ -9,12 +9,13 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .config import Settings, load_settings
 from .core.errors import StudioError
 
 if TYPE_CHECKING:
+    from .services.models import InstalledModel
     from .studio import Studio
 
 FIRST_ADMIN = "admin@localhost"
@@ -136,9 +137,9 @@ def cmd_credits_verify(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
-def _print_model(m: dict[str, Any], verb: str) -> None:
-    print(f"{verb} {m['kind']} model {m['id']} ({m['format']}, {m['size_bytes'] / 2**20:.1f} MiB, "
-          f"sha256 {m['sha256'][:12]}) at {m['path']}")
+def _print_model(m: InstalledModel, verb: str) -> None:
+    print(f"{verb} {m.kind} model {m.id} ({m.format}, {m.size_bytes / 2**20:.1f} MiB, "
+          f"sha256 {m.sha256[:12]}) at {m.path}")
 
 
 def cmd_models_list(args: argparse.Namespace) -> int:
@@ -150,7 +151,7 @@ def cmd_models_list(args: argparse.Namespace) -> int:
         return 0
     print(f"{'ID':<32} {'KIND':<15} {'FORMAT':<12} {'SIZE':>10}  NAME")
     for m in rows:
-        print(f"{m['id']:<32} {m['kind']:<15} {m['format']:<12} {m['size_bytes'] / 2**20:>8.1f}Mi  {m['display_name']}")
+        print(f"{m.id:<32} {m.kind:<15} {m.format:<12} {m.size_bytes / 2**20:>8.1f}Mi  {m.display_name}")
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from conftest import FIXTURES, Api
@@ -38,3 +40,30 @@ async def test_answers_use_one_utc_timestamp_form(api: Api) -> None:
         for key in ("created_at", "updated_at"):
             if key in answer:
                 assert answer[key].endswith("Z") and "+" not in answer[key], (key, answer[key])
+
+
+# Documents that are free-form by nature (JSON Schemas, graphs, parameters, node outputs, metadata);
+# every other field of an answer is a named model, so a hand-built dict cannot slip onto the wire unseen.
+FREE_FORM = {
+    "ErrorPublic.details", "MediaPublic.metadata", "ModelPublic.default_params", "ModelPublic.detected",
+    "NodeRunPublic.outputs", "NodeSpecPublic.params_schema", "RecipeListItemPublic.input_schema",
+    "RecipePublic.input_schema", "RecipePublic.graph", "RecipeSummaryPublic.input_schema",
+    "SavedNodeOutputsPublic.outputs", "SessionPublic.graph", "SessionPublic.viewport", "SessionPublic.tabs",
+}
+
+
+def _free_form(schema: dict[str, Any]) -> bool:
+    for variant in schema.get("anyOf", [schema]):
+        if variant.get("type") == "array" and "$ref" not in variant.get("items", {}) \
+                and variant.get("items", {}).get("type") in (None, "object"):
+            return True
+        if variant.get("type") == "object" and variant.get("additionalProperties", True) in (True, {}):
+            return True
+    return False
+
+
+async def test_answers_name_their_fields_except_free_form_documents(client: httpx.AsyncClient) -> None:
+    schemas = (await client.get("/api/v2/openapi.json")).json()["components"]["schemas"]
+    free_form = {f"{name}.{field}" for name, schema in schemas.items() if name.endswith("Public")
+                 for field, prop in schema.get("properties", {}).items() if _free_form(prop)}
+    assert free_form == FREE_FORM

@@ -188,7 +188,7 @@ async def test_a_gpu_workflow_auto_starts_billing_counts_tasks_and_pays_its_mode
     model = studio.models.import_path(build_sd(tmp_path / "tiny-sd"), credits_per_generation=2)
     await funded(api, studio, 40)
     session = await api.new_session()
-    gen = node("gen", "image.generate", prompt="a red cube", steps=2, cfg=5.0, seed=-1, model=model["id"])
+    gen = node("gen", "image.generate", prompt="a red cube", steps=2, cfg=5.0, seed=-1, model=model.id)
     await api.save_graph(session, {"nodes": [node("gpu", "gpu.control"), gen],
                                    "edges": [edge("gpu", "gpu", "gen", "gpu")]})
     for expected_tasks in (1, 2):  # seed -1: never cached, so each run generates (and pays) again
@@ -197,7 +197,7 @@ async def test_a_gpu_workflow_auto_starts_billing_counts_tasks_and_pays_its_mode
         assert (await active(api))["task_count"] == expected_tasks
     assert await balance(api) == (40 - BLOCK - 2 * 2, BLOCK)  # the block is held, two generations charged
     charges = [i for i in (await api.get("/api/v2/billing/usage-history")).json()["items"] if i["type"] == "run"]
-    assert [(c["credits"], c["model_id"]) for c in charges] == [(2, model["id"])] * 2
+    assert [(c["credits"], c["model_id"]) for c in charges] == [(2, model.id)] * 2
 
     clock.advance(45)
     assert (await api.post("/api/v2/gpu/stop", json={"mode": "graceful"})).status_code == 200

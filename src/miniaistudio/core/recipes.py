@@ -63,10 +63,9 @@ class Recipe(BaseModel):
         """Inputs that carry media (URL or gallery media id) -> media kind."""
         return {name: t.media for name, targets in self.bindings.items() for t in targets if t.media}
 
-    def summary(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "title": self.title, "description": self.description,
-                "version": self.version, "category": self.category, "input_schema": self.input_schema,
-                "inputs": sorted(self.input_schema.get("properties", {}))}
+    def input_names(self) -> list[str]:
+        """The inputs the recipe takes, sorted."""
+        return sorted(self.input_schema.get("properties", {}))
 
 
 def validate_inputs(recipe: Recipe, inputs: dict[str, Any], *,

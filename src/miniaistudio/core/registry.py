@@ -40,33 +40,6 @@ class NodeSpec:
             self._schema = schema
         return self._schema
 
-    def catalog_entry(self) -> dict[str, Any]:
-        def sockets(items: dict[str, Socket]) -> list[dict[str, Any]]:
-            return [
-                {
-                    "name": name,
-                    "type": s.type.value,
-                    "required": s.required,
-                    "label": s.label or name.replace("_", " ").capitalize(),
-                    "description": s.description,
-                }
-                for name, s in items.items()
-            ]
-
-        return {
-            "type": self.type,
-            "version": self.version,
-            "title": self.title,
-            "category": self.category,
-            "description": self.description,
-            "gpu": self.gpu,
-            "executable": self.executable,
-            "tags": list(self.tags),
-            "inputs": sockets(self.inputs),
-            "outputs": sockets(self.outputs),
-            "params_schema": self.params_schema,
-        }
-
     def validate_params(self, params: dict[str, Any]) -> dict[str, Any]:
         """Parameters with defaults filled in; raises pydantic's ValidationError."""
         validated: dict[str, Any] = self.params_model.model_validate(params).model_dump(mode="json")
@@ -172,9 +145,6 @@ class NodeRegistry:
     def all(self) -> list[NodeSpec]:
         self._ensure_loaded()
         return sorted(self._specs.values(), key=lambda s: (s.category, s.title))
-
-    def catalog(self) -> list[dict[str, Any]]:
-        return [spec.catalog_entry() for spec in self.all()]
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

@@ -104,7 +104,7 @@ def _fit(image: Image.Image, pipe: Any, *, mode: str = "RGB") -> Image.Image:
 
 
 def _loras_public(loras: list[ResolvedLora]) -> list[dict[str, Any]]:
-    return [lora.public() for lora in loras]
+    return [lora.provenance() for lora in loras]
 
 
 class _PromptedGeneration(Node):

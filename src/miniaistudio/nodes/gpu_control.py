@@ -42,4 +42,4 @@ class GpuControl(Node):
         from ..runtimes.models.model_host import host_of
 
         status = host_of(ctx).gpu.status()
-        return GpuOutput(gpu=GpuToken(device=str(status["device"] or "unknown"), auto_start=self.auto_start))
+        return GpuOutput(gpu=GpuToken(device=status.device or "unknown", auto_start=self.auto_start))

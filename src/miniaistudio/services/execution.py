@@ -36,6 +36,18 @@ class RunHistory:
     offset: int
 
 
+@dataclass(frozen=True)
+class NodeCancel:
+    node_id: str
+    canceled: bool  # False when the node was not queued or running
+
+
+@dataclass(frozen=True)
+class RunStop:
+    stopped: bool  # False when nothing was running
+    run_id: str | None
+
+
 class Execution:
     def __init__(self, db: Database, sessions: Sessions, engine: Engine) -> None:
         self.db = db
@@ -74,16 +86,16 @@ class Execution:
                     nodes[nid] = SavedOutput(state.outputs, "latest_run")
         return nodes
 
-    async def cancel_node(self, principal: Principal, session_id: str, node_id: str) -> dict[str, Any]:
+    async def cancel_node(self, principal: Principal, session_id: str, node_id: str) -> NodeCancel:
         """Engine commands run on the event loop (the engine and the event bus are not thread-safe)."""
         await asyncio.to_thread(self.sessions.load, principal, session_id, Action.RUN)
         canceled = self.engine.cancel_node(session_id, node_id)
-        return {"node_id": node_id, "canceled": canceled}
+        return NodeCancel(node_id, canceled)
 
-    async def stop(self, principal: Principal, session_id: str) -> dict[str, Any]:
+    async def stop(self, principal: Principal, session_id: str) -> RunStop:
         await asyncio.to_thread(self.sessions.load, principal, session_id, Action.RUN)
         run = self.engine.stop(session_id)
-        return {"stopped": run is not None, "run_id": run.id if run else None}
+        return RunStop(stopped=run is not None, run_id=run.id if run else None)
 
     def current(self, principal: Principal, session_id: str) -> RunState | None:
         """The active run, else the latest one (``GetSessionExecution``)."""

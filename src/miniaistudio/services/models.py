@@ -14,6 +14,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,38 @@ from ..store.tables import AiModel
 from .model_files import KINDS, check_confined, copy_hashing, detect, hash_file, slugify, tree_sha256
 from .model_hub import ModelHubUnreachable, download_snapshot, hub_offline_env
 
+__all__ = ["ImportedModel", "InstalledModel", "ModelLibrary", "ModelNotFound", "ResolvedLora"]
+
 log = logging.getLogger(__name__)
 
 
 class ModelNotFound(NotFound):
     code = "MODEL_NOT_FOUND"
+
+
+@dataclass(frozen=True)
+class InstalledModel:
+    """A registry entry as the library lists it: ``path`` is inside the models dir, ``installed`` says
+    whether its files are still there."""
+
+    id: str
+    display_name: str
+    kind: str
+    format: str
+    path: str
+    filename: str
+    size_bytes: int
+    sha256: str
+    default_params: dict[str, Any]
+    credits_per_generation: int
+    source: str | None
+    installed: bool
+    created_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ImportedModel(InstalledModel):
+    detected: dict[str, Any]  # what detection found in the files (pipeline class, architecture, tensors)
 
 
 # --------------------------------------------------------------------------- the library
@@ -49,22 +77,21 @@ class ModelLibrary:
                          default_params=dict(row.default_params or {}),
                          credits_per_generation=row.credits_per_generation, source=row.source)
 
-    def public(self, info: ModelInfo, created_at: datetime | None = None) -> dict[str, Any]:
-        return {
-            "id": info.id, "display_name": info.display_name, "kind": info.kind, "format": info.format,
-            "path": str(info.path.relative_to(self.models_dir)), "size_bytes": info.size_bytes,
-            "sha256": info.sha256, "default_params": info.default_params,
-            "credits_per_generation": info.credits_per_generation, "source": info.source,
-            "filename": info.path.name, "installed": info.path.exists(),
-            "created_at": created_at.isoformat() if created_at else None,
-        }
+    def entry(self, info: ModelInfo, created_at: datetime | None = None) -> InstalledModel:
+        return InstalledModel(
+            id=info.id, display_name=info.display_name, kind=info.kind, format=info.format,
+            path=str(info.path.relative_to(self.models_dir)), filename=info.path.name, size_bytes=info.size_bytes,
+            sha256=info.sha256, default_params=info.default_params,
+            credits_per_generation=info.credits_per_generation, source=info.source,
+            installed=info.path.exists(), created_at=created_at,
+        )
 
-    def installed(self, kind: str | None = None) -> list[dict[str, Any]]:
+    def installed(self, kind: str | None = None) -> list[InstalledModel]:
         with self.db.session() as s:
             stmt = select(AiModel).order_by(AiModel.created_at, AiModel.id)
             if kind:
                 stmt = stmt.where(AiModel.kind == kind)
-            return [self.public(self._info(row), row.created_at) for row in s.scalars(stmt)]
+            return [self.entry(self._info(row), row.created_at) for row in s.scalars(stmt)]
 
     def get(self, model_id: str) -> ModelInfo:
         with self.db.session() as s:
@@ -131,7 +158,7 @@ class ModelLibrary:
         origin: str | None = None,
         move: bool = False,
         confine_to: list[Path] | None = None,
-    ) -> dict[str, Any]:
+    ) -> ImportedModel:
         """Copy (or move) a model folder or file into the models dir and register it.
 
         ``confine_to`` (the API's import folders): every file must really live inside them.
@@ -188,9 +215,9 @@ class ModelLibrary:
         with self.db.session() as s:
             s.add(row)
         log.info("imported %s model %s (%s, %d bytes)", final_kind, model_id, found.format, size)
-        return {**self.public(self._info(row), row.created_at), "detected": found.details}
+        return ImportedModel(**vars(self.entry(self._info(row), row.created_at)), detected=found.details)
 
-    def remove(self, model_id: str) -> dict[str, Any]:
+    def remove(self, model_id: str) -> InstalledModel:
         with self.db.session() as s:
             row = s.get(AiModel, model_id)
             if row is None:
@@ -200,10 +227,10 @@ class ModelLibrary:
         folder = self.models_dir / Path(row.path).parts[0] / Path(row.path).parts[1]
         if folder.is_dir() and self.models_dir in folder.resolve().parents:
             shutil.rmtree(folder, ignore_errors=True)
-        return self.public(info)
+        return self.entry(info)
 
     def pull(self, repo_id: str, *, kind: str | None = None, name: str | None = None,
-             revision: str | None = None) -> dict[str, Any]:
+             revision: str | None = None) -> ImportedModel:
         """Download a Hugging Face repo and import it; MODEL_HUB_UNREACHABLE when offline."""
         if not re.fullmatch(r"[\w.-]+/[\w.-]+", repo_id):
             raise InvalidRequest(f"{repo_id!r} is not a Hugging Face repo id (owner/name)",
@@ -220,7 +247,7 @@ class ModelLibrary:
                                 move=True)
 
     # -- LoRAs --------------------------------------------------------------------
-    def loras(self) -> list[dict[str, Any]]:
+    def loras(self) -> list[InstalledModel]:
         return self.installed(kind="lora")
 
     def resolve_loras(self, chain: list[tuple[str, float]], *, by_filename: bool = False) -> list[ResolvedLora]:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -33,6 +34,19 @@ log = logging.getLogger(__name__)
 
 class RecipeNotFound(NotFound):
     code = "RECIPE_NOT_FOUND"
+
+
+@dataclass(frozen=True)
+class ListedRecipe:
+    recipe: Recipe
+    source: str  # "bundled", "admin" or "user"
+
+
+@dataclass(frozen=True)
+class PreparedSession:
+    """What running a recipe made: the session (saved, and running when asked to execute)."""
+
+    session_id: str
 
 
 class RecipeRun(BaseModel):
@@ -112,9 +126,10 @@ class RecipeBook:
                 out[row.id] = (Recipe.model_validate(row.document), row.source)
         return out
 
-    def listing(self, principal: Principal) -> dict[str, Any]:
-        items = [{**r.summary(), "source": source} for r, source in self.visible(principal).values()]
-        return {"recipes": sorted(items, key=lambda r: (r["source"] != "bundled", r["id"]))}
+    def listing(self, principal: Principal) -> list[ListedRecipe]:
+        """Bundled recipes first, then the others; by id within each."""
+        items = [ListedRecipe(recipe, source) for recipe, source in self.visible(principal).values()]
+        return sorted(items, key=lambda r: (r.source != "bundled", r.recipe.id))
 
     def get(self, principal: Principal, recipe_id: str) -> Recipe:
         found = self.visible(principal).get(recipe_id)
@@ -122,14 +137,8 @@ class RecipeBook:
             raise RecipeNotFound(f"no recipe {recipe_id!r}")
         return found[0]
 
-    def describe(self, principal: Principal, recipe_id: str) -> dict[str, Any]:
-        recipe = self.get(principal, recipe_id)
-        return {**recipe.summary(), "bindings": {k: [b.model_dump(exclude_none=True) for b in v]
-                                                 for k, v in recipe.bindings.items()},
-                "graph": recipe.graph.model_dump(mode="json")}
-
     # -- adding ------------------------------------------------------------------
-    def add(self, principal: Principal, document: dict[str, Any]) -> dict[str, Any]:
+    def add(self, principal: Principal, document: dict[str, Any]) -> Recipe:
         """An admin adds a recipe for everyone."""
         require_studio(principal, StudioAction.ADD_RECIPE)
         check_document(document, self.json_limits, what="recipe")
@@ -141,9 +150,9 @@ class RecipeBook:
         self._checked(recipe)
         self.sessions.check_graph(recipe.graph)
         self._store(recipe, owner_id=None, source="admin")
-        return recipe.summary()
+        return recipe
 
-    def publish(self, principal: Principal, session_id: str, req: PublishRequest) -> dict[str, Any]:
+    def publish(self, principal: Principal, session_id: str, req: PublishRequest) -> Recipe:
         """A user turns one of their sessions into a recipe, choosing which fields are inputs."""
         check_document(req.model_dump(by_alias=True), self.json_limits, what="recipe")
         graph = self.sessions.graph_of(principal, session_id, Action.OWN)
@@ -169,7 +178,7 @@ class RecipeBook:
                                       version=req.version, input_schema=input_schema, bindings=bindings,
                                       graph=graph, category="Published"))
         self._store(recipe, owner_id=principal.user_id, source="user")
-        return recipe.summary()
+        return recipe
 
     def _field_schema(self, node_type: str, field: str | None, media: str | None,
                       defs: dict[str, Any]) -> dict[str, Any]:
@@ -220,7 +229,7 @@ class RecipeBook:
 
     # -- running -----------------------------------------------------------------
     async def run(self, principal: Principal, recipe_id: str, req: RecipeRun,
-                  execution: Execution) -> dict[str, Any]:
+                  execution: Execution) -> PreparedSession:
         """Validate, fetch media, create the session; all or nothing."""
         recipe = await asyncio.to_thread(self.get, principal, recipe_id)
         inputs = await asyncio.to_thread(self._valid_inputs, recipe, req.inputs)
@@ -274,7 +283,7 @@ class RecipeBook:
         finally:
             for path in downloads.values():
                 path.unlink(missing_ok=True)
-        return {"session_id": session_id}
+        return PreparedSession(created.id)
 
     def _valid_inputs(self, recipe: Recipe, inputs: dict[str, Any]) -> dict[str, Any]:
         check_document(inputs, self.input_limits, what="recipe inputs")

@@ -1321,6 +1321,35 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * BindingPublic
+         * @description An input's target: a node parameter (``field``) or an upload node (``media``).
+         */
+        BindingPublic: {
+            /** Field */
+            field?: string | null;
+            /** Media */
+            media?: ("image" | "video" | "audio") | null;
+            /** Node */
+            node: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CacheEntryPublic */
+        CacheEntryPublic: {
+            /** In Use */
+            in_use: number;
+            /** Key */
+            key: string;
+            /** Load Seconds */
+            load_seconds: number;
+            /** Loaded At */
+            loaded_at: number;
+            /** Size Bytes */
+            size_bytes: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** ChainBody */
         ChainBody: {
             /** Chain */
@@ -1474,8 +1503,14 @@ export interface components {
         GpuHealthPublic: {
             /** Accepting Tasks */
             accepting_tasks: boolean;
+            /** Completed Tasks */
+            completed_tasks: number;
+            /** Device */
+            device: string | null;
             /** Last Error */
             last_error: string | null;
+            /** Refused Tasks */
+            refused_tasks: number;
             /** Running Tasks */
             running_tasks: number;
             /** State */
@@ -1485,25 +1520,66 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** GpuMemoryPublic */
+        GpuMemoryPublic: {
+            /** Models Bytes */
+            models_bytes: number;
+            /** Total Bytes */
+            total_bytes: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** GpuStatusPublic */
         GpuStatusPublic: {
             /** Accepting Tasks */
             accepting_tasks: boolean;
             /** Device */
             device: string | null;
+            /** Device Name */
+            device_name: string | null;
+            /** Dtype */
+            dtype: string | null;
+            memory: components["schemas"]["GpuMemoryPublic"];
             /** Ready */
             ready: boolean;
             /** Running Tasks */
             running_tasks: number;
+            /** Started At */
+            started_at: number | null;
             /** State */
             state: string;
+            /** Torch Version */
+            torch_version: string | null;
+            /** Uptime Seconds */
+            uptime_seconds: number;
         } & {
             [key: string]: unknown;
         };
         /** GpuStopPublic */
         GpuStopPublic: {
+            /** Accepting Tasks */
+            accepting_tasks: boolean;
+            /** Device */
+            device: string | null;
+            /** Device Name */
+            device_name: string | null;
+            /** Dtype */
+            dtype: string | null;
+            memory: components["schemas"]["GpuMemoryPublic"];
             /** Mode */
             mode: string;
+            /** Ready */
+            ready: boolean;
+            /** Running Tasks */
+            running_tasks: number;
+            /** Started At */
+            started_at: number | null;
+            /** State */
+            state: string;
+            /** Torch Version */
+            torch_version: string | null;
+            /** Uptime Seconds */
+            uptime_seconds: number;
         } & {
             [key: string]: unknown;
         };
@@ -1671,14 +1747,37 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** LlmModelPublic */
+        LlmModelPublic: {
+            /** Default */
+            default: boolean;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Placed */
+            placed: boolean;
+            /**
+             * Size Bytes
+             * @description None while the default model is installable but not placed
+             */
+            size_bytes: number | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** LlmModelsPublic */
         LlmModelsPublic: {
             /** Default */
             default: string;
+            /**
+             * Folder
+             * @description Where .gguf files go, inside the studio's models folder
+             */
+            folder: string;
+            /** Hint */
+            hint: string;
             /** Models */
-            models: {
-                [key: string]: unknown;
-            }[];
+            models: components["schemas"]["LlmModelPublic"][];
         } & {
             [key: string]: unknown;
         };
@@ -1695,7 +1794,10 @@ export interface components {
             iteration_id: string;
             /** Label */
             label: string;
-            /** Nodes */
+            /**
+             * Nodes
+             * @description Member node id -> its copy's state in this iteration
+             */
             nodes: {
                 [key: string]: components["schemas"]["NodeRunPublic"] | null;
             };
@@ -1727,9 +1829,7 @@ export interface components {
         /** LorasPublic */
         LorasPublic: {
             /** Loras */
-            loras: {
-                [key: string]: unknown;
-            }[];
+            loras: components["schemas"]["ModelPublic"][];
         } & {
             [key: string]: unknown;
         };
@@ -1831,6 +1931,33 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * ModelCachePublic
+         * @description The warm model cache's counters (``ModelCache.stats``).
+         */
+        ModelCachePublic: {
+            /** Budget Bytes */
+            budget_bytes: number;
+            /**
+             * Entries
+             * @description Most recently used first
+             */
+            entries: components["schemas"]["CacheEntryPublic"][];
+            /** Evictions */
+            evictions: string[];
+            /** Hits */
+            hits: number;
+            /** Loads */
+            loads: {
+                [key: string]: number;
+            };
+            /** Total Loads */
+            total_loads: number;
+            /** Used Bytes */
+            used_bytes: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** ModelPublic */
         ModelPublic: {
             /** Created At */
@@ -1841,6 +1968,13 @@ export interface components {
             default_params: {
                 [key: string]: unknown;
             };
+            /**
+             * Detected
+             * @description Only on import: what the files were found to be
+             */
+            detected?: {
+                [key: string]: unknown;
+            } | null;
             /** Display Name */
             display_name: string;
             /** Filename */
@@ -1853,7 +1987,10 @@ export interface components {
             installed: boolean;
             /** Kind */
             kind: string;
-            /** Path */
+            /**
+             * Path
+             * @description Inside the models folder
+             */
             path: string;
             /** Sha256 */
             sha256: string | null;
@@ -1872,14 +2009,8 @@ export interface components {
         };
         /** ModelRuntimePublic */
         ModelRuntimePublic: {
-            /** Cache */
-            cache: {
-                [key: string]: unknown;
-            };
-            /** Gpu */
-            gpu: {
-                [key: string]: unknown;
-            };
+            cache: components["schemas"]["ModelCachePublic"];
+            gpu: components["schemas"]["GpuStatusPublic"];
         } & {
             [key: string]: unknown;
         };
@@ -1951,7 +2082,10 @@ export interface components {
             inputs: components["schemas"]["SocketPublic"][];
             /** Outputs */
             outputs: components["schemas"]["SocketPublic"][];
-            /** Params Schema */
+            /**
+             * Params Schema
+             * @description JSON Schema of the parameters
+             */
             params_schema: {
                 [key: string]: unknown;
             };
@@ -2061,10 +2195,41 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** RecipeListItemPublic */
+        RecipeListItemPublic: {
+            /** Category */
+            category: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: string;
+            /**
+             * Input Schema
+             * @description JSON Schema (2020-12) of the inputs
+             */
+            input_schema: {
+                [key: string]: unknown;
+            };
+            /** Inputs */
+            inputs: string[];
+            /** Name */
+            name: string;
+            /**
+             * Source
+             * @description bundled, admin or user
+             */
+            source: string;
+            /** Title */
+            title: string;
+            /** Version */
+            version: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** RecipeListingPublic */
         RecipeListingPublic: {
             /** Recipes */
-            recipes: components["schemas"]["RecipeSummaryPublic"][];
+            recipes: components["schemas"]["RecipeListItemPublic"][];
         } & {
             [key: string]: unknown;
         };
@@ -2072,17 +2237,25 @@ export interface components {
         RecipePublic: {
             /** Bindings */
             bindings: {
-                [key: string]: {
-                    [key: string]: unknown;
-                }[];
+                [key: string]: components["schemas"]["BindingPublic"][];
             };
             /** Category */
             category: string;
             /** Description */
             description: string;
+            /**
+             * Graph
+             * @description The graph document the inputs are written into
+             */
+            graph: {
+                [key: string]: unknown;
+            };
             /** Id */
             id: string;
-            /** Input Schema */
+            /**
+             * Input Schema
+             * @description JSON Schema (2020-12) of the inputs
+             */
             input_schema: {
                 [key: string]: unknown;
             };
@@ -2126,7 +2299,10 @@ export interface components {
             description: string;
             /** Id */
             id: string;
-            /** Input Schema */
+            /**
+             * Input Schema
+             * @description JSON Schema (2020-12) of the inputs
+             */
             input_schema: {
                 [key: string]: unknown;
             };
@@ -2707,6 +2883,8 @@ export interface components {
         };
         /** VoicesPublic */
         VoicesPublic: {
+            /** Default */
+            default: string;
             /** Engines */
             engines: string[];
             /** Voices */

@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from ..common.credentials import read_credential
 from ..common.deps import ClientAddress, CurrentUser, SecureCookies, StudioDep
-from .auth import set_login_cookie, token_body
+from .auth import set_login_cookie
 from .schemas import ApiKeyPublic, TokenPublic
 
 router = APIRouter(tags=["account"])
@@ -45,9 +43,9 @@ class PasswordChange(BaseModel):
                      "(wrong current passwords are throttled like sign-ins)",
                        response_model=TokenPublic, response_model_exclude_unset=True)
 def change_password(body: PasswordChange, request: Request, response: Response, user: CurrentUser,
-                    studio: StudioDep, client: ClientAddress, secure: SecureCookies) -> dict[str, Any]:
+                    studio: StudioDep, client: ClientAddress, secure: SecureCookies) -> TokenPublic:
     issued = studio.accounts.change_password(user.user_id, body.current_password, body.new_password, client=client)
     credential = read_credential(request.headers)
     if credential is None or credential.from_cookie:  # the browser's login goes on with the new token
         set_login_cookie(response, issued, secure=secure)
-    return token_body(issued)
+    return TokenPublic.of(issued)

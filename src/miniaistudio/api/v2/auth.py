@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
@@ -25,23 +23,19 @@ def set_login_cookie(response: Response, issued: IssuedToken, *, secure: bool) -
                         samesite="strict", secure=secure, path="/")
 
 
-def token_body(issued: IssuedToken) -> dict[str, Any]:
-    return {"token": issued.token, "token_type": "bearer", "expires_in": issued.expires_in}
-
-
 @router.post("/auth/login", summary="Sign in; returns a JWT and sets it as an HttpOnly cookie "
                                     "(failed attempts are throttled: 429 TOO_MANY_LOGIN_ATTEMPTS with Retry-After)",
                                       response_model=TokenPublic, response_model_exclude_unset=True)
 def login(body: LoginRequest, response: Response, studio: StudioDep, client: ClientAddress,
-          secure: SecureCookies) -> dict[str, Any]:
+          secure: SecureCookies) -> TokenPublic:
     issued = studio.accounts.login(body.email, body.password, client=client)
     set_login_cookie(response, issued, secure=secure)
-    return token_body(issued)
+    return TokenPublic.of(issued)
 
 
 @router.post("/auth/logout", summary="Sign out: revokes this login token (and the cookie's) and clears the cookie",
              response_model=OkPublic, response_model_exclude_unset=True)
-def logout(request: Request, response: Response, _: CurrentUser, studio: StudioDep) -> dict[str, bool]:
+def logout(request: Request, response: Response, _: CurrentUser, studio: StudioDep) -> OkPublic:
     credential = read_credential(request.headers)
     if credential is not None:
         studio.accounts.logout(credential.value)
@@ -49,7 +43,7 @@ def logout(request: Request, response: Response, _: CurrentUser, studio: StudioD
     if cookie and (credential is None or cookie != credential.value):
         studio.accounts.logout(cookie)
     response.delete_cookie(TOKEN_COOKIE, path="/")
-    return {"ok": True}
+    return OkPublic(ok=True)
 
 
 @router.get("/auth/me", summary="The signed-in user", response_model=UserPublic, response_model_exclude_unset=True)

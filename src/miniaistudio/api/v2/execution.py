@@ -6,11 +6,9 @@ import asyncio
 import json
 import math
 from collections.abc import AsyncIterator
-from typing import Any
 
 from fastapi import APIRouter, Body, Header, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
-from pydantic_core import to_json
 from sse_starlette.sse import EventSourceResponse
 
 from ...core.engine import INLINE_GRAPH_ITEMS
@@ -22,7 +20,7 @@ from ..common.deps import CurrentUser, StudioDep
 from .deps import SESSION_COOKIE, ExecutionDep, SessionId
 from .errors import error_body
 from .events import sse_frame
-from .runs import run_public, run_summary, saved_outputs_public
+from .runs import run_document, run_json
 from .schemas import (
     CurrentRunPublic,
     NodeCancelPublic,
@@ -32,6 +30,7 @@ from .schemas import (
     StopPublic,
     streamed_answer,
 )
+from .urls import V2_URLS
 
 router = APIRouter(tags=["execution"])
 
@@ -73,12 +72,8 @@ async def _run_json(run: RunState | None, status_code: int = 200, *, wrapped: bo
     big one is built and encoded on a worker thread instead of by the framework on the event loop.
     ``wrapped`` answers ``{"run": ...}``."""
 
-    def encode() -> bytes:
-        public = run_public(run) if run is not None else None
-        return to_json({"run": public} if wrapped else public)
-
     large = run is not None and len(run.nodes) > INLINE_GRAPH_ITEMS
-    body = await asyncio.to_thread(encode) if large else encode()
+    body = await asyncio.to_thread(run_json, run, wrapped=wrapped) if large else run_json(run, wrapped=wrapped)
     return Response(body, status_code, media_type="application/json")
 
 
@@ -90,7 +85,7 @@ async def _answer(execution: ExecutionDep, session_id: str, run: RunState, wait:
 
 
 def _snapshot_event(run: RunState | None) -> str:
-    return json.dumps({"type": "snapshot", "run": run_public(run) if run is not None else None})
+    return json.dumps({"type": "snapshot", "run": run_document(run)})
 
 
 @router.post("/session/execute", summary="Run the active session: full, or from a node onwards",
@@ -124,14 +119,14 @@ async def rerun_node(
 @router.post("/session/nodes/{node_id}/cancel", summary="Cancel a queued or running node",
              response_model=NodeCancelPublic, response_model_exclude_unset=True)
 async def cancel_node(node_id: str, session_id: SessionId, user: CurrentUser,
-                      execution: ExecutionDep) -> dict[str, Any]:
-    return await execution.cancel_node(user, session_id, node_id)
+                      execution: ExecutionDep) -> NodeCancelPublic:
+    return NodeCancelPublic.of(await execution.cancel_node(user, session_id, node_id))
 
 
 @router.post("/session/stop", summary="Stop the run; the saved session is left intact",
              response_model=StopPublic, response_model_exclude_unset=True)
-async def stop(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
-    return await execution.stop(user, session_id)
+async def stop(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> StopPublic:
+    return StopPublic.of(await execution.stop(user, session_id))
 
 
 @router.get("/session/execution", summary="The active or latest run with node states and outputs",
@@ -143,8 +138,8 @@ async def current_execution(session_id: SessionId, user: CurrentUser, execution:
 @router.get("/session/outputs",
             summary="Each node's stored outputs that still match its current settings (what a run would reuse)",
             response_model=SavedOutputsPublic, response_model_exclude_unset=True)
-async def saved_outputs(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> dict[str, Any]:
-    return saved_outputs_public(await execution.saved_outputs(user, session_id))
+async def saved_outputs(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> SavedOutputsPublic:
+    return SavedOutputsPublic.of(await execution.saved_outputs(user, session_id), V2_URLS)
 
 
 @router.get("/session/executions", summary="Execution history, newest first",
@@ -152,10 +147,8 @@ async def saved_outputs(session_id: SessionId, user: CurrentUser, execution: Exe
 def history(
     session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
     limit: int = Query(default=20, ge=1, le=200), offset: int = Query(default=0, ge=0, le=1_000_000_000),
-) -> dict[str, Any]:
-    found = execution.history(user, session_id, limit, offset)
-    items = [run_summary(run, found.counts.get(run.id, {})) for run in found.runs]
-    return {"items": items, "limit": found.limit, "offset": found.offset}
+) -> RunHistoryPublic:
+    return RunHistoryPublic.of(execution.history(user, session_id, limit, offset))
 
 
 @router.get("/session/runs/{run_id}", summary="One run", response_model=RunPublic, response_model_exclude_unset=True)

@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from ...services.gpu import StopMode
 from ..common.deps import CurrentUser, StudioDep
-from .schemas import GpuHealthPublic, GpuStatusPublic, GpuStopPublic
+from .model_schemas import GpuHealthPublic, GpuStatusPublic, GpuStopPublic
 
 router = APIRouter(prefix="/gpu", tags=["gpu"])
 
 
 @router.get("/status", summary="GetGPUStatus: state, device, memory, whether tasks are accepted",
             response_model=GpuStatusPublic, response_model_exclude_unset=True)
-def gpu_status(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.gpu.status()
+def gpu_status(_: CurrentUser, studio: StudioDep) -> GpuStatusPublic:
+    return GpuStatusPublic.of(studio.gpu.status())
 
 
 @router.post("/start", summary="StartGPU: bring the runtime to ready",
              response_model=GpuStatusPublic, response_model_exclude_unset=True)
-async def gpu_start(user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return await asyncio.to_thread(studio.gpu.start, user)
+async def gpu_start(user: CurrentUser, studio: StudioDep) -> GpuStatusPublic:
+    return GpuStatusPublic.of(await asyncio.to_thread(studio.gpu.start, user))
 
 
 class StopBody(BaseModel):
@@ -34,11 +33,11 @@ class StopBody(BaseModel):
 
 @router.post("/stop", summary="StopGPU: graceful (running tasks finish) or immediate (they are canceled)",
              response_model=GpuStopPublic, response_model_exclude_unset=True)
-def gpu_stop(user: CurrentUser, studio: StudioDep, body: StopBody | None = None) -> dict[str, Any]:
-    return studio.gpu.stop(user, body.mode if body is not None else "graceful")
+def gpu_stop(user: CurrentUser, studio: StudioDep, body: StopBody | None = None) -> GpuStopPublic:
+    return GpuStopPublic.of_stopped(studio.gpu.stop(user, body.mode if body is not None else "graceful"))
 
 
 @router.get("/scheduler/health", summary="GetGPUSchedulerHealth",
             response_model=GpuHealthPublic, response_model_exclude_unset=True)
-def gpu_scheduler_health(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.gpu.health()
+def gpu_scheduler_health(_: CurrentUser, studio: StudioDep) -> GpuHealthPublic:
+    return GpuHealthPublic.of(studio.gpu.health())

@@ -12,7 +12,17 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from ...core.policy import StudioAction, require_studio
 from ...services.model_files import KINDS, allowed_import_path
 from ..common.deps import CurrentUser, StudioDep
-from .schemas import LoraChainPublic, LorasPublic, ModelPublic, ModelRemovedPublic, ModelRuntimePublic, ModelsPublic
+from .model_schemas import (
+    GpuStatusPublic,
+    LoraChainPublic,
+    LoraPublic,
+    LorasPublic,
+    ModelCachePublic,
+    ModelPublic,
+    ModelRemovedPublic,
+    ModelRuntimePublic,
+    ModelsPublic,
+)
 
 router = APIRouter(tags=["models"])
 
@@ -20,15 +30,16 @@ router = APIRouter(tags=["models"])
 @router.get("/models", summary="Installed models, optionally of one kind (type)",
             response_model=ModelsPublic, response_model_exclude_unset=True)
 def list_models(_: CurrentUser, studio: StudioDep,
-                type: str | None = Query(default=None, description=f"one of {', '.join(KINDS)}")) -> dict[str, Any]:
-    return {"models": studio.models.installed(kind=type), "kinds": list(KINDS)}
+                type: str | None = Query(default=None, description=f"one of {', '.join(KINDS)}")) -> ModelsPublic:
+    return ModelsPublic(models=[ModelPublic.of(m) for m in studio.models.installed(kind=type)], kinds=list(KINDS))
 
 
 @router.get("/models/runtime", summary="Warm model cache and GPU runtime: loads, hits, evictions",
             response_model=ModelRuntimePublic, response_model_exclude_unset=True)
-def model_runtime(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+def model_runtime(_: CurrentUser, studio: StudioDep) -> ModelRuntimePublic:
     host = studio.model_host
-    return {"cache": host.cache.stats(), "gpu": host.gpu.status()}
+    return ModelRuntimePublic(cache=ModelCachePublic.model_validate(host.cache.stats()),
+                              gpu=GpuStatusPublic.of(host.gpu.status()))
 
 
 class ImportBody(BaseModel):
@@ -42,32 +53,33 @@ class ImportBody(BaseModel):
 
 @router.post("/models/import", status_code=201, summary="Import a model folder or file on the server (admin)",
              response_model=ModelPublic, response_model_exclude_unset=True)
-async def import_model(body: ImportBody, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+async def import_model(body: ImportBody, user: CurrentUser, studio: StudioDep) -> ModelPublic:
     require_studio(user, StudioAction.MANAGE_MODELS)
     roots = studio.settings.resolved_model_import_dirs
     source = await asyncio.to_thread(allowed_import_path, body.path, roots)
-    return await asyncio.to_thread(studio.models.import_path, source, kind=body.kind, name=body.name,
-                                   default_params=body.default_params,
-                                   credits_per_generation=body.credits_per_generation, confine_to=roots)
+    imported = await asyncio.to_thread(studio.models.import_path, source, kind=body.kind, name=body.name,
+                                       default_params=body.default_params,
+                                       credits_per_generation=body.credits_per_generation, confine_to=roots)
+    return ModelPublic.of(imported)
 
 
 @router.get("/models/{model_id}", summary="One installed model",
             response_model=ModelPublic, response_model_exclude_unset=True)
-def get_model(model_id: str, _: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return studio.models.public(studio.models.get(model_id))
+def get_model(model_id: str, _: CurrentUser, studio: StudioDep) -> ModelPublic:
+    return ModelPublic.of(studio.models.entry(studio.models.get(model_id)))
 
 
 @router.delete("/models/{model_id}", summary="Remove an installed model and its files (admin)",
                response_model=ModelRemovedPublic, response_model_exclude_unset=True)
-def remove_model(model_id: str, user: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+def remove_model(model_id: str, user: CurrentUser, studio: StudioDep) -> ModelRemovedPublic:
     require_studio(user, StudioAction.MANAGE_MODELS)
-    return {"removed": studio.models.remove(model_id)}
+    return ModelRemovedPublic(removed=ModelPublic.of(studio.models.remove(model_id)))
 
 
 @router.get("/loras", summary="ListLoRAs: installed LoRAs",
             response_model=LorasPublic, response_model_exclude_unset=True)
-def list_loras(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return {"loras": studio.models.loras()}
+def list_loras(_: CurrentUser, studio: StudioDep) -> LorasPublic:
+    return LorasPublic(loras=[ModelPublic.of(m) for m in studio.models.loras()])
 
 
 class ChainItem(BaseModel):
@@ -101,14 +113,14 @@ class FilenameChainBody(BaseModel):
 
 @router.post("/loras/resolve", summary="ResolveLoRAChain: ordered LoRAs with weights from ids or names",
              response_model=LoraChainPublic, response_model_exclude_unset=True)
-def resolve_chain(body: ChainBody, _: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+def resolve_chain(body: ChainBody, _: CurrentUser, studio: StudioDep) -> LoraChainPublic:
     chain = [(item.id or item.name or "", item.weight) for item in body.chain]
-    return {"loras": [lora.public() for lora in studio.models.resolve_loras(chain)]}
+    return LoraChainPublic(loras=[LoraPublic.of(lora) for lora in studio.models.resolve_loras(chain)])
 
 
 @router.post("/loras/resolve-by-filename",
              summary="ResolveLoRAChainByFilename: ordered LoRAs with weights from file names",
              response_model=LoraChainPublic, response_model_exclude_unset=True)
-def resolve_chain_by_filename(body: FilenameChainBody, _: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+def resolve_chain_by_filename(body: FilenameChainBody, _: CurrentUser, studio: StudioDep) -> LoraChainPublic:
     chain = [(item.filename, item.weight) for item in body.chain]
-    return {"loras": [lora.public() for lora in studio.models.resolve_loras(chain, by_filename=True)]}
+    return LoraChainPublic(loras=[LoraPublic.of(lora) for lora in studio.models.resolve_loras(chain, by_filename=True)])

@@ -1,6 +1,6 @@
-from __future__ import annotations
+"""The node catalog: every node type's sockets and parameter JSON Schema."""
 
-from typing import Any
+from __future__ import annotations
 
 from fastapi import APIRouter
 
@@ -13,15 +13,14 @@ router = APIRouter(tags=["nodes"])
 
 @router.get("/nodes", summary="The node catalog: sockets and parameter JSON Schemas",
             response_model=NodeCatalogPublic, response_model_exclude_unset=True)
-def list_nodes(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return {"nodes": studio.registry.catalog(),
-            "socket_types": ["image", "video", "audio", "text", "media", "gpu"]}
+def list_nodes(_: CurrentUser, studio: StudioDep) -> NodeCatalogPublic:
+    return NodeCatalogPublic.of(studio.registry.all())
 
 
 @router.get("/nodes/{node_type}", summary="One node type",
             response_model=NodeSpecPublic, response_model_exclude_unset=True)
-def get_node(node_type: str, _: CurrentUser, studio: StudioDep) -> dict[str, Any]:
+def get_node(node_type: str, _: CurrentUser, studio: StudioDep) -> NodeSpecPublic:
     spec = studio.registry.get(node_type)
     if spec is None:
         raise NotFound(f"unknown node type {node_type!r}", code="UNKNOWN_NODE_TYPE")
-    return spec.catalog_entry()
+    return NodeSpecPublic.of(spec)

@@ -1,44 +1,32 @@
-"""The v2 wire shape of a run (``GetSessionExecution``, run answers, history items, saved outputs)."""
+"""Run answers encoded by the v2 door itself (``GetSessionExecution``, run answers, the SSE snapshot).
+
+A run can hold thousands of node states, so its routes encode the answer (on a worker thread when
+large) instead of leaving it to the framework on the event loop; the shape is ``RunPublic``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ...core.loops import loop_summary
 from ...core.run import RunState
 from ...core.urls import Urls
-from ...core.values import public_outputs
-from ...services.execution import SavedOutput
+from .schemas import CurrentRunPublic, RunPublic
 from .urls import V2_URLS
 
 
-def run_public(run: RunState, urls: Urls = V2_URLS) -> dict[str, Any]:
+def run_public(run: RunState, urls: Urls = V2_URLS) -> RunPublic:
     """The run as v2 clients see it: node states with public outputs, loop summaries."""
-    nodes = {nid: {**s.to_dict(), "outputs": public_outputs(s.outputs, urls)} for nid, s in run.nodes.items()}
-    return {**_run_fields(run, run.counts(), nodes), "nodes": nodes}
+    return RunPublic.of_run(run, urls)
 
 
-def run_summary(run: RunState, counts: dict[str, int]) -> dict[str, Any]:
-    """A history item: the run without its node states (loop iterations name their members only)."""
-    return _run_fields(run, counts, {})
+def run_json(run: RunState | None, *, wrapped: bool = False, urls: Urls = V2_URLS) -> bytes:
+    """The run's JSON answer (``null`` for none); ``wrapped`` answers ``{"run": ...}`` (CurrentRunPublic)."""
+    public = run_public(run, urls) if run is not None else None
+    if wrapped:
+        return CurrentRunPublic(run=public).model_dump_json(exclude_unset=True).encode()
+    return public.model_dump_json(exclude_unset=True).encode() if public is not None else b"null"
 
 
-def _run_fields(run: RunState, counts: dict[str, int], nodes: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "run_id": run.id,
-        "session_id": run.session_id,
-        "mode": run.mode.value,
-        "target_node_id": run.target_node_id,
-        "status": run.status.value,
-        "error": run.error,
-        "created_at": run.created_at,
-        "started_at": run.started_at,
-        "finished_at": run.finished_at,
-        "counts": counts,
-        "loops": {loop_id: loop_summary(lp, nodes) for loop_id, lp in run.loops.items()},
-    }
-
-
-def saved_outputs_public(saved: dict[str, SavedOutput], urls: Urls = V2_URLS) -> dict[str, Any]:
-    return {"nodes": {nid: {"outputs": public_outputs(item.outputs, urls), "source": item.source}
-                      for nid, item in saved.items()}}
+def run_document(run: RunState | None, urls: Urls = V2_URLS) -> dict[str, Any] | None:
+    """The run answer as JSON data, for messages that embed it (the SSE snapshot)."""
+    return run_public(run, urls).model_dump(mode="json", exclude_unset=True) if run is not None else None

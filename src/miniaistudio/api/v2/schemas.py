@@ -2,21 +2,31 @@
 generated TypeScript types) describe every answer.
 
 Models are named ``<Entity>Public`` (the FastAPI template's family; requests keep their own
-``...Create`` / ``...Update`` / ``...Request`` names beside their routers). Services still build most
-answers as dicts; these models shape and document them. ``extra="allow"`` keeps any field a model does
-not name yet on the wire, so declaring a model never drops a field clients read. Timestamps typed
+``...Create`` / ``...Update`` / ``...Request`` names beside their routers). Services answer typed
+results (frozen dataclasses, or core models such as ``Recipe`` and ``RunState``) and know no wire
+format; each model's ``of`` projects one here, with the door's ``Urls`` where media are addressed.
+``extra="allow"`` keeps any field a model does not name yet on the wire, so declaring a model never
+drops a field clients read. The model library's, GPU's and voices' models live in ``model_schemas.py``,
+the recipes' in ``recipe_schemas.py``. Timestamps typed
 ``datetime`` are answered in one form: UTC ISO-8601 with ``Z`` (``2026-12-03T13:11:07.123456Z``).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ...core.loops import LoopIterationPlan
+from ...core.node import Socket
+from ...core.registry import NodeSpec
+from ...core.run import NodeState, RunState
+from ...core.sockets import SocketType
 from ...core.urls import Urls
-from ...services.accounts import ApiKeyStatus, Profile
+from ...core.values import public_outputs
+from ...services.accounts import ApiKeyStatus, IssuedToken, Profile
+from ...services.execution import NodeCancel, RunHistory, RunStop, SavedOutput
 from ...services.media import MediaGroup, MediaItem, MediaPage
 from ...services.sessions import SessionDocument, SessionList, SessionSummary
 from ...services.sharing import Invitation, Share, ShareRole, ShareStatus
@@ -38,6 +48,10 @@ class TokenPublic(Public):
     token: str
     token_type: Literal["bearer"]
     expires_in: int
+
+    @classmethod
+    def of(cls, issued: IssuedToken) -> TokenPublic:
+        return cls(token=issued.token, token_type="bearer", expires_in=issued.expires_in)
 
 
 class OkPublic(Public):
@@ -290,11 +304,22 @@ class NodeRunPublic(Public):
     started_at: float | None
     finished_at: float | None
 
+    @classmethod
+    def of(cls, state: NodeState, urls: Urls) -> NodeRunPublic:
+        return cls(node_type=state.node_type, status=state.status.value, signature=state.signature,
+                   progress=state.progress, message=state.message, outputs=public_outputs(state.outputs, urls),
+                   error=state.error, started_at=state.started_at, finished_at=state.finished_at)
+
 
 class LoopIterationPublic(Public):
     iteration_id: str
     label: str
-    nodes: dict[str, NodeRunPublic | None]
+    nodes: dict[str, NodeRunPublic | None] = Field(description="Member node id -> its copy's state in this iteration")
+
+    @classmethod
+    def of(cls, iteration: LoopIterationPlan, node_runs: dict[str, NodeRunPublic]) -> LoopIterationPublic:
+        return cls(iteration_id=iteration.iteration_id, label=iteration.label,
+                   nodes={member: node_runs.get(copy_id) for member, copy_id in iteration.copies.items()})
 
 
 class RunSummaryPublic(Public):
@@ -312,9 +337,27 @@ class RunSummaryPublic(Public):
     counts: dict[str, int]
     loops: dict[str, list[LoopIterationPublic]]
 
+    @classmethod
+    def of(cls, run: RunState, counts: dict[str, int], node_runs: dict[str, NodeRunPublic] | None = None,
+           **more: Any) -> Self:
+        """Loop iterations carry their members' ``node_runs`` (a history item has none: members only);
+        ``more``: the fields a subclass adds."""
+        runs = node_runs or {}
+        return cls(run_id=run.id, session_id=run.session_id, mode=run.mode.value, target_node_id=run.target_node_id,
+                   status=run.status.value, error=run.error, created_at=run.created_at, started_at=run.started_at,
+                   finished_at=run.finished_at, counts=counts,
+                   loops={loop_id: [LoopIterationPublic.of(it, runs) for it in plan.iterations]
+                          for loop_id, plan in run.loops.items()}, **more)
+
 
 class RunPublic(RunSummaryPublic):
     nodes: dict[str, NodeRunPublic]
+
+    @classmethod
+    def of_run(cls, run: RunState, urls: Urls) -> RunPublic:
+        """The run as clients see it: node states with public outputs, loop summaries."""
+        nodes = {nid: NodeRunPublic.of(state, urls) for nid, state in run.nodes.items()}
+        return cls.of(run, run.counts(), nodes, nodes=nodes)
 
 
 class CurrentRunPublic(Public):
@@ -326,6 +369,11 @@ class RunHistoryPublic(Public):
     limit: int
     offset: int
 
+    @classmethod
+    def of(cls, found: RunHistory) -> RunHistoryPublic:
+        return cls(items=[RunSummaryPublic.of(run, found.counts.get(run.id, {})) for run in found.runs],
+                   limit=found.limit, offset=found.offset)
+
 
 class SavedNodeOutputsPublic(Public):
     outputs: dict[str, Any] | None
@@ -335,15 +383,28 @@ class SavedNodeOutputsPublic(Public):
 class SavedOutputsPublic(Public):
     nodes: dict[str, SavedNodeOutputsPublic]
 
+    @classmethod
+    def of(cls, saved: dict[str, SavedOutput], urls: Urls) -> SavedOutputsPublic:
+        return cls(nodes={nid: SavedNodeOutputsPublic(outputs=public_outputs(item.outputs, urls), source=item.source)
+                          for nid, item in saved.items()})
+
 
 class NodeCancelPublic(Public):
     node_id: str
     canceled: bool
 
+    @classmethod
+    def of(cls, result: NodeCancel) -> NodeCancelPublic:
+        return cls(node_id=result.node_id, canceled=result.canceled)
+
 
 class StopPublic(Public):
     stopped: bool
     run_id: str | None
+
+    @classmethod
+    def of(cls, result: RunStop) -> StopPublic:
+        return cls(stopped=result.stopped, run_id=result.run_id)
 
 
 # -- node catalog --------------------------------------------------------------------------------
@@ -353,6 +414,11 @@ class SocketPublic(Public):
     required: bool
     label: str
     description: str | None
+
+    @classmethod
+    def of(cls, name: str, socket: Socket) -> SocketPublic:
+        return cls(name=name, type=socket.type.value, required=socket.required,
+                   label=socket.label or name.replace("_", " ").capitalize(), description=socket.description)
 
 
 class NodeSpecPublic(Public):
@@ -366,122 +432,24 @@ class NodeSpecPublic(Public):
     tags: list[str]
     inputs: list[SocketPublic]
     outputs: list[SocketPublic]
-    params_schema: dict[str, Any]
+    params_schema: dict[str, Any] = Field(description="JSON Schema of the parameters")
+
+    @classmethod
+    def of(cls, spec: NodeSpec) -> NodeSpecPublic:
+        return cls(type=spec.type, version=spec.version, title=spec.title, category=spec.category,
+                   description=spec.description, gpu=spec.gpu, executable=spec.executable, tags=list(spec.tags),
+                   inputs=[SocketPublic.of(name, s) for name, s in spec.inputs.items()],
+                   outputs=[SocketPublic.of(name, s) for name, s in spec.outputs.items()],
+                   params_schema=spec.params_schema)
 
 
 class NodeCatalogPublic(Public):
     nodes: list[NodeSpecPublic]
     socket_types: list[str]
 
-
-# -- recipes -------------------------------------------------------------------------------------
-class RecipeSummaryPublic(Public):
-    id: str
-    name: str
-    title: str
-    description: str
-    version: str
-    category: str
-    input_schema: dict[str, Any]
-    inputs: list[str]
-
-
-class RecipeListingPublic(Public):
-    recipes: list[RecipeSummaryPublic]
-
-
-class RecipePublic(RecipeSummaryPublic):
-    bindings: dict[str, list[dict[str, Any]]]
-
-
-class RecipeRunPublic(Public):
-    session_id: str
-
-
-# -- models, LoRAs, GPU, voices ------------------------------------------------------------------
-class ModelPublic(Public):
-    id: str
-    display_name: str
-    kind: str
-    format: str
-    path: str
-    size_bytes: int
-    sha256: str | None
-    default_params: dict[str, Any]
-    credits_per_generation: float | int | None
-    source: str | None
-    filename: str
-    installed: bool
-    created_at: datetime | None
-
-
-class ModelsPublic(Public):
-    models: list[ModelPublic]
-    kinds: list[str]
-
-
-class ModelRemovedPublic(Public):
-    removed: ModelPublic
-
-
-class ModelRuntimePublic(Public):
-    cache: dict[str, Any]
-    gpu: dict[str, Any]
-
-
-class LoraPublic(Public):
-    id: str
-    name: str
-    filename: str
-    weight: float
-    sha256: str | None
-
-
-class LorasPublic(Public):
-    loras: list[dict[str, Any]]
-
-
-class LoraChainPublic(Public):
-    loras: list[LoraPublic]
-
-
-class GpuStatusPublic(Public):
-    state: str
-    ready: bool
-    accepting_tasks: bool
-    device: str | None
-    running_tasks: int
-
-
-class GpuStopPublic(Public):
-    mode: str
-
-
-class GpuHealthPublic(Public):
-    status: str
-    state: str
-    accepting_tasks: bool
-    running_tasks: int
-    last_error: str | None
-
-
-class VoicePublic(Public):
-    id: str
-    engine: str
-    name: str
-    language: str | None
-    gender: str | None
-    default: bool
-
-
-class VoicesPublic(Public):
-    voices: list[VoicePublic]
-    engines: list[str]
-
-
-class LlmModelsPublic(Public):
-    models: list[dict[str, Any]]
-    default: str
+    @classmethod
+    def of(cls, specs: list[NodeSpec]) -> NodeCatalogPublic:
+        return cls(nodes=[NodeSpecPublic.of(spec) for spec in specs], socket_types=[t.value for t in SocketType])
 
 
 def streamed_answer(media_type: str, description: str) -> dict[int | str, dict[str, Any]]:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Query
 
 from ..common.deps import CurrentUser, StudioDep
-from .schemas import LlmModelsPublic, VoicesPublic
+from .model_schemas import LlmModelsPublic, VoicesPublic
 
 router = APIRouter(tags=["voices"])
 
@@ -19,11 +19,11 @@ async def list_voices(
     _: CurrentUser, studio: StudioDep,
     engine: Literal["piper", "espeak-ng"] | None = Query(default=None, description="Only this engine's voices"),
     language: str | None = Query(default=None, max_length=20, description="Language prefix, e.g. en or fr-fr"),
-) -> dict[str, Any]:
-    return await asyncio.to_thread(studio.voices.voices, engine, language)
+) -> VoicesPublic:
+    return VoicesPublic.of(await asyncio.to_thread(studio.voices.voices, engine, language))
 
 
 @router.get("/llm/models", summary="Local language models (GGUF) for the Text Refiner",
             response_model=LlmModelsPublic, response_model_exclude_unset=True)
-async def list_llm_models(_: CurrentUser, studio: StudioDep) -> dict[str, Any]:
-    return await asyncio.to_thread(studio.voices.llm_models)
+async def list_llm_models(_: CurrentUser, studio: StudioDep) -> LlmModelsPublic:
+    return LlmModelsPublic.of(await asyncio.to_thread(studio.voices.llm_models))

@@ -160,10 +160,6 @@ class LlmModelInfo:
     default: bool
     placed: bool
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.name, "name": self.name, "size_bytes": self.size_bytes,
-                "default": self.default, "placed": self.placed}
-
 
 def list_llm_models(root: Path | None = None) -> list[LlmModelInfo]:
     """The default model (placed or installable) and every ``*.gguf`` in ``<models>/llm``."""

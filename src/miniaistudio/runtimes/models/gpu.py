@@ -48,6 +48,39 @@ class DeviceInfo:
     torch_version: str | None
 
 
+@dataclass(frozen=True)
+class GpuMemory:
+    total_bytes: int | None  # the device's memory (the machine's RAM on CPU); None before start
+    models_bytes: int  # what warm models hold
+
+
+@dataclass(frozen=True)
+class GpuStatus:
+    state: str
+    ready: bool
+    accepting_tasks: bool
+    device: str | None  # "cuda" | "cpu"; before start "cpu" when no NVIDIA driver is present, else None
+    device_name: str | None
+    dtype: str | None
+    torch_version: str | None
+    memory: GpuMemory
+    running_tasks: int
+    started_at: float | None  # epoch seconds
+    uptime_seconds: float
+
+
+@dataclass(frozen=True)
+class GpuHealth:
+    status: Literal["ok", "degraded"]
+    state: str
+    device: str | None
+    accepting_tasks: bool
+    running_tasks: int
+    completed_tasks: int
+    refused_tasks: int
+    last_error: str | None
+
+
 @dataclass(eq=False)
 class GpuTask:
     """One running GPU node; :meth:`check` raises Canceled after cancel or an immediate stop."""
@@ -151,7 +184,7 @@ class GpuRuntime:
         return self._device
 
     # ----------------------------------------------------------------- control
-    def start(self, timeout: float = 120.0, *, started_by: str | None = None) -> dict[str, Any]:
+    def start(self, timeout: float = 120.0, *, started_by: str | None = None) -> GpuStatus:
         """Bring the runtime to ``ready`` (waits for a stop in progress to finish first)."""
         with self._cond:
             deadline = time.monotonic() + timeout
@@ -192,7 +225,7 @@ class GpuRuntime:
             log.info("GPU runtime ready on %s (%s)", device.device, device.name)
             return self._status_locked()
 
-    def stop(self, mode: StopMode = "graceful") -> dict[str, Any]:
+    def stop(self, mode: StopMode = "graceful") -> GpuStatus:
         with self._cond:
             if self._state == GpuState.STOPPED:
                 self._unload_models()  # CPU nodes keep models warm while the runtime is stopped
@@ -274,43 +307,41 @@ class GpuRuntime:
         return self._state == GpuState.STOPPING and not self._tasks
 
     # ------------------------------------------------------------------ status
-    def status(self) -> dict[str, Any]:
+    def status(self) -> GpuStatus:
         with self._cond:
             return self._status_locked()
 
-    def _status_locked(self) -> dict[str, Any]:
+    def _status_locked(self) -> GpuStatus:
         dev = self._device
         if dev is not None:
             device: str | None = dev.device
         else:  # not started: say what we know without importing torch
             device = "cpu" if no_gpu_hardware() else None
-        return {
-            "state": self._state.value,
-            "ready": self._state == GpuState.READY,
-            "accepting_tasks": self._state == GpuState.READY,
-            "device": device,
-            "device_name": dev.name if dev else None,
-            "dtype": dev.dtype if dev else None,
-            "torch_version": dev.torch_version if dev else None,
-            "memory": {
-                "total_bytes": dev.total_memory_bytes if dev else None,
-                "models_bytes": self.memory_in_use(),
-            },
-            "running_tasks": len(self._tasks),
-            "started_at": self._started_at,
-            "uptime_seconds": round(time.time() - self._started_at, 3) if self._started_at else 0.0,
-        }
+        return GpuStatus(
+            state=self._state.value,
+            ready=self._state == GpuState.READY,
+            accepting_tasks=self._state == GpuState.READY,
+            device=device,
+            device_name=dev.name if dev else None,
+            dtype=dev.dtype if dev else None,
+            torch_version=dev.torch_version if dev else None,
+            memory=GpuMemory(total_bytes=dev.total_memory_bytes if dev else None,
+                             models_bytes=self.memory_in_use()),
+            running_tasks=len(self._tasks),
+            started_at=self._started_at,
+            uptime_seconds=round(time.time() - self._started_at, 3) if self._started_at else 0.0,
+        )
 
-    def health(self) -> dict[str, Any]:
+    def health(self) -> GpuHealth:
         with self._cond:
             status = self._status_locked()
-            return {
-                "status": "degraded" if self._last_error else "ok",
-                "state": status["state"],
-                "device": status["device"],
-                "accepting_tasks": status["accepting_tasks"],
-                "running_tasks": status["running_tasks"],
-                "completed_tasks": self._completed,
-                "refused_tasks": self._refused,
-                "last_error": self._last_error,
-            }
+            return GpuHealth(
+                status="degraded" if self._last_error else "ok",
+                state=status.state,
+                device=status.device,
+                accepting_tasks=status.accepting_tasks,
+                running_tasks=status.running_tasks,
+                completed_tasks=self._completed,
+                refused_tasks=self._refused,
+                last_error=self._last_error,
+            )

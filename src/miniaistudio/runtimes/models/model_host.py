@@ -61,7 +61,8 @@ class ResolvedLora:
     weight: float
     sha256: str
 
-    def public(self) -> dict[str, Any]:
+    def provenance(self) -> dict[str, Any]:
+        """What a generated file records about the LoRA."""
         return {"id": self.id, "name": self.name, "filename": self.filename, "weight": self.weight,
                 "sha256": self.sha256}
 

@@ -44,10 +44,6 @@ class Voice:
     gender: str | None = None
     default: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "engine": self.engine, "name": self.name, "language": self.language,
-                "gender": self.gender, "default": self.default}
-
 
 def default_voice(engine: str) -> str:
     return f"{PIPER}:{assets.DEFAULT_PIPER_VOICE}" if engine == PIPER else f"{ESPEAK}:{DEFAULT_ESPEAK_VOICE}"
