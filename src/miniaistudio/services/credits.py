@@ -322,6 +322,13 @@ class CreditLedger:
         hold_id = str(uuid.uuid4())
         with self.db.session() as s:
             self._ensure_account(s, payer_id)
+            now = self.clock()
+            usage_month = None
+            if actor_id != payer_id and session_id is not None:
+                # The collaborator's own limit first (CREDIT_LIMIT does not depend on who else is
+                # spending the owner's credits); a refused balance below rolls the count back.
+                usage_month = month_of(now)
+                self._count_usage(s, payer_id, session_id, actor_id, amount, usage_month, limits)
             after = s.execute(
                 update(CreditAccount)
                 .where(CreditAccount.user_id == payer_id, CreditAccount.available >= amount)
@@ -329,11 +336,6 @@ class CreditLedger:
                 .returning(CreditAccount.available, CreditAccount.reserved)).first()
             if after is None:
                 raise self._insufficient(s, payer_id, amount)
-            now = self.clock()
-            usage_month = None
-            if actor_id != payer_id and session_id is not None:
-                usage_month = month_of(now)
-                self._count_usage(s, payer_id, session_id, actor_id, amount, usage_month, limits)
             s.add(CreditHold(id=hold_id, user_id=payer_id, actor_id=actor_id, session_id=session_id, run_id=run_id,
                              gpu_session_id=gpu_session_id, purpose=purpose, amount=amount, captured=0, refunded=0,
                              status="active", usage_month=usage_month, created_at=now))
