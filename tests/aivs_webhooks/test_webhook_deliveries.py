@@ -47,8 +47,11 @@ async def test_the_test_event_arrives_signed_for_the_seeds_verifier(client: http
         assert delivery["event"] == "webhook.test" and delivery["event_id"] == event_id
         assert delivery["attempts"] == 1 and delivery["next_retry_at"] is None
         assert [(a["attempt"], a["status_code"]) for a in delivery["attempt_log"]] == [(1, 200)]
-        [listed] = (await client.get("/api/v1/webhooks", headers=key)).json()["data"]
-        assert listed["last_delivery"]["status"] == "delivered" and listed["last_delivery"]["status_code"] == 200
+        quiet = await create_webhook(client, key, url=receiver.url + "/quiet")
+        listed = {w["id"]: w for w in (await client.get("/api/v1/webhooks", headers=key)).json()["data"]}
+        newest = listed[webhook["id"]]["last_delivery"]
+        assert newest["event"] == "webhook.test" and newest["status"] == "delivered" and newest["status_code"] == 200
+        assert listed[quiet["id"]]["last_delivery"] is None
 
 
 async def test_retries_are_logged_and_redeliver_sends_the_same_event(client: httpx.AsyncClient, api: Api) -> None:
@@ -70,6 +73,8 @@ async def test_retries_are_logged_and_redeliver_sends_the_same_event(client: htt
         log = await delivery_log(client, key, webhook["id"], until=lambda log: len(log) == 2 and all(
             d["status"] == "delivered" for d in log))
         assert [d["id"] for d in log] == [again["id"], delivery["id"]]  # newest first
+        [listed] = (await client.get("/api/v1/webhooks", headers=key)).json()["data"]
+        assert listed["last_delivery"]["at"] == log[0]["updated_at"]  # the redelivery, not the first one
         requests = await asyncio.to_thread(receiver.wait_for, 4)
         assert [r.status for r in requests] == [500, 503, 200, 200]
         assert {r.headers["x-webhook-id"] for r in requests} == {delivery["event_id"]}

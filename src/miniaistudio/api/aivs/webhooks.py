@@ -70,10 +70,9 @@ def create_webhook(body: AivsWebhookCreate, caller: WebhooksScope, studio: Studi
 @router.get("/webhooks", response_model=AivsWebhookListPublic,
             summary="List all webhooks (never their secrets), each with its newest delivery")
 def list_webhooks(caller: WebhooksScope, studio: StudioDep) -> AivsWebhookListPublic:
-    webhooks = []
-    for view in studio.webhooks.list_endpoints(caller, DIALECT):
-        newest = studio.webhooks.deliveries(caller, view.id, limit=1)
-        webhooks.append(AivsWebhookPublic.of(view, newest[0] if newest else None))
+    newest = studio.webhooks.newest_deliveries(caller, DIALECT)
+    webhooks = [AivsWebhookPublic.of(view, newest.get(view.id))
+                for view in studio.webhooks.list_endpoints(caller, DIALECT)]
     return AivsWebhookListPublic(data=webhooks, total=len(webhooks))
 
 
