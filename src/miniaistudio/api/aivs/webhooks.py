@@ -50,7 +50,7 @@ def invalid_fields() -> Iterator[None]:
     except InvalidRequest as exc:
         if exc.code == "INVALID_REQUEST" and "errors" in exc.details:
             raise
-        field = FIELD_OF_CODE.get(exc.code, "description" if "description" in exc.message else "body")
+        field = FIELD_OF_CODE.get(exc.code, "body")
         raise InvalidRequest(exc.message, code="INVALID_REQUEST", details={
             **exc.details, "reason": exc.code.lower(), "errors": [{"field": field, "message": exc.message}]},
         ) from None
