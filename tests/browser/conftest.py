@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,12 +48,13 @@ def _cli() -> str:
     return os.environ.get("MINIAI_BIN") or shutil.which("miniaistudio") or "miniaistudio"
 
 
-@pytest.fixture(scope="session")
-def live_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStudio]:
+@contextmanager
+def serving(data_dir: Path, settings_env: dict[str, str] | None = None) -> Iterator[LiveStudio]:
+    """A migrated studio with the test user, served by ``miniaistudio serve`` on a free port;
+    ``settings_env`` adds settings (``MINIAI_*`` variables) for a module's own server."""
     if not WEB_DIST.is_file():
         pytest.fail("the web canvas is not built: run `make web` (make test does it)")
-    data_dir = tmp_path_factory.mktemp("browser-studio")
-    env = {**os.environ, "MINIAI_SECRET_KEY": "browser-test-secret-key-0123456789abcdef"}
+    env = {**os.environ, "MINIAI_SECRET_KEY": "browser-test-secret-key-0123456789abcdef", **(settings_env or {})}
     cli = _cli()
     subprocess.run([cli, "migrate", "--data-dir", str(data_dir)], env=env, check=True, capture_output=True)
     subprocess.run([cli, "users", "create", "--email", EMAIL, "--password", PASSWORD, "--data-dir", str(data_dir)],
@@ -81,6 +83,12 @@ def live_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStudio
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStudio]:
+    with serving(tmp_path_factory.mktemp("browser-studio")) as studio:
+        yield studio
 
 
 # Module scope: Playwright's sync API runs an event loop that must be closed before the

@@ -131,13 +131,20 @@ class Owned:
     doomed: dict[str, str] = field(default_factory=dict)  # a session per identity for DELETE
     doomed_shares: dict[str, str] = field(default_factory=dict)  # a share per identity for DELETE
     signed_link: dict[str, str] = field(default_factory=dict)  # query of a signed download of media_id
+    webhook_id: str = ""  # the owner's AI Visual Studio webhook, its secret and a delivery of its test event
+    webhook_secret: str = ""
+    webhook_delivery_id: str = ""
+    doomed_webhooks: dict[str, str] = field(default_factory=dict)  # a webhook per identity for DELETE
 
     def secrets(self) -> dict[str, str]:
         return {"owner id": self.owner_id, "owner email": self.owner_email, "session id": self.session_id,
                 "run id": self.run_id, "media id": self.media_id, "recipe id": self.recipe_id,
                 "prompt": self.prompt, "share id": self.share_id, "AIVS key id": self.aivs_key_id,
                 **{f"session to delete ({k})": v for k, v in self.doomed.items()},
-                **{f"share to revoke ({k})": v for k, v in self.doomed_shares.items()}}
+                **{f"share to revoke ({k})": v for k, v in self.doomed_shares.items()},
+                "webhook id": self.webhook_id, "webhook secret": self.webhook_secret,
+                "webhook delivery id": self.webhook_delivery_id,
+                **{f"webhook to delete ({k})": v for k, v in self.doomed_webhooks.items()}}
 
 
 @dataclass
@@ -240,6 +247,13 @@ ADMIN_ONLY: dict[str, Any] = {"owner": FORBIDDEN, "stranger": FORBIDDEN, "admin"
 AIVS_SESSION_ONLY: dict[str, Any] = {"anonymous": deny(401, "missing_api_key"),
                                      "bad_credential": deny(401, "invalid_api_key"),
                                      "owner_key": deny(403, "insufficient_scope")}
+#: AI Visual Studio routes for a key (or a web session): its envelope and codes.
+AIVS_KEYED: dict[str, Any] = {"anonymous": deny(401, "missing_api_key"), "bad_credential": deny(401, "invalid_api_key")}
+AIVS_NOT_FOUND = deny(404, "not_found")
+
+
+def owners_webhook(**kw: Any) -> Fill:
+    return lambda owned, who: Call(path_params={"webhook_id": owned.webhook_id}, **kw)
 
 ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v2/ping"): Row(plain(), public=True),
@@ -367,6 +381,19 @@ ROWS: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/keys/{key_id}"): Row(
         lambda owned, who: Call(path_params={"key_id": owned.aivs_key_id}), stranger=deny(404, "not_found"),
         **AIVS_SESSION_ONLY),
+    ("POST", "/api/v1/webhooks"): Row(plain(json={"url": "https://matrix-hooks.example.com/in"}), **AIVS_KEYED),
+    ("GET", "/api/v1/webhooks"): Row(plain(), **AIVS_KEYED),
+    ("PATCH", "/api/v1/webhooks/{webhook_id}"): Row(owners_webhook(json={"description": "patched"}),
+                                                    stranger=AIVS_NOT_FOUND, **AIVS_KEYED),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): Row(
+        lambda owned, who: Call(path_params={"webhook_id": owned.doomed_webhooks[who]}), stranger=AIVS_NOT_FOUND,
+        **AIVS_KEYED),
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): Row(owners_webhook(), stranger=AIVS_NOT_FOUND, **AIVS_KEYED),
+    ("POST", "/api/v1/webhooks/{webhook_id}/test"): Row(owners_webhook(), stranger=AIVS_NOT_FOUND, **AIVS_KEYED),
+    ("POST", "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver"): Row(
+        lambda owned, who: Call(path_params={"webhook_id": owned.webhook_id,
+                                             "delivery_id": owned.webhook_delivery_id}),
+        stranger=AIVS_NOT_FOUND, **AIVS_KEYED),
 }
 
 
@@ -485,6 +512,14 @@ async def build_owned(callers: Callers, studio: Studio) -> Owned:
         share = await owner("POST", f"/api/v2/session/{session['id']}/share",
                             json={"email": f"doomed-{len(owned.doomed_shares)}@example.com", "role": "editor"})
         owned.doomed_shares[who] = share["id"]
+    webhook = await owner("POST", "/api/v1/webhooks", json={"url": "https://owner-hooks.example.com/in",
+                                                          "description": f"owner's hook {prompt}"})
+    owned.webhook_id, owned.webhook_secret = webhook["id"], webhook["secret"]
+    await owner("POST", f"/api/v1/webhooks/{owned.webhook_id}/test")
+    owned.webhook_delivery_id = (await owner("GET", f"/api/v1/webhooks/{owned.webhook_id}/deliveries"))["data"][0]["id"]
+    for who in IDENTITIES:
+        owned.doomed_webhooks[who] = (await owner("POST", "/api/v1/webhooks", json={
+            "url": f"https://owner-hooks.example.com/doomed/{len(owned.doomed_webhooks)}"}))["id"]
     owned.share_id = (await owner("POST", f"/api/v2/session/{session['id']}/share",
                                   json={"email": "probe@example.com", "role": "viewer"}))["id"]
     # Someone else's session, shared with the owner: the owner's invitation to answer.
@@ -607,6 +642,10 @@ async def test_authorization_matrix(studio: Studio, figures: Figures) -> None:
             r = await callers.as_(OWNER, "GET", f"/api/v2/sessions/{session_id}")
             if (r.status_code == 200) != (who not in OWNERS):
                 lost.append(f"session to delete by {who}: {r.status_code}")
+        hooks = (await callers.as_(OWNER, "GET", "/api/v1/webhooks")).json()["data"]
+        for who, webhook_id in owned.doomed_webhooks.items():
+            if any(hook["id"] == webhook_id for hook in hooks) != (who not in OWNERS):
+                lost.append(f"webhook to delete by {who}")
         for key in (DISABLED_KEY, REPLACED_KEY):  # the documented code, with the finer reason in details
             r = await callers.as_(key, "GET", "/api/v2/auth/me")
             details = r.json().get("details") or {}

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core.errors import InvalidRequest, WebhookDeliveryNotFound, WebhookDisabled, WebhookNotFound
@@ -265,6 +265,27 @@ class Webhooks:
                 .where(WebhookDelivery.endpoint_id == endpoint.id)
                 .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id).limit(limit).offset(offset)).all()
             return [_delivery_view(d, event_type, endpoint.url) for d, event_type in rows]
+
+    def newest_deliveries(self, principal: Principal, dialect_name: str | None = None) -> dict[str, DeliveryView]:
+        """Each of the principal's endpoints' newest delivery (endpoint id -> delivery), in one query."""
+        with self.db.session() as s:
+            newest = (select(WebhookDelivery.endpoint_id, func.max(WebhookDelivery.created_at).label("at"))
+                      .where(WebhookDelivery.user_id == principal.user_id, WebhookDelivery.endpoint_id.is_not(None))
+                      .group_by(WebhookDelivery.endpoint_id).subquery())
+            query = (select(WebhookDelivery, WebhookEvent.type, WebhookEndpoint.url)
+                     .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+                     .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+                     .join(newest, (newest.c.endpoint_id == WebhookDelivery.endpoint_id)
+                           & (newest.c.at == WebhookDelivery.created_at))
+                     .where(WebhookEndpoint.user_id == principal.user_id)
+                     .order_by(WebhookDelivery.id))
+            if dialect_name is not None:
+                query = query.where(WebhookEndpoint.dialect == dialect_name)
+            found: dict[str, DeliveryView] = {}
+            for row, event_type, url in s.execute(query).all():
+                assert row.endpoint_id is not None
+                found.setdefault(row.endpoint_id, _delivery_view(row, event_type, url))
+            return found
 
     def event_deliveries(self, principal: Principal, event_id: str) -> list[DeliveryView]:
         """Every delivery of one event (e.g. a job's ad-hoc ``webhook_url``), oldest first."""

@@ -57,6 +57,105 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List all webhooks (never their secrets), each with its newest delivery */
+        get: operations["list_webhooks_api_v1_webhooks_get"];
+        put?: never;
+        /**
+         * Create a webhook; its signing secret is shown once
+         * @description Subscribes `url` to `events` (default: all: generation.completed, generation.failed). Targets must be https and public unless the studio allows otherwise.
+         */
+        post: operations["create_webhook_api_v1_webhooks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a webhook and its delivery log */
+        delete: operations["delete_webhook_api_v1_webhooks__webhook_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update a webhook (url, events, description, enabled); what is left out stays */
+        patch: operations["update_webhook_api_v1_webhooks__webhook_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A webhook's delivery log, newest first (studio extension)
+         * @description Each delivery with its attempts, the status codes answered and when the next retry is due.
+         */
+        get: operations["list_deliveries_api_v1_webhooks__webhook_id__deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a delivery's event again now, as a new delivery (studio extension)
+         * @description The same event id (X-Webhook-Id), so receivers can tell it is the same event.
+         */
+        post: operations["redeliver_api_v1_webhooks__webhook_id__deliveries__delivery_id__redeliver_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event (webhook.test) to this webhook (studio extension)
+         * @description Queued for the dispatcher and signed like every delivery; see its delivery log.
+         */
+        post: operations["send_test_api_v1_webhooks__webhook_id__test_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/account/api-key": {
         parameters: {
             query?: never;
@@ -1139,6 +1238,25 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AivsDeliveryAttemptPublic */
+        AivsDeliveryAttemptPublic: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Attempt */
+            attempt: number;
+            /** Error */
+            error: string | null;
+            /** Latency Ms */
+            latency_ms: number;
+            /**
+             * Status Code
+             * @description The receiver's HTTP status (none: no answer)
+             */
+            status_code: number | null;
+        };
         /** AivsErrorBody */
         AivsErrorBody: {
             /** Code */
@@ -1281,6 +1399,204 @@ export interface components {
             spend_cap: number | null;
             /** Spent */
             spent: number;
+        };
+        /** AivsLastDeliveryPublic */
+        AivsLastDeliveryPublic: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Event */
+            event: string;
+            /** Status */
+            status: string;
+            /** Status Code */
+            status_code: number | null;
+        };
+        /** AivsWebhookCreate */
+        AivsWebhookCreate: {
+            /**
+             * Description
+             * @description A note to recognise the webhook by (studio extension)
+             * @default
+             */
+            description: string;
+            /**
+             * Events
+             * @description Events to subscribe to (default: all)
+             */
+            events?: ("generation.completed" | "generation.failed")[] | null;
+            /**
+             * Url
+             * @description HTTPS URL to receive webhook events
+             */
+            url: string;
+        };
+        /** AivsWebhookCreatedPublic */
+        AivsWebhookCreatedPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /**
+             * Disabled Reason
+             * @description Why the webhook is disabled (by its owner, or a 410)
+             */
+            disabled_reason: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Events */
+            events: string[];
+            /** Id */
+            id: string;
+            /** @description The newest delivery (lists only; studio extension) */
+            last_delivery?: components["schemas"]["AivsLastDeliveryPublic"] | null;
+            /**
+             * Secret
+             * @description The signing secret (X-Webhook-Signature): shown once, store it now
+             */
+            secret: string;
+            /** Url */
+            url: string;
+        };
+        /** AivsWebhookDeletedPublic */
+        AivsWebhookDeletedPublic: {
+            /**
+             * Deleted
+             * @default true
+             * @constant
+             */
+            deleted: true;
+            /** Id */
+            id: string;
+        };
+        /** AivsWebhookDeliveryListPublic */
+        AivsWebhookDeliveryListPublic: {
+            /**
+             * Data
+             * @description Newest first
+             */
+            data: components["schemas"]["AivsWebhookDeliveryPublic"][];
+            /** Has More */
+            has_more: boolean;
+        };
+        /**
+         * AivsWebhookDeliveryPublic
+         * @description One event sent (or being sent) to one webhook (studio extension).
+         */
+        AivsWebhookDeliveryPublic: {
+            /** Attempt Log */
+            attempt_log: components["schemas"]["AivsDeliveryAttemptPublic"][];
+            /**
+             * Attempts
+             * @description Attempts made so far
+             */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Error */
+            error: string | null;
+            /** Event */
+            event: string;
+            /**
+             * Event Id
+             * @description Also sent as the X-Webhook-Id header, the same on every retry
+             */
+            event_id: string;
+            /** Id */
+            id: string;
+            /**
+             * Next Retry At
+             * @description When the next attempt is due (pending only)
+             */
+            next_retry_at: string | null;
+            /**
+             * Status
+             * @description pending, sending, delivered, failed or disabled
+             */
+            status: string;
+            /**
+             * Status Code
+             * @description The status of the last attempt
+             */
+            status_code: number | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** AivsWebhookListPublic */
+        AivsWebhookListPublic: {
+            /** Data */
+            data: components["schemas"]["AivsWebhookPublic"][];
+            /** Total */
+            total: number;
+        };
+        /** AivsWebhookPublic */
+        AivsWebhookPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /**
+             * Disabled Reason
+             * @description Why the webhook is disabled (by its owner, or a 410)
+             */
+            disabled_reason: string | null;
+            /** Enabled */
+            enabled: boolean;
+            /** Events */
+            events: string[];
+            /** Id */
+            id: string;
+            /** @description The newest delivery (lists only; studio extension) */
+            last_delivery?: components["schemas"]["AivsLastDeliveryPublic"] | null;
+            /** Url */
+            url: string;
+        };
+        /**
+         * AivsWebhookTestPublic
+         * @description The test event was queued; the dispatcher sends it, signed like every delivery.
+         */
+        AivsWebhookTestPublic: {
+            /**
+             * Event
+             * @description webhook.test
+             */
+            event: string;
+            /** Event Id */
+            event_id: string;
+        };
+        /** AivsWebhookUpdate */
+        AivsWebhookUpdate: {
+            /** Description */
+            description?: string | null;
+            /**
+             * Enabled
+             * @description false pauses deliveries; true enables again a webhook the studio disabled (e.g. after a 410)
+             */
+            enabled?: boolean | null;
+            /**
+             * Events
+             * @description Events to subscribe to
+             */
+            events?: ("generation.completed" | "generation.failed")[] | null;
+            /**
+             * Url
+             * @description HTTPS URL to receive webhook events
+             */
+            url?: string | null;
         };
         /** ApiKeyPublic */
         ApiKeyPublic: {
@@ -3033,6 +3349,231 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AivsKeyPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    list_webhooks_api_v1_webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsWebhookListPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    create_webhook_api_v1_webhooks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AivsWebhookCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsWebhookCreatedPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    delete_webhook_api_v1_webhooks__webhook_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsWebhookDeletedPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    update_webhook_api_v1_webhooks__webhook_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AivsWebhookUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsWebhookPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    list_deliveries_api_v1_webhooks__webhook_id__deliveries_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsWebhookDeliveryListPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    redeliver_api_v1_webhooks__webhook_id__deliveries__delivery_id__redeliver_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsWebhookDeliveryPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    send_test_api_v1_webhooks__webhook_id__test_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsWebhookTestPublic"];
                 };
             };
             /** @description An error */

@@ -17,7 +17,8 @@ export const KEY_SCOPES: { id: KeyScope; label: string }[] = [
 
 type Envelope = { error?: { code?: string; message?: string; details?: { fields?: Record<string, string> } } };
 
-async function call<T>(path: string, method = "GET", body?: unknown): Promise<T> {
+/** A call to AI Visual Studio's /api/v1 as the signed-in user; errors as ApiError with that door's code. */
+export async function aivsCall<T>(path: string, method = "GET", body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`/api/v1${path}`, {
@@ -52,7 +53,7 @@ export function failingFields(e: unknown): Record<string, string> {
 }
 
 export const keysApi = {
-  list: () => call<{ data: ApiKeyInfo[]; total: number }>("/keys"),
-  create: (body: ApiKeyCreate) => call<ApiKeyCreated>("/keys", "POST", body),
-  revoke: (id: string) => call<ApiKeyInfo>(`/keys/${encodeURIComponent(id)}`, "DELETE"),
+  list: () => aivsCall<{ data: ApiKeyInfo[]; total: number }>("/keys"),
+  create: (body: ApiKeyCreate) => aivsCall<ApiKeyCreated>("/keys", "POST", body),
+  revoke: (id: string) => aivsCall<ApiKeyInfo>(`/keys/${encodeURIComponent(id)}`, "DELETE"),
 };

@@ -8,11 +8,13 @@ import { SecretOnce } from "../components/SecretOnce";
 import { ErrorState, LoadingState, Modal } from "../components/ui";
 import { toast } from "../components/toast";
 import { KeysTab } from "./KeysTab";
+import { WebhooksTab } from "./WebhooksTab";
 
 const TABS = [
   { id: "account", label: "Account" },
   { id: "api-key", label: "API Key" },
   { id: "keys", label: "Keys" },
+  { id: "webhooks", label: "Webhooks" },
 ];
 
 export function ProfilePage({ me, tab, onSignedOut }: { me: Me; tab: string; onSignedOut: () => void }) {
@@ -30,7 +32,7 @@ export function ProfilePage({ me, tab, onSignedOut }: { me: Me; tab: string; onS
           ))}
         </div>
         <div role="tabpanel" aria-label={TABS.find((t) => t.id === current)?.label}>
-          {current === "account" ? <AccountTab me={me} onSignedOut={onSignedOut} /> : current === "keys" ? <KeysTab /> : <ApiKeyTab />}
+          {current === "account" ? <AccountTab me={me} onSignedOut={onSignedOut} /> : current === "keys" ? <KeysTab /> : current === "webhooks" ? <WebhooksTab /> : <ApiKeyTab />}
         </div>
       </main>
     </div>
