@@ -87,7 +87,7 @@ async def test_retries_are_logged_and_redeliver_sends_the_same_event(client: htt
 
         await client.patch(path, json={"enabled": False}, headers=key)
         r = await client.post(f"{path}/deliveries/{delivery['id']}/redeliver", headers=key)
-        assert r.status_code == 409 and aivs_error(r)["details"]["reason"] == "webhook_disabled"
+        assert r.status_code == 400 and aivs_error(r)["details"]["reason"] == "webhook_disabled"
         r = await client.post(f"{path}/test", headers=key)
-        assert r.status_code == 409 and aivs_error(r)["details"]["reason"] == "webhook_disabled"
+        assert r.status_code == 400 and aivs_error(r)["details"]["reason"] == "webhook_disabled"
 

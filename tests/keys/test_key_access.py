@@ -21,16 +21,19 @@ from miniaistudio.studio import Studio
 from .conftest import PROBE, aivs_error, app_client, bearer, create_key
 
 ALL_SCOPES = [scope.value for scope in AIVS_SCOPES]
+BACKGROUND = ("webhook_deliveries", "gpu_billing_sessions")
 
 
 @contextmanager
 def statements(studio: Studio) -> Iterator[list[str]]:
-    """The SQL the studio runs inside the block (observed on the real engine), pragmas aside."""
+    """The SQL the studio runs for requests inside the block (observed on the real engine); the WAL
+    checkpointer's pragmas and the background loops' polls (webhook dispatcher, GPU billing) aside."""
     seen: list[str] = []
 
     def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if not statement.lstrip().upper().startswith("PRAGMA"):  # the WAL checkpointer's, not a request's
-            seen.append(statement)
+        if statement.lstrip().upper().startswith("PRAGMA") or any(table in statement for table in BACKGROUND):
+            return
+        seen.append(statement)
 
     event.listen(studio.db.engine, "before_cursor_execute", record)
     try:

@@ -69,6 +69,8 @@ def aivs_error(error: ErrorAnswer) -> tuple[int, dict[str, Any]]:
         code = _by_status(status)
         if error.code == "UNAUTHORIZED":
             code = KEY_REASONS.get(str(details.get("reason", "")), "invalid_api_key")
+        if code == "invalid_request" and status in (409, 422):
+            status = 400  # the seed's status for invalid_request (HTTP-level 405/413/415 keep theirs)
         details.setdefault("reason", error.code.lower())
     message = error.message
     if code == "invalid_request" and "errors" in details:
