@@ -62,6 +62,11 @@ async def test_100_concurrent_runs_with_credits_for_exactly_10(api: Api, studio:
     assert history["totals"]["run_credits"] == 10 and history["totals"]["credits"] == 10
     assert all(item["type"] == "run" and item["credits"] == 1 for item in history["items"])
     assert history["items"][0]["at"] >= history["items"][-1]["at"]
+    # credits spent per session: the ten sessions that ran, one credit and one run each, named
+    names = {s["id"]: s["name"] for s in sessions}
+    assert sorted((b["name"], b["credits"], b["runs"]) for b in history["by_session"]) == sorted(
+        (names[b["session_id"]], 1, 1) for b in history["by_session"])
+    assert len(history["by_session"]) == 10
 
 
 async def test_a_failed_node_costs_nothing_and_cached_nodes_are_free(api: Api, studio: Studio) -> None:

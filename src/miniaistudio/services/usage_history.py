@@ -9,9 +9,10 @@ from typing import Literal
 from sqlalchemy import ColumnElement, func, select
 
 from ..store.db import Database
-from ..store.tables import GpuBillingSession, LedgerEntry
+from ..store.tables import GpuBillingSession, LedgerEntry, StudioSession
 
 MAX_PAGE = 200  # pages deeper than this are refused (each page merges two newest-first lists)
+TOP_SESSIONS = 20  # the sessions that cost the most, for "credits spent per session"
 
 
 @dataclass(frozen=True)
@@ -49,12 +50,23 @@ class UsageTotals:
 
 
 @dataclass(frozen=True)
+class SessionSpend:
+    """Run credits charged in one session (a deleted session keeps its charges, without a name)."""
+
+    session_id: str
+    name: str | None
+    credits: int
+    runs: int
+
+
+@dataclass(frozen=True)
 class UsagePage:
     items: list[UsageRecord]
     page: int
     page_size: int
     total: int
     totals: UsageTotals
+    by_session: list[SessionSpend]
 
 
 def _run_charges() -> tuple[ColumnElement[bool], ...]:
@@ -80,6 +92,15 @@ class UsageHistory:
                        func.coalesce(func.sum(GpuBillingSession.refunded), 0),
                        func.coalesce(func.sum(GpuBillingSession.used_seconds), 0))
                 .where(GpuBillingSession.user_id == user_id)).one()
+            spent = func.sum(-LedgerEntry.reserved_delta)
+            per_session = s.execute(
+                select(LedgerEntry.session_id, StudioSession.name, spent, func.count())
+                .outerjoin(StudioSession, StudioSession.id == LedgerEntry.session_id)
+                .where(LedgerEntry.user_id == user_id, LedgerEntry.session_id.is_not(None), *_run_charges())
+                .group_by(LedgerEntry.session_id, StudioSession.name)
+                .order_by(spent.desc(), LedgerEntry.session_id).limit(TOP_SESSIONS)).all()
+        by_session = [SessionSpend(str(sid), name, int(credits or 0), int(runs)) for sid, name, credits, runs
+                      in per_session]
         records = [UsageRecord("run", str(e.id), e.created_at, -e.reserved_delta, 0, "charged", session_id=e.session_id,
                                run_id=e.run_id, model_id=e.model_id, actor_id=e.actor_id) for e in charges]
         records += [UsageRecord("gpu", g.id, g.started_at, g.charged if g.charged is not None else g.held,
@@ -91,4 +112,4 @@ class UsageHistory:
         totals = UsageTotals(int(run_credits or 0), int(gpu_charged or 0), int(gpu_refunded or 0),
                              int(gpu_seconds or 0), run_count, gpu_count)
         return UsagePage(records[(page - 1) * page_size:depth], page, page_size, run_count + gpu_count,
-                         totals)
+                         totals, by_session)

@@ -2801,6 +2801,22 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * SessionSpendPublic
+         * @description Run credits charged in one session; ``name`` is null once the session was deleted.
+         */
+        SessionSpendPublic: {
+            /** Credits */
+            credits: number;
+            /** Name */
+            name: string | null;
+            /** Runs */
+            runs: number;
+            /** Session Id */
+            session_id: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** SessionSummaryPublic */
         SessionSummaryPublic: {
             /**
@@ -3046,6 +3062,11 @@ export interface components {
         };
         /** UsageHistoryPublic */
         UsageHistoryPublic: {
+            /**
+             * By Session
+             * @description the sessions that cost the most (up to 20), most first
+             */
+            by_session: components["schemas"]["SessionSpendPublic"][];
             /** Items */
             items: components["schemas"]["UsageRecordPublic"][];
             /** Page */

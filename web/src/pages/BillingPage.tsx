@@ -196,6 +196,30 @@ function UsageCard() {
         <p className="muted">Nothing charged yet.</p>
       ) : (
         <>
+          {usage.by_session.length > 0 && (
+            <>
+              <h3 className="section-title">Credits spent per session</h3>
+              <table className="table" aria-label="Credits per session">
+                <thead>
+                  <tr>
+                    <th>Session</th>
+                    <th className="num">Runs</th>
+                    <th className="num">Credits</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {usage.by_session.map((b) => (
+                    <tr key={b.session_id}>
+                      <td>{b.name ?? "(deleted session)"}</td>
+                      <td className="num">{b.runs}</td>
+                      <td className="num">{b.credits.toLocaleString()}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              <h3 className="section-title">History</h3>
+            </>
+          )}
           <table className="table" aria-label="Usage records">
             <thead>
               <tr>

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from pydantic import Field
+
 from ...services.credits import Balance
 from ...services.gpu_billing import GpuActive
 from ...services.usage_history import UsagePage, UsageRecord
@@ -59,12 +61,22 @@ class UsageTotalsPublic(Public):
     gpu_sessions: int
 
 
+class SessionSpendPublic(Public):
+    """Run credits charged in one session; ``name`` is null once the session was deleted."""
+
+    session_id: str
+    name: str | None
+    credits: int
+    runs: int
+
+
 class UsageHistoryPublic(Public):
     items: list[UsageRecordPublic]
     page: int
     page_size: int
     total: int
     totals: UsageTotalsPublic
+    by_session: list[SessionSpendPublic] = Field(description="the sessions that cost the most (up to 20), most first")
 
     @classmethod
     def of(cls, found: UsagePage) -> UsageHistoryPublic:
@@ -73,7 +85,9 @@ class UsageHistoryPublic(Public):
                    total=found.total,
                    totals=UsageTotalsPublic(credits=t.credits, run_credits=t.run_credits, gpu_credits=t.gpu_credits,
                                             gpu_refunded=t.gpu_refunded, gpu_seconds=t.gpu_seconds, runs=t.runs,
-                                            gpu_sessions=t.gpu_sessions))
+                                            gpu_sessions=t.gpu_sessions),
+                   by_session=[SessionSpendPublic(session_id=b.session_id, name=b.name, credits=b.credits, runs=b.runs)
+                               for b in found.by_session])
 
 
 class GpuActivePublic(Public):
