@@ -1,10 +1,11 @@
 import { useEffect, useState } from "react";
 import { errorText } from "../lib/api";
-import { KEY_SCOPES, failingFields, keysApi, type ApiKeyInfo, type KeyScope } from "../lib/keysApi";
+import { KEY_SCOPES, keysApi, type ApiKeyInfo, type KeyScope } from "../lib/keysApi";
 import { ModalActions } from "../components/ModalActions";
 import { SecretOnce } from "../components/SecretOnce";
 import { EmptyState, ErrorState, LoadingState, Modal } from "../components/ui";
 import { toast } from "../components/toast";
+import { useFieldErrors } from "../components/useFieldErrors";
 
 function when(value: string | null | undefined, none: string): string {
   return value ? new Date(value).toLocaleString() : none;
@@ -111,12 +112,12 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
   const [allowlist, setAllowlist] = useState("");
   const [expires, setExpires] = useState("");
   const [cap, setCap] = useState("");
-  const [fields, setFields] = useState<Record<string, string>>({});
+  const { clear, fail, fieldError } = useFieldErrors();
   const [busy, setBusy] = useState(false);
 
   async function submit() {
     setBusy(true);
-    setFields({});
+    clear();
     try {
       const created = await keysApi.create({
         name,
@@ -128,18 +129,11 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
       toast(`Key "${created.name}" created`, "success");
       onCreated(created.key);
     } catch (e) {
-      const failing = failingFields(e);
-      setFields(failing);
-      if (Object.keys(failing).length === 0) toast(errorText(e), "error");
+      fail(e);
     } finally {
       setBusy(false);
     }
   }
-
-  const fieldError = (prefix: string) =>
-    Object.entries(fields)
-      .filter(([field]) => field === prefix || field.startsWith(`${prefix}.`))
-      .map(([field, message]) => <p key={field} className="field-error">{message}</p>);
 
   return (
     <Modal title="Create API key" onClose={onClose}>

@@ -1,6 +1,5 @@
 import { useEffect, useState } from "react";
 import { errorText } from "../lib/api";
-import { failingFields } from "../lib/keysApi";
 import {
   WEBHOOK_EVENTS,
   deliverySummary,
@@ -14,6 +13,7 @@ import { ModalActions } from "../components/ModalActions";
 import { SecretOnce } from "../components/SecretOnce";
 import { EmptyState, ErrorState, LoadingState, Modal } from "../components/ui";
 import { toast } from "../components/toast";
+import { useFieldErrors } from "../components/useFieldErrors";
 
 /** The user's AI Visual Studio webhooks: url, events, enabled, last delivery; create (secret shown once),
  * delete, send a test event, and a delivery log per webhook with redeliver. */
@@ -208,29 +208,22 @@ function CreateWebhookDialog({ onClose, onCreated }: { onClose: () => void; onCr
   const [url, setUrl] = useState("");
   const [events, setEvents] = useState<WebhookEvent[]>(WEBHOOK_EVENTS.map((e) => e.id));
   const [description, setDescription] = useState("");
-  const [fields, setFields] = useState<Record<string, string>>({});
+  const { clear, fail, fieldError } = useFieldErrors();
   const [busy, setBusy] = useState(false);
 
   async function submit() {
     setBusy(true);
-    setFields({});
+    clear();
     try {
       const created = await webhooksApi.create({ url: url.trim(), events, description });
       toast("Webhook created", "success");
       onCreated(created.secret);
     } catch (e) {
-      const failing = failingFields(e);
-      setFields(failing);
-      if (Object.keys(failing).length === 0) toast(errorText(e), "error");
+      fail(e);
     } finally {
       setBusy(false);
     }
   }
-
-  const fieldError = (prefix: string) =>
-    Object.entries(fields)
-      .filter(([field]) => field === prefix || field.startsWith(`${prefix}.`))
-      .map(([field, message]) => <p key={field} className="field-error">{message}</p>);
 
   return (
     <Modal title="Create webhook" onClose={onClose}>
