@@ -251,3 +251,34 @@ async def test_stop_right_after_launch_ends_tasks_that_never_started(harness: Ha
     done = await harness.finish(run)
     assert done.status == RunStatus.CANCELED
     assert set(statuses(done).values()) == {"canceled"}
+
+
+async def test_a_run_answers_finished_only_once_its_end_is_recorded() -> None:
+    """Between deciding a run's end and recording it (outputs, media rows), a poll of the session still
+    sees it running: whoever sees it finished can fetch everything it made (the class of a poll that
+    saw `succeeded` and then got MEDIA_NOT_FOUND for the run's output)."""
+    from .conftest import MemoryRecorder
+
+    release = asyncio.Event()
+    final_write_started = asyncio.Event()
+
+    class SlowFinalWrite(MemoryRecorder):
+        async def save_run(self, run: RunState, *args: Any, **kwargs: Any) -> None:
+            if run.status.finished:
+                final_write_started.set()
+                await release.wait()
+            await super().save_run(run, *args, **kwargs)
+
+    h = Harness()
+    h.engine.recorder = SlowFinalWrite()
+    try:
+        run = await h.start(chain())
+        await asyncio.wait_for(final_write_started.wait(), 5)
+        seen = h.engine.active_run(SESSION)
+        assert seen is not None and seen.status == RunStatus.RUNNING and seen.finished_at is None
+        release.set()
+        finished = await h.finish(run)
+        assert finished.status == RunStatus.SUCCEEDED
+    finally:
+        release.set()
+        await h.close()

@@ -84,6 +84,7 @@ class _ActiveRun:
     task_nodes: dict[str, NodeTask] = field(default_factory=dict)  # task id -> the task, from launch to its end
     events: asyncio.Queue[TaskEvent] = field(default_factory=asyncio.Queue)  # what the executor reports
     stopping: bool = False
+    recording_end: bool = False  # the final state is decided but not yet written (see ``active_run``)
     last_progress_event: dict[str, float] = field(default_factory=dict)
 
 
@@ -122,8 +123,14 @@ class Engine:
 
     # ----------------------------------------------------------------- queries
     def active_run(self, session_id: str) -> RunState | None:
+        """The session's running run. Between deciding its end and recording it (outputs, media rows),
+        it still answers ``running``: a client that sees a run finished can fetch everything it made."""
         active = self._active.get(session_id)
-        return active.run if active else None
+        if active is None:
+            return None
+        if active.recording_end:
+            return replace(active.run, status=RunStatus.RUNNING, finished_at=None)
+        return active.run
 
     def recent_run(self, run_id: str) -> RunState | None:
         """A run that finished lately in this process (saves a database read after waiting)."""
@@ -373,6 +380,7 @@ class Engine:
             raise
         finally:
             self._close_run(active)
+            active.recording_end = True
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
             await active.writer.close()
