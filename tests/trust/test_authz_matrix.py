@@ -240,6 +240,9 @@ ADMIN_ONLY: dict[str, Any] = {"owner": FORBIDDEN, "stranger": FORBIDDEN, "admin"
 AIVS_SESSION_ONLY: dict[str, Any] = {"anonymous": deny(401, "missing_api_key"),
                                      "bad_credential": deny(401, "invalid_api_key"),
                                      "owner_key": deny(403, "insufficient_scope")}
+#: AIVS routes an API key may call: refusals in the door's words; the owner's personal key (full access) passes.
+AIVS_KEYED: dict[str, Any] = {"anonymous": deny(401, "missing_api_key"), "bad_credential": deny(401, "invalid_api_key")}
+NO_GENERATION = deny(404, "not_found")
 
 ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v2/ping"): Row(plain(), public=True),
@@ -367,6 +370,15 @@ ROWS: dict[tuple[str, str], Row] = {
     ("DELETE", "/api/v1/keys/{key_id}"): Row(
         lambda owned, who: Call(path_params={"key_id": owned.aivs_key_id}), stranger=deny(404, "not_found"),
         **AIVS_SESSION_ONLY),
+    # generations: the matrix's studio has no model installed, so a request passes authorization and is
+    # refused for its model; a generation id is only ever the caller's own
+    ("POST", "/api/v1/generate/image"): Row(plain(json={"prompt": "matrix"}), owner=REACHED, stranger=REACHED,
+                                            **AIVS_KEYED),
+    ("GET", "/api/v1/generations"): Row(plain(params={"limit": "10", "type": "image"}), **AIVS_KEYED),
+    ("GET", "/api/v1/generations/{generation_id}"): Row(
+        plain(path_params={"generation_id": "gen_000000000000000000000000"}), owner=NO_GENERATION,
+        stranger=NO_GENERATION, **AIVS_KEYED),
+    ("GET", "/api/v1/models"): Row(plain(params={"type": "image"}), **AIVS_KEYED),
 }
 
 
