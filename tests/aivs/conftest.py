@@ -27,7 +27,8 @@ IMAGE_PRICE = 5
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, models_dir=tmp_path / "models", model_import_dirs=[tmp_path.parent],
-                         billing="credits", gpu_price_per_minute=0, **LOOPBACK_WEBHOOKS)
+                         billing="credits", gpu_price_per_minute=0,
+                         api_key_rate_limit_per_minute=10_000, **LOOPBACK_WEBHOOKS)
 
 
 @pytest.fixture
@@ -53,4 +54,4 @@ async def generation_when(api: Api, key: str, generation_id: str, *statuses: str
             return body
         if time.monotonic() > deadline:
             raise AssertionError(f"generation still {body['status']}: {body}")
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.2)
