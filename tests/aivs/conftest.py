@@ -16,7 +16,7 @@ from miniaistudio.config import Settings
 from models.conftest import _offline, install, tiny_dir, tiny_sd, tiny_svd
 from webhooks.conftest import LOOPBACK_WEBHOOKS
 
-__all__ = ["_offline", "aivs_error", "bearer", "create_key", "tiny_dir", "tiny_sd", "tiny_svd"]
+__all__ = ["_offline", "aivs_error", "bearer", "create_key", "install", "tiny_dir", "tiny_sd", "tiny_svd"]
 
 #: The seed's model ids, so its example requests run as written.
 IMAGE_MODEL = "prunaai/z-image-turbo"

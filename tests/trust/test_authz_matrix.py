@@ -374,6 +374,8 @@ ROWS: dict[tuple[str, str], Row] = {
     # refused for its model; a generation id is only ever the caller's own
     ("POST", "/api/v1/generate/image"): Row(plain(json={"prompt": "matrix"}), owner=REACHED, stranger=REACHED,
                                             **AIVS_KEYED),
+    ("POST", "/api/v1/generate/video"): Row(plain(json={"prompt": "matrix", "duration": 1}), owner=REACHED,
+                                            stranger=REACHED, **AIVS_KEYED),
     ("GET", "/api/v1/generations"): Row(plain(params={"limit": "10", "type": "image"}), **AIVS_KEYED),
     ("GET", "/api/v1/generations/{generation_id}"): Row(
         plain(path_params={"generation_id": "gen_000000000000000000000000"}), owner=NO_GENERATION,

@@ -39,6 +39,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/generate/video": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create an AI-generated video from a text prompt or a first frame */
+        post: operations["generate_video_api_v1_generate_video_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/generations": {
         parameters: {
             query?: never;
@@ -1495,6 +1512,42 @@ export interface components {
              * @enum {string}
              */
             type: "image" | "video";
+        };
+        /** AivsVideoRequest */
+        AivsVideoRequest: {
+            /**
+             * Aspect Ratio
+             * @description Video aspect ratio (default: 16:9)
+             * @default 16:9
+             * @enum {string}
+             */
+            aspect_ratio: "16:9" | "9:16" | "1:1" | "4:3" | "3:4";
+            /**
+             * Duration
+             * @description Video duration in seconds, 1-10 (default: 5)
+             * @default 5
+             */
+            duration: number;
+            /**
+             * First Frame Image
+             * @description Source image URL (or a media id of yours) for image-to-video generation
+             */
+            first_frame_image?: string | null;
+            /**
+             * Model
+             * @description Model ID (default: minimax/hailuo-2.3-fast, configurable). Use GET /api/v1/models?type=video to list all available models.
+             */
+            model?: string | null;
+            /**
+             * Prompt
+             * @description Text description of the video to generate
+             */
+            prompt: string;
+            /**
+             * Webhook Url
+             * @description URL to receive a webhook when generation completes
+             */
+            webhook_url?: string | null;
         };
         /** ApiKeyPublic */
         ApiKeyPublic: {
@@ -2999,6 +3052,39 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["AivsImageRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsGenerationAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    generate_video_api_v1_generate_video_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AivsVideoRequest"];
             };
         };
         responses: {

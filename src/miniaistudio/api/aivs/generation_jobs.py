@@ -25,8 +25,11 @@ from .schemas import AivsGenerationError, AivsGenerationPublic, AivsModelPublic
 
 DIALECT = "aivs"
 ID_PREFIX = "gen"
-#: Model kinds per generation type, in the order a request without a first frame tries them.
-KINDS = {"image": ("text_to_image",), "video": ("text_to_video", "image_to_video")}
+#: Model kinds per generation type (no node runs text-to-video models yet: a video without a first
+#: frame is text-to-image, then image-to-video).
+KINDS = {"image": ("text_to_image",), "video": ("image_to_video",)}
+#: Frames per second of generated videos (duration x this many frames).
+VIDEO_FPS = 8
 #: Our job statuses in the seed's three words.
 STATUSES = {"queued": "processing", "running": "processing", "completed": "completed",
             "failed": "failed", "canceled": "failed"}
@@ -60,6 +63,27 @@ def image_graph(model_id: str, prompt: str, aspect_ratio: str) -> Graph:
     return Graph.model_validate({"nodes": [{"id": "image", "type": "image.generate", "position": {"x": 0, "y": 0},
                                             "params": {"model": model_id, "prompt": prompt,
                                                        "aspect_ratio": aspect_ratio}}], "edges": []})
+
+
+def _node(node_id: str, node_type: str, x: float, **params: Any) -> dict[str, Any]:
+    return {"id": node_id, "type": node_type, "position": {"x": x, "y": 0}, "params": params}
+
+
+def video_graph(model_id: str, prompt: str, aspect_ratio: str, duration: int, first_frame: str | None,
+                image_model_id: str | None) -> Graph:
+    """The first frame (a URL fetched through the guarded fetcher, or a media id), else a text-to-image
+    frame at the aspect ratio; then image-to-video with the model."""
+    if first_frame is None:
+        frame = _node("frame", "image.generate", 0, model=image_model_id or "", prompt=prompt,
+                      aspect_ratio=aspect_ratio)
+    elif first_frame.startswith(("http://", "https://")):
+        frame = _node("frame", "upload.image", 0, source_url=first_frame)
+    else:
+        frame = _node("frame", "upload.image", 0, media_ids=[first_frame])
+    video = _node("video", "video.from_image", 300, engine=model_id, duration=float(duration), fps=VIDEO_FPS)
+    edges = [{"id": "frame.image-video.image", "source": "frame", "source_handle": "image", "target": "video",
+              "target_handle": "image"}]
+    return Graph.model_validate({"nodes": [frame, video], "edges": edges})
 
 
 class FormatConverter:

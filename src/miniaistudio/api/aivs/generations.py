@@ -7,7 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from ...core.errors import InvalidRequest
 from ...core.policy import ApiScope, Principal
+from ...runtimes.media.url_fetch import guard_url
 from ...services.jobs import JobRequest
 from ..common.deps import RequireScope, StudioDep
 from ..files.urls import SignedMediaUrls
@@ -21,6 +23,7 @@ from .generation_jobs import (
     model_public,
     model_type,
     resolve_model,
+    video_graph,
 )
 from .schemas import (
     AivsGenerationAccepted,
@@ -28,6 +31,7 @@ from .schemas import (
     AivsGenerationPublic,
     AivsImageRequest,
     AivsModelListPublic,
+    AivsVideoRequest,
     GenerationStatus,
     GenerationType,
 )
@@ -36,6 +40,7 @@ router = APIRouter(tags=["generations"])
 
 Reader = Annotated[Principal, Depends(RequireScope(ApiScope.READ))]
 ImageMaker = Annotated[Principal, Depends(RequireScope(ApiScope.GENERATE_IMAGE))]
+VideoMaker = Annotated[Principal, Depends(RequireScope(ApiScope.GENERATE_VIDEO))]
 #: The seed's status words -> our job statuses.
 JOB_STATUSES = {"processing": ("queued", "running"), "completed": ("completed",), "failed": ("failed", "canceled")}
 
@@ -57,6 +62,35 @@ async def generate_image(body: AivsImageRequest, user: ImageMaker, studio: Studi
                          graph=image_graph(info.id, body.prompt, body.aspect_ratio), output_node="image",
                          webhook_url=body.webhook_url,
                          map_outputs=FormatConverter(studio.media, studio.settings.scratch_dir, body.output_format))
+    job = await studio.jobs.submit(user, request)
+    public = generation_public(job, _urls(studio))
+    return AivsGenerationAccepted(**public.model_dump(include=set(AivsGenerationAccepted.model_fields)))
+
+
+@router.post("/generate/video", summary="Create an AI-generated video from a text prompt or a first frame",
+             response_model=AivsGenerationAccepted)
+async def generate_video(body: AivsVideoRequest, user: VideoMaker, studio: StudioDep) -> AivsGenerationAccepted:
+    ref = body.model or studio.settings.aivs_default_video_model
+    info = await asyncio.to_thread(resolve_model, studio.models, ref, "video")
+    image_model_id: str | None = None
+    if body.first_frame_image is None:  # text to image first: the configured image model, else the first one
+        image = await asyncio.to_thread(studio.models.find, studio.settings.aivs_default_image_model)
+        image = image if image is not None and model_type(image) == "image" else await asyncio.to_thread(
+            studio.models.first_of_kind, KINDS["image"])
+        if image is None:
+            raise InvalidRequest("a video without first_frame_image needs a text-to-image model; none is installed",
+                                 details={"installed": []})
+        image_model_id = image.id
+    elif body.first_frame_image.startswith(("http://", "https://")):
+        guard_url(body.first_frame_image)
+    if body.webhook_url is not None:
+        studio.webhooks.rules.check_form(body.webhook_url)
+    inputs = {"prompt": body.prompt, "model": ref, "model_id": info.id, "aspect_ratio": body.aspect_ratio,
+              "duration": body.duration, "first_frame_image": body.first_frame_image}
+    graph = video_graph(info.id, body.prompt, body.aspect_ratio, body.duration, body.first_frame_image,
+                        image_model_id)
+    request = JobRequest(dialect=DIALECT, operation="video", id_prefix=ID_PREFIX, inputs=inputs, graph=graph,
+                         output_node="video", webhook_url=body.webhook_url)
     job = await studio.jobs.submit(user, request)
     public = generation_public(job, _urls(studio))
     return AivsGenerationAccepted(**public.model_dump(include=set(AivsGenerationAccepted.model_fields)))

@@ -101,6 +101,19 @@ class AivsImageRequest(BaseModel):
                                            description="URL to receive a webhook when generation completes")
 
 
+class AivsVideoRequest(BaseModel):
+    prompt: Prompt = Field(description="Text description of the video to generate")
+    model: ModelRef | None = Field(default=None, description=(
+        "Model ID (default: minimax/hailuo-2.3-fast, configurable). Use GET /api/v1/models?type=video to list all "
+        "available models."))
+    aspect_ratio: VideoAspectRatio = Field(default="16:9", description="Video aspect ratio (default: 16:9)")
+    duration: int = Field(default=5, ge=1, le=10, description="Video duration in seconds, 1-10 (default: 5)")
+    first_frame_image: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = Field(
+        default=None, description="Source image URL (or a media id of yours) for image-to-video generation")
+    webhook_url: WebhookUrl | None = Field(default=None,
+                                           description="URL to receive a webhook when generation completes")
+
+
 class AivsGenerationAccepted(BaseModel):
     """The answer to a generation request (the seed's example, field for field)."""
 
