@@ -16,6 +16,7 @@ from PIL import Image
 
 from conftest import Api
 from miniaistudio.studio import Studio
+from webhooks.receiver import receiving
 
 from .conftest import VIDEO_MODEL, aivs_error, bearer, create_key, generation_when, install, install_image_model
 
@@ -101,3 +102,29 @@ async def test_video_refusals(studio: Studio, admin: Api, tiny_sd: Path) -> None
     for body in bad_bodies:
         r = await admin.client.post("/api/v1/generate/video", headers=bearer(key), json=body)
         assert r.status_code == 400 and aivs_error(r)["code"] == "invalid_request", (body, r.text)
+
+
+async def test_a_failed_job_tells_the_requests_webhook_url_and_costs_nothing(
+        studio: Studio, admin: Api, make_user: Any, tiny_svd: Path) -> None:
+    await install(admin, tiny_svd, name=VIDEO_MODEL, credits_per_generation=VIDEO_PRICE)
+    api: Api = await make_user()
+    me = (await api.get("/api/v2/auth/me")).json()
+    await asyncio.to_thread(studio.credits.grant, me["id"], 1000, reason="test grant")
+    key = (await create_key(api, scopes=["read", "generate:video"]))["key"]
+    with receiving() as receiver:
+        # A first frame on a private address: the guarded fetcher refuses it when the run fetches it.
+        r = await api.client.post("/api/v1/generate/video", headers=bearer(key), json={
+            "prompt": "Zürich at night ☕", "duration": 1, "first_frame_image": "http://127.0.0.1:9/frame.png",
+            "webhook_url": receiver.url})
+        assert r.status_code == 200, r.text
+        done = await generation_when(api, key, r.json()["id"], "completed", "failed")
+        [delivered] = await asyncio.to_thread(receiver.wait_for, 1)
+    assert done["status"] == "failed" and done["output_url"] is None and done["credits_charged"] == 0, done
+    assert done["error"]["code"] and done["error"]["message"]
+    payload = json.loads(delivered.body)
+    assert payload["event"] == "generation.failed"
+    assert payload["data"] == {"id": done["id"], "type": "video", "status": "failed", "prompt": "Zürich at night ☕",
+                               "output_url": None, "created_at": done["created_at"],
+                               "completed_at": done["completed_at"]}
+    balance = (await api.get("/api/v2/billing/balance")).json()
+    assert (balance["available"], balance["reserved"]) == (1000, 0)
