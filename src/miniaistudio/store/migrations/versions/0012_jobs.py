@@ -19,8 +19,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("sessions") as batch:
-        batch.add_column(sa.Column("hidden", sa.Boolean(), nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN (with its default) on every database: a batch rebuild of ``sessions`` on SQLite
+    # would drop the table, and with it (ON DELETE CASCADE) every run, share and job of every session.
+    op.add_column("sessions", sa.Column("hidden", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_table(
         "jobs",
         sa.Column("id", sa.String(length=40), nullable=False),
@@ -52,5 +53,4 @@ def downgrade() -> None:
     op.drop_index("ix_jobs_status", table_name="jobs")
     op.drop_index("ix_jobs_user_dialect_created", table_name="jobs")
     op.drop_table("jobs")
-    with op.batch_alter_table("sessions") as batch:
-        batch.drop_column("hidden")
+    op.drop_column("sessions", "hidden")  # SQLite >= 3.35 drops a column in place
