@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..core.engine import Engine
@@ -145,12 +145,12 @@ class Jobs:
         except BaseException:
             await asyncio.to_thread(self._drop_session, session_id)
             raise
+        # Followed from the moment it runs, even if this request is canceled from here on.
         self._answers[job_id] = (request.output_node, request.map_outputs)
-        view = await asyncio.to_thread(self._mark_running, job_id)
         follower = asyncio.create_task(self._follow(job_id, session_id, plan.run.id), name=f"job-{job_id}")
         self._followers.add(follower)
         follower.add_done_callback(self._followers.discard)
-        return view
+        return await asyncio.to_thread(self._mark_running, job_id)
 
     def _insert(self, principal: Principal, request: JobRequest, job_id: str, session_id: str, run_id: str,
                 estimate: int) -> None:
@@ -169,12 +169,13 @@ class Jobs:
             s.execute(delete(StudioSession).where(StudioSession.id == session_id))
 
     def _mark_running(self, job_id: str) -> JobView:
+        """queued -> running with one conditional UPDATE: a follower that already wrote the end wins."""
         with self.db.session() as s:
+            s.execute(update(Job).where(Job.id == job_id, Job.status == QUEUED)
+                      .values(status=RUNNING, started_at=datetime.now(UTC)))
             row = s.get(Job, job_id)
             if row is None:
                 raise JobNotFound("job not found")
-            if row.status == QUEUED:
-                row.status, row.started_at = RUNNING, datetime.now(UTC)
             return job_view(row)
 
     # -- following the run -------------------------------------------------------------------------
