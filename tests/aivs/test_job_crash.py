@@ -28,6 +28,11 @@ def balance(served: ServedStudio, token: str) -> tuple[int, int]:
     return body["available"], body["reserved"]
 
 
+def job_progress(data_dir: Path, job_id: str) -> int:
+    with sqlite3.connect(data_dir / "studio.db") as db:
+        return int(db.execute("SELECT progress FROM jobs WHERE id = ?", (job_id,)).fetchone()[0])
+
+
 async def test_kill_9_mid_job_then_restart_fails_the_job_and_releases_the_hold(tmp_path: Path,
                                                                                  tiny_sd: Path) -> None:
     data_dir = tmp_path / "data"
@@ -53,7 +58,10 @@ async def test_kill_9_mid_job_then_restart_fails_the_job_and_releases_the_hold(t
                        json={"prompt": "a slow lighthouse", "output_format": "png"})
         assert r.status_code == 200, r.text
         generation_id = r.json()["id"]
-        time.sleep(0.5)
+        deadline = time.monotonic() + 60
+        while (progress := job_progress(data_dir, generation_id)) == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the job's progress is written as its run denoises
+        assert 0 < progress < 100
         running = httpx.get(f"{served.url}/api/v1/generations/{generation_id}", headers=bearer(key), timeout=10)
         assert running.json()["status"] == "processing", running.text
         assert balance(served, token) == (100 - IMAGE_PRICE, IMAGE_PRICE)

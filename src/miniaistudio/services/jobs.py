@@ -40,6 +40,18 @@ ACTIVE = (QUEUED, RUNNING)
 INTERRUPTED = {"code": "JOB_INTERRUPTED", "message": "the server stopped while this job ran; it was not charged"}
 
 
+#: How often a running job's progress is written (seconds).
+PROGRESS_INTERVAL = 1.0
+
+
+def run_progress(run: RunState) -> int:
+    """0-99 while running: the mean of the nodes' progress, a finished node counting whole."""
+    if not run.nodes:
+        return 0
+    done = sum(1.0 if state.status.finished else max(0.0, min(1.0, state.progress)) for state in run.nodes.values())
+    return min(99, int(100 * done / len(run.nodes)))
+
+
 class JobNotFound(NotFound):
     code = "JOB_NOT_FOUND"
 
@@ -184,7 +196,11 @@ class Jobs:
         if engine is None:
             return
         try:
-            await engine.wait(session_id, run_id, None)
+            while (active := engine.active_run(session_id)) is not None and active.id == run_id:
+                await engine.wait(session_id, run_id, PROGRESS_INTERVAL)
+                active = engine.active_run(session_id)
+                if active is not None and active.id == run_id:
+                    await asyncio.to_thread(self._write_progress, job_id, run_progress(active))
             run = engine.recent_run(run_id)
             if run is None:
                 log.error("job %s: its run %s ended out of sight", job_id, run_id)
@@ -194,6 +210,11 @@ class Jobs:
             log.exception("job %s could not be finished", job_id)
         finally:
             self._answers.pop(job_id, None)
+
+    def _write_progress(self, job_id: str, progress: int) -> None:
+        with self.db.session() as s:
+            s.execute(update(Job).where(Job.id == job_id, Job.status.in_(ACTIVE), Job.progress != progress)
+                      .values(progress=progress))
 
     def _finish(self, job_id: str, run: RunState) -> None:
         """The job's final state from its run, and the door's reaction, in one transaction."""
