@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from . import __version__
 from .api.aivs import door as aivs_door
+from .api.aivs.generation_jobs import install_generation_events
 from .api.common.api_docs import mount_api_docs
 from .api.common.authentication import Authenticator, EarlyAuthentication
 from .api.common.body_limits import BodyLimits
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, studio: Studio | None = None) -
     app = FastAPI(title="Mini AI Studio", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.studio = studio
+    install_generation_events(studio)
     doors = Doors([v2_door, aivs_door, files_door], fallback=v2_envelope)
     install_error_handlers(app, doors.envelope_for)
     doors.mount(app, __version__)

@@ -169,6 +169,10 @@ class Settings(BaseSettings):
                     "download URLs in webhooks and dialect answers); default http://<host>:<port>")
     signed_url_ttl_seconds: int = Field(default=24 * 3600, ge=60, le=7 * 24 * 3600,
                                         description="how long a signed download URL stays valid")
+    aivs_default_image_model: str = Field(default="prunaai/z-image-turbo", max_length=200, description=(
+        "AI Visual Studio: the model of POST /api/v1/generate/image without one (id, name or source)"))
+    aivs_default_video_model: str = Field(default="minimax/hailuo-2.3-fast", max_length=200, description=(
+        "AI Visual Studio: the model of POST /api/v1/generate/video without one (id, name or source)"))
     webhook_allow_http: bool = Field(default=False, description="accept http:// webhook targets (local "
                                                                 "development); https only otherwise")
     webhook_allow_private_targets: bool = Field(

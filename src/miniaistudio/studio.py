@@ -25,6 +25,7 @@ from .services.gpu import GpuControl
 from .services.gpu_billing import GpuBilling
 from .services.invitation_mail import InvitationMailer
 from .services.invoices import Invoices, Seller, TaxRule
+from .services.jobs import Jobs
 from .services.login_throttle import LoginThrottle
 from .services.media import MediaLibrary
 from .services.metering import LedgerMeter
@@ -132,6 +133,7 @@ class Studio:
         self.webhook_dispatcher = WebhookDispatcher(self.db, self.webhooks, DispatchConfig(
             timeout=settings.webhook_timeout_seconds, lease=settings.webhook_lease_seconds,
             poll=settings.webhook_poll_seconds, concurrency=settings.webhook_concurrency))
+        self.jobs = Jobs(self.db, self.sessions, self.api_keys)
         self.engine: Engine | None = None
         self.execution: Execution | None = None
 
@@ -142,6 +144,9 @@ class Studio:
         interrupted = self.recorder.mark_interrupted()
         if interrupted:
             log.warning("marked %d run(s) interrupted by the last shutdown", interrupted)
+        failed_jobs = await asyncio.to_thread(self.jobs.fail_interrupted)
+        if failed_jobs:
+            log.warning("failed %d job(s) interrupted by the last shutdown", failed_jobs)
         await self._recover_billing()
         self._recover_files()
         if self.settings.executor != "local":
@@ -154,6 +159,7 @@ class Studio:
         self.engine = Engine(self.registry, executor, self.recorder, self.bus,
                              max_expanded_nodes=self.settings.max_expanded_nodes, meter=self.meter)
         self.execution = Execution(self.db, self.sessions, self.engine)
+        self.jobs.engine = self.engine
         self.webhook_dispatcher.start()  # deliveries left by the last process (leases ran out) go too
 
     async def _recover_billing(self) -> None:
@@ -203,6 +209,7 @@ class Studio:
         await self.webhook_dispatcher.stop()
         if self.engine is not None:
             await self.engine.shutdown()
+            await self.jobs.shutdown()
             await self.engine.executor.aclose()
         self.close()
         children.record_in(None)

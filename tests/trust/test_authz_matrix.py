@@ -252,6 +252,9 @@ AIVS_KEYED: dict[str, Any] = {"anonymous": deny(401, "missing_api_key"), "bad_cr
 AIVS_NOT_FOUND = deny(404, "not_found")
 
 
+NO_GENERATION = deny(404, "not_found")
+
+
 def owners_webhook(**kw: Any) -> Fill:
     return lambda owned, who: Call(path_params={"webhook_id": owned.webhook_id}, **kw)
 
@@ -394,6 +397,17 @@ ROWS: dict[tuple[str, str], Row] = {
         lambda owned, who: Call(path_params={"webhook_id": owned.webhook_id,
                                              "delivery_id": owned.webhook_delivery_id}),
         stranger=AIVS_NOT_FOUND, **AIVS_KEYED),
+    # generations: the matrix's studio has no model installed, so a request passes authorization and is
+    # refused for its model; a generation id is only ever the caller's own
+    ("POST", "/api/v1/generate/image"): Row(plain(json={"prompt": "matrix"}), owner=REACHED, stranger=REACHED,
+                                            **AIVS_KEYED),
+    ("POST", "/api/v1/generate/video"): Row(plain(json={"prompt": "matrix", "duration": 1}), owner=REACHED,
+                                            stranger=REACHED, **AIVS_KEYED),
+    ("GET", "/api/v1/generations"): Row(plain(params={"limit": "10", "type": "image"}), **AIVS_KEYED),
+    ("GET", "/api/v1/generations/{generation_id}"): Row(
+        plain(path_params={"generation_id": "gen_000000000000000000000000"}), owner=NO_GENERATION,
+        stranger=NO_GENERATION, **AIVS_KEYED),
+    ("GET", "/api/v1/models"): Row(plain(params={"type": "image"}), **AIVS_KEYED),
 }
 
 

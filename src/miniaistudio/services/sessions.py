@@ -182,7 +182,9 @@ class Sessions:
             assert row is not None
             return row, role
 
-    def create(self, principal: Principal, name: str, graph: Graph | None = None) -> SessionDocument:
+    def create(self, principal: Principal, name: str, graph: Graph | None = None, *,
+               hidden: bool = False) -> SessionDocument:
+        """``hidden``: a job's session (made through an API door), left out of :meth:`list`."""
         name = _clean_name(name)
         graph = graph or Graph()
         self.check_graph(graph)
@@ -190,7 +192,7 @@ class Sessions:
         row = StudioSession(
             id=str(uuid.uuid4()), owner_id=principal.user_id, name=name,
             graph=graph.model_dump(mode="json"), version=1,
-            viewport=Viewport().model_dump(), tabs=[], created_at=now, updated_at=now,
+            viewport=Viewport().model_dump(), tabs=[], created_at=now, updated_at=now, hidden=hidden,
         )
         with self.db.session() as s:
             s.add(row)
@@ -203,7 +205,8 @@ class Sessions:
         with self.db.session() as s:
             shared = select(SessionShare.session_id).where(SessionShare.user_id == me,
                                                            SessionShare.status == ACCEPTED)
-            cond = [or_(StudioSession.owner_id == me, StudioSession.id.in_(shared))]
+            cond = [or_(StudioSession.owner_id == me, StudioSession.id.in_(shared)),
+                    StudioSession.hidden.is_(False)]
             if q:
                 literal = q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
                 cond.append(or_(func.lower(StudioSession.name).like(f"%{literal}%", escape="\\")))

@@ -98,6 +98,7 @@ class StudioSession(Base):
     tabs: Mapped[list[Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # a job's (API-made) session
 
 
 class Media(Base):
@@ -352,6 +353,33 @@ class GpuBillingSession(Base):
     last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 # -- Webhooks (services/webhooks.py): endpoints, the outbox of events, deliveries and attempts ----
+class Job(Base):
+    """One request made through a dialect door (``services/jobs.py``): its inputs, the run of its
+    graph in a hidden session of the user's, and the result. status: queued | running |
+    completed | failed | canceled; ``outputs``: media ids; ``error``: ``{code, message}``."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_user_dialect_created", "user_id", "dialect", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the dialect's prefix: gen_... for AIVS
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    key_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    dialect: Mapped[str] = mapped_column(String(16))
+    operation: Mapped[str] = mapped_column(String(32))
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    session_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"), nullable=True)
+    run_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    outputs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    credits_charged: Mapped[int] = mapped_column(BigInteger, default=0)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    webhook_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
 class WebhookEndpoint(Base):
     """A user's webhook subscription in one dialect. ``secret`` is the signing secret encrypted
     with a key derived from the server secret (``services/webhook_signing.py``): it must be

@@ -22,6 +22,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/generate/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create an AI-generated image from a text prompt */
+        post: operations["generate_image_api_v1_generate_image_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/generate/video": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create an AI-generated video from a text prompt or a first frame */
+        post: operations["generate_video_api_v1_generate_video_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/generations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your generations, newest first, with pagination */
+        get: operations["list_generations_api_v1_generations_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/generations/{generation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One generation, with its output URL when completed */
+        get: operations["get_generation_api_v1_generations__generation_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/keys": {
         parameters: {
             query?: never;
@@ -52,6 +120,23 @@ export interface paths {
         post?: never;
         /** Revoke an API key (at once, on every door) */
         delete: operations["revoke_key_api_v1_keys__key_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The installed models for image and video generation */
+        get: operations["list_models_api_v1_models_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1275,6 +1360,127 @@ export interface components {
         AivsErrorPublic: {
             error: components["schemas"]["AivsErrorBody"];
         };
+        /**
+         * AivsGenerationAccepted
+         * @description The answer to a generation request (the seed's example, field for field).
+         */
+        AivsGenerationAccepted: {
+            /**
+             * Created At
+             * @description ISO 8601, UTC: 2025-01-09T12:00:00Z
+             */
+            created_at: string;
+            /** Credits Charged */
+            credits_charged: number;
+            /**
+             * Id
+             * @description gen_...
+             */
+            id: string;
+            /** Model */
+            model: string;
+            /** Prompt */
+            prompt: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "processing" | "completed" | "failed";
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "image" | "video";
+        };
+        /** AivsGenerationError */
+        AivsGenerationError: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
+        /** AivsGenerationListPublic */
+        AivsGenerationListPublic: {
+            /** Data */
+            data: components["schemas"]["AivsGenerationPublic"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** AivsGenerationPublic */
+        AivsGenerationPublic: {
+            /** Completed At */
+            completed_at: string | null;
+            /**
+             * Created At
+             * @description ISO 8601, UTC: 2025-01-09T12:00:00Z
+             */
+            created_at: string;
+            /** Credits Charged */
+            credits_charged: number;
+            error: components["schemas"]["AivsGenerationError"] | null;
+            /**
+             * Id
+             * @description gen_...
+             */
+            id: string;
+            /** Model */
+            model: string;
+            /** Output Format */
+            output_format: string | null;
+            /**
+             * Output Url
+             * @description A signed, time-limited download link (no auth needed)
+             */
+            output_url: string | null;
+            /** Prompt */
+            prompt: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "processing" | "completed" | "failed";
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "image" | "video";
+        };
+        /** AivsImageRequest */
+        AivsImageRequest: {
+            /**
+             * Aspect Ratio
+             * @description Image aspect ratio
+             * @default 1:1
+             * @enum {string}
+             */
+            aspect_ratio: "1:1" | "16:9" | "9:16" | "4:3" | "3:4" | "3:2" | "2:3";
+            /**
+             * Model
+             * @description Model ID (default: prunaai/z-image-turbo, configurable). Use GET /api/v1/models to list all available models.
+             */
+            model?: string | null;
+            /**
+             * Output Format
+             * @description Output image format (default: webp)
+             * @default webp
+             * @enum {string}
+             */
+            output_format: "webp" | "png" | "jpg";
+            /**
+             * Prompt
+             * @description Text description of the image to generate
+             */
+            prompt: string;
+            /**
+             * Webhook Url
+             * @description URL to receive a webhook when generation completes
+             */
+            webhook_url?: string | null;
+        };
         /** AivsKeyCreate */
         AivsKeyCreate: {
             /**
@@ -1413,6 +1619,67 @@ export interface components {
             status: string;
             /** Status Code */
             status_code: number | null;
+        };
+        /** AivsModelListPublic */
+        AivsModelListPublic: {
+            /** Data */
+            data: components["schemas"]["AivsModelPublic"][];
+            /** Total */
+            total: number;
+        };
+        /** AivsModelPublic */
+        AivsModelPublic: {
+            /** Category */
+            category: string;
+            /** Credits Per Generation */
+            credits_per_generation: number;
+            /** Description */
+            description: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "image" | "video";
+        };
+        /** AivsVideoRequest */
+        AivsVideoRequest: {
+            /**
+             * Aspect Ratio
+             * @description Video aspect ratio (default: 16:9)
+             * @default 16:9
+             * @enum {string}
+             */
+            aspect_ratio: "16:9" | "9:16" | "1:1" | "4:3" | "3:4";
+            /**
+             * Duration
+             * @description Video duration in seconds, 1-10 (default: 5)
+             * @default 5
+             */
+            duration: number;
+            /**
+             * First Frame Image
+             * @description Source image URL (or a media id of yours) for image-to-video generation
+             */
+            first_frame_image?: string | null;
+            /**
+             * Model
+             * @description Model ID (default: minimax/hailuo-2.3-fast, configurable). Use GET /api/v1/models?type=video to list all available models.
+             */
+            model?: string | null;
+            /**
+             * Prompt
+             * @description Text description of the video to generate
+             */
+            prompt: string;
+            /**
+             * Webhook Url
+             * @description URL to receive a webhook when generation completes
+             */
+            webhook_url?: string | null;
         };
         /** AivsWebhookCreate */
         AivsWebhookCreate: {
@@ -3290,6 +3557,141 @@ export interface operations {
             };
         };
     };
+    generate_image_api_v1_generate_image_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AivsImageRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsGenerationAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    generate_video_api_v1_generate_video_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AivsVideoRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsGenerationAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    list_generations_api_v1_generations_get: {
+        parameters: {
+            query?: {
+                /** @description Filter by type: image or video */
+                type?: ("image" | "video") | null;
+                /** @description Filter by status */
+                status?: ("processing" | "completed" | "failed") | null;
+                /** @description Number of results (default: 20, max: 100) */
+                limit?: number;
+                /** @description Pagination offset */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsGenerationListPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    get_generation_api_v1_generations__generation_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                generation_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsGenerationPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
     list_keys_api_v1_keys_get: {
         parameters: {
             query?: never;
@@ -3370,6 +3772,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AivsKeyPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    list_models_api_v1_models_get: {
+        parameters: {
+            query?: {
+                /** @description Filter by type: image or video */
+                type?: ("image" | "video") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsModelListPublic"];
                 };
             };
             /** @description An error */

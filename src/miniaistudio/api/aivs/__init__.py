@@ -6,14 +6,14 @@ envelope (``errors.py``) and its own OpenAPI document. ``/api/v1`` is shared wit
 from fastapi import APIRouter
 
 from ..common.doors import Door
-from . import keys, webhooks
+from . import generations, keys, webhooks
 from .errors import aivs_envelope
 from .schemas import AivsErrorPublic
 
 PREFIX = "/api/v1"
 
 router = APIRouter(prefix=PREFIX, responses={"default": {"model": AivsErrorPublic, "description": "An error"}})
-for module in (keys, webhooks):
+for module in (keys, generations, webhooks):
     router.include_router(module.router)
 
 door = Door(name="aivs", prefix=PREFIX, router=router, envelope=aivs_envelope, title="AI Visual Studio API v1",

@@ -77,3 +77,83 @@ class AivsKeyCreatedPublic(AivsKeyPublic):
 class AivsKeyListPublic(BaseModel):
     data: list[AivsKeyPublic]
     total: int
+
+
+# -- generations ------------------------------------------------------------------------------------
+ImageAspectRatio = Literal["1:1", "16:9", "9:16", "4:3", "3:4", "3:2", "2:3"]
+VideoAspectRatio = Literal["16:9", "9:16", "1:1", "4:3", "3:4"]
+OutputFormat = Literal["webp", "png", "jpg"]
+GenerationType = Literal["image", "video"]
+GenerationStatus = Literal["processing", "completed", "failed"]
+Prompt = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+ModelRef = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+WebhookUrl = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+
+
+class AivsImageRequest(BaseModel):
+    prompt: Prompt = Field(description="Text description of the image to generate")
+    model: ModelRef | None = Field(default=None, description=(
+        "Model ID (default: prunaai/z-image-turbo, configurable). Use GET /api/v1/models to list all available "
+        "models."))
+    aspect_ratio: ImageAspectRatio = Field(default="1:1", description="Image aspect ratio")
+    output_format: OutputFormat = Field(default="webp", description="Output image format (default: webp)")
+    webhook_url: WebhookUrl | None = Field(default=None,
+                                           description="URL to receive a webhook when generation completes")
+
+
+class AivsVideoRequest(BaseModel):
+    prompt: Prompt = Field(description="Text description of the video to generate")
+    model: ModelRef | None = Field(default=None, description=(
+        "Model ID (default: minimax/hailuo-2.3-fast, configurable). Use GET /api/v1/models?type=video to list all "
+        "available models."))
+    aspect_ratio: VideoAspectRatio = Field(default="16:9", description="Video aspect ratio (default: 16:9)")
+    duration: int = Field(default=5, ge=1, le=10, description="Video duration in seconds, 1-10 (default: 5)")
+    first_frame_image: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = Field(
+        default=None, description="Source image URL (or a media id of yours) for image-to-video generation")
+    webhook_url: WebhookUrl | None = Field(default=None,
+                                           description="URL to receive a webhook when generation completes")
+
+
+class AivsGenerationAccepted(BaseModel):
+    """The answer to a generation request (the seed's example, field for field)."""
+
+    id: str = Field(description="gen_...")
+    status: GenerationStatus
+    prompt: str
+    model: str
+    type: GenerationType
+    credits_charged: int
+    created_at: str = Field(description="ISO 8601, UTC: 2025-01-09T12:00:00Z")
+
+
+class AivsGenerationError(BaseModel):
+    code: str
+    message: str
+
+
+class AivsGenerationPublic(AivsGenerationAccepted):
+    output_url: str | None = Field(description="A signed, time-limited download link (no auth needed)")
+    output_format: str | None
+    completed_at: str | None
+    error: AivsGenerationError | None
+
+
+class AivsGenerationListPublic(BaseModel):
+    data: list[AivsGenerationPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class AivsModelPublic(BaseModel):
+    id: str
+    name: str
+    type: GenerationType
+    credits_per_generation: int
+    description: str
+    category: str
+
+
+class AivsModelListPublic(BaseModel):
+    data: list[AivsModelPublic]
+    total: int

@@ -14,6 +14,7 @@ torch and diffusers are imported inside functions only: the node catalog loads a
 from __future__ import annotations
 
 import inspect
+import math
 import secrets
 import threading
 from collections.abc import Iterator
@@ -195,11 +196,12 @@ def generator(seed: int) -> Any:
 
 
 def size_multiple(pipe: Any) -> int:
-    """Pixel sizes must be multiples of this (VAE scale times UNet downsampling)."""
+    """Pixel sizes must be multiples of this (VAE scale times UNet downsampling, and of 8, which the
+    diffusers pipelines check whatever the VAE: a small VAE's factor alone gave e.g. 84 x 48 for 16:9)."""
     vae_scale = int(getattr(pipe, "vae_scale_factor", 8) or 8)
     unet = getattr(pipe, "unet", None)
     blocks = len(getattr(getattr(unet, "config", None), "block_out_channels", ()) or ())
-    return vae_scale * (2 ** max(0, blocks - 1)) if blocks else vae_scale * 8
+    return math.lcm(8, vae_scale * (2 ** max(0, blocks - 1)) if blocks else vae_scale * 8)
 
 
 def native_size(pipe: Any) -> int:
