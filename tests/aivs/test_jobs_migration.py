@@ -3,30 +3,19 @@ rebuild that would cascade), existing sessions are visible, and the jobs table i
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import inspect, text
 
-from miniaistudio.store.db import Database
-from miniaistudio.store.migrate import HEAD, MIGRATIONS, current_revision, upgrade
+from miniaistudio.store.migrate import HEAD, current_revision, upgrade
+from old_databases import add_session, add_user, at_revision, downgraded, old_database
 
 
 def test_0012_keeps_sessions_and_runs_and_downgrades(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", db.url)
-    now = datetime.now(UTC).isoformat()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0010")
-        conn.execute(text("INSERT INTO users (id, email, password_hash, is_admin, created_at, api_key_enabled, "
-                          "token_generation) VALUES ('u1', 'a@example.com', 'x', 0, :now, 0, 0)"), {"now": now})
-        conn.execute(text("INSERT INTO sessions (id, owner_id, name, graph, version, viewport, tabs, created_at, "
-                          "updated_at) VALUES ('s1', 'u1', 'n', '{}', 1, '{}', '[]', :now, :now)"), {"now": now})
+    db = old_database(tmp_path)
+    with at_revision(db, "0010") as conn:
+        add_user(conn)
+        add_session(conn)
         conn.execute(text("INSERT INTO runs (id, session_id, user_id, mode, status, nodes, created_at) "
                           "VALUES ('r1', 's1', 'u1', 'full', 'succeeded', '{}', 1.0)"))
     assert upgrade(db) and current_revision(db) == HEAD == "0012"
@@ -34,10 +23,7 @@ def test_0012_keeps_sessions_and_runs_and_downgrades(tmp_path: Path) -> None:
         assert conn.execute(text("SELECT hidden FROM sessions WHERE id = 's1'")).scalar_one() in (0, False)
         assert conn.execute(text("SELECT count(*) FROM runs")).scalar_one() == 1
         assert inspect(conn).has_table("jobs")
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0010")
-    with db.engine.connect() as conn:
+    with downgraded(db, "0010") as conn:
         assert not inspect(conn).has_table("jobs")
         assert "hidden" not in {c["name"] for c in inspect(conn).get_columns("sessions")}
         assert conn.execute(text("SELECT count(*) FROM runs")).scalar_one() == 1

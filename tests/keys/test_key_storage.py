@@ -16,9 +16,10 @@ from sqlalchemy import select, text, update
 from conftest import Api, make_settings
 from miniaistudio.services.api_keys import SpendCapReached, api_key_pepper
 from miniaistudio.store.db import Database
-from miniaistudio.store.migrate import HEAD, MIGRATIONS, current_revision
+from miniaistudio.store.migrate import HEAD, current_revision
 from miniaistudio.store.tables import ApiKey, User
 from miniaistudio.studio import Studio
+from old_databases import at_revision, downgraded
 
 from .conftest import PROBE, app_client, bearer, create_key
 from .test_key_access import statements
@@ -70,20 +71,12 @@ async def test_last_used_is_written_at_most_once_a_minute(studio: Studio, api: A
 
 def test_migration_moves_personal_keys_and_keeps_them_valid(tmp_path: Path) -> None:
     """A studio at revision 0006 with legacy personal keys (plain SHA-256 in ``users``) is upgraded."""
-    from alembic import command
-    from alembic.config import Config
-
     settings = make_settings(tmp_path)
     settings.ensure_dirs()
     db = Database(settings.resolved_database_url)
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", db.url)
     legacy_on = "mas_" + secrets.token_urlsafe(32)
     legacy_off = "mas_" + secrets.token_urlsafe(32)
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0006")
+    with at_revision(db, "0006") as conn:
         for user_id, email, key, enabled in (("u1", "on@example.com", legacy_on, 1),
                                              ("u2", "off@example.com", legacy_off, 0),
                                              ("u3", "none@example.com", None, 0)):
@@ -119,9 +112,7 @@ def test_migration_moves_personal_keys_and_keeps_them_valid(tmp_path: Path) -> N
         studio.close()
     # Downgrade: personal keys that still have their legacy digest go back to users (u1's was replaced).
     db = Database(settings.resolved_database_url)
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0006")
+    with downgraded(db, "0006") as conn:
         restored = conn.execute(text("SELECT id, api_key_hash, api_key_enabled FROM users ORDER BY id")).all()
         assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name = 'api_keys'")).all()
     db.dispose()

@@ -5,36 +5,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import inspect, select, text
 
-from miniaistudio.store.db import Database
-from miniaistudio.store.migrate import HEAD, MIGRATIONS, current_revision, upgrade
+from miniaistudio.store.migrate import HEAD, current_revision, upgrade
 from miniaistudio.store.tables import SessionShare
 from miniaistudio.studio import Studio
+from old_databases import add_session, add_user, at_revision, downgraded, old_database
 
 from .conftest import invite
 
 
 def test_migration_0007_up_and_down(tmp_path: Path) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", db.url)
-    now = datetime.now(UTC).isoformat()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0006")
-        conn.execute(text("INSERT INTO users (id, email, password_hash, is_admin, created_at, api_key_enabled, "
-                          "token_generation) VALUES ('u1', 'a@example.com', 'x', 0, :now, 0, 0)"), {"now": now})
-        conn.execute(text("INSERT INTO sessions (id, owner_id, name, graph, version, viewport, tabs, created_at, "
-                          "updated_at) VALUES ('s1', 'u1', 'n', '{}', 1, '{}', '[]', :now, :now)"), {"now": now})
+    db = old_database(tmp_path)
+    with at_revision(db, "0006") as conn:
+        add_user(conn)
+        add_session(conn)
     assert upgrade(db) and current_revision(db) == HEAD
     with db.session() as s:
         s.add(SessionShare(id="sh1", session_id="s1", email="b@example.com", user_id=None, role="viewer",
@@ -42,9 +30,7 @@ def test_migration_0007_up_and_down(tmp_path: Path) -> None:
     with db.session() as s:
         row = s.get(SessionShare, "sh1")
         assert row is not None and row.created_at.tzinfo is not None and row.total_credit_limit == 3
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0006")
+    with downgraded(db, "0006") as conn:
         assert not inspect(conn).has_table("session_shares")
         assert conn.execute(text("SELECT name FROM sessions")).scalar() == "n"
     assert upgrade(db) and current_revision(db) == HEAD

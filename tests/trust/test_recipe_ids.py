@@ -4,15 +4,14 @@ oracle): user recipe ids are scoped per owner; bundled and admin ids stay reserv
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 
 from conftest import Api, node
-from miniaistudio.store.db import Database
-from miniaistudio.store.migrate import HEAD, MIGRATIONS, current_revision, upgrade
+from miniaistudio.store.migrate import HEAD, current_revision, upgrade
+from old_databases import NOW, add_user, at_revision, old_database
 
 
 async def publish(api: Api, recipe_id: str, name: str) -> Any:
@@ -57,23 +56,13 @@ async def test_bundled_and_admin_ids_stay_reserved(make_user: Callable[..., Any]
 
 
 def test_migration_keeps_existing_recipes_in_their_scope(tmp_path: Path) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", db.url)
-    now = datetime.now(UTC).isoformat()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0003")
-        conn.execute(text("INSERT INTO users (id, email, password_hash, is_admin, created_at, api_key_enabled, "
-                          "token_generation) VALUES ('u1', 'a@example.com', 'x', 0, :now, 0, 0)"), {"now": now})
+    db = old_database(tmp_path)
+    with at_revision(db, "0003") as conn:
+        add_user(conn)
         for rid, owner, source in (("shared_one", None, "admin"), ("mine", "u1", "user")):
             conn.execute(text("INSERT INTO recipes (id, owner_id, source, name, description, version, document, "
                               "created_at, updated_at) VALUES (:id, :owner, :source, 'n', '', '1', '{}', :now, :now)"),
-                         {"id": rid, "owner": owner, "source": source, "now": now})
+                         {"id": rid, "owner": owner, "source": source, "now": NOW})
     assert upgrade(db)
     assert current_revision(db) == HEAD
     with db.engine.connect() as conn:

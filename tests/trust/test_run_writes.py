@@ -8,7 +8,6 @@ recorded before migration 0006 stay readable. Through the real app and a real SQ
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,11 @@ from sqlalchemy import func, select, text, update
 from conftest import Api, node
 from miniaistudio.core.run import NodeStatus, RunStatus
 from miniaistudio.core.run_writer import RunWriter
-from miniaistudio.store.db import Database
-from miniaistudio.store.migrate import HEAD, MIGRATIONS, current_revision, upgrade
+from miniaistudio.store.migrate import HEAD, current_revision, upgrade
 from miniaistudio.store.run_recorder import load_run, node_counts
 from miniaistudio.store.tables import Run, RunNode
 from miniaistudio.studio import Studio
+from old_databases import add_session, add_user, at_revision, old_database
 
 MEMBERS, ITERATIONS = 40, 75  # 3,000 loop copies
 
@@ -106,24 +105,13 @@ async def test_start_up_marks_only_the_active_nodes_interrupted(api: Api, studio
 
 
 def test_migration_moves_recorded_runs_to_run_nodes(tmp_path: Path) -> None:
-    from alembic import command
-    from alembic.config import Config
-
-    db = Database(f"sqlite:///{tmp_path / 'old.db'}")
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", db.url)
-    now = datetime.now(UTC).isoformat()
+    db = old_database(tmp_path)
     state: dict[str, Any] = {"node_type": "text", "status": "succeeded", "signature": "s",
                              "outputs": {"text": "hi"}}
     nodes = {"a": state, "b": {**state, "status": "failed", "error": {"code": "X", "message": "m"}}}
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0005")
-        conn.execute(text("INSERT INTO users (id, email, password_hash, is_admin, created_at, api_key_enabled, "
-                          "token_generation) VALUES ('u1', 'a@example.com', 'x', 0, :now, 0, 0)"), {"now": now})
-        conn.execute(text("INSERT INTO sessions (id, owner_id, name, graph, version, viewport, tabs, created_at, "
-                          "updated_at) VALUES ('s1', 'u1', 'n', '{}', 1, '{}', '[]', :now, :now)"), {"now": now})
+    with at_revision(db, "0005") as conn:
+        add_user(conn)
+        add_session(conn)
         conn.execute(text("INSERT INTO runs (id, session_id, user_id, mode, status, nodes, created_at) "
                           "VALUES ('r1', 's1', 'u1', 'full', 'failed', :nodes, 1.0)"), {"nodes": json.dumps(nodes)})
     assert upgrade(db)
