@@ -107,6 +107,25 @@ async def test_the_seeds_image_request_runs_to_a_signed_webp(studio: Studio, adm
     assert path.rsplit("/", 1)[1] in str(gallery)
 
 
+async def test_a_webhook_url_naming_a_registered_endpoint_is_told_once_and_signed(
+        studio: Studio, admin: Api, make_user: Any, tiny_sd: Path) -> None:
+    await install_image_model(admin, tiny_sd)
+    api = await user_with_credits(make_user, studio, 100)
+    key = (await create_key(api, scopes=["read", "generate:image"]))["key"]
+    me = (await api.get("/api/v2/auth/me")).json()
+    with receiving() as receiver:
+        endpoint = studio.webhooks.create(Principal(me["id"], me["email"]), dialect_name="aivs", url=receiver.url)
+        r = await api.client.post("/api/v1/generate/image", headers=bearer(key),
+                                  json={"prompt": "a lighthouse", "webhook_url": receiver.url})
+        assert r.status_code == 200, r.text
+        done = await generation_when(api, key, r.json()["id"], "completed", "failed")
+        assert done["status"] == "completed", done
+        [delivered] = await asyncio.to_thread(receiver.wait_for, 1)
+        await asyncio.sleep(1.5)  # a second copy (the ad-hoc one) would have arrived by now
+        assert len(receiver.requests) == 1
+    assert seed_verifies([delivered], endpoint.secret) == [True]
+
+
 async def test_output_formats_png_and_jpg(studio: Studio, admin: Api, make_user: Any, tiny_sd: Path) -> None:
     await install_image_model(admin, tiny_sd)
     api = await user_with_credits(make_user, studio, 100)

@@ -15,8 +15,9 @@ import pytest
 from PIL import Image
 
 from conftest import Api
+from miniaistudio.core.policy import Principal
 from miniaistudio.studio import Studio
-from webhooks.receiver import receiving
+from webhooks.receiver import receiving, seed_verifies
 
 from .conftest import VIDEO_MODEL, aivs_error, bearer, create_key, generation_when, install, install_image_model
 
@@ -112,6 +113,10 @@ async def test_a_failed_job_tells_the_requests_webhook_url_and_costs_nothing(
     await asyncio.to_thread(studio.credits.grant, me["id"], 1000, reason="test grant")
     key = (await create_key(api, scopes=["read", "generate:video"]))["key"]
     with receiving() as receiver:
+        # The request's webhook_url names an endpoint the user registered (for completions only): the
+        # failure goes to it once, as an ad-hoc delivery signed with that endpoint's secret.
+        endpoint = studio.webhooks.create(Principal(me["id"], me["email"]), dialect_name="aivs", url=receiver.url,
+                                          events=["generation.completed"])
         # A first frame on a private address: the guarded fetcher refuses it when the run fetches it.
         r = await api.client.post("/api/v1/generate/video", headers=bearer(key), json={
             "prompt": "Zürich at night ☕", "duration": 1, "first_frame_image": "http://127.0.0.1:9/frame.png",
@@ -121,6 +126,7 @@ async def test_a_failed_job_tells_the_requests_webhook_url_and_costs_nothing(
         [delivered] = await asyncio.to_thread(receiver.wait_for, 1)
     assert done["status"] == "failed" and done["output_url"] is None and done["credits_charged"] == 0, done
     assert done["error"]["code"] and done["error"]["message"]
+    assert seed_verifies([delivered], endpoint.secret) == [True]
     payload = json.loads(delivered.body)
     assert payload["event"] == "generation.failed"
     assert payload["data"] == {"id": done["id"], "type": "video", "status": "failed", "prompt": "Zürich at night ☕",

@@ -126,6 +126,12 @@ def _delivery_view(row: WebhookDelivery, event_type: str, url: str) -> DeliveryV
                         created_at=row.created_at, updated_at=row.updated_at)
 
 
+@dataclass(frozen=True)
+class RegisteredTarget:
+    secret: str
+    events: frozenset[str]
+
+
 class Webhooks:
     def __init__(self, db: Database, box: SecretBox, rules: TargetRules, retry: RetryPolicy,
                  clock: Clock = utc_now) -> None:
@@ -185,6 +191,17 @@ class Webhooks:
                                   status="pending", attempt=0, next_attempt_at=due, created_at=now, updated_at=now))
         sa_event.listen(s, "after_commit", lambda _s: self.on_enqueued(), once=True)
         return event.id
+
+    def registered(self, s: Session, *, user_id: str, dialect_name: str, url: str) -> RegisteredTarget | None:
+        """The user's enabled endpoint in this dialect registered for exactly ``url``: a per-request
+        ``webhook_url`` naming it is signed with its secret (and not sent twice for events it already
+        subscribes to)."""
+        row = s.scalars(select(WebhookEndpoint).where(
+            WebhookEndpoint.user_id == user_id, WebhookEndpoint.dialect == dialect_name, WebhookEndpoint.url == url,
+            WebhookEndpoint.enabled.is_(True)).order_by(WebhookEndpoint.created_at)).first()
+        if row is None:
+            return None
+        return RegisteredTarget(secret=self.box.open(row.secret, row.id), events=frozenset(row.events))
 
     # -- endpoints ---------------------------------------------------------------------------------
     def create(self, principal: Principal, *, dialect_name: str, url: str, events: Sequence[str] | None = None,

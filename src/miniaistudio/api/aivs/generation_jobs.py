@@ -147,8 +147,13 @@ class GenerationEvents:
                 "completed_at": public.completed_at}
         payload = DIALECTS[DIALECT].envelope(event, data, job.completed_at or job.created_at)
         if job.webhook_url:
-            self.webhooks.enqueue(s, user_id=job.user_id, dialect_name=DIALECT, event_type=event, payload=payload,
-                                  target_url=job.webhook_url)
+            # Signed when it names one of the user's registered endpoints (the seed: every webhook request
+            # carries X-Webhook-Signature); an endpoint subscribed to the event gets it once, below.
+            registered = self.webhooks.registered(s, user_id=job.user_id, dialect_name=DIALECT, url=job.webhook_url)
+            if registered is None or event not in registered.events:
+                self.webhooks.enqueue(s, user_id=job.user_id, dialect_name=DIALECT, event_type=event,
+                                      payload=payload, target_url=job.webhook_url,
+                                      target_secret=registered.secret if registered else None)
         self.webhooks.enqueue(s, user_id=job.user_id, dialect_name=DIALECT, event_type=event, payload=payload)
 
 
