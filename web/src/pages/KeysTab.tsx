@@ -6,6 +6,7 @@ import { SecretOnce } from "../components/SecretOnce";
 import { EmptyState, ErrorState, LoadingState, Modal } from "../components/ui";
 import { toast } from "../components/toast";
 import { useFieldErrors } from "../components/useFieldErrors";
+import { CheckList } from "../components/CheckList";
 
 function when(value: string | null | undefined, none: string): string {
   return value ? new Date(value).toLocaleString() : none;
@@ -142,21 +143,7 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
         <input value={name} maxLength={100} onChange={(e) => setName(e.target.value)} aria-label="Key name" autoFocus />
         {fieldError("name")}
       </label>
-      <fieldset className="field" aria-label="Scopes">
-        <legend>Scopes</legend>
-        {KEY_SCOPES.map((scope) => (
-          <label key={scope.id} className="row gap">
-            <input
-              type="checkbox"
-              checked={scopes.includes(scope.id)}
-              aria-label={`Scope ${scope.id}`}
-              onChange={(e) => setScopes(e.target.checked ? [...scopes, scope.id] : scopes.filter((s) => s !== scope.id))}
-            />
-            <code>{scope.id}</code> <span className="muted small">{scope.label}</span>
-          </label>
-        ))}
-        {fieldError("scopes")}
-      </fieldset>
+      <CheckList legend="Scopes" choices={KEY_SCOPES} chosen={scopes} onChange={setScopes} error={fieldError("scopes")} />
       <label className="field">
         Allowed IP addresses or networks (optional; one per line, IPv4 or IPv6)
         <textarea value={allowlist} rows={3} onChange={(e) => setAllowlist(e.target.value)} aria-label="IP allowlist" placeholder="203.0.113.0/24" />

@@ -14,6 +14,7 @@ import { SecretOnce } from "../components/SecretOnce";
 import { EmptyState, ErrorState, LoadingState, Modal } from "../components/ui";
 import { toast } from "../components/toast";
 import { useFieldErrors } from "../components/useFieldErrors";
+import { CheckList } from "../components/CheckList";
 
 /** The user's AI Visual Studio webhooks: url, events, enabled, last delivery; create (secret shown once),
  * delete, send a test event, and a delivery log per webhook with redeliver. */
@@ -232,21 +233,7 @@ function CreateWebhookDialog({ onClose, onCreated }: { onClose: () => void; onCr
         <input value={url} maxLength={2048} onChange={(e) => setUrl(e.target.value)} aria-label="Webhook URL" placeholder="https://your-app.com/webhooks" autoFocus />
         {fieldError("url")}
       </label>
-      <fieldset className="field" aria-label="Events">
-        <legend>Events</legend>
-        {WEBHOOK_EVENTS.map((event) => (
-          <label key={event.id} className="row gap">
-            <input
-              type="checkbox"
-              checked={events.includes(event.id)}
-              aria-label={`Event ${event.id}`}
-              onChange={(e) => setEvents(e.target.checked ? [...events, event.id] : events.filter((x) => x !== event.id))}
-            />
-            <code>{event.id}</code> <span className="muted small">{event.label}</span>
-          </label>
-        ))}
-        {fieldError("events")}
-      </fieldset>
+      <CheckList legend="Events" choices={WEBHOOK_EVENTS} chosen={events} onChange={setEvents} error={fieldError("events")} />
       <label className="field">
         Description (optional)
         <input value={description} maxLength={500} onChange={(e) => setDescription(e.target.value)} aria-label="Webhook description" />
