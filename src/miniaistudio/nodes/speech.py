@@ -44,7 +44,8 @@ class TextToSpeech(Node):
         speech = tts.synthesize(ctx, text, engine=self.engine, voice=self.voice, rate=self.rate,
                                 pitch=self.pitch, out=raw, variation=self.variation, cache=host_of(ctx).cache)
         provenance = Provenance(
-            ai_generated=True, synthesized=True, engine=speech.engine, model=speech.voice,
+            # Piper is a neural voice (AI); espeak-ng is formant synthesis by rules (not AI).
+            ai_generated=speech.engine == tts.PIPER, synthesized=True, engine=speech.engine, model=speech.voice,
             prompt=text[:MAX_PROMPT_IN_METADATA], params=self.model_dump(exclude={"text"}),
             sample_rate=speech.sample_rate)
         if self.format == "wav" and not speech.pitch_filter:  # already final: add the metadata, no re-encode
