@@ -1,0 +1,71 @@
+"""What a newcomer hit on the canvas: the header must fit at common widths, and quick-add must rank the node
+whose title matches first."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from .conftest import LiveStudio, Shots
+from .test_canvas import expect, sign_in
+
+pytestmark = pytest.mark.browser
+
+Page = Any
+
+
+def open_blank_session(page: Page, name: str) -> None:
+    page.get_by_role("button", name="New session").click()
+    page.get_by_label("Session name").fill(name)
+    page.get_by_label("Blank workflow").check()
+    page.get_by_role("button", name="Create session").click()
+    expect(page).to_have_url(re.compile(r"/studio/[0-9a-f-]{36}$"))
+    expect(page.get_by_text("Start your workflow")).to_be_visible()
+
+
+def inside_viewport(page: Page, locator: Any) -> bool:
+    box = locator.bounding_box()
+    width = page.viewport_size["width"]
+    return bool(box) and box["x"] >= 0 and box["x"] + box["width"] <= width
+
+
+@pytest.mark.parametrize("width", [1280, 1440, 1920])
+def test_the_canvas_header_fits_common_widths(page: Page, live_studio: LiveStudio, shots: Shots, width: int) -> None:
+    page.set_viewport_size({"width": width, "height": 900})
+    sign_in(page, live_studio)
+    open_blank_session(page, f"Header at {width}: a long campaign name for the autumn catalogue shoot 2026")
+    run = page.get_by_role("button", name="Run workflow")
+    # the busiest bar: a finished run's state, the GPU runtime started, a long session name
+    page.get_by_role("button", name="Add Solid Color", exact=True).click()
+    run.click()
+    expect(page.get_by_role("status", name="Last run: succeeded")).to_be_visible(timeout=30_000)
+    gpu = page.get_by_role("button", name=re.compile("^(Start|Stop) GPU runtime$"))
+    expect(gpu).to_be_visible()
+    if gpu.get_attribute("aria-label") == "Start GPU runtime":  # the studio is shared by the widths' runs
+        gpu.click()
+    expect(page.get_by_role("button", name=re.compile("Stop GPU runtime"))).to_be_visible(timeout=30_000)
+    avatar = page.get_by_role("button", name=f"Profile of {live_studio.email}")
+    expect(run).to_be_visible()
+    expect(avatar).to_be_visible()
+    assert inside_viewport(page, run), run.bounding_box()
+    assert inside_viewport(page, avatar), avatar.bounding_box()
+    header = page.locator(".studio-bar")
+    assert header.evaluate("el => el.scrollWidth <= el.clientWidth"), "the header scrolls sideways"
+    if width == 1440:
+        shots("canvas-header-1440")
+
+
+def test_quick_add_ranks_title_matches_first(page: Page, live_studio: LiveStudio) -> None:
+    sign_in(page, live_studio)
+    open_blank_session(page, "Quick add ranking")
+    pane = page.locator(".react-flow__pane").bounding_box()
+    assert pane
+    for query, first in (("background", "Background Removal"), ("pose", "Pose Extractor"),
+                         ("music", "Music Generator")):
+        page.mouse.dblclick(pane["x"] + 300, pane["y"] + 200)
+        page.get_by_label("Search nodes to add").fill(query)
+        options = page.get_by_role("listbox", name="Matching nodes").get_by_role("button")
+        expect(options.first).to_have_accessible_name(f"Add {first}")
+        page.keyboard.press("Escape")
