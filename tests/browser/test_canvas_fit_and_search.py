@@ -69,3 +69,64 @@ def test_quick_add_ranks_title_matches_first(page: Page, live_studio: LiveStudio
         options = page.get_by_role("listbox", name="Matching nodes").get_by_role("button")
         expect(options.first).to_have_accessible_name(f"Add {first}")
         page.keyboard.press("Escape")
+
+
+def add_by_search(page: Page, query: str, at: tuple[int, int]) -> None:
+    pane = page.locator(".react-flow__pane").bounding_box()
+    assert pane
+    page.mouse.dblclick(pane["x"] + at[0], pane["y"] + at[1])
+    page.get_by_label("Search nodes to add").fill(query)
+    page.keyboard.press("Enter")
+
+
+def test_list_parameters_voice_picker_and_midi_chip(page: Page, live_studio: LiveStudio, shots: Shots) -> None:
+    """Lists of choices are chips, lists of objects are rows, the voice is picked from the studio's voices,
+    and a MIDI output is a download chip instead of a wall of base64."""
+    from .test_canvas import node
+
+    sign_in(page, live_studio)
+    open_blank_session(page, "Inspector editors")
+
+    add_by_search(page, "video effects", (200, 120))
+    node(page, "video.effects").locator(".snode-head").click()
+    presets = page.get_by_role("group", name="Presets")
+    presets.get_by_role("button", name="rain", exact=True).click()
+    presets.get_by_role("button", name="film grain").click()
+    expect(presets.get_by_role("button", name="rain", exact=True)).to_have_attribute("aria-pressed", "true")
+    expect(node(page, "video.effects")).to_contain_text("rain")
+    expect(page.get_by_label("Presets (JSON)")).to_have_count(0)
+
+    add_by_search(page, "image generation", (520, 120))
+    node(page, "image.generate").locator(".snode-head").click()
+    loras = page.get_by_role("group", name="Loras")
+    loras.get_by_role("button", name=re.compile("Add lora")).click()
+    loras.get_by_role("group", name="Loras 1").get_by_role("textbox", name="Name").fill("camera-angles")
+    expect(page.get_by_label("Loras (JSON)")).to_have_count(0)
+    shots("lora-rows")
+
+    add_by_search(page, "text to speech", (200, 420))
+    node(page, "audio.tts").locator(".snode-head").click()
+    voice = page.get_by_role("combobox", name="Voice")
+    voice.fill("fr")
+    choices = page.get_by_role("listbox", name="Voice choices")
+    expect(choices).to_contain_text("No piper voice matches")  # the list follows the chosen engine
+    page.get_by_role("combobox", name="Engine").select_option("espeak-ng")
+    voice.fill("fr")
+    first = choices.get_by_role("button", name=re.compile(r"^Voice ")).first
+    expect(first).to_have_accessible_name(re.compile(r"^Voice French.*, fr-.*, espeak-ng$"))  # fr-* before Afrikaans
+    shots("voice-picker")
+    first.click()
+    expect(page.get_by_text(re.compile(r"Chosen: French .* · fr-.* · espeak-ng"))).to_be_visible()
+
+    add_by_search(page, "music generator", (520, 420))
+    music = node(page, "audio.music")
+    music.locator(".snode-head").click()
+    page.get_by_role("slider", name="Duration").fill("3")
+    page.get_by_role("button", name="Rerun this node").click()
+    chip = music.get_by_role("button", name=re.compile(r"^Download midi .*MIDI file"))
+    expect(chip).to_be_visible(timeout=60_000)
+    expect(music).not_to_contain_text("TVRoZA")
+    with page.expect_download() as info:
+        chip.click()
+    assert info.value.suggested_filename.endswith(".mid")
+    shots("midi-chip")

@@ -56,7 +56,8 @@ class MusicGenerator(Node):
                              description="Lyrics (one line per phrase); [Verse]-style tags are skipped")
     vocal_engine: Literal["piper", "espeak-ng"] = "piper"
     voice: str = Field(default="", max_length=120, pattern=r"^[A-Za-z0-9_:+.\-]*$",
-                       json_schema_extra={"widget": "voice", "options_url": "/api/v2/voices"},
+                       json_schema_extra={"widget": "voice", "options_url": "/api/v2/voices",
+                                          "engine_param": "vocal_engine"},
                        description="Voice for the lyrics; empty = the engine's default")
     vocal_volume: float = Field(default=1.4, ge=0.0, le=4.0)
     ducking: bool = Field(default=True, description="Lower the music while the voice speaks")
