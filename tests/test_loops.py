@@ -92,3 +92,35 @@ async def test_loop_errors_have_stable_codes(api: Api) -> None:
     await api.save_graph(session, graph)
     r = await api.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})
     assert r.status_code == 422 and r.json()["code"] == "LOOP_TARGET_INVALID", r.text
+
+
+async def test_loop_outputs_download_under_portable_readable_names(api: Api) -> None:
+    """Loop copies have ``::`` in their ids; file names must open on Windows and say what they are."""
+    import io
+    import re
+    import zipfile
+    from urllib.parse import unquote
+
+    graph = loop_graph([{"id": "red", "label": "Red: warm?", "overrides": {"c": {"color": "#ff0000"}}}])
+    graph["nodes"][2]["title"] = "Brighten"
+    session = await api.new_session()
+    await api.save_graph(session, graph)
+    run = await api.run(session["id"])
+    assert run["status"] == "succeeded", run
+    ids = {nid: run["nodes"][nid]["outputs"]["image"]["media_id"] for nid in ("a", "a::red", "c::red")}
+    names: dict[str, str] = {}
+    for nid, media_id in ids.items():
+        r = await api.get(f"/api/v2/media/{media_id}/download", params={"inline": "false"})
+        assert r.status_code == 200, r.text
+        disposition = r.headers["content-disposition"]
+        encoded = re.search(r"filename\*=utf-8''([^;]+)", disposition)  # names with spaces come RFC 5987-encoded
+        assert encoded, disposition
+        names[nid] = unquote(encoded.group(1))
+    assert names["a"] == f"Brighten - {ids['a'][:8]}.png"
+    assert names["a::red"] == f"Brighten [Red warm] - {ids['a::red'][:8]}.png"
+    assert names["c::red"] == f"Solid Color [Red warm] - {ids['c::red'][:8]}.png"
+    r = await api.post("/api/v2/media/download-zip", json={"ids": list(ids.values())})
+    assert r.status_code == 200, r.text
+    for name in zipfile.ZipFile(io.BytesIO(r.content)).namelist():
+        assert not set(name) & set('<>:"/\\|?*'), name
+        assert not name.endswith((" ", ".")), name

@@ -57,3 +57,16 @@ def word_error_rate(reference: str, hypothesis: str) -> float:
             cur = min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
             prev, row[j] = row[j], cur
     return row[len(hyp)] / max(1, len(ref))
+
+
+def silences(path: Path, *, noise_db: float = -45.0, min_seconds: float = 0.5) -> list[tuple[float, float]]:
+    """Stretches quieter than ``noise_db`` for at least ``min_seconds``, found by ffmpeg's silencedetect."""
+    import re
+    import subprocess
+
+    proc = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-v", "info", "-i", str(path), "-af",
+                           f"silencedetect=noise={noise_db}dB:d={min_seconds}", "-f", "null", "-"],
+                          capture_output=True, text=True, timeout=120, check=True)
+    starts = [float(m) for m in re.findall(r"silence_start: (-?[\d.]+)", proc.stderr)]
+    ends = [float(m) for m in re.findall(r"silence_end: (-?[\d.]+)", proc.stderr)]
+    return [(s, ends[i] if i < len(ends) else float("inf")) for i, s in enumerate(starts)]

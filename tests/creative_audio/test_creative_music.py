@@ -6,7 +6,7 @@ import base64
 import io
 from pathlib import Path
 
-from audio_helpers import rms_db, run_graph, words
+from audio_helpers import rms_db, run_graph, silences, words
 
 from conftest import Api, download, edge, ffprobe, media_record, node, output
 
@@ -47,7 +47,10 @@ async def test_music_has_duration_sound_tempo_and_is_deterministic(api: Api, tmp
     assert 8.5 <= pm.get_end_time() <= 9.0
 
     meta = (await media_record(api, audio["media_id"]))["metadata"]
-    assert meta["ai_generated"] is True and meta["seed"] == 7
+    # composed by rules and rendered by a soundfont: algorithmic, never marked AI
+    assert meta["ai_generated"] is False and meta["seed"] == 7
+    assert '/digitalsourcetype/algorithmicMedia"' in ffprobe(wav)["format"]["tags"]["comment"]  # in the file
+    assert meta["style_match"] == {"used": "rock", "how": "keyword", "term": "rock"}
     comp = meta["composition"]
     assert comp["tempo"] == 132 and comp["key"] == "E minor" and comp["style"] == "rock"
     assert comp["sections"][0]["name"] == "intro" and comp["chords"]
@@ -72,3 +75,40 @@ async def test_lyrics_are_spoken_over_the_music(api: Api, tmp_path: Path) -> Non
     meta = (await media_record(api, audio["media_id"]))["metadata"]
     assert meta["lyrics"]["lines"] == ["Sunlight on the water", "We are dancing in the rain"]
     assert meta["lyrics"]["voice"] == "piper:en_US-joe-medium"
+    # a neural voice sings over algorithmic music: AI, as a composite
+    assert meta["ai_generated"] is True and meta["ai_parts"] == ["lyrics voice (piper:en_US-joe-medium)"]
+    in_file = ffprobe(await download(api, audio["media_id"], tmp_path))["format"]["tags"]["comment"]
+    assert '/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"' in in_file
+
+
+async def test_music_never_falls_silent_with_or_without_lyrics(api: Api, tmp_path: Path) -> None:
+    """The backing track plays for the whole requested length, under and after the lyrics."""
+    one_line = "We are dancing in the rain"
+    four_lines = "Sunlight on the water\nWe are dancing in the rain\nHold the night a little longer\nSing it again"
+    nodes = [node(name, "audio.music", style="lofi hip hop", mood="calm", duration=20.0, seed=5, format="wav",
+                  lyrics_text=lyrics)
+             for name, lyrics in (("none", ""), ("one", one_line), ("four", four_lines))]
+    run = await run_graph(api, nodes)
+    assert run["status"] == "succeeded", run
+    for name in ("none", "one", "four"):
+        audio = output(run, name, "audio")
+        assert abs(audio["duration"] - 20.0) <= 0.3, (name, audio["duration"])
+        wav = await download(api, audio["media_id"], tmp_path)
+        assert silences(wav) == [], (name, silences(wav))
+        assert rms_db(wav, start=15.0, length=3.0) > -35.0, name  # still playing near the end
+
+
+async def test_free_text_genres_map_to_the_nearest_style_and_say_so(api: Api) -> None:
+    cases = {"synth": ("synthwave night drive", "electronic", "nearest"),
+             "typo": ("orchestal swell", "orchestral", "nearest"),
+             "jazzy": ("jazzy brunch", "jazz", "nearest"),
+             "none": ("something nice", "pop", "default"),
+             "chosen": ("synthwave", "folk", "chosen")}
+    nodes = [node(name, "audio.music", style=style, duration=3.0, seed=1, format="wav",
+                  genre=expected if how == "chosen" else "auto")
+             for name, (style, expected, how) in cases.items()]
+    run = await run_graph(api, nodes)
+    assert run["status"] == "succeeded", run
+    for name, (_, expected, how) in cases.items():
+        meta = (await media_record(api, output(run, name, "audio")["media_id"]))["metadata"]
+        assert (meta["composition"]["style"], meta["style_match"]["how"]) == (expected, how), (name, meta)

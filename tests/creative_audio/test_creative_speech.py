@@ -74,6 +74,9 @@ async def test_tts_to_stt_round_trip_recovers_the_words(api: Api, tmp_path: Path
     assert meta["model"] == "piper:en_US-joe-medium" and meta["prompt"] == SENTENCE
     espeak_meta = (await media_record(api, output(run, "espeak", "audio")["media_id"]))["metadata"]
     assert espeak_meta["engine"] == "espeak-ng" and espeak_meta["model"] == "espeak-ng:en-us"
+    # formant synthesis by rules is not AI; the neural Piper voice is
+    assert espeak_meta["ai_generated"] is False
+    assert '/digitalsourcetype/algorithmicMedia"' in ffprobe(normal_wav)["format"]["tags"]["comment"]
     # the provenance is inside the file too
     mp3 = await download(api, piper_audio["media_id"], tmp_path)
     assert "piper" in ffprobe(mp3)["format"]["tags"]["comment"]

@@ -431,6 +431,7 @@ class Engine:
             user_id=active.run.user_id,
             node_id=nid,
             node_type=active.checked.specs[nid].type,
+            title=active.checked.nodes[nid].title or active.checked.specs[nid].title,
             params=active.plan.params[nid],
             inputs=inputs,
             retry=self._retry,

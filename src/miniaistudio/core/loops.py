@@ -221,7 +221,8 @@ def expand_loops(graph: Graph, registry: NodeRegistry, loop_ids: list[str], *, m
                 overrides = iteration.overrides.get(m.id, {})
                 new_nodes.append(GraphNode.model_construct(
                     id=copies[m.id], type=m.type, position=m.position, params={**m.params, **overrides},
-                    title=f"{m.title or m.type} [{iteration.label or iteration.id}]", notes=None,
+                    title=f"{m.title or _type_title(registry, m.type)} [{iteration.label or iteration.id}]",
+                    notes=None,
                     width=None, height=None, parent_id=None, ui={},
                 ))
             for e in inbound:
@@ -249,3 +250,8 @@ def loop_summary(plan: LoopPlan, node_public: dict[str, Any]) -> list[dict[str, 
             "nodes": {member: node_public.get(cid) for member, cid in it.copies.items()},
         })
     return out
+
+
+def _type_title(registry: NodeRegistry, type_name: str) -> str:
+    spec = registry.get(type_name)
+    return spec.title if spec is not None else type_name

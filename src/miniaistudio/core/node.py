@@ -137,9 +137,18 @@ def node(
         cls.type_name = type_name
         cls.version = version
         cls.declaration = NodeDeclaration(title=title, category=category,
-                                          description=description or (cls.__doc__ or "").strip(),
+                                          description=description or user_summary(cls.__doc__),
                                           gpu=gpu, executable=executable, tags=tags)
         DECLARED.append(cls)
         return cls
 
     return decorate
+
+
+def user_summary(docstring: str | None) -> str:
+    """What the palette and Inspector say about a node: the docstring's first paragraph, on one line.
+
+    The rest of a node's docstring is for developers (modules, formulas) and stays in the code.
+    """
+    first = (docstring or "").strip().split("\n\n", 1)[0]
+    return " ".join(first.split())

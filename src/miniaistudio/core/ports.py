@@ -38,6 +38,7 @@ class NodeTask:
     inputs: dict[str, Any]  # encoded values (see values.encode_value)
     retry: RetryPolicy = RetryPolicy()
     attempt: int = 1  # 1 for the first launch, 2 for the first retry, ...
+    title: str = ""  # what the user calls the node (loop copies: "Title [iteration label]"); names output files
 
 
 @dataclass

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ..core.context import Provenance
 from ..core.errors import Canceled, ImageTooLarge, NodeFailed
+from ..core.file_names import output_file_name
 from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits, check_media, check_picture
 from ..core.ports import MediaRecord, NodeTask
 from ..core.values import MediaKind, MediaRef
@@ -211,7 +212,8 @@ class TaskContext:
                        width=image.width, height=image.height)
         self.media.append(MediaRecord(
             id=media_id, kind="image", mime=mime, storage_key=key, size_bytes=size,
-            filename=f"{self.node_id}-{media_id[:8]}.{ext}", width=image.width, height=image.height,
+            filename=output_file_name(self.task.title or self.task.node_type, media_id, ext),
+            width=image.width, height=image.height,
             codecs={"mode": image.mode}, metadata=self._full_provenance(provenance),
         ))
         if self._memo is not None:
@@ -239,7 +241,8 @@ class TaskContext:
         meta = self._full_provenance(provenance)
         self.media.append(MediaRecord(
             id=media_id, kind=info.kind, mime=info.mime, storage_key=key, size_bytes=size,
-            filename=f"{self.node_id}-{media_id[:8]}.{info.ext}", width=info.width, height=info.height,
+            filename=output_file_name(self.task.title or self.task.node_type, media_id, info.ext),
+            width=info.width, height=info.height,
             duration=info.duration, codecs=info.codecs, metadata=meta,
         ))
         return MediaRef(media_id=media_id, kind=info.kind, mime=info.mime,

@@ -13,9 +13,11 @@ from ..core.node import ImageInput, Node, VideoOutput, node
 @node("video.ken_burns", title="Camera Move (Ken Burns / Parallax)", category="Video",
       tags=("camera", "ken burns", "parallax", "motion"))
 class CameraMoveNode(Node):
-    """A video from a still: Ken Burns (ffmpeg zoompan) or a parallax move (2.5D layers from the
-    segmentation mask, see ``runtimes/creative/camera_motion.py``), from the original framing to the
-    given azimuth, elevation and distance. Classical; no video model."""
+    """A video from a still: Ken Burns (a slow zoom and pan) or a parallax move (2.5D layers from the
+    segmentation mask), from the original framing to the given azimuth, elevation and distance.
+    Classical; no video model.
+
+    Engines: ffmpeg zoompan, and ``runtimes/creative/camera_motion.py`` for the parallax."""
 
     image: ImageInput
     style: Literal["ken_burns", "parallax"] = "ken_burns"

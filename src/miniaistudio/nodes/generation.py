@@ -530,8 +530,9 @@ def _camera_lora(host: ModelHost, ref: str, weight: float) -> ResolvedLora:
 @node("image.dynamic_camera", title="Dynamic Camera", category="Generate", gpu=True, tags=("camera", "lora"))
 class DynamicCamera(Node):
     """Re-render the scene from another camera angle: an image-edit model with a camera-angle LoRA,
-    driven by the exact prompt from ``camera_prompt(azimuth, elevation, distance)``; or the classical
-    parallax engine (labelled classical in the metadata)."""
+    or the classical parallax engine (labelled classical in the metadata).
+
+    The model is driven by the exact prompt from ``camera_prompt(azimuth, elevation, distance)``."""
 
     image: ImageInput
     gpu: GpuInput = None

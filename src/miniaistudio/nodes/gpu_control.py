@@ -29,7 +29,7 @@ class GpuControl(Node):
     auto_start: bool = Field(
         default=True,
         description="Start the GPU runtime when a connected node needs it. Off: connected nodes fail with "
-                    "GPU_NOT_READY until the runtime is started (GPU status page or POST /api/v2/gpu/start).",
+                    "GPU_NOT_READY until the runtime is started (with Start on the GPU chip in the toolbar).",
     )
 
     @classmethod

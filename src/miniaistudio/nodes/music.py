@@ -20,6 +20,7 @@ from ..core.node import Node, NodeOutput, Socket, node
 from ..core.sockets import SocketType
 from ..core.values import MediaRef
 
+Genre = Literal["auto", "lofi", "jazz", "electronic", "rock", "orchestral", "ambient", "folk", "piano", "pop"]
 Mood = Literal["happy", "energetic", "calm", "romantic", "sad", "dark", "epic", "mysterious"]
 SAMPLE_RATE = 44100
 MAX_LYRIC_LINES = 64
@@ -43,6 +44,8 @@ class MusicGenerator(Node):
                        description="Style notes: genre and instruments (lofi, jazz, rock, electronic, "
                                    "orchestral, ambient, folk, piano, pop); 'NN bpm' sets the tempo",
                        json_schema_extra={"widget": "textarea"})
+    genre: Genre = Field(default="auto", description="The arrangement to play; auto = the genre named in the "
+                                                     "style notes, or the nearest one we have (shown while it runs)")
     mood: Mood = "calm"
     tempo: int | None = Field(default=None, ge=40, le=220,
                               description="Beats per minute; empty = from the style notes or the mood")
@@ -53,7 +56,8 @@ class MusicGenerator(Node):
                              description="Lyrics (one line per phrase); [Verse]-style tags are skipped")
     vocal_engine: Literal["piper", "espeak-ng"] = "piper"
     voice: str = Field(default="", max_length=120, pattern=r"^[A-Za-z0-9_:+.\-]*$",
-                       json_schema_extra={"widget": "voice", "options_url": "/api/v2/voices"},
+                       json_schema_extra={"widget": "voice", "options_url": "/api/v2/voices",
+                                          "engine_param": "vocal_engine"},
                        description="Voice for the lyrics; empty = the engine's default")
     vocal_volume: float = Field(default=1.4, ge=0.0, le=4.0)
     ducking: bool = Field(default=True, description="Lower the music while the voice speaks")
@@ -67,12 +71,13 @@ class MusicGenerator(Node):
         from ..runtimes.tools import require_tool
 
         notes = " ".join(s for s in (self.style, self.prompt or "") if s.strip())
+        choice = music.match_style(notes, self.genre)
         comp = music.compose(style_notes=notes, mood=self.mood, tempo=self.tempo, key=self.key,
-                             duration=self.duration, seed=self.seed)
+                             duration=self.duration, seed=self.seed, style_name=choice.style.name)
         midi = music.midi_bytes(comp)
         mid_path = ctx.work_path(".mid")
         mid_path.write_bytes(midi)
-        ctx.progress(0.1, f"{comp.style}, {comp.key_name}, {comp.tempo} bpm")
+        ctx.progress(0.1, f"{choice.explain()}, {comp.key_name}, {comp.tempo} bpm")
 
         rendered = ctx.work_path(".wav")
         proc = ctx.run_process([require_tool("fluidsynth"), "-ni", "-q", "-g", "0.7", "-r", str(SAMPLE_RATE),
@@ -99,10 +104,14 @@ class MusicGenerator(Node):
                 cursor = start + tts.wav_seconds(speech.path) + 0.15
                 ctx.progress(0.5 + 0.3 * (i + 1) / len(lyric_lines), line)
 
+        # The music is composed by rules, not by a model: AI only if a neural voice sings the lyrics.
+        neural_voice = bool(placed) and voice_id is not None and voice_id.startswith(f"{tts.PIPER}:")
         provenance = Provenance(
-            ai_generated=True, synthesized=True, engine="algorithmic-composition+fluidsynth",
+            ai_generated=neural_voice, synthesized=True, engine="algorithmic-composition+fluidsynth",
+            ai_parts=[f"lyrics voice ({voice_id})"] if neural_voice else None,
             model=music.soundfont().name, prompt=notes, seed=self.seed,
             params=self.model_dump(exclude={"prompt", "lyrics"}), composition=comp.summary(),
+            style_match=choice.summary(),
             midi_sha256=music.midi_sha256(midi),
             lyrics={"engine": self.vocal_engine, "voice": voice_id, "lines": [line for line, _ in
                     zip(lyric_lines, placed, strict=False)]} if placed else None,
@@ -134,7 +143,9 @@ def _mix_args(music_wav: Path, voices: list[tuple[Path, float]], duration: float
                  f"adelay=delays={round(start * 1000)}:all=1,volume={vocal_volume:.3f}[v{i}]"
                  for i, (_, start) in enumerate(voices)]
         labels = "".join(f"[v{i}]" for i in range(len(voices)))
-        parts.append(f"{labels}amix=inputs={len(voices)}:normalize=0:duration=longest[voc]")
+        # apad: the vocals end long before the music; padded, they never end the mix early
+        # (sidechaincompress stops at its shorter input, which silenced the rest of the track).
+        parts.append(f"{labels}amix=inputs={len(voices)}:normalize=0:duration=longest,apad[voc]")
         if ducking:
             parts.append("[voc]asplit[key][vocmix]")
             parts.append("[0:a][key]sidechaincompress=threshold=0.02:ratio=6:attack=20:release=400[duck]")

@@ -21,9 +21,9 @@ class TextToSpeech(Node):
     engine: Literal["piper", "espeak-ng"] = Field(default="piper", description="Synthesis engine")
     voice: str = Field(
         default="", max_length=120, pattern=r"^[A-Za-z0-9_:+.\-]*$",
-        description="A voice id from GET /api/v2/voices (e.g. piper:en_US-joe-medium, espeak-ng:fr-fr); "
+        description="The voice that speaks, of the engine above (search by name or language); "
                     "empty uses the engine's default voice",
-        json_schema_extra={"widget": "voice", "options_url": "/api/v2/voices"},
+        json_schema_extra={"widget": "voice", "options_url": "/api/v2/voices", "engine_param": "engine"},
     )
     rate: float = Field(default=1.0, ge=0.5, le=2.0, description="Speaking speed (1 = normal)")
     pitch: float = Field(default=0.0, ge=-12.0, le=12.0, description="Pitch shift in semitones")
@@ -44,7 +44,8 @@ class TextToSpeech(Node):
         speech = tts.synthesize(ctx, text, engine=self.engine, voice=self.voice, rate=self.rate,
                                 pitch=self.pitch, out=raw, variation=self.variation, cache=host_of(ctx).cache)
         provenance = Provenance(
-            ai_generated=True, synthesized=True, engine=speech.engine, model=speech.voice,
+            # Piper is a neural voice (AI); espeak-ng is formant synthesis by rules (not AI).
+            ai_generated=speech.engine == tts.PIPER, synthesized=True, engine=speech.engine, model=speech.voice,
             prompt=text[:MAX_PROMPT_IN_METADATA], params=self.model_dump(exclude={"text"}),
             sample_rate=speech.sample_rate)
         if self.format == "wav" and not speech.pitch_filter:  # already final: add the metadata, no re-encode

@@ -281,7 +281,7 @@ class TextRefiner(Node):
     )
     model: str = Field(
         default=DEFAULT_LLM_FILE, pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}\.gguf$",
-        description="A GGUF model in the models folder's llm/ (GET /api/v2/llm/models lists them)",
+        description="A local language model (a GGUF file installed in the models folder's llm folder)",
         json_schema_extra={"widget": "llm_model", "options_url": "/api/v2/llm/models"},
     )
     max_tokens: int = Field(default=160, ge=1, le=2048)

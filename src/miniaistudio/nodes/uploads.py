@@ -23,7 +23,7 @@ class _UploadNode(Node):
 
     media_ids: list[MediaId] = Field(
         default_factory=list, max_length=MAX_UPLOADS,
-        description="Gallery media ids, uploaded through POST /api/v2/media/upload",
+        description="Files from your gallery, or uploaded here",
         json_schema_extra={"widget": "media", "multiple": True},
     )
     selection: Literal["selected", "random"] = Field(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from ..core.errors import InvalidRequest, MediaNotFound, NoAccessibleMedia, NoIds, UnsupportedMediaType
+from ..core.file_names import portable
 from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits
 from ..core.policy import Action, Principal, SessionFacts, require, require_media
 from ..core.values import MediaRef
@@ -301,15 +302,17 @@ def download_name(row: Media) -> str:
     ``polyglot.html`` whose bytes are PNG downloads as ``polyglot.png``: a browser or desktop
     never opens stored bytes as a type the studio did not recognise them as.
     """
-    ext = EXTENSIONS.get(row.mime)
-    if ext is None:
-        return row.filename
     stem, dot, current = row.filename.rpartition(".")
     if not dot or not stem:
         stem, current = row.filename, ""
+    stem = portable(stem, limit=150) or "media"  # older outputs were named after ids like ``blur::iteration-2``
+    current = portable(current, limit=10)
+    ext = EXTENSIONS.get(row.mime)
+    if ext is None:
+        return f"{stem}.{current}" if current else stem
     if current.lower() == ext or current.lower() in _SAME_TYPE_EXTENSIONS.get(ext, set()):
-        return row.filename
-    return f"{stem or 'media'}.{ext}"
+        return f"{stem}.{current}"
+    return f"{stem}.{ext}"
 
 
 def _safe_name(name: str) -> str:

@@ -1,4 +1,5 @@
 /** Thin client for /api/v2 with cookie auth (same origin) and stable error codes. */
+import type { components } from "./api-types";
 import type { RecipeDetail, RecipeSummary } from "./recipeForm";
 import type { SavedOutputsDoc } from "./savedOutputs";
 import type { Balance, CheckoutAnswer, CreditPacks, GpuBillingSession, Invoice, Statement, UsageHistory } from "./billing";
@@ -140,6 +141,7 @@ export const api = {
   invoices: () => json<{ items: Invoice[] }>("/billing/invoices"),
   statements: () => json<{ items: Statement[] }>("/billing/statements"),
 
+  voices: () => json<components["schemas"]["VoicesPublic"]>("/voices"),
   apiKey: () => json<ApiKeyStatus>("/account/api-key"),
   setApiKey: (enabled: boolean) => json<ApiKeyStatus>("/account/api-key", { method: "PUT", body: { enabled } }),
   regenerateApiKey: () => json<ApiKeyStatus>("/account/api-key/regenerate", { method: "POST" }),

@@ -83,3 +83,39 @@ describe("formFields", () => {
     expect(formFields({ type: "object" })).toEqual([]);
   });
 });
+
+describe("list parameters", () => {
+  const lists: JsonSchema = {
+    type: "object",
+    $defs: {
+      PresetName: { enum: ["rain", "film_grain", "noir"], type: "string" },
+      LoraRef: {
+        type: "object",
+        additionalProperties: false,
+        properties: { name: { minLength: 1, type: "string", title: "Name" }, weight: { default: 1, maximum: 4, minimum: -4, type: "number" } },
+        required: ["name"],
+      },
+    },
+    properties: {
+      presets: { items: { $ref: "#/$defs/PresetName" }, type: "array", default: [] },
+      loras: { items: { $ref: "#/$defs/LoraRef" }, type: "array", maxItems: 8 },
+      voice: { default: "", maxLength: 120, type: "string", widget: "voice", options_url: "/api/v2/voices", engine_param: "engine" },
+    },
+  };
+  const f = Object.fromEntries(formFields(lists).map((x) => [x.name, x]));
+
+  it("offers lists of choices as chips", () => {
+    expect(f.presets.kind).toBe("chips");
+    expect(f.presets.options).toEqual(["rain", "film_grain", "noir"]);
+  });
+  it("edits lists of objects as rows of fields", () => {
+    expect(f.loras.kind).toBe("rows");
+    expect(f.loras.maxItems).toBe(8);
+    expect(f.loras.itemFields?.map((x) => [x.name, x.kind, x.required])).toEqual([["name", "text", true], ["weight", "slider", false]]);
+  });
+  it("picks voices from the voice list", () => {
+    expect(f.voice.kind).toBe("voice");
+    expect(f.voice.optionsUrl).toBe("/api/v2/voices");
+    expect(f.voice.engineParam).toBe("engine");
+  });
+});

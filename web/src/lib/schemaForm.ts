@@ -12,6 +12,9 @@ export type FieldKind =
   | "color"
   | "media"
   | "loop-table"
+  | "chips"
+  | "rows"
+  | "voice"
   | "json";
 
 export interface FormField {
@@ -30,6 +33,13 @@ export interface FormField {
   maxLength?: number;
   /** Placeholder text per value of another field (e.g. system_prompt defaults per preset). */
   presetDefaults?: Record<string, string>;
+  /** "rows": the fields of one row (a list of objects, e.g. a LoRA chain). */
+  itemFields?: FormField[];
+  /** "chips"/"rows": the most items the list takes. */
+  maxItems?: number;
+  /** "voice": where the choices come from, and which parameter of the node names the engine. */
+  optionsUrl?: string;
+  engineParam?: string;
 }
 
 const LONG_TEXT = 200;
@@ -113,6 +123,23 @@ export function fieldFor(name: string, raw: JsonSchema, root: JsonSchema): FormF
   }
   if (widget === "media" || name === "media_ids" || (type === "array" && /media/.test(name))) {
     return { ...base, kind: "media" };
+  }
+  if (widget === "voice") {
+    return {
+      ...base,
+      kind: "voice",
+      optionsUrl: typeof schema.options_url === "string" ? schema.options_url : "/api/v2/voices",
+      engineParam: typeof schema.engine_param === "string" ? schema.engine_param : undefined,
+    };
+  }
+  if (type === "array" && schema.items) {
+    const maxItems = typeof schema.maxItems === "number" ? schema.maxItems : undefined;
+    const { schema: item } = unwrap(schema.items, root);
+    if (item.enum) return { ...base, kind: "chips", options: item.enum, maxItems };
+    if (item.type === "object" && item.properties) {
+      const itemRoot: JsonSchema = { ...item, $defs: root.$defs };
+      return { ...base, kind: "rows", maxItems, itemFields: Object.entries(item.properties).map(([n, p]) => fieldFor(n, p, itemRoot)) };
+    }
   }
   if (schema.enum || schema.const !== undefined) {
     return { ...base, kind: "select", options: schema.enum ?? [schema.const] };

@@ -149,6 +149,7 @@ export function Inspector({ node }: { node: FlowNode }) {
                   field={f}
                   value={node.data.params[f.name]}
                   placeholder={f.presetDefaults?.[String(node.data.params.preset ?? "")]}
+                  siblings={node.data.params}
                   onChange={(v, coalesce) => actions.updateParams(node.id, { [f.name]: v }, coalesce ? `param:${node.id}:${f.name}` : undefined)}
                 />
                 {fed.has(f.name) && (

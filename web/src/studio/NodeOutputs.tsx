@@ -1,4 +1,6 @@
 import { useState } from "react";
+import { saveBlob } from "../lib/api";
+import { decodeBase64, encodedFile, sizeText, type EncodedFile } from "../lib/encodedOutputs";
 import { useEngineInfo } from "../lib/mediaInfo";
 import type { MediaOutput, OutputValue, SocketSpec } from "../lib/types";
 
@@ -69,6 +71,10 @@ export function OutputValueView({ value, label, large, compact }: { value: Outpu
       </div>
     );
   }
+  if (typeof value === "string") {
+    const file = encodedFile(value);
+    if (file) return <EncodedFileChip text={value} file={file} label={label} />;
+  }
   if (typeof value === "string") return <pre className={`out-text ${compact ? "compact" : ""}`} aria-label={`Output ${label}`}>{value || "(empty text)"}</pre>;
   if (value === null || value === undefined) return null;
   if (typeof value === "object" && (value as { kind?: string }).kind === "gpu") {
@@ -76,6 +82,16 @@ export function OutputValueView({ value, label, large, compact }: { value: Outpu
     return <span className="tag" title="Connected GPU nodes may run">Gate open{device ? ` · ${device}` : ""}</span>;
   }
   return <pre className="out-text">{JSON.stringify(value)}</pre>;
+}
+
+/** A file carried as text (e.g. the Music Generator's MIDI): a compact chip that downloads it. */
+function EncodedFileChip({ text, file, label }: { text: string; file: EncodedFile; label: string }) {
+  const download = () => saveBlob(new Blob([decodeBase64(text) as BlobPart], { type: file.mime }), `${label.replace(/[^a-z0-9]+/gi, "-").replace(/^-|-$/g, "") || "output"}.${file.ext}`);
+  return (
+    <button type="button" className="tag out-file" onClick={download} aria-label={`Download ${label} (${file.label}, ${sizeText(file.bytes)})`} title="Download">
+      ⤓ {file.label} · {sizeText(file.bytes)}
+    </button>
+  );
 }
 
 /** Every output value of a node, in socket order. */

@@ -3,16 +3,9 @@ import { socketColor } from "../lib/sockets";
 import type { NodeSpec } from "../lib/types";
 import { categoryColor } from "./context";
 
-export const NODE_MIME = "application/x-mas-node";
+import { searchSpecs } from "./nodeSearch";
 
-export function searchSpecs(specs: NodeSpec[], q: string): NodeSpec[] {
-  const words = q.toLowerCase().split(/\s+/).filter(Boolean);
-  if (!words.length) return specs;
-  return specs.filter((s) => {
-    const hay = `${s.title} ${s.type} ${s.category} ${s.description} ${(s.tags ?? []).join(" ")}`.toLowerCase();
-    return words.every((w) => hay.includes(w));
-  });
-}
+export const NODE_MIME = "application/x-mas-node";
 
 export function SocketDots({ spec }: { spec: NodeSpec }) {
   return (

@@ -1,5 +1,7 @@
 import { useEffect, useState } from "react";
 import { coerceNumber, randomSeed, type FormField } from "../lib/schemaForm";
+import { ChipsField, RowsField } from "./ListFields";
+import { VoicePicker } from "./VoicePicker";
 
 interface Props {
   field: FormField;
@@ -8,6 +10,8 @@ interface Props {
   placeholder?: string;
   /** Distinguishes element ids when the same field is edited in several places (loop overrides). */
   idPrefix?: string;
+  /** The other parameters of the same node (a voice list follows the chosen engine). */
+  siblings?: Record<string, unknown>;
 }
 
 function NumberEntry({ field, value, onChange }: Props) {
@@ -40,7 +44,7 @@ function NumberEntry({ field, value, onChange }: Props) {
 }
 
 /** One Inspector control, chosen by the schema-to-form mapping. */
-export function ParamField({ field, value, onChange, placeholder, idPrefix = "param" }: Props) {
+export function ParamField({ field, value, onChange, placeholder, idPrefix = "param", siblings }: Props) {
   const current = value === undefined ? field.default : value;
   const id = `${idPrefix}-${field.name}`;
   let control: React.ReactNode;
@@ -114,6 +118,15 @@ export function ParamField({ field, value, onChange, placeholder, idPrefix = "pa
       );
       break;
     }
+    case "chips":
+      control = <ChipsField field={field} value={current} onChange={onChange} />;
+      break;
+    case "rows":
+      control = <RowsField field={field} value={current} onChange={onChange} idPrefix={idPrefix} />;
+      break;
+    case "voice":
+      control = <VoicePicker field={field} value={current} onChange={onChange} id={id} engine={field.engineParam ? String(siblings?.[field.engineParam] ?? "") : undefined} />;
+      break;
     default:
       control = <JsonField field={field} value={current} onChange={onChange} idPrefix={idPrefix} />;
   }

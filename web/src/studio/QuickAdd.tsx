@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { NodeSpec } from "../lib/types";
-import { SocketDots, searchSpecs } from "./Palette";
+import { searchSpecs } from "./nodeSearch";
+import { SocketDots } from "./Palette";
 
 /** Double-click the canvas: type to find a node, Enter to add it where you clicked. */
 export function QuickAdd({ specs, x, y, onPick, onClose }: { specs: NodeSpec[]; x: number; y: number; onPick: (type: string) => void; onClose: () => void }) {

@@ -109,14 +109,14 @@ export function StudioToolbar(p: Props) {
       )}
       {p.can.own && (
         <button className="btn btn-ghost" onClick={p.onShare} aria-label="Share session" title="Invite people to view, run or edit this session">
-          ⇄ Share
+          ⇄<span className="bar-label"> Share</span>
         </button>
       )}
       {p.can.own && <button className="btn btn-ghost" onClick={p.onPublish} aria-label="Publish as recipe" title="Publish as recipe: choose which node fields become inputs">
-        ⇪ Publish
+        ⇪<span className="bar-label"> Publish</span>
       </button>}
-      <button className="btn btn-ghost" onClick={() => p.onLeave("/gallery")} aria-label="Open My Gallery">
-        Gallery
+      <button className="btn btn-ghost" onClick={() => p.onLeave("/gallery")} aria-label="Open My Gallery" title="My Gallery">
+        ▦<span className="bar-label"> Gallery</span>
       </button>
       {running && p.can.run ? (
         <button className="btn btn-danger" onClick={p.onStop} aria-label="Stop session">
@@ -125,7 +125,7 @@ export function StudioToolbar(p: Props) {
       ) : null}
       {p.can.run && (
         <button className="btn btn-primary btn-run" onClick={p.onRun} disabled={running} aria-label="Run workflow" title="Run workflow (Ctrl+Enter)">
-          {running ? "Running…" : "▶ Run workflow"}
+          {running ? "Running…" : <>▶ Run<span className="bar-label"> workflow</span></>}
         </button>
       )}
       <button className="user-chip" onClick={() => p.onLeave("/profile/api-key")} aria-label={`Profile of ${p.me.email}`} title={p.me.email}>

@@ -10,6 +10,7 @@ MIDI soundfont (Debian ``fluid-soundfont-gm``).
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import io
 import math
@@ -17,7 +18,7 @@ import random
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ...core.errors import NodeFailed, ToolMissing
 from ..packages import require_package
@@ -112,13 +113,76 @@ STYLES: tuple[Style, ...] = (
 STYLE_NAMES = tuple(s.name for s in STYLES)
 
 
-def pick_style(notes: str) -> Style:
-    """The first style whose keyword appears in the style notes; pop otherwise."""
+_BY_NAME = {s.name: s for s in STYLES}
+
+#: Genres we have no arrangement of our own for, and the arrangement closest to each.
+GENRE_NEIGHBOURS: dict[str, str] = {
+    "synthwave": "electronic", "retrowave": "electronic", "vaporwave": "electronic", "outrun": "electronic",
+    "dubstep": "electronic", "drum and bass": "electronic", "dnb": "electronic", "garage": "electronic",
+    "electro": "electronic", "chiptune": "electronic", "8-bit": "electronic", "idm": "electronic",
+    "hyperpop": "electronic", "eurodance": "electronic", "trap": "lofi", "rap": "lofi", "r&b": "lofi",
+    "rnb": "lofi", "chillhop": "lofi", "soul": "jazz", "funk": "jazz", "blues": "jazz", "latin": "jazz",
+    "samba": "jazz", "gospel": "piano", "lullaby": "piano", "reggae": "folk", "bluegrass": "folk",
+    "celtic": "folk", "americana": "folk", "emo": "rock", "shoegaze": "rock", "post-rock": "rock",
+    "hard rock": "rock", "new age": "ambient", "chillwave": "ambient", "lounge music": "jazz",
+    "symphonic": "orchestral", "orchestra": "orchestral", "soundtrack": "orchestral", "soundscape": "ambient",
+    "k-pop": "pop", "kpop": "pop", "j-pop": "pop", "dance-pop": "pop", "synthpop": "electronic",
+}
+StyleHow = Literal["chosen", "keyword", "nearest", "default"]
+
+
+@dataclass(frozen=True)
+class StyleChoice:
+    """Which arrangement plays, and why: said to the user so free text never silently becomes pop."""
+
+    style: Style
+    how: StyleHow
+    term: str | None = None
+
+    def explain(self) -> str:
+        if self.how == "keyword":
+            return f"style {self.style.name} (from '{self.term}')"
+        if self.how == "nearest":
+            return f"style {self.style.name} (nearest to '{self.term}')"
+        if self.how == "default":
+            return f"style {self.style.name} (no genre recognised in the style notes)"
+        return f"style {self.style.name}"
+
+    def summary(self) -> dict[str, Any]:
+        return {"used": self.style.name, "how": self.how, "term": self.term}
+
+
+def _has(text: str, term: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(term)}(?![\w-])", text) is not None
+
+
+def match_style(notes: str, chosen: str = "auto") -> StyleChoice:
+    """The arrangement for free-text style notes: a chosen style, a genre keyword, the nearest genre, or pop."""
+    if chosen != "auto":
+        return StyleChoice(_BY_NAME[chosen], "chosen")
     text = notes.lower()
     for style in STYLES:
-        if any(re.search(rf"\b{re.escape(k)}\b", text) for k in style.keywords):
-            return style
-    return STYLES[-1]
+        for keyword in style.keywords:
+            if _has(text, keyword):
+                return StyleChoice(style, "keyword", keyword)
+    for genre, neighbour in GENRE_NEIGHBOURS.items():
+        if _has(text, genre):
+            return StyleChoice(_BY_NAME[neighbour], "nearest", genre)
+    words = re.findall(r"[a-z][a-z&'-]+", text)
+    for word in words:  # "synthwaves", "orchestrated", "jazzy": a known keyword starts the word
+        for style in STYLES:
+            if any(len(k) >= 4 and " " not in k and word.startswith(k) for k in style.keywords):
+                return StyleChoice(style, "nearest", word)
+    keywords = {k: s for s in STYLES for k in s.keywords} | {g: _BY_NAME[n] for g, n in GENRE_NEIGHBOURS.items()}
+    for word in words:  # typos: "orchestal", "elektronic"
+        close = difflib.get_close_matches(word, list(keywords), n=1, cutoff=0.8)
+        if close:
+            return StyleChoice(keywords[close[0]], "nearest", word)
+    return StyleChoice(_BY_NAME["pop"], "default")
+
+
+def pick_style(notes: str) -> Style:
+    return match_style(notes).style
 
 
 def tempo_from_notes(notes: str) -> int | None:
@@ -294,11 +358,15 @@ def _fit_pitch(target_pc: list[int], scale: list[int], previous: int, step: int,
     return options[idx]
 
 
-def compose(*, style_notes: str, mood: str, tempo: int | None, key: str, duration: float, seed: int) -> Composition:
-    """A complete piece as note lists (no MIDI library needed), deterministic for the seed."""
+def compose(*, style_notes: str, mood: str, tempo: int | None, key: str, duration: float, seed: int,
+            style_name: str = "auto") -> Composition:
+    """A complete piece as note lists (no MIDI library needed), deterministic for the seed.
+
+    ``style_name`` names an arrangement; "auto" takes it from the style notes (see :func:`match_style`).
+    """
     rng = random.Random(seed)
     mood_spec = MOODS[mood]
-    style = pick_style(style_notes)
+    style = match_style(style_notes, style_name).style
     bpm = tempo or tempo_from_notes(style_notes) or mood_spec.tempo
     parsed = parse_key(key)
     if parsed is None:

@@ -15,12 +15,15 @@ from xml.sax.saxutils import escape
 IPTC_AI = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 IPTC_ALGORITHMIC = "http://cv.iptc.org/newscodes/digitalsourcetype/algorithmicMedia"
 IPTC_COMPOSITE = "http://cv.iptc.org/newscodes/digitalsourcetype/composite"
+IPTC_COMPOSITE_AI = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
 SOFTWARE = "Mini AI Studio"
 
 
 def source_type(provenance: dict[str, Any]) -> str:
     if provenance.get("ai_generated"):
-        return IPTC_AI
+        # ``ai_parts`` names the model-made parts of an otherwise classical output (e.g. a neural voice
+        # over algorithmic music): a composite, not a wholly AI-made file.
+        return IPTC_COMPOSITE_AI if provenance.get("ai_parts") else IPTC_AI
     return IPTC_ALGORITHMIC if provenance.get("synthesized") else IPTC_COMPOSITE
 
 
