@@ -132,8 +132,9 @@ func pngOf(t *testing.T) []byte {
 func TestLiveSessionUploadRunAndOutputs(t *testing.T) {
 	c, ctx := liveClient(t)
 	session := must(c.NewSession(ctx, "Go SDK")).of(t)
-	upload := must(c.UploadStudioFile(ctx, session.ID, "gradient.png", bytes.NewReader(pngOf(t)))).of(t)
-	if len(upload.Items) != 1 || upload.Items[0].MediaType != "image" || *upload.Items[0].Width != 40 {
+	upload := must(c.UploadStudioFile(ctx, session.ID, "dégradé.png", bytes.NewReader(pngOf(t)))).of(t)
+	if len(upload.Items) != 1 || upload.Items[0].MediaType != "image" || *upload.Items[0].Width != 40 ||
+		upload.Items[0].Filename != "dégradé.png" {
 		t.Fatalf("%+v", upload)
 	}
 	flow := StudioFlow{Version: session.Version, Graph: Graph{

@@ -111,7 +111,7 @@ class _Base:
                  timeout: float | httpx.Timeout | None = None, max_retries: int | None = None,
                  retry: RetryPolicy | None = None) -> None:
         self.base_url = (base_url or os.environ.get("MINIAI_URL") or DEFAULT_URL).rstrip("/")
-        self.api_key = api_key if api_key is not None else os.environ.get("MINIAI_API_KEY")
+        self.api_key = api_key if api_key is not None or token is not None else os.environ.get("MINIAI_API_KEY")
         self.token = token
         self.timeout = timeout if isinstance(timeout, httpx.Timeout) else (
             httpx.Timeout(timeout, connect=min(timeout, 10.0)) if timeout is not None else DEFAULT_TIMEOUT)
