@@ -80,6 +80,7 @@ class StudioNetwork(httpx.AsyncBaseTransport):
         self.requests: list[httpx.Request] = []
         self.statuses: list[int] = []
         self.refuse_connections = 0
+        self.lose_answers = 0
         self.proxy_errors: list[tuple[int, dict[str, str]]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -87,6 +88,9 @@ class StudioNetwork(httpx.AsyncBaseTransport):
         if self.refuse_connections:
             self.refuse_connections -= 1
             raise httpx.ConnectError("connection refused", request=request)
+        if self.lose_answers:  # sent, but the answer never came
+            self.lose_answers -= 1
+            raise httpx.ReadTimeout("no answer", request=request)
         if self.proxy_errors:
             status, headers = self.proxy_errors.pop(0)
             self.statuses.append(status)

@@ -16,6 +16,7 @@ from miniaistudio.core.errors import StudioError
 from miniaistudio.sdk import (
     ApiConnectionError,
     ApiError,
+    ApiTimeoutError,
     AsyncClient,
     LoraRef,
     Run,
@@ -151,6 +152,16 @@ async def test_refused_connections_are_repeated_for_every_call(sdk: AsyncClient,
     with pytest.raises(ApiConnectionError) as caught:
         await sdk.ping()
     assert caught.value.code == "STUDIO_UNREACHABLE"
+
+
+async def test_lost_answers_are_repeated_only_when_safe(sdk: AsyncClient, network: StudioNetwork) -> None:
+    network.lose_answers = 2
+    assert (await sdk.get_balance()).billing == "off"  # a GET: asked again
+    session = await sdk.new_session("Lost")
+    network.lose_answers = 1
+    with pytest.raises(ApiTimeoutError) as caught:  # the run may have started: not asked again
+        await sdk.execute_full(session.id)
+    assert caught.value.code == "STUDIO_TIMEOUT" and isinstance(caught.value, ApiConnectionError)
 
 
 async def test_uploads_from_a_path_or_a_file_object_with_progress(sdk: AsyncClient, tmp_path: Path) -> None:
