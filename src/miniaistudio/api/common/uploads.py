@@ -64,7 +64,9 @@ class _Receiver:
 
     def on_header_end(self) -> None:
         assert self.current is not None
-        self.current.headers[self._field.decode("latin-1").lower()] = self._value.decode("utf-8", "replace")
+        # latin-1 keeps the bytes as sent: parse_options_header turns the value back into them, and
+        # the file name is decoded as UTF-8 below (what browsers and httpx send)
+        self.current.headers[self._field.decode("latin-1").lower()] = self._value.decode("latin-1")
         self._field.clear()
         self._value.clear()
 

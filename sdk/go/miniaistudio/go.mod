@@ -1,0 +1,3 @@
+module miniaistudio-go-sdk
+
+go 1.22
