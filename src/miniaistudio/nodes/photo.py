@@ -267,7 +267,7 @@ class CareerPhoto(Node):
         assert self.image is not None
         cache = _host(ctx).cache
         rgb = vision.rgb_array(ctx.load_image(self.image))
-        pts = self._one_face(vision.face_landmarks(rgb, 4, cache=cache))
+        pts = self._one_face(vision.face_boxes(rgb, cache=cache), vision.face_landmarks(rgb, 4, cache=cache))
         ctx.progress(0.3, "segmenting the person")
         person = refine_mask(vision.person_mask(rgb, cache=cache), 0.5, 1.0)
         framing = hs.frame_face(pts, rgb.shape[1], rgb.shape[0], self.height)
@@ -289,21 +289,25 @@ class CareerPhoto(Node):
                             mask=ctx.save_image(mask_img, prov))
 
     @staticmethod
-    def _one_face(faces: list[NDArray[np.float32]]) -> NDArray[np.float32]:
+    def _one_face(boxes: list[tuple[float, float, float, float, float]],
+                  faces: list[NDArray[np.float32]]) -> NDArray[np.float32]:
+        """The landmarks of the one face; faces are counted by the full-range detector (face mesh's
+        own misses small ones), ignoring faces under a third of the largest (people far behind)."""
         from ..runtimes.creative.headshot import eye_distance, yaw_ratio
 
+        largest = max((b[2] for b in boxes), default=0.0)
+        counted = [b for b in boxes if b[2] >= MIN_FACE_SHARE_OF_LARGEST * largest]
+        if len(counted) > 1:
+            raise NodeFailed(f"{len(counted)} faces found: a career photo needs a portrait of one person",
+                             code="MULTIPLE_FACES", details={"faces": len(counted)})
         if not faces:
             raise NodeFailed("no face found: use a front-facing portrait", code="NO_FACE_FOUND")
-        largest = max(eye_distance(f) for f in faces)
-        faces = [f for f in faces if eye_distance(f) >= MIN_FACE_SHARE_OF_LARGEST * largest]
-        if len(faces) > 1:
-            raise NodeFailed(f"{len(faces)} faces found: a career photo needs a portrait of one person",
-                             code="MULTIPLE_FACES", details={"faces": len(faces)})
-        yaw = yaw_ratio(faces[0])
+        face = max(faces, key=eye_distance)
+        yaw = yaw_ratio(face)
         if abs(yaw) > MAX_YAW:
             raise NodeFailed("the face is turned away: use a front-facing portrait", code="FACE_NOT_FRONTAL",
                              details={"yaw_ratio": round(yaw, 3)})
-        return faces[0]
+        return face
 
 
 # --------------------------------------------------------------------------- staging

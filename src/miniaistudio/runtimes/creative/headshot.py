@@ -4,8 +4,9 @@ The engine of the Career Photo node, labelled ``classical-headshot`` (no generat
 
 - **Framing** from mediapipe face-mesh landmarks: the eye line is levelled, the eyes sit at
   ``EYE_LINE`` (40 %) of the height and the face is centred; forehead-to-chin fills
-  ``FACE_SHARE`` of the height in a 4:5 portrait. When the photo is too tight for that, the
-  frame zooms in (down to the face filling ``MAX_FACE_SHARE``) before edges are repeated.
+  ``FACE_SHARE`` of the height in a 4:5 portrait. The frame may reach ``HEADROOM`` above the
+  photo (only backdrop goes there); when the photo is still too tight, the frame zooms in
+  (down to the face filling ``MAX_FACE_SHARE``) before edges are repeated.
 - **Backdrop**: a soft radial studio gradient (lighter behind the head) in a neutral colour,
   composited under the person mask (mediapipe selfie segmentation).
 - **Skin**: an edge-preserving bilateral filter blended in on a skin mask only (face oval minus
@@ -30,6 +31,7 @@ EYE_LINE = 0.40  # eyes at this share of the height from the top
 FACE_SHARE = 0.36  # forehead (landmark 10) to chin (152) as a share of the frame height
 MAX_FACE_SHARE = 0.6  # the tightest framing before the photo's edges are repeated
 MAX_UPSCALE = 2.0
+HEADROOM = 0.2  # share of the frame that may lie above the photo (backdrop behind the head)
 # Backdrops: (colour behind the head, colour at the corners), RGB.
 BACKDROPS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
     "grey": ((168, 170, 173), (104, 106, 110)),
@@ -125,7 +127,7 @@ def _inside(mid: NDArray[np.float32], roll: float, crop_h: float, src_w: int, sr
     rot = np.array([[math.cos(r), -math.sin(r)], [math.sin(r), math.cos(r)]])
     pts = corners @ rot.T + mid
     return bool((pts[:, 0] >= -0.5).all() and (pts[:, 0] <= src_w - 0.5).all()
-                and (pts[:, 1] >= -0.5).all() and (pts[:, 1] <= src_h - 0.5).all())
+                and (pts[:, 1] >= -0.5 - HEADROOM * crop_h).all() and (pts[:, 1] <= src_h - 0.5).all())
 
 
 def warp(image: NDArray[Any], framing: Framing, *, smooth: bool = True) -> NDArray[Any]:
