@@ -119,7 +119,7 @@ def synthetic_product(width: int = 480, height: int = 400) -> tuple[NDArray[np.u
     photo = (np.array([238, 238, 235], np.float32) - 14 * ys) * np.ones((height, width, 3), np.float32)
     mask = np.zeros((height, width), np.uint8)
     cx = width // 2
-    cv2.rectangle(mask, (cx - 70, 150), (cx + 70, 360), 255, -1)  # body
+    cv2.rectangle(mask, (cx - 70, 150), (cx + 70, 320), 255, -1)  # body
     cv2.ellipse(mask, (cx, 150), (70, 45), 0, 180, 360, 255, -1)  # shoulder
     cv2.rectangle(mask, (cx - 22, 60), (cx + 22, 120), 255, -1)  # neck
     cv2.rectangle(mask, (cx - 26, 40), (cx + 26, 66), 255, -1)  # cap
@@ -127,7 +127,7 @@ def synthetic_product(width: int = 480, height: int = 400) -> tuple[NDArray[np.u
     body[:] = (24, 92, 60)  # dark green glass
     xs = np.linspace(-1, 1, 140, dtype=np.float32)
     label = cv2.resize(rgb(ROCKET), (120, 110), interpolation=cv2.INTER_AREA).astype(np.float32)
-    body[210:320, cx - 60:cx + 60] = label
+    body[200:310, cx - 60:cx + 60] = label
     shade = np.ones((height, width), np.float32)
     shade[:, cx - 70:cx + 70] = 0.55 + 0.45 * np.cos(xs * 1.2)  # a cylinder lit from the front
     body *= shade[..., None]
