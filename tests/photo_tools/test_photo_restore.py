@@ -65,3 +65,22 @@ async def test_restore_upscales_and_leaves_a_clean_photo_close_to_itself(api: Ap
     assert mask.mean() < 0.03  # measured 0.014
     meta = await metadata(api, outputs["image"]["media_id"])
     assert meta["upscale"] == "classical-lanczos 2x" and meta["ai_generated"] is False
+
+
+async def test_restore_takes_odd_inputs(api: Api, tmp_path: Path) -> None:
+    """A 3x5 image, a grey one and one with alpha restore without error; alpha and mode survive."""
+    tiny = tmp_path / "tiny.png"
+    Image.new("RGB", (3, 5), (120, 80, 40)).save(tiny)
+    grey = tmp_path / "grey.png"
+    Image.open(GRACE).convert("L").resize((64, 75)).save(grey)
+    alpha = tmp_path / "alpha.png"
+    img = Image.open(GRACE).convert("RGBA").resize((64, 75))
+    img.putalpha(128)
+    img.save(alpha)
+    for path, size in ((tiny, (3, 5)), (grey, (64, 75)), (alpha, (64, 75))):
+        run = await run_recipe(api, "photo_restore", {"image": await upload(api, path)})
+        assert run["status"] == "succeeded", (path.name, run["error"])
+        out = await fetch_image(api, result_node(run)["outputs"]["image"]["media_id"])
+        assert out.size == size
+        if path is alpha:
+            assert out.mode == "RGBA" and out.getchannel("A").getextrema() == (128, 128)

@@ -156,6 +156,8 @@ def noise_sigma(rgb: NDArray[np.uint8]) -> float:
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
     kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], np.float32)
     response = cv2.filter2D(gray, -1, kernel)[1:-1, 1:-1]
+    if response.size == 0:
+        return 0.0
     # MAD -> sigma of the filter output (its gain is sqrt(36) = 6 for white noise).
     return float(1.4826 * np.median(np.abs(response)) / math.sqrt(36.0))
 
@@ -164,13 +166,13 @@ def blockiness(rgb: NDArray[np.uint8]) -> float:
     """Mean horizontal step across 8-px block boundaries divided by the mean step inside blocks."""
     import numpy as np
 
+    if min(rgb.shape[:2]) < 2 * BLOCK:
+        return 1.0
     gray = rgb.mean(axis=2).astype(np.float32)
     steps = np.abs(np.diff(gray, axis=1)).mean(axis=0)  # step between column x and x + 1
     steps_v = np.abs(np.diff(gray, axis=0)).mean(axis=1)
     at = np.arange(steps.size) % BLOCK == BLOCK - 1
     at_v = np.arange(steps_v.size) % BLOCK == BLOCK - 1
-    if not at.any() or not at_v.any():
-        return 1.0
     boundary = (steps[at].mean() + steps_v[at_v].mean()) / 2
     inside = (steps[~at].mean() + steps_v[~at_v].mean()) / 2
     return float(boundary / max(inside, 1e-3))
