@@ -8,6 +8,7 @@ import numpy as np
 from PIL import Image
 
 from conftest import Api
+from miniaistudio.runtimes.creative.photo_restore import blockiness
 
 from .photo_helpers import (
     GRACE,
@@ -84,3 +85,17 @@ async def test_restore_takes_odd_inputs(api: Api, tmp_path: Path) -> None:
         assert out.size == size
         if path is alpha:
             assert out.mode == "RGBA" and out.getchannel("A").getextrema() == (128, 128)
+
+
+async def test_restore_deblocks_a_heavily_compressed_jpeg(api: Api, tmp_path: Path) -> None:
+    clean = rgb(GRACE)
+    path = tmp_path / "blocky.jpg"
+    Image.fromarray(clean).save(path, "JPEG", quality=10)
+    blocky = rgb(path)
+    run = await run_recipe(api, "photo_restore", {"image": await upload(api, path)})
+    assert run["status"] == "succeeded", run["error"]
+    outputs = result_node(run)["outputs"]
+    meta = await metadata(api, outputs["image"]["media_id"])
+    assert "deblock" in meta["restoration"]["steps"] and meta["restoration"]["blockiness"] > 1.5
+    restored = np.asarray((await fetch_image(api, outputs["image"]["media_id"])).convert("RGB"))
+    assert blockiness(restored) < blockiness(blocky) - 0.3, (blockiness(blocky), blockiness(restored))
