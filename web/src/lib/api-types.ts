@@ -4964,7 +4964,7 @@ export interface operations {
     list_models_api_v2_models_get: {
         parameters: {
             query?: {
-                /** @description one of text_to_image, image_edit, inpaint, upscaler, image_to_video, text_to_video, depth, lora, llm, voice, speech_to_text, segmentation, other */
+                /** @description one of text_to_image, image_edit, inpaint, upscaler, image_to_video, text_to_video, depth, lora, llm, voice, speech_to_text, segmentation, face_restoration, other */
                 type?: string | null;
             };
             header?: never;

@@ -82,6 +82,7 @@ POSE_FILES = ("pose_detection/pose_detection.tflite", "pose_landmark/pose_landma
 FACE_MESH_FILES = ("face_detection/face_detection_short_range.tflite",
                    "face_landmark/face_landmark_with_attention.tflite")
 SELFIE_FILES = ("selfie_segmentation/selfie_segmentation.tflite",)
+FACE_DETECTION_FILES = ("face_detection/face_detection_full_range_sparse.tflite",)
 
 
 def _modules_bytes(files: tuple[str, ...]) -> int:
@@ -167,6 +168,25 @@ def face_landmarks(rgb: NDArray[np.uint8], max_faces: int = 4, *, cache: ModelCa
                      FACE_MESH_FILES) as mesh:
         result = mesh.process(rgb)
     return sort_faces(_mesh_points(result, w, h))
+
+
+def face_boxes(rgb: NDArray[np.uint8], min_confidence: float = 0.5, *,
+               cache: ModelCache) -> list[tuple[float, float, float, float, float]]:
+    """Faces as (x, y, width, height, score) in pixels, by mediapipe face detection's full-range
+    model (finds faces down to a few percent of the picture, where face mesh's detector stops)."""
+    h, w = rgb.shape[:2]
+
+    def make() -> Any:
+        return mp_solutions().face_detection.FaceDetection(model_selection=1,
+                                                           min_detection_confidence=min_confidence)
+
+    with _warm_graph(cache, f"face_detection@{round(min_confidence, 3)}", make, FACE_DETECTION_FILES) as det:
+        result = det.process(rgb)
+    boxes = []
+    for d in result.detections or []:
+        box = d.location_data.relative_bounding_box
+        boxes.append((box.xmin * w, box.ymin * h, box.width * w, box.height * h, float(d.score[0])))
+    return boxes
 
 
 def _mesh_points(result: Any, w: int, h: int) -> list[NDArray[np.float32]]:
