@@ -42,7 +42,7 @@ from ..core.registry import NodeRegistry
 from ..store.db import Database
 from ..store.tables import App, AppRun, Job, Media, RunNode, SessionShare, StudioSession, User
 from .creation_inputs import CreationInputs, invalid_input
-from .jobs import ACTIVE, COMPLETED, JobRequest, Jobs, JobView
+from .jobs import ACTIVE, COMPLETED, JobNotFound, JobRequest, Jobs, JobView
 from .media import MediaLibrary
 from .metering import DEFAULT_MODEL_KINDS, MODEL_PARAMS, NOT_A_MODEL
 from .models import ModelLibrary
@@ -389,7 +389,10 @@ class Apps:
 
     def get_run(self, principal: Principal, run_id: str) -> AppRunView:
         """The caller's own run (another user's id is not found), with its outputs' kinds."""
-        job = self.jobs.get(principal, DIALECT, run_id)
+        try:
+            job = self.jobs.get(principal, DIALECT, run_id)
+        except JobNotFound:
+            raise JobNotFound("run not found") from None
         with self.db.session() as s:
             return self.run_view(s, job)
 
