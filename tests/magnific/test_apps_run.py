@@ -12,7 +12,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from conftest import FIXTURES, Api
+from conftest import FIXTURES, Api, edge, node
 
 from .conftest import APP_PRICE, input_ids, magnific_key, publish_app, run_when
 
@@ -157,3 +157,33 @@ async def test_a_failed_run_and_the_owners_analytics(api: Api, make_user: object
                      "credits": 2 * APP_PRICE + states[2]["credits"]}
     r = await other.get(f"/api/v2/apps/{app['id']}/analytics")
     assert r.status_code == 403 and r.json()["code"] == "FORBIDDEN"
+
+
+async def test_mixed_outputs_and_the_size_limit(api: Api, studio: object) -> None:
+    """A video and an image from one run (their kinds and types in the answer), and a base64 image above
+    the studio's limit refused by its input id."""
+    session = await api.new_session("Motion")
+    await api.save_graph(session, {
+        "nodes": [node("photo", "upload.image"),
+                  node("move", "video.ken_burns", x=200, duration=0.5, fps=8, width=64, height=48),
+                  node("thumb", "image.resize", x=200, width=16, height=12, mode="stretch")],
+        "edges": [edge("photo", "image", "move", "image"), edge("photo", "image", "thumb", "image")]})
+    r = await api.post(f"/api/v2/sessions/{session['id']}/publish-app", json={
+        "name": "Motion", "inputs": [{"node_id": "photo", "type": "creation", "label": "Still"}],
+        "outputs": [{"node_id": "move"}, {"node_id": "thumb"}]})
+    assert r.status_code == 201, r.text
+    app = r.json()
+    still = app["inputs"][0]["id"]
+    key = await magnific_key(api)
+    r = await api.client.post(f"/v1/ai/apps/{app['id']}/run", headers=key, json={"inputs": {still: png_b64((96, 72))}})
+    assert r.status_code == 200, r.text
+    done = await run_when(api, key, r.json()["data"]["run_id"], "COMPLETED", "FAILED")
+    assert done["status"] == "COMPLETED", done
+    assert [(o["node_id"], o["type"], o["content_type"]) for o in done["outputs"]] == [
+        ("move", "video", "video/mp4"), ("thumb", "image", "image/png")]
+    studio.apps.creations.max_bytes = 4096  # type: ignore[attr-defined]
+    buffer = io.BytesIO()
+    Image.effect_noise((200, 150), 60).save(buffer, format="PNG")  # noise: no compression shrinks it below the limit
+    noisy = base64.b64encode(buffer.getvalue()).decode()
+    r = await api.client.post(f"/v1/ai/apps/{app['id']}/run", headers=key, json={"inputs": {still: noisy}})
+    assert r.status_code == 400 and r.json()["invalid_params"][0]["name"] == still, r.text
