@@ -242,7 +242,8 @@ class Apps:
                                      code="INVALID_APP", details={"field": f"inputs.{index - 1}.node_id"})
             field = None
         else:
-            prop = self.registry.require(node.type).params_schema.get("properties", {}).get(field or "")
+            schema = self.registry.require(node.type).params_schema
+            prop = _resolved(schema, schema.get("properties", {}).get(field or ""))
             if prop is None:
                 raise InvalidRequest(f"{node.type} has no parameter {field!r}", code="INVALID_APP",
                                      details={"field": f"inputs.{index - 1}.field"})
@@ -466,6 +467,18 @@ class Apps:
             info = (self.models.find(ref) if ref else self.models.first_of_kind(DEFAULT_MODEL_KINDS[spec.type]))
             total += int(info.credits_per_generation) if info is not None else 0
         return total
+
+
+def _resolved(schema: dict[str, Any], prop: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A parameter's schema with a local ``$ref`` (an enum declared once) replaced by its definition."""
+    if prop is None:
+        return None
+    refs = [prop.get("$ref"), *(item.get("$ref") for item in prop.get("allOf", []))]
+    ref = next((str(r) for r in refs if r), "")
+    if not ref.startswith("#/$defs/"):
+        return prop
+    own = {key: value for key, value in prop.items() if key not in ("$ref", "allOf")}
+    return {**schema.get("$defs", {}).get(ref.rsplit("/", 1)[-1], {}), **own}
 
 
 def _checked_value(item: AppInput, value: Any) -> Any:
