@@ -112,6 +112,8 @@ async def test_inputs_are_validated_by_their_ids(api: Api, file_server: str, stu
     await refused({ids["Photo"]: photo, ids["Fit mode"]: "fit", ids["Crop left"]: 10001}, ids["Crop left"])
     await refused({ids["Photo"]: photo, ids["Fit mode"]: "fit", ids["Crop left"]: "3"}, ids["Crop left"])
     await refused({ids["Photo"]: photo, ids["Fit mode"]: "fit", "input-nope": 1}, "input-nope")
+    r = await api.client.post(f"/v1/ai/apps/{app['id']}/run", headers=key, json={"inputs": {ids["Photo"]: {"a": 1}}})
+    assert r.status_code == 400 and [p["name"] for p in r.json()["invalid_params"]] == [ids["Photo"]], r.text
     await refused({ids["Photo"]: photo, ids["Fit mode"]: "fit", ids["Swatch colour"]: "red"}, ids["Swatch colour"])
     await refused({ids["Photo"]: "hello", ids["Fit mode"]: "fit"}, ids["Photo"])
     await refused({ids["Photo"]: "data:image/png;base64,!!!!", ids["Fit mode"]: "fit"}, ids["Photo"])

@@ -20,16 +20,19 @@ _LOCATIONS = ("body.inputs.", "body.", "query.", "path.")
 
 
 def _invalid_params(details: dict[str, Any]) -> list[dict[str, str]]:
-    params: list[dict[str, str]] = []
+    """One entry per refused field; an input's value refused by the body's type check is named by its
+    input id alone (not ``<id>.str``, ``<id>.int``... for each type it is not)."""
+    params: dict[str, str] = {}
     for error in details.get("errors", ()):
         if isinstance(error, dict):
             name = str(error.get("field", ""))
             for location in _LOCATIONS:
                 if name.startswith(location):
                     name = name[len(location):]
+                    name = name.split(".", 1)[0] if location == "body.inputs." else name
                     break
-            params.append({"name": name or "body", "reason": str(error.get("message", ""))})
-    return params
+            params.setdefault(name or "body", str(error.get("message", "")))
+    return [{"name": name, "reason": reason} for name, reason in params.items()]
 
 
 def magnific_error(error: ErrorAnswer) -> tuple[int, dict[str, Any]]:
