@@ -82,3 +82,9 @@ def test_publish_an_app_from_the_canvas_and_run_it(page: Page, live_studio: Live
     runs = page.get_by_role("listitem", name="App Swatch app").get_by_role("table", name="Runs of Swatch app")
     expect(runs.locator("td").first).to_have_text("1")
     shots("apps-page-after-a-run")
+
+    # The owner opens it to everyone on the studio from the page.
+    page.get_by_label("Who may use Swatch app").select_option("everyone")
+    expect(page.get_by_role("listitem", name="App Swatch app")).to_contain_text("everyone")
+    with api_client(live_studio) as client:
+        assert client.get(f"/api/v2/apps/{app_id}").json()["visibility"] == "everyone"

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { errorText } from "../lib/api";
-import { appsApi, type AppAnalytics, type AppInfo } from "../lib/appsApi";
+import { appsApi, VISIBILITIES, type AppAnalytics, type AppInfo, type AppVisibility } from "../lib/appsApi";
 import type { Me } from "../lib/types";
 import { AppHeader } from "../components/AppHeader";
 import { AsyncState } from "../components/AsyncState";
@@ -36,6 +36,16 @@ export function AppsPage({ me }: { me: Me }) {
     try {
       await appsApi.remove(app.id);
       toast(`Deleted “${app.name}”`, "info");
+      load();
+    } catch (e) {
+      toast(errorText(e), "error");
+    }
+  }
+
+  async function share(app: AppInfo, visibility: AppVisibility) {
+    try {
+      await appsApi.update(app.id, { visibility });
+      toast(`“${app.name}” is now ${visibility}`, "success");
       load();
     } catch (e) {
       toast(errorText(e), "error");
@@ -129,9 +139,18 @@ export function AppsPage({ me }: { me: Me }) {
                     )}
                   </div>
                   {app.is_owner && (
-                    <button className="btn btn-ghost" onClick={() => void remove(app)} aria-label={`Delete ${app.name}`}>
-                      Delete
-                    </button>
+                    <div className="row gap">
+                      <select value={app.visibility} onChange={(e) => void share(app, e.target.value as AppVisibility)} aria-label={`Who may use ${app.name}`}>
+                        {VISIBILITIES.map((v) => (
+                          <option key={v.id} value={v.id}>
+                            {v.label}
+                          </option>
+                        ))}
+                      </select>
+                      <button className="btn btn-ghost" onClick={() => void remove(app)} aria-label={`Delete ${app.name}`}>
+                        Delete
+                      </button>
+                    </div>
                   )}
                 </li>
               ))}
