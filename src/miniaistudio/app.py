@@ -1,5 +1,5 @@
-"""The ASGI application: the doors (/api/v2, AI Visual Studio's /api/v1), OpenAPI docs at /docs, and the
-web canvas at /."""
+"""The ASGI application: the doors (/api/v2, AI Visual Studio's /api/v1, Magnific's /v1/ai), OpenAPI docs at
+/docs, and the web canvas at /."""
 
 from __future__ import annotations
 
@@ -26,6 +26,8 @@ from .api.common.origin import CrossSiteGuard
 from .api.common.rate_limit_headers import RateLimitHeaders
 from .api.common.security_headers import SecurityHeaders
 from .api.files import door as files_door
+from .api.magnific import door as magnific_door
+from .api.magnific.run_events import install_run_events
 from .api.v2 import door as v2_door
 from .api.v2.errors import v2_envelope
 from .api.v2.topups import WEBHOOK_PATH as STRIPE_WEBHOOK_PATH
@@ -35,7 +37,7 @@ from .studio import Studio
 WEB_DIST = Path(__file__).parent / "web_dist"
 #: The canvas's own client routes (web/src/lib/router.ts); any other path outside a door is a 404.
 CANVAS_ROUTES = ("/", "/login", "/sessions", "/sessions/{rest:path}", "/studio/{session_id}", "/gallery",
-                 "/billing", "/invitations", "/profile", "/profile/{tab}")
+                 "/billing", "/invitations", "/profile", "/profile/{tab}", "/apps")
 log = logging.getLogger(__name__)
 
 
@@ -55,7 +57,8 @@ def create_app(settings: Settings | None = None, studio: Studio | None = None) -
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.studio = studio
     install_generation_events(studio)
-    doors = Doors([v2_door, aivs_door, files_door], fallback=v2_envelope)
+    install_run_events(studio)
+    doors = Doors([v2_door, aivs_door, files_door, magnific_door], fallback=v2_envelope)
     install_error_handlers(app, doors.envelope_for)
     doors.mount(app, __version__)
     mount_api_docs(app, openapi_url="/openapi.json", title=app.title)

@@ -108,6 +108,9 @@ class Settings(BaseSettings):
                                          description="whole-download deadline of a server-side fetch")
     max_recipe_input_bytes: int = Field(default=256 * 1024, ge=1024,
                                         description="largest set of inputs one recipe run may send")
+    max_app_input_bytes: int = Field(default=20 * 1024**2, ge=1024, description=(
+        "largest image an app run's creation input may fetch from a URL or decode from base64 (a base64 "
+        "value is also bounded by max_json_body_bytes)"))
     max_schema_nodes: int = Field(default=10_000, ge=10,
                                   description="largest recipe input schema, counted with every $ref expanded")
     allowed_hosts: list[str] = Field(

@@ -19,6 +19,9 @@ from .runtimes.models.model_host import ModelHost
 from .runtimes.processes import children, kill_leftovers, recording_server_runs
 from .services.accounts import Accounts
 from .services.api_keys import ApiKeys, api_key_pepper
+from .services.app_webhook_secrets import AppWebhookSecrets
+from .services.apps import Apps
+from .services.creation_inputs import CreationInputs
 from .services.credits import CreditLedger
 from .services.execution import Execution
 from .services.gpu import GpuControl
@@ -134,6 +137,13 @@ class Studio:
             timeout=settings.webhook_timeout_seconds, lease=settings.webhook_lease_seconds,
             poll=settings.webhook_poll_seconds, concurrency=settings.webhook_concurrency))
         self.jobs = Jobs(self.db, self.sessions, self.api_keys)
+        self.apps = Apps(self.db, self.sessions, self.registry, self.media, self.jobs, self.models,
+                         CreationInputs(self.media, settings.scratch_dir, max_bytes=settings.max_app_input_bytes,
+                                        allow_private_urls=settings.allow_private_urls,
+                                        fetch_timeout=settings.fetch_timeout_seconds),
+                         node_prices=settings.node_prices if settings.billing == "credits" else None,
+                         json_limits=settings.json_limits)
+        self.app_webhook_secrets = AppWebhookSecrets(settings.jwt_secret())
         self.engine: Engine | None = None
         self.execution: Execution | None = None
 

@@ -32,7 +32,7 @@ from miniaistudio.studio import Studio
 from .figures import Figures
 
 #: The doors whose routes the matrix covers (the dialects of the next issues join here).
-DOORS = ("/api/v2", "/api/files", "/api/v1")
+DOORS = ("/api/v2", "/api/files", "/api/v1", "/v1/ai")
 BASE_URL = "http://studio.test"
 
 # -- identities ------------------------------------------------------------------------------------
@@ -98,6 +98,7 @@ NO_SESSION = deny(404, "SESSION_NOT_FOUND")
 NO_MEDIA = deny(404, "MEDIA_NOT_FOUND")
 NO_RECIPE = deny(404, "RECIPE_NOT_FOUND")
 NO_SHARE = deny(404, "SHARE_NOT_FOUND")
+NO_APP = deny(404, "APP_NOT_FOUND")
 
 
 def error_code(r: httpx.Response) -> str:
@@ -135,6 +136,10 @@ class Owned:
     webhook_secret: str = ""
     webhook_delivery_id: str = ""
     doomed_webhooks: dict[str, str] = field(default_factory=dict)  # a webhook per identity for DELETE
+    app_id: str = ""  # the owner's private app, a run of it, and an app per identity for DELETE
+    app_run_id: str = ""
+    app_webhook_secret: str = ""
+    doomed_apps: dict[str, str] = field(default_factory=dict)
 
     def secrets(self) -> dict[str, str]:
         return {"owner id": self.owner_id, "owner email": self.owner_email, "session id": self.session_id,
@@ -144,7 +149,9 @@ class Owned:
                 **{f"share to revoke ({k})": v for k, v in self.doomed_shares.items()},
                 "webhook id": self.webhook_id, "webhook secret": self.webhook_secret,
                 "webhook delivery id": self.webhook_delivery_id,
-                **{f"webhook to delete ({k})": v for k, v in self.doomed_webhooks.items()}}
+                **{f"webhook to delete ({k})": v for k, v in self.doomed_webhooks.items()},
+                "app id": self.app_id, "app run id": self.app_run_id, "app webhook secret": self.app_webhook_secret,
+                **{f"app to delete ({k})": v for k, v in self.doomed_apps.items()}}
 
 
 @dataclass
@@ -190,6 +197,15 @@ def owner_graph(prompt: str) -> dict[str, Any]:
 def publish_body(recipe_id: str) -> dict[str, Any]:
     return {"id": recipe_id, "name": "Owner's recipe",
             "inputs": [{"name": "words", "node_id": "t", "field": "text", "required": False}]}
+
+
+def app_publish_body() -> dict[str, Any]:
+    return {"name": "Owner's app", "inputs": [{"node_id": "t", "field": "text", "type": "text", "label": "Words",
+                                               "required": False}], "outputs": [{"node_id": "a"}]}
+
+
+def owners_app(**kw: Any) -> Fill:
+    return lambda owned, who: Call(path_params={"app_id": owned.app_id}, **kw)
 
 
 def admin_recipe() -> dict[str, Any]:
@@ -408,6 +424,24 @@ ROWS: dict[tuple[str, str], Row] = {
         plain(path_params={"generation_id": "gen_000000000000000000000000"}), owner=NO_GENERATION,
         stranger=NO_GENERATION, **AIVS_KEYED),
     ("GET", "/api/v1/models"): Row(plain(params={"type": "image"}), **AIVS_KEYED),
+    # published apps: the owner's app is private (others: not found); keys and the webhook secret are a
+    # signed-in user's own (an API key cannot read or make them)
+    ("POST", "/api/v2/sessions/{session_id}/publish-app"): Row(session_path(json=app_publish_body()),
+                                                                stranger=NO_SESSION),
+    ("GET", "/api/v2/apps"): Row(plain()),
+    ("GET", "/api/v2/apps/webhook-secret"): Row(plain(), owner_key=deny(403, "INSUFFICIENT_SCOPE")),
+    ("POST", "/api/v2/apps/keys"): Row(plain(json={"name": "matrix key"}), owner_key=deny(403, "INSUFFICIENT_SCOPE")),
+    ("GET", "/api/v2/apps/{app_id}"): Row(owners_app(), stranger=NO_APP),
+    ("PATCH", "/api/v2/apps/{app_id}"): Row(owners_app(json={"description": "patched"}), stranger=NO_APP),
+    ("DELETE", "/api/v2/apps/{app_id}"): Row(
+        lambda owned, who: Call(path_params={"app_id": owned.doomed_apps[who]}), stranger=NO_APP),
+    ("GET", "/api/v2/apps/{app_id}/analytics"): Row(owners_app(), stranger=NO_APP),
+    # the Magnific door (its envelope carries the studio's codes)
+    ("GET", "/v1/ai/apps"): Row(plain()),
+    ("GET", "/v1/ai/apps/{app_id}"): Row(owners_app(), stranger=NO_APP),
+    ("POST", "/v1/ai/apps/{app_id}/run"): Row(owners_app(json={"inputs": {}}), stranger=NO_APP),
+    ("GET", "/v1/ai/apps/runs/{run_id}"): Row(
+        lambda owned, who: Call(path_params={"run_id": owned.app_run_id}), stranger=deny(404, "JOB_NOT_FOUND")),
 }
 
 
@@ -534,6 +568,12 @@ async def build_owned(callers: Callers, studio: Studio) -> Owned:
     for who in IDENTITIES:
         owned.doomed_webhooks[who] = (await owner("POST", "/api/v1/webhooks", json={
             "url": f"https://owner-hooks.example.com/doomed/{len(owned.doomed_webhooks)}"}))["id"]
+    owned.app_id = (await owner("POST", f"/api/v2/sessions/{session['id']}/publish-app", json=app_publish_body()))["id"]
+    owned.app_run_id = (await owner("POST", f"/v1/ai/apps/{owned.app_id}/run", json={"inputs": {}}))["data"]["run_id"]
+    owned.app_webhook_secret = (await owner("GET", "/api/v2/apps/webhook-secret"))["secret"]
+    for who in IDENTITIES:
+        owned.doomed_apps[who] = (await owner("POST", f"/api/v2/sessions/{session['id']}/publish-app",
+                                              json=app_publish_body()))["id"]
     owned.share_id = (await owner("POST", f"/api/v2/session/{session['id']}/share",
                                   json={"email": "probe@example.com", "role": "viewer"}))["id"]
     # Someone else's session, shared with the owner: the owner's invitation to answer.

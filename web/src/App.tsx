@@ -10,6 +10,7 @@ import { GalleryPage } from "./pages/GalleryPage";
 import { ProfilePage } from "./pages/ProfilePage";
 import { BillingPage } from "./pages/BillingPage";
 import { InvitationsPage } from "./pages/InvitationsPage";
+import { AppsPage } from "./pages/AppsPage";
 import { StudioPage } from "./studio/StudioPage";
 
 export function App() {
@@ -45,6 +46,7 @@ export function App() {
       {route.name === "gallery" && <GalleryPage me={me} />}
       {route.name === "billing" && <BillingPage me={me} />}
       {route.name === "invitations" && <InvitationsPage me={me} />}
+      {route.name === "apps" && <AppsPage me={me} />}
       {route.name === "profile" && <ProfilePage me={me} tab={route.tab} onSignedOut={() => setMe(null)} />}
       <ToastHost />
     </>

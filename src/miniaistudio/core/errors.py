@@ -204,6 +204,10 @@ class WebhookNotFound(NotFound):
     code = "WEBHOOK_NOT_FOUND"
 
 
+class AppNotFound(NotFound):
+    code = "APP_NOT_FOUND"
+
+
 class WebhookDeliveryNotFound(NotFound):
     code = "WEBHOOK_DELIVERY_NOT_FOUND"
 

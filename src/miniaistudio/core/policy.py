@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
 from .errors import (
+    AppNotFound,
     Forbidden,
     InsufficientScope,
     InvoiceNotFound,
@@ -56,6 +57,8 @@ class ApiScope(StrEnum):
 
 #: Scopes a user may give a key they create through the AI Visual Studio door.
 AIVS_SCOPES = (ApiScope.READ, ApiScope.GENERATE_IMAGE, ApiScope.GENERATE_VIDEO, ApiScope.WEBHOOKS)
+#: Scopes of a Magnific apps key: read (list, get, poll) and run apps (``generate:image``: apps make media).
+MAGNIFIC_SCOPES = (ApiScope.READ, ApiScope.GENERATE_IMAGE)
 
 
 @dataclass(frozen=True)
@@ -186,3 +189,40 @@ def require_invoice(principal: Principal, owner_id: str) -> None:
     it does not exist, so invoice ids leak nothing."""
     if owner_id != principal.user_id and not principal.is_admin:
         raise InvoiceNotFound("invoice not found")
+
+
+class AppVisibility(StrEnum):
+    """Who may see and run a published app besides its owner."""
+
+    PRIVATE = "private"  # the owner only
+    TEAM = "team"  # also the people the owner shares sessions with (an accepted share)
+    EVERYONE = "everyone"  # every user of this studio
+
+
+@dataclass(frozen=True)
+class AppFacts:
+    owner_id: str
+    visibility: str
+    in_owners_team: bool = False  # the principal holds an accepted share of one of the owner's sessions
+
+
+def can_use_app(principal: Principal, app: AppFacts) -> bool:
+    """See an app's definition and run it."""
+    if app.owner_id == principal.user_id or app.visibility == AppVisibility.EVERYONE:
+        return True
+    return app.visibility == AppVisibility.TEAM and app.in_owners_team
+
+
+def require_app(principal: Principal, app: AppFacts | None) -> None:
+    """An app the principal may not use does not exist for them (APP_NOT_FOUND): private apps leak nothing."""
+    if app is None or not can_use_app(principal, app):
+        raise AppNotFound("app not found")
+
+
+def require_app_owner(principal: Principal, app: AppFacts | None) -> None:
+    """Changing, deleting an app and reading its analytics are the owner's; those who may use it are
+    told FORBIDDEN, anyone else APP_NOT_FOUND."""
+    require_app(principal, app)
+    assert app is not None
+    if app.owner_id != principal.user_id:
+        raise Forbidden("only the app's owner may change it or read its analytics")

@@ -28,7 +28,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..core.errors import InvalidRequest, IpNotAllowed, NotFound, StudioError, Unauthorized
-from ..core.policy import AIVS_SCOPES, ApiScope, Principal
+from ..core.policy import AIVS_SCOPES, MAGNIFIC_SCOPES, ApiScope, Principal
 from ..store.db import Database
 from ..store.tables import ApiKey, User
 from .api_key_format import KeyKind, is_legacy_key, is_well_formed, new_key, shown_prefix
@@ -47,6 +47,7 @@ MAX_SPEND_CAP = 2**53  # credits; integers only
 GRANTABLE_SCOPES: dict[KeyKind, tuple[str, ...]] = {
     KeyKind.PERSONAL: (ApiScope.FULL.value,),
     KeyKind.AIVS: tuple(scope.value for scope in AIVS_SCOPES),
+    KeyKind.MAGNIFIC: tuple(scope.value for scope in MAGNIFIC_SCOPES),
 }
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

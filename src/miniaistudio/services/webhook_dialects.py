@@ -2,8 +2,9 @@
 
 One delivery service serves every door: a door enqueues events in its own dialect and shape,
 and endpoints subscribe per dialect. AI Visual Studio's events and envelope are the seed's
-(``{"event", "data", "created_at"}``). Magnific takes a per-run ``webhook`` URL (an ad-hoc target;
-its receivers verify the Standard Webhooks headers every delivery carries);
+(``{"event", "data", "created_at"}``). Magnific takes a per-run ``webhook`` URL (an ad-hoc target,
+signed with the user's app-webhook secret) and is posted the run itself, as its poll answers
+``data`` (:class:`RunDialect`: no envelope);
 Studii and Miraflow document polling only, so their event names are ours until their issues
 settle them. ``webhook.test`` is the test event every dialect can send.
 """
@@ -29,9 +30,17 @@ class WebhookDialect:
         return {"event": event_type, "data": data, "created_at": iso_z(created_at)}
 
 
+@dataclass(frozen=True)
+class RunDialect(WebhookDialect):
+    """A dialect that posts the object itself (Magnific posts a run as its poll shows it)."""
+
+    def envelope(self, event_type: str, data: dict[str, Any], created_at: datetime) -> dict[str, Any]:
+        return dict(data)
+
+
 DIALECTS: dict[str, WebhookDialect] = {d.name: d for d in (
     WebhookDialect("aivs", ("generation.completed", "generation.failed")),
-    WebhookDialect("magnific", ("run.completed", "run.failed")),
+    RunDialect("magnific", ("run.completed", "run.failed")),
     WebhookDialect("studii", ("job.completed", "job.failed")),
     WebhookDialect("miraflow", ("job.completed", "job.failed")),
 )}

@@ -380,6 +380,36 @@ class Job(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
+class App(Base):
+    """A session published as an app (``services/apps.py``): a snapshot of its graph with the
+    declared inputs and returned outputs (``document``). The public id is the SQID of ``id``.
+    visibility: private | team | everyone."""
+
+    __tablename__ = "apps"
+    __table_args__ = {"sqlite_autoincrement": True}  # ids (SQIDs) are never reused
+
+    id: Mapped[int] = mapped_column(_BIG_ID, primary_key=True, autoincrement=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[str | None] = mapped_column(ForeignKey("sessions.id", ondelete="SET NULL"), nullable=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(String(16), index=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class AppRun(Base):
+    """One run of an app: its job (dialect ``magnific``) and who ran it, for the owner's analytics."""
+
+    __tablename__ = "app_runs"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
 class WebhookEndpoint(Base):
     """A user's webhook subscription in one dialect. ``secret`` is the signing secret encrypted
     with a key derived from the server secret (``services/webhook_signing.py``): it must be

@@ -6,6 +6,7 @@ import { Logo } from "./ui";
 const LINKS = [
   { path: "/", label: "Sessions" },
   { path: "/gallery", label: "My Gallery" },
+  { path: "/apps", label: "Apps" },
   { path: "/invitations", label: "Invitations" },
   { path: "/billing", label: "Billing" },
   { path: "/profile/api-key", label: "Profile" },

@@ -293,6 +293,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your apps and the apps shared with you (team, everyone) */
+        get: operations["list_apps_api_v2_apps_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/apps/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a Magnific apps key (mgn_...); the key is shown once */
+        post: operations["create_app_key_api_v2_apps_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/apps/webhook-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The secret that signs your app runs' webhooks */
+        get: operations["app_webhook_secret_api_v2_apps_webhook_secret_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/apps/{app_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One app: inputs, outputs, visibility, cost */
+        get: operations["get_app_api_v2_apps__app_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete an app (owner); its runs stay in their users' history */
+        delete: operations["delete_app_api_v2_apps__app_id__delete"];
+        options?: never;
+        head?: never;
+        /** Rename an app, change its description or visibility (owner) */
+        patch: operations["update_app_api_v2_apps__app_id__patch"];
+        trace?: never;
+    };
+    "/api/v2/apps/{app_id}/analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs of an app by everyone: count, outcomes, credits (owner) */
+        get: operations["app_analytics_api_v2_apps__app_id__analytics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/auth/login": {
         parameters: {
             query?: never;
@@ -1285,6 +1372,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/sessions/{session_id}/publish-app": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish one of your sessions as an app: its inputs, returned outputs and visibility */
+        post: operations["publish_app_api_v2_sessions__session_id__publish_app_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/sessions/{session_id}/publish-recipe": {
         parameters: {
             query?: never;
@@ -1313,6 +1417,74 @@ export interface paths {
         get: operations["list_voices_api_v2_voices_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ai/apps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List all available workflow apps */
+        get: operations["list_apps_v1_ai_apps_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ai/apps/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Poll run status and results */
+        get: operations["get_run_v1_ai_apps_runs__run_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ai/apps/{app_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get app definition and inputs */
+        get: operations["get_app_v1_ai_apps__app_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ai/apps/{app_id}/run": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Execute a workflow app */
+        post: operations["run_app_v1_ai_apps__app_id__run_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1888,6 +2060,246 @@ export interface components {
             /** Enabled */
             enabled: boolean;
         };
+        /** AppAnalyticsPublic */
+        AppAnalyticsPublic: {
+            /** App Id */
+            app_id: string;
+            /** Completed */
+            completed: number;
+            /**
+             * Credits
+             * @description Credits charged for the app's runs, by everyone who ran it
+             */
+            credits: number;
+            /**
+             * Failed
+             * @description Failed or canceled runs
+             */
+            failed: number;
+            /** Running */
+            running: number;
+            /** Runs */
+            runs: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** AppInputPublic */
+        AppInputPublic: {
+            /** Default */
+            default: string | number | null;
+            /**
+             * Field
+             * @description The node parameter it sets (the owner's view only)
+             */
+            field: string | null;
+            /**
+             * Id
+             * @description input-<uuid>-<n>: the key of the input's value in a run
+             */
+            id: string;
+            /** Label */
+            label: string;
+            /** Max */
+            max: number | null;
+            /** Min */
+            min: number | null;
+            /**
+             * Node Id
+             * @description The node it feeds (the owner's view only)
+             */
+            node_id: string | null;
+            /** Options */
+            options: string[];
+            /** Required */
+            required: boolean;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "creation" | "text" | "number" | "select";
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * AppInputSpec
+         * @description One input chosen at publish time.
+         */
+        AppInputSpec: {
+            /** Default */
+            default?: string | number | null;
+            /**
+             * Field
+             * @description The node parameter it sets (not for creation inputs)
+             */
+            field?: string | null;
+            /** Label */
+            label: string;
+            /** Max */
+            max?: number | null;
+            /** Min */
+            min?: number | null;
+            /** Node Id */
+            node_id: string;
+            /** Options */
+            options?: string[];
+            /**
+             * Required
+             * @default true
+             */
+            required: boolean;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "creation" | "text" | "number" | "select";
+        };
+        /** AppKeyCreate */
+        AppKeyCreate: {
+            /** Expires At */
+            expires_at?: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Scopes
+             * @description read: list, get and poll; generate:image: run apps
+             */
+            scopes?: ("read" | "generate:image")[];
+            /** Spend Cap */
+            spend_cap?: number | null;
+        };
+        /** AppKeyCreatedPublic */
+        AppKeyCreatedPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Key
+             * @description The mgn_... key: shown once, send it as X-Magnific-Api-Key
+             */
+            key: string;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Prefix */
+            prefix: string;
+            /** Scopes */
+            scopes: string[];
+            /** Spend Cap */
+            spend_cap: number | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** AppOutputSpec */
+        AppOutputSpec: {
+            /** Node Id */
+            node_id: string;
+        };
+        /** AppPublic */
+        AppPublic: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Description */
+            description: string;
+            /**
+             * Id
+             * @description The app's SQID (its id on the Magnific door, /v1/ai/apps/{id})
+             */
+            id: string;
+            /** Inputs */
+            inputs: components["schemas"]["AppInputPublic"][];
+            /** Is Owner */
+            is_owner: boolean;
+            /** Name */
+            name: string;
+            /** Output Count */
+            output_count: number;
+            /**
+             * Outputs
+             * @description The nodes whose outputs a run returns (node ids; the owner's view only)
+             */
+            outputs: string[];
+            /** Owner Email */
+            owner_email: string;
+            /**
+             * Session Id
+             * @description The session it was published from (the owner's view only)
+             */
+            session_id: string | null;
+            /**
+             * Total Cost
+             * @description Credits one run costs (0 with billing off)
+             */
+            total_cost: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Visibility
+             * @enum {string}
+             */
+            visibility: "private" | "team" | "everyone";
+        } & {
+            [key: string]: unknown;
+        };
+        /** AppPublish */
+        AppPublish: {
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /** Inputs */
+            inputs?: components["schemas"]["AppInputSpec"][];
+            /** Name */
+            name: string;
+            /** Outputs */
+            outputs: components["schemas"]["AppOutputSpec"][];
+            /** @default private */
+            visibility: components["schemas"]["AppVisibility"];
+        };
+        /** AppUpdate */
+        AppUpdate: {
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name?: string | null;
+            visibility?: components["schemas"]["AppVisibility"] | null;
+        };
+        /**
+         * AppVisibility
+         * @description Who may see and run a published app besides its owner.
+         * @enum {string}
+         */
+        AppVisibility: "private" | "team" | "everyone";
+        /** AppWebhookSecretPublic */
+        AppWebhookSecretPublic: {
+            /**
+             * Secret
+             * @description Signs your app runs' webhooks (X-Webhook-Signature and webhook-signature)
+             */
+            secret: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** AppsPublic */
+        AppsPublic: {
+            /** Items */
+            items: components["schemas"]["AppPublic"][];
+        } & {
+            [key: string]: unknown;
+        };
         /** BalancePublic */
         BalancePublic: {
             /** Available */
@@ -2415,6 +2827,192 @@ export interface components {
             loras: components["schemas"]["ModelPublic"][];
         } & {
             [key: string]: unknown;
+        };
+        /** MagnificApp */
+        MagnificApp: {
+            /** Created At */
+            created_at: string;
+            /** Description */
+            description: string;
+            /**
+             * Id
+             * @description The app's SQID, e.g. uqzQLDr2Aw
+             */
+            id: string;
+            /** Inputs */
+            inputs: components["schemas"]["MagnificAppInput"][];
+            /** Name */
+            name: string;
+            /**
+             * Outputs
+             * @description How many outputs (nodes) a run returns
+             */
+            outputs: number;
+            tool_metadata: components["schemas"]["MagnificToolMetadata"];
+            /** Updated At */
+            updated_at: string;
+            /**
+             * Visibility
+             * @enum {string}
+             */
+            visibility: "private" | "team" | "everyone";
+        };
+        /** MagnificAppAnswer */
+        MagnificAppAnswer: {
+            data: components["schemas"]["MagnificApp"];
+        };
+        /** MagnificAppInput */
+        MagnificAppInput: {
+            /** Default */
+            default: string | number | null;
+            /**
+             * Id
+             * @description input-<uuid>-<n>: the key of this input's value in a run's inputs
+             */
+            id: string;
+            /** Label */
+            label: string;
+            /**
+             * Max
+             * @description A number input's upper bound
+             */
+            max: number | null;
+            /**
+             * Min
+             * @description A number input's lower bound
+             */
+            min: number | null;
+            /**
+             * Options
+             * @description The accepted values of a select input
+             */
+            options: string[] | null;
+            /** Required */
+            required: boolean;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "creation" | "text" | "number" | "select";
+        };
+        /** MagnificAppList */
+        MagnificAppList: {
+            /** Data */
+            data: components["schemas"]["MagnificApp"][];
+        };
+        /**
+         * MagnificErrorPublic
+         * @description Every error: ``{"message", "code"[, "invalid_params"][, "details"]}``.
+         */
+        MagnificErrorPublic: {
+            /**
+             * Code
+             * @description The studio's stable error code, e.g. APP_NOT_FOUND, INVALID_INPUTS
+             */
+            code: string;
+            /** Details */
+            details?: {
+                [key: string]: unknown;
+            } | null;
+            /** Invalid Params */
+            invalid_params?: components["schemas"]["MagnificInvalidParam"][] | null;
+            /** Message */
+            message: string;
+        };
+        /** MagnificInvalidParam */
+        MagnificInvalidParam: {
+            /**
+             * Name
+             * @description The refused input id (input-<uuid>-<n>) or body field
+             */
+            name: string;
+            /** Reason */
+            reason: string;
+        };
+        /** MagnificRun */
+        MagnificRun: {
+            /** App Id */
+            app_id: string;
+            /** Completed At */
+            completed_at: string | null;
+            /** Created At */
+            created_at: string;
+            /**
+             * Credits
+             * @description Credits charged (the estimate until the run ends)
+             */
+            credits: number;
+            error: components["schemas"]["MagnificRunError"] | null;
+            /**
+             * Generated
+             * @description The outputs' URLs, in order
+             */
+            generated: string[];
+            /** Outputs */
+            outputs: components["schemas"]["MagnificRunOutput"][];
+            /**
+             * Progress
+             * @description 0-100
+             */
+            progress: number;
+            /** Run Id */
+            run_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "CREATED" | "IN_PROGRESS" | "COMPLETED" | "FAILED";
+        };
+        /** MagnificRunAnswer */
+        MagnificRunAnswer: {
+            data: components["schemas"]["MagnificRun"];
+        };
+        /** MagnificRunError */
+        MagnificRunError: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
+        /** MagnificRunOutput */
+        MagnificRunOutput: {
+            /** Content Type */
+            content_type: string;
+            /** Node Id */
+            node_id: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "image" | "video" | "audio";
+            /**
+             * Url
+             * @description A signed, time-limited download link (no auth header needed)
+             */
+            url: string;
+        };
+        /** MagnificRunRequest */
+        MagnificRunRequest: {
+            /**
+             * Inputs
+             * @description {<input id>: value}; see GET /v1/ai/apps/{app-id}
+             */
+            inputs?: {
+                [key: string]: string | number | boolean | null;
+            };
+            /**
+             * Webhook
+             * @description Told (POST, signed) when the run completes or fails
+             */
+            webhook?: string | null;
+        };
+        /** MagnificToolMetadata */
+        MagnificToolMetadata: {
+            /**
+             * Total Cost
+             * @description Credits one run costs: the sum of the app's nodes' prices
+             */
+            total_cost: number;
         };
         /** MediaGroupPublic */
         MediaGroupPublic: {
@@ -4135,6 +4733,207 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TokenPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_apps_api_v2_apps_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppsPublic"];
+                };
+            };
+        };
+    };
+    create_app_key_api_v2_apps_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppKeyCreatedPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    app_webhook_secret_api_v2_apps_webhook_secret_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppWebhookSecretPublic"];
+                };
+            };
+        };
+    };
+    get_app_api_v2_apps__app_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_app_api_v2_apps__app_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_app_api_v2_apps__app_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    app_analytics_api_v2_apps__app_id__analytics_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppAnalyticsPublic"];
                 };
             };
             /** @description Validation Error */
@@ -5977,6 +6776,41 @@ export interface operations {
             };
         };
     };
+    publish_app_api_v2_sessions__session_id__publish_app_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                session_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppPublish"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     publish_recipe_api_v2_sessions__session_id__publish_recipe_post: {
         parameters: {
             query?: never;
@@ -6042,6 +6876,132 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_apps_v1_ai_apps_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MagnificAppList"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MagnificErrorPublic"];
+                };
+            };
+        };
+    };
+    get_run_v1_ai_apps_runs__run_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MagnificRunAnswer"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MagnificErrorPublic"];
+                };
+            };
+        };
+    };
+    get_app_v1_ai_apps__app_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MagnificAppAnswer"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MagnificErrorPublic"];
+                };
+            };
+        };
+    };
+    run_app_v1_ai_apps__app_id__run_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MagnificRunRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MagnificRunAnswer"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MagnificErrorPublic"];
                 };
             };
         };

@@ -64,7 +64,7 @@ async function request(path: string, opts: Options = {}): Promise<Response> {
   return res;
 }
 
-async function json<T>(path: string, opts: Options = {}): Promise<T> {
+export async function json<T>(path: string, opts: Options = {}): Promise<T> {
   const res = await request(path, opts);
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;

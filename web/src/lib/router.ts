@@ -8,6 +8,7 @@ export type Route =
   | { name: "gallery" }
   | { name: "billing" }
   | { name: "invitations" }
+  | { name: "apps" }
   | { name: "profile"; tab: string };
 
 export function parseRoute(path: string): Route {
@@ -17,6 +18,7 @@ export function parseRoute(path: string): Route {
   if (parts[0] === "gallery") return { name: "gallery" };
   if (parts[0] === "billing") return { name: "billing" };
   if (parts[0] === "invitations") return { name: "invitations" };
+  if (parts[0] === "apps") return { name: "apps" };
   if (parts[0] === "profile") return { name: "profile", tab: parts[1] ?? "api-key" };
   return { name: "sessions" };
 }

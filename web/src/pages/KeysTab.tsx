@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { errorText } from "../lib/api";
+import { appsApi } from "../lib/appsApi";
 import { KEY_SCOPES, keysApi, type ApiKeyInfo, type KeyScope } from "../lib/keysApi";
 import { ModalActions } from "../components/ModalActions";
 import { SecretOnce } from "../components/SecretOnce";
@@ -47,9 +48,19 @@ export function KeysTab() {
         <code>X-API-Key</code> or <code>X-Magnific-Api-Key</code>. Each key may make {keys[0]?.rate_limit_per_minute ?? 60} requests per minute.
       </p>
       {secret && <SecretOnce secret={secret} onDismiss={() => setSecret(null)} />}
-      <button className="btn btn-primary" onClick={() => setCreating(true)} aria-label="Create API key">
-        Create key
-      </button>
+      <div className="row gap">
+        <button className="btn btn-primary" onClick={() => setCreating(true)} aria-label="Create API key">
+          Create key
+        </button>
+        <button
+          className="btn"
+          onClick={() => appsApi.createKey("Magnific apps").then((r) => { setSecret(r.key); load(); }, (e) => toast(errorText(e), "error"))}
+          aria-label="Create Magnific apps key"
+          title="An mgn_ key for the Magnific apps API (/v1/ai): read and run apps"
+        >
+          Create Magnific apps key
+        </button>
+      </div>
       {keys.length === 0 ? (
         <EmptyState title="No API keys yet" />
       ) : (

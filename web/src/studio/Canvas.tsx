@@ -25,6 +25,7 @@ import { useRunCommands } from "./hooks/useRunCommands";
 import { Inspector } from "./Inspector";
 import { LoopNode } from "./LoopNode";
 import { NODE_MIME, Palette } from "./Palette";
+import { PublishAppDialog } from "./PublishAppDialog";
 import { PublishRecipeDialog } from "./PublishRecipeDialog";
 import { QuickAdd } from "./QuickAdd";
 import { RunProblemsBanner } from "./RunProblemsBanner";
@@ -71,6 +72,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   const [help, setHelp] = useState(false);
   const [picker, setPicker] = useState<string | null>(null);
   const [publishing, setPublishing] = useState(false);
+  const [publishingApp, setPublishingApp] = useState(false);
   const [sharing, setSharing] = useState(false);
   const wrapper = useRef<HTMLDivElement>(null);
   const pointer = useRef<Position | null>(null);
@@ -184,6 +186,10 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
           onShare={() => setSharing(true)}
           onPublish={async () => {
             if (await autosave.flush()) setPublishing(true);
+            else toast("Save the workflow before publishing it.", "error");
+          }}
+          onPublishApp={async () => {
+            if (await autosave.flush()) setPublishingApp(true);
             else toast("Save the workflow before publishing it.", "error");
           }}
           onLeave={async (path) => {
@@ -303,6 +309,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
         {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
         {sharing && <ShareDialog sessionId={session.id} sessionName={session.name} onClose={() => setSharing(false)} />}
         {publishing && <PublishRecipeDialog sessionId={session.id} sessionName={session.name} nodes={nodes} onClose={() => setPublishing(false)} />}
+        {publishingApp && <PublishAppDialog sessionId={session.id} sessionName={session.name} nodes={nodes} onClose={() => setPublishingApp(false)} />}
         {picker && (
           <GalleryPicker
             kind={uploadKind(catalog.get(String(pickerNode?.data.nodeType)))}

@@ -34,6 +34,7 @@ interface Props {
   onStop: () => void;
   onHelp: () => void;
   onPublish: () => void;
+  onPublishApp: () => void;
   onShare: () => void;
   onLeave: (path: string) => void;
 }
@@ -114,6 +115,9 @@ export function StudioToolbar(p: Props) {
       )}
       {p.can.own && <button className="btn btn-ghost" onClick={p.onPublish} aria-label="Publish as recipe" title="Publish as recipe: choose which node fields become inputs">
         ⇪<span className="bar-label"> Publish</span>
+      </button>}
+      {p.can.own && <button className="btn btn-ghost" onClick={p.onPublishApp} aria-label="Publish as app" title="Publish as app: inputs, outputs and who may run it (the Magnific apps API)">
+        ◈<span className="bar-label"> App</span>
       </button>}
       <button className="btn btn-ghost" onClick={() => p.onLeave("/gallery")} aria-label="Open My Gallery" title="My Gallery">
         ▦<span className="bar-label"> Gallery</span>

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from ..common.doors import Door
 from . import (
     account,
+    apps,
     auth,
     billing,
     execution,
@@ -25,7 +26,7 @@ PREFIX = "/api/v2"
 
 router = APIRouter(prefix=PREFIX)
 for module in (ping, auth, account, nodes, sessions, sharing, execution, media, recipes, models, gpu, billing, topups,
-               voices):
+               voices, apps):
     router.include_router(module.router)
 
 door = Door(name="v2", prefix=PREFIX, router=router, envelope=v2_envelope, title="Mini AI Studio API v2")
