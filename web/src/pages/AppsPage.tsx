@@ -66,7 +66,7 @@ export function AppsPage({ me }: { me: Me }) {
       <main className="page-body">
         <h1>Apps</h1>
         <p className="muted">
-          Workflows published from the canvas (<strong>⇪ App</strong>). Run them over the Magnific apps API: <code className="mono">POST /v1/ai/apps/&lt;id&gt;/run</code> with an{" "}
+          Workflows published from the canvas (<strong>◈ App</strong> in the studio bar). Run them over the Magnific apps API: <code className="mono">POST /v1/ai/apps/&lt;id&gt;/run</code> with an{" "}
           <code className="mono">X-Magnific-Api-Key</code>.
         </p>
         <div className="row gap">
