@@ -313,8 +313,9 @@ class CareerPhoto(Node):
 # --------------------------------------------------------------------------- staging
 @node("text.staging_prompt", title="Staging Prompt", category="Text", tags=("virtual staging", "interior"))
 class StagingPrompt(Node):
-    """The virtual-staging instruction for an interior style and a room (the documented template
-    of ``core/staging_prompt.py``); link it to Image Edit's prompt."""
+    """The virtual-staging instruction for an interior style and a room; link it to Image Edit's prompt.
+
+    The template is documented in ``core/staging_prompt.py``."""
 
     style: Style = "modern"
     room: Room = "living_room"
