@@ -40,6 +40,8 @@ def _fields(details: dict[str, Any]) -> list[tuple[str, str]]:
             for location in ("body.", "query.", "path."):
                 if field.startswith(location):
                     field = field[len(location):]
+            if field.isdigit():  # where in the body a JSON decode error is
+                field = f"body (character {field})"
             found.append((field or "body", str(error.get("message", ""))))
     return found
 
