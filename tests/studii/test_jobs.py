@@ -170,3 +170,21 @@ async def test_jobs_are_listed_nowhere_else(studio: Studio, admin: Api, api: Api
     assert await asyncio.to_thread(lambda: studio.plans.of(studio.accounts.user_id_by_email(api.email)).plan) \
         == "team"
     assert await user_id(api)
+
+
+async def test_the_studio_tool_makes_a_video(studio: Studio, admin: Api, api: Api, tiny_sd: Path) -> None:
+    """Video mode: text to image on tiny SD, then the frame animated (no image-to-video model installed:
+    the classical camera engine, labelled so in the output's metadata). It needs ``generate:video``."""
+    await install_image_model(admin, tiny_sd)
+    await grant(api, studio, 100)
+    body = {"tool": "studio", "inputs": {"mode": "video", "prompt": "a lighthouse", "quality": "draft"}}
+    image_only = await studii_key(api, scopes=["read", "generate:image"])
+    r = await api.client.post("/api/v1/jobs", headers=bearer(image_only), json=body)
+    assert r.status_code == 403 and studii_error(r)["code"] == "insufficient_scope"
+    key = await studii_key(api)
+    r = await api.client.post("/api/v1/jobs", headers=bearer(key), json=body)
+    assert r.status_code == 202, r.text
+    done = await job_when(api.client, key, r.json()["status_url"], "completed", "failed")
+    assert done["status"] == "completed" and done["output_kind"] == "video", done
+    video = await api.client.get(done["output_url"].removeprefix(studio.settings.resolved_public_url))
+    assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
