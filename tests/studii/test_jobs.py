@@ -188,3 +188,35 @@ async def test_the_studio_tool_makes_a_video(studio: Studio, admin: Api, api: Ap
     assert done["status"] == "completed" and done["output_kind"] == "video", done
     video = await api.client.get(done["output_url"].removeprefix(studio.settings.resolved_public_url))
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
+
+
+def stand_in_photo_restore() -> dict[str, Any]:
+    """A ``photo_restore`` recipe honouring the photo tools' contract (an ``image`` input taking the source's
+    media id, the tool's inputs by name), on a CPU node: until the bundled one lands, an admin's stands in."""
+    return {
+        "id": "photo_restore", "name": "Photo restore (stand-in)", "category": "Image",
+        "input_schema": {"type": "object", "additionalProperties": False, "required": ["image"],
+                         "properties": {"image": {"type": "string"}, "upscale": {"type": "boolean", "default": False}}},
+        "bindings": {"image": [{"node": "source", "media": "image"}],
+                     "upscale": [{"node": "restore", "field": "invert"}]},
+        "graph": {"nodes": [{"id": "source", "type": "upload.image", "position": {"x": 0, "y": 0}, "params": {}},
+                            {"id": "restore", "type": "image.adjust", "position": {"x": 300, "y": 0}, "params": {}}],
+                  "edges": [{"id": "e1", "source": "source", "source_handle": "image", "target": "restore",
+                             "target_handle": "image"}]},
+    }
+
+
+async def test_a_photo_tool_runs_its_recipe_on_the_uploaded_source(studio: Studio, admin: Api, api: Api) -> None:
+    r = await admin.post("/api/v2/recipes", json=stand_in_photo_restore())
+    assert r.status_code in (200, 201), r.text
+    key = await studii_key(api)
+    object_key = await uploaded(api.client, key)  # a (180, 120, 60) JPEG
+    r = await api.client.post("/api/v1/jobs", headers=bearer(key), json={
+        "tool": "photo-restore", "inputs": {"upscale": True}, "source_object_key": object_key})
+    assert r.status_code == 202 and r.json()["status"] == "queued", r.text
+    done = await job_when(api.client, key, r.json()["status_url"], "completed", "failed")
+    assert done["status"] == "completed" and done["tool"] == "photo-restore" and done["output_kind"] == "image", done
+    output = await api.client.get(done["output_url"].removeprefix(studio.settings.resolved_public_url))
+    with Image.open(io.BytesIO(output.content)) as img:
+        red, _green, blue = img.convert("RGB").getpixel((10, 10))  # type: ignore[misc]
+    assert abs(red - 75) < 12 and abs(blue - 195) < 12  # inverted: the tool's input reached the recipe
