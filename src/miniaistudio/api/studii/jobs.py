@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import ValidationError
 
-from ...core.errors import InvalidRequest
+from ...core.errors import InvalidRequest, MediaNotFound
 from ...core.policy import ApiScope, Principal, require_scope, require_tool_in_plan
 from ...services.jobs import COMPLETED, JobNotFound, JobRequest, JobView
 from ...services.plans import allowed_tools
@@ -99,7 +99,10 @@ def job_public(studio: Studio, job: JobView) -> StudiiJobPublic:
     output = job.outputs[0] if job.status == COMPLETED and job.outputs else None
     kind = None
     if output is not None:
-        kind = studio.media.get(Principal(job.user_id, ""), output).kind
+        try:
+            kind = studio.media.get(Principal(job.user_id, ""), output).kind
+        except MediaNotFound:  # the user deleted the output from their gallery since
+            output = None
     urls = SignedMediaUrls(studio.signed_urls, studio.settings.resolved_public_url)
     error = None if job.error is None else str(job.error.get("message") or job.error.get("code") or "failed")
     return StudiiJobPublic(id=job.id, status=STATUSES[job.status],
