@@ -25,9 +25,11 @@ from .api.common.hosts import AllowedHosts, HostGuard
 from .api.common.origin import CrossSiteGuard
 from .api.common.rate_limit_headers import RateLimitHeaders
 from .api.common.security_headers import SecurityHeaders
+from .api.files import UPLOAD_PATH
 from .api.files import door as files_door
 from .api.magnific import door as magnific_door
 from .api.magnific.run_events import install_run_events
+from .api.studii import door as studii_door
 from .api.v2 import door as v2_door
 from .api.v2.errors import v2_envelope
 from .api.v2.topups import WEBHOOK_PATH as STRIPE_WEBHOOK_PATH
@@ -58,7 +60,7 @@ def create_app(settings: Settings | None = None, studio: Studio | None = None) -
     app.state.studio = studio
     install_generation_events(studio)
     install_run_events(studio)
-    doors = Doors([v2_door, aivs_door, files_door, magnific_door], fallback=v2_envelope)
+    doors = Doors([v2_door, aivs_door, studii_door, files_door, magnific_door], fallback=v2_envelope)
     install_error_handlers(app, doors.envelope_for)
     doors.mount(app, __version__)
     mount_api_docs(app, openapi_url="/openapi.json", title=app.title)
@@ -71,9 +73,9 @@ def create_app(settings: Settings | None = None, studio: Studio | None = None) -
 #: the signature before anything else.
 SIGNED_WEBHOOK_PATHS = frozenset({STRIPE_WEBHOOK_PATH})
 #: Routes that take a body without a credential.
-PUBLIC_BODY_PATHS = frozenset({"/api/v2/auth/login", *SIGNED_WEBHOOK_PATHS})
+PUBLIC_BODY_PATHS = frozenset({"/api/v2/auth/login", *SIGNED_WEBHOOK_PATHS, UPLOAD_PATH})
 #: Routes that stream their body to disk under ``max_upload_bytes`` (``api/common/uploads.py``).
-STREAMED_UPLOAD_PATHS = frozenset({"/api/v2/media/upload"})
+STREAMED_UPLOAD_PATHS = frozenset({"/api/v2/media/upload", UPLOAD_PATH})
 
 
 def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio, doors: Doors) -> None:
@@ -93,7 +95,8 @@ def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio, doors: 
     app.add_middleware(EarlyAuthentication, authenticate=authenticator, public_paths=PUBLIC_BODY_PATHS,
                        envelope_for=envelope_for)
     app.add_middleware(RateLimitHeaders)  # X-RateLimit-* on every answer to a key-authenticated request
-    app.add_middleware(CrossSiteGuard, proxies=proxies, envelope_for=envelope_for, exempt_paths=SIGNED_WEBHOOK_PATHS)
+    app.add_middleware(CrossSiteGuard, proxies=proxies, envelope_for=envelope_for,
+                       exempt_paths=SIGNED_WEBHOOK_PATHS | {UPLOAD_PATH})  # a signed upload's token is its credential
     app.add_middleware(HostGuard, hosts=hosts, proxies=proxies, envelope_for=envelope_for)
     app.add_middleware(SecurityHeaders)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .config import Settings, load_settings
 from .core.errors import StudioError
+from .services.plans import Plan, parse_plan
 
 if TYPE_CHECKING:
     from .services.models import InstalledModel
@@ -92,6 +93,15 @@ def cmd_users_set_password(args: argparse.Namespace) -> int:
     with _studio(args) as studio:
         studio.accounts.set_password(args.email, _password(args))
     print(f"password changed for {args.email}; existing logins were signed out")
+    return 0
+
+
+def cmd_users_plan(args: argparse.Namespace) -> int:
+    plan = None if args.plan == "default" else parse_plan(args.plan)
+    with _studio(args) as studio:
+        view = studio.plans.set(plan=plan, email=args.email)
+    effective = view.plan.value if view.plan else "none (billing is off: every tool)"
+    print(f"{view.email}: plan {effective}{'' if view.stored else ' (the studio default)'}")
     return 0
 
 
@@ -216,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     setpw.add_argument("--password")
     data_dir(setpw)
     setpw.set_defaults(func=cmd_users_set_password)
+    plan = users.add_parser("plan", help="set a user's plan: pro, team, business, or default")
+    plan.add_argument("email")
+    plan.add_argument("plan", choices=[*(p.value for p in Plan), "default"])
+    data_dir(plan)
+    plan.set_defaults(func=cmd_users_plan)
 
     credits = sub.add_parser("credits", help="credits ledger (works while the server runs)").add_subparsers(
         dest="credits_command", required=True)

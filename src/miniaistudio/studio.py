@@ -34,10 +34,12 @@ from .services.media import MediaLibrary
 from .services.metering import LedgerMeter
 from .services.models import ModelLibrary
 from .services.payments import Payments, StripeSettings
+from .services.plans import Plans
 from .services.rate_limits import KeyRateLimiter
 from .services.recipes import RecipeBook
 from .services.sessions import Sessions
 from .services.sharing import Sharing
+from .services.signed_uploads import SignedUploads
 from .services.signed_urls import SignedUrls
 from .services.statements import Statements
 from .services.usage_history import UsageHistory
@@ -78,7 +80,8 @@ class Studio:
         self.migrated = upgrade(self.db)  # True when this start brought the schema up to date
         self.store = LocalMediaStore(settings.resolved_media_dir)
         self.api_keys = ApiKeys(self.db, api_key_pepper(settings.api_key_pepper, settings.jwt_secret()),
-                                default_rate_limit=settings.api_key_rate_limit_per_minute)
+                                default_rate_limit=settings.api_key_rate_limit_per_minute,
+                                billing_on=settings.billing == "credits")
         self.key_rate_limiter = KeyRateLimiter(settings.rate_limit_storage_uri,
                                                window_seconds=settings.api_rate_limit_window_seconds)
         self.accounts = Accounts(self.db, settings.jwt_secret(), settings.token_ttl_seconds, LoginThrottle(
@@ -129,6 +132,8 @@ class Studio:
                                          share_limits=self.sharing.collaborator_limits)
                              if settings.billing == "credits" else NullMeter())
         self.signed_urls = SignedUrls(settings.jwt_secret(), settings.signed_url_ttl_seconds)
+        self.signed_uploads = SignedUploads(self.db, self.media, settings.jwt_secret())
+        self.plans = Plans(self.db, billing_on=settings.billing == "credits")
         self.webhooks = Webhooks(
             self.db, SecretBox(settings.jwt_secret()),
             TargetRules(allow_http=settings.webhook_allow_http, allow_private=settings.webhook_allow_private_targets),
@@ -159,6 +164,7 @@ class Studio:
             log.warning("failed %d job(s) interrupted by the last shutdown", failed_jobs)
         await self._recover_billing()
         self._recover_files()
+        await asyncio.to_thread(self.signed_uploads.purge_expired)
         if self.settings.executor != "local":
             raise ValueError(f"unknown executor {self.settings.executor!r} (available: local)")
         executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,

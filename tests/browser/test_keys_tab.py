@@ -57,3 +57,25 @@ def test_keys_tab_creates_lists_and_revokes(page: Page, live_studio: LiveStudio,
 
     page.get_by_role("tab", name="API Key", exact=True).click()  # the personal key's tab still works
     expect(page.get_by_label("API key prefix")).to_be_visible()
+
+
+def test_keys_tab_creates_a_studii_key(page: Page, live_studio: LiveStudio, shots: Shots) -> None:
+    """The seed's "Issue a key at /app/settings/api-keys": a stu_ key with the Studii scopes, which opens
+    the Studii door (its envelope) from a script."""
+    sign_in(page, live_studio)
+    page.goto("/profile/keys")
+    page.get_by_role("button", name="Create API key").click()
+    page.get_by_label("Key name").fill("Studii script")
+    page.get_by_label("Key kind").select_option("stu")
+    expect(page.get_by_label("Scope webhooks")).to_have_count(0)  # a Studii key has no webhooks
+    expect(page.get_by_label("Scope generate:image")).to_be_checked()
+    page.get_by_role("button", name="Confirm create key").click()
+    secret = page.get_by_label("New API key secret")
+    expect(secret).to_have_value(re.compile(r"^stu_[0-9A-Za-z]{38}$"))
+    key = secret.input_value()
+    hide_toasts(page)
+    card = page.get_by_role("listitem", name="Key Studii script")
+    expect(card).to_contain_text("generate:image, generate:video, read")
+    shots("studii key")
+    r = httpx.get(f"{live_studio.url}/api/v1/jobs/job_nope", headers={"x-api-key": key})
+    assert r.status_code == 404 and set(r.json()) == {"error", "code"}

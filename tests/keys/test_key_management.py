@@ -121,7 +121,7 @@ async def test_malformed_bodies(api: Api) -> None:
 
 async def test_unknown_v1_paths_answer_the_aivs_404(api: Api) -> None:
     for method in ("GET", "POST", "DELETE"):
-        for path in ("/api/v1/nope", "/api/v1/jobs", "/api/v1/uploads/x", "/api/v1/keys/a/b"):
+        for path in ("/api/v1/nope", "/api/v1/jobs/a/b", "/api/v1/uploads/x", "/api/v1/keys/a/b"):
             r = await api.request(method, path)
             assert r.status_code == 404, (method, path, r.text)
             assert aivs_error(r) == {"code": "not_found", "message": f"no route {path}",
@@ -134,7 +134,8 @@ async def test_the_door_serves_its_own_openapi_document(client: httpx.AsyncClien
     whole = (await client.get("/openapi.json")).json()
     own = (await client.get("/api/v1/openapi.json")).json()
     assert own["info"]["title"] == aivs_door.title
-    assert set(own["paths"]) == {p for p in whole["paths"] if p.startswith("/api/v1/")}
+    studii = {"/api/v1/jobs", "/api/v1/jobs/{job_id}", "/api/v1/uploads"}  # the Studii door's, beside it
+    assert set(own["paths"]) == {p for p in whole["paths"] if p.startswith("/api/v1/")} - studii
     assert {"/api/v1/keys", "/api/v1/keys/{key_id}", "/api/v1/generate/image", "/api/v1/generations",
             "/api/v1/generations/{generation_id}", "/api/v1/models"} <= set(own["paths"])
     create = own["paths"]["/api/v1/keys"]["post"]

@@ -266,6 +266,9 @@ AIVS_SESSION_ONLY: dict[str, Any] = {"anonymous": deny(401, "missing_api_key"),
 #: AI Visual Studio routes for a key (or a web session): its envelope and codes.
 AIVS_KEYED: dict[str, Any] = {"anonymous": deny(401, "missing_api_key"), "bad_credential": deny(401, "invalid_api_key")}
 AIVS_NOT_FOUND = deny(404, "not_found")
+#: Studii routes for a key (or a web session): its envelope ``{"error", "code"}`` and codes.
+STUDII_KEYED: dict[str, Any] = {"anonymous": deny(401, "missing_api_key"),
+                                "bad_credential": deny(401, "invalid_api_key")}
 
 
 NO_GENERATION = deny(404, "not_found")
@@ -442,6 +445,22 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/v1/ai/apps/{app_id}/run"): Row(owners_app(json={"inputs": {}}), stranger=NO_APP),
     ("GET", "/v1/ai/apps/runs/{run_id}"): Row(
         lambda owned, who: Call(path_params={"run_id": owned.app_run_id}), stranger=deny(404, "JOB_NOT_FOUND")),
+    # Studii (its own envelope under the shared /api/v1): the matrix's studio bills nothing and has no model,
+    # so a job is accepted (and fails on its own); a job id is only ever the caller's own
+    ("POST", "/api/v1/jobs"): Row(plain(json={"tool": "studio", "inputs": {"prompt": "matrix"}}), owner=REACHED,
+                                  stranger=REACHED, **STUDII_KEYED),
+    ("GET", "/api/v1/jobs/{job_id}"): Row(plain(path_params={"job_id": "job_000000000000000000000000"}),
+                                          owner=deny(404, "not_found"), stranger=deny(404, "not_found"),
+                                          **STUDII_KEYED),
+    ("POST", "/api/v1/uploads"): Row(plain(json={"filename": "matrix.jpg", "content_type": "image/jpeg"}),
+                                     **STUDII_KEYED),
+    # a signed upload's token is its own credential: a forged one is refused alike for everyone
+    ("PUT", "/api/files/upload"): Row(plain(params={"token": "00000000-0000-0000-0000-000000000000.1.x"}),
+                                      owner=deny(403, "SIGNED_URL_INVALID"), public=True),
+    # plans: everyone reads their own; admins set anyone's (here a user that does not exist)
+    ("GET", "/api/v2/account/plan"): Row(plain()),
+    ("PUT", "/api/v2/users/{user_id}/plan"): Row(plain(path_params={"user_id": "no-such-user"},
+                                                       json={"plan": "team"}), **ADMIN_ONLY),
 }
 
 

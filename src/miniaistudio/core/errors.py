@@ -263,3 +263,28 @@ class RateLimited(StudioError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message, details={"retry_after": retry_after})
         self.retry_after = retry_after
+
+
+# -- Plans and signed uploads (issue 13, Studii) ----------------------------------------------
+class PlanForbidsTool(StudioError):
+    """The user's plan does not include this tool (``services/plans.py``)."""
+
+    code, status = "PLAN_FORBIDS_TOOL", 403
+
+
+class UploadNotFound(NotFound):
+    """No signed upload of the caller's with this object key (another user's key is not found either)."""
+
+    code = "UPLOAD_NOT_FOUND"
+
+
+class UploadAlreadyUsed(StudioError):
+    """A signed upload URL takes one PUT; this one was used (or is being used)."""
+
+    code, status = "UPLOAD_ALREADY_USED", 409
+
+
+class UploadTypeMismatch(StudioError):
+    """The PUT's Content-Type, or the type sniffed from its bytes, is not the type the upload declared."""
+
+    code, status = "UPLOAD_TYPE_MISMATCH", 415

@@ -17,6 +17,7 @@ from .errors import (
     InsufficientScope,
     InvoiceNotFound,
     MediaNotFound,
+    PlanForbidsTool,
     SessionNotFound,
     ShareNotFound,
     SignedUrlExpired,
@@ -59,6 +60,8 @@ class ApiScope(StrEnum):
 AIVS_SCOPES = (ApiScope.READ, ApiScope.GENERATE_IMAGE, ApiScope.GENERATE_VIDEO, ApiScope.WEBHOOKS)
 #: Scopes of a Magnific apps key: read (list, get, poll) and run apps (``generate:image``: apps make media).
 MAGNIFIC_SCOPES = (ApiScope.READ, ApiScope.GENERATE_IMAGE)
+#: Scopes of a Studii key (``stu_``): read jobs, submit image jobs (and uploads), submit video jobs.
+STUDII_SCOPES = (ApiScope.READ, ApiScope.GENERATE_IMAGE, ApiScope.GENERATE_VIDEO)
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,7 @@ class StudioAction(StrEnum):
     MANAGE_MODELS = "install or remove models"
     STOP_GPU_NOW = "stop the GPU runtime immediately (cancels everyone's running work)"
     STOP_GPU_OF_OTHERS = "stop a GPU runtime someone else started (unloads everyone's models)"
+    SET_PLANS = "set users' plans"
 
 
 def require_studio(principal: Principal, action: StudioAction) -> None:
@@ -226,3 +230,10 @@ def require_app_owner(principal: Principal, app: AppFacts | None) -> None:
     assert app is not None
     if app.owner_id != principal.user_id:
         raise Forbidden("only the app's owner may change it or read its analytics")
+def require_tool_in_plan(tool: str, plan: str | None, allowed_tools: tuple[str, ...]) -> None:
+    """A Studii tool runs only when the user's plan includes it (``services/plans.py``); ``plan`` None:
+    the studio sets no plan (billing off) and ``allowed_tools`` is every tool."""
+    if tool not in allowed_tools:
+        raise PlanForbidsTool(f"the {plan or 'current'} plan does not include the {tool!r} tool; "
+                              f"it includes {', '.join(allowed_tools)}",
+                              details={"tool": tool, "plan": plan, "allowed": list(allowed_tools)})

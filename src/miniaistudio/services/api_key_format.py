@@ -30,10 +30,12 @@ class KeyKind(StrEnum):
     PERSONAL = "mas"  # the user's personal key (/api/v2/account/api-key), full access
     AIVS = "avs"  # AI Visual Studio (/api/v1/keys)
     MAGNIFIC = "mgn"  # Magnific apps (/v1/ai, X-Magnific-Api-Key; made with POST /api/v2/apps/keys)
-    # STUDII = "stu", MAGNIFIC = "mgn", MIRAFLOW = "mfl": with their doors
+    STUDII = "stu"  # Studii (/api/v1/jobs, /api/v1/uploads)
+    # MIRAFLOW = "mfl": with its door
 
 
-PREFIXES: dict[KeyKind, str] = {KeyKind.PERSONAL: "mas_", KeyKind.AIVS: "avs_live_"}
+PREFIXES: dict[KeyKind, str] = {KeyKind.PERSONAL: "mas_", KeyKind.AIVS: "avs_live_",
+                                KeyKind.STUDII: "stu_"}
 PREFIXES[KeyKind.MAGNIFIC] = "mgn_"
 _ALTERNATIVES = "|".join(re.escape(p) for p in PREFIXES.values())
 _KEY = re.compile(rf"^({_ALTERNATIVES})([0-9A-Za-z]{{{BODY_LENGTH}}})([0-9A-Za-z]{{{CHECKSUM_LENGTH}}})$")

@@ -28,11 +28,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..core.errors import InvalidRequest, IpNotAllowed, NotFound, StudioError, Unauthorized
-from ..core.policy import AIVS_SCOPES, MAGNIFIC_SCOPES, ApiScope, Principal
+from ..core.policy import AIVS_SCOPES, MAGNIFIC_SCOPES, STUDII_SCOPES, ApiScope, Principal
 from ..store.db import Database
 from ..store.tables import ApiKey, User
 from .api_key_format import KeyKind, is_legacy_key, is_well_formed, new_key, shown_prefix
 from .derived_keys import derive_key
+from .plans import effective_plan, plan_rate_limit
 
 HMAC_SCHEME = "hmac-sha256"
 LEGACY_SCHEME = "sha256"
@@ -48,6 +49,7 @@ GRANTABLE_SCOPES: dict[KeyKind, tuple[str, ...]] = {
     KeyKind.PERSONAL: (ApiScope.FULL.value,),
     KeyKind.AIVS: tuple(scope.value for scope in AIVS_SCOPES),
     KeyKind.MAGNIFIC: tuple(scope.value for scope in MAGNIFIC_SCOPES),
+    KeyKind.STUDII: tuple(scope.value for scope in STUDII_SCOPES),
 }
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -184,10 +186,11 @@ def _normalized_allowlist(entries: Sequence[str]) -> list[str]:
 
 
 class ApiKeys:
-    def __init__(self, db: Database, pepper: bytes, *, default_rate_limit: int = 60) -> None:
+    def __init__(self, db: Database, pepper: bytes, *, default_rate_limit: int = 60, billing_on: bool = False) -> None:
         self.db = db
         self._pepper = pepper
         self.default_rate_limit = default_rate_limit
+        self.billing_on = billing_on  # a Studii key's rate limit comes from its user's plan (services/plans.py)
 
     def _digest(self, key: str) -> str:
         return hmac.new(self._pepper, key.encode(), hashlib.sha256).hexdigest()
@@ -277,11 +280,12 @@ class ApiKeys:
             raise _refused("invalid API key", "invalid_api_key")
         now = datetime.now(UTC)
         with self.db.session() as s:
-            found = s.execute(select(ApiKey, User.email, User.is_admin).join(User, User.id == ApiKey.user_id)
+            found = s.execute(select(ApiKey, User.email, User.is_admin, User.plan)
+                              .join(User, User.id == ApiKey.user_id)
                               .where(ApiKey.secret_hash == digest, ApiKey.hash_scheme == scheme)).first()
             if found is None or not hmac.compare_digest(found[0].secret_hash, digest):
                 raise _refused("invalid API key", "invalid_api_key")
-            row, email, is_admin = found
+            row, email, is_admin, plan = found
             if row.revoked_at is not None:
                 raise _refused("invalid API key", "invalid_api_key")
             if not row.enabled:
@@ -295,7 +299,14 @@ class ApiKeys:
                 s.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
             principal = Principal(row.user_id, email, is_admin, via_api_key=True, key_id=row.id,
                                   scopes=frozenset(row.scopes))
-            return VerifiedKey(principal, row.id, row.rate_limit_per_minute or self.default_rate_limit)
+            return VerifiedKey(principal, row.id, row.rate_limit_per_minute or self._kind_limit(row.kind, plan))
+
+    def _kind_limit(self, kind: str, plan: str | None) -> int:
+        """The requests per minute of a key that sets none: its user's plan's for a Studii key, else
+        the studio's."""
+        if kind == KeyKind.STUDII.value:
+            return plan_rate_limit(effective_plan(plan, billing_on=self.billing_on)) or self.default_rate_limit
+        return self.default_rate_limit
 
     # -- the personal key (/api/v2/account/api-key) ---------------------------------------------
     @staticmethod

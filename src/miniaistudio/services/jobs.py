@@ -164,6 +164,24 @@ class Jobs:
         follower.add_done_callback(self._followers.discard)
         return await asyncio.to_thread(self._mark_running, job_id)
 
+    def record_failed(self, principal: Principal, *, dialect: str, operation: str, id_prefix: str,
+                      inputs: dict[str, Any], error: dict[str, Any]) -> JobView:
+        """A job that cannot run at all on this studio (e.g. its recipe is not installed): written
+        ``failed`` at once, charged nothing, told to the door like any failed job; no session, no run."""
+        job_id = f"{id_prefix}_{uuid.uuid4().hex[:24]}"
+        now = datetime.now(UTC)
+        with self.db.session() as s:
+            row = Job(id=job_id, user_id=principal.user_id, key_id=principal.key_id, dialect=dialect,
+                      operation=operation, inputs=inputs, session_id=None, run_id=None, status=FAILED, progress=0,
+                      outputs=[], credits_charged=0, error=error, webhook_url=None, created_at=now,
+                      completed_at=now)
+            s.add(row)
+            s.flush()
+            finisher = self.finishers.get(dialect)
+            if finisher is not None:
+                finisher(s, job_view(row))
+            return job_view(row)
+
     def _insert(self, principal: Principal, request: JobRequest, job_id: str, session_id: str, run_id: str,
                 estimate: int) -> None:
         with self.db.session() as s:

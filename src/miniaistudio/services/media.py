@@ -12,7 +12,14 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
-from ..core.errors import InvalidRequest, MediaNotFound, NoAccessibleMedia, NoIds, UnsupportedMediaType
+from ..core.errors import (
+    InvalidRequest,
+    MediaNotFound,
+    NoAccessibleMedia,
+    NoIds,
+    UnsupportedMediaType,
+    UploadTypeMismatch,
+)
 from ..core.file_names import portable
 from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits
 from ..core.policy import Action, Principal, SessionFacts, require, require_media
@@ -129,10 +136,12 @@ class MediaLibrary:
         session_id: str | None,
         node_id: str | None = None,
         expect_kind: str | None = None,
+        expect_mime: str | None = None,
     ) -> MediaItem:
-        """Identify an uploaded file from its bytes and add it to the gallery."""
+        """Identify an uploaded file from its bytes and add it to the gallery; ``expect_mime``: refuse
+        bytes of another type (``UPLOAD_TYPE_MISMATCH``; spellings of one type, e.g. image/jpg, agree)."""
         return self.ingest_many(principal, [(source, filename)], session_id=session_id, node_id=node_id,
-                                expect_kind=expect_kind)[0]
+                                expect_kind=expect_kind, expect_mime=expect_mime)[0]
 
     def ingest_many(
         self,
@@ -142,6 +151,7 @@ class MediaLibrary:
         session_id: str | None,
         node_id: str | None = None,
         expect_kind: str | None = None,
+        expect_mime: str | None = None,
     ) -> list[MediaItem]:
         """Add uploaded files to the gallery, all or none: every file is identified before any is kept."""
         if session_id is not None:
@@ -160,6 +170,9 @@ class MediaLibrary:
                     f"{_safe_name(filename)} is {info.kind}, this input takes {expect_kind}",
                     code="WRONG_MEDIA_KIND",
                 )
+            if expect_mime and same_type_extension(info.mime) != same_type_extension(expect_mime):
+                raise UploadTypeMismatch(f"{_safe_name(filename)} is {info.mime}, not the declared {expect_mime}",
+                                         details={"declared": expect_mime, "sniffed": info.mime})
             infos.append(info)
         rows: list[Media] = []
         try:
@@ -294,6 +307,23 @@ def _utc(value: datetime) -> datetime:
 
 # Other spellings of a sniffed type's extension that a download may keep.
 _SAME_TYPE_EXTENSIONS = {"jpg": {"jpeg", "jpe"}, "tif": {"tiff"}, "mp4": {"m4v"}, "wav": {"wave"}}
+
+
+#: Other names clients give a type (``image/jpg``) -> the name the sniffer answers.
+_MIME_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "audio/mp3": "audio/mpeg",
+                 "audio/wave": "audio/wav", "image/x-png": "image/png"}
+
+
+def normalized_mime(content_type: str) -> str:
+    """``Image/JPEG; charset=x`` -> ``image/jpeg``, aliases resolved."""
+    mime = content_type.split(";", 1)[0].strip().lower()
+    return _MIME_ALIASES.get(mime, mime)
+
+
+def same_type_extension(content_type: str) -> str:
+    """What a type is, as its file extension: spellings of one type (audio/wav, audio/x-wav) agree."""
+    mime = normalized_mime(content_type)
+    return EXTENSIONS.get(mime, mime)
 
 
 def download_name(row: Media) -> str:

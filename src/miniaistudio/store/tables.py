@@ -45,6 +45,7 @@ class User(Base):
     api_key_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     api_key_created_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     token_generation: Mapped[int] = mapped_column(Integer, default=0)  # bumped to sign out every login
+    plan: Mapped[str | None] = mapped_column(String(16), nullable=True)  # services/plans.py; None: the default
 
 
 class RevokedToken(Base):
@@ -561,3 +562,24 @@ class Invoice(Base):
     payment_reference: Mapped[str | None] = mapped_column(String(255), nullable=True)
     receipt_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     seller: Mapped[dict[str, Any]] = mapped_column(JSON)  # name, address, tax_id as configured at issue
+
+
+class PendingUpload(Base):
+    """A signed upload (``services/signed_uploads.py``): an owner's promise of one file of a declared
+    type (and size), PUT once to a signed URL before ``expires_at``. status: pending | receiving | done;
+    a done upload's ``object_key`` names its media row for its owner only."""
+
+    __tablename__ = "pending_uploads"
+    __table_args__ = (Index("ix_pending_uploads_status_expires", "status", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    owner_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    object_key: Mapped[str] = mapped_column(String(200), unique=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    declared_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))
+    media_id: Mapped[str | None] = mapped_column(ForeignKey("media.id", ondelete="SET NULL"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

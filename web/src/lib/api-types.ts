@@ -22,6 +22,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/files/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Upload the bytes of a signed upload (no authentication; the token is the credential)
+         * @description Send the same Content-Type as declared. One PUT per upload URL; expired, tampered or used URLs, another type, or bytes of another type than declared are refused and nothing is kept.
+         */
+        put: operations["put_signed_upload_api_files_upload_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/generate/image": {
         parameters: {
             query?: never;
@@ -90,6 +110,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Submit a tool job; poll status_url until it is completed or failed */
+        post: operations["create_job_api_v1_jobs_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{job_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job's status; output_url (a signed link) once completed */
+        get: operations["get_job_api_v1_jobs__job_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/keys": {
         parameters: {
             query?: never;
@@ -100,7 +154,7 @@ export interface paths {
         /** List all your API keys (every door's, the personal key included) */
         get: operations["list_keys_api_v1_keys_get"];
         put?: never;
-        /** Create a new API key (avs_live_...); the key is shown once */
+        /** Create a new API key (avs_live_..., or stu_... with kind stu); the key is shown once */
         post: operations["create_key_api_v1_keys_post"];
         delete?: never;
         options?: never;
@@ -136,6 +190,23 @@ export interface paths {
         get: operations["list_models_api_v1_models_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/uploads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Request a signed URL for a source image (PUT the bytes there, then pass object_key) */
+        post: operations["create_upload_api_v1_uploads_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -287,6 +358,23 @@ export interface paths {
         put?: never;
         /** Change your password: signs out every other login and returns a new token (wrong current passwords are throttled like sign-ins) */
         post: operations["change_password_api_v2_account_password_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/account/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your plan: its Studii tools and its key rate limit */
+        get: operations["get_my_plan_api_v2_account_plan_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1406,6 +1494,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/users/{user_id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set a user's plan (admins) */
+        put: operations["set_plan_api_v2_users__user_id__plan_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/voices": {
         parameters: {
             query?: never;
@@ -1665,6 +1770,13 @@ export interface components {
              * @description Allowed IP addresses or CIDR networks, IPv4 or IPv6 (empty: any address)
              */
             ip_allowlist?: string[];
+            /**
+             * Kind
+             * @description Which API the key is for: avs (avs_live_..., this API) or stu (stu_..., Studii) (studio extension)
+             * @default avs
+             * @enum {string}
+             */
+            kind: "avs" | "stu";
             /**
              * Name
              * @description Display name for the API key
@@ -3304,6 +3416,41 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** PlanPublic */
+        PlanPublic: {
+            /** Email */
+            email: string;
+            /**
+             * Plan
+             * @description The plan in effect (null: billing is off and nothing is set)
+             */
+            plan: ("pro" | "team" | "business") | null;
+            /**
+             * Rate Limit Per Minute
+             * @description Requests per minute of each Studii key (null: the studio's key rate limit)
+             */
+            rate_limit_per_minute: number | null;
+            /**
+             * Set By Admin
+             * @description false: the studio's default applies
+             */
+            set_by_admin: boolean;
+            /**
+             * Tools
+             * @description The Studii tools the plan includes
+             */
+            tools: string[];
+            /** User Id */
+            user_id: string;
+        };
+        /** PlanUpdate */
+        PlanUpdate: {
+            /**
+             * Plan
+             * @description null: back to the studio's default (Pro when billing is on)
+             */
+            plan: ("pro" | "team" | "business") | null;
+        };
         /** Position */
         Position: {
             /**
@@ -3831,6 +3978,18 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** SignedUploadDonePublic */
+        SignedUploadDonePublic: {
+            /** Content Type */
+            content_type: string;
+            /**
+             * Object Key
+             * @description The object key to pass as source_object_key
+             */
+            object_key: string;
+            /** Size Bytes */
+            size_bytes: number;
+        };
         /** SocketPublic */
         SocketPublic: {
             /** Description */
@@ -3901,6 +4060,112 @@ export interface components {
             stopped: boolean;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * StudiiErrorPublic
+         * @description Every error: ``{"error": "<what went wrong, naming the fields>", "code": "<stable code>"}``.
+         */
+        StudiiErrorPublic: {
+            /** Code */
+            code: string;
+            /** Error */
+            error: string;
+        };
+        /** StudiiJobAccepted */
+        StudiiJobAccepted: {
+            /** Credits Charged */
+            credits_charged: number;
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "failed";
+            /**
+             * Status Url
+             * @description Poll it (GET) until status is completed or failed
+             */
+            status_url: string;
+        };
+        /** StudiiJobCreate */
+        StudiiJobCreate: {
+            /**
+             * Inputs
+             * @description The tool's inputs
+             */
+            inputs?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Source Object Key
+             * @description An uploaded object (POST /api/v1/uploads)
+             */
+            source_object_key?: string | null;
+            /**
+             * Tool
+             * @description One of studio, virtual-staging, photo-restore, product-background, career-photo
+             */
+            tool: string;
+        };
+        /** StudiiJobPublic */
+        StudiiJobPublic: {
+            /** Completed At */
+            completed_at: string | null;
+            /** Created At */
+            created_at: string;
+            /** Credits Charged */
+            credits_charged: number;
+            /** Error */
+            error: string | null;
+            /** Id */
+            id: string;
+            /** Output Kind */
+            output_kind: ("image" | "video" | "audio") | null;
+            /**
+             * Output Url
+             * @description A signed download link once completed
+             */
+            output_url: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "completed" | "failed";
+            /** Tool */
+            tool: string;
+        };
+        /** StudiiUploadCreate */
+        StudiiUploadCreate: {
+            /**
+             * Content Type
+             * @description e.g. image/jpeg; the PUT must send it
+             */
+            content_type: string;
+            /**
+             * File Size
+             * @description Bytes the file will have (studio extension; a larger PUT is refused)
+             */
+            file_size?: number | null;
+            /** Filename */
+            filename: string;
+        };
+        /** StudiiUploadPublic */
+        StudiiUploadPublic: {
+            /**
+             * Expires In
+             * @description Seconds the signed URL stays valid
+             */
+            expires_in: number;
+            /** Object Key */
+            object_key: string;
+            /**
+             * Signed Url
+             * @description PUT the bytes here, with the same Content-Type and no auth header
+             */
+            signed_url: string;
+            /** Token */
+            token: string;
         };
         /** TokenPublic */
         TokenPublic: {
@@ -4155,6 +4420,37 @@ export interface operations {
             };
         };
     };
+    put_signed_upload_api_files_upload_put: {
+        parameters: {
+            query: {
+                token: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedUploadDonePublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     generate_image_api_v1_generate_image_post: {
         parameters: {
             query?: never;
@@ -4290,6 +4586,70 @@ export interface operations {
             };
         };
     };
+    create_job_api_v1_jobs_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StudiiJobCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudiiJobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudiiErrorPublic"];
+                };
+            };
+        };
+    };
+    get_job_api_v1_jobs__job_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudiiJobPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudiiErrorPublic"];
+                };
+            };
+        };
+    };
     list_keys_api_v1_keys_get: {
         parameters: {
             query?: never;
@@ -4411,6 +4771,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AivsErrorPublic"];
+                };
+            };
+        };
+    };
+    create_upload_api_v1_uploads_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StudiiUploadCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudiiUploadPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StudiiErrorPublic"];
                 };
             };
         };
@@ -4742,6 +5135,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_my_plan_api_v2_account_plan_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanPublic"];
                 };
             };
         };
@@ -6833,6 +7246,41 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecipeSummaryPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_plan_api_v2_users__user_id__plan_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlanUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlanPublic"];
                 };
             };
             /** @description Validation Error */

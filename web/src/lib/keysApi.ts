@@ -15,6 +15,17 @@ export const KEY_SCOPES: { id: KeyScope; label: string }[] = [
   { id: "webhooks", label: "Manage webhooks" },
 ];
 
+export type KeyKind = NonNullable<ApiKeyCreate["kind"]>;
+export const KEY_KINDS: { id: KeyKind; label: string }[] = [
+  { id: "avs", label: "AI Visual Studio (avs_live_…)" },
+  { id: "stu", label: "Studii (stu_…): jobs and uploads" },
+];
+/** The scopes each kind of key may have (a Studii key has no webhooks). */
+export const KIND_SCOPES: Record<KeyKind, KeyScope[]> = {
+  avs: ["read", "generate:image", "generate:video", "webhooks"],
+  stu: ["read", "generate:image", "generate:video"],
+};
+
 type Envelope = { error?: { code?: string; message?: string; details?: { fields?: Record<string, string> } } };
 
 /** A call to AI Visual Studio's /api/v1 as the signed-in user; errors as ApiError with that door's code. */

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { errorText } from "../lib/api";
 import { appsApi } from "../lib/appsApi";
-import { KEY_SCOPES, keysApi, type ApiKeyInfo, type KeyScope } from "../lib/keysApi";
+import { KEY_KINDS, KEY_SCOPES, KIND_SCOPES, keysApi, type ApiKeyInfo, type KeyKind, type KeyScope } from "../lib/keysApi";
 import { ModalActions } from "../components/ModalActions";
 import { SecretOnce } from "../components/SecretOnce";
 import { EmptyState, ErrorState, LoadingState, Modal } from "../components/ui";
@@ -43,7 +43,8 @@ export function KeysTab() {
   return (
     <section className="card" aria-label="API keys">
       <p className="muted">
-        Keys for the AI Visual Studio API (<code>/api/v1</code>) start with <code>avs_live_</code> and can do only what their
+        Keys for the AI Visual Studio API (<code>/api/v1</code>) start with <code>avs_live_</code>, keys for the Studii API
+        (<code>/api/v1/jobs</code>, <code>/api/v1/uploads</code>) with <code>stu_</code>; they can do only what their
         scopes allow; your personal <code>mas_</code> key has full access. Send a key as <code>Authorization: Bearer …</code>,{" "}
         <code>X-API-Key</code> or <code>X-Magnific-Api-Key</code>. Each key may make {keys[0]?.rate_limit_per_minute ?? 60} requests per minute.
       </p>
@@ -120,6 +121,7 @@ export function KeysTab() {
 
 function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (secret: string) => void }) {
   const [name, setName] = useState("");
+  const [kind, setKind] = useState<KeyKind>("avs");
   const [scopes, setScopes] = useState<KeyScope[]>(["read"]);
   const [allowlist, setAllowlist] = useState("");
   const [expires, setExpires] = useState("");
@@ -133,7 +135,8 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
     try {
       const created = await keysApi.create({
         name,
-        scopes,
+        kind,
+        scopes: scopes.filter((scope) => KIND_SCOPES[kind].includes(scope)),
         ip_allowlist: allowlist.split(/[\s,]+/).filter(Boolean),
         expires_at: expires ? new Date(`${expires}T23:59:59`).toISOString() : null,
         spend_cap: cap === "" ? null : Number(cap),
@@ -154,7 +157,32 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
         <input value={name} maxLength={100} onChange={(e) => setName(e.target.value)} aria-label="Key name" autoFocus />
         {fieldError("name")}
       </label>
-      <CheckList legend="Scopes" choices={KEY_SCOPES} chosen={scopes} onChange={setScopes} error={fieldError("scopes")} />
+      <label className="field">
+        API
+        <select
+          value={kind}
+          aria-label="Key kind"
+          onChange={(e) => {
+            const next = e.target.value as KeyKind;
+            setKind(next);
+            setScopes(next === "stu" ? KIND_SCOPES.stu : ["read"]);  // a Studii key usually does every job
+          }}
+        >
+          {KEY_KINDS.map((k) => (
+            <option key={k.id} value={k.id}>
+              {k.label}
+            </option>
+          ))}
+        </select>
+        {fieldError("kind")}
+      </label>
+      <CheckList
+        legend="Scopes"
+        choices={KEY_SCOPES.filter((scope) => KIND_SCOPES[kind].includes(scope.id))}
+        chosen={scopes}
+        onChange={setScopes}
+        error={fieldError("scopes")}
+      />
       <label className="field">
         Allowed IP addresses or networks (optional; one per line, IPv4 or IPv6)
         <textarea value={allowlist} rows={3} onChange={(e) => setAllowlist(e.target.value)} aria-label="IP allowlist" placeholder="203.0.113.0/24" />

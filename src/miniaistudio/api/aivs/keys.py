@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from ...core.policy import STUDII_SCOPES
 from ...services.api_key_format import KeyKind
 from ...services.api_keys import KeySpec
 from ..common.deps import LoginSession, StudioDep
@@ -12,13 +13,17 @@ from .schemas import AivsKeyCreate, AivsKeyCreatedPublic, AivsKeyListPublic, Aiv
 router = APIRouter(tags=["api keys"])
 
 
-@router.post("/keys", summary="Create a new API key (avs_live_...); the key is shown once",
+@router.post("/keys", summary="Create a new API key (avs_live_..., or stu_... with kind stu); the key is shown once",
              response_model=AivsKeyCreatedPublic)
 def create_key(body: AivsKeyCreate, user: LoginSession, studio: StudioDep) -> AivsKeyCreatedPublic:
-    spec = KeySpec(name=body.name, scopes=list(body.scopes), ip_allowlist=body.ip_allowlist,
+    kind = KeyKind(body.kind)
+    scopes: list[str] = list(body.scopes)
+    if kind == KeyKind.STUDII and "scopes" not in body.model_fields_set:  # a Studii key does every job
+        scopes = [scope.value for scope in STUDII_SCOPES]
+    spec = KeySpec(name=body.name, scopes=scopes, ip_allowlist=body.ip_allowlist,
                    expires_at=body.expires_at, spend_cap=body.spend_cap,
                    rate_limit_per_minute=body.rate_limit_per_minute)
-    issued = studio.api_keys.create(user.user_id, KeyKind.AIVS, spec)
+    issued = studio.api_keys.create(user.user_id, kind, spec)
     return AivsKeyCreatedPublic.issued(issued)
 
 

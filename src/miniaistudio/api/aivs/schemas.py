@@ -30,6 +30,8 @@ def _read_only() -> list[Scope]:
 
 class AivsKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=MAX_NAME_CHARS, description="Display name for the API key")
+    kind: Literal["avs", "stu"] = Field(default="avs", description=(
+        "Which API the key is for: avs (avs_live_..., this API) or stu (stu_..., Studii) (studio extension)"))
     scopes: list[Scope] = Field(default_factory=_read_only, max_length=8,
                                 description='Permission scopes (default: ["read"])')
     ip_allowlist: list[Annotated[str, StringConstraints(max_length=64)]] = Field(

@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from starlette.routing import Match
 
 from .errors import Envelope
 
@@ -40,12 +41,11 @@ class Door:
         return path == self.prefix or path.startswith(self.prefix + "/")
 
     def routes_match(self, path: str) -> bool:
-        """Whether one of the door's own routes (any method) matches ``path``."""
-        for route in self.router.routes:
-            regex = getattr(route, "path_regex", None)
-            if regex is not None and regex.match(path):
-                return True
-        return False
+        """Whether one of the door's own routes (any method) matches ``path``. Asked through each route's
+        ``matches`` (a partial match is the path with another method): FastAPI keeps included routers
+        as routes of their own, without a ``path_regex``."""
+        scope = {"type": "http", "path": path, "method": "GET", "root_path": "", "headers": [], "query_string": b""}
+        return any(route.matches(scope)[0] != Match.NONE for route in self.router.routes)
 
     @property
     def openapi_url(self) -> str:

@@ -201,6 +201,15 @@ async def _receive_raw(request: Request, scratch: Path, max_bytes: int, filename
     return received
 
 
+async def receive_body(request: Request, scratch: Path, max_bytes: int, filename: str) -> ReceivedFile:
+    """The raw request body streamed to a scratch file under ``max_bytes`` (a signed upload's PUT)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise UploadTooLarge(f"this upload may be at most {max_bytes} bytes", details={"max_bytes": max_bytes})
+    scratch.mkdir(parents=True, exist_ok=True)
+    return await _receive_raw(request, scratch, max_bytes, filename)
+
+
 def discard(files: list[ReceivedFile]) -> None:
     for f in files:
         with contextlib.suppress(OSError):

@@ -14,6 +14,7 @@ from . import (
     models,
     nodes,
     ping,
+    plans,
     recipes,
     sessions,
     sharing,
@@ -26,7 +27,7 @@ PREFIX = "/api/v2"
 
 router = APIRouter(prefix=PREFIX)
 for module in (ping, auth, account, nodes, sessions, sharing, execution, media, recipes, models, gpu, billing, topups,
-               voices, apps):
+               voices, apps, plans):
     router.include_router(module.router)
 
 door = Door(name="v2", prefix=PREFIX, router=router, envelope=v2_envelope, title="Mini AI Studio API v2")

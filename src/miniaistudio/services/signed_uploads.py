@@ -1,0 +1,179 @@
+"""Signed uploads: one seam for every door that hands a client a URL to PUT a file to.
+
+A door (Studii's ``POST /api/v1/uploads`` now; Miraflow's ``/api/media/initialize`` and the S3
+store's presigned PUTs later) creates a pending upload for an owner — a declared content type, an
+optional declared size, an expiry — and gets back an object key and a signed token. The client PUTs
+the bytes, with no auth header, to the neutral route of ``api/files/uploads.py``: the token (HMAC
+under a key derived from the server secret for this purpose) is its credential, the same
+Content-Type is required, one PUT only (pending → receiving → done with one conditional UPDATE each,
+so two concurrent PUTs cannot both win), bytes streamed to disk under the studio's upload limit (and
+the declared size), sniffed, and refused when they are not the declared type. The file becomes a
+media row of the owner; ``resolve`` turns the object key back into it, for that owner only.
+
+Pending uploads expire (``purge_expired``, run at start-up and whenever one is created); a failed
+PUT puts the upload back to pending, so the client may try again until it expires.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, or_, select, update
+
+from ..core.errors import InvalidRequest, SignedUrlExpired, UploadAlreadyUsed, UploadNotFound
+from ..core.policy import Principal, require_signed_link
+from ..runtimes.media.probe import EXTENSIONS
+from ..store.db import Database
+from ..store.tables import PendingUpload
+from .derived_keys import derive_key
+from .media import MediaItem, MediaLibrary, normalized_mime
+
+PENDING, RECEIVING, DONE = "pending", "receiving", "done"
+#: Seconds a signed upload URL stays valid (the Studii seed's ``expires_in``).
+UPLOAD_TTL_SECONDS = 7200
+MAX_FILENAME = 200
+MAX_TOKEN = 200
+MAX_OBJECT_KEY = 200
+
+
+@dataclass(frozen=True)
+class CreatedUpload:
+    upload_id: str
+    object_key: str
+    token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    """A pending upload a valid token names: what the PUT must match."""
+
+    upload_id: str
+    owner_id: str
+    object_key: str
+    filename: str
+    content_type: str
+    declared_size: int | None
+
+
+class SignedUploads:
+    def __init__(self, db: Database, media: MediaLibrary, server_secret: str,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.db = db
+        self.media = media
+        self._key = derive_key(server_secret, "signed-uploads")
+        self.clock = clock
+
+    # -- creating --------------------------------------------------------------------------------
+    def create(self, principal: Principal, *, filename: str, content_type: str, declared_size: int | None = None,
+               ttl_seconds: int = UPLOAD_TTL_SECONDS) -> CreatedUpload:
+        """A pending upload of one file of ``content_type`` for the principal (``INVALID_REQUEST``
+        naming the field for an unknown type, an empty name or a bad size)."""
+        mime = normalized_mime(content_type)
+        errors = []
+        if mime not in EXTENSIONS:
+            errors.append({"field": "content_type", "message": f"unsupported type {content_type[:100]!r}; one of "
+                                                              f"{', '.join(sorted(EXTENSIONS))}"})
+        name = filename.strip()
+        if not name or len(name) > MAX_FILENAME:
+            errors.append({"field": "filename", "message": f"1 to {MAX_FILENAME} characters"})
+        if declared_size is not None and declared_size <= 0:
+            errors.append({"field": "file_size", "message": "a positive number of bytes"})
+        if errors:
+            raise InvalidRequest(f"{errors[0]['field']}: {errors[0]['message']}", details={"errors": errors})
+        self.purge_expired()
+        upload_id = str(uuid.uuid4())
+        object_key = f"{principal.user_id}/{upload_id}.{EXTENSIONS[mime]}"
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        expires = int(self.clock()) + ttl_seconds
+        with self.db.session() as s:
+            s.add(PendingUpload(id=upload_id, owner_id=principal.user_id, object_key=object_key, filename=name,
+                                content_type=mime, declared_size=declared_size, status=PENDING, media_id=None,
+                                created_at=now, expires_at=datetime.fromtimestamp(expires, UTC)))
+        return CreatedUpload(upload_id, object_key, self._token(upload_id, expires), ttl_seconds)
+
+    def _token(self, upload_id: str, expires: int) -> str:
+        return f"{upload_id}.{expires}.{self._signature(upload_id, expires)}"
+
+    def _signature(self, upload_id: str, expires: int) -> str:
+        mac = hmac.new(self._key, f"{upload_id}\n{expires}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
+
+    # -- receiving -------------------------------------------------------------------------------
+    def check(self, token: str) -> UploadTicket:
+        """The pending upload a token names: ``SIGNED_URL_INVALID`` (tampered, forged),
+        ``SIGNED_URL_EXPIRED``, ``UPLOAD_ALREADY_USED``."""
+        upload_id, _, rest = token.partition(".")
+        expires_text, _, signature = rest.partition(".")
+        expires = int(expires_text) if expires_text.isdigit() and len(expires_text) < 19 else -1
+        valid = (len(token) <= MAX_TOKEN and expires >= 0
+                 and hmac.compare_digest(self._signature(upload_id, expires), signature))
+        require_signed_link(signature_valid=valid, expired=expires <= self.clock())
+        with self.db.session() as s:
+            row = s.get(PendingUpload, upload_id)
+            if row is None:  # purged after it expired: the signature was ours, the upload is gone
+                raise SignedUrlExpired("the upload URL has expired")
+            if row.status != PENDING:
+                raise UploadAlreadyUsed("this upload URL was already used; request a new one")
+            return UploadTicket(row.id, row.owner_id, row.object_key, row.filename, row.content_type,
+                                row.declared_size)
+
+    def claim(self, ticket: UploadTicket) -> None:
+        """pending → receiving, once: a second PUT (even a concurrent one) is refused."""
+        with self.db.session() as s:
+            done = s.execute(update(PendingUpload).where(PendingUpload.id == ticket.upload_id,
+                                                         PendingUpload.status == PENDING)
+                             .values(status=RECEIVING))
+            if done.rowcount == 0:  # type: ignore[attr-defined]
+                raise UploadAlreadyUsed("this upload URL was already used; request a new one")
+
+    def release(self, ticket: UploadTicket) -> None:
+        """A PUT that failed gives the upload back (the client may retry until it expires)."""
+        with self.db.session() as s:
+            s.execute(update(PendingUpload).where(PendingUpload.id == ticket.upload_id,
+                                                  PendingUpload.status == RECEIVING).values(status=PENDING))
+
+    def finish(self, ticket: UploadTicket, received: Path) -> MediaItem:
+        """The received bytes, sniffed against the declared type, as a media row of the owner (blocking)."""
+        owner = Principal(ticket.owner_id, "")
+        item = self.media.ingest(owner, received, ticket.filename, session_id=None, expect_mime=ticket.content_type)
+        try:
+            with self.db.session() as s:
+                s.execute(update(PendingUpload).where(PendingUpload.id == ticket.upload_id)
+                          .values(status=DONE, media_id=item.id, completed_at=datetime.now(UTC)))
+        except BaseException:
+            self.media.discard(owner, [item.id])
+            raise
+        return item
+
+    # -- using -----------------------------------------------------------------------------------
+    def resolve(self, principal: Principal, object_key: str) -> str:
+        """The media id an uploaded object key names, for its owner only (``UPLOAD_NOT_FOUND`` for an
+        unknown key, another user's, or one whose bytes never arrived)."""
+        with self.db.session() as s:
+            row = None
+            if len(object_key) <= MAX_OBJECT_KEY:
+                row = s.scalar(select(PendingUpload).where(PendingUpload.object_key == object_key))
+            if row is None or row.owner_id != principal.user_id or row.status != DONE or row.media_id is None:
+                raise UploadNotFound(f"no uploaded object {object_key[:MAX_OBJECT_KEY]!r}",
+                                     details={"object_key": object_key[:MAX_OBJECT_KEY]})
+            return row.media_id
+
+    def purge_expired(self) -> int:
+        """Delete uploads that expired before their bytes arrived (a done upload stays: its key names media)."""
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        # a PUT still streaming when its URL expires keeps going; one stuck (a crash) goes an hour later
+        stuck = now - timedelta(hours=1)
+        with self.db.session() as s:
+            gone = s.execute(delete(PendingUpload).where(or_(
+                (PendingUpload.status == PENDING) & (PendingUpload.expires_at < now),
+                (PendingUpload.status == RECEIVING) & (PendingUpload.expires_at < stuck))))
+            return int(gone.rowcount or 0)  # type: ignore[attr-defined]
