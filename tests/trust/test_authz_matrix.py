@@ -417,6 +417,11 @@ ROWS: dict[tuple[str, str], Row] = {
                                owner_key=deny(403, "INSUFFICIENT_SCOPE")),
     ("GET", "/api/media/{mediaId}/view"): Row(lambda owned, who: Call(path_params={"mediaId": owned.media_id}),
                                               stranger=NO_MEDIA),
+    ("GET", "/api/avatars"): Row(plain()),
+    ("GET", "/api/voices"): Row(plain()),
+    # the owner's media is a tiny red square: the face check refuses it (after authorization)
+    ("POST", "/api/avatar/create"): Row(lambda owned, who: Call(json={"name": "matrix", "mediaId": owned.media_id}),
+                                        owner=REACHED, stranger=NO_MEDIA),
     # image jobs: the matrix's studio has no model (the job is accepted, then fails); media are the caller's own
     ("POST", "/api/image/generate"): Row(plain(json={"prompt": "matrix", "name": "matrix"})),
     ("POST", "/api/image/edit"): Row(lambda owned, who: Call(json={

@@ -5,6 +5,40 @@
  */
 
 export interface paths {
+    "/api/avatar/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create an avatar from your photo (exactly one front-facing face) */
+        post: operations["create_avatar_api_avatar_create_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/avatars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List avatars: the stock ones and yours */
+        get: operations["list_avatars_api_avatars_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/files/media/{media_id}": {
         parameters: {
             query?: never;
@@ -1421,6 +1455,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/voices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List voices (under the key 'avatars', as the seed has it) */
+        get: operations["list_voices_api_voices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1989,6 +2040,37 @@ export interface components {
         ApiKeyUpdate: {
             /** Enabled */
             enabled: boolean;
+        };
+        /** AvatarCreated */
+        AvatarCreated: {
+            avatar: components["schemas"]["AvatarPublic"];
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+        };
+        /** AvatarList */
+        AvatarList: {
+            /** Avatars */
+            avatars: components["schemas"]["AvatarPublic"][];
+        };
+        /** AvatarPublic */
+        AvatarPublic: {
+            /**
+             * Createdat
+             * @description ISO 8601, UTC, milliseconds: 2024-11-01T05:37:46.194Z
+             */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Isphoto */
+            isPhoto: boolean;
+            /** Name */
+            name: string;
+            /** Voiceid */
+            voiceId: string;
         };
         /** BalancePublic */
         BalancePublic: {
@@ -3677,22 +3759,13 @@ export interface components {
              */
             zoom: number;
         };
-        /** VoicePublic */
-        VoicePublic: {
-            /** Default */
-            default: boolean;
-            /** Engine */
-            engine: string;
-            /** Gender */
-            gender: string | null;
-            /** Id */
-            id: string;
-            /** Language */
-            language: string | null;
-            /** Name */
-            name: string;
-        } & {
-            [key: string]: unknown;
+        /**
+         * VoiceList
+         * @description The seed lists voices under ``avatars`` (sic): followed to the letter.
+         */
+        VoiceList: {
+            /** Avatars */
+            avatars: components["schemas"]["miniaistudio__api__miraflow__schemas__VoicePublic"][];
         };
         /** VoicesPublic */
         VoicesPublic: {
@@ -3701,7 +3774,7 @@ export interface components {
             /** Engines */
             engines: string[];
             /** Voices */
-            voices: components["schemas"]["VoicePublic"][];
+            voices: components["schemas"]["miniaistudio__api__v2__model_schemas__VoicePublic"][];
         } & {
             [key: string]: unknown;
         };
@@ -3722,6 +3795,32 @@ export interface components {
             /** Ids */
             ids?: string[];
         };
+        /** VoicePublic */
+        miniaistudio__api__miraflow__schemas__VoicePublic: {
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** VoicePublic */
+        miniaistudio__api__v2__model_schemas__VoicePublic: {
+            /** Default */
+            default: boolean;
+            /** Engine */
+            engine: string;
+            /** Gender */
+            gender: string | null;
+            /** Id */
+            id: string;
+            /** Language */
+            language: string | null;
+            /** Name */
+            name: string;
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: never;
     parameters: never;
@@ -3731,6 +3830,84 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    create_avatar_api_avatar_create_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Mediaid
+                     * @description Media ID of an uploaded photo with exactly one front-facing face
+                     */
+                    mediaId: string;
+                    /** Name */
+                    name: string;
+                    /**
+                     * Voiceid
+                     * @description The avatar's default voice (default: the studio's default voice)
+                     */
+                    voiceId?: string | null;
+                };
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvatarCreated"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    list_avatars_api_avatars_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvatarList"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
     signed_download_api_files_media__media_id__get: {
         parameters: {
             query: {
@@ -6508,6 +6685,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_voices_api_voices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoiceList"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
                 };
             };
         };
