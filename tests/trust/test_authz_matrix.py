@@ -429,6 +429,10 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/api/image/inpaint"): Row(lambda owned, who: Call(json={
         "originalImageMediaId": owned.media_id, "maskImageMediaId": owned.media_id, "prompt": "matrix",
         "name": "matrix"}), stranger=NO_MEDIA),
+    ("POST", "/api/thumbnail/generate"): Row(plain(json={"prompt": "matrix", "name": "matrix"})),
+    ("GET", "/api/thumbnail/{jobId}"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
+                                           owner=NO_JOB, stranger=NO_JOB),
+    ("GET", "/api/thumbnails"): Row(plain(params={"page": "1"})),
     ("GET", "/api/image/{jobId}"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
                                        owner=NO_JOB, stranger=NO_JOB),
 }

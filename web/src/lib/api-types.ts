@@ -158,6 +158,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/thumbnail/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a thumbnail job (prompt, optional reference images) */
+        post: operations["generate_thumbnail_api_thumbnail_generate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/thumbnail/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A thumbnail job's status, or the thumbnail once completed */
+        get: operations["get_thumbnail_api_thumbnail__jobId__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/thumbnails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your thumbnails, newest first, 20 a page */
+        get: operations["list_thumbnails_api_thumbnails_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/generate/image": {
         parameters: {
             query?: never;
@@ -3595,6 +3646,127 @@ export interface components {
              */
             seed?: number | null;
         };
+        /** ThumbnailDone */
+        ThumbnailDone: {
+            /**
+             * Aspectratio
+             * @enum {string}
+             */
+            aspectRatio: "16:9" | "9:16";
+            /** Createdat */
+            createdAt: string;
+            /** Downloadurl */
+            downloadUrl: string;
+            /** Id */
+            id: string;
+            /** Imageurl */
+            imageUrl: string;
+            /** Mediaid */
+            mediaId: string;
+            /** Name */
+            name: string;
+            /** Prompt */
+            prompt: string;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+        };
+        /** ThumbnailItem */
+        ThumbnailItem: {
+            /**
+             * Aspectratio
+             * @enum {string}
+             */
+            aspectRatio: "16:9" | "9:16";
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Imageurl */
+            imageUrl: string;
+            /** Mediaid */
+            mediaId: string;
+            /** Name */
+            name: string;
+            /** Prompt */
+            prompt: string;
+        };
+        /** ThumbnailList */
+        ThumbnailList: {
+            /** Page */
+            page: number;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+            /** Thumbnails */
+            thumbnails: components["schemas"]["ThumbnailItem"][];
+            /** Totalcount */
+            totalCount: number;
+            /** Totalpages */
+            totalPages: number;
+        };
+        /** ThumbnailRequest */
+        ThumbnailRequest: {
+            /**
+             * Aspectratio
+             * @description 16:9 for standard, 9:16 for Shorts
+             * @default 16:9
+             * @enum {string}
+             */
+            aspectRatio: "16:9" | "9:16";
+            /**
+             * Name
+             * @description Name for the thumbnail
+             */
+            name: string;
+            /**
+             * Negativeprompt
+             * @description Elements to avoid
+             */
+            negativePrompt?: string | null;
+            /**
+             * Prompt
+             * @description Description of the thumbnail to generate
+             */
+            prompt: string;
+            /**
+             * Referenceimagemediaids
+             * @description Optional media IDs of reference images
+             */
+            referenceImageMediaIds?: string[];
+            /**
+             * Seed
+             * @description Seed for reproducible results
+             */
+            seed?: number | null;
+        };
+        /** ThumbnailStatus */
+        ThumbnailStatus: {
+            /** Progress */
+            progress: number;
+            /**
+             * Reason
+             * @description Error reason when status is failed (studio extension)
+             */
+            reason?: string | null;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "waiting" | "started" | "failed";
+        };
         /** TokenPublic */
         TokenPublic: {
             /** Expires In */
@@ -4187,6 +4359,102 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": string;
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    generate_thumbnail_api_thumbnail_generate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThumbnailRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    get_thumbnail_api_thumbnail__jobId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThumbnailDone"] | components["schemas"]["ThumbnailStatus"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    list_thumbnails_api_thumbnails_get: {
+        parameters: {
+            query?: {
+                /** @description Page number */
+                page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThumbnailList"];
                 };
             };
             /** @description An error */
