@@ -108,7 +108,8 @@ async def test_refusals_and_not_found(api: Api, make_user: Any) -> None:
     assert r.status_code == 415 and r.json()["result"] == "failure", r.text
     failure(await api.client.post("/api/mockup/asset/generate", json={"prompt": "x", "type": "banner"},
                                   headers=xkey(key)), 400, "INVALID_REQUEST")
-    job_id = (await api.client.post("/api/mockup/asset/generate", json=SEED_GENERATE, headers=xkey(key))).json()["jobId"]
+    r = await api.client.post("/api/mockup/asset/generate", json=SEED_GENERATE, headers=xkey(key))
+    job_id = r.json()["jobId"]
     failed = await poll(api, key, f"/api/mockup/{job_id}/status", lambda b: b["status"] in ("completed", "failed"))
     assert failed["status"] == "failed" and failed["reason"], failed  # no text-to-image model installed
     other_key = await miraflow_key(await make_user())
