@@ -76,7 +76,7 @@ class Thumbnail(Node):
 
     def _title(self, ctx: NodeContext) -> tuple[str, str]:
         """The title and where it came from: given, the language model, or the fallback headline."""
-        from ..runtimes.creative.thumbnail_layout import clean_title, headline
+        from ..runtimes.creative.thumbnail_layout import clean_title, headline, on_topic
         from ..runtimes.models import llm
         from ..runtimes.models.assets import DEFAULT_LLM_FILE
         from ..runtimes.models.model_host import host_of
@@ -92,7 +92,11 @@ class Thumbnail(Node):
             title = clean_title(gen.text)
         except Exception as exc:  # no model or no llama.cpp: the deterministic headline, and say why
             return headline(idea), f"fallback-headline (no language model: {type(exc).__name__})"
-        return (title, f"llm:{DEFAULT_LLM_FILE}") if title else (headline(idea), "fallback-headline (empty LLM output)")
+        if not title:
+            return headline(idea), "fallback-headline (empty LLM output)"
+        if not on_topic(title, idea):
+            return headline(idea), f"fallback-headline (the LLM's title {title!r} is off-topic)"
+        return title, f"llm:{DEFAULT_LLM_FILE}"
 
     def _cutout(self, ctx: NodeContext, photo: Image.Image) -> tuple[Image.Image, str]:
         """The photo's person (mediapipe), else its main object (u2netp, when placed), else the photo cropped."""

@@ -61,6 +61,15 @@ def headline(prompt: str) -> str:
     return " ".join(picked).upper() or "WATCH THIS"
 
 
+def on_topic(title: str, prompt: str) -> bool:
+    """Whether a title shares a content word (its first 4 letters) with the prompt: a small language model
+    sometimes writes a catchy title about something else."""
+    def stems(text: str) -> set[str]:
+        return {w.lower()[:4] for w in re.findall(r"[A-Za-z0-9]+", text) if w.lower() not in STOPWORDS and len(w) > 2}
+
+    return bool(stems(title) & stems(prompt))
+
+
 def clean_title(text: str) -> str:
     """An LLM's title as a thumbnail title: one line, no quotes or trailing punctuation except ! and ?,
     at most a few words, capitals."""
