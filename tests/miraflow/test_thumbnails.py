@@ -5,6 +5,7 @@ frame, strong contrast between the letters and their outline); status, paging, n
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,9 +13,11 @@ import pytest
 from PIL import Image
 
 from conftest import Api
-from miraflow.conftest import FIXTURES, failure, miraflow_key, poll, upload, xkey
+from miraflow.conftest import FIXTURES, failure, install, miraflow_key, poll, upload, xkey
 
 pytestmark = pytest.mark.timeout(180)
+
+TEST_ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 SEED_THUMBNAIL = {"prompt": "Epic gaming moment with explosion and character in action pose",
                   "name": "Gaming Video Thumbnail", "aspectRatio": "16:9", "referenceImageMediaIds": ["string"],
@@ -69,6 +72,8 @@ async def test_the_seeds_thumbnail_is_a_legible_1280x720_layout(api: Api) -> Non
     assert metadata["engine"] == "classical-layout" and metadata["cutouts"] == ["person"]
     assert metadata["title"] and metadata["title_source"], metadata  # the LLM's, or the fallback said so
     assert metadata["scene"] is False  # no text-to-image model installed
+    TEST_ARTIFACTS.mkdir(exist_ok=True)
+    image.save(TEST_ARTIFACTS / "miraflow-thumbnail.png")
 
 
 async def test_a_shorts_thumbnail_is_720x1280_and_legible(api: Api) -> None:
@@ -102,3 +107,16 @@ async def test_status_paging_and_not_found(api: Api, make_user: Any) -> None:
     failure(await api.client.post("/api/thumbnail/generate", json={**SEED_THUMBNAIL, "aspectRatio": "1:1"},
                                   headers=xkey(key)), 400, "INVALID_REQUEST")
     failure(await api.client.get("/api/thumbnails", params={"page": 0}, headers=xkey(key)), 400, "INVALID_REQUEST")
+
+
+async def test_with_a_text_to_image_model_a_generated_scene_goes_behind(api: Api, make_user: Any,
+                                                                         tiny_sd: Any) -> None:
+    admin = await make_user("admin@example.com", admin=True)
+    await install(admin, tiny_sd, name="tiny-sd", default_params={"steps": 2})
+    key = await miraflow_key(api)
+    photo = await upload(api, (FIXTURES / "astronaut.png").read_bytes(), "astronaut.png")
+    thumbnail = await made(api, key, {**SEED_THUMBNAIL, "referenceImageMediaIds": [photo]})
+    image, metadata = await pixels_and_metadata(api, key, thumbnail)
+    assert metadata["scene"] is True and image.size == (1280, 720)
+    assert_legible(image, metadata)
+    image.save(TEST_ARTIFACTS / "miraflow-thumbnail-scene.png")
