@@ -79,10 +79,12 @@ async def test_text_to_image_edit_and_inpaint_run_the_seeds_examples(api: Api, a
     edited = await result_of(api, key, r.json()["jobId"])
     assert edited["name"] == "My image editing job" and edited["mediaId"] != reference
     form = {k: str(v) for k, v in seed_edit(reference).items() if k != "referenceImageMediaId"}
+    form["aspectRatio"] = "16:9"  # the source is cropped to it
     r = await api.client.post("/api/image/edit", data=form, files={"image": ("photo.png", png((80, 80)), "image/png")},
                               headers=xkey(key))
     assert r.status_code == 200, r.text
-    assert "mediaId" in await result_of(api, key, r.json()["jobId"])
+    wide = await image_of(api, await result_of(api, key, r.json()["jobId"]))
+    assert abs(wide.width / wide.height - 16 / 9) < 0.1, wide.size
 
     # inpaint: white = replace
     mask = io.BytesIO()

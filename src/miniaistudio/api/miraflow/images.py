@@ -23,6 +23,8 @@ from .schemas import ImageEditRequest, ImageResult, InpaintRequest, JobAccepted,
 router = APIRouter(tags=["images"])
 
 GENERATE, EDIT, INPAINT = "image.generate", "image.edit", "image.inpaint"
+#: Edit and inpaint sources are cropped (cover) to the requested aspect ratio at these sizes (multiples of 8).
+ASPECT_SIZES = {"1:1": (512, 512), "16:9": (768, 432), "9:16": (432, 768), "4:3": (640, 480), "3:4": (480, 640)}
 #: Multipart parts of an inpaint request that stand for its media id fields.
 INPAINT_FILES = {"originalImage": "originalImageMediaId", "maskImage": "maskImageMediaId"}
 
@@ -46,19 +48,31 @@ def generate_graph(body: TextToImageRequest) -> Graph:
     return Graph.model_validate({"nodes": [node], "edges": []})
 
 
+def _source(node_id: str, media_id: str, aspect_ratio: str | None) -> tuple[list[dict[str, Any]], str]:
+    """An uploaded image, cropped to the aspect ratio when one is asked; the nodes and the one to link from."""
+    nodes = [_node(node_id, "upload.image", 0, media_ids=[media_id])]
+    if aspect_ratio is None:
+        return nodes, node_id
+    width, height = ASPECT_SIZES[aspect_ratio]
+    nodes.append(_node(f"{node_id}_crop", "image.resize", 150, width=width, height=height, mode="cover"))
+    return nodes, f"{node_id}_crop"
+
+
 def edit_graph(body: ImageEditRequest, reference: str) -> Graph:
-    nodes = [_node("reference", "upload.image", 0, media_ids=[reference]),
-             _node("image", "image.edit", 300, instruction=body.prompt, negative_prompt=body.negativePrompt or "",
-                   seed=_seed(body.seed))]
-    return Graph.model_validate({"nodes": nodes, "edges": [_edge("reference", "image", "image")]})
+    nodes, last = _source("reference", reference, body.aspectRatio)
+    edges = [_edge("reference", last, "image")] if last != "reference" else []
+    nodes.append(_node("image", "image.edit", 300, instruction=body.prompt, negative_prompt=body.negativePrompt or "",
+                       seed=_seed(body.seed)))
+    return Graph.model_validate({"nodes": nodes, "edges": [*edges, _edge(last, "image", "image")]})
 
 
 def inpaint_graph(body: InpaintRequest) -> Graph:
-    nodes = [_node("original", "upload.image", 0, media_ids=[body.originalImageMediaId]),
-             _node("mask", "upload.image", 0, media_ids=[body.maskImageMediaId]),
-             _node("image", "image.inpaint", 300, prompt=body.prompt, negative_prompt=body.negativePrompt or "",
-                   seed=_seed(body.seed))]
-    edges = [_edge("original", "image", "image"), _edge("mask", "image", "mask")]
+    original, original_out = _source("original", body.originalImageMediaId, body.aspectRatio)
+    mask, mask_out = _source("mask", body.maskImageMediaId, body.aspectRatio)
+    edges = [_edge(name, out, "image") for name, out in (("original", original_out), ("mask", mask_out)) if name != out]
+    nodes = [*original, *mask, _node("image", "image.inpaint", 300, prompt=body.prompt,
+                                     negative_prompt=body.negativePrompt or "", seed=_seed(body.seed))]
+    edges += [_edge(original_out, "image", "image"), _edge(mask_out, "image", "mask")]
     return Graph.model_validate({"nodes": nodes, "edges": edges})
 
 
