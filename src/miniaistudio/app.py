@@ -29,6 +29,7 @@ from .api.files import UPLOAD_PATH
 from .api.files import door as files_door
 from .api.magnific import door as magnific_door
 from .api.magnific.run_events import install_run_events
+from .api.miraflow import door as miraflow_door
 from .api.studii import door as studii_door
 from .api.v2 import door as v2_door
 from .api.v2.errors import v2_envelope
@@ -60,7 +61,8 @@ def create_app(settings: Settings | None = None, studio: Studio | None = None) -
     app.state.studio = studio
     install_generation_events(studio)
     install_run_events(studio)
-    doors = Doors([v2_door, aivs_door, studii_door, files_door, magnific_door], fallback=v2_envelope)
+    doors = Doors([v2_door, aivs_door, studii_door, files_door, magnific_door, miraflow_door],
+                  fallback=v2_envelope)
     install_error_handlers(app, doors.envelope_for)
     doors.mount(app, __version__)
     mount_api_docs(app, openapi_url="/openapi.json", title=app.title)

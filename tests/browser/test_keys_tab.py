@@ -79,3 +79,24 @@ def test_keys_tab_creates_a_studii_key(page: Page, live_studio: LiveStudio, shot
     shots("studii key")
     r = httpx.get(f"{live_studio.url}/api/v1/jobs/job_nope", headers={"x-api-key": key})
     assert r.status_code == 404 and set(r.json()) == {"error", "code"}
+
+
+def test_keys_tab_creates_a_miraflow_key(page: Page, live_studio: LiveStudio, shots: Shots) -> None:
+    sign_in(page, live_studio)
+    page.goto("/profile/keys")
+    page.get_by_role("button", name="Create API key").click()
+    page.get_by_label("Key name").fill("Miraflow client")
+    page.get_by_label("Key kind").select_option("mfl")
+    page.get_by_label("IP allowlist").fill("not-an-address")
+    page.get_by_role("button", name="Confirm create key").click()
+    expect(page.get_by_text("not an IP address", exact=False).or_(page.get_by_text("ip_allowlist"))).to_be_visible()
+    page.get_by_label("IP allowlist").fill("")
+    page.get_by_role("button", name="Confirm create key").click()
+    secret = page.get_by_label("New API key secret")
+    expect(secret).to_have_value(re.compile(r"^mfl_live_[0-9A-Za-z]{38}$"))
+    key = secret.input_value()
+    r = httpx.get(f"{live_studio.url}/api/avatars", headers={"x-api-key": key})
+    assert r.status_code == 200 and r.json()["avatars"], r.text
+    page.get_by_role("button", name="I have stored the key").click()
+    expect(page.get_by_role("listitem", name="Key Miraflow client")).to_contain_text("mfl_live_")
+    shots("miraflow-key")

@@ -32,7 +32,10 @@ from miniaistudio.studio import Studio
 from .figures import Figures
 
 #: The doors whose routes the matrix covers (the dialects of the next issues join here).
-DOORS = ("/api/v2", "/api/files", "/api/v1", "/v1/ai")
+#: Miraflow's seed puts its sections directly under /api.
+MIRAFLOW_SECTIONS = ("keys", "media", "avatars", "avatar", "voices", "video", "videos", "image", "mockup",
+                     "thumbnail", "thumbnails")
+DOORS = ("/api/v2", "/api/files", "/api/v1", "/v1/ai", *(f"/api/{section}" for section in MIRAFLOW_SECTIONS))
 BASE_URL = "http://studio.test"
 
 # -- identities ------------------------------------------------------------------------------------
@@ -272,6 +275,7 @@ STUDII_KEYED: dict[str, Any] = {"anonymous": deny(401, "missing_api_key"),
 
 
 NO_GENERATION = deny(404, "not_found")
+NO_JOB = deny(404, "JOB_NOT_FOUND")  # Miraflow: another user's job id is as unknown as a made-up one
 
 
 def owners_webhook(**kw: Any) -> Fill:
@@ -461,6 +465,35 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v2/account/plan"): Row(plain()),
     ("PUT", "/api/v2/users/{user_id}/plan"): Row(plain(path_params={"user_id": "no-such-user"},
                                                        json={"plan": "team"}), **ADMIN_ONLY),
+    # Miraflow (/api): the seed's {"result": "failure"} envelope carries the studio's codes
+    ("POST", "/api/keys"): Row(plain(json={"name": "matrix key", "scopes": ["read"]}),
+                               owner_key=deny(403, "INSUFFICIENT_SCOPE")),
+    ("GET", "/api/media/{mediaId}/view"): Row(lambda owned, who: Call(path_params={"mediaId": owned.media_id}),
+                                              stranger=NO_MEDIA),
+    ("GET", "/api/avatars"): Row(plain()),
+    ("GET", "/api/voices"): Row(plain()),
+    # the owner's media is a tiny red square: the face check refuses it (after authorization)
+    ("POST", "/api/avatar/create"): Row(lambda owned, who: Call(json={"name": "matrix", "mediaId": owned.media_id}),
+                                        owner=REACHED, stranger=NO_MEDIA),
+    # image jobs: the matrix's studio has no model (the job is accepted, then fails); media are the caller's own
+    ("POST", "/api/image/generate"): Row(plain(json={"prompt": "matrix", "name": "matrix"})),
+    ("POST", "/api/image/edit"): Row(lambda owned, who: Call(json={
+        "referenceImageMediaId": owned.media_id, "prompt": "matrix", "name": "matrix"}), stranger=NO_MEDIA),
+    ("POST", "/api/image/inpaint"): Row(lambda owned, who: Call(json={
+        "originalImageMediaId": owned.media_id, "maskImageMediaId": owned.media_id, "prompt": "matrix",
+        "name": "matrix"}), stranger=NO_MEDIA),
+    ("POST", "/api/thumbnail/generate"): Row(plain(json={"prompt": "matrix", "name": "matrix"})),
+    ("GET", "/api/thumbnail/{jobId}"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
+                                           owner=NO_JOB, stranger=NO_JOB),
+    ("GET", "/api/thumbnails"): Row(plain(params={"page": "1"})),
+    ("POST", "/api/mockup/asset/generate"): Row(plain(json={"prompt": "matrix", "type": "logo"})),
+    ("POST", "/api/mockup/asset/edit"): Row(lambda owned, who: Call(json={
+        "imageMediaId": owned.media_id, "prompt": "invert", "type": "logo"}), stranger=NO_MEDIA),
+    ("GET", "/api/mockup/assets"): Row(plain()),
+    ("GET", "/api/mockup/{jobId}/status"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
+                                               owner=NO_JOB, stranger=NO_JOB),
+    ("GET", "/api/image/{jobId}"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
+                                       owner=NO_JOB, stranger=NO_JOB),
 }
 
 

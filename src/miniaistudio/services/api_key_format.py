@@ -31,12 +31,13 @@ class KeyKind(StrEnum):
     AIVS = "avs"  # AI Visual Studio (/api/v1/keys)
     MAGNIFIC = "mgn"  # Magnific apps (/v1/ai, X-Magnific-Api-Key; made with POST /api/v2/apps/keys)
     STUDII = "stu"  # Studii (/api/v1/jobs, /api/v1/uploads)
-    # MIRAFLOW = "mfl": with its door
+    MIRAFLOW = "mfl"  # Miraflow (/api/keys)
 
 
 PREFIXES: dict[KeyKind, str] = {KeyKind.PERSONAL: "mas_", KeyKind.AIVS: "avs_live_",
                                 KeyKind.STUDII: "stu_"}
 PREFIXES[KeyKind.MAGNIFIC] = "mgn_"
+PREFIXES[KeyKind.MIRAFLOW] = "mfl_live_"
 _ALTERNATIVES = "|".join(re.escape(p) for p in PREFIXES.values())
 _KEY = re.compile(rf"^({_ALTERNATIVES})([0-9A-Za-z]{{{BODY_LENGTH}}})([0-9A-Za-z]{{{CHECKSUM_LENGTH}}})$")
 _LEGACY = re.compile(r"^mas_[A-Za-z0-9_-]{43}$")

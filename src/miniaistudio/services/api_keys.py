@@ -50,6 +50,7 @@ GRANTABLE_SCOPES: dict[KeyKind, tuple[str, ...]] = {
     KeyKind.AIVS: tuple(scope.value for scope in AIVS_SCOPES),
     KeyKind.MAGNIFIC: tuple(scope.value for scope in MAGNIFIC_SCOPES),
     KeyKind.STUDII: tuple(scope.value for scope in STUDII_SCOPES),
+    KeyKind.MIRAFLOW: tuple(scope.value for scope in AIVS_SCOPES),  # the same read / generate scopes
 }
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network

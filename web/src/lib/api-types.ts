@@ -5,6 +5,40 @@
  */
 
 export interface paths {
+    "/api/avatar/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create an avatar from your photo (exactly one front-facing face) */
+        post: operations["create_avatar_api_avatar_create_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/avatars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List avatars: the stock ones and yours */
+        get: operations["list_avatars_api_avatars_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/files/media/{media_id}": {
         parameters: {
             query?: never;
@@ -35,6 +69,227 @@ export interface paths {
          * @description Send the same Content-Type as declared. One PUT per upload URL; expired, tampered or used URLs, another type, or bytes of another type than declared are refused and nothing is kept.
          */
         put: operations["put_signed_upload_api_files_upload_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/image/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an image-to-image edit job (JSON media ids, or multipart files) */
+        post: operations["edit_image_api_image_edit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/image/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a text-to-image job */
+        post: operations["generate_image_api_image_generate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/image/inpaint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an inpainting job (white mask areas are replaced) */
+        post: operations["inpaint_image_api_image_inpaint_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/image/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The status of any job, or its result once completed */
+        get: operations["get_image_job_api_image__jobId__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a Miraflow API key (mfl_live_...); the key is shown once */
+        post: operations["create_key_api_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/media/{mediaId}/view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** View one of your media (the imageUrl of every answer) */
+        get: operations["view_media_api_media__mediaId__view_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mockup/asset/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Edit an image by instruction (media id, base64 or multipart 'image') */
+        post: operations["edit_asset_api_mockup_asset_edit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mockup/asset/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Generate a logo or product image from a prompt */
+        post: operations["generate_asset_api_mockup_asset_generate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mockup/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your saved logo and product assets, newest first */
+        get: operations["list_assets_api_mockup_assets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mockup/{jobId}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The status of a mockup, asset or ad-video job */
+        get: operations["mockup_job_status_api_mockup__jobId__status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/thumbnail/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a thumbnail job (prompt, optional reference images) */
+        post: operations["generate_thumbnail_api_thumbnail_generate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/thumbnail/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A thumbnail job's status, or the thumbnail once completed */
+        get: operations["get_thumbnail_api_thumbnail__jobId__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/thumbnails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your thumbnails, newest first, 20 a page */
+        get: operations["list_thumbnails_api_thumbnails_get"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1528,6 +1783,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/voices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List voices (under the key 'avatars', as the seed has it) */
+        get: operations["list_voices_api_voices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ai/apps": {
         parameters: {
             query?: never;
@@ -2412,6 +2684,80 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** AssetGenerateRequest */
+        AssetGenerateRequest: {
+            /**
+             * Prompt
+             * @description Description of the asset to generate
+             */
+            prompt: string;
+            /**
+             * Type
+             * @description Type of asset to generate
+             * @enum {string}
+             */
+            type: "logo" | "product";
+        };
+        /** AssetItem */
+        AssetItem: {
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Imageurl */
+            imageUrl: string;
+            /** Mediaid */
+            mediaId: string;
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "logo" | "product";
+        };
+        /** AssetList */
+        AssetList: {
+            /** Assets */
+            assets: components["schemas"]["AssetItem"][];
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+        };
+        /** AvatarCreated */
+        AvatarCreated: {
+            avatar: components["schemas"]["AvatarPublic"];
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+        };
+        /** AvatarList */
+        AvatarList: {
+            /** Avatars */
+            avatars: components["schemas"]["AvatarPublic"][];
+        };
+        /** AvatarPublic */
+        AvatarPublic: {
+            /**
+             * Createdat
+             * @description ISO 8601, UTC, milliseconds: 2024-11-01T05:37:46.194Z
+             */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Isphoto */
+            isPhoto: boolean;
+            /** Name */
+            name: string;
+            /** Voiceid */
+            voiceId: string;
+        };
         /** BalancePublic */
         BalancePublic: {
             /** Available */
@@ -2747,6 +3093,27 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /**
+         * ImageResult
+         * @description A completed image job.
+         */
+        ImageResult: {
+            /** Createdat */
+            createdAt: string;
+            /**
+             * Downloadurl
+             * @description A signed, time-limited download link (no auth needed)
+             */
+            downloadUrl: string;
+            /** Id */
+            id: string;
+            /** Mediaid */
+            mediaId: string;
+            /** Name */
+            name: string;
+            /** Prompt */
+            prompt: string;
+        };
         /** ImportBody */
         ImportBody: {
             /**
@@ -2853,6 +3220,38 @@ export interface components {
             items: components["schemas"]["InvoicePublic"][];
         } & {
             [key: string]: unknown;
+        };
+        /** JobAccepted */
+        JobAccepted: {
+            /** Jobid */
+            jobId: string;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+        };
+        /**
+         * JobProgress
+         * @description A job still in progress, or failed (``reason``).
+         */
+        JobProgress: {
+            /** Progress */
+            progress: number;
+            /** Reason */
+            reason?: string | null;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "waiting" | "started" | "completed" | "failed";
         };
         /** LlmModelPublic */
         LlmModelPublic: {
@@ -3223,6 +3622,61 @@ export interface components {
             url?: string | null;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * MiraflowFailure
+         * @description Every error: the seed's ``{"result": "failure", "error"}`` plus the studio's stable code.
+         */
+        MiraflowFailure: {
+            /**
+             * Code
+             * @description The studio's stable error code (JOB_NOT_FOUND, MEDIA_NOT_FOUND, ...)
+             */
+            code: string;
+            /** Details */
+            details?: {
+                [key: string]: unknown;
+            } | null;
+            /** Error */
+            error: string;
+            /** Message */
+            message: string;
+            /**
+             * Result
+             * @constant
+             */
+            result: "failure";
+        };
+        /** MockupJobStatus */
+        MockupJobStatus: {
+            /**
+             * Imageurl
+             * @description Available when status is completed
+             */
+            imageUrl?: string | null;
+            /**
+             * Mediaid
+             * @description Available when status is completed
+             */
+            mediaId?: string | null;
+            /** Progress */
+            progress: number;
+            /**
+             * Reason
+             * @description Error reason when status is failed
+             */
+            reason?: string | null;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "waiting" | "started" | "completed" | "failed";
         };
         /**
          * ModelCachePublic
@@ -4167,6 +4621,157 @@ export interface components {
             /** Token */
             token: string;
         };
+        /** TextToImageRequest */
+        TextToImageRequest: {
+            /**
+             * Aspectratio
+             * @description Aspect ratio for the output image
+             * @default 1:1
+             * @enum {string}
+             */
+            aspectRatio: "1:1" | "16:9" | "9:16" | "4:3" | "3:4";
+            /**
+             * Name
+             * @description Name for the image generation job
+             */
+            name: string;
+            /**
+             * Negativeprompt
+             * @description Elements to exclude
+             */
+            negativePrompt?: string | null;
+            /**
+             * Prompt
+             * @description Text description of the image to generate
+             */
+            prompt: string;
+            /**
+             * Seed
+             * @description Seed for reproducible results
+             */
+            seed?: number | null;
+        };
+        /** ThumbnailDone */
+        ThumbnailDone: {
+            /**
+             * Aspectratio
+             * @enum {string}
+             */
+            aspectRatio: "16:9" | "9:16";
+            /** Createdat */
+            createdAt: string;
+            /** Downloadurl */
+            downloadUrl: string;
+            /** Id */
+            id: string;
+            /** Imageurl */
+            imageUrl: string;
+            /** Mediaid */
+            mediaId: string;
+            /** Name */
+            name: string;
+            /** Prompt */
+            prompt: string;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+        };
+        /** ThumbnailItem */
+        ThumbnailItem: {
+            /**
+             * Aspectratio
+             * @enum {string}
+             */
+            aspectRatio: "16:9" | "9:16";
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Imageurl */
+            imageUrl: string;
+            /** Mediaid */
+            mediaId: string;
+            /** Name */
+            name: string;
+            /** Prompt */
+            prompt: string;
+        };
+        /** ThumbnailList */
+        ThumbnailList: {
+            /** Page */
+            page: number;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+            /** Thumbnails */
+            thumbnails: components["schemas"]["ThumbnailItem"][];
+            /** Totalcount */
+            totalCount: number;
+            /** Totalpages */
+            totalPages: number;
+        };
+        /** ThumbnailRequest */
+        ThumbnailRequest: {
+            /**
+             * Aspectratio
+             * @description 16:9 for standard, 9:16 for Shorts
+             * @default 16:9
+             * @enum {string}
+             */
+            aspectRatio: "16:9" | "9:16";
+            /**
+             * Name
+             * @description Name for the thumbnail
+             */
+            name: string;
+            /**
+             * Negativeprompt
+             * @description Elements to avoid
+             */
+            negativePrompt?: string | null;
+            /**
+             * Prompt
+             * @description Description of the thumbnail to generate
+             */
+            prompt: string;
+            /**
+             * Referenceimagemediaids
+             * @description Optional media IDs of reference images
+             */
+            referenceImageMediaIds?: string[];
+            /**
+             * Seed
+             * @description Seed for reproducible results
+             */
+            seed?: number | null;
+        };
+        /** ThumbnailStatus */
+        ThumbnailStatus: {
+            /** Progress */
+            progress: number;
+            /**
+             * Reason
+             * @description Error reason when status is failed (studio extension)
+             */
+            reason?: string | null;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "waiting" | "started" | "failed";
+        };
         /** TokenPublic */
         TokenPublic: {
             /** Expires In */
@@ -4331,22 +4936,13 @@ export interface components {
              */
             zoom: number;
         };
-        /** VoicePublic */
-        VoicePublic: {
-            /** Default */
-            default: boolean;
-            /** Engine */
-            engine: string;
-            /** Gender */
-            gender: string | null;
-            /** Id */
-            id: string;
-            /** Language */
-            language: string | null;
-            /** Name */
-            name: string;
-        } & {
-            [key: string]: unknown;
+        /**
+         * VoiceList
+         * @description The seed lists voices under ``avatars`` (sic): followed to the letter.
+         */
+        VoiceList: {
+            /** Avatars */
+            avatars: components["schemas"]["miniaistudio__api__miraflow__schemas__VoicePublic"][];
         };
         /** VoicesPublic */
         VoicesPublic: {
@@ -4355,7 +4951,7 @@ export interface components {
             /** Engines */
             engines: string[];
             /** Voices */
-            voices: components["schemas"]["VoicePublic"][];
+            voices: components["schemas"]["miniaistudio__api__v2__model_schemas__VoicePublic"][];
         } & {
             [key: string]: unknown;
         };
@@ -4376,6 +4972,32 @@ export interface components {
             /** Ids */
             ids?: string[];
         };
+        /** VoicePublic */
+        miniaistudio__api__miraflow__schemas__VoicePublic: {
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** VoicePublic */
+        miniaistudio__api__v2__model_schemas__VoicePublic: {
+            /** Default */
+            default: boolean;
+            /** Engine */
+            engine: string;
+            /** Gender */
+            gender: string | null;
+            /** Id */
+            id: string;
+            /** Language */
+            language: string | null;
+            /** Name */
+            name: string;
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: never;
     parameters: never;
@@ -4385,6 +5007,84 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    create_avatar_api_avatar_create_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Mediaid
+                     * @description Media ID of an uploaded photo with exactly one front-facing face
+                     */
+                    mediaId: string;
+                    /** Name */
+                    name: string;
+                    /**
+                     * Voiceid
+                     * @description The avatar's default voice (default: the studio's default voice)
+                     */
+                    voiceId?: string | null;
+                };
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvatarCreated"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    list_avatars_api_avatars_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvatarList"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
     signed_download_api_files_media__media_id__get: {
         parameters: {
             query: {
@@ -4447,6 +5147,510 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    edit_image_api_image_edit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Aspectratio
+                     * @description Aspect ratio for the output image
+                     */
+                    aspectRatio?: ("1:1" | "16:9" | "9:16" | "4:3" | "3:4") | null;
+                    /**
+                     * Name
+                     * @description Name for the image editing job
+                     */
+                    name: string;
+                    /** Negativeprompt */
+                    negativePrompt?: string | null;
+                    /**
+                     * Prompt
+                     * @description Description of how to edit the image
+                     */
+                    prompt: string;
+                    /**
+                     * Referenceimagemediaid
+                     * @description Media ID of the previously uploaded reference image
+                     */
+                    referenceImageMediaId?: string | null;
+                    /**
+                     * Referenceimagemediaids
+                     * @description Several reference images (studio extension; the first is edited, the others guide the prompt)
+                     */
+                    referenceImageMediaIds?: string[] | null;
+                    /** Seed */
+                    seed?: number | null;
+                };
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    generate_image_api_image_generate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TextToImageRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    inpaint_image_api_image_inpaint_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Aspectratio */
+                    aspectRatio?: ("1:1" | "16:9" | "9:16" | "4:3" | "3:4") | null;
+                    /**
+                     * Maskimagemediaid
+                     * @description Media ID of the mask: white areas are replaced, black kept
+                     */
+                    maskImageMediaId: string;
+                    /**
+                     * Name
+                     * @description Name for the inpainting job
+                     */
+                    name: string;
+                    /** Negativeprompt */
+                    negativePrompt?: string | null;
+                    /**
+                     * Originalimagemediaid
+                     * @description Media ID of the previously uploaded original image
+                     */
+                    originalImageMediaId: string;
+                    /**
+                     * Prompt
+                     * @description Description of what to replace the masked areas with
+                     */
+                    prompt: string;
+                    /** Seed */
+                    seed?: number | null;
+                };
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    get_image_job_api_image__jobId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageResult"] | components["schemas"]["JobProgress"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    create_key_api_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AivsKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsKeyCreatedPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    view_media_api_media__mediaId__view_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mediaId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    edit_asset_api_mockup_asset_edit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Imagebase64
+                     * @description Base64-encoded image data (alternative to imageMediaId)
+                     */
+                    imageBase64?: string | null;
+                    /**
+                     * Imagemediaid
+                     * @description Media ID of the image to edit
+                     */
+                    imageMediaId?: string | null;
+                    /**
+                     * Prompt
+                     * @description Edit instructions
+                     */
+                    prompt: string;
+                    /**
+                     * Type
+                     * @description Type of asset
+                     * @enum {string}
+                     */
+                    type: "logo" | "product";
+                };
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    generate_asset_api_mockup_asset_generate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssetGenerateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    list_assets_api_mockup_assets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetList"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    mockup_job_status_api_mockup__jobId__status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MockupJobStatus"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    generate_thumbnail_api_thumbnail_generate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThumbnailRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    get_thumbnail_api_thumbnail__jobId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThumbnailDone"] | components["schemas"]["ThumbnailStatus"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    list_thumbnails_api_thumbnails_get: {
+        parameters: {
+            query?: {
+                /** @description Page number */
+                page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThumbnailList"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
                 };
             };
         };
@@ -7324,6 +8528,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_voices_api_voices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoiceList"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
                 };
             };
         };

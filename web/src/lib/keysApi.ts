@@ -16,14 +16,18 @@ export const KEY_SCOPES: { id: KeyScope; label: string }[] = [
 ];
 
 export type KeyKind = NonNullable<ApiKeyCreate["kind"]>;
-export const KEY_KINDS: { id: KeyKind; label: string }[] = [
+/** The kinds of key the tab makes: those /api/v1/keys issues, and Miraflow's (made by its own door). */
+export type KeyChoice = KeyKind | "mfl";
+export const KEY_KINDS: { id: KeyChoice; label: string }[] = [
   { id: "avs", label: "AI Visual Studio (avs_live_…)" },
   { id: "stu", label: "Studii (stu_…): jobs and uploads" },
+  { id: "mfl", label: "Miraflow (mfl_live_…, x-api-key on /api)" },
 ];
-/** The scopes each kind of key may have (a Studii key has no webhooks). */
-export const KIND_SCOPES: Record<KeyKind, KeyScope[]> = {
+/** The scopes each kind of key may have (Studii and Miraflow keys have no webhooks). */
+export const KIND_SCOPES: Record<KeyChoice, KeyScope[]> = {
   avs: ["read", "generate:image", "generate:video", "webhooks"],
   stu: ["read", "generate:image", "generate:video"],
+  mfl: ["read", "generate:image", "generate:video"],
 };
 
 type Envelope = { error?: { code?: string; message?: string; details?: { fields?: Record<string, string> } } };
@@ -63,8 +67,46 @@ export function failingFields(e: unknown): Record<string, string> {
   return {};
 }
 
+/** Which door issues a new key: /api/v1/keys (AI Visual Studio and Studii kinds) or Miraflow's /api/keys. */
+export type KeyApi = "aivs" | "miraflow";
+
+type MiraflowEnvelope = { code?: string; message?: string; details?: { errors?: { field?: string; message?: string }[] } };
+
+/** Miraflow's POST /api/keys; its {"result": "failure", code, message, details} errors as AIVS-style ApiErrors. */
+async function createMiraflowKey(body: ApiKeyCreate): Promise<ApiKeyCreated> {
+  let res: Response;
+  try {
+    res = await fetch("/api/keys", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "NETWORK_ERROR", "The studio server could not be reached. Check that it is running.");
+  }
+  if (!res.ok) {
+    let data: MiraflowEnvelope = {};
+    try {
+      data = (await res.json()) as MiraflowEnvelope;
+    } catch {
+      /* not JSON */
+    }
+    const fields: Record<string, string> = {};
+    for (const error of data.details?.errors ?? []) {
+      const field = (error.field ?? "").replace(/^body\./, "").split(".")[0];
+      if (field && !(field in fields)) fields[field] = error.message ?? "";
+    }
+    const invalid = data.code === "INVALID_REQUEST" || Object.keys(fields).length > 0;
+    throw new ApiError(res.status, invalid ? "invalid_request" : (data.code ?? `HTTP_${res.status}`),
+      data.message ?? res.statusText, invalid ? { fields } : data.details);
+  }
+  return (await res.json()) as ApiKeyCreated;
+}
+
 export const keysApi = {
   list: () => aivsCall<{ data: ApiKeyInfo[]; total: number }>("/keys"),
-  create: (body: ApiKeyCreate) => aivsCall<ApiKeyCreated>("/keys", "POST", body),
+  create: (body: ApiKeyCreate, api: KeyApi = "aivs") =>
+    api === "miraflow" ? createMiraflowKey(body) : aivsCall<ApiKeyCreated>("/keys", "POST", body),
   revoke: (id: string) => aivsCall<ApiKeyInfo>(`/keys/${encodeURIComponent(id)}`, "DELETE"),
 };

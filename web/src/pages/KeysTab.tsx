@@ -1,7 +1,7 @@
 import { useEffect, useState } from "react";
 import { errorText } from "../lib/api";
 import { appsApi } from "../lib/appsApi";
-import { KEY_KINDS, KEY_SCOPES, KIND_SCOPES, keysApi, type ApiKeyInfo, type KeyKind, type KeyScope } from "../lib/keysApi";
+import { KEY_KINDS, KEY_SCOPES, KIND_SCOPES, keysApi, type ApiKeyInfo, type KeyChoice, type KeyScope } from "../lib/keysApi";
 import { ModalActions } from "../components/ModalActions";
 import { SecretOnce } from "../components/SecretOnce";
 import { EmptyState, ErrorState, LoadingState, Modal } from "../components/ui";
@@ -44,8 +44,9 @@ export function KeysTab() {
     <section className="card" aria-label="API keys">
       <p className="muted">
         Keys for the AI Visual Studio API (<code>/api/v1</code>) start with <code>avs_live_</code>, keys for the Studii API
-        (<code>/api/v1/jobs</code>, <code>/api/v1/uploads</code>) with <code>stu_</code>; they can do only what their
-        scopes allow; your personal <code>mas_</code> key has full access. Send a key as <code>Authorization: Bearer …</code>,{" "}
+        (<code>/api/v1/jobs</code>, <code>/api/v1/uploads</code>) with <code>stu_</code>, keys for the Miraflow API
+        (<code>/api</code>) with <code>mfl_live_</code>; they can do only what their scopes allow; your personal{" "}
+        <code>mas_</code> key has full access. Send a key as <code>Authorization: Bearer …</code>,{" "}
         <code>X-API-Key</code> or <code>X-Magnific-Api-Key</code>. Each key may make {keys[0]?.rate_limit_per_minute ?? 60} requests per minute.
       </p>
       {secret && <SecretOnce secret={secret} onDismiss={() => setSecret(null)} />}
@@ -121,7 +122,7 @@ export function KeysTab() {
 
 function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (secret: string) => void }) {
   const [name, setName] = useState("");
-  const [kind, setKind] = useState<KeyKind>("avs");
+  const [kind, setKind] = useState<KeyChoice>("avs");
   const [scopes, setScopes] = useState<KeyScope[]>(["read"]);
   const [allowlist, setAllowlist] = useState("");
   const [expires, setExpires] = useState("");
@@ -135,12 +136,12 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
     try {
       const created = await keysApi.create({
         name,
-        kind,
+        ...(kind === "mfl" ? {} : { kind }),  // Miraflow keys come from the Miraflow door itself
         scopes: scopes.filter((scope) => KIND_SCOPES[kind].includes(scope)),
         ip_allowlist: allowlist.split(/[\s,]+/).filter(Boolean),
         expires_at: expires ? new Date(`${expires}T23:59:59`).toISOString() : null,
         spend_cap: cap === "" ? null : Number(cap),
-      });
+      }, kind === "mfl" ? "miraflow" : "aivs");
       toast(`Key "${created.name}" created`, "success");
       onCreated(created.key);
     } catch (e) {
@@ -163,9 +164,9 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
           value={kind}
           aria-label="Key kind"
           onChange={(e) => {
-            const next = e.target.value as KeyKind;
+            const next = e.target.value as KeyChoice;
             setKind(next);
-            setScopes(next === "stu" ? KIND_SCOPES.stu : ["read"]);  // a Studii key usually does every job
+            setScopes(next === "avs" ? ["read"] : KIND_SCOPES[next]);  // a Studii key usually does every job
           }}
         >
           {KEY_KINDS.map((k) => (
