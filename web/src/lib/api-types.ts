@@ -3647,6 +3647,15 @@ export interface components {
              */
             result: "failure";
         };
+        /** MiraflowVoicePublic */
+        MiraflowVoicePublic: {
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
         /** MockupJobStatus */
         MockupJobStatus: {
             /**
@@ -4942,7 +4951,24 @@ export interface components {
          */
         VoiceList: {
             /** Avatars */
-            avatars: components["schemas"]["miniaistudio__api__miraflow__schemas__VoicePublic"][];
+            avatars: components["schemas"]["MiraflowVoicePublic"][];
+        };
+        /** VoicePublic */
+        VoicePublic: {
+            /** Default */
+            default: boolean;
+            /** Engine */
+            engine: string;
+            /** Gender */
+            gender: string | null;
+            /** Id */
+            id: string;
+            /** Language */
+            language: string | null;
+            /** Name */
+            name: string;
+        } & {
+            [key: string]: unknown;
         };
         /** VoicesPublic */
         VoicesPublic: {
@@ -4951,7 +4977,7 @@ export interface components {
             /** Engines */
             engines: string[];
             /** Voices */
-            voices: components["schemas"]["miniaistudio__api__v2__model_schemas__VoicePublic"][];
+            voices: components["schemas"]["VoicePublic"][];
         } & {
             [key: string]: unknown;
         };
@@ -4971,32 +4997,6 @@ export interface components {
         ZipRequest: {
             /** Ids */
             ids?: string[];
-        };
-        /** VoicePublic */
-        miniaistudio__api__miraflow__schemas__VoicePublic: {
-            /** Createdat */
-            createdAt: string;
-            /** Id */
-            id: string;
-            /** Name */
-            name: string;
-        };
-        /** VoicePublic */
-        miniaistudio__api__v2__model_schemas__VoicePublic: {
-            /** Default */
-            default: boolean;
-            /** Engine */
-            engine: string;
-            /** Gender */
-            gender: string | null;
-            /** Id */
-            id: string;
-            /** Language */
-            language: string | null;
-            /** Name */
-            name: string;
-        } & {
-            [key: string]: unknown;
         };
     };
     responses: never;

@@ -69,11 +69,13 @@ export function failingFields(e: unknown): Record<string, string> {
 
 /** Which door issues a new key: /api/v1/keys (AI Visual Studio and Studii kinds) or Miraflow's /api/keys. */
 export type KeyApi = "aivs" | "miraflow";
+/** A new key's fields; ``kind`` only for /api/v1/keys (avs when left out), Miraflow's door knows its own. */
+export type KeyCreateBody = Omit<ApiKeyCreate, "kind"> & { kind?: KeyKind };
 
 type MiraflowEnvelope = { code?: string; message?: string; details?: { errors?: { field?: string; message?: string }[] } };
 
 /** Miraflow's POST /api/keys; its {"result": "failure", code, message, details} errors as AIVS-style ApiErrors. */
-async function createMiraflowKey(body: ApiKeyCreate): Promise<ApiKeyCreated> {
+async function createMiraflowKey(body: KeyCreateBody): Promise<ApiKeyCreated> {
   let res: Response;
   try {
     res = await fetch("/api/keys", {
@@ -106,7 +108,7 @@ async function createMiraflowKey(body: ApiKeyCreate): Promise<ApiKeyCreated> {
 
 export const keysApi = {
   list: () => aivsCall<{ data: ApiKeyInfo[]; total: number }>("/keys"),
-  create: (body: ApiKeyCreate, api: KeyApi = "aivs") =>
-    api === "miraflow" ? createMiraflowKey(body) : aivsCall<ApiKeyCreated>("/keys", "POST", body),
+  create: (body: KeyCreateBody, api: KeyApi = "aivs") =>
+    api === "miraflow" ? createMiraflowKey(body) : aivsCall<ApiKeyCreated>("/keys", "POST", { kind: "avs", ...body }),
   revoke: (id: string) => aivsCall<ApiKeyInfo>(`/keys/${encodeURIComponent(id)}`, "DELETE"),
 };

@@ -65,7 +65,7 @@ class AvatarCreated(BaseModel):
     avatar: AvatarPublic
 
 
-class VoicePublic(BaseModel):
+class MiraflowVoicePublic(BaseModel):
     id: str
     name: str
     createdAt: str
@@ -74,7 +74,7 @@ class VoicePublic(BaseModel):
 class VoiceList(BaseModel):
     """The seed lists voices under ``avatars`` (sic): followed to the letter."""
 
-    avatars: list[VoicePublic]
+    avatars: list[MiraflowVoicePublic]
 
 
 # -- videos (talking avatars; routes live in videos.py) -------------------------------------------------

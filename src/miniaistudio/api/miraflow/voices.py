@@ -10,13 +10,13 @@ from ...services.voices import Voice
 from ..common.deps import StudioDep
 from .deps import Reader
 from .jobs import iso_ms
-from .schemas import VoiceList, VoicePublic
+from .schemas import MiraflowVoicePublic, VoiceList
 
 router = APIRouter(tags=["voices"])
 
 
-def voice_public(voice: Voice) -> VoicePublic:
-    return VoicePublic(id=voice.id, name=f"{voice.name} - {voice.language}", createdAt=iso_ms(STOCK_CREATED))
+def voice_public(voice: Voice) -> MiraflowVoicePublic:
+    return MiraflowVoicePublic(id=voice.id, name=f"{voice.name} - {voice.language}", createdAt=iso_ms(STOCK_CREATED))
 
 
 @router.get("/voices", summary="List voices (under the key 'avatars', as the seed has it)", response_model=VoiceList)
