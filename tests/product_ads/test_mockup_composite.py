@@ -126,8 +126,11 @@ async def test_mockup_refusals(api: Api, tmp_path: Path) -> None:
     assert error_code(run, "video") == "WRONG_MEDIA_KIND"
     assert run["nodes"]["other"]["status"] == "failed"
     session = await api.new_session()
-    bad = {"nodes": [node("m", "image.mockup_composite", layers=[{"x": 50, "y": 30, "scale": 0}])], "edges": []}
+    bad = {"nodes": [node("p", "upload.image", media_ids=[shirt_id]),
+                     node("m", "image.mockup_composite", logo_media_ids=[shirt_id], layers=[{"x": 50, "scale": 0}])],
+           "edges": [edge("p", "image", "m", "product")]}
     r = await api.put(f"/api/v2/sessions/{session['id']}/flow", json={"graph": bad, "version": session["version"]})
     if r.status_code == 200:  # saving tolerates parameters being edited; the run refuses them
         r = await api.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})
     assert r.status_code == 422 and r.json()["code"] == "GRAPH_INVALID", r.text
+    assert r.json()["details"]["errors"][0]["code"] == "INVALID_PARAMETER" and "scale" in r.text

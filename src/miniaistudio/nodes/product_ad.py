@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from ..core.context import NodeContext, Provenance
 from ..core.node import ImageInput, Node, VideoOutput, node
@@ -33,12 +33,6 @@ class ProductAdVideo(Node):
     seed: int = Field(default=7, ge=0, le=2**31 - 1, json_schema_extra={"widget": "seed"},
                       description="Layout of particles, neon signs and leaves")
 
-    @model_validator(mode="after")
-    def _custom_needs_prompt(self) -> ProductAdVideo:
-        if self.style == "custom" and not self.user_prompt.strip():
-            raise ValueError("user_prompt is required when style is 'custom'")
-        return self
-
     def invoke(self, ctx: NodeContext) -> VideoOutput:
         from ..core.errors import NodeFailed
         from ..runtimes.creative.product_ad import ENGINE, frame_size, render_product_ad
@@ -47,6 +41,9 @@ class ProductAdVideo(Node):
 
         if self.image is None:
             raise NodeFailed("no mockup image is linked", code="INPUT_MISSING")
+        if self.style == "custom" and not self.user_prompt.strip():
+            raise NodeFailed("the custom style is made from user_prompt: describe the look", code="PROMPT_REQUIRED",
+                             details={"field": "user_prompt"})
         look = look_for(self.style, self.user_prompt)
         width, height = frame_size(self.aspect_ratio, self.short_side)
         prov = Provenance(engine=ENGINE, ai_generated=False, style=self.style, camera=look.camera,
