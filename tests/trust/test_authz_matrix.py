@@ -32,7 +32,10 @@ from miniaistudio.studio import Studio
 from .figures import Figures
 
 #: The doors whose routes the matrix covers (the dialects of the next issues join here).
-DOORS = ("/api/v2", "/api/files", "/api/v1")
+#: Miraflow's seed puts its sections directly under /api.
+MIRAFLOW_SECTIONS = ("keys", "media", "avatars", "avatar", "voices", "video", "videos", "image", "mockup",
+                     "thumbnail", "thumbnails")
+DOORS = ("/api/v2", "/api/files", "/api/v1", *(f"/api/{section}" for section in MIRAFLOW_SECTIONS))
 BASE_URL = "http://studio.test"
 
 # -- identities ------------------------------------------------------------------------------------
@@ -253,6 +256,7 @@ AIVS_NOT_FOUND = deny(404, "not_found")
 
 
 NO_GENERATION = deny(404, "not_found")
+NO_JOB = deny(404, "JOB_NOT_FOUND")  # Miraflow: another user's job id is as unknown as a made-up one
 
 
 def owners_webhook(**kw: Any) -> Fill:
@@ -408,6 +412,20 @@ ROWS: dict[tuple[str, str], Row] = {
         plain(path_params={"generation_id": "gen_000000000000000000000000"}), owner=NO_GENERATION,
         stranger=NO_GENERATION, **AIVS_KEYED),
     ("GET", "/api/v1/models"): Row(plain(params={"type": "image"}), **AIVS_KEYED),
+    # Miraflow (/api): the seed's {"result": "failure"} envelope carries the studio's codes
+    ("POST", "/api/keys"): Row(plain(json={"name": "matrix key", "scopes": ["read"]}),
+                               owner_key=deny(403, "INSUFFICIENT_SCOPE")),
+    ("GET", "/api/media/{mediaId}/view"): Row(lambda owned, who: Call(path_params={"mediaId": owned.media_id}),
+                                              stranger=NO_MEDIA),
+    # image jobs: the matrix's studio has no model (the job is accepted, then fails); media are the caller's own
+    ("POST", "/api/image/generate"): Row(plain(json={"prompt": "matrix", "name": "matrix"})),
+    ("POST", "/api/image/edit"): Row(lambda owned, who: Call(json={
+        "referenceImageMediaId": owned.media_id, "prompt": "matrix", "name": "matrix"}), stranger=NO_MEDIA),
+    ("POST", "/api/image/inpaint"): Row(lambda owned, who: Call(json={
+        "originalImageMediaId": owned.media_id, "maskImageMediaId": owned.media_id, "prompt": "matrix",
+        "name": "matrix"}), stranger=NO_MEDIA),
+    ("GET", "/api/image/{jobId}"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
+                                       owner=NO_JOB, stranger=NO_JOB),
 }
 
 

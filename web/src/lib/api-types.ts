@@ -22,6 +22,108 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/image/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an image-to-image edit job (JSON media ids, or multipart files) */
+        post: operations["edit_image_api_image_edit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/image/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a text-to-image job */
+        post: operations["generate_image_api_image_generate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/image/inpaint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an inpainting job (white mask areas are replaced) */
+        post: operations["inpaint_image_api_image_inpaint_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/image/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The status of any job, or its result once completed */
+        get: operations["get_image_job_api_image__jobId__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a Miraflow API key (mfl_live_...); the key is shown once */
+        post: operations["create_key_api_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/media/{mediaId}/view": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** View one of your media (the imageUrl of every answer) */
+        get: operations["view_media_api_media__mediaId__view_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/generate/image": {
         parameters: {
             query?: never;
@@ -2223,6 +2325,27 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /**
+         * ImageResult
+         * @description A completed image job.
+         */
+        ImageResult: {
+            /** Createdat */
+            createdAt: string;
+            /**
+             * Downloadurl
+             * @description A signed, time-limited download link (no auth needed)
+             */
+            downloadUrl: string;
+            /** Id */
+            id: string;
+            /** Mediaid */
+            mediaId: string;
+            /** Name */
+            name: string;
+            /** Prompt */
+            prompt: string;
+        };
         /** ImportBody */
         ImportBody: {
             /**
@@ -2329,6 +2452,38 @@ export interface components {
             items: components["schemas"]["InvoicePublic"][];
         } & {
             [key: string]: unknown;
+        };
+        /** JobAccepted */
+        JobAccepted: {
+            /** Jobid */
+            jobId: string;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+        };
+        /**
+         * JobProgress
+         * @description A job still in progress, or failed (``reason``).
+         */
+        JobProgress: {
+            /** Progress */
+            progress: number;
+            /** Reason */
+            reason?: string | null;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "waiting" | "started" | "completed" | "failed";
         };
         /** LlmModelPublic */
         LlmModelPublic: {
@@ -2513,6 +2668,30 @@ export interface components {
             url?: string | null;
         } & {
             [key: string]: unknown;
+        };
+        /**
+         * MiraflowFailure
+         * @description Every error: the seed's ``{"result": "failure", "error"}`` plus the studio's stable code.
+         */
+        MiraflowFailure: {
+            /**
+             * Code
+             * @description The studio's stable error code (JOB_NOT_FOUND, MEDIA_NOT_FOUND, ...)
+             */
+            code: string;
+            /** Details */
+            details?: {
+                [key: string]: unknown;
+            } | null;
+            /** Error */
+            error: string;
+            /** Message */
+            message: string;
+            /**
+             * Result
+             * @constant
+             */
+            result: "failure";
         };
         /**
          * ModelCachePublic
@@ -3304,6 +3483,36 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** TextToImageRequest */
+        TextToImageRequest: {
+            /**
+             * Aspectratio
+             * @description Aspect ratio for the output image
+             * @default 1:1
+             * @enum {string}
+             */
+            aspectRatio: "1:1" | "16:9" | "9:16" | "4:3" | "3:4";
+            /**
+             * Name
+             * @description Name for the image generation job
+             */
+            name: string;
+            /**
+             * Negativeprompt
+             * @description Elements to exclude
+             */
+            negativePrompt?: string | null;
+            /**
+             * Prompt
+             * @description Text description of the image to generate
+             */
+            prompt: string;
+            /**
+             * Seed
+             * @description Seed for reproducible results
+             */
+            seed?: number | null;
+        };
         /** TokenPublic */
         TokenPublic: {
             /** Expires In */
@@ -3553,6 +3762,263 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    edit_image_api_image_edit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Aspectratio
+                     * @description Aspect ratio for the output image
+                     */
+                    aspectRatio?: ("1:1" | "16:9" | "9:16" | "4:3" | "3:4") | null;
+                    /**
+                     * Name
+                     * @description Name for the image editing job
+                     */
+                    name: string;
+                    /** Negativeprompt */
+                    negativePrompt?: string | null;
+                    /**
+                     * Prompt
+                     * @description Description of how to edit the image
+                     */
+                    prompt: string;
+                    /**
+                     * Referenceimagemediaid
+                     * @description Media ID of the previously uploaded reference image
+                     */
+                    referenceImageMediaId?: string | null;
+                    /**
+                     * Referenceimagemediaids
+                     * @description Several reference images (studio extension; the first is edited, the others guide the prompt)
+                     */
+                    referenceImageMediaIds?: string[] | null;
+                    /** Seed */
+                    seed?: number | null;
+                };
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    generate_image_api_image_generate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TextToImageRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    inpaint_image_api_image_inpaint_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Aspectratio */
+                    aspectRatio?: ("1:1" | "16:9" | "9:16" | "4:3" | "3:4") | null;
+                    /**
+                     * Maskimagemediaid
+                     * @description Media ID of the mask: white areas are replaced, black kept
+                     */
+                    maskImageMediaId: string;
+                    /**
+                     * Name
+                     * @description Name for the inpainting job
+                     */
+                    name: string;
+                    /** Negativeprompt */
+                    negativePrompt?: string | null;
+                    /**
+                     * Originalimagemediaid
+                     * @description Media ID of the previously uploaded original image
+                     */
+                    originalImageMediaId: string;
+                    /**
+                     * Prompt
+                     * @description Description of what to replace the masked areas with
+                     */
+                    prompt: string;
+                    /** Seed */
+                    seed?: number | null;
+                };
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    get_image_job_api_image__jobId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageResult"] | components["schemas"]["JobProgress"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    create_key_api_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AivsKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AivsKeyCreatedPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    view_media_api_media__mediaId__view_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                mediaId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
                 };
             };
         };
