@@ -18,7 +18,10 @@ from PIL import Image, ImageDraw
 
 from conftest import Api, make_settings
 from miniaistudio.config import Settings
-from miraflow.conftest import failure, miraflow_key, poll, upload, xkey
+from miraflow.conftest import failure, install, miraflow_key, poll, upload, xkey
+from models.conftest import tiny_pix2pix
+
+__all__ = ["tiny_pix2pix"]
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -32,8 +35,8 @@ SEED_AD = {"mockupId": "cm42ab3ou0008aggajj0jy5e1", "animationStyle": "luxury_ma
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path, models_dir=tmp_path / "models", api_key_rate_limit_per_minute=10_000,
-                         product_ad_short_side=96, product_ad_fps=6)
+    return make_settings(tmp_path, models_dir=tmp_path / "models", model_import_dirs=[tmp_path.parent],
+                         api_key_rate_limit_per_minute=10_000, product_ad_short_side=96, product_ad_fps=6)
 
 
 def shirt_png() -> bytes:
@@ -159,3 +162,16 @@ async def test_mockup_and_ad_refusals(api: Api, make_user) -> None:  # type: ign
                                   headers=xkey(reader)), 403, "INSUFFICIENT_SCOPE")
     failure(await api.client.post("/api/mockup/generate", json=SEED_MOCKUP, headers=xkey(reader)), 403,
             "INSUFFICIENT_SCOPE")
+
+
+async def test_an_installed_edit_model_refines_the_mockup(api: Api, make_user, tiny_pix2pix: Path) -> None:  # type: ignore[no-untyped-def]
+    admin = await make_user("admin@example.com", admin=True)
+    await install(admin, tiny_pix2pix, name="tiny-pix2pix", default_params={"steps": 2})
+    key = await miraflow_key(api)
+    body = await make_mockup(api, key)
+    record = (await api.get(f"/api/v2/media/{body['mediaId']}")).json()
+    meta = record["metadata"]
+    assert meta["ai_generated"] is True and meta["engine"] == "diffusers", meta
+    assert meta["prompt"] == SEED_MOCKUP["instruction"]
+    r = await api.client.get(body["imageUrl"], headers=xkey(key))
+    assert r.status_code == 200 and r.headers["content-type"].startswith("image/")

@@ -3,7 +3,11 @@
 
 A mockup is a job of operation ``mockup.generate``; its job id is the ``mockupId`` the ad videos take.
 The compositor takes a fraction of a second, so ``generate`` waits for it (up to
-:data:`MOCKUP_WAIT_SECONDS`) and answers the seed's ``imageUrl`` and ``mediaId`` at once."""
+:data:`MOCKUP_WAIT_SECONDS`) and answers the seed's ``imageUrl`` and ``mediaId`` at once.
+
+With an image-edit model installed (instruct-pix2pix style), an ``image.edit`` node follows the
+compositor and refines the composite by the request's ``instruction`` (lightly: :data:`REFINE_STRENGTH`,
+a fixed seed); without one the classical composite is the mockup."""
 
 from __future__ import annotations
 
@@ -30,13 +34,16 @@ MOCKUP = "mockup.generate"
 MOCKUP_WAIT_SECONDS = 60.0
 POLL_SECONDS = 0.1
 LIST_LIMIT = 200
+REFINE_STRENGTH = 0.35
+REFINE_SEED = 0
 
 
 def _node(node_id: str, node_type: str, x: float, **params: Any) -> dict[str, Any]:
     return {"id": node_id, "type": node_type, "position": {"x": x, "y": 0}, "params": params}
 
 
-def mockup_graph(body: MockupGenerateRequest) -> Graph:
+def mockup_graph(body: MockupGenerateRequest, edit_model: str | None) -> Graph:
+    """Product -> compositor (-> the edit model's refinement when one is installed)."""
     layers = [{"asset_id": layer.assetId, "x": layer.x, "y": layer.y, "scale": layer.scale,
                "rotation": layer.rotation} for layer in body.layers]
     nodes = [_node("product", "upload.image", 0, media_ids=[body.productMediaId]),
@@ -44,6 +51,11 @@ def mockup_graph(body: MockupGenerateRequest) -> Graph:
                    instruction=body.instruction)]
     edges = [{"id": "product-mockup", "source": "product", "source_handle": "image", "target": "mockup",
               "target_handle": "product"}]
+    if edit_model is not None:
+        nodes.append(_node("refined", "image.edit", 600, model=edit_model, instruction=body.instruction,
+                           strength=REFINE_STRENGTH, seed=REFINE_SEED))
+        edges.append({"id": "mockup-refined", "source": "mockup", "source_handle": "image", "target": "refined",
+                      "target_handle": "image"})
     return Graph.model_validate({"nodes": nodes, "edges": edges})
 
 
@@ -63,8 +75,10 @@ async def generate_mockup(body: MockupGenerateRequest, user: ImageMaker, studio:
         raise NodeFailed("send at least one logo in logoMediaIds", code="NO_LOGO",
                          details={"errors": [{"field": "body.logoMediaIds", "message": "required"}]})
     await require_media(studio, user, [body.productMediaId, *body.logoMediaIds])
+    edit_models = await asyncio.to_thread(studio.models.models_of_kind, "image_edit")
+    edit_model = edit_models[0].id if edit_models else None
     request = JobRequest(dialect=DIALECT, operation=MOCKUP, id_prefix=ID_PREFIX, inputs=body.model_dump(),
-                         graph=mockup_graph(body), output_node="mockup")
+                         graph=mockup_graph(body, edit_model), output_node="refined" if edit_model else "mockup")
     job = await finished(studio, user, await studio.jobs.submit(user, request), MOCKUP_WAIT_SECONDS)
     if job.status == COMPLETED and job.outputs:
         media_id = job.outputs[0]
