@@ -11,16 +11,24 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from ad_helpers import fetch, frames_at, metadata, run_graph, upload, video_facts
 from numpy.typing import NDArray
 
-from conftest import FIXTURES, Api, edge, error_code, node, output
+from conftest import FIXTURES, SHARED_MODELS_DIR, Api, edge, error_code, node, output
+from miniaistudio.runtimes.models.vision_assets import place_u2netp
 
 STYLES = ("luxury_macro", "neo_noir_night", "warm_lifestyle_sunset", "futuristic_clean_studio", "cyberpunk_showcase",
           "film_35mm_editorial", "high_fashion_runway", "nature_premium", "custom")
 SEED_PROMPT = "Focus on the logo details"  # the seed's example userPrompt
 SIZES = {"16:9": (256, 144), "9:16": (144, 256)}
 SAMPLES = [0.5, 2.0, 4.0, 6.0, 7.5]
+
+
+@pytest.fixture(scope="session")
+def u2netp_placed() -> Path:
+    """The product is cut out by u2netp (placed once by the set-up step's own code), as in production."""
+    return place_u2netp(SHARED_MODELS_DIR)
 
 
 def colour_statistics(frames: list[NDArray[np.float32]]) -> NDArray[np.float64]:
@@ -40,7 +48,7 @@ def motion(frames: list[NDArray[np.float32]]) -> float:
     return float(np.mean([np.abs(a - b).mean() for a, b in itertools.pairwise(frames)]))
 
 
-async def test_nine_styles_render_eight_seconds_and_differ(api: Api, tmp_path: Path) -> None:
+async def test_nine_styles_render_eight_seconds_and_differ(api: Api, tmp_path: Path, u2netp_placed: Path) -> None:
     mockup = await upload(api, FIXTURES / "coffee.png")
     nodes: list[dict[str, Any]] = [node("m", "upload.image", media_ids=[mockup])]
     aspect = {}
