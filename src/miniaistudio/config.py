@@ -176,6 +176,9 @@ class Settings(BaseSettings):
         "AI Visual Studio: the model of POST /api/v1/generate/image without one (id, name or source)"))
     aivs_default_video_model: str = Field(default="minimax/hailuo-2.3-fast", max_length=200, description=(
         "AI Visual Studio: the model of POST /api/v1/generate/video without one (id, name or source)"))
+    product_ad_short_side: int = Field(default=540, ge=96, le=1080, description=(
+        "Miraflow product ad videos: frame height of 16:9 (width of 9:16) in px; 540 renders 960x540"))
+    product_ad_fps: int = Field(default=30, ge=6, le=60, description="Miraflow product ad videos: frames per second")
     webhook_allow_http: bool = Field(default=False, description="accept http:// webhook targets (local "
                                                                 "development); https only otherwise")
     webhook_allow_private_targets: bool = Field(

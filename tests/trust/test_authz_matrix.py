@@ -276,6 +276,7 @@ STUDII_KEYED: dict[str, Any] = {"anonymous": deny(401, "missing_api_key"),
 
 NO_GENERATION = deny(404, "not_found")
 NO_JOB = deny(404, "JOB_NOT_FOUND")  # Miraflow: another user's job id is as unknown as a made-up one
+NO_MOCKUP = deny(404, "MOCKUP_NOT_FOUND")
 
 
 def owners_webhook(**kw: Any) -> Fill:
@@ -494,6 +495,18 @@ ROWS: dict[tuple[str, str], Row] = {
                                                owner=NO_JOB, stranger=NO_JOB),
     ("GET", "/api/image/{jobId}"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
                                        owner=NO_JOB, stranger=NO_JOB),
+    # product mockups (composited for real on the owner's image) and ad videos from saved mockups
+    ("POST", "/api/mockup/generate"): Row(lambda owned, who: Call(json={
+        "productMediaId": owned.media_id, "logoMediaIds": [owned.media_id],
+        "layers": [{"assetId": "string", "x": 50, "y": 30, "scale": 1, "rotation": 0}],
+        "instruction": "matrix"}), stranger=NO_MEDIA),
+    ("GET", "/api/mockup/mockups"): Row(plain()),
+    ("GET", "/api/mockup/{jobId}/status"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
+                                               owner=NO_JOB, stranger=NO_JOB),
+    ("POST", "/api/mockup/video"): Row(plain(json={"mockupId": "mf_000000000000000000000000",
+                                                   "animationStyle": "luxury_macro"}),
+                                       owner=NO_MOCKUP, stranger=NO_MOCKUP),
+    ("GET", "/api/mockup/videos"): Row(plain()),
 }
 
 

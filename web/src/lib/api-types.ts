@@ -229,6 +229,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mockup/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Composite logos onto a product image; saved as a mockup */
+        post: operations["generate_mockup_api_mockup_generate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mockup/mockups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your saved product mockups, newest first */
+        get: operations["list_mockups_api_mockup_mockups_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mockup/video": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an 8-second product ad video from a saved mockup */
+        post: operations["create_ad_video_api_mockup_video_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mockup/videos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your product ad videos with their status and progress, newest first */
+        get: operations["list_ad_videos_api_mockup_videos_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/mockup/{jobId}/status": {
         parameters: {
             query?: never;
@@ -236,7 +304,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The status of a mockup, asset or ad-video job */
+        /** The status of a mockup, asset or ad video job */
         get: operations["mockup_job_status_api_mockup__jobId__status_get"];
         put?: never;
         post?: never;
@@ -3253,6 +3321,43 @@ export interface components {
              */
             status: "waiting" | "started" | "completed" | "failed";
         };
+        /**
+         * LayerPlacement
+         * @description Where one logo goes: its centre in percent of the product image, its scale (1 = a quarter of the
+         *     product's width) and its clockwise rotation in degrees.
+         */
+        LayerPlacement: {
+            /**
+             * Assetid
+             * @description One of logoMediaIds; any other value takes the logo of the same position
+             * @default
+             */
+            assetId: string;
+            /**
+             * Rotation
+             * @description Degrees, clockwise
+             * @default 0
+             */
+            rotation: number;
+            /**
+             * Scale
+             * @description 1 = a quarter of the product's width
+             * @default 1
+             */
+            scale: number;
+            /**
+             * X
+             * @description Logo centre, % of the product's width
+             * @default 50
+             */
+            x: number;
+            /**
+             * Y
+             * @description Logo centre, % of the product's height
+             * @default 50
+             */
+            y: number;
+        };
         /** LlmModelPublic */
         LlmModelPublic: {
             /** Default */
@@ -3656,6 +3761,59 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** MockupGenerateRequest */
+        MockupGenerateRequest: {
+            /**
+             * Instruction
+             * @description Instructions for mockup generation
+             */
+            instruction: string;
+            /**
+             * Layers
+             * @description Placement of each logo; none = each logo centred
+             */
+            layers?: components["schemas"]["LayerPlacement"][];
+            /**
+             * Logomediaids
+             * @description Media IDs of the logo images to composite
+             */
+            logoMediaIds?: string[];
+            /**
+             * Productmediaid
+             * @description Media ID of the product image
+             */
+            productMediaId: string;
+        };
+        /**
+         * MockupGenerated
+         * @description The saved mockup: ``jobId`` is also its ``mockupId``. ``imageUrl``/``mediaId`` are null only when
+         *     the mockup was not finished within the request (poll ``/api/mockup/{jobId}/status``).
+         */
+        MockupGenerated: {
+            /** Imageurl */
+            imageUrl: string | null;
+            /** Jobid */
+            jobId: string;
+            /** Mediaid */
+            mediaId: string | null;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+        };
+        /** MockupItem */
+        MockupItem: {
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Imageurl */
+            imageUrl: string;
+            /** Prompt */
+            prompt: string;
+        };
         /** MockupJobStatus */
         MockupJobStatus: {
             /**
@@ -3686,6 +3844,53 @@ export interface components {
              * @enum {string}
              */
             status: "waiting" | "started" | "completed" | "failed";
+        };
+        /** MockupList */
+        MockupList: {
+            /** Mockups */
+            mockups: components["schemas"]["MockupItem"][];
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+        };
+        /** MockupVideoItem */
+        MockupVideoItem: {
+            /**
+             * Aspectratio
+             * @enum {string}
+             */
+            aspectRatio: "16:9" | "9:16";
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Mockupid */
+            mockupId: string;
+            /** Mockupimageurl */
+            mockupImageUrl: string;
+            /** Name */
+            name: string;
+            /** Progress */
+            progress: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "waiting" | "started" | "completed" | "failed";
+        };
+        /** MockupVideoList */
+        MockupVideoList: {
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+            /** Videos */
+            videos: components["schemas"]["MockupVideoItem"][];
         };
         /**
          * ModelCachePublic
@@ -3926,6 +4131,32 @@ export interface components {
              * @default 0
              */
             y: number;
+        };
+        /** ProductAdRequest */
+        ProductAdRequest: {
+            /**
+             * Animationstyle
+             * @description Animation style preset
+             * @enum {string}
+             */
+            animationStyle: "luxury_macro" | "neo_noir_night" | "warm_lifestyle_sunset" | "futuristic_clean_studio" | "cyberpunk_showcase" | "film_35mm_editorial" | "high_fashion_runway" | "nature_premium" | "custom";
+            /**
+             * Aspectratio
+             * @description Video aspect ratio
+             * @default 9:16
+             * @enum {string}
+             */
+            aspectRatio: "16:9" | "9:16";
+            /**
+             * Mockupid
+             * @description ID of the saved mockup
+             */
+            mockupId: string;
+            /**
+             * Userprompt
+             * @description Optional custom prompt (required if animationStyle is 'custom')
+             */
+            userPrompt?: string | null;
         };
         /** PublishRequest */
         PublishRequest: {
@@ -5515,6 +5746,130 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AssetList"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    generate_mockup_api_mockup_generate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MockupGenerateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MockupGenerated"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    list_mockups_api_mockup_mockups_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MockupList"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    create_ad_video_api_mockup_video_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProductAdRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    list_ad_videos_api_mockup_videos_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MockupVideoList"];
                 };
             };
             /** @description An error */
