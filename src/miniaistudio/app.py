@@ -26,6 +26,7 @@ from .api.common.origin import CrossSiteGuard
 from .api.common.rate_limit_headers import RateLimitHeaders
 from .api.common.security_headers import SecurityHeaders
 from .api.files import door as files_door
+from .api.miraflow import door as miraflow_door
 from .api.v2 import door as v2_door
 from .api.v2.errors import v2_envelope
 from .api.v2.topups import WEBHOOK_PATH as STRIPE_WEBHOOK_PATH
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None, studio: Studio | None = None) -
                   docs_url=None, redoc_url=None, openapi_url="/openapi.json")
     app.state.studio = studio
     install_generation_events(studio)
-    doors = Doors([v2_door, aivs_door, files_door], fallback=v2_envelope)
+    doors = Doors([v2_door, aivs_door, files_door, miraflow_door], fallback=v2_envelope)
     install_error_handlers(app, doors.envelope_for)
     doors.mount(app, __version__)
     mount_api_docs(app, openapi_url="/openapi.json", title=app.title)

@@ -32,7 +32,10 @@ from miniaistudio.studio import Studio
 from .figures import Figures
 
 #: The doors whose routes the matrix covers (the dialects of the next issues join here).
-DOORS = ("/api/v2", "/api/files", "/api/v1")
+#: Miraflow's seed puts its sections directly under /api.
+MIRAFLOW_SECTIONS = ("keys", "media", "avatars", "avatar", "voices", "video", "videos", "image", "mockup",
+                     "thumbnail", "thumbnails")
+DOORS = ("/api/v2", "/api/files", "/api/v1", *(f"/api/{section}" for section in MIRAFLOW_SECTIONS))
 BASE_URL = "http://studio.test"
 
 # -- identities ------------------------------------------------------------------------------------
@@ -408,6 +411,11 @@ ROWS: dict[tuple[str, str], Row] = {
         plain(path_params={"generation_id": "gen_000000000000000000000000"}), owner=NO_GENERATION,
         stranger=NO_GENERATION, **AIVS_KEYED),
     ("GET", "/api/v1/models"): Row(plain(params={"type": "image"}), **AIVS_KEYED),
+    # Miraflow (/api): the seed's {"result": "failure"} envelope carries the studio's codes
+    ("POST", "/api/keys"): Row(plain(json={"name": "matrix key", "scopes": ["read"]}),
+                               owner_key=deny(403, "INSUFFICIENT_SCOPE")),
+    ("GET", "/api/media/{mediaId}/view"): Row(lambda owned, who: Call(path_params={"mediaId": owned.media_id}),
+                                              stranger=NO_MEDIA),
 }
 
 

@@ -29,10 +29,12 @@ class KeyKind(StrEnum):
 
     PERSONAL = "mas"  # the user's personal key (/api/v2/account/api-key), full access
     AIVS = "avs"  # AI Visual Studio (/api/v1/keys)
+    MIRAFLOW = "mfl"  # Miraflow (/api/keys)
     # STUDII = "stu", MAGNIFIC = "mgn", MIRAFLOW = "mfl": with their doors
 
 
 PREFIXES: dict[KeyKind, str] = {KeyKind.PERSONAL: "mas_", KeyKind.AIVS: "avs_live_"}
+PREFIXES[KeyKind.MIRAFLOW] = "mfl_live_"
 _ALTERNATIVES = "|".join(re.escape(p) for p in PREFIXES.values())
 _KEY = re.compile(rf"^({_ALTERNATIVES})([0-9A-Za-z]{{{BODY_LENGTH}}})([0-9A-Za-z]{{{CHECKSUM_LENGTH}}})$")
 _LEGACY = re.compile(r"^mas_[A-Za-z0-9_-]{43}$")

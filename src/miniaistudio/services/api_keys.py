@@ -47,6 +47,7 @@ MAX_SPEND_CAP = 2**53  # credits; integers only
 GRANTABLE_SCOPES: dict[KeyKind, tuple[str, ...]] = {
     KeyKind.PERSONAL: (ApiScope.FULL.value,),
     KeyKind.AIVS: tuple(scope.value for scope in AIVS_SCOPES),
+    KeyKind.MIRAFLOW: tuple(scope.value for scope in AIVS_SCOPES),  # the same read / generate scopes
 }
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
