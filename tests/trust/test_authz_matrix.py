@@ -416,6 +416,19 @@ ROWS: dict[tuple[str, str], Row] = {
                                owner_key=deny(403, "INSUFFICIENT_SCOPE")),
     ("GET", "/api/media/{mediaId}/view"): Row(lambda owned, who: Call(path_params={"mediaId": owned.media_id}),
                                               stranger=NO_MEDIA),
+    # Miraflow talking-avatar videos: the owner's photo is an avatar only to the owner (the unknown voice
+    # then stops the request before any job); a video id is only ever the caller's own job
+    ("POST", "/api/video/create"): Row(
+        lambda owned, who: Call(json={"avatarId": owned.media_id, "name": "matrix", "text": "matrix",
+                                      "voiceId": "no-such-voice"}),
+        owner=deny(404, "VOICE_NOT_FOUND"), stranger=deny(404, "AVATAR_NOT_FOUND")),
+    ("GET", "/api/video/{jobId}/status"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
+                                              owner=deny(404, "JOB_NOT_FOUND"), stranger=deny(404, "JOB_NOT_FOUND")),
+    ("GET", "/api/videos"): Row(plain()),
+    ("GET", "/api/video/{id}"): Row(plain(path_params={"id": "mf_000000000000000000000000"}),
+                                    owner=deny(404, "VIDEO_NOT_FOUND"), stranger=deny(404, "VIDEO_NOT_FOUND")),
+    ("GET", "/api/video/{id}/download"): Row(plain(path_params={"id": "mf_000000000000000000000000"}),
+                                             owner=deny(404, "VIDEO_NOT_FOUND"), stranger=deny(404, "VIDEO_NOT_FOUND")),
 }
 
 
