@@ -19,7 +19,7 @@ from avatar_helpers import (
     speaking_graph,
 )
 
-from conftest import SHARED_MODELS_DIR, Api, download, error_code, media_record, node, output
+from conftest import SHARED_MODELS_DIR, Api, download, edge, error_code, media_record, node, output
 
 # Pearson r between the mouth opening measured on the output frames and the speech loudness of
 # the same frames. The engine drives the jaw by viseme shape x loudness, so a working lip sync
@@ -85,22 +85,22 @@ async def test_tts_to_talking_avatar_full_frame_and_cropped(api: Api, tmp_path: 
 async def test_a_portrait_without_one_front_facing_face_is_refused(api: Api, tmp_path: Path) -> None:
     from PIL import Image
 
-    pair = tmp_path / "pair.png"
+    pair, tilted = tmp_path / "pair.png", tmp_path / "tilted.png"
     with Image.open(GRACE) as one:
         both = Image.new("RGB", (one.width * 2, one.height))
         both.paste(one, (0, 0))
         both.paste(one, (one.width, 0))
         both.save(pair)
-    ids = [(await api.upload(None, p))["id"] for p in (COFFEE, pair)]
-    nodes = [node("t", "text", text="Hi."), node("tts", "audio.tts", engine="espeak-ng", voice="espeak-ng:en-us"),
-             node("cup", "upload.image", media_ids=[ids[0]]), node("pair", "upload.image", media_ids=[ids[1]]),
-             node("a_cup", "video.talking_avatar"), node("a_pair", "video.talking_avatar")]
-    edges = [{"id": f"e{i}", "source": s, "source_handle": sh, "target": t, "target_handle": th}
-             for i, (s, sh, t, th) in enumerate([("t", "text", "tts", "text"), ("cup", "image", "a_cup", "portrait"),
-                                                 ("tts", "audio", "a_cup", "speech"),
-                                                 ("pair", "image", "a_pair", "portrait"),
-                                                 ("tts", "audio", "a_pair", "speech")])]
+        one.rotate(45, expand=True, fillcolor=(40, 60, 160)).save(tilted)
+    cases = {"cup": (COFFEE, "NO_FACE_FOUND"), "pair": (pair, "MULTIPLE_FACES"), "tilted": (tilted, "FACE_NOT_FRONTAL")}
+    nodes = [node("t", "text", text="Hi."), node("tts", "audio.tts", engine="espeak-ng", voice="espeak-ng:en-us")]
+    edges = [edge("t", "text", "tts", "text")]
+    for name, (path, _code) in cases.items():
+        nodes += [node(name, "upload.image", media_ids=[(await api.upload(None, path))["id"]]),
+                  node(f"a_{name}", "video.talking_avatar")]
+        edges += [edge(name, "image", f"a_{name}", "portrait"), edge("tts", "audio", f"a_{name}", "speech")]
     run = await run_graph(api, nodes, edges)
-    assert error_code(run, "a_cup") == "NO_FACE_FOUND"
-    assert error_code(run, "a_pair") == "MULTIPLE_FACES"
+    for name, (_path, code) in cases.items():
+        assert error_code(run, f"a_{name}") == code, name
     assert run["nodes"]["a_pair"]["error"]["details"]["faces"] == 2
+    assert run["nodes"]["a_tilted"]["error"]["details"]["roll_degrees"] > 25

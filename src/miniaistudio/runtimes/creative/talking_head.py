@@ -472,13 +472,16 @@ def _draw_mouth(patch: NDArray[np.uint8], pts: NDArray[np.float32], teeth: float
         upper = pts[list(INNER_UPPER)]
         order = np.argsort(upper[:, 0])
         lip_y = np.interp(xs, upper[order, 0], upper[order, 1])
-        strip = np.clip(teeth, 0.0, 0.9) * gap
-        below = yy - lip_y[None, :]
-        tooth = np.clip(1.0 - (below - strip) / 1.2, 0.0, 1.0) * (below > -2)
         center, half = (poly[:, 0].min() + poly[:, 0].max()) / 2, max((poly[:, 0].max() - poly[:, 0].min()) / 2, 1)
-        side = np.clip(1.0 - np.abs(xs - center) / half, 0.0, 1.0) ** 0.5  # teeth recede into shade
-        shade = (0.45 + 0.55 * side)[None, :] * (0.55 + 0.45 * depth)
-        enamel = np.array([232, 226, 212], dtype=np.float32)
+        side = np.clip(1.0 - np.abs(xs - center) / half, 0.0, 1.0) ** 0.5  # 1 mid-mouth, 0 at the corners
+        strip = np.clip(teeth, 0.0, 0.9) * gap * (0.35 + 0.65 * side)[None, :]  # shorter towards the corners
+        below = yy - lip_y[None, :]
+        tooth = np.clip(1.0 - (below - strip) / 1.5, 0.0, 1.0) * (below > -2)
+        # Faint gaps between the teeth: eight across the mouth, one in the middle (the incisors).
+        phase = np.cos(np.pi * (xs - center) / max(half / 4.0, 1.0)) ** 2
+        gaps = 1.0 - 0.12 * (phase > 0.9)
+        shade = (0.62 + 0.38 * side)[None, :] * (0.82 + 0.18 * depth) * gaps[None, :]
+        enamel = np.array([238, 232, 216], dtype=np.float32)
         cavity = cavity * (1 - tooth[:, :, None]) + (enamel * shade[:, :, None]) * tooth[:, :, None]
     region = patch[lo[1]:hi[1], lo[0]:hi[0]].astype(np.float32)
     out = region * (1 - alpha[:, :, None]) + cavity * alpha[:, :, None]
