@@ -90,7 +90,7 @@ def test_migration_moves_personal_keys_and_keeps_them_valid(tmp_path: Path) -> N
     db.dispose()
     studio = Studio(settings)  # upgrades to head
     try:
-        assert current_revision(studio.db) == HEAD == "0012"
+        assert current_revision(studio.db) == HEAD
         with studio.db.session() as s:
             assert s.scalars(select(User.api_key_hash).where(User.api_key_hash.is_not(None))).all() == []
             rows = {row.user_id: row for row in s.scalars(select(ApiKey))}

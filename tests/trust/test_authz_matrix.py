@@ -256,6 +256,7 @@ AIVS_NOT_FOUND = deny(404, "not_found")
 
 
 NO_GENERATION = deny(404, "not_found")
+NO_JOB = deny(404, "JOB_NOT_FOUND")  # Miraflow: another user's job id is as unknown as a made-up one
 
 
 def owners_webhook(**kw: Any) -> Fill:
@@ -416,12 +417,29 @@ ROWS: dict[tuple[str, str], Row] = {
                                owner_key=deny(403, "INSUFFICIENT_SCOPE")),
     ("GET", "/api/media/{mediaId}/view"): Row(lambda owned, who: Call(path_params={"mediaId": owned.media_id}),
                                               stranger=NO_MEDIA),
-    # Miraflow talking-avatar videos: the owner's photo is an avatar only to the owner (the unknown voice
-    # then stops the request before any job); a video id is only ever the caller's own job
+    ("GET", "/api/avatars"): Row(plain()),
+    ("GET", "/api/voices"): Row(plain()),
+    # the owner's media is a tiny red square: the face check refuses it (after authorization)
+    ("POST", "/api/avatar/create"): Row(lambda owned, who: Call(json={"name": "matrix", "mediaId": owned.media_id}),
+                                        owner=REACHED, stranger=NO_MEDIA),
+    # image jobs: the matrix's studio has no model (the job is accepted, then fails); media are the caller's own
+    ("POST", "/api/image/generate"): Row(plain(json={"prompt": "matrix", "name": "matrix"})),
+    ("POST", "/api/image/edit"): Row(lambda owned, who: Call(json={
+        "referenceImageMediaId": owned.media_id, "prompt": "matrix", "name": "matrix"}), stranger=NO_MEDIA),
+    ("POST", "/api/image/inpaint"): Row(lambda owned, who: Call(json={
+        "originalImageMediaId": owned.media_id, "maskImageMediaId": owned.media_id, "prompt": "matrix",
+        "name": "matrix"}), stranger=NO_MEDIA),
+    ("POST", "/api/thumbnail/generate"): Row(plain(json={"prompt": "matrix", "name": "matrix"})),
+    ("GET", "/api/thumbnail/{jobId}"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
+                                           owner=NO_JOB, stranger=NO_JOB),
+    ("GET", "/api/thumbnails"): Row(plain(params={"page": "1"})),
+    ("GET", "/api/image/{jobId}"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
+                                       owner=NO_JOB, stranger=NO_JOB),
+    # Miraflow talking-avatar videos: a stock avatar with an unknown voice is refused before any job; a video id
+    # is only ever the caller's own job
     ("POST", "/api/video/create"): Row(
-        lambda owned, who: Call(json={"avatarId": owned.media_id, "name": "matrix", "text": "matrix",
-                                      "voiceId": "no-such-voice"}),
-        owner=deny(404, "VOICE_NOT_FOUND"), stranger=deny(404, "AVATAR_NOT_FOUND")),
+        plain(json={"avatarId": "stock-grace-hopper", "name": "matrix", "text": "matrix", "voiceId": "no-such-voice"}),
+        owner=deny(400, "VOICE_NOT_FOUND"), stranger=deny(400, "VOICE_NOT_FOUND")),
     ("GET", "/api/video/{jobId}/status"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
                                               owner=deny(404, "JOB_NOT_FOUND"), stranger=deny(404, "JOB_NOT_FOUND")),
     ("GET", "/api/videos"): Row(plain()),

@@ -531,3 +531,18 @@ class Invoice(Base):
     payment_reference: Mapped[str | None] = mapped_column(String(255), nullable=True)
     receipt_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
     seller: Mapped[dict[str, Any]] = mapped_column(JSON)  # name, address, tax_id as configured at issue
+
+
+class MiraflowAvatar(Base):
+    """A Miraflow avatar a user made from one of their photos (``services/miraflow_avatars.py``); the
+    stock avatars ship with the studio and have no row."""
+
+    __tablename__ = "miraflow_avatars"
+    __table_args__ = (Index("ix_miraflow_avatars_user_created", "user_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    media_id: Mapped[str] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"))
+    voice_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

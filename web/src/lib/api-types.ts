@@ -5,6 +5,40 @@
  */
 
 export interface paths {
+    "/api/avatar/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create an avatar from your photo (exactly one front-facing face) */
+        post: operations["create_avatar_api_avatar_create_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/avatars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List avatars: the stock ones and yours */
+        get: operations["list_avatars_api_avatars_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/files/media/{media_id}": {
         parameters: {
             query?: never;
@@ -14,6 +48,74 @@ export interface paths {
         };
         /** A media file by signed link (no authentication; supports Range) */
         get: operations["signed_download_api_files_media__media_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/image/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an image-to-image edit job (JSON media ids, or multipart files) */
+        post: operations["edit_image_api_image_edit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/image/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a text-to-image job */
+        post: operations["generate_image_api_image_generate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/image/inpaint": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an inpainting job (white mask areas are replaced) */
+        post: operations["inpaint_image_api_image_inpaint_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/image/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The status of any job, or its result once completed */
+        get: operations["get_image_job_api_image__jobId__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -48,6 +150,57 @@ export interface paths {
         };
         /** View one of your media (the imageUrl of every answer) */
         get: operations["view_media_api_media__mediaId__view_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/thumbnail/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a thumbnail job (prompt, optional reference images) */
+        post: operations["generate_thumbnail_api_thumbnail_generate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/thumbnail/{jobId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A thumbnail job's status, or the thumbnail once completed */
+        get: operations["get_thumbnail_api_thumbnail__jobId__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/thumbnails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your thumbnails, newest first, 20 a page */
+        get: operations["list_thumbnails_api_thumbnails_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1438,6 +1591,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/voices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List voices (under the key 'avatars', as the seed has it) */
+        get: operations["list_voices_api_voices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2007,6 +2177,37 @@ export interface components {
             /** Enabled */
             enabled: boolean;
         };
+        /** AvatarCreated */
+        AvatarCreated: {
+            avatar: components["schemas"]["AvatarPublic"];
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+        };
+        /** AvatarList */
+        AvatarList: {
+            /** Avatars */
+            avatars: components["schemas"]["AvatarPublic"][];
+        };
+        /** AvatarPublic */
+        AvatarPublic: {
+            /**
+             * Createdat
+             * @description ISO 8601, UTC, milliseconds: 2024-11-01T05:37:46.194Z
+             */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Isphoto */
+            isPhoto: boolean;
+            /** Name */
+            name: string;
+            /** Voiceid */
+            voiceId: string;
+        };
         /** BalancePublic */
         BalancePublic: {
             /** Available */
@@ -2342,6 +2543,27 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /**
+         * ImageResult
+         * @description A completed image job.
+         */
+        ImageResult: {
+            /** Createdat */
+            createdAt: string;
+            /**
+             * Downloadurl
+             * @description A signed, time-limited download link (no auth needed)
+             */
+            downloadUrl: string;
+            /** Id */
+            id: string;
+            /** Mediaid */
+            mediaId: string;
+            /** Name */
+            name: string;
+            /** Prompt */
+            prompt: string;
+        };
         /** ImportBody */
         ImportBody: {
             /**
@@ -2448,6 +2670,38 @@ export interface components {
             items: components["schemas"]["InvoicePublic"][];
         } & {
             [key: string]: unknown;
+        };
+        /** JobAccepted */
+        JobAccepted: {
+            /** Jobid */
+            jobId: string;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+        };
+        /**
+         * JobProgress
+         * @description A job still in progress, or failed (``reason``).
+         */
+        JobProgress: {
+            /** Progress */
+            progress: number;
+            /** Reason */
+            reason?: string | null;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "waiting" | "started" | "completed" | "failed";
         };
         /** LlmModelPublic */
         LlmModelPublic: {
@@ -3447,6 +3701,157 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** TextToImageRequest */
+        TextToImageRequest: {
+            /**
+             * Aspectratio
+             * @description Aspect ratio for the output image
+             * @default 1:1
+             * @enum {string}
+             */
+            aspectRatio: "1:1" | "16:9" | "9:16" | "4:3" | "3:4";
+            /**
+             * Name
+             * @description Name for the image generation job
+             */
+            name: string;
+            /**
+             * Negativeprompt
+             * @description Elements to exclude
+             */
+            negativePrompt?: string | null;
+            /**
+             * Prompt
+             * @description Text description of the image to generate
+             */
+            prompt: string;
+            /**
+             * Seed
+             * @description Seed for reproducible results
+             */
+            seed?: number | null;
+        };
+        /** ThumbnailDone */
+        ThumbnailDone: {
+            /**
+             * Aspectratio
+             * @enum {string}
+             */
+            aspectRatio: "16:9" | "9:16";
+            /** Createdat */
+            createdAt: string;
+            /** Downloadurl */
+            downloadUrl: string;
+            /** Id */
+            id: string;
+            /** Imageurl */
+            imageUrl: string;
+            /** Mediaid */
+            mediaId: string;
+            /** Name */
+            name: string;
+            /** Prompt */
+            prompt: string;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+        };
+        /** ThumbnailItem */
+        ThumbnailItem: {
+            /**
+             * Aspectratio
+             * @enum {string}
+             */
+            aspectRatio: "16:9" | "9:16";
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Imageurl */
+            imageUrl: string;
+            /** Mediaid */
+            mediaId: string;
+            /** Name */
+            name: string;
+            /** Prompt */
+            prompt: string;
+        };
+        /** ThumbnailList */
+        ThumbnailList: {
+            /** Page */
+            page: number;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+            /** Thumbnails */
+            thumbnails: components["schemas"]["ThumbnailItem"][];
+            /** Totalcount */
+            totalCount: number;
+            /** Totalpages */
+            totalPages: number;
+        };
+        /** ThumbnailRequest */
+        ThumbnailRequest: {
+            /**
+             * Aspectratio
+             * @description 16:9 for standard, 9:16 for Shorts
+             * @default 16:9
+             * @enum {string}
+             */
+            aspectRatio: "16:9" | "9:16";
+            /**
+             * Name
+             * @description Name for the thumbnail
+             */
+            name: string;
+            /**
+             * Negativeprompt
+             * @description Elements to avoid
+             */
+            negativePrompt?: string | null;
+            /**
+             * Prompt
+             * @description Description of the thumbnail to generate
+             */
+            prompt: string;
+            /**
+             * Referenceimagemediaids
+             * @description Optional media IDs of reference images
+             */
+            referenceImageMediaIds?: string[];
+            /**
+             * Seed
+             * @description Seed for reproducible results
+             */
+            seed?: number | null;
+        };
+        /** ThumbnailStatus */
+        ThumbnailStatus: {
+            /** Progress */
+            progress: number;
+            /**
+             * Reason
+             * @description Error reason when status is failed (studio extension)
+             */
+            reason?: string | null;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "waiting" | "started" | "failed";
+        };
         /** TokenPublic */
         TokenPublic: {
             /** Expires In */
@@ -3727,22 +4132,13 @@ export interface components {
              */
             zoom: number;
         };
-        /** VoicePublic */
-        VoicePublic: {
-            /** Default */
-            default: boolean;
-            /** Engine */
-            engine: string;
-            /** Gender */
-            gender: string | null;
-            /** Id */
-            id: string;
-            /** Language */
-            language: string | null;
-            /** Name */
-            name: string;
-        } & {
-            [key: string]: unknown;
+        /**
+         * VoiceList
+         * @description The seed lists voices under ``avatars`` (sic): followed to the letter.
+         */
+        VoiceList: {
+            /** Avatars */
+            avatars: components["schemas"]["miniaistudio__api__miraflow__schemas__VoicePublic"][];
         };
         /** VoicesPublic */
         VoicesPublic: {
@@ -3751,7 +4147,7 @@ export interface components {
             /** Engines */
             engines: string[];
             /** Voices */
-            voices: components["schemas"]["VoicePublic"][];
+            voices: components["schemas"]["miniaistudio__api__v2__model_schemas__VoicePublic"][];
         } & {
             [key: string]: unknown;
         };
@@ -3772,6 +4168,32 @@ export interface components {
             /** Ids */
             ids?: string[];
         };
+        /** VoicePublic */
+        miniaistudio__api__miraflow__schemas__VoicePublic: {
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** VoicePublic */
+        miniaistudio__api__v2__model_schemas__VoicePublic: {
+            /** Default */
+            default: boolean;
+            /** Engine */
+            engine: string;
+            /** Gender */
+            gender: string | null;
+            /** Id */
+            id: string;
+            /** Language */
+            language: string | null;
+            /** Name */
+            name: string;
+        } & {
+            [key: string]: unknown;
+        };
     };
     responses: never;
     parameters: never;
@@ -3781,6 +4203,84 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    create_avatar_api_avatar_create_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Mediaid
+                     * @description Media ID of an uploaded photo with exactly one front-facing face
+                     */
+                    mediaId: string;
+                    /** Name */
+                    name: string;
+                    /**
+                     * Voiceid
+                     * @description The avatar's default voice (default: the studio's default voice)
+                     */
+                    voiceId?: string | null;
+                };
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvatarCreated"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    list_avatars_api_avatars_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvatarList"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
     signed_download_api_files_media__media_id__get: {
         parameters: {
             query: {
@@ -3812,6 +4312,199 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    edit_image_api_image_edit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Aspectratio
+                     * @description Aspect ratio for the output image
+                     */
+                    aspectRatio?: ("1:1" | "16:9" | "9:16" | "4:3" | "3:4") | null;
+                    /**
+                     * Name
+                     * @description Name for the image editing job
+                     */
+                    name: string;
+                    /** Negativeprompt */
+                    negativePrompt?: string | null;
+                    /**
+                     * Prompt
+                     * @description Description of how to edit the image
+                     */
+                    prompt: string;
+                    /**
+                     * Referenceimagemediaid
+                     * @description Media ID of the previously uploaded reference image
+                     */
+                    referenceImageMediaId?: string | null;
+                    /**
+                     * Referenceimagemediaids
+                     * @description Several reference images (studio extension; the first is edited, the others guide the prompt)
+                     */
+                    referenceImageMediaIds?: string[] | null;
+                    /** Seed */
+                    seed?: number | null;
+                };
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    generate_image_api_image_generate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TextToImageRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    inpaint_image_api_image_inpaint_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Aspectratio */
+                    aspectRatio?: ("1:1" | "16:9" | "9:16" | "4:3" | "3:4") | null;
+                    /**
+                     * Maskimagemediaid
+                     * @description Media ID of the mask: white areas are replaced, black kept
+                     */
+                    maskImageMediaId: string;
+                    /**
+                     * Name
+                     * @description Name for the inpainting job
+                     */
+                    name: string;
+                    /** Negativeprompt */
+                    negativePrompt?: string | null;
+                    /**
+                     * Originalimagemediaid
+                     * @description Media ID of the previously uploaded original image
+                     */
+                    originalImageMediaId: string;
+                    /**
+                     * Prompt
+                     * @description Description of what to replace the masked areas with
+                     */
+                    prompt: string;
+                    /** Seed */
+                    seed?: number | null;
+                };
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    get_image_job_api_image__jobId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageResult"] | components["schemas"]["JobProgress"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
                 };
             };
         };
@@ -3867,6 +4560,102 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": string;
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    generate_thumbnail_api_thumbnail_generate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ThumbnailRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    get_thumbnail_api_thumbnail__jobId__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThumbnailDone"] | components["schemas"]["ThumbnailStatus"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    list_thumbnails_api_thumbnails_get: {
+        parameters: {
+            query?: {
+                /** @description Page number */
+                page?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ThumbnailList"];
                 };
             };
             /** @description An error */
@@ -6511,6 +7300,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VideoListPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    list_voices_api_voices_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoiceList"];
                 };
             };
             /** @description An error */

@@ -1,33 +1,22 @@
 """What a talking-avatar video is made from: the avatar's portrait and the voice that speaks.
 
-The seam the door's avatar and voice registry fills (``GET /api/avatars``, ``GET /api/voices``): until it
-lands here, an avatar id is one of the caller's photos (a gallery image id, the ``isPhoto`` case), and a
-voice id is a studio voice id (``piper:en_US-joe-medium``, ``espeak-ng:fr-fr``, as ``GET /api/v2/voices``
-lists them); an avatar without a voice speaks with the studio's default voice.
+Avatars are the door's (``services/miraflow_avatars.py``: stock portraits and users' own). The engine
+reads a portrait from the gallery, so a stock avatar's shipped file is copied into the caller's gallery
+for the job (a user's avatar already is one of their photos). Voice ids are the speech nodes' own, as
+``GET /api/voices`` lists them; without one the avatar's default voice speaks.
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
-from ...core.errors import MediaNotFound, NotFound
+from ...core.errors import InvalidRequest
 from ...core.policy import Principal
+from ...services.miraflow_avatars import Avatar
 from ...studio import Studio
-
-
-class AvatarNotFound(NotFound):
-    code = "AVATAR_NOT_FOUND"
-
-
-class VoiceNotFound(NotFound):
-    code = "VOICE_NOT_FOUND"
-
-
-@dataclass(frozen=True)
-class AvatarSource:
-    avatar_id: str
-    portrait_media_id: str  # an image the caller may read
-    voice_id: str | None  # the avatar's own voice, if it has one
 
 
 @dataclass(frozen=True)
@@ -37,22 +26,25 @@ class VoiceSource:
     voice: str  # audio.tts's voice id
 
 
-def resolve_avatar(studio: Studio, user: Principal, avatar_id: str) -> AvatarSource:
-    """The caller's avatar (blocking: call it off the event loop); AVATAR_NOT_FOUND otherwise."""
-    try:
-        row = studio.media.get(user, avatar_id)
-    except MediaNotFound:
-        row = None
-    if row is None or row.kind != "image":
-        raise AvatarNotFound("avatar not found", details={"avatarId": avatar_id})
-    return AvatarSource(avatar_id=avatar_id, portrait_media_id=row.id, voice_id=None)
+def portrait_of(studio: Studio, user: Principal, avatar: Avatar) -> str:
+    """The media id of the avatar's photo in the caller's gallery (blocking: it may copy a stock portrait)."""
+    if avatar.media_id is not None:
+        return avatar.media_id
+    assert avatar.stock_file is not None
+    scratch = studio.settings.scratch_dir
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+        copy = Path(tmp) / avatar.stock_file.name
+        shutil.copyfile(avatar.stock_file, copy)  # the gallery takes the file it is given
+        item = studio.media.ingest(user, copy, f"avatar-{avatar.stock_file.name}", session_id=None,
+                                   expect_kind="image")
+    return item.id
 
 
-def resolve_voice(studio: Studio, voice_id: str | None) -> VoiceSource:
+def resolve_voice(studio: Studio, voice_id: str) -> VoiceSource:
     """The voice that speaks the script (blocking: it lists the installed voices); VOICE_NOT_FOUND otherwise."""
-    catalog = studio.voices.voices()
-    wanted = voice_id or catalog.default
-    voice = next((v for v in catalog.voices if v.id == wanted), None)
+    voice = next((v for v in studio.voices.voices().voices if v.id == voice_id), None)
     if voice is None:
-        raise VoiceNotFound("voice not found; GET /api/voices lists them", details={"voiceId": wanted})
+        raise InvalidRequest(f"unknown voice {voice_id[:200]!r}; GET /api/voices lists them", code="VOICE_NOT_FOUND",
+                             details={"errors": [{"field": "body.voiceId", "message": "unknown voice"}]})
     return VoiceSource(voice_id=voice.id, engine=voice.engine, voice=voice.id)

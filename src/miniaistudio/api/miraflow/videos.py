@@ -19,11 +19,12 @@ from ...studio import Studio
 from ..common.deps import StudioDep
 from ..v2.media import MediaFileResponse
 from ..v2.schemas import streamed_answer
+from .avatars import avatars_of
 from .deps import Reader, VideoMaker
 from .job_status import failure_reason, video_progress, video_status
 from .jobs import DIALECT, ID_PREFIX, download_url, iso_ms
 from .video_schemas import VideoCreated, VideoCreateRequest, VideoItem, VideoListPublic, VideoPublic, VideoStatusPublic
-from .video_sources import resolve_avatar, resolve_voice
+from .video_sources import portrait_of, resolve_voice
 
 OPERATION = "avatar_video"
 LIST_LIMIT = 500  # the seed's list has no paging: the newest this many completed videos
@@ -64,13 +65,11 @@ def _prepare(studio: Studio, user: Principal, body: VideoCreateRequest) -> JobRe
     if (body.text is None) == (body.audioMediaId is None):
         raise InvalidRequest("give either text (spoken in voiceId) or audioMediaId", code="SPEECH_SOURCE_REQUIRED",
                              details={"fields": ["text", "audioMediaId"]})
-    avatar = resolve_avatar(studio, user, body.avatarId)
+    avatar = avatars_of(studio).get(user, body.avatarId)
     inputs: dict[str, Any] = {"avatarId": body.avatarId, "name": body.name, "im2vid_full": body.im2vid_full}
     if body.text is not None:
         voice = resolve_voice(studio, body.voiceId or avatar.voice_id)
         inputs.update(text=body.text, voiceId=voice.voice_id)
-        graph = avatar_graph(avatar.portrait_media_id, body.im2vid_full, text=body.text, engine=voice.engine,
-                             voice=voice.voice)
     else:
         assert body.audioMediaId is not None
         audio = studio.media.get(user, body.audioMediaId)
@@ -78,7 +77,12 @@ def _prepare(studio: Studio, user: Principal, body: VideoCreateRequest) -> JobRe
             raise InvalidRequest("audioMediaId must name an audio (or video) upload", code="MEDIA_KIND_MISMATCH",
                                  details={"audioMediaId": body.audioMediaId, "kind": audio.kind})
         inputs["audioMediaId"] = body.audioMediaId
-        graph = avatar_graph(avatar.portrait_media_id, body.im2vid_full, audio_media_id=body.audioMediaId)
+    # Only a request that passed every check copies a stock portrait into the gallery.
+    portrait = inputs["portraitMediaId"] = portrait_of(studio, user, avatar)
+    if body.text is not None:
+        graph = avatar_graph(portrait, body.im2vid_full, text=body.text, engine=voice.engine, voice=voice.voice)
+    else:
+        graph = avatar_graph(portrait, body.im2vid_full, audio_media_id=body.audioMediaId)
     return JobRequest(dialect=DIALECT, operation=OPERATION, id_prefix=ID_PREFIX, inputs=inputs, graph=graph,
                       output_node="video")
 
