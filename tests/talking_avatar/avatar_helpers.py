@@ -15,6 +15,13 @@ from conftest import FIXTURES, Api, edge, node
 GRACE = FIXTURES / "grace_hopper.jpg"  # 512x600, one front-facing face
 ASTRONAUT = FIXTURES / "astronaut.png"  # 512x512, one face
 COFFEE = FIXTURES / "coffee.png"  # a cup: no face
+# Pearson r between the mouth opening measured on the output frames and the speech loudness of
+# the same frames. The engine drives the jaw by viseme shape x loudness, so a working lip sync
+# lands around 0.6-0.8 (consonant closures such as M/B/P keep the mouth shut while loud, which
+# caps it); a frozen mouth, or one animated out of step with the audio, scores about 0. With
+# ~150 frames, r = 0.45 is far beyond chance (p < 1e-8) and leaves margin under the measured values.
+MIN_LOUDNESS_CORRELATION = 0.45
+FPS = 25
 SENTENCE = "Hello there. My name is Grace, and I wrote the first compiler. Computers speak many languages today."
 
 

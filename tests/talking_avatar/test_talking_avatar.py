@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 from avatar_helpers import (
     COFFEE,
+    FPS,
     GRACE,
+    MIN_LOUDNESS_CORRELATION,
     decode_audio,
     decode_frames,
     ffprobe,
@@ -20,14 +22,6 @@ from avatar_helpers import (
 )
 
 from conftest import SHARED_MODELS_DIR, Api, download, edge, error_code, media_record, node, output
-
-# Pearson r between the mouth opening measured on the output frames and the speech loudness of
-# the same frames. The engine drives the jaw by viseme shape x loudness, so a working lip sync
-# lands around 0.6-0.8 (consonant closures such as M/B/P keep the mouth shut while loud, which
-# caps it); a frozen mouth, or one animated out of step with the audio, scores about 0. With
-# ~150 frames, r = 0.45 is far beyond chance (p < 1e-8) and leaves margin under the measured values.
-MIN_LOUDNESS_CORRELATION = 0.45
-FPS = 25
 
 
 @pytest.fixture(scope="module", autouse=True)
