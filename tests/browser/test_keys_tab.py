@@ -57,3 +57,24 @@ def test_keys_tab_creates_lists_and_revokes(page: Page, live_studio: LiveStudio,
 
     page.get_by_role("tab", name="API Key", exact=True).click()  # the personal key's tab still works
     expect(page.get_by_label("API key prefix")).to_be_visible()
+
+
+def test_keys_tab_creates_a_miraflow_key(page: Page, live_studio: LiveStudio, shots: Shots) -> None:
+    sign_in(page, live_studio)
+    page.goto("/profile/keys")
+    page.get_by_role("button", name="Create API key").click()
+    page.get_by_label("Key name").fill("Miraflow client")
+    page.get_by_label("Key API").select_option("miraflow")
+    page.get_by_label("IP allowlist").fill("not-an-address")
+    page.get_by_role("button", name="Confirm create key").click()
+    expect(page.get_by_text("not an IP address", exact=False).or_(page.get_by_text("ip_allowlist"))).to_be_visible()
+    page.get_by_label("IP allowlist").fill("")
+    page.get_by_role("button", name="Confirm create key").click()
+    secret = page.get_by_label("New API key secret")
+    expect(secret).to_have_value(re.compile(r"^mfl_live_[0-9A-Za-z]{38}$"))
+    key = secret.input_value()
+    r = httpx.get(f"{live_studio.url}/api/avatars", headers={"x-api-key": key})
+    assert r.status_code == 200 and r.json()["avatars"], r.text
+    page.get_by_role("button", name="I have stored the key").click()
+    expect(page.get_by_role("listitem", name="Key Miraflow client")).to_contain_text("mfl_live_")
+    shots("miraflow-key")

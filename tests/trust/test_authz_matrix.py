@@ -433,6 +433,12 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/thumbnail/{jobId}"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
                                            owner=NO_JOB, stranger=NO_JOB),
     ("GET", "/api/thumbnails"): Row(plain(params={"page": "1"})),
+    ("POST", "/api/mockup/asset/generate"): Row(plain(json={"prompt": "matrix", "type": "logo"})),
+    ("POST", "/api/mockup/asset/edit"): Row(lambda owned, who: Call(json={
+        "imageMediaId": owned.media_id, "prompt": "invert", "type": "logo"}), stranger=NO_MEDIA),
+    ("GET", "/api/mockup/assets"): Row(plain()),
+    ("GET", "/api/mockup/{jobId}/status"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
+                                               owner=NO_JOB, stranger=NO_JOB),
     ("GET", "/api/image/{jobId}"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
                                        owner=NO_JOB, stranger=NO_JOB),
     # Miraflow talking-avatar videos: a stock avatar with an unknown voice is refused before any job; a video id

@@ -158,6 +158,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mockup/asset/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Edit an image by instruction (media id, base64 or multipart 'image') */
+        post: operations["edit_asset_api_mockup_asset_edit_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mockup/asset/generate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Generate a logo or product image from a prompt */
+        post: operations["generate_asset_api_mockup_asset_generate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mockup/assets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your saved logo and product assets, newest first */
+        get: operations["list_assets_api_mockup_assets_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mockup/{jobId}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The status of a mockup, asset or ad-video job */
+        get: operations["mockup_job_status_api_mockup__jobId__status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/thumbnail/generate": {
         parameters: {
             query?: never;
@@ -2177,6 +2245,49 @@ export interface components {
             /** Enabled */
             enabled: boolean;
         };
+        /** AssetGenerateRequest */
+        AssetGenerateRequest: {
+            /**
+             * Prompt
+             * @description Description of the asset to generate
+             */
+            prompt: string;
+            /**
+             * Type
+             * @description Type of asset to generate
+             * @enum {string}
+             */
+            type: "logo" | "product";
+        };
+        /** AssetItem */
+        AssetItem: {
+            /** Createdat */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Imageurl */
+            imageUrl: string;
+            /** Mediaid */
+            mediaId: string;
+            /** Name */
+            name: string;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "logo" | "product";
+        };
+        /** AssetList */
+        AssetList: {
+            /** Assets */
+            assets: components["schemas"]["AssetItem"][];
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+        };
         /** AvatarCreated */
         AvatarCreated: {
             avatar: components["schemas"]["AvatarPublic"];
@@ -2910,6 +3021,37 @@ export interface components {
              * @constant
              */
             result: "failure";
+        };
+        /** MockupJobStatus */
+        MockupJobStatus: {
+            /**
+             * Imageurl
+             * @description Available when status is completed
+             */
+            imageUrl?: string | null;
+            /**
+             * Mediaid
+             * @description Available when status is completed
+             */
+            mediaId?: string | null;
+            /** Progress */
+            progress: number;
+            /**
+             * Reason
+             * @description Error reason when status is failed
+             */
+            reason?: string | null;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "waiting" | "started" | "completed" | "failed";
         };
         /**
          * ModelCachePublic
@@ -4560,6 +4702,157 @@ export interface operations {
                 };
                 content: {
                     "application/octet-stream": string;
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    edit_asset_api_mockup_asset_edit_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Imagebase64
+                     * @description Base64-encoded image data (alternative to imageMediaId)
+                     */
+                    imageBase64?: string | null;
+                    /**
+                     * Imagemediaid
+                     * @description Media ID of the image to edit
+                     */
+                    imageMediaId?: string | null;
+                    /**
+                     * Prompt
+                     * @description Edit instructions
+                     */
+                    prompt: string;
+                    /**
+                     * Type
+                     * @description Type of asset
+                     * @enum {string}
+                     */
+                    type: "logo" | "product";
+                };
+                "multipart/form-data": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    generate_asset_api_mockup_asset_generate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssetGenerateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobAccepted"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    list_assets_api_mockup_assets_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssetList"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    mockup_job_status_api_mockup__jobId__status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MockupJobStatus"];
                 };
             };
             /** @description An error */

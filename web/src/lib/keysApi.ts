@@ -52,8 +52,50 @@ export function failingFields(e: unknown): Record<string, string> {
   return {};
 }
 
+/** Which API a new key is for: each door issues its own kind (avs_live_..., mfl_live_...). */
+export type KeyApi = "aivs" | "miraflow";
+export const KEY_APIS: { id: KeyApi; label: string }[] = [
+  { id: "aivs", label: "AI Visual Studio (avs_live_…, /api/v1)" },
+  { id: "miraflow", label: "Miraflow (mfl_live_…, x-api-key on /api)" },
+];
+
+type MiraflowEnvelope = { code?: string; message?: string; details?: { errors?: { field?: string; message?: string }[] } };
+
+/** Miraflow's POST /api/keys; its {"result": "failure", code, message, details} errors as AIVS-style ApiErrors. */
+async function createMiraflowKey(body: ApiKeyCreate): Promise<ApiKeyCreated> {
+  let res: Response;
+  try {
+    res = await fetch("/api/keys", {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, "NETWORK_ERROR", "The studio server could not be reached. Check that it is running.");
+  }
+  if (!res.ok) {
+    let data: MiraflowEnvelope = {};
+    try {
+      data = (await res.json()) as MiraflowEnvelope;
+    } catch {
+      /* not JSON */
+    }
+    const fields: Record<string, string> = {};
+    for (const error of data.details?.errors ?? []) {
+      const field = (error.field ?? "").replace(/^body\./, "").split(".")[0];
+      if (field && !(field in fields)) fields[field] = error.message ?? "";
+    }
+    const invalid = data.code === "INVALID_REQUEST" || Object.keys(fields).length > 0;
+    throw new ApiError(res.status, invalid ? "invalid_request" : (data.code ?? `HTTP_${res.status}`),
+      data.message ?? res.statusText, invalid ? { fields } : data.details);
+  }
+  return (await res.json()) as ApiKeyCreated;
+}
+
 export const keysApi = {
   list: () => aivsCall<{ data: ApiKeyInfo[]; total: number }>("/keys"),
-  create: (body: ApiKeyCreate) => aivsCall<ApiKeyCreated>("/keys", "POST", body),
+  create: (body: ApiKeyCreate, api: KeyApi = "aivs") =>
+    api === "miraflow" ? createMiraflowKey(body) : aivsCall<ApiKeyCreated>("/keys", "POST", body),
   revoke: (id: string) => aivsCall<ApiKeyInfo>(`/keys/${encodeURIComponent(id)}`, "DELETE"),
 };

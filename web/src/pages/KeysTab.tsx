@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { errorText } from "../lib/api";
-import { KEY_SCOPES, keysApi, type ApiKeyInfo, type KeyScope } from "../lib/keysApi";
+import { KEY_APIS, KEY_SCOPES, keysApi, type ApiKeyInfo, type KeyApi, type KeyScope } from "../lib/keysApi";
 import { ModalActions } from "../components/ModalActions";
 import { SecretOnce } from "../components/SecretOnce";
 import { EmptyState, ErrorState, LoadingState, Modal } from "../components/ui";
@@ -42,8 +42,9 @@ export function KeysTab() {
   return (
     <section className="card" aria-label="API keys">
       <p className="muted">
-        Keys for the AI Visual Studio API (<code>/api/v1</code>) start with <code>avs_live_</code> and can do only what their
-        scopes allow; your personal <code>mas_</code> key has full access. Send a key as <code>Authorization: Bearer …</code>,{" "}
+        Keys for the AI Visual Studio API (<code>/api/v1</code>) start with <code>avs_live_</code>, keys for the Miraflow API
+        (<code>/api</code>) with <code>mfl_live_</code>; they can do only what their scopes allow; your personal <code>mas_</code> key
+        has full access. Send a key as <code>Authorization: Bearer …</code>,{" "}
         <code>X-API-Key</code> or <code>X-Magnific-Api-Key</code>. Each key may make {keys[0]?.rate_limit_per_minute ?? 60} requests per minute.
       </p>
       {secret && <SecretOnce secret={secret} onDismiss={() => setSecret(null)} />}
@@ -109,6 +110,7 @@ export function KeysTab() {
 
 function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (secret: string) => void }) {
   const [name, setName] = useState("");
+  const [api, setApi] = useState<KeyApi>("aivs");
   const [scopes, setScopes] = useState<KeyScope[]>(["read"]);
   const [allowlist, setAllowlist] = useState("");
   const [expires, setExpires] = useState("");
@@ -126,7 +128,7 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
         ip_allowlist: allowlist.split(/[\s,]+/).filter(Boolean),
         expires_at: expires ? new Date(`${expires}T23:59:59`).toISOString() : null,
         spend_cap: cap === "" ? null : Number(cap),
-      });
+      }, api);
       toast(`Key "${created.name}" created`, "success");
       onCreated(created.key);
     } catch (e) {
@@ -142,6 +144,16 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
         Name
         <input value={name} maxLength={100} onChange={(e) => setName(e.target.value)} aria-label="Key name" autoFocus />
         {fieldError("name")}
+      </label>
+      <label className="field">
+        For
+        <select value={api} onChange={(e) => setApi(e.target.value as KeyApi)} aria-label="Key API">
+          {KEY_APIS.map((choice) => (
+            <option key={choice.id} value={choice.id}>
+              {choice.label}
+            </option>
+          ))}
+        </select>
       </label>
       <CheckList legend="Scopes" choices={KEY_SCOPES} chosen={scopes} onChange={setScopes} error={fieldError("scopes")} />
       <label className="field">
