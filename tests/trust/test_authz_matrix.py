@@ -501,12 +501,22 @@ ROWS: dict[tuple[str, str], Row] = {
         "layers": [{"assetId": "string", "x": 50, "y": 30, "scale": 1, "rotation": 0}],
         "instruction": "matrix"}), stranger=NO_MEDIA),
     ("GET", "/api/mockup/mockups"): Row(plain()),
-    ("GET", "/api/mockup/{jobId}/status"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
-                                               owner=NO_JOB, stranger=NO_JOB),
     ("POST", "/api/mockup/video"): Row(plain(json={"mockupId": "mf_000000000000000000000000",
                                                    "animationStyle": "luxury_macro"}),
                                        owner=NO_MOCKUP, stranger=NO_MOCKUP),
     ("GET", "/api/mockup/videos"): Row(plain()),
+    # Miraflow talking-avatar videos: a stock avatar with an unknown voice is refused before any job; a video id
+    # is only ever the caller's own job
+    ("POST", "/api/video/create"): Row(
+        plain(json={"avatarId": "stock-grace-hopper", "name": "matrix", "text": "matrix", "voiceId": "no-such-voice"}),
+        owner=deny(400, "VOICE_NOT_FOUND"), stranger=deny(400, "VOICE_NOT_FOUND")),
+    ("GET", "/api/video/{jobId}/status"): Row(plain(path_params={"jobId": "mf_000000000000000000000000"}),
+                                              owner=deny(404, "JOB_NOT_FOUND"), stranger=deny(404, "JOB_NOT_FOUND")),
+    ("GET", "/api/videos"): Row(plain()),
+    ("GET", "/api/video/{id}"): Row(plain(path_params={"id": "mf_000000000000000000000000"}),
+                                    owner=deny(404, "VIDEO_NOT_FOUND"), stranger=deny(404, "VIDEO_NOT_FOUND")),
+    ("GET", "/api/video/{id}/download"): Row(plain(path_params={"id": "mf_000000000000000000000000"}),
+                                             owner=deny(404, "VIDEO_NOT_FOUND"), stranger=deny(404, "VIDEO_NOT_FOUND")),
 }
 
 

@@ -23,7 +23,8 @@ from typing import Any
 from ..core.errors import InvalidRequest
 
 KINDS = ("text_to_image", "image_edit", "inpaint", "upscaler", "image_to_video", "text_to_video",
-         "depth", "lora", "llm", "voice", "speech_to_text", "segmentation", "face_restoration", "other")
+         "depth", "lora", "llm", "voice", "speech_to_text", "segmentation", "face_restoration", "lip_sync",
+         "other")
 FORMATS = ("diffusers", "safetensors", "gguf", "onnx", "transformers")
 WEIGHT_SUFFIXES = (".safetensors", ".gguf", ".onnx")
 _LORA_MARKERS = ("lora_A", "lora_B", "lora_up", "lora_down", "lora.up", "lora.down", "lora_te", "lora_unet")

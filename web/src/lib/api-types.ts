@@ -1851,6 +1851,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/video/create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a talking-avatar video (a script in a voice, or an uploaded audio) */
+        post: operations["create_video_api_video_create_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/video/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One completed video, with a signed downloadUrl */
+        get: operations["get_video_api_video__id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/video/{id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a completed video (MP4) */
+        get: operations["download_video_api_video__id__download_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/video/{jobId}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A video job's status: inference_started | inference_working (with progress) | inference_complete (with videoId) | inference_failed | inference_error */
+        get: operations["video_job_status_api_video__jobId__status_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/videos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your completed videos, newest first */
+        get: operations["list_videos_api_videos_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/voices": {
         parameters: {
             query?: never;
@@ -5158,6 +5243,122 @@ export interface components {
             /** Error Type */
             type: string;
         };
+        /**
+         * VideoCreateRequest
+         * @description A talking-avatar video: the avatar speaks ``text`` in ``voiceId`` (default: the avatar's voice),
+         *     or an uploaded audio track (``audioMediaId``) instead of a script.
+         */
+        VideoCreateRequest: {
+            /**
+             * Audiomediaid
+             * @description Studio extension: an uploaded audio track instead of text
+             */
+            audioMediaId?: string | null;
+            /**
+             * Avatarid
+             * @description The avatar (GET /api/avatars)
+             */
+            avatarId: string;
+            /**
+             * Im2Vid Full
+             * @description true: animate the whole photo; false: a cropped head (faster)
+             * @default false
+             */
+            im2vid_full: boolean;
+            /**
+             * Name
+             * @description The video's name
+             */
+            name: string;
+            /**
+             * Text
+             * @description The script, spoken in the voice
+             */
+            text?: string | null;
+            /**
+             * Voiceid
+             * @description A voice (GET /api/voices); default: the avatar's
+             */
+            voiceId?: string | null;
+        };
+        /** VideoCreated */
+        VideoCreated: {
+            /** Jobid */
+            jobId: string;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+        };
+        /** VideoItem */
+        VideoItem: {
+            /**
+             * Createdat
+             * @description ISO 8601, UTC, milliseconds
+             */
+            createdAt: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Sourceavatarid */
+            sourceAvatarId: string;
+        };
+        /** VideoListPublic */
+        VideoListPublic: {
+            /** Videos */
+            videos: components["schemas"]["VideoItem"][];
+        };
+        /** VideoPublic */
+        VideoPublic: {
+            /**
+             * Createdat
+             * @description ISO 8601, UTC, milliseconds
+             */
+            createdAt: string;
+            /**
+             * Downloadurl
+             * @description A signed, time-limited absolute link to the MP4 (no key needed)
+             */
+            downloadUrl: string;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** Sourceavatarid */
+            sourceAvatarId: string;
+        };
+        /** VideoStatusPublic */
+        VideoStatusPublic: {
+            /**
+             * Progress
+             * @description Progress percentage while inference_working: "45%"
+             */
+            progress?: string | null;
+            /**
+             * Reason
+             * @description Studio extension: why the job failed
+             */
+            reason?: string | null;
+            /**
+             * Result
+             * @default success
+             * @constant
+             */
+            result: "success";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "inference_started" | "inference_working" | "inference_complete" | "inference_failed" | "inference_error";
+            /**
+             * Videoid
+             * @description When inference_complete: the video's id
+             */
+            videoId?: string | null;
+        };
         /** Viewport */
         Viewport: {
             /**
@@ -7735,7 +7936,7 @@ export interface operations {
     list_models_api_v2_models_get: {
         parameters: {
             query?: {
-                /** @description one of text_to_image, image_edit, inpaint, upscaler, image_to_video, text_to_video, depth, lora, llm, voice, speech_to_text, segmentation, face_restoration, other */
+                /** @description one of text_to_image, image_edit, inpaint, upscaler, image_to_video, text_to_video, depth, lora, llm, voice, speech_to_text, segmentation, face_restoration, lip_sync, other */
                 type?: string | null;
             };
             header?: never;
@@ -8883,6 +9084,161 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_video_api_video_create_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VideoCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoCreated"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    get_video_api_video__id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    download_video_api_video__id__download_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The video's bytes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "video/mp4": string;
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    video_job_status_api_video__jobId__status_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                jobId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoStatusPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    list_videos_api_videos_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoListPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
                 };
             };
         };

@@ -9,14 +9,14 @@ so this door answers only its own paths and the unknown ones directly under ``/a
 from fastapi import APIRouter
 
 from ..common.doors import Door
-from . import assets, avatars, images, keys, media, mockup_status, mockups, product_ads, thumbnails, voices
+from . import assets, avatars, images, keys, media, mockup_status, mockups, product_ads, thumbnails, videos, voices
 from .errors import miraflow_envelope
 from .schemas import MiraflowFailure
 
 PREFIX = "/api"
 
 router = APIRouter(prefix=PREFIX, responses={"default": {"model": MiraflowFailure, "description": "An error"}})
-for module in (keys, media, avatars, voices, images, assets, mockup_status, thumbnails):
+for module in (keys, media, avatars, voices, images, assets, mockup_status, thumbnails, videos):
     router.include_router(module.router)
 for module in (mockups, product_ads):  # product mockups and ad videos
     router.include_router(module.router)
