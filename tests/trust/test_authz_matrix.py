@@ -469,6 +469,11 @@ ROWS: dict[tuple[str, str], Row] = {
     # Miraflow (/api): the seed's {"result": "failure"} envelope carries the studio's codes
     ("POST", "/api/keys"): Row(plain(json={"name": "matrix key", "scopes": ["read"]}),
                                owner_key=deny(403, "INSUFFICIENT_SCOPE")),
+    ("POST", "/api/media/initialize"): Row(plain(json={"fileName": "matrix.png", "contentType": "image/png",
+                                                        "fileSize": 1024})),
+    # an upload id nobody made: unknown for every caller alike
+    ("POST", "/api/media/finalize"): Row(plain(json={"mediaId": "00000000-0000-0000-0000-000000000000"}),
+                                         owner=deny(404, "UPLOAD_NOT_FOUND"), stranger=deny(404, "UPLOAD_NOT_FOUND")),
     ("GET", "/api/media/{mediaId}/view"): Row(lambda owned, who: Call(path_params={"mediaId": owned.media_id}),
                                               stranger=NO_MEDIA),
     ("GET", "/api/avatars"): Row(plain()),

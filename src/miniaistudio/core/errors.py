@@ -284,6 +284,18 @@ class UploadAlreadyUsed(StudioError):
     code, status = "UPLOAD_ALREADY_USED", 409
 
 
+class UploadNotReceived(StudioError):
+    """Finalize before the bytes were PUT (or while they are still arriving)."""
+
+    code, status = "UPLOAD_NOT_RECEIVED", 409
+
+
+class UploadSizeMismatch(StudioError):
+    """The bytes that arrived are not the size the upload declared; the upload is discarded."""
+
+    code, status = "UPLOAD_SIZE_MISMATCH", 400
+
+
 class UploadTypeMismatch(StudioError):
     """The PUT's Content-Type, or the type sniffed from its bytes, is not the type the upload declared."""
 

@@ -137,11 +137,14 @@ class MediaLibrary:
         node_id: str | None = None,
         expect_kind: str | None = None,
         expect_mime: str | None = None,
+        media_id: str | None = None,
     ) -> MediaItem:
         """Identify an uploaded file from its bytes and add it to the gallery; ``expect_mime``: refuse
-        bytes of another type (``UPLOAD_TYPE_MISMATCH``; spellings of one type, e.g. image/jpg, agree)."""
+        bytes of another type (``UPLOAD_TYPE_MISMATCH``; spellings of one type, e.g. image/jpg, agree);
+        ``media_id``: the id promised before the bytes arrived (a signed upload's)."""
         return self.ingest_many(principal, [(source, filename)], session_id=session_id, node_id=node_id,
-                                expect_kind=expect_kind, expect_mime=expect_mime)[0]
+                                expect_kind=expect_kind, expect_mime=expect_mime,
+                                media_ids=[media_id] if media_id else None)[0]
 
     def ingest_many(
         self,
@@ -152,6 +155,7 @@ class MediaLibrary:
         node_id: str | None = None,
         expect_kind: str | None = None,
         expect_mime: str | None = None,
+        media_ids: list[str] | None = None,
     ) -> list[MediaItem]:
         """Add uploaded files to the gallery, all or none: every file is identified before any is kept."""
         if session_id is not None:
@@ -176,8 +180,8 @@ class MediaLibrary:
             infos.append(info)
         rows: list[Media] = []
         try:
-            for (source, filename), info in zip(files, infos, strict=True):
-                media_id, key = new_storage_key(info.ext)
+            for i, ((source, filename), info) in enumerate(zip(files, infos, strict=True)):
+                media_id, key = new_storage_key(info.ext, media_ids[i] if media_ids else None)
                 size = self.store.put_file(key, source)
                 rows.append(Media(
                     id=media_id, owner_id=principal.user_id, session_id=session_id, node_id=node_id,

@@ -11,7 +11,9 @@ the declared size), sniffed, and refused when they are not the declared type. Th
 media row of the owner; ``resolve`` turns the object key back into it, for that owner only.
 
 Pending uploads expire (``purge_expired``, run at start-up and whenever one is created); a failed
-PUT puts the upload back to pending, so the client may try again until it expires.
+PUT puts the upload back to pending, so the client may try again until it expires. A door with a
+finalize step (Miraflow) creates the upload with ``finalize=True``: its media id is promised up front
+(the upload's id), and an upload not finalized within an hour of its URL's expiry goes with its media.
 """
 
 from __future__ import annotations
@@ -28,7 +30,14 @@ from pathlib import Path
 
 from sqlalchemy import delete, or_, select, update
 
-from ..core.errors import InvalidRequest, SignedUrlExpired, UploadAlreadyUsed, UploadNotFound
+from ..core.errors import (
+    InvalidRequest,
+    SignedUrlExpired,
+    UploadAlreadyUsed,
+    UploadNotFound,
+    UploadNotReceived,
+    UploadSizeMismatch,
+)
 from ..core.policy import Principal, require_signed_link
 from ..runtimes.media.probe import EXTENSIONS
 from ..store.db import Database
@@ -42,6 +51,8 @@ UPLOAD_TTL_SECONDS = 7200
 MAX_FILENAME = 200
 MAX_TOKEN = 200
 MAX_OBJECT_KEY = 200
+#: How long after its URL expires an upload with a finalize step may still be finalized.
+FINALIZE_GRACE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,7 @@ class SignedUploads:
 
     # -- creating --------------------------------------------------------------------------------
     def create(self, principal: Principal, *, filename: str, content_type: str, declared_size: int | None = None,
-               ttl_seconds: int = UPLOAD_TTL_SECONDS) -> CreatedUpload:
+               ttl_seconds: int = UPLOAD_TTL_SECONDS, finalize: bool = False) -> CreatedUpload:
         """A pending upload of one file of ``content_type`` for the principal (``INVALID_REQUEST``
         naming the field for an unknown type, an empty name or a bad size)."""
         mime = normalized_mime(content_type)
@@ -97,7 +108,9 @@ class SignedUploads:
         with self.db.session() as s:
             s.add(PendingUpload(id=upload_id, owner_id=principal.user_id, object_key=object_key, filename=name,
                                 content_type=mime, declared_size=declared_size, status=PENDING, media_id=None,
-                                created_at=now, expires_at=datetime.fromtimestamp(expires, UTC)))
+                                created_at=now, expires_at=datetime.fromtimestamp(expires, UTC),
+                                finalize_by=datetime.fromtimestamp(expires + FINALIZE_GRACE_SECONDS, UTC)
+                                if finalize else None))
         return CreatedUpload(upload_id, object_key, self._token(upload_id, expires), ttl_seconds)
 
     def _token(self, upload_id: str, expires: int) -> str:
@@ -144,7 +157,8 @@ class SignedUploads:
     def finish(self, ticket: UploadTicket, received: Path) -> MediaItem:
         """The received bytes, sniffed against the declared type, as a media row of the owner (blocking)."""
         owner = Principal(ticket.owner_id, "")
-        item = self.media.ingest(owner, received, ticket.filename, session_id=None, expect_mime=ticket.content_type)
+        item = self.media.ingest(owner, received, ticket.filename, session_id=None, expect_mime=ticket.content_type,
+                                 media_id=ticket.upload_id)
         try:
             with self.db.session() as s:
                 s.execute(update(PendingUpload).where(PendingUpload.id == ticket.upload_id)
@@ -167,13 +181,41 @@ class SignedUploads:
                                      details={"object_key": object_key[:MAX_OBJECT_KEY]})
             return row.media_id
 
+    def finalize(self, principal: Principal, upload_id: str) -> str:
+        """Confirm an upload with a finalize step: its bytes arrived and are the declared size (else the
+        upload and its media are discarded: ``UPLOAD_SIZE_MISMATCH``). Idempotent; returns the media id.
+        ``UPLOAD_NOT_FOUND`` for an unknown id or another user's, ``UPLOAD_NOT_RECEIVED`` before the PUT."""
+        with self.db.session() as s:
+            row = s.get(PendingUpload, upload_id) if len(upload_id) <= MAX_OBJECT_KEY else None
+            if row is None or row.owner_id != principal.user_id:
+                raise UploadNotFound(f"no upload {upload_id[:MAX_OBJECT_KEY]!r}", details={"mediaId": upload_id[:64]})
+            if row.status != DONE or row.media_id is None:
+                raise UploadNotReceived("the file has not been uploaded yet: PUT it to the uploadUrl first")
+            media_id, declared = row.media_id, row.declared_size
+            size = self.media.get(principal, media_id).size_bytes
+            if declared is not None and size != declared:
+                s.delete(row)
+            else:
+                row.finalize_by = None
+                return media_id
+        self.media.discard(principal, [media_id])
+        raise UploadSizeMismatch(f"the upload has {size} bytes, not the declared {declared}",
+                                 details={"declared": declared, "received": size})
+
     def purge_expired(self) -> int:
         """Delete uploads that expired before their bytes arrived (a done upload stays: its key names media)."""
         now = datetime.fromtimestamp(self.clock(), UTC)
         # a PUT still streaming when its URL expires keeps going; one stuck (a crash) goes an hour later
         stuck = now - timedelta(hours=1)
         with self.db.session() as s:
+            unfinalized = s.execute(select(PendingUpload.id, PendingUpload.owner_id, PendingUpload.media_id)
+                                    .where(PendingUpload.finalize_by < now)).all()
             gone = s.execute(delete(PendingUpload).where(or_(
                 (PendingUpload.status == PENDING) & (PendingUpload.expires_at < now),
-                (PendingUpload.status == RECEIVING) & (PendingUpload.expires_at < stuck))))
-            return int(gone.rowcount or 0)  # type: ignore[attr-defined]
+                (PendingUpload.status == RECEIVING) & (PendingUpload.expires_at < stuck),
+                PendingUpload.finalize_by < now)))
+            count = int(gone.rowcount or 0)  # type: ignore[attr-defined]
+        for _, owner_id, media_id in unfinalized:  # never finalized: their media go too
+            if media_id is not None:
+                self.media.discard(Principal(owner_id, ""), [media_id])
+        return count

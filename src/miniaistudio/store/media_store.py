@@ -19,9 +19,9 @@ from typing import BinaryIO, Protocol
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*\.[a-z0-9]{1,8}$")
 
 
-def new_storage_key(ext: str) -> tuple[str, str]:
-    """A fresh media id and the key its file is stored under (``YYYY/MM/<id>.<ext>``)."""
-    media_id = str(uuid.uuid4())
+def new_storage_key(ext: str, media_id: str | None = None) -> tuple[str, str]:
+    """A fresh media id (or the one given) and the key its file is stored under (``YYYY/MM/<id>.<ext>``)."""
+    media_id = media_id or str(uuid.uuid4())
     now = datetime.now(UTC)
     return media_id, f"{now:%Y/%m}/{media_id}.{ext}"
 

@@ -583,6 +583,8 @@ class PendingUpload(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # doors with a finalize step: finalize before this, or the upload and its media go (NULL: none / done)
+    finalize_by: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class MiraflowAvatar(Base):

@@ -161,6 +161,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/media/finalize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Finish an upload: checks the file arrived with the declared size and type */
+        post: operations["finalize_upload_api_media_finalize_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/media/initialize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start an upload: a media id and a signed URL to PUT the file to */
+        post: operations["initialize_upload_api_media_initialize_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/media/{mediaId}/view": {
         parameters: {
             query?: never;
@@ -3715,6 +3749,20 @@ export interface components {
              */
             total_cost: number;
         };
+        /** MediaFinalize */
+        MediaFinalize: {
+            /** Mediaid */
+            mediaId: string;
+        };
+        /** MediaFinalized */
+        MediaFinalized: {
+            /**
+             * Success
+             * @default true
+             * @constant
+             */
+            success: true;
+        };
         /** MediaGroupPublic */
         MediaGroupPublic: {
             /** Items */
@@ -3725,6 +3773,31 @@ export interface components {
             session_name: string | null;
         } & {
             [key: string]: unknown;
+        };
+        /** MediaInitialize */
+        MediaInitialize: {
+            /** Contenttype */
+            contentType: string;
+            /** Filename */
+            fileName: string;
+            /**
+             * Filesize
+             * @description Size of the file in bytes; the PUT must carry exactly this
+             */
+            fileSize: number;
+        };
+        /** MediaInitialized */
+        MediaInitialized: {
+            /**
+             * Mediaid
+             * @description ID to use for finalization and in other API calls
+             */
+            mediaId: string;
+            /**
+             * Uploadurl
+             * @description Signed URL: PUT the bytes there with the same Content-Type, no auth header
+             */
+            uploadUrl: string;
         };
         /** MediaPagePublic */
         MediaPagePublic: {
@@ -5796,6 +5869,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AivsKeyCreatedPublic"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    finalize_upload_api_media_finalize_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediaFinalize"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaFinalized"];
+                };
+            };
+            /** @description An error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MiraflowFailure"];
+                };
+            };
+        };
+    };
+    initialize_upload_api_media_initialize_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediaInitialize"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaInitialized"];
                 };
             };
             /** @description An error */

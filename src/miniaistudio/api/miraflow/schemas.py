@@ -35,7 +35,23 @@ class JobAccepted(BaseModel):
 
 
 # -- media ------------------------------------------------------------------------------------------
-# (the /api/media/initialize and /finalize upload flow comes with the signed-upload seam)
+class MediaInitialize(BaseModel):
+    fileName: Name
+    contentType: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    fileSize: Annotated[int, Field(gt=0, description="Size of the file in bytes; the PUT must carry exactly this")]
+
+
+class MediaInitialized(BaseModel):
+    mediaId: str = Field(description="ID to use for finalization and in other API calls")
+    uploadUrl: str = Field(description="Signed URL: PUT the bytes there with the same Content-Type, no auth header")
+
+
+class MediaFinalize(BaseModel):
+    mediaId: MediaId
+
+
+class MediaFinalized(BaseModel):
+    success: Literal[True] = True
 
 
 # -- avatars and voices -------------------------------------------------------------------------------
