@@ -16,7 +16,8 @@ from miniaistudio.studio import Studio
 from .conftest import failure, miraflow_key, png, xkey
 
 
-async def initialize(api: Api, key: str, size: int, name: str = "my-image.png", mime: str = "image/png") -> dict[str, Any]:
+async def initialize(api: Api, key: str, size: int, name: str = "my-image.png",
+                     mime: str = "image/png") -> dict[str, Any]:
     r = await api.client.post("/api/media/initialize", headers=xkey(key),
                               json={"fileName": name, "contentType": mime, "fileSize": size})
     assert r.status_code == 200, r.text
@@ -49,7 +50,8 @@ async def test_the_seeds_upload_flow_and_the_media_id_everywhere(studio: Studio,
     assert record["filename"] == "my-image.png" and record["size_bytes"] == len(data)
     # usable by id in other calls: a thumbnail with it as a reference is accepted
     r = await api.client.post("/api/thumbnail/generate", headers=xkey(key),
-                              json={"prompt": "A cozy cabin", "name": "cabin", "referenceImageMediaIds": [started["mediaId"]]})
+                              json={"prompt": "A cozy cabin", "name": "cabin",
+                                    "referenceImageMediaIds": [started["mediaId"]]})
     assert r.status_code == 200 and r.json()["result"] == "success", r.text
 
 
