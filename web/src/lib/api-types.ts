@@ -338,7 +338,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The status of a mockup, asset or ad video job */
+        /** The status of a mockup, asset or ad-video job */
         get: operations["mockup_job_status_api_mockup__jobId__status_get"];
         put?: never;
         post?: never;
