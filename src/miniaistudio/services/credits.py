@@ -371,10 +371,14 @@ class CreditLedger:
             claimed = s.execute(update(CreditHold).where(CreditHold.id == hold_id, CreditHold.status == "active")
                                 .values(status="captured" if charge else "released", captured=charge,
                                         closed_at=now))
+            row = s.get(CreditHold, hold_id)
+            assert row is not None
             if rows_touched(claimed) == 0:  # settled meanwhile by someone else
-                row = s.get(CreditHold, hold_id)
-                assert row is not None
                 return Hold.of(row)
+            # Rows are locked in one order everywhere (hold, collaborator usage, account; ``hold`` takes usage
+            # then account), so concurrent holds and settles on PostgreSQL wait for each other, never deadlock.
+            if row.usage_month is not None and rest and row.session_id is not None:
+                self._uncount_usage(s, row, rest)
             after = s.execute(
                 update(CreditAccount).where(CreditAccount.user_id == held.payer_id)
                 .values(available=CreditAccount.available + rest, reserved=CreditAccount.reserved - held.amount)
@@ -387,10 +391,6 @@ class CreditLedger:
             if rest:
                 self._append(s, held.payer_id, "release", rest, -rest, after,
                              reason=reason if not charge and reason else f"{held.purpose} release", **refs)
-            row = s.get(CreditHold, hold_id)
-            assert row is not None
-            if row.usage_month is not None and rest and row.session_id is not None:
-                self._uncount_usage(s, row, rest)
             return Hold.of(row)
 
     def refund(self, hold_id: str, amount: int, *, reason: str, actor_id: str | None = None) -> LedgerEntry:
