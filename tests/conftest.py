@@ -55,6 +55,12 @@ def _backend_per_test() -> Iterator[servers.Backend]:
     servers.BACKEND.end_test()
 
 
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis server's URL in either pass (emptied after each test), for tests of what Redis shares."""
+    return servers.BACKEND.servers.ensure_redis().url
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """Settings of a test studio: every fixture that builds one starts here, so none forgets a rule
     (e.g. the Host allowlist) that the whole suite relies on. With ``--backend=postgres`` the studio

@@ -197,20 +197,31 @@ class Servers:
         self.redis: RedisServer | None = None
         self.start_seconds = 0.0
 
-    def ensure_started(self) -> tuple[PostgresServer, RedisServer]:
-        if self.postgres is None or self.redis is None:
-            started = time.perf_counter()
+    def _root(self) -> Path:
+        if self.root is None:
             stop_leftovers()
             self.root = Path(tempfile.mkdtemp(prefix=_PREFIX))
             self.root.chmod(0o755)  # the postgres user reaches its folder inside
             (self.root / _OWNER_FILE).write_text(str(os.getpid()))
             atexit.register(self.stop)
-            self.redis = RedisServer(self.root / "redis")
-            self.redis.start()
-            self.postgres = PostgresServer(self.root / "pg")
-            self.postgres.start()
+        return self.root
+
+    def ensure_redis(self) -> RedisServer:
+        if self.redis is None:
+            redis = RedisServer(self._root() / "redis")
+            redis.start()
+            self.redis = redis
+        return self.redis
+
+    def ensure_started(self) -> tuple[PostgresServer, RedisServer]:
+        redis = self.ensure_redis()
+        if self.postgres is None:
+            started = time.perf_counter()
+            postgres = PostgresServer(self._root() / "pg")
+            postgres.start()
+            self.postgres = postgres
             self.start_seconds = time.perf_counter() - started
-        return self.postgres, self.redis
+        return self.postgres, redis
 
     def stop(self) -> None:
         for server in (self.postgres, self.redis):

@@ -432,8 +432,10 @@ class CreditLedger:
         values = {"user_id": user_id, "available": 0, "reserved": 0}
         if dialect in ("sqlite", "postgresql"):
             stmt = sqlite_insert(CreditAccount) if dialect == "sqlite" else pg_insert(CreditAccount)
-            created = s.execute(stmt.values(**values).on_conflict_do_nothing(index_elements=[CreditAccount.user_id]))
-            opened = rows_touched(created) == 1
+            # RETURNING answers a row only when one was inserted; the rowcount of INSERT … ON CONFLICT is not
+            # reported on every driver (psycopg through SQLAlchemy gives -1).
+            opened = s.execute(stmt.values(**values).on_conflict_do_nothing(index_elements=[CreditAccount.user_id])
+                               .returning(CreditAccount.user_id)).first() is not None
         else:
             opened = s.get(CreditAccount, user_id) is None
             if opened:
