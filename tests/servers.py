@@ -160,7 +160,8 @@ class RedisServer:
         self._process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(self.root), "--pidfile", str(self.root / "redis.pid"), "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)  # Ctrl-C reaches pytest only, which then stops it (pg_ctl detaches too)
         (self.root / "redis.pid").write_text(str(self._process.pid))
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
