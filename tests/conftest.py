@@ -48,6 +48,14 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"backend: {servers.BACKEND.name}"
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    postgres = servers.BACKEND.servers.postgres
+    if postgres is not None:
+        terminalreporter.write_line(
+            f"PostgreSQL 15 + Redis started in {servers.BACKEND.servers.start_seconds:.2f} s "
+            f"(migrations 0001 → head on the template database: {postgres.migration_seconds:.2f} s)")
+
+
 @pytest.fixture(autouse=True)
 def _backend_per_test() -> Iterator[servers.Backend]:
     """Each test's databases are its own (dropped at its end) and Redis starts empty for it."""

@@ -102,6 +102,7 @@ class PostgresServer:
         self.admin_url = f"postgresql+psycopg://app@127.0.0.1:{self.port}/postgres"
         self._admin: Engine | None = None
         self._names = itertools.count(1)
+        self.migration_seconds = 0.0
 
     def start(self) -> None:
         self.root.mkdir(parents=True)
