@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,6 +37,12 @@ class CheckedGraph:
     incoming: dict[str, dict[str, GraphEdge]]  # target node -> input name -> edge
     outgoing: dict[str, list[GraphEdge]]
     order: list[str]  # topological order of all nodes
+    _type_counts: Counter[str] | None = field(default=None, init=False, repr=False)
+
+    def nodes_of_type(self, node_type: str) -> int:
+        if self._type_counts is None:
+            self._type_counts = Counter(n.type for n in self.nodes.values())
+        return self._type_counts[node_type]
 
 
 def check_structure(graph: Graph, registry: NodeRegistry) -> CheckedGraph:
@@ -156,8 +162,7 @@ def node_label(checked: CheckedGraph, node_id: str) -> str:
     node, spec = checked.nodes[node_id], checked.specs[node_id]
     if node.title and node.title.strip():
         return f"“{node.title.strip()}”"
-    same_type = sum(1 for other in checked.nodes.values() if other.type == node.type)
-    return spec.title if same_type == 1 else f"{spec.title} ({node_id})"
+    return spec.title if checked.nodes_of_type(node.type) == 1 else f"{spec.title} ({node_id})"
 
 
 def missing_inputs(checked: CheckedGraph, node_id: str) -> list[Problem]:
