@@ -3078,6 +3078,12 @@ export interface components {
         ExecuteRequest: {
             /** @default full */
             mode: components["schemas"]["RunMode"];
+            /**
+             * Skip Incomplete
+             * @description Run what can run: nodes missing a required input, and the nodes after them, are reported as 'skipped' with the reason instead of refusing the run (GRAPH_INVALID, the default)
+             * @default false
+             */
+            skip_incomplete: boolean;
             /** Target Node Id */
             target_node_id?: string | null;
         };
