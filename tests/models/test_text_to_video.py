@@ -1,0 +1,58 @@
+"""Text to video on a tiny random-weight TextToVideoSDPipeline: the clip's length, frame rate and size
+as asked, full provenance in the container and the media record; no model installed fails, never fakes."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+from conftest import Api, edge, node
+
+from .conftest import download, failed, install, run_nodes, succeeded
+from .test_vision_and_video import AI, ffprobe
+
+
+async def test_text_to_video_node(admin: Api, tiny_t2v: Path, tmp_path: Path) -> None:
+    model = await install(admin, tiny_t2v)
+    assert (model["id"], model["kind"]) == ("tiny-t2v", "text_to_video")
+    nodes = [node("words", "text", text="a red kite over the sea"),
+             node("clip", "video.from_text", prompt="ignored: the linked text wins", negative_prompt="blurry",
+                  duration=0.5, fps=8, aspect_ratio="16:9", steps=2, seed=7),
+             node("square", "video.from_text", model="tiny-t2v", prompt="a lighthouse", frames=3, fps=6,
+                  width=64, height=64, steps=2, seed=8, cfg=5.0)]
+    run, _ = await run_nodes(admin, nodes, [edge("words", "text", "clip", "prompt_text")])
+
+    clip = succeeded(run, "clip", "video")
+    info = ffprobe(await download(admin, clip["media_id"], tmp_path / "clip.mp4"))
+    stream = info["streams"][0]
+    assert (stream["codec_name"], stream["nb_read_frames"], Fraction(stream["r_frame_rate"])) == ("h264", "4", 8)
+    assert (stream["width"], stream["height"]) == (88, 48)  # 16:9 at the tiny model's 64 px native area
+    assert abs(float(info["format"]["duration"]) - 0.5) < 0.05
+    comment = json.loads(info["format"]["tags"]["comment"])
+    assert (comment["engine"], comment["pipeline"], comment["model"], comment["model_kind"]) == (
+        "diffusers", "TextToVideoSDPipeline", "tiny-t2v", "text_to_video")
+    assert comment["ai_generated"] is True and comment["digital_source_type"].endswith(AI)
+    assert (comment["prompt"], comment["negative_prompt"], comment["seed"], comment["steps"]) == (
+        "a red kite over the sea", "blurry", 7, 2)
+    assert (comment["frames"], comment["fps"], comment["duration"]) == (4, 8, 0.5)
+    assert {"num_frames", "width", "height", "guidance_scale", "negative_prompt"} <= set(comment["pipeline_args"])
+    assert comment["params"]["duration"] == 0.5 and comment["params"]["aspect_ratio"] == "16:9"
+    record = (await admin.get(f"/api/v2/media/{clip['media_id']}")).json()
+    assert record["media_type"] == "video" and record["metadata"]["pipeline"] == "TextToVideoSDPipeline"
+
+    square = succeeded(run, "square", "video")
+    info = ffprobe(await download(admin, square["media_id"], tmp_path / "square.mp4"))
+    stream = info["streams"][0]
+    assert (stream["nb_read_frames"], Fraction(stream["r_frame_rate"])) == ("3", 6)
+    assert (stream["width"], stream["height"]) == (64, 64)
+    comment = json.loads(info["format"]["tags"]["comment"])
+    assert (comment["cfg"], comment["seed"], comment["frames"]) == (5.0, 8, 3)
+
+
+async def test_without_a_text_to_video_model_the_node_fails_and_makes_nothing(admin: Api) -> None:
+    run, _ = await run_nodes(admin, [node("clip", "video.from_text", prompt="a kite", steps=2)])
+    error = failed(run, "clip")
+    assert error["code"] == "MODEL_NOT_INSTALLED", error
+    assert "text_to_video" in error["message"] and "models pull" in error["message"]
+    assert run["nodes"]["clip"].get("outputs") in (None, {})
