@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from conftest import Api, edge, node
 
-from .conftest import download, failed, install, run_nodes, succeeded
+from .conftest import current_run, download, failed, install, run_nodes, succeeded, wait_for
 from .test_vision_and_video import AI, ffprobe
 
 
@@ -56,3 +57,29 @@ async def test_without_a_text_to_video_model_the_node_fails_and_makes_nothing(ad
     assert error["code"] == "MODEL_NOT_INSTALLED", error
     assert "text_to_video" in error["message"] and "models pull" in error["message"]
     assert run["nodes"]["clip"].get("outputs") in (None, {})
+
+
+async def test_steps_report_progress_and_an_immediate_gpu_stop_cancels_between_them(admin: Api,
+                                                                                     tiny_t2v: Path) -> None:
+    await install(admin, tiny_t2v)
+    session = await admin.new_session()
+    await admin.save_graph(session, {"nodes": [node("clip", "video.from_text", prompt="a kite", frames=2,
+                                                    steps=200, seed=1)], "edges": []})
+    r = await admin.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})
+    assert r.status_code in (200, 202), r.text
+
+    async def stepping() -> bool:  # the pipeline's per-step callback reports progress
+        state = (await current_run(admin, session))["nodes"]["clip"]
+        return bool(state["status"] == "running" and state["progress"] > 0.0)
+
+    await wait_for(stepping, timeout=60)
+    r = await admin.post("/api/v2/gpu/stop", json={"mode": "immediate"})
+    assert r.status_code == 200, r.text
+
+    async def finished() -> dict[str, Any] | None:
+        run = await current_run(admin, session)
+        return run if run["status"] not in ("queued", "running") else None
+
+    run = await wait_for(finished, timeout=15)
+    state = run["nodes"]["clip"]
+    assert state["status"] == "canceled" and "GPU runtime was stopped" in state["error"]["message"], state
