@@ -8,7 +8,11 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from conftest import Api, edge, node
+from miniaistudio.config import Settings
+from miniaistudio.studio import Studio
 
 from .conftest import current_run, download, failed, install, run_nodes, succeeded, wait_for
 from .test_vision_and_video import AI, ffprobe
@@ -83,3 +87,20 @@ async def test_steps_report_progress_and_an_immediate_gpu_stop_cancels_between_t
     run = await wait_for(finished, timeout=15)
     state = run["nodes"]["clip"]
     assert state["status"] == "canceled" and "GPU runtime was stopped" in state["error"]["message"], state
+
+
+class TestBilled:
+    @pytest.fixture
+    def settings(self, settings: Settings) -> Settings:
+        return settings.model_copy(update={"billing": "credits", "gpu_price_per_minute": 0})
+
+    async def test_a_node_naming_no_model_pays_the_text_to_video_model_it_runs(
+            self, studio: Studio, admin: Api, make_user: Any, tiny_t2v: Path) -> None:
+        model = await install(admin, tiny_t2v, credits_per_generation=7)
+        api: Api = await make_user()
+        studio.credits.grant(str((await api.get("/api/v2/auth/me")).json()["id"]), 20)
+        run, _ = await run_nodes(api, [node("clip", "video.from_text", prompt="a kite", frames=2, steps=2, seed=3)])
+        succeeded(run, "clip", "video")
+        charges = [i for i in (await api.get("/api/v2/billing/usage-history")).json()["items"] if i["type"] == "run"]
+        assert [(c["credits"], c["model_id"]) for c in charges] == [(7, model["id"])]
+        assert (await api.get("/api/v2/billing/balance")).json()["available"] == 13
