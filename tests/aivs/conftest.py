@@ -13,10 +13,11 @@ import pytest
 from conftest import Api, make_settings
 from keys.conftest import aivs_error, bearer, create_key
 from miniaistudio.config import Settings
-from models.conftest import _offline, install, tiny_dir, tiny_sd, tiny_svd
+from models.conftest import _offline, install, tiny_dir, tiny_sd, tiny_svd, tiny_t2v
 from webhooks.conftest import LOOPBACK_WEBHOOKS
 
-__all__ = ["_offline", "aivs_error", "bearer", "create_key", "install", "tiny_dir", "tiny_sd", "tiny_svd"]
+__all__ = ["_offline", "aivs_error", "bearer", "create_key", "install", "tiny_dir", "tiny_sd", "tiny_svd",
+           "tiny_t2v"]
 
 #: The seed's model ids, so its example requests run as written.
 IMAGE_MODEL = "prunaai/z-image-turbo"

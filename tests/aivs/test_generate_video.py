@@ -1,6 +1,7 @@
 """``POST /api/v1/generate/video`` on tiny models: the seed's example request as written (no first frame:
-text-to-image, then image-to-video with tiny SVD under the seed's model name), and a first frame from
-the caller's gallery; outputs are real H.264 videos of the requested length behind signed links."""
+text-to-image, then image-to-video with tiny SVD under the seed's model name), a first frame from the
+caller's gallery, and a text-to-video model preferred once installed; outputs are real H.264 videos of
+the requested length behind signed links."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ SEED_VIDEO_BODY = """{
     "duration": 5
   }"""
 VIDEO_PRICE = 450
+T2V_PRICE = 300
 
 
 def ffprobe(data: bytes, tmp_path: Path) -> dict[str, Any]:
@@ -86,6 +88,64 @@ async def test_the_seeds_video_request_runs_text_to_image_then_image_to_video(
     assert done["status"] == "completed", done
     info = ffprobe(await download(api, done["output_url"]), tmp_path)
     assert int(info["streams"][0]["nb_read_frames"]) == 8
+
+
+def provenance(info: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads(info["format"]["tags"]["comment"])
+    return found
+
+
+async def test_without_a_first_frame_a_text_to_video_model_runs_once_installed(
+        studio: Studio, admin: Api, make_user: Any, tiny_sd: Path, tiny_svd: Path, tiny_t2v: Path,
+        tmp_path: Path) -> None:
+    await install_image_model(admin, tiny_sd)
+    svd = await install(admin, tiny_svd, name=VIDEO_MODEL, credits_per_generation=VIDEO_PRICE,
+                        default_params={"steps": 2})
+    api: Api = await make_user()
+    me = (await api.get("/api/v2/auth/me")).json()
+    await asyncio.to_thread(studio.credits.grant, me["id"], 2000, reason="test grant")
+    key = (await create_key(api, scopes=["read", "generate:video"]))["key"]
+    body = {"prompt": "A kite over the sea", "duration": 1}
+
+    # None installed: text to image, then image to video with the default video model.
+    r = await api.client.post("/api/v1/generate/video", headers=bearer(key), json=body)
+    assert r.status_code == 200, r.text
+    assert (r.json()["model"], r.json()["credits_charged"]) == (VIDEO_MODEL, VIDEO_PRICE + 5)
+    done = await generation_when(api, key, r.json()["id"], "completed", "failed", timeout=240)
+    assert done["status"] == "completed", done
+    info = ffprobe(await download(api, done["output_url"]), tmp_path)
+    assert int(info["streams"][0]["nb_read_frames"]) == 8
+    assert (provenance(info)["pipeline"], provenance(info)["model"]) == ("StableVideoDiffusionPipeline", svd["id"])
+
+    t2v = await install(admin, tiny_t2v, credits_per_generation=T2V_PRICE, default_params={"steps": 2})
+    listed = (await api.client.get("/api/v1/models?type=video", headers=bearer(key))).json()
+    assert sorted((m["id"], m["type"], m["credits_per_generation"]) for m in listed["data"]) == sorted(
+        [(svd["id"], "video", VIDEO_PRICE), (t2v["id"], "video", T2V_PRICE)])
+    assert listed["total"] == 2
+
+    # Installed: the same request runs the text-to-video model alone, at its price.
+    r = await api.client.post("/api/v1/generate/video", headers=bearer(key), json=body)
+    assert r.status_code == 200, r.text
+    assert (r.json()["model"], r.json()["credits_charged"]) == (t2v["id"], T2V_PRICE)
+    done = await generation_when(api, key, r.json()["id"], "completed", "failed", timeout=240)
+    assert done["status"] == "completed" and done["model"] == t2v["id"], done
+    info = ffprobe(await download(api, done["output_url"]), tmp_path)
+    stream = info["streams"][0]
+    assert (stream["codec_name"], int(stream["nb_read_frames"])) == ("h264", 8)  # 1 s at 8 fps
+    assert int(stream["width"]) > int(stream["height"])  # 16:9 by default
+    prov = provenance(info)
+    assert (prov["engine"], prov["pipeline"], prov["model"], prov["model_kind"]) == (
+        "diffusers", "TextToVideoSDPipeline", t2v["id"], "text_to_video")
+    assert (prov["ai_generated"], prov["prompt"], prov["fps"], prov["frames"]) == (True, body["prompt"], 8, 8)
+
+    # A text-to-video model cannot animate a first frame; the request names the ones that can.
+    r = await api.client.post("/api/v1/generate/video", headers=bearer(key),
+                              json={**body, "model": t2v["id"], "first_frame_image": "med_whatever"})
+    assert r.status_code == 400, r.text
+    error = aivs_error(r)
+    assert error["code"] == "invalid_request" and error["details"]["installed"] == [svd["id"]]
+    balance = (await api.get("/api/v2/billing/balance")).json()
+    assert (balance["available"], balance["reserved"]) == (2000 - VIDEO_PRICE - 5 - T2V_PRICE, 0)
 
 
 async def test_video_refusals(studio: Studio, admin: Api, tiny_sd: Path) -> None:

@@ -80,6 +80,11 @@ def tiny_svd(tiny_dir: Path) -> Path:
     return _built(tiny_dir / "tiny-svd", tiny.build_svd)
 
 
+@pytest.fixture(scope="session")
+def tiny_t2v(tiny_dir: Path) -> Path:
+    return _built(tiny_dir / "tiny-t2v", tiny.build_t2v)
+
+
 @pytest.fixture
 async def admin(make_user: Callable[..., Any]) -> Api:
     return await make_user("admin@example.com", admin=True)  # type: ignore[no-any-return]

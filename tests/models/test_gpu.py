@@ -48,7 +48,7 @@ async def test_gpu_control_node_in_the_catalog(api: Api) -> None:
     assert control["outputs"] == [{"name": "gpu", "type": "gpu", "required": True, "label": "Gpu",
                                    "description": "connect to GPU nodes' gpu input"}]
     for node_type in ("image.generate", "image.edit", "image.inpaint", "image.upscale", "video.from_image",
-                      "image.depth", "image.dynamic_camera"):
+                      "video.from_text", "image.depth", "image.dynamic_camera"):
         spec = catalog[node_type]
         assert spec["gpu"] is True and spec["category"] == "Generate", node_type
         gpu_inputs = [s for s in spec["inputs"] if s["type"] == "gpu"]

@@ -188,3 +188,22 @@ def build_svd(folder: Path) -> Path:
                                         feature_extractor=processor)
     pipe.save_pretrained(str(folder))
     return folder
+
+
+def build_t2v(folder: Path) -> Path:
+    """A tiny TextToVideoSDPipeline (ModelScope's text-to-video layout): a 3D UNet over the tiny SD
+    text encoder, tokenizer, VAE and scheduler; 64 px native."""
+    import torch
+    from diffusers import TextToVideoSDPipeline, UNet3DConditionModel
+
+    torch.manual_seed(6)
+    tok = tokenizer(folder.parent / f"{folder.name}-tokenizer")
+    net = UNet3DConditionModel(
+        block_out_channels=(32, 64), layers_per_block=1, sample_size=32, in_channels=4, out_channels=4,
+        down_block_types=("CrossAttnDownBlock3D", "DownBlock3D"), up_block_types=("UpBlock3D", "CrossAttnUpBlock3D"),
+        cross_attention_dim=32, attention_head_dim=8, norm_num_groups=8,
+    )
+    pipe = TextToVideoSDPipeline(vae=_vae(), text_encoder=_text_encoder(tok), tokenizer=tok, unet=net,
+                                 scheduler=_scheduler())
+    pipe.save_pretrained(str(folder))
+    return folder

@@ -1,4 +1,5 @@
-"""Generative nodes: text-to-image, edit, inpaint, upscale, image-to-video, depth, dynamic camera.
+"""Generative nodes: text-to-image, edit, inpaint, upscale, image-to-video, text-to-video, depth,
+dynamic camera.
 
 Each runs the installed model's own pipeline (diffusers or transformers, chosen by the model's
 kind) through ``runtimes/``; where a classical method is a fair CPU fallback it is a separate
@@ -386,6 +387,20 @@ def camera_move_for(motion: Motion, strength: float) -> tuple[float, float, floa
     }[motion]
 
 
+def _frames_to_mp4(ctx: NodeContext, frames: list[Image.Image], fps: int, prov: Provenance) -> MediaRef:
+    """A model's frames as an H.264 MP4 at ``fps``, the provenance written into the container."""
+    from ..runtimes.media.ffmpeg import EVEN_DIMENSIONS, H264_ARGS, run_ffmpeg
+
+    folder = ctx.work_path("-frames")
+    folder.mkdir()
+    for i, frame in enumerate(frames):
+        frame.save(folder / f"{i:05d}.png", compress_level=1)
+    out = ctx.work_path(".mp4")
+    run_ffmpeg(ctx, ["-framerate", str(fps), "-i", str(folder / "%05d.png"), "-vf", EVEN_DIMENSIONS,
+                     *H264_ARGS, "-movflags", "+faststart"], out, duration=len(frames) / fps, provenance=prov)
+    return ctx.store_file(out, "video", prov)
+
+
 @node("video.from_image", title="Image to Video", category="Generate", gpu=True, tags=("image-to-video",))
 class VideoFromImage(Node):
     """Animate a first frame into a clip: an image-to-video model (e.g. Stable Video Diffusion), or the
@@ -437,7 +452,6 @@ class VideoFromImage(Node):
         return VideoOutput(video=ctx.store_file(tagged, "video", prov))
 
     def _model(self, ctx: NodeContext, params: dict[str, Any]) -> VideoOutput:
-        from ..runtimes.media.ffmpeg import EVEN_DIMENSIONS, H264_ARGS, run_ffmpeg
         from ..runtimes.models.diffusion import (
             accepts,
             generator,
@@ -476,15 +490,67 @@ class VideoFromImage(Node):
                                   frames=len(frames), width=width, height=height,
                                   motion=self.motion, motion_strength=self.motion_strength,
                                   pipeline_args=sorted(used), model_loaded_now=lease.loaded_now, params=params)
-        folder = ctx.work_path("-frames")
-        folder.mkdir()
-        for i, frame in enumerate(frames):
-            frame.save(folder / f"{i:05d}.png", compress_level=1)
-        out = ctx.work_path(".mp4")
-        run_ffmpeg(ctx, ["-framerate", str(self.fps), "-i", str(folder / "%05d.png"), "-vf", EVEN_DIMENSIONS,
-                         *H264_ARGS, "-movflags", "+faststart"], out, duration=len(frames) / self.fps,
-                   provenance=prov)
-        return VideoOutput(video=ctx.store_file(out, "video", prov))
+        return VideoOutput(video=_frames_to_mp4(ctx, frames, self.fps, prov))
+
+
+# --------------------------------------------------------------------------- text to video
+@node("video.from_text", title="Text to Video", category="Generate", gpu=True,
+      tags=("text-to-video", "diffusers"))
+class VideoFromText(Node):
+    """A clip from a prompt with an installed text-to-video model (e.g. ModelScope text-to-video),
+    with a reproducible seed. Without one installed, make a first frame with Image Generation and
+    animate it with Image to Video."""
+
+    gpu: GpuInput = None
+    prompt_text: PromptText = None
+    model: str = Field(default="", description="installed model id or name; empty = first text-to-video model")
+    prompt: str = Field(default="", max_length=4000, json_schema_extra=TEXTAREA)
+    negative_prompt: str = Field(default="", max_length=4000, json_schema_extra=TEXTAREA)
+    fps: int = Field(default=8, ge=1, le=60)
+    duration: float = Field(default=2.0, gt=0, le=30.0, description="seconds (used when frames is 0)")
+    frames: int = Field(default=0, ge=0, le=240, description="0 = fps x duration")
+    aspect_ratio: AspectRatio = "16:9"
+    width: int = Field(default=0, ge=0, le=2048, description="0 = from aspect ratio at the model's native size")
+    height: int = Field(default=0, ge=0, le=2048)
+    seed: int = Field(default=-1, ge=-1, le=2**32 - 1, description="-1 = random (the seed used is stored)",
+                      json_schema_extra=SEED)
+    steps: int | None = Field(default=None, ge=1, le=200, description="empty = the model's default (25)")
+    cfg: float | None = Field(default=None, ge=0, le=30, description="guidance scale; empty = model default (7)")
+
+    @classmethod
+    def cacheable(cls, params: dict[str, Any]) -> bool:
+        return int(params.get("seed", -1)) >= 0  # -1 draws a new seed on every run
+
+    def frame_count(self) -> int:
+        return self.frames or max(2, round(self.fps * self.duration))
+
+    def invoke(self, ctx: NodeContext) -> VideoOutput:
+        from ..runtimes.models.diffusion import accepts, generator, lease_pipeline, output_size, pick_seed, run_pipeline
+
+        host = _host(ctx)
+        info = host.resolve(self.model, ("text_to_video",))
+        prompt = (self.prompt_text or self.prompt).strip()
+        if not prompt:
+            raise NodeFailed("the prompt is empty", code="PROMPT_EMPTY")
+        seed = pick_seed(self.seed)
+        steps, cfg = _steps_cfg(info, self.steps, self.cfg)
+        with _gpu(ctx, self.gpu) as gpu, lease_pipeline(host, info) as lease:
+            pipe = lease.pipe
+            width, height = output_size(pipe, self.aspect_ratio, self.width, self.height)
+            optional = {"negative_prompt": self.negative_prompt or None, "guidance_scale": cfg, "width": width,
+                        "height": height, "num_frames": self.frame_count(), "fps": self.fps,
+                        "frame_rate": self.fps}
+            used = {name: value for name, value in optional.items() if accepts(pipe, name)}
+            result = run_pipeline(pipe, ctx, gpu, steps, prompt=prompt, num_inference_steps=steps,
+                                  generator=generator(seed), output_type="pil", **used)
+            frames = list(result.frames[0])
+            prov = _ai_provenance(info, lease, engine="diffusers", prompt=prompt,
+                                  negative_prompt=self.negative_prompt, seed=seed, steps=steps, cfg=cfg,
+                                  fps=self.fps, frames=len(frames), duration=len(frames) / self.fps,
+                                  width=frames[0].width, height=frames[0].height, aspect_ratio=self.aspect_ratio,
+                                  pipeline_args=sorted(used), model_loaded_now=lease.loaded_now,
+                                  params=self.model_dump(mode="json", exclude={"gpu", "prompt_text"}))
+        return VideoOutput(video=_frames_to_mp4(ctx, frames, self.fps, prov))
 
 
 # --------------------------------------------------------------------------- depth

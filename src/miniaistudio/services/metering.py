@@ -35,6 +35,7 @@ DEFAULT_MODEL_KINDS: dict[str, tuple[str, ...]] = {
     "image.edit": ("image_edit", "text_to_image"),
     "image.inpaint": ("inpaint", "text_to_image"),
     "image.depth": ("depth",),
+    "video.from_text": ("text_to_video",),
     "image.photo_restore": ("face_restoration",),
 }
 #: Parameters that name a model; "classical" is an engine choice that uses none.

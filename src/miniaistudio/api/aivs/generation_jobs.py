@@ -25,9 +25,8 @@ from .schemas import AivsGenerationError, AivsGenerationPublic, AivsModelPublic
 
 DIALECT = "aivs"
 ID_PREFIX = "gen"
-#: Model kinds per generation type (no node runs text-to-video models yet: a video without a first
-#: frame is text-to-image, then image-to-video).
-KINDS = {"image": ("text_to_image",), "video": ("image_to_video",)}
+#: Model kinds per generation type.
+KINDS = {"image": ("text_to_image",), "video": ("image_to_video", "text_to_video")}
 #: Frames per second of generated videos (duration x this many frames).
 VIDEO_FPS = 8
 #: Our job statuses in the seed's three words.
@@ -59,6 +58,34 @@ def resolve_model(models: ModelLibrary, ref: str, kind: str) -> ModelInfo:
                          details={"model": ref[:200], "installed": installed})
 
 
+def video_model(models: ModelLibrary, requested: str | None, default_ref: str,
+                first_frame: str | None) -> tuple[str, ModelInfo]:
+    """The video model a request runs, and the name it answers with. A model the request names decides
+    (text-to-video runs alone, image-to-video after a first frame). Without one and without a first
+    frame, a text-to-video model when one is installed (the default model if it is one, else the
+    first); otherwise the default model."""
+    if requested:
+        ref, info = requested, resolve_model(models, requested, "video")
+    elif first_frame is None and (text_model := _text_to_video(models, default_ref)) is not None:
+        return text_model
+    else:
+        ref, info = default_ref, resolve_model(models, default_ref, "video")
+    if first_frame is not None and info.kind != "image_to_video":
+        installed = [m.id for m in models.models_of_kind("image_to_video")]
+        raise InvalidRequest(f"model {ref[:200]!r} makes videos from text; first_frame_image needs an "
+                             f"image-to-video model (installed: {', '.join(installed) or 'none'})",
+                             details={"model": ref[:200], "installed": installed})
+    return ref, info
+
+
+def _text_to_video(models: ModelLibrary, default_ref: str) -> tuple[str, ModelInfo] | None:
+    default = models.find(default_ref)
+    if default is not None and default.kind == "text_to_video":
+        return default_ref, default
+    first = models.first_of_kind(("text_to_video",))
+    return (first.id, first) if first is not None else None
+
+
 def image_graph(model_id: str, prompt: str, aspect_ratio: str) -> Graph:
     return Graph.model_validate({"nodes": [{"id": "image", "type": "image.generate", "position": {"x": 0, "y": 0},
                                             "params": {"model": model_id, "prompt": prompt,
@@ -67,6 +94,13 @@ def image_graph(model_id: str, prompt: str, aspect_ratio: str) -> Graph:
 
 def _node(node_id: str, node_type: str, x: float, **params: Any) -> dict[str, Any]:
     return {"id": node_id, "type": node_type, "position": {"x": x, "y": 0}, "params": params}
+
+
+def text_video_graph(model_id: str, prompt: str, aspect_ratio: str, duration: int) -> Graph:
+    """One text-to-video node: the clip straight from the prompt."""
+    video = _node("video", "video.from_text", 0, model=model_id, prompt=prompt, aspect_ratio=aspect_ratio,
+                  duration=float(duration), fps=VIDEO_FPS)
+    return Graph.model_validate({"nodes": [video], "edges": []})
 
 
 def video_graph(model_id: str, prompt: str, aspect_ratio: str, duration: int, first_frame: str | None,

@@ -23,7 +23,9 @@ from .generation_jobs import (
     model_public,
     model_type,
     resolve_model,
+    text_video_graph,
     video_graph,
+    video_model,
 )
 from .schemas import (
     AivsGenerationAccepted,
@@ -70,10 +72,11 @@ async def generate_image(body: AivsImageRequest, user: ImageMaker, studio: Studi
 @router.post("/generate/video", summary="Create an AI-generated video from a text prompt or a first frame",
              response_model=AivsGenerationAccepted)
 async def generate_video(body: AivsVideoRequest, user: VideoMaker, studio: StudioDep) -> AivsGenerationAccepted:
-    ref = body.model or studio.settings.aivs_default_video_model
-    info = await asyncio.to_thread(resolve_model, studio.models, ref, "video")
+    ref, info = await asyncio.to_thread(video_model, studio.models, body.model,
+                                        studio.settings.aivs_default_video_model, body.first_frame_image)
     image_model_id: str | None = None
-    if body.first_frame_image is None:  # text to image first: the configured image model, else the first one
+    if body.first_frame_image is None and info.kind == "image_to_video":
+        # text to image first: the configured image model, else the first one
         image = await asyncio.to_thread(studio.models.find, studio.settings.aivs_default_image_model)
         image = image if image is not None and model_type(image) == "image" else await asyncio.to_thread(
             studio.models.first_of_kind, KINDS["image"])
@@ -81,14 +84,17 @@ async def generate_video(body: AivsVideoRequest, user: VideoMaker, studio: Studi
             raise InvalidRequest("a video without first_frame_image needs a text-to-image model; none is installed",
                                  details={"installed": []})
         image_model_id = image.id
-    elif body.first_frame_image.startswith(("http://", "https://")):
+    elif body.first_frame_image is not None and body.first_frame_image.startswith(("http://", "https://")):
         guard_url(body.first_frame_image)
     if body.webhook_url is not None:
         studio.webhooks.rules.check_form(body.webhook_url)
     inputs = {"prompt": body.prompt, "model": ref, "model_id": info.id, "aspect_ratio": body.aspect_ratio,
               "duration": body.duration, "first_frame_image": body.first_frame_image}
-    graph = video_graph(info.id, body.prompt, body.aspect_ratio, body.duration, body.first_frame_image,
-                        image_model_id)
+    if info.kind == "text_to_video":
+        graph = text_video_graph(info.id, body.prompt, body.aspect_ratio, body.duration)
+    else:
+        graph = video_graph(info.id, body.prompt, body.aspect_ratio, body.duration, body.first_frame_image,
+                            image_model_id)
     request = JobRequest(dialect=DIALECT, operation="video", id_prefix=ID_PREFIX, inputs=inputs, graph=graph,
                          output_node="video", webhook_url=body.webhook_url)
     job = await studio.jobs.submit(user, request)

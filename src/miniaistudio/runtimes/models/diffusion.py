@@ -171,7 +171,8 @@ def accepts(pipe: Any, name: str) -> bool:
 
 
 def run_pipeline(pipe: Any, ctx: NodeContext, gpu: GpuTask, steps: int, **kwargs: Any) -> Any:
-    """Call the pipeline with per-step progress and cancel between denoising steps."""
+    """Call the pipeline with per-step progress and cancel between denoising steps (through the
+    step-end callback, or the per-step ``callback`` of pipelines that have no other)."""
 
     def on_step_end(p: Any, step: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
         total = int(getattr(p, "_num_timesteps", 0) or steps) or 1
@@ -182,9 +183,14 @@ def run_pipeline(pipe: Any, ctx: NodeContext, gpu: GpuTask, steps: int, **kwargs
             raise Canceled("canceled by user")
         return callback_kwargs
 
+    def on_step(step: int, timestep: Any, _latents: Any) -> None:
+        on_step_end(pipe, step, timestep, {})
+
     gpu.check()
     if accepts(pipe, "callback_on_step_end"):
         kwargs["callback_on_step_end"] = on_step_end
+    elif accepts(pipe, "callback"):  # older pipelines (TextToVideoSDPipeline): callback(step, timestep, latents)
+        kwargs.update(callback=on_step, callback_steps=1)
     return pipe(**kwargs)
 
 

@@ -25,6 +25,7 @@ DEFAULT_REPOS: dict[str, str] = {
     "inpaint": "stable-diffusion-v1-5/stable-diffusion-inpainting",
     "upscaler": "caidas/swin2SR-classical-sr-x2-64",
     "image_to_video": "stabilityai/stable-video-diffusion-img2vid",
+    "text_to_video": "ali-vilab/text-to-video-ms-1.7b",
     "depth": "Intel/dpt-hybrid-midas",
     "lora": "fal/Qwen-Image-Edit-2511-Multiple-Angles-LoRA",
 }
