@@ -171,3 +171,21 @@ async def test_refusals_before_any_work(studio: Studio, admin: Api, make_user: A
     for body in bad_bodies:
         r = await poor.client.post("/api/v1/generate/image", headers=bearer(key), json=body)
         assert r.status_code == 400 and aivs_error(r)["code"] == "invalid_request", r.text
+
+
+async def test_a_webhook_url_registered_nowhere_is_signed_with_the_accounts_webhook_secret(
+        studio: Studio, admin: Api, make_user: Any, tiny_sd: Path) -> None:
+    """The seed: every webhook request carries X-Webhook-Signature. An ad-hoc URL has no endpoint secret,
+    so the account's webhook secret signs it (shown on the Apps page, GET /api/v2/apps/webhook-secret)."""
+    await install_image_model(admin, tiny_sd)
+    api = await user_with_credits(make_user, studio, 100)
+    key = (await create_key(api, scopes=["read", "generate:image"]))["key"]
+    account_secret = (await api.get("/api/v2/apps/webhook-secret")).json()["secret"]
+    with receiving() as receiver:
+        r = await api.client.post("/api/v1/generate/image", headers=bearer(key),
+                                  json={"prompt": "a lighthouse à l'aube", "webhook_url": receiver.url})
+        assert r.status_code == 200, r.text
+        done = await generation_when(api, key, r.json()["id"], "completed", "failed")
+        assert done["status"] == "completed", done
+        [delivered] = await asyncio.to_thread(receiver.wait_for, 1)
+    assert seed_verifies([delivered], account_secret) == [True]

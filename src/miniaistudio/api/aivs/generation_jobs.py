@@ -4,6 +4,7 @@ requested format, the public view (our statuses in the seed's words) and the web
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -169,9 +170,10 @@ class GenerationEvents:
     """The AIVS finisher of jobs: ``generation.completed`` / ``generation.failed`` in the seed's shape,
     to the request's ``webhook_url`` and to the user's endpoints subscribed to the event."""
 
-    def __init__(self, webhooks: Webhooks, urls: Urls) -> None:
+    def __init__(self, webhooks: Webhooks, urls: Urls, account_secret: Callable[[str], str]) -> None:
         self.webhooks = webhooks
         self.urls = urls
+        self.account_secret = account_secret  # signs a webhook_url registered nowhere (the user keeps it)
 
     def __call__(self, s: Session, job: JobView) -> None:
         event = "generation.completed" if job.status == COMPLETED else "generation.failed"
@@ -181,13 +183,14 @@ class GenerationEvents:
                 "completed_at": public.completed_at}
         payload = DIALECTS[DIALECT].envelope(event, data, job.completed_at or job.created_at)
         if job.webhook_url:
-            # Signed when it names one of the user's registered endpoints (the seed: every webhook request
-            # carries X-Webhook-Signature); an endpoint subscribed to the event gets it once, below.
+            # Every webhook request carries X-Webhook-Signature (the seed): with the endpoint's secret when
+            # the URL names a registered one (told once: an endpoint subscribed to the event gets it below),
+            # else with the account's webhook secret (the same one Magnific app runs use).
             registered = self.webhooks.registered(s, user_id=job.user_id, dialect_name=DIALECT, url=job.webhook_url)
             if registered is None or event not in registered.events:
+                secret = registered.secret if registered else self.account_secret(job.user_id)
                 self.webhooks.enqueue(s, user_id=job.user_id, dialect_name=DIALECT, event_type=event,
-                                      payload=payload, target_url=job.webhook_url,
-                                      target_secret=registered.secret if registered else None)
+                                      payload=payload, target_url=job.webhook_url, target_secret=secret)
         self.webhooks.enqueue(s, user_id=job.user_id, dialect_name=DIALECT, event_type=event, payload=payload)
 
 
@@ -195,4 +198,4 @@ def install_generation_events(studio: Studio) -> None:
     """Make the jobs core tell AIVS clients when their generations end (before the studio starts:
     jobs a crash interrupted are failed, and told, at start-up)."""
     urls = SignedMediaUrls(studio.signed_urls, studio.settings.resolved_public_url)
-    studio.jobs.finishers[DIALECT] = GenerationEvents(studio.webhooks, urls)
+    studio.jobs.finishers[DIALECT] = GenerationEvents(studio.webhooks, urls, studio.app_webhook_secrets.secret_for)
