@@ -111,6 +111,15 @@ class JobRequest:
     map_outputs: OutputMapper = media_ids
 
 
+def job_session_name(request: JobRequest, job_id: str) -> str:
+    """The job's hidden session, as the gallery groups it: what the client called the job (its ``name``),
+    else its prompt, else the operation, after the dialect: ``miraflow · Gaming Video Thumbnail``."""
+    said = next((str(request.inputs[k]) for k in ("name", "prompt", "instruction", "text")
+                 if isinstance(request.inputs.get(k), str) and str(request.inputs[k]).strip()), "")
+    label = " ".join(said.split())[:80] or f"{request.operation} {job_id}"
+    return f"{request.dialect} · {label}"
+
+
 #: A door's reaction to a job's final state, called inside the transaction that writes it.
 JobFinisher = Callable[[Session, JobView], None]
 
@@ -137,7 +146,7 @@ class Jobs:
         if engine is None:
             raise RuntimeError("the studio is not started")
         job_id = f"{request.id_prefix}_{uuid.uuid4().hex[:24]}"
-        name = f"{request.dialect} {request.operation} {job_id}"
+        name = job_session_name(request, job_id)
         document = await asyncio.to_thread(self.sessions.create, principal, name, request.graph, hidden=True)
         session_id = document.id
         try:
