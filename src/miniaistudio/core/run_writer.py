@@ -93,10 +93,14 @@ class RunWriter:
         self._announcements = []
 
     async def _flush_periodically(self) -> None:
-        interval = self._interval
+        interval, calm_until = self._interval, 0.0
         while not self._closing.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), interval)
+            rest = calm_until - time.monotonic()
+            if rest > 0 and not self._closing.is_set():  # woken early: the duty bound still holds
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), rest)
             self._wake.clear()
             if self._dirty and not self._closing.is_set():
                 started = time.monotonic()
@@ -104,7 +108,9 @@ class RunWriter:
                     await self.flush()
                 except Exception:
                     log.exception("could not record progress of run %s", self._run.id)
-                interval = max(self._interval, FLUSH_DUTY * (time.monotonic() - started))
+                took = time.monotonic() - started
+                calm_until = time.monotonic() + FLUSH_DUTY * took
+                interval = max(self._interval, FLUSH_DUTY * took)
 
     async def flush(self) -> None:
         """Record the run: its summary, the nodes changed since the last flush, new cache entries and media."""
