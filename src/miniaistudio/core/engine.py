@@ -372,6 +372,8 @@ class Engine:
                 else:
                     self._skip_descendants(active, nid)
                 await fill_window()
+                if active.task_ids:
+                    active.writer.flush_soon()
         except BaseException:
             log.exception("run %s crashed", run.id)
             for task_id in list(active.task_ids.values()):

@@ -6,8 +6,9 @@ waits at least :data:`FLUSH_DUTY` times as long as the previous write took, so r
 large run costs a bounded share of the time however big its state is.
 
 New media is announced only once its rows are committed: a client fetches an announced media id
-at once, and must never meet a 404. A node's result with media asks for a flush at once (results
-arriving meanwhile join it) and its announcement runs after that flush; the engine goes on meanwhile.
+at once, and must never meet a 404. While the run goes on, a node's result with media asks for a
+flush at once (results arriving meanwhile join it) and its announcement runs after that flush; the
+engine goes on meanwhile.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ class RunWriter:
         self, entry: CacheEntry, media: Iterable[tuple[str, MediaRecord]], announce: Callable[[], None] | None = None,
     ) -> None:
         """A node's new cache entry and media rows, written with the next flush. ``announce`` tells the
-        world about them: with new media it runs once they are committed (a flush is asked for at once),
-        else right away."""
+        world about them: with new media it runs once they are committed (see :meth:`flush_soon`), else
+        right away."""
         rows = list(media)
         self._pending_cache.append(entry)
         self._pending_media.extend(rows)
@@ -71,7 +72,12 @@ class RunWriter:
             return
         self._announcements.append(announce)
         self._dirty = True
-        self._wake.set()
+
+    def flush_soon(self) -> None:
+        """The run goes on: flush now (within the duty bound) if results wait to be announced. A run
+        about to end does not ask; its last flush announces them, so a small run costs no extra write."""
+        if self._announcements:
+            self._wake.set()
 
     # ------------------------------------------------------------- writing
     def start(self) -> None:
