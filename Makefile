@@ -11,7 +11,7 @@ TEST_STAMP := $(VENV)/.installed-test
 WEB_DIST := src/miniaistudio/web_dist/index.html
 WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: run test system-deps system-deps-test web web-test lint typecheck clean bench
+.PHONY: run test test-postgres system-deps system-deps-test web web-test lint typecheck clean bench
 
 run: system-deps $(STAMP) web
 	$(BIN)/miniaistudio migrate --data-dir $(DATA_DIR)
@@ -23,6 +23,13 @@ test: system-deps-test $(TEST_STAMP) web
 	$(BIN)/python scripts/api_types.py --check
 	$(MAKE) web-test
 	@set +e; $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+	$(MAKE) test-postgres
+
+# The API suites again with the studio on PostgreSQL 15 + Redis (throwaway servers, tests/servers.py).
+PG_SUITES ?= tests/api tests/sharing tests/billing tests/keys tests/aivs
+test-postgres: system-deps-test $(TEST_STAMP)
+	@set +e; $(BIN)/python -m pytest --backend=postgres $(PG_SUITES) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 system-deps:

@@ -19,6 +19,9 @@ command -v fluidsynth >/dev/null 2>&1 || missing+=(fluidsynth)
 [ -f /usr/share/sounds/sf2/FluidR3_GM.sf2 ] || missing+=(fluid-soundfont-gm)
 if [ "$want_test" = 1 ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # The PostgreSQL pass of `make test` starts throwaway servers (tests/servers.py).
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  { command -v pg_config >/dev/null 2>&1 && [ -x "$(pg_config --bindir)/initdb" ]; } || missing+=(postgresql)
 fi
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+import servers
 from miniaistudio.app import create_app
 from miniaistudio.config import Settings
 from miniaistudio.studio import Studio
@@ -29,12 +30,53 @@ SHARED_MODELS_DIR = Path(__file__).resolve().parents[1] / ".cache" / "test-model
 TEST_HOST = "studio.test"  # the ASGI test client's host name, which test studios must answer to
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--backend", choices=("sqlite", "postgres"), default="sqlite",
+                     help="what test studios run on: SQLite + memory counters (default), or throwaway "
+                          "PostgreSQL 15 + Redis servers (tests/servers.py)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    servers.BACKEND = servers.Backend(config.getoption("--backend"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    servers.BACKEND.servers.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"backend: {servers.BACKEND.name}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    postgres = servers.BACKEND.servers.postgres
+    if postgres is not None:
+        terminalreporter.write_line(
+            f"PostgreSQL 15 + Redis started in {servers.BACKEND.servers.start_seconds:.2f} s "
+            f"(migrations 0001 → head on the template database: {postgres.migration_seconds:.2f} s)")
+
+
+@pytest.fixture(autouse=True)
+def _backend_per_test() -> Iterator[servers.Backend]:
+    """Each test's databases are its own (dropped at its end) and Redis starts empty for it."""
+    yield servers.BACKEND
+    servers.BACKEND.end_test()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis server's URL in either pass (emptied after each test), for tests of what Redis shares."""
+    return servers.BACKEND.servers.ensure_redis().url
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     """Settings of a test studio: every fixture that builds one starts here, so none forgets a rule
-    (e.g. the Host allowlist) that the whole suite relies on."""
+    (e.g. the Host allowlist) that the whole suite relies on. With ``--backend=postgres`` the studio
+    of each data dir gets its own PostgreSQL database and counts in Redis."""
     values: dict[str, Any] = {"data_dir": tmp_path / "data", "secret_key": "test-secret-key-0123456789abcdef0123",
                               "max_upload_bytes": 64 * 1024 * 1024, "models_dir": SHARED_MODELS_DIR,
                               "allowed_hosts": [TEST_HOST]}
+    values.update(servers.BACKEND.settings_for(Path(overrides.get("data_dir", values["data_dir"]))))
     values.update(overrides)
     return Settings(**values)
 

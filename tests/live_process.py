@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+import servers
 from conftest import PASSWORD, Api, edge, node
 
 CLI = Path(sys.executable).with_name("miniaistudio")
@@ -118,6 +119,9 @@ class ServedStudio:
     env: dict[str, str] = field(default_factory=lambda: {**os.environ, "MINIAI_SECRET_KEY": SECRET})
     port: int = field(default_factory=free_port)
     processes: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.env.update(servers.BACKEND.environment_for(self.data_dir))  # the PostgreSQL pass: its database
 
     @property
     def url(self) -> str:

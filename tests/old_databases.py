@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, text
 
+import servers
 from miniaistudio.store.db import Database
 from miniaistudio.store.migrate import MIGRATIONS
 
@@ -19,7 +20,8 @@ NOW = datetime.now(UTC).isoformat()
 
 
 def old_database(tmp_path: Path) -> Database:
-    return Database(f"sqlite:///{tmp_path / 'old.db'}")
+    """An empty database of the test's backend (SQLite file, or a new PostgreSQL database)."""
+    return Database(servers.BACKEND.empty_database_url(tmp_path / "old.db"))
 
 
 def _config(db: Database, conn: Connection) -> Config:
@@ -48,7 +50,7 @@ def downgraded(db: Database, revision: str) -> Iterator[Connection]:
 
 def add_user(conn: Connection, user_id: str = "u1", email: str = "a@example.com") -> None:
     conn.execute(text("INSERT INTO users (id, email, password_hash, is_admin, created_at, api_key_enabled, "
-                      "token_generation) VALUES (:id, :email, 'x', 0, :now, 0, 0)"),
+                      "token_generation) VALUES (:id, :email, 'x', FALSE, :now, FALSE, 0)"),
                  {"id": user_id, "email": email, "now": NOW})
 
 

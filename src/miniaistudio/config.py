@@ -54,7 +54,15 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), description="Everything the studio keeps lives here")
     host: str = "127.0.0.1"
     port: int = 8790
-    database_url: str | None = Field(default=None, description="Defaults to SQLite in the data dir")
+    database_url: str | None = Field(default=None, description="Defaults to SQLite in the data dir; "
+                                                                "postgresql+psycopg://user:pass@host/db for several "
+                                                                "API processes")
+    database_pool_size: int = Field(default=10, ge=1, le=500,
+                                    description="PostgreSQL: connections each process keeps open")
+    database_max_overflow: int = Field(default=20, ge=0, le=1000,
+                                       description="PostgreSQL: extra connections opened under load, then closed")
+    redis_url: str | None = Field(default=None, description="redis://host:port/db shared by API processes "
+                                                            "(rate limit and sign-in throttle counters)")
     media_dir: Path | None = None
     models_dir: Path | None = None
     model_cache_bytes: int = Field(default=8 * 1024**3, ge=0,
@@ -128,8 +136,9 @@ class Settings(BaseSettings):
         default="50/hour",
         description="failed sign-ins per account from all addresses before addresses that already failed on "
                     "it must wait (a soft limit: a clean address can always try, so nobody is locked out)")
-    rate_limit_storage_uri: str = Field(default="memory://",
-                                        description="where throttle counters live (limits storage URI)")
+    rate_limit_storage_uri: str | None = Field(
+        default=None, description="where throttle counters live (limits storage URI); default: redis_url when "
+                                  "set, so every API process shares them, else memory:// (one process)")
 
     # -- API keys and per-key rate limits (issue 12) ---------------------------------------------
     api_key_pepper: str | None = Field(
@@ -268,6 +277,10 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'studio.db').resolve()}"
+
+    @property
+    def resolved_rate_limit_storage_uri(self) -> str:
+        return self.rate_limit_storage_uri or self.redis_url or "memory://"
 
     @property
     def resolved_media_dir(self) -> Path:

@@ -48,7 +48,7 @@ from .services.webhook_dispatcher import DispatchConfig, WebhookDispatcher
 from .services.webhook_retries import RetryPolicy
 from .services.webhook_signing import SecretBox
 from .services.webhooks import TargetRules, Webhooks
-from .store.db import Database
+from .store.db import Database, PoolSize
 from .store.file_modes import restrict_umask, tighten
 from .store.media_store import LocalMediaStore
 from .store.migrate import upgrade
@@ -76,17 +76,18 @@ class Studio:
         tighten(_private_dirs(settings))
         self.settings = settings
         self.registry = registry or default_registry
-        self.db = Database(settings.resolved_database_url, background_checkpoints=True)
+        self.db = Database(settings.resolved_database_url, background_checkpoints=True,
+                           pool=PoolSize(settings.database_pool_size, settings.database_max_overflow))
         self.migrated = upgrade(self.db)  # True when this start brought the schema up to date
         self.store = LocalMediaStore(settings.resolved_media_dir)
         self.api_keys = ApiKeys(self.db, api_key_pepper(settings.api_key_pepper, settings.jwt_secret()),
                                 default_rate_limit=settings.api_key_rate_limit_per_minute,
                                 billing_on=settings.billing == "credits")
-        self.key_rate_limiter = KeyRateLimiter(settings.rate_limit_storage_uri,
-                                               window_seconds=settings.api_rate_limit_window_seconds)
+        counters = settings.resolved_rate_limit_storage_uri  # memory, or Redis shared by every API process
+        self.key_rate_limiter = KeyRateLimiter(counters, window_seconds=settings.api_rate_limit_window_seconds)
         self.accounts = Accounts(self.db, settings.jwt_secret(), settings.token_ttl_seconds, LoginThrottle(
             per_account=settings.login_attempts_per_account, per_client=settings.login_attempts_per_client,
-            per_account_total=settings.login_attempts_per_account_total, storage_uri=settings.rate_limit_storage_uri),
+            per_account_total=settings.login_attempts_per_account_total, storage_uri=counters),
             api_keys=self.api_keys)
         self.credits = CreditLedger(self.db, starting_grant=settings.billing_starting_grant
                                     if settings.billing == "credits" else 0)

@@ -7,14 +7,15 @@ import contextlib
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
+import servers
 from live_process import CLI, ServedStudio, processes_mentioning
 
 from .conftest import IMAGE_MODEL, IMAGE_PRICE, bearer
@@ -29,8 +30,8 @@ def balance(served: ServedStudio, token: str) -> tuple[int, int]:
 
 
 def job_progress(data_dir: Path, job_id: str) -> int:
-    with sqlite3.connect(data_dir / "studio.db") as db:
-        return int(db.execute("SELECT progress FROM jobs WHERE id = ?", (job_id,)).fetchone()[0])
+    with servers.BACKEND.connect(data_dir) as db:
+        return int(db.execute(text("SELECT progress FROM jobs WHERE id = :id"), {"id": job_id}).scalar_one())
 
 
 async def test_kill_9_mid_job_then_restart_fails_the_job_and_releases_the_hold(tmp_path: Path,
@@ -44,8 +45,8 @@ async def test_kill_9_mid_job_then_restart_fails_the_job_and_releases_the_hold(t
                                str(IMAGE_PRICE), "--data-dir", str(data_dir)], env=served.env, capture_output=True,
                               text=True, timeout=120)
     assert imported.returncode == 0, imported.stderr
-    with sqlite3.connect(data_dir / "studio.db") as db:  # many steps: the job is still running when killed
-        db.execute("UPDATE models SET default_params = ?", (json.dumps({"steps": 200}),))
+    with servers.BACKEND.connect(data_dir) as db:  # many steps: the job is still running when killed
+        db.execute(text("UPDATE models SET default_params = :params"), {"params": json.dumps({"steps": 200})})
     granted = subprocess.run([str(CLI), "credits", "grant", "--email", EMAIL, "--amount", "100", "--data-dir",
                               str(data_dir)], env=served.env, capture_output=True, text=True, timeout=60)
     assert granted.returncode == 0, granted.stderr

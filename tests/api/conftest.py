@@ -15,6 +15,7 @@ import httpx
 import pytest
 import uvicorn
 
+import servers
 from miniaistudio.app import create_app
 from miniaistudio.config import Settings
 from miniaistudio.studio import Studio
@@ -45,8 +46,9 @@ class LiveServer:
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A real HTTP server on a free port; its studio starts and stops with the server's lifespan."""
-    settings = Settings(data_dir=tmp_path / "live-data", secret_key="live-secret-key-0123456789abcdef0123",
-                        max_upload_bytes=64 * 1024 * 1024)
+    data_dir = tmp_path / "live-data"
+    settings = Settings(data_dir=data_dir, secret_key="live-secret-key-0123456789abcdef0123",
+                        max_upload_bytes=64 * 1024 * 1024, **servers.BACKEND.settings_for(data_dir))
     app = create_app(settings)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import httpx
 
+import servers
+
 from .conftest import LiveServer
 
 CLI = str(Path(sys.executable).with_name("miniaistudio"))
 
 
 def cli(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MINIAI_SECRET_KEY": "live-secret-key-0123456789abcdef0123"}
+    env = {**os.environ, "MINIAI_SECRET_KEY": "live-secret-key-0123456789abcdef0123",
+           **servers.BACKEND.environment_for(data_dir)}
     return subprocess.run([CLI, *args, "--data-dir", str(data_dir)], input=stdin, capture_output=True,
                           text=True, env=env, timeout=60)
 

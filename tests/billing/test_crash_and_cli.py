@@ -7,12 +7,13 @@ import contextlib
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 from pathlib import Path
 
 import httpx
+from sqlalchemy import text
 
+import servers
 from live_process import (
     CLI,
     ServedStudio,
@@ -77,8 +78,8 @@ async def test_kill_9_mid_run_then_restart_releases_the_hold(tmp_path: Path, lon
         assert verified.returncode == 0 and "0 mismatch(es)" in verified.stdout, verified.stdout
 
         # A balance changed behind the ledger's back is reported, and the command fails.
-        with sqlite3.connect(data_dir / "studio.db") as db:
-            db.execute("UPDATE credit_accounts SET available = available + 1")
+        with servers.BACKEND.connect(data_dir) as db:
+            db.execute(text("UPDATE credit_accounts SET available = available + 1"))
         tampered = credits_cli(served, "verify")
         assert tampered.returncode == 1 and "MISMATCH" in tampered.stdout and "1 mismatch(es)" in tampered.stdout
     finally:

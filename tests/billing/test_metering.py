@@ -5,10 +5,12 @@ the balance cannot cover is refused with 402 INSUFFICIENT_BALANCE — also under
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
+import servers
 from conftest import Api, edge, node
 from live_process import start_slow_run, wait_for, wait_until_encoding
 from miniaistudio.studio import Studio
@@ -117,16 +119,15 @@ async def test_unreadable_billing_state_answers_billing_unavailable(api: Api, st
     studio.credits.grant(await user_id(api), 5)
     session = await api.new_session()
     await api.save_graph(session, {"nodes": [SOLID], "edges": []})
-    database = studio.settings.data_dir / "studio.db"
-    with sqlite3.connect(database) as db:
-        db.execute("ALTER TABLE credit_accounts RENAME TO credit_accounts_away")
+    with servers.BACKEND.connect(studio.settings.data_dir) as db:
+        db.execute(text("ALTER TABLE credit_accounts RENAME TO credit_accounts_away"))
     try:
         for answer in (await api.get("/api/v2/billing/balance"),
                        await api.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})):
             assert answer.status_code == 503 and answer.json()["code"] == "BILLING_UNAVAILABLE", answer.text
     finally:
-        with sqlite3.connect(database) as db:
-            db.execute("ALTER TABLE credit_accounts_away RENAME TO credit_accounts")
+        with servers.BACKEND.connect(studio.settings.data_dir) as db:
+            db.execute(text("ALTER TABLE credit_accounts_away RENAME TO credit_accounts"))
     assert (await balance(api))["available"] == 5
     assert (await api.get("/api/v2/session/executions", session=session["id"])).json()["items"] == []
     await api.run(session["id"])

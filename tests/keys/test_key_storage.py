@@ -11,8 +11,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import inspect, select, text, update
 
+import servers
 from conftest import Api, make_settings
 from miniaistudio.services.api_keys import SpendCapReached, api_key_pepper
 from miniaistudio.store.db import Database
@@ -26,7 +27,12 @@ from .test_key_access import statements
 
 
 def _db_bytes(studio: Studio) -> bytes:
-    return b"".join(p.read_bytes() for p in sorted(studio.settings.data_dir.glob("studio.db*")) if p.is_file())
+    """Everything the database holds: SQLite's files, or every PostgreSQL row as text."""
+    if studio.db.is_sqlite:
+        return b"".join(p.read_bytes() for p in sorted(studio.settings.data_dir.glob("studio.db*")) if p.is_file())
+    with studio.db.engine.connect() as conn:
+        return "".join(str(row) for table in inspect(conn).get_table_names()
+                       for row in conn.execute(text(f'SELECT CAST(t AS text) FROM "{table}" t')).scalars()).encode()
 
 
 async def test_secrets_are_stored_only_as_hmac(studio: Studio, api: Api) -> None:
@@ -71,18 +77,18 @@ async def test_last_used_is_written_at_most_once_a_minute(studio: Studio, api: A
 
 def test_migration_moves_personal_keys_and_keeps_them_valid(tmp_path: Path) -> None:
     """A studio at revision 0006 with legacy personal keys (plain SHA-256 in ``users``) is upgraded."""
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, database_url=servers.BACKEND.empty_database_url(tmp_path / "data" / "studio.db"))
     settings.ensure_dirs()
     db = Database(settings.resolved_database_url)
     legacy_on = "mas_" + secrets.token_urlsafe(32)
     legacy_off = "mas_" + secrets.token_urlsafe(32)
     with at_revision(db, "0006") as conn:
-        for user_id, email, key, enabled in (("u1", "on@example.com", legacy_on, 1),
-                                             ("u2", "off@example.com", legacy_off, 0),
-                                             ("u3", "none@example.com", None, 0)):
+        for user_id, email, key, enabled in (("u1", "on@example.com", legacy_on, True),
+                                             ("u2", "off@example.com", legacy_off, False),
+                                             ("u3", "none@example.com", None, False)):
             conn.execute(text(
                 "INSERT INTO users (id, email, password_hash, is_admin, created_at, api_key_hash, api_key_prefix, "
-                "api_key_enabled, api_key_created_at, token_generation) VALUES (:id, :email, 'x', 0, :now, :hash, "
+                "api_key_enabled, api_key_created_at, token_generation) VALUES (:id, :email, 'x', FALSE, :now, :hash, "
                 ":prefix, :enabled, :now, 0)"),
                 {"id": user_id, "email": email, "now": datetime.now(UTC).isoformat(),
                  "hash": hashlib.sha256(key.encode()).hexdigest() if key else None,
@@ -114,7 +120,7 @@ def test_migration_moves_personal_keys_and_keeps_them_valid(tmp_path: Path) -> N
     db = Database(settings.resolved_database_url)
     with downgraded(db, "0006") as conn:
         restored = conn.execute(text("SELECT id, api_key_hash, api_key_enabled FROM users ORDER BY id")).all()
-        assert not conn.execute(text("SELECT name FROM sqlite_master WHERE name = 'api_keys'")).all()
+        assert not inspect(conn).has_table("api_keys")
     db.dispose()
     assert [(uid, digest is not None, bool(enabled)) for uid, digest, enabled in restored] == [
         ("u1", False, False), ("u2", True, False), ("u3", False, False)]

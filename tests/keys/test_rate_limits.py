@@ -93,3 +93,34 @@ async def test_the_window_reset_is_honoured(tmp_path: Path, make_user: object) -
             assert int(r.headers["x-ratelimit-remaining"]) >= 0
     finally:
         await studio.stop()
+
+
+async def test_two_studios_on_one_redis_share_a_key_s_count(tmp_path: Path, redis_url: str) -> None:
+    """Two API processes (two studios on one database) with ``redis_url`` count a key's requests together;
+    without Redis each process would count alone."""
+    settings = make_settings(tmp_path, redis_url=redis_url, api_key_rate_limit_per_minute=5)
+    assert settings.resolved_rate_limit_storage_uri == redis_url
+    first, second = Studio(settings), Studio(settings)
+    await first.start()
+    await second.start()
+    try:
+        first.accounts.create_user("shared@example.com", "correct-horse-battery")
+        async with app_client(first) as one, app_client(second) as two:
+            token = (await one.post("/api/v2/auth/login", json={"email": "shared@example.com",
+                                                                 "password": "correct-horse-battery"})).json()["token"]
+            one.cookies.clear()
+            key = (await one.post("/api/v1/keys", headers=bearer(token), json={"name": "k"})).json()["key"]
+            answers = [await (one if n % 2 else two).get(f"{PROBE}/read", headers=bearer(key)) for n in range(6)]
+        assert [r.status_code for r in answers] == [200] * 5 + [429]
+        assert [int(r.headers["x-ratelimit-remaining"]) for r in answers] == [4, 3, 2, 1, 0, 0]
+    finally:
+        await second.stop()
+        await first.stop()
+
+
+def test_counters_live_in_redis_when_it_is_configured(tmp_path: Path) -> None:
+    assert make_settings(tmp_path, redis_url=None).resolved_rate_limit_storage_uri == "memory://"
+    assert make_settings(tmp_path, redis_url="redis://cache:6379/2").resolved_rate_limit_storage_uri == \
+        "redis://cache:6379/2"
+    explicit = make_settings(tmp_path, redis_url="redis://cache:6379/2", rate_limit_storage_uri="memory://")
+    assert explicit.resolved_rate_limit_storage_uri == "memory://"

@@ -67,6 +67,8 @@ ROUTES = (
     Route("POST", "/api/v2/sessions/{session_id}/publish-recipe", OWN,
           body=lambda team: {"id": "team-recipe", "name": "Team recipe",
                              "inputs": [{"name": "words", "node_id": "t", "field": "text", "required": False}]}),
+    Route("POST", "/api/v2/sessions/{session_id}/publish-app", OWN,
+          body=lambda team: {"name": "Team app", "outputs": [{"node_id": "a"}]}),
     Route("POST", "/api/v2/session/{session_id}/share", OWN,
           body=lambda team: {"email": "newcomer@example.com", "role": "viewer"}),
     Route("GET", "/api/v2/session/{session_id}/shares", OWN),

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from conftest import Api
+from conftest import FIXTURES, Api
 from miniaistudio.studio import Studio
 
 from .conftest import (
@@ -109,8 +109,8 @@ async def test_the_studio_tool_edits_an_uploaded_image(studio: Studio, admin: Ap
 
 async def test_the_seeds_virtual_staging_request_fails_cleanly_without_its_recipe(
         studio: Studio, admin: Api, api: Api) -> None:
-    """Step 3 of the seed's upload flow, on a Team plan. Until the photo tools' recipes are bundled the
-    job ends ``failed`` naming the missing recipe (with them and no edit model: the model-missing error)."""
+    """Step 3 of the seed's upload flow, on a Team plan. With no image-edit model installed the job ends
+    ``failed`` with the model-missing reason, never a fake output, and charges nothing."""
     await set_plan(admin, api, "team")
     await grant(api, studio, 100)
     key = await studii_key(api)
@@ -122,7 +122,7 @@ async def test_the_seeds_virtual_staging_request_fails_cleanly_without_its_recip
     assert r.status_code == 202, r.text
     assert r.json()["status"] in ("queued", "failed")
     done = await job_when(api.client, key, r.json()["status_url"], "completed", "failed")
-    assert done["status"] == "failed" and done["error"], done
+    assert done["status"] == "failed" and "model" in done["error"].lower(), done
     assert done["output_url"] is None and done["output_kind"] is None and done["credits_charged"] == 0
     assert await balance(api) == 100
 
@@ -190,33 +190,35 @@ async def test_the_studio_tool_makes_a_video(studio: Studio, admin: Api, api: Ap
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
 
 
-def stand_in_photo_restore() -> dict[str, Any]:
-    """A ``photo_restore`` recipe honouring the photo tools' contract (an ``image`` input taking the source's
-    media id, the tool's inputs by name), on a CPU node: until the bundled one lands, an admin's stands in."""
-    return {
-        "id": "photo_restore", "name": "Photo restore (stand-in)", "category": "Image",
-        "input_schema": {"type": "object", "additionalProperties": False, "required": ["image"],
-                         "properties": {"image": {"type": "string"}, "upscale": {"type": "boolean", "default": False}}},
-        "bindings": {"image": [{"node": "source", "media": "image"}],
-                     "upscale": [{"node": "restore", "field": "invert"}]},
-        "graph": {"nodes": [{"id": "source", "type": "upload.image", "position": {"x": 0, "y": 0}, "params": {}},
-                            {"id": "restore", "type": "image.adjust", "position": {"x": 300, "y": 0}, "params": {}}],
-                  "edges": [{"id": "e1", "source": "source", "source_handle": "image", "target": "restore",
-                             "target_handle": "image"}]},
-    }
-
-
-async def test_a_photo_tool_runs_its_recipe_on_the_uploaded_source(studio: Studio, admin: Api, api: Api) -> None:
-    r = await admin.post("/api/v2/recipes", json=stand_in_photo_restore())
-    assert r.status_code in (200, 201), r.text
+async def test_the_photo_tools_run_their_bundled_recipes_on_the_uploaded_source(
+        studio: Studio, admin: Api, api: Api) -> None:
+    """photo-restore and career-photo end to end through the Studii door, on the real CPU recipes."""
+    await set_plan(admin, api, "team")  # career-photo is a Team tool
+    await grant(api, studio, 100)
     key = await studii_key(api)
-    object_key = await uploaded(api.client, key)  # a (180, 120, 60) JPEG
+    portrait = (FIXTURES / "grace_hopper.jpg").read_bytes()
+    object_key = await uploaded(api.client, key, portrait, filename="grace.jpg")
+    finished = {}
+    for tool, inputs in (("photo-restore", {"upscale": False}), ("career-photo", {"backdrop": "blue"})):
+        r = await api.client.post("/api/v1/jobs", headers=bearer(key), json={
+            "tool": tool, "inputs": inputs, "source_object_key": object_key})
+        assert r.status_code == 202 and r.json()["status"] == "queued", r.text
+        finished[tool] = await job_when(api.client, key, r.json()["status_url"], "completed", "failed")
+    for tool, done in finished.items():
+        assert done["status"] == "completed" and done["tool"] == tool and done["output_kind"] == "image", done
+        output = await api.client.get(done["output_url"].removeprefix(studio.settings.resolved_public_url))
+        assert output.status_code == 200
+        with Image.open(io.BytesIO(output.content)) as img:
+            size = img.size
+        if tool == "career-photo":
+            assert abs(size[0] / size[1] - 4 / 5) < 0.01, size  # a 4:5 headshot
+        else:
+            with Image.open(io.BytesIO(portrait)) as original:
+                assert size == original.size
+
+    # a photo without a face: career-photo fails with the node's reason, nothing charged
+    no_face = await uploaded(api.client, key, (FIXTURES / "coffee.png").read_bytes(), "image/png", "coffee.png")
     r = await api.client.post("/api/v1/jobs", headers=bearer(key), json={
-        "tool": "photo-restore", "inputs": {"upscale": True}, "source_object_key": object_key})
-    assert r.status_code == 202 and r.json()["status"] == "queued", r.text
+        "tool": "career-photo", "inputs": {}, "source_object_key": no_face})
     done = await job_when(api.client, key, r.json()["status_url"], "completed", "failed")
-    assert done["status"] == "completed" and done["tool"] == "photo-restore" and done["output_kind"] == "image", done
-    output = await api.client.get(done["output_url"].removeprefix(studio.settings.resolved_public_url))
-    with Image.open(io.BytesIO(output.content)) as img:
-        red, _green, blue = img.convert("RGB").getpixel((10, 10))  # type: ignore[misc]
-    assert abs(red - 75) < 12 and abs(blue - 195) < 12  # inverted: the tool's input reached the recipe
+    assert done["status"] == "failed" and "face" in done["error"].lower() and done["credits_charged"] == 0, done

@@ -68,6 +68,7 @@ class _Prepared:
     params: dict[str, dict[str, Any]]
     signatures: dict[str, str]
     loops: list[LoopPlan]
+    skipped: dict[str, dict[str, Any]]  # node id -> why it cannot run (runs that skip incomplete nodes)
 
 
 @dataclass
@@ -154,11 +155,12 @@ class Engine:
         target_node_id: str | None = None,
         graph_version: Any = None,
         checked: CheckedGraph | None = None,
+        skip_incomplete: bool = False,
     ) -> RunState:
         """Plan and start a run in one step (see :meth:`plan` and :meth:`start`)."""
         return await self.start(await self.plan(session_id=session_id, user_id=user_id, graph=graph, mode=mode,
                                                 target_node_id=target_node_id, graph_version=graph_version,
-                                                checked=checked))
+                                                checked=checked, skip_incomplete=skip_incomplete))
 
     async def plan(
         self,
@@ -170,20 +172,25 @@ class Engine:
         target_node_id: str | None = None,
         graph_version: Any = None,
         checked: CheckedGraph | None = None,
+        skip_incomplete: bool = False,
     ) -> RunPlan:
         """What a run would execute, take from the cache and cost, without starting it.
 
         ``graph_version`` (any value that changes when the graph does) lets an unchanged
         resubmit reuse the previous plan's validation and signatures; ``checked`` is the save's
-        own check of this very graph, reused when no loop expansion changes it (checked once per version)."""
+        own check of this very graph, reused when no loop expansion changes it (checked once per version).
+        ``skip_incomplete``: nodes missing a required input, and their descendants, are reported
+        ``skipped`` with the reason and the rest runs (by default such a graph is refused, GRAPH_INVALID)."""
         if session_id in self._active:
             raise SessionBusy("this session is already running; stop it or wait for it to finish")
         run_id = str(uuid.uuid4())
-        memo_key = (session_id, graph_version, mode, target_node_id) if graph_version is not None else None
+        memo_key = ((session_id, graph_version, mode, target_node_id, skip_incomplete)
+                    if graph_version is not None else None)
         prepared = self._plans.get(memo_key) if memo_key is not None else None
         large = self._plan_off_loop and is_large(graph)
         if prepared is None:
-            prepared = await _off_loop(large, self._prepare, graph, mode, target_node_id, run_id, checked)
+            prepared = await _off_loop(large, self._prepare, graph, mode, target_node_id, run_id, checked,
+                                       skip_incomplete)
         closure, sigs = prepared.closure, prepared.signatures
         lookup = [sigs[nid] for nid in closure if nid not in prepared.forced]
         hits = await self.recorder.lookup_cache(session_id, lookup) if lookup else {}
@@ -227,7 +234,7 @@ class Engine:
         return run
 
     def _prepare(self, graph: Graph, mode: RunMode, target: str | None, run_id: str,
-                 checked_graph: CheckedGraph | None = None) -> _Prepared:
+                 checked_graph: CheckedGraph | None = None, skip_incomplete: bool = False) -> _Prepared:
         """Expand loops, check the graph and plan targets and signatures (no cache yet)."""
         target_node = next((n for n in graph.nodes if n.id == target), None) if target else None
         target_is_loop = target_node is not None and target_node.type == LOOP_TYPE
@@ -242,8 +249,9 @@ class Engine:
         checked = checked_graph if reuse and checked_graph is not None else check_structure(expanded, self.registry)
         # Rerunning a loop runs every enabled iteration; the cache keeps unchanged ones.
         targets: tuple[set[str], set[str]] | None = (loops[0].copy_ids(), set()) if target_is_loop else None
-        closure, wanted, forced, params, sigs = plan_run(checked, mode, target, run_id, targets=targets)
-        return _Prepared(checked, closure, wanted, forced, params, sigs, loops)
+        closure, wanted, forced, params, sigs, skipped = plan_run(checked, mode, target, run_id, targets=targets,
+                                                                  skip_incomplete=skip_incomplete)
+        return _Prepared(checked, closure, wanted, forced, params, sigs, loops, skipped)
 
     async def saved_outputs(
         self, session_id: str, graph: Graph, graph_version: Any = None,
@@ -324,7 +332,7 @@ class Engine:
             run_id=run.id, mode=run.mode.value, target_node_id=run.target_node_id,
             nodes={nid: s.status.value for nid, s in run.nodes.items()},
         ))
-        for nid in plan.cached:
+        for nid in [*plan.cached, *(n for n, s in run.nodes.items() if s.status == NodeStatus.SKIPPED)]:
             self._publish_node(active, nid)
         active.writer.start()
         watcher = asyncio.create_task(self._watch_health(active))
@@ -603,4 +611,7 @@ def _plan_states(prepared: _Prepared, hits: dict[str, dict[str, Any]]) -> tuple[
             progress=1.0 if cached is not None else 0.0,
             outputs=cached,
         )
+    for nid, why in prepared.skipped.items():
+        nodes[nid] = NodeState(node_type=checked.specs[nid].type, status=NodeStatus.SKIPPED, signature="",
+                               error=why)
     return plan, nodes

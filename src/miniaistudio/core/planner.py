@@ -15,7 +15,7 @@ from .errors import NodeNotFound
 from .run import RunMode
 from .signature import node_signature
 from .sockets import SocketType
-from .validation import CheckedGraph, check_runnable
+from .validation import CheckedGraph, check_runnable, missing_inputs, node_label
 
 
 @dataclass
@@ -123,22 +123,59 @@ def current_signatures(checked: CheckedGraph) -> tuple[dict[str, str], set[str]]
     return sigs, volatile
 
 
+def incomplete_nodes(checked: CheckedGraph, closure: list[str]) -> dict[str, dict[str, Any]]:
+    """Nodes of ``closure`` that miss a required input, and every node downstream of one, each with
+    why it cannot run (``{code, message}``): what a run that skips incomplete nodes leaves out."""
+    skipped: dict[str, dict[str, Any]] = {}
+    for nid in closure:
+        problems = missing_inputs(checked, nid)
+        if problems:
+            skipped[nid] = {"code": "MISSING_INPUT", "message": problems[0].message}
+    stack = list(skipped)
+    while stack:
+        source = stack.pop()
+        for edge in checked.outgoing.get(source, ()):
+            if edge.target not in skipped:
+                skipped[edge.target] = {
+                    "code": "UPSTREAM_INCOMPLETE",
+                    "message": f"{node_label(checked, edge.target)} waits for {node_label(checked, source)}, "
+                               "which cannot run",
+                }
+                stack.append(edge.target)
+    return skipped
+
+
 def plan_run(
     checked: CheckedGraph,
     mode: RunMode,
     target: str | None,
     run_id: str,
     targets: tuple[set[str], set[str]] | None = None,
-) -> tuple[list[str], set[str], set[str], dict[str, dict[str, Any]], dict[str, str]]:
-    """Closure, wanted, forced, validated params and signatures (cache applied later).
+    *,
+    skip_incomplete: bool = False,
+) -> tuple[list[str], set[str], set[str], dict[str, dict[str, Any]], dict[str, str], dict[str, dict[str, Any]]]:
+    """Closure, wanted, forced, validated params, signatures (cache applied later) and skipped nodes.
 
-    ``targets`` overrides (wanted, forced) when the caller already knows them (loops).
+    ``targets`` overrides (wanted, forced) when the caller already knows them (loops). With
+    ``skip_incomplete``, nodes missing a required input and their descendants are left out (and
+    returned with the reason) instead of refusing the run, as ComfyUI runs only what can reach an
+    output; a run left with nothing to do is still refused.
     """
     wanted, forced = targets if targets is not None else select_targets(checked, mode, target)
     closure = ancestors_closure(checked, wanted)
+    skipped: dict[str, dict[str, Any]] = {}
+    if skip_incomplete:
+        touched = set(closure)
+        skipped = {nid: why for nid, why in incomplete_nodes(checked, closure).items() if nid in touched}
+        runnable = wanted - skipped.keys()
+        if skipped and runnable:  # with nothing left to run, the refusal below names what is missing
+            wanted, forced = runnable, forced - skipped.keys()
+            closure = ancestors_closure(checked, wanted)
+        elif skipped:
+            skipped = {}
     params = check_runnable(checked, closure)
     sigs = compute_signatures(checked, closure, params, run_id)
-    return closure, wanted, forced, params, sigs
+    return closure, wanted, forced, params, sigs, skipped
 
 
 def decide_execution(

@@ -18,7 +18,10 @@ from typing import Literal
 
 Style = Literal["modern", "scandinavian", "industrial", "minimalist", "mid_century", "coastal", "farmhouse",
                 "luxury", "bohemian", "traditional"]
-Room = Literal["living_room", "bedroom", "dining_room", "kitchen", "home_office", "kids_room", "bathroom"]
+Room = Literal["living_room", "bedroom", "dining_room", "kitchen", "home_office", "kids_room", "bathroom",
+               "living", "dining", "office", "kids"]
+#: Short names clients send (the Studii seed's ``"room": "living"``) for the rooms above.
+ROOM_ALIASES = {"living": "living_room", "dining": "dining_room", "office": "home_office", "kids": "kids_room"}
 
 STYLE_LOOKS: dict[str, str] = {
     "modern": "clean lines, neutral palette with black accents, sleek low-profile furniture",
@@ -50,7 +53,8 @@ def room_words(room: str) -> str:
 
 
 def staging_prompt(style: str, room: str) -> str:
-    """The documented prompt for ``style`` and ``room`` (both keys of the tables above)."""
+    """The documented prompt for ``style`` and ``room`` (both keys of the tables above; a room may be a short alias)."""
+    room = ROOM_ALIASES.get(room, room)
     if style not in STYLE_LOOKS:
         raise ValueError(f"unknown style {style!r}; one of {', '.join(STYLE_LOOKS)}")
     if room not in ROOM_FURNITURE:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,6 +37,12 @@ class CheckedGraph:
     incoming: dict[str, dict[str, GraphEdge]]  # target node -> input name -> edge
     outgoing: dict[str, list[GraphEdge]]
     order: list[str]  # topological order of all nodes
+    _type_counts: Counter[str] | None = field(default=None, init=False, repr=False)
+
+    def nodes_of_type(self, node_type: str) -> int:
+        if self._type_counts is None:
+            self._type_counts = Counter(n.type for n in self.nodes.values())
+        return self._type_counts[node_type]
 
 
 def check_structure(graph: Graph, registry: NodeRegistry) -> CheckedGraph:
@@ -150,6 +156,25 @@ def parent_problems(nodes: dict[str, GraphNode]) -> list[Problem]:
     return problems
 
 
+def node_label(checked: CheckedGraph, node_id: str) -> str:
+    """How people know a node: the title they gave it, else its type's title ("Text Overlay (Image)");
+    the type's title is followed by the id when the graph has several nodes of that type."""
+    node, spec = checked.nodes[node_id], checked.specs[node_id]
+    if node.title and node.title.strip():
+        return f"“{node.title.strip()}”"
+    return spec.title if checked.nodes_of_type(node.type) == 1 else f"{spec.title} ({node_id})"
+
+
+def missing_inputs(checked: CheckedGraph, node_id: str) -> list[Problem]:
+    """The node's required inputs that no link feeds."""
+    spec = checked.specs[node_id]
+    linked = checked.incoming.get(node_id, {})
+    return [Problem("MISSING_INPUT",
+                    f"{node_label(checked, node_id)} needs its {sock.type} input {sock.label or name!r} connected",
+                    node_id, name)
+            for name, sock in spec.inputs.items() if sock.required and name not in linked]
+
+
 def check_runnable(checked: CheckedGraph, node_ids: list[str]) -> dict[str, dict[str, Any]]:
     """Parameters and required inputs of the nodes about to run; returns validated params."""
     problems: list[Problem] = []
@@ -163,17 +188,10 @@ def check_runnable(checked: CheckedGraph, node_ids: list[str]) -> dict[str, dict
             for err in param_errors(exc):
                 problems.append(
                     Problem("INVALID_PARAMETER",
-                            f"{spec.title} ({node_id!r}): parameter {err['field']!r}: {err['message']}",
+                            f"{node_label(checked, node_id)}: parameter {err['field']!r}: {err['message']}",
                             node_id, field=err["field"])
                 )
-        linked = checked.incoming.get(node_id, {})
-        for name, sock in spec.inputs.items():
-            if sock.required and name not in linked:
-                problems.append(
-                    Problem("MISSING_INPUT",
-                            f"{spec.title} ({node_id!r}) needs its {sock.type} input {name!r} connected",
-                            node_id, name)
-                )
+        problems += missing_inputs(checked, node_id)
     if problems:
         raise graph_invalid(problems)
     return params

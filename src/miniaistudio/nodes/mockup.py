@@ -25,8 +25,8 @@ LogoInput = Annotated[MediaRef | None, Socket(SocketType.IMAGE, required=False, 
 
 class MockupLayer(BaseModel):
     """Where one logo goes: centre in percent of the product image, scale (1 = a quarter of its
-    width), clockwise rotation in degrees. ``asset_id`` names the logo (a media id among the
-    logos); a layer naming none takes the logo of its own position."""
+    width), clockwise rotation in degrees. The asset id names the logo (one of the logos' media
+    ids); a layer naming none takes the logo of its own position."""
 
     model_config = ConfigDict(extra="forbid")
 

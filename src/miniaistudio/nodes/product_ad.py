@@ -18,8 +18,9 @@ AD_SECONDS = 8.0
 class ProductAdVideo(Node):
     """An ad clip of the product in a mockup: the product cut out and set in a styled scene (light,
     colour grade, background, particles or bokeh, reflections), filmed by an eased virtual camera.
-    Nine styles (``custom`` reads the prompt's colour, set, particle and motion words). Classical;
-    see ``runtimes/creative/product_ad.py``."""
+    Nine styles (custom reads the prompt's colour, set, particle and motion words). Classical.
+
+    The renderer is ``runtimes/creative/product_ad.py``; the styles are data in ``product_ad_looks.py``."""
 
     image: ImageInput
     style: StyleName = Field(default="luxury_macro", description="Animation style preset")

@@ -371,10 +371,14 @@ class CreditLedger:
             claimed = s.execute(update(CreditHold).where(CreditHold.id == hold_id, CreditHold.status == "active")
                                 .values(status="captured" if charge else "released", captured=charge,
                                         closed_at=now))
+            row = s.get(CreditHold, hold_id)
+            assert row is not None
             if rows_touched(claimed) == 0:  # settled meanwhile by someone else
-                row = s.get(CreditHold, hold_id)
-                assert row is not None
                 return Hold.of(row)
+            # Rows are locked in one order everywhere (hold, collaborator usage, account; ``hold`` takes usage
+            # then account), so concurrent holds and settles on PostgreSQL wait for each other, never deadlock.
+            if row.usage_month is not None and rest and row.session_id is not None:
+                self._uncount_usage(s, row, rest)
             after = s.execute(
                 update(CreditAccount).where(CreditAccount.user_id == held.payer_id)
                 .values(available=CreditAccount.available + rest, reserved=CreditAccount.reserved - held.amount)
@@ -387,10 +391,6 @@ class CreditLedger:
             if rest:
                 self._append(s, held.payer_id, "release", rest, -rest, after,
                              reason=reason if not charge and reason else f"{held.purpose} release", **refs)
-            row = s.get(CreditHold, hold_id)
-            assert row is not None
-            if row.usage_month is not None and rest and row.session_id is not None:
-                self._uncount_usage(s, row, rest)
             return Hold.of(row)
 
     def refund(self, hold_id: str, amount: int, *, reason: str, actor_id: str | None = None) -> LedgerEntry:
@@ -432,8 +432,10 @@ class CreditLedger:
         values = {"user_id": user_id, "available": 0, "reserved": 0}
         if dialect in ("sqlite", "postgresql"):
             stmt = sqlite_insert(CreditAccount) if dialect == "sqlite" else pg_insert(CreditAccount)
-            created = s.execute(stmt.values(**values).on_conflict_do_nothing(index_elements=[CreditAccount.user_id]))
-            opened = rows_touched(created) == 1
+            # RETURNING answers a row only when one was inserted; the rowcount of INSERT … ON CONFLICT is not
+            # reported on every driver (psycopg through SQLAlchemy gives -1).
+            opened = s.execute(stmt.values(**values).on_conflict_do_nothing(index_elements=[CreditAccount.user_id])
+                               .returning(CreditAccount.user_id)).first() is not None
         else:
             opened = s.get(CreditAccount, user_id) is None
             if opened:

@@ -55,12 +55,15 @@ class Execution:
         self.engine = engine
 
     async def execute(
-        self, principal: Principal, session_id: str, mode: RunMode, target_node_id: str | None
+        self, principal: Principal, session_id: str, mode: RunMode, target_node_id: str | None, *,
+        skip_incomplete: bool = False,
     ) -> RunState:
+        """Start a run; ``skip_incomplete`` runs what can run and reports the rest skipped (see Engine.plan)."""
         graph, version = await asyncio.to_thread(self.sessions.graph_for_run, principal, session_id)
         return await self.engine.submit(session_id=session_id, user_id=principal.user_id, graph=graph,
                                         mode=mode, target_node_id=target_node_id, graph_version=version,
-                                        checked=self.sessions.checked_graph(session_id, version, graph))
+                                        checked=self.sessions.checked_graph(session_id, version, graph),
+                                        skip_incomplete=skip_incomplete)
 
     async def delete_session(self, principal: Principal, session_id: str) -> None:
         await asyncio.to_thread(self.sessions.load, principal, session_id, Action.OWN)

@@ -28,6 +28,9 @@ from ..store.tables import AiModel
 from .model_files import KINDS, check_confined, copy_hashing, detect, hash_file, slugify, tree_sha256
 from .model_hub import ModelHubUnreachable, download_snapshot, hub_offline_env
 
+#: A model's price per generation (a 32-bit column; node prices have the same bound).
+MAX_CREDITS_PER_GENERATION = 10**9
+
 __all__ = ["ImportedModel", "InstalledModel", "ModelLibrary", "ModelNotFound", "ResolvedLora"]
 
 log = logging.getLogger(__name__)
@@ -163,6 +166,8 @@ class ModelLibrary:
 
         ``confine_to`` (the API's import folders): every file must really live inside them.
         """
+        if not 0 <= credits_per_generation <= MAX_CREDITS_PER_GENERATION:
+            raise InvalidRequest(f"credits_per_generation is a whole number from 0 to {MAX_CREDITS_PER_GENERATION}")
         source = source.expanduser().resolve()
         if confine_to is not None:
             check_confined(source, confine_to)

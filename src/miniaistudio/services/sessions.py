@@ -26,11 +26,16 @@ from ..store.tables import SessionShare, StudioSession, User
 _GRAPH_MEMO = 64
 
 
+#: A graph's version is a 32-bit column (INTEGER on PostgreSQL); a write based on a larger one is refused
+#: as invalid (422) rather than reaching the database.
+MAX_VERSION = 2**31 - 1
+
+
 class FlowUpdate(BaseModel):
     """``PutStudioFlow``: the whole graph document, with the version it was based on."""
 
     graph: Graph
-    version: int = Field(ge=1, le=2**53, description="The version this write was based on")
+    version: int = Field(ge=1, le=MAX_VERSION, description="The version this write was based on")
     viewport: Viewport | None = None
     tabs: list[Any] | None = Field(default=None, max_length=100)
 

@@ -1,5 +1,7 @@
-"""Engine and session factory. SQLite gets WAL and a busy timeout so the CLI and the
-server can write at the same time; other databases use their defaults."""
+"""Engine and session factory, per dialect. SQLite gets WAL and a busy timeout so the CLI and the
+server can write at the same time; PostgreSQL (``postgresql+psycopg://``, psycopg 3) gets a
+bounded connection pool that checks a connection before handing it out (a restarted server or
+a dropped connection costs a retry, not a failed request)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +21,22 @@ from sqlalchemy.orm import Session, sessionmaker
 log = logging.getLogger(__name__)
 
 
-def make_engine(url: str, checkpoint_in_background: bool = False) -> Engine:
+@dataclass(frozen=True)
+class PoolSize:
+    """Connections a PostgreSQL engine keeps (``size``) and may add under load (``overflow``)."""
+
+    size: int = 10
+    overflow: int = 20
+
+
+def make_engine(url: str, checkpoint_in_background: bool = False, pool: PoolSize | None = None) -> Engine:
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    elif url.startswith("postgresql"):
+        pool = pool or PoolSize()
+        kwargs.update(pool_size=pool.size, max_overflow=pool.overflow, pool_pre_ping=True,
+                      pool_recycle=3600, connect_args={"connect_timeout": 10})
     engine = create_engine(url, **kwargs)
     if url.startswith("sqlite"):
 
@@ -62,13 +77,13 @@ def _private_sqlite_file(url: str) -> None:
 
 
 class Database:
-    def __init__(self, url: str, *, background_checkpoints: bool = False) -> None:
+    def __init__(self, url: str, *, background_checkpoints: bool = False, pool: PoolSize | None = None) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             _private_sqlite_file(url)
         self._background = background_checkpoints and self.is_sqlite
-        self.engine = make_engine(url, self._background)
+        self.engine = make_engine(url, self._background, pool)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._stop = threading.Event()
         self._checkpointer: threading.Thread | None = None

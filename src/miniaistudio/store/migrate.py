@@ -14,6 +14,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 #: 0006 → 0008 → 0009 → 0011 → 0010 → 0012 → 0014 → 0013 → 0015 → 0016
 #: (0013, 0014 and 0015 were written side by side; the integrator re-chained them at merge).
 HEAD = "0016"  # keep equal to the newest revision id; checked by a test
+_MIGRATION_LOCK = 0x6D696E6961690001  # PostgreSQL advisory lock key held while migrating ("miniai" + 1)
 
 
 def current_revision(db: Database) -> str | None:
@@ -35,6 +36,8 @@ def upgrade(db: Database) -> bool:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
     with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # API processes starting together migrate one after another
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return True

@@ -1,8 +1,17 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import { addLeaveGuard } from "../lib/router";
 
-/** A just-issued secret with a copy button: it is shown only once. */
+/** A just-issued secret with a copy button: it is shown only once. "Copied" belongs to this very secret
+ * (a regenerated key starts uncopied), and leaving the page before copying or dismissing it asks first. */
 export function SecretOnce({ secret, onDismiss, label = "API key" }: { secret: string; onDismiss: () => void; label?: string }) {
-  const [copied, setCopied] = useState(false);
+  const [copiedSecret, setCopiedSecret] = useState<string | null>(null);
+  const copied = copiedSecret === secret;
+  const uncopied = useRef(!copied);
+  uncopied.current = !copied;
+  useEffect(
+    () => addLeaveGuard(() => (uncopied.current ? `Your new ${label} is shown only once and was not copied. Leave anyway?` : null)),
+    [label],
+  );
   async function copy() {
     try {
       await navigator.clipboard.writeText(secret);
@@ -11,7 +20,7 @@ export function SecretOnce({ secret, onDismiss, label = "API key" }: { secret: s
       input?.select();
       document.execCommand("copy");
     }
-    setCopied(true);
+    setCopiedSecret(secret);
   }
   return (
     <div className="secret-box" role="region" aria-label={`New ${label}`}>

@@ -338,7 +338,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The status of a mockup, asset or ad video job */
+        /** The status of a mockup, asset or ad-video job */
         get: operations["mockup_job_status_api_mockup__jobId__status_get"];
         put?: never;
         post?: never;
@@ -3078,6 +3078,12 @@ export interface components {
         ExecuteRequest: {
             /** @default full */
             mode: components["schemas"]["RunMode"];
+            /**
+             * Skip Incomplete
+             * @description Run what can run: nodes missing a required input, and the nodes after them, are reported as 'skipped' with the reason instead of refusing the run (GRAPH_INVALID, the default)
+             * @default false
+             */
+            skip_incomplete: boolean;
             /** Target Node Id */
             target_node_id?: string | null;
         };

@@ -96,8 +96,13 @@ export const api = {
   putFlow: (id: string, body: { graph: Graph; version: number; viewport?: Viewport; tabs?: unknown[] }) =>
     json<SessionDoc>(`/sessions/${id}/flow`, { method: "PUT", body }),
 
-  execute: (sessionId: string, mode: "full" | "from_node" = "full", target?: string) =>
-    json<RunInfo>("/session/execute", { method: "POST", sessionId, body: { mode, target_node_id: target } }),
+  /** `skipIncomplete`: nodes missing a required input (and the nodes after them) are skipped instead of refusing the run. */
+  execute: (sessionId: string, mode: "full" | "from_node" = "full", target?: string, skipIncomplete = false) =>
+    json<RunInfo>("/session/execute", {
+      method: "POST",
+      sessionId,
+      body: { mode, target_node_id: target, ...(skipIncomplete ? { skip_incomplete: true } : {}) },
+    }),
   rerun: (sessionId: string, nodeId: string) =>
     json<RunInfo>(`/session/nodes/${encodeURIComponent(nodeId)}/rerun?isolated=true`, { method: "POST", sessionId }),
   cancelNode: (sessionId: string, nodeId: string) =>

@@ -1,5 +1,5 @@
 import { Background, BackgroundVariant, Controls, MiniMap, Panel, ReactFlow, useReactFlow } from "@xyflow/react";
-import { useCallback, useMemo, useRef, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 import { docToFlow, type FlowEdge, type FlowNode, type StudioNodeData } from "../lib/graphDoc";
 import { LOOP_TYPE } from "../lib/loops";
 import { abilities } from "../lib/roles";
@@ -31,6 +31,7 @@ import { PublishAppDialog } from "./PublishAppDialog";
 import { PublishRecipeDialog } from "./PublishRecipeDialog";
 import { QuickAdd } from "./QuickAdd";
 import { RunProblemsBanner } from "./RunProblemsBanner";
+import { canRunTheRest, problemNodeIds } from "./runProblems";
 import { RunStore, useRunSummary } from "./runStore";
 import { SaveBanner } from "./SaveBanner";
 import { ShareDialog } from "./ShareDialog";
@@ -42,6 +43,8 @@ import { useRunEvents } from "./useRunEvents";
 import { WorkflowPanel } from "./WorkflowPanel";
 
 const noop = () => undefined;
+/** Outlines a node a refused run names. */
+const PROBLEM_CLASS = "node-problem";
 
 const NODE_TYPES = { studio: StudioNode, comment: CommentNode, frame: FrameNode, loop: LoopNode };
 
@@ -102,6 +105,26 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
       addNode(type, rf.screenToFlowPosition({ x: e.clientX - 20, y: e.clientY - 16 }));
     },
     [addNode, can.edit, rf],
+  );
+
+  // The nodes a refused run names are selected and outlined until the problems go away.
+  const problemIds = useMemo(() => problemNodeIds(runs.problems ?? []), [runs.problems]);
+  useEffect(() => {
+    const named = new Set(problemIds);
+    setNodes((ns) =>
+      ns.map((n) => {
+        const flagged = named.has(n.id);
+        if (flagged === (n.className === PROBLEM_CLASS) && (!named.size || n.selected === flagged)) return n;
+        return { ...n, className: flagged ? PROBLEM_CLASS : undefined, selected: named.size ? flagged : n.selected };
+      }),
+    );
+  }, [problemIds, setNodes]);
+  const showNode = useCallback(
+    (id: string) => {
+      setNodes((ns) => ns.map((n) => (n.selected === (n.id === id) ? n : { ...n, selected: n.id === id })));
+      void rf.fitView({ nodes: [{ id }], padding: 0.8, maxZoom: 1.2, duration: 250 });
+    },
+    [rf, setNodes],
   );
 
   const selected = nodes.filter((n) => n.selected);
@@ -209,7 +232,15 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
           }}
           onRetry={() => void autosave.flush()}
         />
-        {runs.problems && <RunProblemsBanner problems={runs.problems} billing={runs.billingProblem} onDismiss={runs.dismissProblems} />}
+        {runs.problems && (
+          <RunProblemsBanner
+            problems={runs.problems}
+            billing={runs.billingProblem}
+            onDismiss={runs.dismissProblems}
+            onShow={showNode}
+            onRunRest={runs.refusedFull && can.run && canRunTheRest(runs.problems) ? runs.runRest : undefined}
+          />
+        )}
         <div className="studio-body">
           {panels.palette && can.edit && <Palette specs={specs} onAdd={(t) => addNode(t)} />}
           <div

@@ -80,10 +80,20 @@ function EncodedFileChip({ text, file, label }: { text: string; file: EncodedFil
 }
 
 /** Every output value of a node, in socket order. */
+/** The output a node fills when something went only partly right (text clipped by an overlay); the node shows it
+ * as a warning line (see `outputWarning`), not as a text preview. */
+export const WARNING_OUTPUT = "warning";
+
+/** The node's warning, or null when its `warning` output is absent or empty. */
+export function outputWarning(outputs: Record<string, OutputValue> | null | undefined): string | null {
+  const w = outputs?.[WARNING_OUTPUT];
+  return typeof w === "string" && w.trim() ? w : null;
+}
+
 export function NodeOutputs({ outputs, sockets, large }: { outputs: Record<string, OutputValue> | null | undefined; sockets: SocketSpec[]; large?: boolean }) {
   if (!outputs) return null;
   const names = sockets.length ? sockets.map((s) => s.name) : Object.keys(outputs);
-  const shown = names.filter((n) => outputs[n] !== undefined && outputs[n] !== null);
+  const shown = names.filter((n) => outputs[n] !== undefined && outputs[n] !== null && n !== WARNING_OUTPUT);
   if (!shown.length) return null;
   return (
     <div className="node-outputs nodrag" aria-label="Outputs">

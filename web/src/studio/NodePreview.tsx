@@ -2,7 +2,7 @@ import { useState } from "react";
 import { createPortal } from "react-dom";
 import { Modal } from "../components/ui";
 import type { NodeSpec, OutputValue, SocketSpec } from "../lib/types";
-import { isMedia, NodeOutputs } from "./NodeOutputs";
+import { isMedia, NodeOutputs, WARNING_OUTPUT } from "./NodeOutputs";
 
 const PREVIEW_SOCKETS: ReadonlySet<string> = new Set(["image", "video", "audio", "media"]);
 
@@ -34,7 +34,7 @@ function Tile({ value, label }: { value: OutputValue; label: string }) {
 export function NodePreview({ title, outputs, sockets, outdated, busy }: { title: string; outputs: Record<string, OutputValue> | null | undefined; sockets: SocketSpec[]; outdated?: boolean; busy?: boolean }) {
   const [open, setOpen] = useState(false);
   const names = outputs ? (sockets.length ? sockets.map((s) => s.name) : Object.keys(outputs)) : [];
-  const shown = names.filter((n) => outputs?.[n] !== undefined && outputs?.[n] !== null);
+  const shown = names.filter((n) => outputs?.[n] !== undefined && outputs?.[n] !== null && n !== WARNING_OUTPUT); // the node shows a warning apart
   const labelOf = (n: string) => sockets.find((s) => s.name === n)?.label.toLowerCase() ?? n;
   return (
     <div className={`node-preview nodrag ${outdated ? "outdated" : ""} ${busy ? "stale" : ""}`} aria-label={`${title} preview`}>

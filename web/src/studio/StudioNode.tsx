@@ -5,7 +5,7 @@ import { formFields } from "../lib/schemaForm";
 import { canLink, linkFedParams, socketColor } from "../lib/sockets";
 import type { NodeRunState, SocketSpec } from "../lib/types";
 import { categoryColor, isUploadSpec, uploadKind, useStudio, type DragOrigin } from "./context";
-import { NodeOutputs } from "./NodeOutputs";
+import { NodeOutputs, outputWarning } from "./NodeOutputs";
 import { hasPreview, NodePreview } from "./NodePreview";
 import { STATUS_LABELS, useNodeRun } from "./runStore";
 import { NodeMenuButton } from "./NodeMenuButton";
@@ -130,6 +130,7 @@ export const StudioNode = memo(function StudioNode({ id, data, selected }: NodeP
   const title = data.title || spec?.title || data.nodeType;
   const accent = categoryColor(spec?.category);
   const upload = isUploadSpec(spec);
+  const warning = run.status === "queued" || run.status === "running" ? null : outputWarning(run.outputs);
 
   if (!spec) {
     return (
@@ -182,6 +183,11 @@ export const StudioNode = memo(function StudioNode({ id, data, selected }: NodeP
       )}
       {upload ? <UploadZone nodeId={id} data={data} kind={uploadKind(spec)} /> : <ParamSummary params={data.params} schema={spec.params_schema} fed={linkFedParams(spec.inputs, Object.keys(spec.params_schema?.properties ?? {}), connected)} />}
       {run.message && run.status === "running" && <p className="snode-msg">{run.message}</p>}
+      {warning && (
+        <p className="snode-warning" role="note" aria-label={`${title} warning`}>
+          ⚠ {warning}
+        </p>
+      )}
       {run.error && (run.status === "failed" || run.status === "skipped" || run.status === "canceled") && (
         <div className="snode-error" role="alert" aria-label={`${title} error`}>
           <code>{run.error.code}</code>

@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from PIL.Image import DecompressionBombError
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ...core.errors import StudioError
@@ -65,6 +66,9 @@ LIBRARY_ERRORS: tuple[LibraryError, ...] = (
     LibraryError(UnicodeError, "INVALID_REQUEST", 400, "the request contains text that is not valid Unicode"),
     LibraryError(OverflowError, "INVALID_REQUEST", 400, "a number in the request is out of range"),
     LibraryError(DecompressionBombError, "IMAGE_TOO_LARGE", 413, "the image has too many pixels"),
+    # PostgreSQL refuses what SQLite stores (a NUL character in text, a number beyond the column's range):
+    # the transaction was rolled back, nothing was written.
+    LibraryError(DataError, "INVALID_REQUEST", 422, "the request holds a value the database cannot store"),
 )
 
 UNEXPECTED = ErrorAnswer(500, "INTERNAL_ERROR", "unexpected server error")

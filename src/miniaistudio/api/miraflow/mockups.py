@@ -23,14 +23,14 @@ from ...services.jobs import ACTIVE, COMPLETED, JobRequest, JobView
 from ..common.deps import StudioDep
 from .bodies import require_media
 from .deps import ImageMaker, Reader
-from .job_status import failure_reason, mockup_status
 from .jobs import DIALECT, ID_PREFIX, iso_ms, view_url
 from .mockup_schemas import MockupGenerated, MockupGenerateRequest, MockupItem, MockupList
-from .schemas import MockupJobStatus
+from .mockup_status import MOCKUP_OPERATIONS
 
 router = APIRouter(tags=["mockups"])
 
 MOCKUP = "mockup.generate"
+MOCKUP_OPERATIONS.add(MOCKUP)  # GET /api/mockup/{jobId}/status (mockup_status.py) answers for it
 MOCKUP_WAIT_SECONDS = 60.0
 POLL_SECONDS = 0.1
 LIST_LIMIT = 200
@@ -96,13 +96,3 @@ def list_mockups(user: Reader, studio: StudioDep) -> MockupList:
     return MockupList(mockups=[MockupItem(id=job.id, imageUrl=view_url(job.outputs[0]),
                                           prompt=str(job.inputs.get("instruction", "")),
                                           createdAt=iso_ms(job.created_at)) for job in jobs if job.outputs])
-
-
-@router.get("/mockup/{jobId}/status", summary="The status of a mockup, asset or ad video job",
-            response_model=MockupJobStatus)
-def mockup_job_status(jobId: str, user: Reader, studio: StudioDep) -> MockupJobStatus:
-    job = studio.jobs.get(user, DIALECT, jobId)
-    media_id = job.outputs[0] if job.status == COMPLETED and job.outputs else None
-    return MockupJobStatus(status=mockup_status(job), progress=job.progress,
-                           imageUrl=view_url(media_id) if media_id else None, mediaId=media_id,
-                           reason=failure_reason(job))

@@ -40,6 +40,9 @@ WAIT_LIMIT = 300.0
 class ExecuteRequest(BaseModel):
     mode: RunMode = RunMode.FULL
     target_node_id: str | None = Field(default=None, max_length=100)
+    skip_incomplete: bool = Field(default=False, description=(
+        "Run what can run: nodes missing a required input, and the nodes after them, are reported as "
+        "'skipped' with the reason instead of refusing the run (GRAPH_INVALID, the default)"))
 
     @model_validator(mode="after")
     def _target_for_from_node(self) -> ExecuteRequest:
@@ -97,7 +100,8 @@ async def execute(
 ) -> Response:
     body = body or ExecuteRequest()
     wait = _wait_seconds(prefer)  # refused before anything starts
-    run = await execution.execute(user, session_id, body.mode, body.target_node_id)
+    run = await execution.execute(user, session_id, body.mode, body.target_node_id,
+                                  skip_incomplete=body.skip_incomplete)
     return await _answer(execution, session_id, run, wait)
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ...core.policy import StudioAction, require_studio
 from ...services.model_files import KINDS, allowed_import_path
+from ...services.models import MAX_CREDITS_PER_GENERATION
 from ..common.deps import CurrentUser, StudioDep
 from .model_schemas import (
     GpuStatusPublic,
@@ -48,7 +49,7 @@ class ImportBody(BaseModel):
     kind: str | None = None
     name: str | None = Field(default=None, max_length=200)
     default_params: dict[str, Any] = Field(default_factory=dict)
-    credits_per_generation: int = Field(default=0, ge=0)
+    credits_per_generation: int = Field(default=0, ge=0, le=MAX_CREDITS_PER_GENERATION)
 
 
 @router.post("/models/import", status_code=201, summary="Import a model folder or file on the server (admin)",

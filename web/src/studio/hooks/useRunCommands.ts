@@ -1,7 +1,7 @@
 import { useCallback, useState } from "react";
 import { ApiError, api, errorText } from "../../lib/api";
 import { toast } from "../../components/toast";
-import { runProblems } from "../runProblems";
+import { type RunProblem, runProblems } from "../runProblems";
 
 const BILLING_CODES = new Set(["INSUFFICIENT_BALANCE", "CREDIT_LIMIT", "BILLING_UNAVAILABLE"]);
 
@@ -20,11 +20,13 @@ export function billingMessage(e: ApiError): string {
  * edits are saved (the server runs the saved graph); a refused run's problems are kept for the banner.
  */
 export function useRunCommands(sessionId: string, flushSave: () => Promise<boolean>) {
-  const [problems, setProblems] = useState<string[] | null>(null);
+  const [problems, setProblems] = useState<RunProblem[] | null>(null);
   const [billingProblem, setBillingProblem] = useState(false);
+  // Whether the refused run was a whole-workflow run (only those offer "Run everything else").
+  const [refusedFull, setRefusedFull] = useState(false);
 
   const execute = useCallback(
-    async (what: () => Promise<unknown>) => {
+    async (what: () => Promise<unknown>, full = false) => {
       const saved = await flushSave();
       if (!saved) {
         toast("The workflow could not be saved, so it was not run. See the message at the top.", "error");
@@ -32,13 +34,14 @@ export function useRunCommands(sessionId: string, flushSave: () => Promise<boole
       }
       setProblems(null);
       setBillingProblem(false);
+      setRefusedFull(full);
       try {
         await what();
       } catch (e) {
         if (e instanceof ApiError && BILLING_CODES.has(e.code)) {
           // Credits, not the workflow, stop this run: say so where the run was asked for, with the way out.
           setBillingProblem(true);
-          setProblems([billingMessage(e)]);
+          setProblems([{ message: billingMessage(e) }]);
           return;
         }
         const list = runProblems(e);
@@ -48,7 +51,9 @@ export function useRunCommands(sessionId: string, flushSave: () => Promise<boole
     },
     [flushSave],
   );
-  const runAll = useCallback(() => void execute(() => api.execute(sessionId)), [execute, sessionId]);
+  const runAll = useCallback(() => void execute(() => api.execute(sessionId), true), [execute, sessionId]);
+  /** Run what can run: the server skips unconnected nodes and what follows them, and reports them as skipped. */
+  const runRest = useCallback(() => void execute(() => api.execute(sessionId, "full", undefined, true)), [execute, sessionId]);
   const rerun = useCallback((id: string) => void execute(() => api.rerun(sessionId, id)), [execute, sessionId]);
   const runFrom = useCallback((id: string) => void execute(() => api.execute(sessionId, "from_node", id)), [execute, sessionId]);
   const cancel = useCallback(
@@ -65,5 +70,5 @@ export function useRunCommands(sessionId: string, flushSave: () => Promise<boole
     setBillingProblem(false);
   }, []);
 
-  return { runAll, rerun, runFrom, cancel, stop, problems, billingProblem, dismissProblems };
+  return { runAll, runRest, rerun, runFrom, cancel, stop, problems, billingProblem, refusedFull, dismissProblems };
 }
