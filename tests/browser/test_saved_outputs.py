@@ -1,4 +1,5 @@
-"""Stored outputs after a reload (GET /session/outputs), linked parameters and publishing a recipe, in a browser."""
+"""Stored outputs after a reload (GET /session/outputs), outdated outputs (issue 18, item 5), linked parameters
+and publishing a recipe, in a browser."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import LiveStudio, Shots
+from .conftest import ROOT, LiveStudio, Shots
 from .test_canvas import Page, drag, expect, node
 from .test_loops_and_recipes import api_client, hide_toasts, new_blank_session, palette_drop
 
@@ -84,21 +85,39 @@ def test_saved_outputs_reload_and_publish(page: Page, live_studio: LiveStudio, s
     expect(solid.get_by_label("Status: Cached")).to_be_visible()
     overlay.locator(".snode-head").click()
     page.get_by_label("Position", exact=True).select_option("top-center")
+    # at once, before any save: the old output stays, dimmed and labelled outdated, never "Done"
+    expect(overlay.get_by_label("Status: Outdated")).to_be_visible()
+    expect(overlay.locator(".node-preview.outdated img")).to_be_visible()
+    expect(overlay.get_by_label("Status: Done")).to_have_count(0)
+    expect(solid.get_by_label("Status: Cached")).to_be_visible()  # upstream of the change: still current
     expect(page.get_by_label("Save state: Saved")).to_be_visible()
+    expect(overlay.get_by_label("Status: Outdated")).to_be_visible()  # the server's signatures agree
+    shots("outdated-live")
     with api_client(live_studio) as client:
         latest = client.get("/api/v2/session/execution", headers={"X-Session-ID": session_id}).json()["run"]
     assert latest["nodes"][ids["overlay"]]["outputs"]["image"]["media_id"]  # the latest run has the now-stale output
 
-    # after a reload the Solid Color output is still shown, the stale overlay output is not
+    # after a reload: the same outdated output, the Solid Color's still current
     answer = reload_studio(page)
     assert ids["solid"] in answer["nodes"] and ids["overlay"] not in answer["nodes"], answer
     expect(solid.locator(".node-outputs img")).to_be_visible()
-    expect(overlay.locator(".node-outputs")).to_have_count(0)
-    expect(overlay.get_by_label(re.compile("^Status:"))).to_have_count(0)
+    expect(overlay.get_by_label("Status: Outdated")).to_be_visible()
+    expect(overlay.locator(".node-preview.outdated img")).to_be_visible()
     overlay.locator(".snode-head").click()
     expect(page.get_by_label("Position", exact=True)).to_have_value("top-center")
-    expect(page.get_by_label("Latest outputs")).to_have_count(0)
-    shots("stale-output-hidden")
+    expect(page.get_by_label("Latest outputs")).to_contain_text("outdated")
+    shots("outdated-after-reload")
+    page.screenshot(path=str(ROOT / "docs" / "screenshots" / "canvas-outdated-output.png"))
+
+    # an upstream change makes everything below it outdated; a run makes it all current again
+    solid.locator(".snode-head").click()
+    page.get_by_label("Width", exact=True).fill("300")
+    expect(solid.get_by_label("Status: Outdated")).to_be_visible()
+    expect(page.get_by_label("Save state: Saved")).to_be_visible()
+    page.get_by_role("button", name="Run workflow").click()
+    expect(overlay.get_by_label("Status: Done")).to_be_visible(timeout=60_000)
+    expect(solid.get_by_label("Status: Done")).to_be_visible()
+    expect(page.locator(".node-preview.outdated")).to_have_count(0)
 
     # publish the session as a recipe with one input: the Solid Color's color
     page.get_by_role("button", name="Publish as recipe").click()

@@ -380,6 +380,8 @@ class Engine:
                 else:
                     self._skip_descendants(active, nid)
                 await fill_window()
+                if active.task_ids:
+                    active.writer.flush_soon()
         except BaseException:
             log.exception("run %s crashed", run.id)
             for task_id in list(active.task_ids.values()):
@@ -511,16 +513,19 @@ class Engine:
             outputs = end.result.outputs
             results[nid] = outputs
             state.outputs = outputs
+            # Told once its media rows are committed, so every announced media id can be fetched.
+            self._finish_node(active, nid, NodeStatus.SUCCEEDED, publish=False)
             active.writer.add_results(CacheEntry(state.signature, state.node_type, outputs),
-                                      ((nid, m) for m in end.result.media))
-            self._finish_node(active, nid, NodeStatus.SUCCEEDED)
+                                      ((nid, m) for m in end.result.media),
+                                      announce=lambda: self._publish_node(active, nid))
             return True
         status = NodeStatus.CANCELED if end.error.get("code") == "CANCELED" else NodeStatus.FAILED
         self._finish_node(active, nid, status, error=end.error)
         return False
 
     def _finish_node(
-        self, active: _ActiveRun, nid: str, status: NodeStatus, *, error: dict[str, Any] | None = None
+        self, active: _ActiveRun, nid: str, status: NodeStatus, *, error: dict[str, Any] | None = None,
+        publish: bool = True,
     ) -> None:
         state = active.run.nodes[nid]
         state.status = status
@@ -529,7 +534,8 @@ class Engine:
         if status == NodeStatus.SUCCEEDED:
             state.progress = 1.0
         active.writer.node_changed(nid)
-        self._publish_node(active, nid)
+        if publish:
+            self._publish_node(active, nid)
 
     def _skip_descendants(self, active: _ActiveRun, nid: str) -> None:
         stack = [nid]

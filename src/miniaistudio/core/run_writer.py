@@ -4,6 +4,11 @@ The engine marks nodes dirty and hands over new cache entries and media; the wri
 them through the :class:`~miniaistudio.core.ports.RunRecorder` every ``interval`` seconds, and
 waits at least :data:`FLUSH_DUTY` times as long as the previous write took, so recording a
 large run costs a bounded share of the time however big its state is.
+
+New media is announced only once its rows are committed: a client fetches an announced media id
+at once, and must never meet a 404. While the run goes on, a node's result with media asks for a
+flush at once (results arriving meanwhile join it) and its announcement runs after that flush; the
+engine goes on meanwhile.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .ports import CacheEntry, MediaRecord, RunRecorder
 from .run import RunState
@@ -34,6 +39,8 @@ class RunWriter:
         self._dirty_nodes: set[str] = set(dirty_nodes)  # nodes changed since the last flush
         self._lock = asyncio.Lock()  # the periodic and the final flush must not interleave
         self._closing = asyncio.Event()
+        self._wake = asyncio.Event()  # set by close and by results that wait to be announced
+        self._announcements: list[Callable[[], None]] = []  # run after their records are committed
         self._loop: asyncio.Task[None] | None = None
 
     # ------------------------------------------------------------- marking
@@ -49,10 +56,28 @@ class RunWriter:
         self._dirty = True
         self._dirty_nodes.update(node_ids)
 
-    def add_results(self, entry: CacheEntry, media: Iterable[tuple[str, MediaRecord]]) -> None:
-        """A node's new cache entry and media rows, written with the next flush."""
+    def add_results(
+        self, entry: CacheEntry, media: Iterable[tuple[str, MediaRecord]], announce: Callable[[], None] | None = None,
+    ) -> None:
+        """A node's new cache entry and media rows, written with the next flush. ``announce`` tells the
+        world about them: with new media it runs once they are committed (see :meth:`flush_soon`), else
+        right away."""
+        rows = list(media)
         self._pending_cache.append(entry)
-        self._pending_media.extend(media)
+        self._pending_media.extend(rows)
+        if announce is None:
+            return
+        if not rows:
+            announce()
+            return
+        self._announcements.append(announce)
+        self._dirty = True
+
+    def flush_soon(self) -> None:
+        """The run goes on: flush now (within the duty bound) if results wait to be announced. A run
+        about to end does not ask; its last flush announces them, so a small run costs no extra write."""
+        if self._announcements:
+            self._wake.set()
 
     # ------------------------------------------------------------- writing
     def start(self) -> None:
@@ -63,25 +88,35 @@ class RunWriter:
         # Never cancel a flush in flight: its database thread would commit anyway and the
         # records put back for a retry would be written twice. Ask the loop to end instead.
         self._closing.set()
+        self._wake.set()
         if self._loop is not None:
             await asyncio.gather(self._loop, return_exceptions=True)
         try:
             await self.flush()
         except Exception:
             log.exception("could not record the end of run %s", self._run.id)
+        self._announce(self._announcements)  # never withheld past the run's end, even if not recorded
+        self._announcements = []
 
     async def _flush_periodically(self) -> None:
-        interval = self._interval
+        interval, calm_until = self._interval, 0.0
         while not self._closing.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), interval)
+                await asyncio.wait_for(self._wake.wait(), interval)
+            rest = calm_until - time.monotonic()
+            if rest > 0 and not self._closing.is_set():  # woken early: the duty bound still holds
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), rest)
+            self._wake.clear()
             if self._dirty and not self._closing.is_set():
                 started = time.monotonic()
                 try:
                     await self.flush()
                 except Exception:
                     log.exception("could not record progress of run %s", self._run.id)
-                interval = max(self._interval, FLUSH_DUTY * (time.monotonic() - started))
+                took = time.monotonic() - started
+                calm_until = time.monotonic() + FLUSH_DUTY * took
+                interval = max(self._interval, FLUSH_DUTY * took)
 
     async def flush(self) -> None:
         """Record the run: its summary, the nodes changed since the last flush, new cache entries and media."""
@@ -89,6 +124,7 @@ class RunWriter:
             cache, self._pending_cache = self._pending_cache, []
             media, self._pending_media = self._pending_media, []
             changed, self._dirty_nodes = self._dirty_nodes, set()
+            announcements, self._announcements = self._announcements, []
             self._dirty = False
             try:
                 await self._recorder.save_run(self._run, cache, media, changed)
@@ -96,5 +132,14 @@ class RunWriter:
                 self._pending_cache[:0] = cache
                 self._pending_media[:0] = media
                 self._dirty_nodes |= changed
+                self._announcements[:0] = announcements
                 self._dirty = True
                 raise
+        self._announce(announcements)
+
+    def _announce(self, announcements: list[Callable[[], None]]) -> None:
+        for announce in announcements:
+            try:
+                announce()
+            except Exception:
+                log.exception("could not announce a result of run %s", self._run.id)

@@ -20,19 +20,10 @@ export function engineInfo(metadata: unknown): EngineInfo | null {
 }
 
 const cache = new Map<string, Promise<EngineInfo | null>>();
-const RETRIES = [400, 1200, 3000];
-
 async function fetchInfo(mediaId: string): Promise<EngineInfo | null> {
-  // A node's media row is written with the run record, a moment after its status event: retry briefly.
-  for (let i = 0; ; i++) {
-    try {
-      const rec = await api.mediaRecord(mediaId);
-      return engineInfo(rec.metadata);
-    } catch (e) {
-      if (i >= RETRIES.length) throw e;
-      await new Promise((r) => setTimeout(r, RETRIES[i]));
-    }
-  }
+  // An output's media id is announced only once its record is stored (the run writer's rule): no retry.
+  const rec = await api.mediaRecord(mediaId);
+  return engineInfo(rec.metadata);
 }
 
 export function loadEngineInfo(mediaId: string): Promise<EngineInfo | null> {

@@ -12,7 +12,7 @@ describe("mergeSavedOutputs", () => {
     expect(changed).toEqual({ solid: { status: "idle", progress: 0, outputs: { image: img("m1") } } });
   });
 
-  it("hides the stale output of a node missing from the answer, and its Done/Cached status", () => {
+  it("keeps the stale output of a node missing from the answer, marked outdated, without its Done/Cached status", () => {
     const states: Record<string, NodeRunState> = {
       solid: { status: "cached", progress: 1, outputs: { image: img("m1") } },
       overlay: { status: "succeeded", progress: 1, outputs: { image: img("m2") } },
@@ -20,7 +20,14 @@ describe("mergeSavedOutputs", () => {
     };
     const saved = { nodes: { solid: { outputs: { image: img("m1") } } } };
     const changed = mergeSavedOutputs(states, saved, { graphIds: ["solid", "overlay", "broken"] });
-    expect(changed).toEqual({ overlay: { status: "idle", progress: 0, outputs: null } });
+    expect(changed).toEqual({ overlay: { status: "idle", progress: 0, outputs: { image: img("m2") }, outdated: true } });
+    // once marked, the same answer changes nothing more; a current answer clears the mark
+    expect(mergeSavedOutputs({ ...states, ...changed }, saved, { graphIds: ["overlay"] })).toEqual({});
+    expect(mergeSavedOutputs({ ...states, ...changed }, { nodes: { overlay: { outputs: { image: img("m2") } } } }, { graphIds: ["overlay"] }).overlay).toEqual({
+      status: "idle",
+      progress: 0,
+      outputs: { image: img("m2") },
+    });
     // a failed node keeps its error (it had nothing to hide)
     expect(changed.broken).toBeUndefined();
   });

@@ -3,8 +3,9 @@
  *
  * The server answers with every node whose stored output still matches its current settings and
  * inputs. A graph node missing from the answer has changed since (or was never stored): the
- * output it showed from an older run is stale and is hidden. States of the active run (and, right
- * after a run, of the run that just finished) come from the live stream and are left alone.
+ * output it showed from an older run is kept but marked outdated (shown dimmed, never as "Done").
+ * States of the active run (and, right after a run, of the run that just finished) come from the
+ * live stream and are left alone.
  */
 import type { NodeRunState, NodeStatus, OutputValue } from "./types";
 
@@ -28,10 +29,20 @@ function sameOutputs(a: NodeRunState["outputs"], b: NodeRunState["outputs"]): bo
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+function withoutOutdated(state: NodeRunState): NodeRunState {
+  const { outdated: _gone, ...rest } = state;
+  return rest;
+}
+
+/** A state whose outputs no longer match its node: kept, dimmed, and no longer "Done"/"Cached". */
+export function markedOutdated(state: NodeRunState): NodeRunState {
+  return RESULT.has(state.status) ? { ...IDLE, outputs: state.outputs, outdated: true } : { ...state, outdated: true };
+}
+
 /**
  * The node states that change once `saved` is merged into `states` (only changed ids are returned).
- * - in the answer: its stored outputs are shown (status and error of the latest run are kept);
- * - not in the answer: no outputs, and a finished "Done"/"Cached" result falls back to idle;
+ * - in the answer: its stored outputs are shown, current (status and error of the latest run are kept);
+ * - not in the answer: outputs it shows are marked outdated, and a finished "Done"/"Cached" result falls back to idle;
  * - ids in `keep`, or not in `graphIds`, are untouched.
  */
 export function mergeSavedOutputs(
@@ -47,9 +58,11 @@ export function mergeSavedOutputs(
     if (cur.status === "queued" || cur.status === "running") continue; // live, whatever the caller says
     const outputs = answer[id]?.outputs;
     if (outputs && Object.keys(outputs).length) {
-      if (!sameOutputs(cur.outputs, outputs)) changed[id] = { ...cur, outputs };
-    } else if (cur.outputs || RESULT.has(cur.status)) {
-      changed[id] = RESULT.has(cur.status) ? { ...IDLE, outputs: null } : { ...cur, outputs: null };
+      if (!sameOutputs(cur.outputs, outputs) || cur.outdated) changed[id] = { ...withoutOutdated(cur), outputs };
+    } else if (cur.outputs) {
+      if (!cur.outdated || RESULT.has(cur.status)) changed[id] = markedOutdated(cur);
+    } else if (RESULT.has(cur.status)) {
+      changed[id] = { ...IDLE, outputs: null };
     }
   }
   return changed;

@@ -139,6 +139,8 @@ export interface NodeRunState {
   message?: string | null;
   error?: ApiErrorBody | null;
   outputs?: Record<string, OutputValue> | null;
+  /** The outputs are from older settings or inputs: still shown (dimmed), no longer current. */
+  outdated?: boolean;
 }
 
 export type SessionSummary = Schemas["SessionSummaryPublic"];

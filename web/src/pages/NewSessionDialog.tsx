@@ -17,7 +17,7 @@ import { availableTemplates, type Template } from "../lib/templates";
 import { MediaThumb } from "../components/MediaThumb";
 import { ModalActions } from "../components/ModalActions";
 import { Modal } from "../components/ui";
-import { toast } from "../components/toast";
+import { runToastKey, toast } from "../components/toast";
 import { GalleryPicker } from "../studio/GalleryPicker";
 import { ParamField } from "../studio/ParamField";
 
@@ -89,7 +89,7 @@ function RecipeForm({ recipe, name, onCancel }: { recipe: RecipeSummary; name: s
     setErrors({});
     try {
       const r = await api.runRecipe(recipe.id, { session_name: name.trim() || recipe.name, execute, inputs: recipeInputs(fields, values) });
-      if (execute) toast(`Running “${recipeTitle(recipe)}”…`, "info");
+      if (execute) toast(`Running “${recipeTitle(recipe)}”…`, "info", runToastKey(r.session_id));
       navigate(`/studio/${r.session_id}`);
     } catch (e) {
       if (e instanceof ApiError) setErrors(mapRecipeErrors(e.code, e.message, e.details, fields, values));

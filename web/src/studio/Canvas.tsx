@@ -21,6 +21,8 @@ import { useConnections } from "./hooks/useConnections";
 import { useGraphHistory } from "./hooks/useGraphHistory";
 import { useGrouping } from "./hooks/useGrouping";
 import { useNodeEdits } from "./hooks/useNodeEdits";
+import { useOutdatedOutputs } from "./hooks/useOutdatedOutputs";
+import { useOverlapFreeLayout } from "./hooks/useOverlapFreeLayout";
 import { useRunCommands } from "./hooks/useRunCommands";
 import { Inspector } from "./Inspector";
 import { LoopNode } from "./LoopNode";
@@ -81,6 +83,8 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   const pointer = useRef<Position | null>(null);
 
   const autosave = useCanvasAutosave(session, graph, panels, can.edit);
+  useOutdatedOutputs(session.id, runStore, graph, autosave.state, graphIds);
+  useOverlapFreeLayout(graph);
   const showInspector = useCallback(() => setPanels((p) => (p.inspector ? p : { ...p, inspector: true })), []);
   const absolute = useAbsolutePosition();
   const edits = useNodeEdits({ sessionId: session.id, catalog, graph, wrapper, onAdded: showInspector });

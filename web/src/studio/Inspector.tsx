@@ -86,7 +86,7 @@ function OutputsSection({ node }: { node: FlowNode }) {
   if (!run.outputs || !spec) return null;
   return (
     <section className="insp-section" aria-label="Latest outputs">
-      <h3>Latest output</h3>
+      <h3>{run.outdated ? "Latest output (outdated: its settings or inputs changed)" : "Latest output"}</h3>
       <NodeOutputs outputs={run.outputs} sockets={spec.outputs} large />
     </section>
   );

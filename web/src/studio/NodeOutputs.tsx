@@ -1,4 +1,3 @@
-import { useState } from "react";
 import { saveBlob } from "../lib/api";
 import { decodeBase64, encodedFile, sizeText, type EncodedFile } from "../lib/encodedOutputs";
 import { useEngineInfo } from "../lib/mediaInfo";
@@ -28,26 +27,12 @@ export function EngineBadge({ mediaId }: { mediaId: string }) {
   );
 }
 
-const RETRY_MS = [300, 900, 2000, 4000];
-
-/**
- * The file of a fresh output is stored with the run record a moment after its status event:
- * a failed load is retried a few times instead of leaving a broken preview.
- */
-function useRetrySrc(url: string): { src: string; onError: () => void } {
-  const [attempt, setAttempt] = useState(0);
-  const src = attempt ? `${url}${url.includes("?") ? "&" : "?"}retry=${attempt}` : url;
-  const onError = () => {
-    if (attempt < RETRY_MS.length) window.setTimeout(() => setAttempt((a) => a + 1), RETRY_MS[attempt]);
-  };
-  return { src, onError };
-}
-
+/** An output's media id is announced only once its file can be served (the run writer's rule): no retry. */
 function MediaPreview({ value, label }: { value: MediaOutput; label: string }) {
-  const { src, onError } = useRetrySrc(value.url);
-  if (value.kind === "image") return <img src={src} alt={`Output ${label}`} draggable={false} onError={onError} />;
-  if (value.kind === "video") return <video src={src} controls preload="metadata" aria-label={`Output ${label}`} onError={onError} />;
-  if (value.kind === "audio") return <audio src={src} controls preload="metadata" aria-label={`Output ${label}`} onError={onError} />;
+  const src = value.url;
+  if (value.kind === "image") return <img src={src} alt={`Output ${label}`} draggable={false} />;
+  if (value.kind === "video") return <video src={src} controls preload="metadata" aria-label={`Output ${label}`} />;
+  if (value.kind === "audio") return <audio src={src} controls preload="metadata" aria-label={`Output ${label}`} />;
   return null;
 }
 

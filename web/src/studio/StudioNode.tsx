@@ -6,6 +6,7 @@ import { canLink, linkFedParams, socketColor } from "../lib/sockets";
 import type { NodeRunState, SocketSpec } from "../lib/types";
 import { categoryColor, isUploadSpec, uploadKind, useStudio, type DragOrigin } from "./context";
 import { NodeOutputs, outputWarning } from "./NodeOutputs";
+import { hasPreview, NodePreview } from "./NodePreview";
 import { STATUS_LABELS, useNodeRun } from "./runStore";
 import { NodeMenuButton } from "./NodeMenuButton";
 import { UploadZone } from "./UploadZone";
@@ -52,6 +53,13 @@ function SocketRow({ nodeId, socket, side, connected, drag }: { nodeId: string; 
 }
 
 function StatusPill({ run }: { run: NodeRunState }) {
+  if (run.status === "idle" && run.outdated && run.outputs) {
+    return (
+      <span className="status-pill st-outdated" role="status" aria-label="Status: Outdated" title="Its settings or inputs changed since this output was made: run it to update">
+        Outdated
+      </span>
+    );
+  }
   if (run.status === "idle") return null;
   return (
     <span className={`status-pill st-${run.status}`} role="status" aria-label={`Status: ${STATUS_LABELS[run.status]}`}>
@@ -186,8 +194,11 @@ export const StudioNode = memo(function StudioNode({ id, data, selected }: NodeP
           <span>{run.error.message}</span>
         </div>
       )}
-      {!upload && (
-        <div className={run.status === "queued" || run.status === "running" ? "stale" : ""}>
+      {!upload && hasPreview(spec) && (
+        <NodePreview title={title} outputs={run.outputs} sockets={spec.outputs} outdated={run.outdated} busy={run.status === "queued" || run.status === "running"} />
+      )}
+      {!upload && !hasPreview(spec) && (
+        <div className={`${run.status === "queued" || run.status === "running" ? "stale" : ""} ${run.outdated ? "outdated" : ""}`}>
           <NodeOutputs outputs={echoFree(run.outputs, data.params)} sockets={spec.outputs} />
         </div>
       )}

@@ -26,3 +26,17 @@ export function connectionProblem(
   if (wouldCycle(edges, source.id, target.id)) return "this link would create a loop in the workflow";
   return null;
 }
+
+/**
+ * Why a link dragged from `from` (socket type `type`, an output when `fromSide` is "source") and dropped
+ * away from any socket made nothing: on empty canvas, or on `on` (a node) beside its sockets.
+ */
+export function missedDropReason(catalog: Map<string, NodeSpec>, fromSide: "source" | "target", type: string, on: { title?: string | null; nodeType?: string } | null): string {
+  if (!on) return `Link not made: it was dropped on the empty canvas. Drop it on a matching ${fromSide === "source" ? "input" : "output"} socket (a colored dot on a node's edge).`;
+  const spec = catalog.get(String(on.nodeType));
+  const title = on.title || spec?.title || "this node";
+  const side = fromSide === "source" ? spec?.inputs ?? [] : spec?.outputs ?? [];
+  const fits = side.filter((s) => (fromSide === "source" ? linkProblem(type, s.type) : linkProblem(s.type, type)) === null);
+  if (!fits.length) return `Link not made: ${title} has no ${fromSide === "source" ? "input" : "output"} that takes ${type}.`;
+  return `Link not made: drop it on the socket of ${title} (the dot beside ${fits.map((s) => `“${s.label}”`).join(" or ")}), not on the node's body.`;
+}

@@ -15,3 +15,29 @@ export function freeSpot(wanted: Position, taken: readonly { position: Position 
   while (near(p)) p = { x: p.x + 36, y: p.y + 36 };
   return p;
 }
+
+export interface Box {
+  id: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * New positions for the boxes that overlap another (ids of moved boxes only): boxes are taken top
+ * to bottom and each one that meets an earlier one (side by side they may touch; one above the other they
+ * keep `gap` apart) moves down below it. Columns stay columns.
+ */
+export function spreadOverlaps(boxes: readonly Box[], gap = 24): Map<string, Position> {
+  const placed: Box[] = [];
+  const moved = new Map<string, Position>();
+  const meets = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height + gap && b.y < a.y + a.height + gap;
+  for (const original of [...boxes].sort((a, b) => a.y - b.y || a.x - b.x)) {
+    const box = { ...original };
+    for (let hit = placed.find((p) => meets(p, box)); hit; hit = placed.find((p) => meets(p, box))) box.y = hit.y + hit.height + gap;
+    if (box.y !== original.y) moved.set(box.id, { x: box.x, y: box.y });
+    placed.push(box);
+  }
+  return moved;
+}

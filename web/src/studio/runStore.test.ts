@@ -32,12 +32,20 @@ describe("RunStore applies the SSE stream", () => {
 
 describe("RunStore merges the stored outputs (GET /session/outputs)", () => {
   const img = (id: string) => ({ media_id: id, kind: "image", url: `/api/v2/media/${id}/download` });
-  it("on open: fills nodes outside the latest run and hides stale outputs of the latest run", () => {
+  it("on open: fills nodes outside the latest run and marks stale outputs of the latest run outdated", () => {
     const s = new RunStore();
     s.apply({ type: "snapshot", run: { run_id: "r1", status: "succeeded", nodes: { b: { status: "succeeded", outputs: { image: img("b1") } } } } });
     s.applySaved({ nodes: { a: { outputs: { image: img("a1") } } } }, ["a", "b"]);
     expect(s.node("a").outputs).toEqual({ image: img("a1") });
-    expect(s.node("b")).toMatchObject({ status: "idle", outputs: null });
+    expect(s.node("b")).toMatchObject({ status: "idle", outputs: { image: img("b1") }, outdated: true });
+  });
+  it("marks outputs outdated on an edit, and a new run's state clears the mark", () => {
+    const s = new RunStore();
+    s.apply({ type: "snapshot", run: { run_id: "r1", status: "succeeded", nodes: { b: { status: "succeeded", outputs: { image: img("b1") } } } } });
+    s.markOutdated(["b", "unknown"]);
+    expect(s.node("b")).toMatchObject({ status: "idle", outputs: { image: img("b1") }, outdated: true });
+    s.apply({ type: "run.started", run_id: "r2", mode: "full", nodes: { b: "queued" } });
+    expect(s.node("b").outdated).toBeUndefined();
   });
   it("during a run and right after it, the run's own nodes keep their live state", () => {
     const s = new RunStore();
@@ -49,7 +57,7 @@ describe("RunStore merges the stored outputs (GET /session/outputs)", () => {
     s.apply({ type: "run.finished", run_id: "r2", status: "succeeded" });
     s.applySaved({ nodes: {} }, ["a", "b"], true); // b is uncacheable: its fresh output stays
     expect(s.node("b")).toMatchObject({ status: "succeeded", outputs: { image: img("b2") } });
-    expect(s.node("a").outputs).toBeNull();
+    expect(s.node("a")).toMatchObject({ outputs: { image: img("a1") }, outdated: true });
   });
 });
 

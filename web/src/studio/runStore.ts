@@ -1,7 +1,7 @@
 /** Live run state fed by the server's SSE stream; components subscribe per node. */
 import { useSyncExternalStore } from "react";
 import type { LoopsSection } from "../lib/loops";
-import { mergeSavedOutputs, type SavedOutputsDoc } from "../lib/savedOutputs";
+import { markedOutdated, mergeSavedOutputs, type SavedOutputsDoc } from "../lib/savedOutputs";
 import type { ApiErrorBody, NodeRunState, NodeStatus, OutputValue } from "../lib/types";
 
 export interface RunSummary {
@@ -146,6 +146,15 @@ export class RunStore {
     const keep = this.running || afterRun ? this.runIds : undefined;
     const changed = mergeSavedOutputs(this.nodes, saved, { graphIds, keep });
     for (const [id, state] of Object.entries(changed)) this.setNode(id, state);
+  }
+
+  /** Outputs of these nodes no longer match their settings or inputs: kept, shown as outdated. */
+  markOutdated(ids: Iterable<string>): void {
+    for (const id of ids) {
+      const cur = this.nodes[id];
+      if (!cur?.outputs || cur.outdated || cur.status === "queued" || cur.status === "running") continue;
+      this.setNode(id, markedOutdated(cur));
+    }
   }
 
   private mergeLoops(loops: LoopsSection): void {

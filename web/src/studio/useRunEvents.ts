@@ -1,8 +1,15 @@
 import { useEffect, useRef, useState } from "react";
 import { api } from "../lib/api";
 import { navigate } from "../lib/router";
-import { toast } from "../components/toast";
-import { RUN_EVENT_TYPES, type RunEvent, type RunStore } from "./runStore";
+import { runToastKey, settleToast, toast, type ToastKind } from "../components/toast";
+import { RUN_EVENT_TYPES, type RunEvent, type RunFinishedEvent, type RunStore } from "./runStore";
+
+/** What a "Running …" toast becomes when its run ends, whatever the outcome. */
+export function runOutcome(ev: RunFinishedEvent): [string, ToastKind] {
+  if (ev.status === "succeeded") return ["Run finished.", "success"];
+  if (ev.status === "failed") return [`Run failed: ${ev.error?.message ?? "see the failed node"}`, "error"];
+  return [`Run ${ev.status}.`, "info"];
+}
 
 /**
  * Subscribes to GET /api/v2/session/events (SSE, cookie auth) and feeds the run store.
@@ -32,8 +39,15 @@ export function useRunEvents(sessionId: string, store: RunStore, graphIds: () =>
       try {
         const ev = JSON.parse(e.data) as RunEvent;
         store.apply(ev);
-        if (ev.type === "snapshot") refreshSaved(false);
+        if (ev.type === "snapshot") {
+          refreshSaved(false);
+          // A run that ended before the stream opened (a quick recipe run) settles its toast too.
+          const run = ev.run;
+          if (run && run.status !== "queued" && run.status !== "running")
+            settleToast(runToastKey(sessionId), ...runOutcome({ type: "run.finished", run_id: run.run_id, status: run.status, error: run.error }));
+        }
         if (ev.type === "run.finished") {
+          settleToast(runToastKey(sessionId), ...runOutcome(ev));
           if (ev.outputs) {
             asked++; // an answer still on its way is older than this one
             store.applySaved(ev.outputs, ids.current(), true);

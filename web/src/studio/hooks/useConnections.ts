@@ -1,12 +1,17 @@
 import { useReactFlow, type Connection, type IsValidConnection, type OnConnectEnd, type OnConnectStart } from "@xyflow/react";
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useMemo, useRef, useState } from "react";
 import { newId, type FlowEdge, type FlowNode } from "../../lib/graphDoc";
 import { socketColor } from "../../lib/sockets";
 import type { NodeSpec } from "../../lib/types";
 import { toast } from "../../components/toast";
 import type { DragOrigin } from "../context";
-import { connectionProblem } from "../linkRules";
+import { connectionProblem, missedDropReason } from "../linkRules";
 import type { GraphState } from "./useGraphHistory";
+
+function pointOf(e: MouseEvent | TouchEvent): { x: number; y: number } | null {
+  const p = "changedTouches" in e ? e.changedTouches[0] : e;
+  return p ? { x: p.clientX, y: p.clientY } : null;
+}
 
 /**
  * Links: which connections are allowed (the server's type rules, mirrored), making them (one link
@@ -16,6 +21,7 @@ export function useConnections(catalog: Map<string, NodeSpec>, graph: GraphState
   const rf = useReactFlow<FlowNode, FlowEdge>();
   const { nodes, edges, edgesRef, record, setEdges } = graph;
   const [drag, setDrag] = useState<DragOrigin | null>(null);
+  const dragFrom = useRef<{ x: number; y: number } | null>(null);
 
   /** Why a link cannot be made, or null. The link it would replace does not count against it. */
   const problemOf = useCallback(
@@ -36,7 +42,8 @@ export function useConnections(catalog: Map<string, NodeSpec>, graph: GraphState
     [problemOf, record, setEdges],
   );
   const onConnectStart: OnConnectStart = useCallback(
-    (_, p) => {
+    (e, p) => {
+      dragFrom.current = pointOf(e);
       if (!p.nodeId || !p.handleId || !p.handleType) return;
       const n = rf.getNode(p.nodeId);
       const spec = catalog.get(String(n?.data.nodeType));
@@ -48,7 +55,7 @@ export function useConnections(catalog: Map<string, NodeSpec>, graph: GraphState
   );
   /** A drop on an incompatible handle says why it was refused. */
   const onConnectEnd: OnConnectEnd = useCallback(
-    (_, state) => {
+    (event, state) => {
       setDrag(null);
       if (state.toHandle && state.fromHandle && state.isValid === false) {
         const from = state.fromHandle;
@@ -60,7 +67,20 @@ export function useConnections(catalog: Map<string, NodeSpec>, graph: GraphState
               ? connectionProblem(catalog, rf.getNode(from.nodeId), from.id, rf.getNode(to.nodeId), to.id, edgesRef.current)
               : connectionProblem(catalog, rf.getNode(to.nodeId), to.id, rf.getNode(from.nodeId), from.id, edgesRef.current);
         if (reason) toast(`Link refused: ${reason}`, "error");
+        return;
       }
+      // Dropped away from any socket: say so, unless it was a click (no drag) or it made a link.
+      const at = pointOf(event);
+      const start = dragFrom.current;
+      if (state.toHandle || !state.fromHandle || !at || !start || Math.hypot(at.x - start.x, at.y - start.y) < 12) return;
+      const fromSpec = catalog.get(String(rf.getNode(state.fromHandle.nodeId)?.data.nodeType));
+      const socket = (state.fromHandle.type === "source" ? fromSpec?.outputs : fromSpec?.inputs)?.find((s) => s.name === state.fromHandle!.id);
+      if (!socket) return;
+      const onId = document.elementFromPoint(at.x, at.y)?.closest(".react-flow__node")?.getAttribute("data-id");
+      if (onId === state.fromHandle.nodeId) return;
+      const on = onId ? rf.getNode(onId) : undefined;
+      if (on && on.type !== "studio") return; // a comment or a frame: not a place for links
+      toast(missedDropReason(catalog, state.fromHandle.type, socket.type, on ? { title: on.data.title, nodeType: on.data.nodeType } : null), "warning");
     },
     [catalog, edgesRef, rf],
   );
