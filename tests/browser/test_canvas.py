@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from .conftest import ROOT, LiveStudio, Shots
+from .conftest import ROOT, LiveStudio, Shots, serving
 
 pytestmark = pytest.mark.browser
 
@@ -19,6 +20,14 @@ FIXTURE_IMAGE = ROOT.parent / "shared" / "fixtures" / "images" / "coffee.png"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 Page = Any  # playwright.sync_api.Page; kept loose so mypy does not need playwright's stubs
+
+
+@pytest.fixture(scope="module")
+def live_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStudio]:
+    """This module's own studio: it starts from the first-run state ("No sessions yet"), whatever other
+    browser modules did to the shared one before it."""
+    with serving(tmp_path_factory.mktemp("canvas-studio")) as studio:
+        yield studio
 
 
 def expect(target: Any) -> Any:

@@ -32,8 +32,9 @@ export function useOutdatedOutputs(sessionId: string, runStore: RunStore, graph:
     if (!saved || !edited.current || runStore.running) return;
     edited.current = false;
     let current = true;
+    const asked = runStore.run().runId; // an answer about the graph before a run that started since is stale
     api.savedOutputs(sessionId).then(
-      (answer) => current && !runStore.running && runStore.applySaved(answer, graphIds()),
+      (answer) => current && !runStore.running && runStore.run().runId === asked && runStore.applySaved(answer, graphIds()),
       () => undefined,
     );
     return () => {
