@@ -104,7 +104,7 @@ def test_list_parameters_voice_picker_and_midi_chip(page: Page, live_studio: Liv
     expect(page.get_by_label("Loras (JSON)")).to_have_count(0)
     shots("lora-rows")
 
-    add_by_search(page, "text to speech", (200, 420))
+    add_by_search(page, "text to speech", (10, 150))  # left of the other nodes (their previews make them tall)
     node(page, "audio.tts").locator(".snode-head").click()
     voice = page.get_by_role("combobox", name="Voice")
     voice.fill("fr")
@@ -118,14 +118,16 @@ def test_list_parameters_voice_picker_and_midi_chip(page: Page, live_studio: Liv
     first.click()
     expect(page.get_by_text(re.compile(r"Chosen: French .* · fr-.* · espeak-ng"))).to_be_visible()
 
-    add_by_search(page, "music generator", (520, 420))
+    add_by_search(page, "music generator", (10, 520))
     music = node(page, "audio.music")
     music.locator(".snode-head").click()
     page.get_by_role("slider", name="Duration").fill("3")
     page.get_by_role("button", name="Rerun this node").click()
-    chip = music.get_by_role("button", name=re.compile(r"^Download midi .*MIDI file"))
-    expect(chip).to_be_visible(timeout=60_000)
+    expect(music.get_by_label(re.compile(r"^Output midi.*: MIDI file$"))).to_be_visible(timeout=60_000)
     expect(music).not_to_contain_text("TVRoZA")
+    music.get_by_role("button", name="Enlarge the output of Music Generator").click()
+    chip = page.get_by_role("dialog").get_by_role("button", name=re.compile(r"^Download midi .*MIDI file"))
+    expect(chip).to_be_visible()
     with page.expect_download() as info:
         chip.click()
     assert info.value.suggested_filename.endswith(".mid")

@@ -2,7 +2,8 @@ import { useState } from "react";
 import { createPortal } from "react-dom";
 import { Modal } from "../components/ui";
 import type { NodeSpec, OutputValue, SocketSpec } from "../lib/types";
-import { isMedia, NodeOutputs, WARNING_OUTPUT } from "./NodeOutputs";
+import { encodedFile, sizeText } from "../lib/encodedOutputs";
+import { EngineBadge, isMedia, NodeOutputs, WARNING_OUTPUT } from "./NodeOutputs";
 
 const PREVIEW_SOCKETS: ReadonlySet<string> = new Set(["image", "video", "audio", "media"]);
 
@@ -13,6 +14,22 @@ export function hasPreview(spec: NodeSpec): boolean {
 
 function Tile({ value, label }: { value: OutputValue; label: string }) {
   if (isMedia(value)) {
+    return (
+      <>
+        <MediaTile value={value} label={label} />
+        <EngineBadge mediaId={value.media_id} />
+      </>
+    );
+  }
+  if (typeof value === "string") {
+    const file = encodedFile(value);  // e.g. the Music Generator's MIDI: a chip, never a wall of base64
+    if (file) return <span className="preview-chip" aria-label={`Output ${label}: ${file.label}`}>⤓ {file.label} · {sizeText(file.bytes)}</span>;
+  }
+  return <TextTile value={value} label={label} />;
+}
+
+function MediaTile({ value, label }: { value: OutputValue; label: string }) {
+  if (isMedia(value)) {
     if (value.kind === "image") return <img src={value.url} alt={`Output ${label}`} draggable={false} />;
     if (value.kind === "video") return <video src={value.url} muted preload="metadata" aria-label={`Output ${label}`} />;
     return (
@@ -22,6 +39,10 @@ function Tile({ value, label }: { value: OutputValue; label: string }) {
       </span>
     );
   }
+  return null;
+}
+
+function TextTile({ value, label }: { value: OutputValue; label: string }) {
   if (Array.isArray(value)) return value.length ? <Tile value={value[0] as OutputValue} label={`${label} (1 of ${value.length})`} /> : null;
   const text = typeof value === "string" ? value : JSON.stringify(value);
   return <span className="preview-text" aria-label={`Output ${label}`}>{text.length > 160 ? `${text.slice(0, 160)}…` : text}</span>;
