@@ -165,6 +165,11 @@ async def test_a_crash_is_closed_with_the_time_up_to_the_last_tick(api: Api, stu
     assert (await api.post("/api/v2/gpu/start")).status_code == 200
     clock.advance(70)
     tick(studio)  # persists last_tick_at = T0 + 70 s
+    # The process dies here: its ticker stops with it (left running, it could tick on the advanced clock
+    # before the restart and close the session as expired instead).
+    ticker = studio._gpu_ticker
+    assert ticker is not None
+    ticker.cancel()
     clock.advance(3600)  # the process is gone for an hour: none of it may be charged
 
     # The crashed process never closes anything; a new one over the same data dir recovers.
