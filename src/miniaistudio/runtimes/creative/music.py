@@ -181,9 +181,6 @@ def match_style(notes: str, chosen: str = "auto") -> StyleChoice:
     return StyleChoice(_BY_NAME["pop"], "default")
 
 
-def pick_style(notes: str) -> Style:
-    return match_style(notes).style
-
 
 def tempo_from_notes(notes: str) -> int | None:
     match = re.search(r"\b(\d{2,3})\s*bpm\b", notes.lower())
