@@ -29,7 +29,7 @@ from types import FrameType
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-import servers  # noqa: E402  (the test harness's throwaway servers)
+import servers  # the test harness's throwaway servers
 
 ADMIN = "admin@example.com"
 BUCKET = "studio-media"
