@@ -1,8 +1,8 @@
 """Signed uploads: one seam for every door that hands a client a URL to PUT a file to.
 
-A door (Studii's ``POST /api/v1/uploads`` now; Miraflow's ``/api/media/initialize`` and the S3
-store's presigned PUTs later) creates a pending upload for an owner — a declared content type, an
-optional declared size, an expiry — and gets back an object key and a signed token. The client PUTs
+A door (Studii's ``POST /api/v1/uploads``, Miraflow's ``/api/media/initialize``) creates a pending
+upload for an owner — a declared content type, an optional declared size, an expiry — and gets back an
+object key and a signed token. The client PUTs
 the bytes, with no auth header, to the neutral route of ``api/files/uploads.py``: the token (HMAC
 under a key derived from the server secret for this purpose) is its credential, the same
 Content-Type is required, one PUT only (pending → receiving → done with one conditional UPDATE each,
