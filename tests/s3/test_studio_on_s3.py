@@ -5,7 +5,10 @@ bucket by presigned PUT, checked (size, sniffed type) when first used or finaliz
 from __future__ import annotations
 
 import asyncio
+import io
 import shutil
+import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +52,13 @@ async def test_a_run_writes_outputs_to_the_bucket_and_reads_them_back(studio: St
     _s3(studio).cache.__init__(studio.settings.media_cache_dir, studio.settings.s3_cache_bytes)
     again = await api.get(f"/api/v2/media/{media_id}/download")
     assert again.status_code == 200 and again.content == first.content
+
+    # A zip of outputs reads them through the store too.
+    source = run["nodes"]["c"]["outputs"]["image"]["media_id"]
+    zipped = await api.post("/api/v2/media/download-zip", json={"ids": [source, media_id]})
+    assert zipped.status_code == 200, zipped.text
+    with zipfile.ZipFile(io.BytesIO(zipped.content)) as archive:
+        assert len(archive.namelist()) == 2
 
     # A signed link answers with a presigned GET at the bucket, which serves the bytes and Range.
     link = SignedMediaUrls(studio.signed_urls, "http://studio.test").media_download(media_id)
@@ -100,6 +110,16 @@ async def test_studii_uploads_go_straight_to_the_bucket(studio: Studio, api: Api
         await asyncio.to_thread(studio.signed_uploads.resolve, owner, fake["object_key"])
     with pytest.raises(UploadNotFound):  # the upload is spent
         await asyncio.to_thread(studio.signed_uploads.resolve, owner, fake["object_key"])
+
+    # Bytes PUT for an upload that is never used go when it expires.
+    r = await api.client.post("/api/v1/uploads", headers={"Authorization": f"Bearer {key}"},
+                              json={"filename": "later.jpg", "content_type": "image/jpeg"})
+    async with httpx.AsyncClient() as outside:
+        await outside.put(r.json()["signed_url"], content=data, headers={"Content-Type": "image/jpeg"})
+    assert [k for k in bucket_keys(_s3(studio)) if k.startswith("uploads/")]
+    studio.signed_uploads.clock = lambda: time.time() + 7200 + 60  # the URL's two hours have passed
+    assert await asyncio.to_thread(studio.signed_uploads.purge_expired) == 1
+    assert not [k for k in bucket_keys(_s3(studio)) if k.startswith("uploads/")]
     assert not [k for k in bucket_keys(_s3(studio)) if k.startswith("uploads/")]
 
 
