@@ -43,7 +43,8 @@ def location(s3_server: servers.S3Server, bucket: str) -> S3Location:
 
 @pytest.fixture
 def store(s3_server: servers.S3Server, bucket: str, tmp_path: Path) -> Iterator[S3MediaStore]:
-    made = S3MediaStore(location(s3_server, bucket), tmp_path / "cache", cache_bytes=10_000)
+    made = S3MediaStore(location(s3_server, bucket), tmp_path / "cache", cache_bytes=10_000,
+                        cache_grace_seconds=0)  # evicts at once: the budget is checked exactly
     made.ensure_bucket()
     yield made
 

@@ -58,6 +58,15 @@ def test_reads_come_through_a_bounded_cache(s3_server: servers.S3Server, bucket:
     again = S3MediaStore(location(s3_server, bucket), tmp_path / "other-cache", cache_bytes=10_000)
     assert again.cache.total_bytes == 4000
 
+    # A file used a moment ago is not evicted (a response is about to open it): the budget gives way.
+    held = S3MediaStore(location(s3_server, bucket), tmp_path / "held-cache", cache_bytes=5_000,
+                        cache_grace_seconds=3600)
+    for i in range(3):
+        with held.local_path(f"2026/12/f{i}.bin"):
+            pass
+    assert held.cache.total_bytes == 12_000
+    assert all((tmp_path / "held-cache" / "2026" / "12" / f"f{i}.bin").is_file() for i in range(3))
+
 
 def _tampered(url: str) -> str:
     parts = urlsplit(url)

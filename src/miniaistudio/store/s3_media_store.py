@@ -3,8 +3,9 @@
 Every API process and worker reads and writes the one bucket, so no disk is shared. Reads go through a
 local read-through cache (``<data dir>/media-cache``, at most ``s3_cache_bytes``, least recently used
 first out): a node that reads the output of the node before it, on the same machine, reads a local file.
-What the store writes lands in the cache too. The file last fetched is never evicted by its own insert,
-so the cache may exceed its budget by one file larger than the budget.
+What the store writes lands in the cache too. A file used in the last ``grace_seconds`` is not evicted
+(a response hands its path to the server, which opens it a moment later), so the cache may exceed its
+budget by what was used that recently.
 
 Clients move media bytes straight to and from the bucket with presigned URLs (``direct``: signed uploads
 and signed download links), so large files need not pass through an API process. Presigned URLs are
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -59,13 +61,16 @@ def _missing(exc: ClientError) -> bool:
 
 
 class ReadThroughCache:
-    """Files under ``root`` named by their keys, at most ``max_bytes`` of them (least recently used out)."""
+    """Files under ``root`` named by their keys, at most ``max_bytes`` of them (least recently used out,
+    but none used in the last ``grace_seconds``)."""
 
-    def __init__(self, root: Path, max_bytes: int) -> None:
+    def __init__(self, root: Path, max_bytes: int, grace_seconds: float = 30.0) -> None:
         self.root = root.resolve()
         self.max_bytes = max_bytes
+        self.grace_seconds = grace_seconds
         self._lock = threading.Lock()
-        self._sizes: OrderedDict[str, int] = OrderedDict()  # oldest first
+        self._sizes: OrderedDict[str, int] = OrderedDict()  # least recently used first
+        self._used: dict[str, float] = {}  # monotonic time of the last use
         self._total = 0
         self._incoming = self.root / ".incoming"
         self._incoming.mkdir(parents=True, exist_ok=True)
@@ -78,6 +83,7 @@ class ReadThroughCache:
                 known.append((stat.st_mtime, path.relative_to(self.root).as_posix(), stat.st_size))
         for _, key, size in sorted(known):
             self._sizes[key] = size
+            self._used[key] = 0.0  # from before this start: evictable at once
             self._total += size
 
     @property
@@ -97,6 +103,7 @@ class ReadThroughCache:
             if key not in self._sizes:
                 return None
             self._sizes.move_to_end(key)
+            self._used[key] = time.monotonic()
         if not path.is_file():  # removed behind our back
             self.forget(key)
             return None
@@ -110,12 +117,15 @@ class ReadThroughCache:
         os.replace(source, dest)
         evict: list[str] = []
         with self._lock:
+            now = time.monotonic()
             self._total += size - self._sizes.pop(key, 0)
             self._sizes[key] = size
-            for old in list(self._sizes):
-                if self._total <= self.max_bytes or old == key:
+            self._used[key] = now
+            for old in list(self._sizes):  # least recently used first: stop at the first one still in use
+                if self._total <= self.max_bytes or old == key or now - self._used[old] < self.grace_seconds:
                     break
                 self._total -= self._sizes.pop(old)
+                del self._used[old]
                 evict.append(old)
         for old in evict:
             self.path_for(old).unlink(missing_ok=True)
@@ -124,6 +134,7 @@ class ReadThroughCache:
     def forget(self, key: str) -> None:
         with self._lock:
             self._total -= self._sizes.pop(key, 0)
+            self._used.pop(key, None)
         self.path_for(key).unlink(missing_ok=True)
 
 
@@ -162,12 +173,13 @@ class S3DirectTransfers:
 
 
 class S3MediaStore:
-    def __init__(self, location: S3Location, cache_dir: Path, cache_bytes: int) -> None:
+    def __init__(self, location: S3Location, cache_dir: Path, cache_bytes: int,
+                 cache_grace_seconds: float = 30.0) -> None:
         self.bucket = location.bucket
         self.client = _client(location, location.endpoint_url)
         public = location.public_endpoint_url
         self.signer = _client(location, public) if public and public != location.endpoint_url else self.client
-        self.cache = ReadThroughCache(cache_dir, cache_bytes)
+        self.cache = ReadThroughCache(cache_dir, cache_bytes, cache_grace_seconds)
         self.direct: DirectTransfers | None = S3DirectTransfers(self)
 
     def ensure_bucket(self) -> None:
