@@ -70,6 +70,20 @@ def test_cluster_starts_serves_from_both_api_processes_and_stops_on_ctrl_c() -> 
         got = httpx.get(f"{api2}/api/v2/media/{up.json()['id']}/download", headers=auth)
         assert got.status_code == 200 and got.content == buffer.getvalue()
 
+        # A run started on one API process (its nodes on a worker when there is one) leaves outputs the other reads.
+        session = httpx.post(f"{api1}/api/v2/sessions", headers=auth, json={"name": "cluster"}).json()
+        flow = {"nodes": [{"id": "c", "type": "image.solid_color", "position": {"x": 0, "y": 0},
+                           "params": {"width": 32, "height": 16, "color": "#118844"}}], "edges": []}
+        saved = httpx.put(f"{api1}/api/v2/sessions/{session['id']}/flow", headers=auth,
+                          json={"graph": flow, "version": session["version"]})
+        assert saved.status_code == 200, saved.text
+        run = httpx.post(f"{api1}/api/v2/session/execute", json={"mode": "full"}, timeout=150,
+                         headers={**auth, "X-Session-ID": session["id"], "Prefer": "wait=120"}).json()
+        assert run["status"] == "succeeded", run
+        output = run["nodes"]["c"]["outputs"]["image"]["media_id"]
+        made = httpx.get(f"{api2}/api/v2/media/{output}/download", headers=auth)
+        assert made.status_code == 200 and made.content.startswith(b"\x89PNG")
+
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=120)
         assert process.returncode == 0, rest[-3000:]

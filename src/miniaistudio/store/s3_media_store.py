@@ -1,9 +1,10 @@
 """Media in an S3-compatible bucket (``MINIAI_MEDIA_STORE=s3``), behind the same seam as local disk.
 
 Every API process and worker reads and writes the one bucket, so no disk is shared. Reads go through a
-local read-through cache (``<data dir>/media-cache``, at most ``s3_cache_bytes``, least recently used
-first out): a node that reads the output of the node before it, on the same machine, reads a local file.
-What the store writes lands in the cache too. A file used in the last ``grace_seconds`` is not evicted
+local read-through cache (``<data dir>/media-cache``, at most ``s3_cache_bytes`` per process, least
+recently used first out; processes on one data dir, such as a worker's pool, share its files): a node
+that reads the output of the node before it, on the same machine, reads a local file. What the store
+writes lands in the cache too. A file used in the last ``grace_seconds`` is not evicted
 (a response hands its path to the server, which opens it a moment later), so the cache may exceed its
 budget by what was used that recently.
 
@@ -34,6 +35,8 @@ from botocore.exceptions import ClientError
 from .media_store import DirectTransfers, InvalidKey, ObjectTooLarge, valid_key
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+#: A download into the cache's ``.incoming`` untouched this long was left by a crash.
+_STALE_INCOMING_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,10 @@ class ReadThroughCache:
         self._total = 0
         self._incoming = self.root / ".incoming"
         self._incoming.mkdir(parents=True, exist_ok=True)
-        for stale in self._incoming.iterdir():  # a crash mid-download
-            stale.unlink(missing_ok=True)
+        for stale in self._incoming.iterdir():  # left by a crash mid-download (not another process's current one)
+            with contextlib.suppress(OSError):
+                if time.time() - stale.stat().st_mtime > _STALE_INCOMING_SECONDS:
+                    stale.unlink()
         known = []
         for path in self.root.rglob("*"):
             if path.is_file() and not path.is_relative_to(self._incoming):
