@@ -4,13 +4,16 @@ read-through cache, and presigned URLs that the server itself refuses when tampe
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 import servers
+from miniaistudio.config import Settings
 from miniaistudio.store.media_store import InvalidKey, ObjectTooLarge
 from miniaistudio.store.s3_media_store import S3MediaStore
 
@@ -105,3 +108,26 @@ def test_presigned_urls_are_checked_by_the_server(store: S3MediaStore, tmp_path:
         direct.receive("uploads/u/two.png", tmp_path / "none", max_bytes=100)
     direct.discard("uploads/u/one.png")
     assert bucket_keys(store) == []
+
+
+def test_presigned_urls_are_signed_for_the_address_clients_use(s3_server: servers.S3Server, bucket: str,
+                                                               store: S3MediaStore, tmp_path: Path) -> None:
+    public = f"http://localhost:{s3_server.port}"  # another name of the same server, as clients would reach it
+    behind = S3MediaStore(replace(location(s3_server, bucket), public_endpoint_url=public), tmp_path / "c", 10_000)
+    assert behind.direct is not None
+    put = behind.direct.upload_url("uploads/u/p.png", content_type="image/png", ttl_seconds=60)
+    assert put.startswith(public + "/")
+    assert httpx.put(put, content=b"via the public name", headers={"Content-Type": "image/png"}).status_code == 200
+    with behind.open("uploads/u/p.png") as fh:  # the studio itself still talks to its own endpoint
+        assert fh.read() == b"via the public name"
+    # a signed host is part of the signature: the same URL at the internal address is refused
+    assert httpx.get(behind.direct.download_url("uploads/u/p.png", ttl_seconds=60, mime="image/png",
+                                                disposition="inline").replace(public, s3_server.endpoint_url)
+                     ).status_code == 403
+
+
+def test_an_s3_store_needs_a_bucket(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="s3_bucket"):
+        Settings(data_dir=tmp_path, media_store="s3")
+    with pytest.raises(ValidationError, match="http"):
+        Settings(data_dir=tmp_path, media_store="s3", s3_bucket="b", s3_endpoint_url="127.0.0.1:9000")
