@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import shutil
 import time
 import zipfile
 from pathlib import Path
@@ -48,8 +47,8 @@ async def test_a_run_writes_outputs_to_the_bucket_and_reads_them_back(studio: St
     first = await api.get(f"/api/v2/media/{media_id}/download")
     assert first.status_code == 200 and len(first.content) == record["size_bytes"]
     # Another API process (an empty cache) serves the same bytes from the bucket.
-    shutil.rmtree(studio.settings.media_cache_dir)
-    _s3(studio).cache.__init__(studio.settings.media_cache_dir, studio.settings.s3_cache_bytes)
+    _s3(studio).cache.clear()
+    assert not any(p.is_file() for p in studio.settings.media_cache_dir.rglob("*.png"))
     again = await api.get(f"/api/v2/media/{media_id}/download")
     assert again.status_code == 200 and again.content == first.content
 

@@ -136,6 +136,13 @@ class ReadThroughCache:
             self.path_for(old).unlink(missing_ok=True)
         return dest
 
+    def clear(self) -> None:
+        """Forget every file (a machine that has read nothing yet)."""
+        with self._lock:
+            keys = list(self._sizes)
+        for key in keys:
+            self.forget(key)
+
     def forget(self, key: str) -> None:
         with self._lock:
             self._total -= self._sizes.pop(key, 0)
