@@ -3,9 +3,10 @@
 Starts throwaway PostgreSQL 15, Redis and an S3-compatible server (SeaweedFS ``weed mini``) on loopback,
 with the same launchers as the test suite (``tests/servers.py``), then two API processes
 (``miniaistudio serve``) that share state only through them: one database, one Redis, media in one
-bucket. Each API process has a data dir of its own (scratch, its S3 read-through cache), as on separate
-machines. It prints the URLs and an admin sign-in, and on Ctrl-C (or SIGTERM) stops everything and
-deletes every file it made.
+bucket. With ``miniaistudio worker`` installed (the Celery executor), a CPU worker runs the nodes (and a
+GPU worker when ``nvidia-smi`` finds a GPU). Each process has a data dir of its own (scratch, its S3
+read-through cache), as on separate machines. It prints the URLs and an admin sign-in, and on Ctrl-C (or
+SIGTERM) stops everything and deletes every file it made.
 
 Usage: ``python scripts/cluster.py [--port 8790] [--api-processes 2]`` (API n listens on port + n - 1).
 """
@@ -45,6 +46,12 @@ def _has_worker_command(env: dict[str, str]) -> bool:
     """``miniaistudio worker`` exists once the Celery executor is merged (issue 15, branch celery)."""
     done = subprocess.run([*_cli(), "worker", "--help"], env=env, capture_output=True, check=False)
     return done.returncode == 0
+
+
+def _has_gpu() -> bool:
+    nvidia_smi = shutil.which("nvidia-smi")
+    return bool(nvidia_smi) and subprocess.run([nvidia_smi or "", "-L"], capture_output=True,
+                                               check=False).returncode == 0
 
 
 def _wait_for_http(url: str, process: subprocess.Popen[bytes], deadline: float) -> None:
@@ -105,12 +112,16 @@ def main() -> int:
         first = {**shared, "MINIAI_DATA_DIR": str(root / "api-1")}
         subprocess.run([*_cli(), "users", "create", "--email", ADMIN, "--password", password, "--admin"],
                        env=first, check=True, capture_output=True)
+        workers: list[str] = []
         if _has_worker_command(first):
-            # the Celery executor: nodes run on workers; API processes only coordinate
+            # the Celery executor: nodes run on workers; API processes only coordinate. Without a GPU the CPU
+            # worker also takes the gpu queue, so GPU node types still run (on the CPU).
             shared["MINIAI_EXECUTOR"] = "celery"
-            worker_env = {**shared, "MINIAI_DATA_DIR": str(root / "worker-cpu")}
-            processes.append(subprocess.Popen([*_cli(), "worker", "--queues", "cpu"], env=worker_env,
-                                              start_new_session=True))
+            workers = ["gpu", "cpu"] if _has_gpu() else ["gpu,cpu"]
+            for queues in workers:
+                worker_env = {**shared, "MINIAI_DATA_DIR": str(root / f"worker-{queues.replace(',', '-')}")}
+                processes.append(subprocess.Popen([*_cli(), "worker", "--queues", queues], env=worker_env,
+                                                  start_new_session=True))
         # TODO(issue 15, branch celery): until `miniaistudio worker` exists, each API process runs nodes
         # with its in-process local executor (and a run's events stay with the process that started it).
         urls = []
@@ -131,7 +142,8 @@ def main() -> int:
         print(f"  database: {shared['MINIAI_DATABASE_URL']}")
         print(f"  redis: {redis.url}")
         print(f"  s3: {s3.endpoint_url} bucket {BUCKET}")
-        print(f"  executor: {shared.get('MINIAI_EXECUTOR', 'local (in each API process)')}")
+        print("  executor: " + (f"celery, workers on queues {' and '.join(workers)}" if workers
+                                else "local (in each API process)"))
         print("Ready. Ctrl-C stops everything.", flush=True)
         return_code = 0
         while not stopping:
