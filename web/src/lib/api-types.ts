@@ -3255,6 +3255,13 @@ export interface components {
             height?: number | null;
             /** Id */
             id: string;
+            /**
+             * Mode
+             * @description normal | bypass (inputs pass through) | mute (left out)
+             * @default normal
+             * @enum {string}
+             */
+            mode: "normal" | "bypass" | "mute";
             /** Notes */
             notes?: string | null;
             /** Params */
