@@ -141,23 +141,37 @@ class RedisEventBus:
         key = self._key(session_id)
         if after is not None and _STREAM_ID.match(after):
             subscription = _StreamSubscription(self._redis, key, after, self._block_ms)
-            oldest = await self._ends(key, oldest=True)
-            # Trimmed (or gone: expired, Redis restarted) past the resume point: events may be missing.
-            subscription.missed = oldest is None or _ordinal(oldest) > _ordinal(after)
+            oldest = await self._oldest_kept(key)
+            # Trimmed past the resume point (or gone: expired, Redis restarted): events may be missing.
+            subscription.missed = oldest == "gone" or (oldest is not None and _ordinal(oldest) > _ordinal(after))
         else:
-            newest = await self._ends(key, oldest=False)
+            newest = await self._newest(key)
             subscription = _StreamSubscription(self._redis, key, newest or "0-0", self._block_ms)
             subscription.missed = after is not None  # not an id of ours
         yield subscription
 
-    async def _ends(self, key: str, *, oldest: bool) -> str | None:
-        """The id of the stream's oldest or newest entry (None: empty, or Redis unreachable)."""
+    async def _newest(self, key: str) -> str | None:
+        """The id of the stream's newest entry (None: empty, or Redis unreachable: read from the start)."""
         try:
-            entries: Any = await (self._redis.xrange(key, count=1) if oldest else self._redis.xrevrange(key, count=1))
+            entries: Any = await self._redis.xrevrange(key, count=1)
         except (RedisError, OSError) as exc:
-            log.warning("reading the event stream's ends from Redis failed: %s", exc)
+            log.warning("reading the event stream's end from Redis failed: %s", exc)
             return None
         return str(entries[0][0]) if entries else None
+
+    async def _oldest_kept(self, key: str) -> str | None:
+        """The id of the oldest entry when older ones were trimmed; None when none was; "gone" when the
+        stream does not exist (expired, or a restarted Redis) or Redis cannot say."""
+        try:
+            info: Any = await self._redis.xinfo_stream(key)
+        except (RedisError, OSError):
+            return "gone"
+        first = info.get("first-entry")
+        if not first:
+            return None if info.get("entries-added", 1) == 0 else "gone"
+        if info.get("entries-added", info["length"] + 1) == info["length"]:  # Redis 7 counts: nothing trimmed
+            return None
+        return str(first[0])
 
     def subscriber_count(self, session_id: str) -> int:
         """Listeners may be on any process, so events are always published."""
