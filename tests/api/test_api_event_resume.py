@@ -52,7 +52,8 @@ async def test_reconnecting_with_last_event_id_replays_what_was_missed(live_serv
                                  timeout=30) as client:
         session = (await client.post("/api/v2/sessions", json={"name": "resume"})).json()
         sid = session["id"]
-        assert (await client.put(f"/api/v2/sessions/{sid}/flow", json={"graph": GRAPH, "version": 1})).status_code == 200
+        saved = await client.put(f"/api/v2/sessions/{sid}/flow", json={"graph": GRAPH, "version": 1})
+        assert saved.status_code == 200, saved.text
 
         async with client.stream("GET", "/api/v2/session/events", params={"session_id": sid}) as stream:
             lines = stream.aiter_lines()

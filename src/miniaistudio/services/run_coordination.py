@@ -54,10 +54,10 @@ class SharedRuns:
         if await asyncio.to_thread(self.leases.claim, session_id, run_id):
             return True
         # A dead process's lease is taken back now rather than after a while.
-        if await self.reap() and await asyncio.to_thread(self.leases.claim, session_id, run_id):
-            return True
-        self._claimed.pop(run_id, None)
-        return False
+        claimed = bool(await self.reap()) and bool(await asyncio.to_thread(self.leases.claim, session_id, run_id))
+        if not claimed:
+            self._claimed.pop(run_id, None)
+        return claimed
 
     async def release(self, session_id: str, run_id: str) -> None:
         self._claimed.pop(run_id, None)
