@@ -62,7 +62,15 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(default=20, ge=0, le=1000,
                                        description="PostgreSQL: extra connections opened under load, then closed")
     redis_url: str | None = Field(default=None, description="redis://host:port/db shared by API processes "
-                                                            "(rate limit and sign-in throttle counters)")
+                                                            "(run events, rate limit and sign-in throttle counters)")
+    event_stream_max_len: int = Field(default=1000, ge=10, le=1_000_000,
+                                      description="with Redis: about this many events are kept per session "
+                                                  "(how far back a reconnecting client can resume)")
+    event_stream_ttl_seconds: int = Field(default=3600, ge=10,
+                                          description="with Redis: a session's events go this long after its last")
+    run_lease_seconds: float = Field(default=15.0, ge=0.5, le=600,
+                                     description="several API processes (PostgreSQL): a run whose process has not "
+                                                 "heartbeaten for this long is taken back and ends interrupted")
     media_dir: Path | None = None
     models_dir: Path | None = None
     model_cache_bytes: int = Field(default=8 * 1024**3, ge=0,
@@ -277,6 +285,12 @@ class Settings(BaseSettings):
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'studio.db').resolve()}"
+
+    @property
+    def shared_database(self) -> bool:
+        """Whether several API processes may share the database (anything but SQLite): runs are then
+        coordinated through leases (``services/run_coordination.py``)."""
+        return not self.resolved_database_url.startswith("sqlite")
 
     @property
     def resolved_rate_limit_storage_uri(self) -> str:

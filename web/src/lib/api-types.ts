@@ -8449,6 +8449,8 @@ export interface operations {
             query?: {
                 /** @description For EventSource, which cannot set headers */
                 session_id?: string | null;
+                /** @description Resume after this event id (as the Last-Event-ID header): the events since are sent instead of a snapshot, unless they are no longer kept */
+                last_event_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -8456,7 +8458,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description snapshot, then run and node events as they happen */
+            /** @description snapshot, then run and node events as they happen; each with an id to resume after (Last-Event-ID) */
             200: {
                 headers: {
                     [name: string]: unknown;
