@@ -9,7 +9,7 @@ from pathlib import Path
 from .config import Settings
 from .core.engine import Engine
 from .core.events import EventBus
-from .core.ports import Meter, NullMeter
+from .core.ports import Executor, Meter, NullMeter
 from .core.registry import NodeRegistry, default_registry
 from .executors.context import FetchPolicy
 from .executors.local import LocalExecutor
@@ -75,7 +75,8 @@ class Studio:
         settings.ensure_dirs()
         tighten(_private_dirs(settings))
         self.settings = settings
-        self.registry = registry or default_registry
+        self.registry = registry or (NodeRegistry(modules=("miniaistudio.nodes", *settings.extra_node_modules))
+                                     if settings.extra_node_modules else default_registry)
         self.db = Database(settings.resolved_database_url, background_checkpoints=True,
                            pool=PoolSize(settings.database_pool_size, settings.database_max_overflow))
         self.migrated = upgrade(self.db)  # True when this start brought the schema up to date
@@ -166,13 +167,19 @@ class Studio:
         await self._recover_billing()
         self._recover_files()
         await asyncio.to_thread(self.signed_uploads.purge_expired)
-        if self.settings.executor != "local":
-            raise ValueError(f"unknown executor {self.settings.executor!r} (available: local)")
-        executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
-                                 self.settings.max_concurrent_nodes,
-                                 FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes,
-                                             self.settings.fetch_timeout_seconds),
-                                 media_limits=self.settings.media_limits, models=self.model_host)
+        executor: Executor
+        if self.settings.executor == "celery":  # node work on `miniaistudio worker` processes
+            from .executors.celery_executor import CeleryExecutor
+            from .store.task_attempts import TaskAttempts
+
+            executor = CeleryExecutor(self.registry, self.settings,
+                                      TaskAttempts(self.db, self.settings.celery_max_deliveries))
+        else:
+            executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
+                                     self.settings.max_concurrent_nodes,
+                                     FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes,
+                                                 self.settings.fetch_timeout_seconds),
+                                     media_limits=self.settings.media_limits, models=self.model_host)
         self.engine = Engine(self.registry, executor, self.recorder, self.bus,
                              max_expanded_nodes=self.settings.max_expanded_nodes, meter=self.meter)
         self.execution = Execution(self.db, self.sessions, self.engine)
