@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -48,8 +49,12 @@ _CANCEL_KEY_TTL = 24 * 3600
 @dataclass
 class _Live:
     events: TaskEventSink
-    started: bool = False
+    started_at: float | None = None  # monotonic time of the (latest delivery's) start
     canceling: bool = False
+
+    @property
+    def started(self) -> bool:
+        return self.started_at is not None
 
 
 class CeleryExecutor:
@@ -87,10 +92,18 @@ class CeleryExecutor:
         self._app.send_task(TASK_NAME, args=[payload], queue=queue, task_id=task_id)
 
     def check_health(self, task_id: str) -> TaskHealth:
+        """Queued or running until its end arrives, also while Celery redelivers it; unknown once a start is
+        older than the task time limit plus a minute (its worker was killed by the limit and cannot report)."""
         live = self._live.get(task_id)
         if live is None:
             return TaskHealth.UNKNOWN
-        return TaskHealth.RUNNING if live.started else TaskHealth.QUEUED
+        if live.started_at is None:
+            return TaskHealth.QUEUED
+        overdue = time.monotonic() - live.started_at > self._settings.celery_task_time_limit_seconds + 60
+        if overdue:
+            self._live.pop(task_id, None)
+            return TaskHealth.UNKNOWN
+        return TaskHealth.RUNNING
 
     def terminate(self, task_id: str) -> bool:
         live = self._live.get(task_id)
@@ -183,9 +196,10 @@ class CeleryExecutor:
         if live is None:  # ended already (canceled here, or a redelivery reporting its stored end again)
             return
         if isinstance(event, TaskStarted):
-            if live.started:  # a redelivery started it again: the engine already shows it running
+            already = live.started
+            live.started_at = time.monotonic()
+            if already:  # a redelivery started it again: the engine already shows it running
                 return
-            live.started = True
         if isinstance(event, TASK_ENDED):
             del self._live[event.task_id]
         live.events.put_nowait(event)

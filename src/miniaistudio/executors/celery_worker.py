@@ -120,11 +120,18 @@ def _parts_for(settings: Settings) -> _Parts:
     return _parts
 
 
+_pool_sigterm: Any = signal.SIG_DFL  # what the pool process did on SIGTERM before ours
+
+
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    """Terminated (a revoke after the cancel grace, or shutdown): take the task's children along."""
+    """Terminated (a revoke after the cancel grace, or shutdown): take the task's children along, then
+    do what the pool process would have done."""
     if _running is not None:
         _running.kill_processes()
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if callable(_pool_sigterm):
+        _pool_sigterm(signum, frame)
+        return
+    signal.signal(signal.SIGTERM, _pool_sigterm)
     os.kill(os.getpid(), signal.SIGTERM)
 
 
@@ -173,9 +180,15 @@ def execute(settings: Settings, payload: dict[str, Any], queue: str, worker: str
     parts = _parts_for(settings)
     task = task_from_json(payload["task"])
     reporter = _Reporter(parts.redis, payload["reply_to"], task.task_id)
-    delivery = parts.attempts.begin(task_id=task.task_id, run_id=task.run_id, node_id=task.node_id,
-                                    node_type=task.node_type, attempt=task.attempt, queue=queue,
-                                    worker=worker or parts.hostname)
+    try:
+        delivery = parts.attempts.begin(task_id=task.task_id, run_id=task.run_id, node_id=task.node_id,
+                                        node_type=task.node_type, attempt=task.attempt, queue=queue,
+                                        worker=worker or parts.hostname)
+    except Exception as exc:  # the database is unreachable: the task cannot be counted, so it does not run
+        log.error("task %s could not be counted", task.task_id, exc_info=exc)
+        reporter.put(TaskFailed(task.task_id, {"code": "WORKER_ERROR",
+                                               "message": f"the worker could not reach the database: {exc}"}))
+        return
     if delivery.verdict is Verdict.REPLAY:
         log.info("task %s already ended (%s); reporting that end again", task.task_id, delivery.status)
         reporter.put(_stored_end(task.task_id, delivery))
@@ -244,6 +257,8 @@ def run_worker(settings: Settings, queues: list[str], concurrency: int, hostname
 
     @worker_process_init.connect(weak=False)  # type: ignore[untyped-decorator]
     def _pool_process_started(**_: Any) -> None:
+        global _pool_sigterm
+        _pool_sigterm = signal.getsignal(signal.SIGTERM)
         signal.signal(signal.SIGTERM, _on_sigterm)
 
     name = hostname or f"{'+'.join(queues)}@{socket.gethostname()}:{os.getpid()}"
