@@ -142,8 +142,8 @@ def attempts_of(settings: Settings, run_id: str) -> dict[str, dict[str, Any]]:
     engine = create_engine(settings.resolved_database_url, poolclass=NullPool)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT node_id, queue, deliveries, status, worker, error FROM task_attempts "
-                                     "WHERE run_id = :run"), {"run": run_id}).mappings().all()
+            rows = conn.execute(text("SELECT task_id, node_id, queue, deliveries, status, worker, error "
+                                     "FROM task_attempts WHERE run_id = :run"), {"run": run_id}).mappings().all()
     finally:
         engine.dispose()
     return {row["node_id"]: dict(row) for row in rows}

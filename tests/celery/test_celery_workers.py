@@ -32,8 +32,12 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings
     root = tmp_path_factory.mktemp("celery")
     redis = servers.RedisServer(root / "redis")  # its own: the suite empties the shared one after each test
     redis.start()
-    settings = make_settings(root, database_url=f"sqlite:///{root / 'data' / 'studio.db'}", redis_url=redis.url,
-                             **CELERY_SETTINGS)
+    # One database for the module (the workers outlive each test): a SQLite file, or in the PostgreSQL pass a
+    # database of the suite's server that the per-test cleanup does not know of, dropped at the module's end.
+    postgres = servers.BACKEND.servers.ensure_started()[0] if servers.BACKEND.is_postgres else None
+    database = postgres.create_database(migrated=False) if postgres else None
+    database_url = postgres.url(database) if postgres and database else f"sqlite:///{root / 'data' / 'studio.db'}"
+    settings = make_settings(root, database_url=database_url, redis_url=redis.url, **CELERY_SETTINGS)
     settings.ensure_dirs()
     db = Database(settings.resolved_database_url)
     upgrade(db)  # before the workers start (two workers would both create the tables of a fresh SQLite file)
@@ -47,6 +51,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings
     finally:
         workers.stop_all()
         redis.stop()
+        if postgres and database:
+            postgres.drop_database(database)
 
 
 @pytest.fixture
@@ -187,3 +193,36 @@ async def test_a_task_that_ignores_its_cancel_flag_is_terminated(api: Api, setti
     session = await api.new_session()  # the terminated pool process was replaced: the next task runs
     await api.save_graph(session, {"nodes": [node("solid", "image.solid_color", width=4, height=4)], "edges": []})
     assert (await api.run(session["id"]))["status"] == "succeeded"
+
+
+async def test_a_task_delivered_again_after_it_ended_replays_its_end(api: Api, settings: Settings) -> None:
+    """As when a worker dies between storing a task's end and acknowledging it: the redelivery runs nothing."""
+    import redis
+
+    from miniaistudio.core.ports import NodeTask
+    from miniaistudio.executors.celery_app import TASK_NAME, make_celery
+    from miniaistudio.executors.task_wire import event_from_json, task_to_json
+
+    session = await api.new_session()
+    await api.save_graph(session, {"nodes": [node("solid", "image.solid_color", width=8, height=8)], "edges": []})
+    run = await api.run(session["id"])
+    media_id = run["nodes"]["solid"]["outputs"]["image"]["media_id"]
+    task_id = attempts_of(settings, run["run_id"])["solid"]["task_id"]
+    task = NodeTask(task_id=task_id, run_id=run["run_id"], session_id=session["id"], user_id="x", node_id="solid",
+                    node_type="image.solid_color", params={"width": 8, "height": 8}, inputs={})
+    app = make_celery(settings)
+    stream = f"test-replay-{uuid.uuid4().hex}"
+    await asyncio.to_thread(app.send_task, TASK_NAME, args=[{"task": task_to_json(task), "reply_to": stream}],
+                            queue="cpu")
+    app.close()
+    client = redis.Redis.from_url(settings.redis_url or "")
+    try:
+        answer = await asyncio.to_thread(client.xread, {stream: "0-0"}, count=10, block=20_000)
+    finally:
+        client.close()
+    events = [event_from_json(fields[b"e"]) for _, entries in answer for _, fields in entries]
+    assert [type(e).__name__ for e in events] == ["TaskSucceeded"]  # no TaskStarted: it did not run again
+    assert events[0].result.outputs["image"]["media_id"] == media_id  # type: ignore[union-attr]
+    assert attempts_of(settings, run["run_id"])["solid"]["deliveries"] == 1
+    assert len(media_rows(settings, run["run_id"])) == 1
+
