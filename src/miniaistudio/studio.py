@@ -10,7 +10,7 @@ from .config import Settings
 from .core.engine import Engine
 from .core.events import EventBus
 from .core.ports import Executor, Meter, NullMeter
-from .core.registry import NodeRegistry, default_registry
+from .core.registry import NodeRegistry, registry_with
 from .executors.context import FetchPolicy
 from .executors.local import LocalExecutor
 from .runtimes.media.probe import configure_pillow
@@ -75,8 +75,7 @@ class Studio:
         settings.ensure_dirs()
         tighten(_private_dirs(settings))
         self.settings = settings
-        self.registry = registry or (NodeRegistry(modules=("miniaistudio.nodes", *settings.extra_node_modules))
-                                     if settings.extra_node_modules else default_registry)
+        self.registry = registry or registry_with(settings.extra_node_modules)
         self.db = Database(settings.resolved_database_url, background_checkpoints=True,
                            pool=PoolSize(settings.database_pool_size, settings.database_max_overflow))
         self.migrated = upgrade(self.db)  # True when this start brought the schema up to date

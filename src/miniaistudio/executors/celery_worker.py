@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import Settings
 from ..core.errors import Canceled, StudioError
 from ..core.ports import TaskEvent, TaskFailed, TaskProgress, TaskStarted, TaskSucceeded
-from ..core.registry import NodeRegistry
+from ..core.registry import NodeRegistry, registry_with
 from ..store.task_attempts import Delivery, TaskAttempts, Verdict
 from .celery_app import TASK_NAME, cancel_key, make_celery
 from .context import FetchPolicy, ImageMemo, TaskContext
@@ -50,15 +50,6 @@ log = logging.getLogger(__name__)
 _STREAM_MAXLEN = 10_000
 _CANCEL_POLL_SECONDS = 0.2
 _PROGRESS_EVERY_SECONDS = 0.1
-
-
-def node_registry(settings: Settings) -> NodeRegistry:
-    """The node types of this studio: the built-in ones, plus ``extra_node_modules`` (as ``Studio`` has)."""
-    from ..core.registry import default_registry
-
-    if not settings.extra_node_modules:
-        return default_registry
-    return NodeRegistry(modules=("miniaistudio.nodes", *settings.extra_node_modules))
 
 
 @dataclass
@@ -96,7 +87,7 @@ def _build_parts(settings: Settings) -> _Parts:
     store = LocalMediaStore(settings.resolved_media_dir)  # the media store seam; an S3 store plugs in here
     configure_pillow(settings.media_limits)
     assets.configure(settings.resolved_models_dir)
-    registry = node_registry(settings)
+    registry = registry_with(settings.extra_node_modules)
     registry.all()
     assert settings.redis_url is not None
     return _Parts(
@@ -251,7 +242,7 @@ def run_worker(settings: Settings, queues: list[str], concurrency: int, hostname
     """Start a worker consuming ``queues`` with ``concurrency`` pool processes (blocks until shut down)."""
     from celery.signals import worker_process_init
 
-    node_registry(settings).all()  # import every node module once, before the pool processes fork
+    registry_with(settings.extra_node_modules).all()  # import every node module once, before the pool processes fork
     app = make_celery(settings)
     register_task(app, settings)
 
