@@ -9,8 +9,8 @@ from pathlib import Path
 from .config import Settings
 from .core.engine import Engine
 from .core.events import Bus, EventBus
-from .core.ports import Meter, NullMeter
-from .core.registry import NodeRegistry, default_registry
+from .core.ports import Executor, Meter, NullMeter
+from .core.registry import NodeRegistry, registry_with
 from .executors.context import FetchPolicy
 from .executors.local import LocalExecutor
 from .runtimes.media.probe import configure_pillow
@@ -77,7 +77,7 @@ class Studio:
         settings.ensure_dirs()
         tighten(_private_dirs(settings))
         self.settings = settings
-        self.registry = registry or default_registry
+        self.registry = registry or registry_with(settings.extra_node_modules)
         self.db = Database(settings.resolved_database_url, background_checkpoints=True,
                            pool=PoolSize(settings.database_pool_size, settings.database_max_overflow))
         self.migrated = upgrade(self.db)  # True when this start brought the schema up to date
@@ -176,13 +176,19 @@ class Studio:
         await self._recover_billing()
         self._recover_files()
         await asyncio.to_thread(self.signed_uploads.purge_expired)
-        if self.settings.executor != "local":
-            raise ValueError(f"unknown executor {self.settings.executor!r} (available: local)")
-        executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
-                                 self.settings.max_concurrent_nodes,
-                                 FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes,
-                                             self.settings.fetch_timeout_seconds),
-                                 media_limits=self.settings.media_limits, models=self.model_host)
+        executor: Executor
+        if self.settings.executor == "celery":  # node work on `miniaistudio worker` processes
+            from .executors.celery_executor import CeleryExecutor
+            from .store.task_attempts import TaskAttempts
+
+            executor = CeleryExecutor(self.registry, self.settings,
+                                      TaskAttempts(self.db, self.settings.celery_max_deliveries))
+        else:
+            executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
+                                     self.settings.max_concurrent_nodes,
+                                     FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes,
+                                                 self.settings.fetch_timeout_seconds),
+                                     media_limits=self.settings.media_limits, models=self.model_host)
         self.engine = Engine(self.registry, executor, self.recorder, self.bus,
                              max_expanded_nodes=self.settings.max_expanded_nodes, meter=self.meter,
                              coordinator=self.shared_runs)
