@@ -5627,6 +5627,13 @@ export interface operations {
                     "application/octet-stream": string;
                 };
             };
+            /** @description With an S3 media store: a presigned URL at the bucket that serves the bytes (supports Range) */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
