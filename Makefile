@@ -32,7 +32,7 @@ test: system-deps-test $(TEST_STAMP) web
 	$(MAKE) test-postgres
 
 # The API suites again with the studio on PostgreSQL 15 + Redis (throwaway servers, tests/servers.py).
-PG_SUITES ?= tests/api tests/sharing tests/billing tests/keys tests/aivs
+PG_SUITES ?= tests/api tests/sharing tests/billing tests/keys tests/aivs tests/celery
 test-postgres: system-deps-test $(TEST_STAMP)
 	@set +e; $(BIN)/python -m pytest --backend=postgres $(PG_SUITES) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc

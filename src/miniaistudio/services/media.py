@@ -28,7 +28,7 @@ from ..core.values import MediaRef
 from ..runtimes.media.probe import EXTENSIONS, NotMedia, probe
 from ..store.db import Database
 from ..store.media_store import InvalidKey, MediaStore, new_storage_key
-from ..store.tables import Media, SessionShare, StudioSession
+from ..store.tables import Media, PendingUpload, SessionShare, StudioSession
 from .sessions import ACCEPTED, facts_of, session_facts
 from .sessions import is_uuid as _is_uuid
 
@@ -243,6 +243,9 @@ class MediaLibrary:
             cond = [or_(Media.session_id.in_(visible), and_(Media.owner_id == me, Media.session_id.is_(None)))]
         else:  # what I made, where I may still see it (not in a session whose share I lost)
             cond = [Media.owner_id == me, or_(Media.session_id.is_(None), Media.session_id.in_(visible))]
+        # a direct upload waiting for its finalize step (Miraflow) is not in the gallery until finalized
+        cond.append(Media.id.not_in(select(PendingUpload.media_id).where(PendingUpload.finalize_by.is_not(None),
+                                                                         PendingUpload.media_id.is_not(None))))
         if media_type:
             cond.append(Media.kind == media_type)
         if date_from:

@@ -10,7 +10,8 @@ so two concurrent PUTs cannot both win), bytes streamed to disk under the studio
 the declared size), sniffed, and refused when they are not the declared type. The file becomes a
 media row of the owner; ``resolve`` turns the object key back into it, for that owner only.
 
-Pending uploads expire (``purge_expired``, run at start-up and whenever one is created); a failed
+Pending uploads expire (``purge_expired``, run at start-up and, at most every
+:data:`PURGE_INTERVAL_SECONDS`, when one is created: a burst of uploads costs one sweep); a failed
 PUT puts the upload back to pending, so the client may try again until it expires. A door with a
 finalize step (Miraflow) creates the upload with ``finalize=True``: its media id is promised up front
 (the upload's id), and an upload not finalized within an hour of its URL's expiry goes with its media.
@@ -30,6 +31,7 @@ import base64
 import hashlib
 import hmac
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -67,6 +69,8 @@ MAX_TOKEN = 200
 MAX_OBJECT_KEY = 200
 #: How long after its URL expires an upload with a finalize step may still be finalized.
 FINALIZE_GRACE_SECONDS = 3600
+#: At most one expiry sweep per this many seconds from ``create`` (the sweep scans the whole table).
+PURGE_INTERVAL_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,8 @@ class SignedUploads:
         self.media = media
         self._key = derive_key(server_secret, "signed-uploads")
         self.clock = clock
+        self._last_purge: float | None = None
+        self._purge_lock = threading.Lock()
         self.scratch = scratch or Path(tempfile.gettempdir())
         self.max_bytes = max_bytes
 
@@ -123,7 +129,7 @@ class SignedUploads:
             errors.append({"field": "file_size", "message": "a positive number of bytes"})
         if errors:
             raise InvalidRequest(f"{errors[0]['field']}: {errors[0]['message']}", details={"errors": errors})
-        self.purge_expired()
+        self.purge_if_due()
         upload_id = str(uuid.uuid4())
         object_key = f"{principal.user_id}/{upload_id}.{EXTENSIONS[mime]}"
         now = datetime.fromtimestamp(self.clock(), UTC)
@@ -240,6 +246,15 @@ class SignedUploads:
         raise UploadSizeMismatch(f"the upload has {size} bytes, not the declared {declared}",
                                  details={"declared": declared, "received": size})
 
+    def purge_if_due(self) -> int:
+        """``purge_expired`` unless it ran less than :data:`PURGE_INTERVAL_SECONDS` ago (0 then)."""
+        now = self.clock()
+        with self._purge_lock:
+            if self._last_purge is not None and 0 <= now - self._last_purge < PURGE_INTERVAL_SECONDS:
+                return 0
+            self._last_purge = now
+        return self.purge_expired()
+
     def _collect(self, ticket: UploadTicket) -> bool:
         """A direct upload's bytes, read back from the store, checked and kept as media (blocking). False
         when there is nothing to collect: no direct store, the bytes have not arrived, or another request is
@@ -289,7 +304,8 @@ class SignedUploads:
 
     def purge_expired(self) -> int:
         """Delete uploads that expired before their bytes arrived (a done upload stays: its key names media)."""
-        now = datetime.fromtimestamp(self.clock(), UTC)
+        self._last_purge = self.clock()
+        now = datetime.fromtimestamp(self._last_purge, UTC)
         # a PUT still streaming when its URL expires keeps going; one stuck (a crash) goes an hour later
         stuck = now - timedelta(hours=1)
         with self.db.session() as s:
