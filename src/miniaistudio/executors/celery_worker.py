@@ -74,13 +74,13 @@ _running: TaskContext | None = None  # the task this pool process runs now (for 
 def _build_parts(settings: Settings) -> _Parts:
     import redis
 
+    from ..media_stores import media_store
     from ..runtimes.media.probe import configure_pillow
     from ..runtimes.models import assets
     from ..runtimes.models.model_host import ModelHost
     from ..services.media import MediaLibrary
     from ..services.models import ModelLibrary
     from ..store.db import Database
-    from ..studio import media_store
 
     settings.ensure_dirs()
     db = Database(settings.resolved_database_url)
@@ -243,6 +243,8 @@ def run_worker(settings: Settings, queues: list[str], concurrency: int, hostname
     from celery.signals import worker_process_init
 
     registry_with(settings.extra_node_modules).all()  # import every node module once, before the pool processes fork
+    if settings.media_store == "s3":
+        from ..store import s3_media_store  # noqa: F401  (boto3 too: imported once, not in every pool process)
     app = make_celery(settings)
     register_task(app, settings)
 
