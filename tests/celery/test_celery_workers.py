@@ -28,7 +28,7 @@ pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Workers]]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Workers, servers.RedisServer]]:
     root = tmp_path_factory.mktemp("celery")
     redis = servers.RedisServer(root / "redis")  # its own: the suite empties the shared one after each test
     redis.start()
@@ -47,7 +47,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings
     workers.add("both-b", "gpu,cpu")
     try:
         workers.ensure_all()
-        yield settings, workers
+        yield settings, workers, redis
     finally:
         workers.stop_all()
         redis.stop()
@@ -56,14 +56,14 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings
 
 
 @pytest.fixture
-def settings(cluster: tuple[Settings, Workers]) -> Settings:
+def settings(cluster: tuple[Settings, Workers, servers.RedisServer]) -> Settings:
     """The conftest's ``studio`` fixture builds its studio on these (the workers' data dir)."""
     cluster[1].ensure_all()  # a worker an earlier test killed is back
     return cluster[0]
 
 
 @pytest.fixture
-def workers(cluster: tuple[Settings, Workers]) -> Workers:
+def workers(cluster: tuple[Settings, Workers, servers.RedisServer]) -> Workers:
     return cluster[1]
 
 
@@ -226,3 +226,20 @@ async def test_a_task_delivered_again_after_it_ended_replays_its_end(api: Api, s
     assert attempts_of(settings, run["run_id"])["solid"]["deliveries"] == 1
     assert len(media_rows(settings, run["run_id"])) == 1
 
+
+
+async def test_workers_and_the_api_carry_on_after_a_redis_restart(
+        api: Api, cluster: tuple[Settings, Workers, servers.RedisServer]) -> None:
+    settings, _, redis = cluster
+    graph = {"nodes": [node("solid", "image.solid_color", width=4, height=4)], "edges": []}
+    session = await api.new_session()
+    await api.save_graph(session, graph)
+    assert (await api.run(session["id"]))["status"] == "succeeded"
+    await asyncio.to_thread(redis.stop)  # nothing persisted: queues, bindings and streams are gone
+    redis.root = redis.root.with_name(f"redis-restarted-{uuid.uuid4().hex[:6]}")
+    await asyncio.to_thread(redis.start)  # the same port
+    session = await api.new_session()
+    await api.save_graph(session, graph)
+    run = await api.run(session["id"])
+    assert run["status"] == "succeeded", run
+    assert attempts_of(settings, run["run_id"])["solid"]["status"] == "succeeded"
