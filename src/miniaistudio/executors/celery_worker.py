@@ -224,7 +224,11 @@ def execute(settings: Settings, payload: dict[str, Any], queue: str, worker: str
         done.set()
         with contextlib.suppress(RuntimeError):
             watcher.join(timeout=2)
-    stood = parts.attempts.finish(task.task_id, status, result=result, error=error)
+    try:
+        stood = parts.attempts.finish(task.task_id, status, result=result, error=error)
+    except Exception as exc:  # not stored: report the end anyway (a redelivery would run the task again)
+        log.error("the end of task %s could not be stored", task.task_id, exc_info=exc)
+        stood = Delivery(Verdict.REPLAY, delivery.deliveries, status, result, error)
     reporter.put(_stored_end(task.task_id, stood))
 
 
