@@ -31,8 +31,8 @@ SRC = HERE.parents[1] / "src"
 CELERY_SETTINGS: dict[str, Any] = {
     "executor": "celery",
     "extra_node_modules": ["celery_test_nodes"],
-    "celery_visibility_timeout_seconds": 6.0,
-    "celery_task_time_limit_seconds": 5.0,
+    "celery_visibility_timeout_seconds": 10.0,
+    "celery_task_time_limit_seconds": 9.0,
     "celery_restore_seconds": 1.0,
     "celery_max_deliveries": 3,
     "cancel_grace_seconds": 1.0,

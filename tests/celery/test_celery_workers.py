@@ -178,7 +178,7 @@ async def test_cancel_reaches_a_task_in_a_worker_and_its_child_process_dies(api:
 
 
 async def test_a_task_that_ignores_its_cancel_flag_is_terminated(api: Api, settings: Settings) -> None:
-    session_id, run_id = await start(api, {"nodes": [node("stubborn", "test.stubborn", seconds=4.5)], "edges": []})
+    session_id, run_id = await start(api, {"nodes": [node("stubborn", "test.stubborn", seconds=8.0)], "edges": []})
 
     async def running() -> bool:
         attempt = attempts_of(settings, run_id).get("stubborn")
