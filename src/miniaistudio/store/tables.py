@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -146,6 +147,21 @@ class Run(Base):
     started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     loops: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class RunLease(Base):
+    """The process running a session's run (``holder_id``), kept by its heartbeat (``store/run_leases.py``).
+    A stop or node cancel asked through another process waits here for the holder to pick it up."""
+
+    __tablename__ = "run_leases"
+    __table_args__ = (Index("ix_run_leases_holder", "holder_id"),)
+
+    session_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(36))
+    holder_id: Mapped[str] = mapped_column(String(100))
+    heartbeat_at: Mapped[float] = mapped_column(Float)  # epoch seconds
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cancel_nodes: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
 class RunNode(Base):

@@ -3255,6 +3255,13 @@ export interface components {
             height?: number | null;
             /** Id */
             id: string;
+            /**
+             * Mode
+             * @description normal | bypass (inputs pass through) | mute (left out)
+             * @default normal
+             * @enum {string}
+             */
+            mode: "normal" | "bypass" | "mute";
             /** Notes */
             notes?: string | null;
             /** Params */
@@ -5619,6 +5626,13 @@ export interface operations {
                 content: {
                     "application/octet-stream": string;
                 };
+            };
+            /** @description With an S3 media store: a presigned URL at the bucket that serves the bytes (supports Range) */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -8442,6 +8456,8 @@ export interface operations {
             query?: {
                 /** @description For EventSource, which cannot set headers */
                 session_id?: string | null;
+                /** @description Resume after this event id (as the Last-Event-ID header): the events since are sent instead of a snapshot, unless they are no longer kept */
+                last_event_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -8449,7 +8465,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description snapshot, then run and node events as they happen */
+            /** @description snapshot, then run and node events as they happen; each with an id to resume after (Last-Event-ID) */
             200: {
                 headers: {
                     [name: string]: unknown;
