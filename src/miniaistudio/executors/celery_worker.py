@@ -80,11 +80,11 @@ def _build_parts(settings: Settings) -> _Parts:
     from ..services.media import MediaLibrary
     from ..services.models import ModelLibrary
     from ..store.db import Database
-    from ..store.media_store import LocalMediaStore
+    from ..studio import media_store
 
     settings.ensure_dirs()
     db = Database(settings.resolved_database_url)
-    store = LocalMediaStore(settings.resolved_media_dir)  # the media store seam; an S3 store plugs in here
+    store = media_store(settings)  # the server's store: local disk, or S3 with a read-through cache here
     configure_pillow(settings.media_limits)
     assets.configure(settings.resolved_models_dir)
     registry = registry_with(settings.extra_node_modules)
