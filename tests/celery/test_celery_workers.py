@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from celery_cluster import CELERY_SETTINGS, Workers, attempts_of, media_rows
+from celery_cluster import CELERY_SETTINGS, Workers, attempts_of, fresh_user, media_rows
 from PIL import Image
 
 import servers
-from conftest import PASSWORD, Api, edge, make_settings, node, wait_for_run
+from conftest import Api, edge, make_settings, node, wait_for_run
 from live_process import processes_mentioning, wait_for
 from miniaistudio.config import Settings
 from miniaistudio.store.db import Database
@@ -69,12 +69,7 @@ def workers(cluster: tuple[Settings, Workers, servers.RedisServer]) -> Workers:
 
 @pytest.fixture
 async def api(studio: Studio, client: Any) -> AsyncIterator[Api]:
-    email = f"{uuid.uuid4().hex[:10]}@example.com"  # the data dir outlives the test: a fresh user each time
-    studio.accounts.create_user(email, PASSWORD)
-    r = await client.post("/api/v2/auth/login", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    client.cookies.clear()
-    yield Api(client, r.json()["token"], email)
+    yield await fresh_user(studio, client)
 
 
 async def start(api: Api, graph: dict[str, Any]) -> tuple[str, str]:

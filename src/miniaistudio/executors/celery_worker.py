@@ -242,11 +242,24 @@ def register_task(app: Celery, settings: Settings) -> None:
         execute(settings, payload, queue, str(self.request.hostname or ""))
 
 
+def _preload(settings: Settings) -> None:
+    """Import, once in the main process, what every pool process needs: a fresh pool process (one replaces
+    each that died) then starts its first task at once instead of importing the studio again."""
+    import celery.exceptions  # noqa: F401
+    import redis  # noqa: F401
+
+    from .. import studio  # noqa: F401  (media_store, and through it the services the parts use)
+    from ..runtimes.models import model_host  # noqa: F401
+    from ..services import media, models  # noqa: F401
+
+    registry_with(settings.extra_node_modules).all()  # every node module
+
+
 def run_worker(settings: Settings, queues: list[str], concurrency: int, hostname: str | None = None) -> None:
     """Start a worker consuming ``queues`` with ``concurrency`` pool processes (blocks until shut down)."""
     from celery.signals import worker_process_init
 
-    registry_with(settings.extra_node_modules).all()  # import every node module once, before the pool processes fork
+    _preload(settings)
     app = make_celery(settings)
     register_task(app, settings)
 
