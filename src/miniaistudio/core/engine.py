@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from .errors import InvalidRequest, SessionBusy
-from .events import Event, EventBus, NodeProgress, NodesCanceled, NodeStatusChanged, RunFinished, RunStarted
+from .events import Bus, Event, NodeProgress, NodesCanceled, NodeStatusChanged, RunFinished, RunStarted
 from .graph import Graph
 from .loops import LOOP_TYPE, LoopPlan, expand_loops, loop_node_ids, loop_summary
 from .node_modes import ModedGraph, apply_modes, has_modes
@@ -30,7 +30,9 @@ from .ports import (
     NodeTask,
     NullMeter,
     RetryPolicy,
+    RunCoordinator,
     RunRecorder,
+    SingleProcess,
     TaskEvent,
     TaskFailed,
     TaskHealth,
@@ -97,7 +99,7 @@ class Engine:
         registry: NodeRegistry,
         executor: Executor,
         recorder: RunRecorder,
-        bus: EventBus,
+        bus: Bus,
         *,
         flush_interval: float = 0.25,
         progress_interval: float = 0.1,
@@ -106,6 +108,7 @@ class Engine:
         health_interval: float = 5.0,
         plan_off_loop: bool = True,
         meter: Meter | None = None,
+        coordinator: RunCoordinator | None = None,
     ) -> None:
         self.registry = registry
         self.executor = executor
@@ -116,6 +119,7 @@ class Engine:
         self._max_expanded_nodes = max_expanded_nodes
         self._retry = retry
         self.meter: Meter = meter or NullMeter()
+        self.coordinator: RunCoordinator = coordinator or SingleProcess()  # other processes running sessions
         self._health_interval = health_interval
         self._plan_off_loop = plan_off_loop  # False: large graphs are planned inline too (tests without threads)
         self._active: dict[str, _ActiveRun] = {}
@@ -134,6 +138,10 @@ class Engine:
         if active.recording_end:
             return replace(active.run, status=RunStatus.RUNNING, finished_at=None)
         return active.run
+
+    def active_runs(self) -> list[RunState]:
+        """Every run this process is driving."""
+        return [active.run for active in self._active.values()]
 
     def recent_run(self, run_id: str) -> RunState | None:
         """A run that finished lately in this process (saves a database read after waiting)."""
@@ -222,9 +230,16 @@ class Engine:
         if run.session_id in self._active:
             raise busy
         run_plan.started = True
-        await self.meter.hold(run, run_plan.cost.total)
+        if not await self.coordinator.claim(run.session_id, run.id):  # another process runs it
+            raise busy
+        try:
+            await self.meter.hold(run, run_plan.cost.total)
+        except BaseException:
+            await self.coordinator.release(run.session_id, run.id)
+            raise
         if run.session_id in self._active:  # another run started while the meter held credits
             await self.meter.release(run)
+            await self.coordinator.release(run.session_id, run.id)
             raise busy
         active = _ActiveRun(run=run, writer=RunWriter(self.recorder, run, self._flush_interval, run.nodes),
                             checked=run_plan.checked, plan=run_plan.plan, cost=run_plan.cost,
@@ -411,6 +426,10 @@ class Engine:
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
             await active.writer.close()
+            try:  # after the end is recorded: whoever claims the session next sees this run ended
+                await self.coordinator.release(run.session_id, run.id)
+            except Exception:
+                log.exception("could not release the lease of run %s", run.id)
             try:
                 await self.meter.release(run)
             except Exception:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import and_, func, or_, select
 
@@ -119,6 +120,20 @@ class MediaLibrary:
             with self.store.local_path(row.storage_key) as path:
                 yield path
         except (FileNotFoundError, InvalidKey):
+            raise MediaNotFound("the media file is missing from the store") from None
+
+    def direct_download_url(self, row: Media, ttl_seconds: int) -> str | None:
+        """A presigned URL to GET the media's bytes straight from the store (S3), answered with the
+        sniffed type and the download name; None when the store has none (the studio serves the bytes)."""
+        direct = self.store.direct
+        if direct is None:
+            return None
+        name = download_name(row)
+        disposition = f"inline; filename*=UTF-8''{quote(name, safe='')}"
+        try:
+            return direct.download_url(row.storage_key, ttl_seconds=ttl_seconds, mime=row.mime,
+                                       disposition=disposition)
+        except InvalidKey:
             raise MediaNotFound("the media file is missing from the store") from None
 
     def resolve(self, media_id: str, user_id: str) -> MediaRef:

@@ -5627,6 +5627,13 @@ export interface operations {
                     "application/octet-stream": string;
                 };
             };
+            /** @description With an S3 media store: a presigned URL at the bucket that serves the bytes (supports Range) */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description Validation Error */
             422: {
                 headers: {
@@ -8449,6 +8456,8 @@ export interface operations {
             query?: {
                 /** @description For EventSource, which cannot set headers */
                 session_id?: string | null;
+                /** @description Resume after this event id (as the Last-Event-ID header): the events since are sent instead of a snapshot, unless they are no longer kept */
+                last_event_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -8456,7 +8465,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description snapshot, then run and node events as they happen */
+            /** @description snapshot, then run and node events as they happen; each with an id to resume after (Last-Event-ID) */
             200: {
                 headers: {
                     [name: string]: unknown;
