@@ -11,6 +11,9 @@ import { STATUS_LABELS, useNodeRun } from "./runStore";
 import { NodeMenuButton } from "./NodeMenuButton";
 import { UploadZone } from "./UploadZone";
 
+/** Skipped because of a node mode (bypass, mute): said calmly, not as an error. */
+const SET_ASIDE = new Set(["BYPASSED", "MUTED", "UPSTREAM_MUTED"]);
+
 /** Which inputs of a node have a link, without re-rendering on unrelated edge changes. */
 function useConnectedInputs(nodeId: string): string {
   return useStore((s) =>
@@ -199,7 +202,7 @@ export const StudioNode = memo(function StudioNode({ id, data, selected }: NodeP
         </p>
       )}
       {run.error && (run.status === "failed" || run.status === "skipped" || run.status === "canceled") && (
-        <div className="snode-error" role="alert" aria-label={`${title} error`}>
+        <div className={`snode-error ${SET_ASIDE.has(run.error.code) ? "set-aside" : ""}`} role="alert" aria-label={`${title} error`}>
           <code>{run.error.code}</code>
           <span>{run.error.message}</span>
         </div>
