@@ -8,6 +8,8 @@ import type {
   ApiErrorBody,
   ApiKeyStatus,
   Graph,
+  ImportCandidate,
+  InstalledModel,
   MediaGroup,
   MediaItem,
   Me,
@@ -128,6 +130,11 @@ export const api = {
     const data = await json<{ items: MediaItem[] }>(`/media/upload?${q}`, { method: "POST", raw: form });
     return data.items;
   },
+  models: () => json<{ models: InstalledModel[]; kinds: string[] }>("/models"),
+  importableModels: () => json<{ folders: string[]; candidates: ImportCandidate[] }>("/models/importable"),
+  importModel: (body: { path: string; name?: string; credits_per_generation?: number }) =>
+    json<InstalledModel>("/models/import", { method: "POST", body }),
+  removeModel: (id: string) => json<{ removed: InstalledModel }>(`/models/${encodeURIComponent(id)}`, { method: "DELETE" }),
   deleteMedia: (id: string) => json<{ removed: MediaItem }>(`/media/${encodeURIComponent(id)}`, { method: "DELETE" }),
   downloadZip: async (ids: string[]) => {
     const res = await request("/media/download-zip", { method: "POST", body: { ids } });

@@ -55,6 +55,8 @@ export interface NodeSpec {
   inputs: SocketSpec[];
   outputs: SocketSpec[];
   params_schema: JsonSchema;
+  /** Kinds of installed model of which the node needs one to run (empty or absent: it runs without). */
+  model_kinds?: string[];
 }
 
 export interface Position {
@@ -145,6 +147,8 @@ export interface NodeRunState {
 
 export type SessionSummary = Schemas["SessionSummaryPublic"];
 export type MediaItem = Schemas["MediaPublic"];
+export type InstalledModel = Schemas["ModelPublic"];
+export type ImportCandidate = Schemas["ImportCandidatePublic"];
 export type MediaGroup = Schemas["MediaGroupPublic"];
 export type ApiKeyStatus = Schemas["ApiKeyPublic"];
 export type Me = Schemas["UserPublic"];

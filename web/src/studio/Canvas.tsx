@@ -23,6 +23,7 @@ import { useClipboard } from "./hooks/useClipboard";
 import { useConnections } from "./hooks/useConnections";
 import { useGraphHistory } from "./hooks/useGraphHistory";
 import { useGrouping } from "./hooks/useGrouping";
+import { useInstalledModelKinds } from "./hooks/useInstalledModelKinds";
 import { useNodeEdits } from "./hooks/useNodeEdits";
 import { useOutdatedOutputs } from "./hooks/useOutdatedOutputs";
 import { useOverlapFreeLayout } from "./hooks/useOverlapFreeLayout";
@@ -102,6 +103,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   const { runAll, rerun, runFrom, cancel } = runs;
 
   const [dock, setDock] = useState<DockTab>("nodes");
+  const installedKinds = useInstalledModelKinds();
   const [viewing, setViewing] = useState<{ item: MediaItem; all: MediaItem[] } | null>(null);
   const [galleryChanges, setGalleryChanges] = useState(0);
   const uploadAndRefresh = useCallback(
@@ -251,7 +253,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
           {panels.palette && (
             <SideDock tab={can.edit ? dock : "gallery"} onTab={setDock}>
               {can.edit && dock === "nodes" ? (
-                <Palette specs={specs} onAdd={(t) => addNode(t)} />
+                <Palette specs={specs} onAdd={(t) => addNode(t)} installedKinds={installedKinds} />
               ) : (
                 <GalleryPanel sessionId={session.id} refreshKey={galleryChanges * 2 + (run.status === "running" ? 0 : 1)} onOpen={(item, all) => setViewing({ item, all })} />
               )}
