@@ -143,6 +143,8 @@ export interface NodeRunState {
   outputs?: Record<string, OutputValue> | null;
   /** The outputs are from older settings or inputs: still shown (dimmed), no longer current. */
   outdated?: boolean;
+  /** Shown in place of the node's own state: this loop iteration's (the canvas previews one iteration). */
+  previewOf?: string;
 }
 
 export type SessionSummary = Schemas["SessionSummaryPublic"];
