@@ -41,7 +41,8 @@ def test_iteration_tiles_show_every_output_and_one_can_be_previewed(
         page: Page, live_studio: LiveStudio, width: int) -> None:
     with api_client(live_studio) as client:
         session = client.post("/api/v2/sessions", json={"name": f"Loop tiles at {width}"}).json()
-        r = client.put(f"/api/v2/sessions/{session['id']}/flow", json={"graph": loop_graph(), "version": session["version"]})
+        r = client.put(f"/api/v2/sessions/{session['id']}/flow",
+                       json={"graph": loop_graph(), "version": session["version"]})
         assert r.status_code == 200, r.text
     page.set_viewport_size({"width": width, "height": 900})
     sign_in(page, live_studio)
