@@ -112,6 +112,7 @@ export function GalleryPage({ me }: { me: Me }) {
                   </button>
                 )}
               </header>
+              <div className="gallery-batches">
               {batchesOf(g).map((b) => (
               <div key={b.key} className="gallery-batch">
               <p className="small muted gallery-batch-label">{b.label} · {b.items.length}</p>
@@ -140,6 +141,7 @@ export function GalleryPage({ me }: { me: Me }) {
               </ul>
               </div>
               ))}
+              </div>
             </section>
           ))}
         </AsyncState>
