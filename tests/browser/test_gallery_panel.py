@@ -151,3 +151,19 @@ def test_lightbox_facts_compare_day_filter_and_delete(page: Page, live_studio: L
     expect(panel.get_by_text("Nothing here yet")).to_be_visible()
     panel.get_by_label("Gallery from day").fill("")
     expect(items).to_have_count(1)
+
+
+def test_the_gallery_page_opens_the_same_lightbox_and_filters_by_day(page: Page, live_studio: LiveStudio) -> None:
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(page, live_studio)
+    open_blank_session(page, "Gallery page lightbox")
+    drop_files(page, [("holiday_photo.png", "image/png", FIXTURE_IMAGE.read_bytes())], pane_point(page, 0.2, 0.3))
+    expect(node(page, "upload.image").locator(".upload-items li")).to_have_count(1, timeout=20_000)
+    page.goto("/gallery")
+    section = page.get_by_role("region", name="Media of Gallery page lightbox")
+    section.get_by_role("button", name="Open holiday photo").click()  # readable: no extension, no underscores
+    box = page.get_by_role("dialog", name="holiday photo")
+    expect(box.get_by_label("How it was made")).to_contain_text("Uploaded")
+    box.get_by_role("button", name="Close dialog").click()
+    page.get_by_label("To day").fill("2000-01-01")
+    expect(section).to_have_count(0)
