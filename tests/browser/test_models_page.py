@@ -52,6 +52,14 @@ def test_admin_imports_and_removes_and_the_palette_follows(page: Page, live_stud
     expect(generate.locator(".model-missing")).to_have_text("no model")
     expect(generate.locator(".model-missing")).to_have_attribute("aria-label", re.compile("No text to image model"))
     expect(palette_item(page, "Upscale").locator(".model-missing")).to_have_count(0)  # it has a classical engine
+    pane = page.locator(".react-flow__pane").bounding_box()
+    assert pane
+    page.mouse.dblclick(pane["x"] + 300, pane["y"] + 200)
+    page.get_by_label("Search nodes to add").fill("image generation")
+    first = page.get_by_role("listbox", name="Matching nodes").get_by_role("button").first
+    expect(first).to_have_accessible_name("Add Image Generation")
+    expect(first.locator(".model-missing")).to_have_text("no model")  # in quick-add too, before it is added
+    page.keyboard.press("Escape")
     url = page.url
 
     page.goto("/models")

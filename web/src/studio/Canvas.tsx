@@ -343,6 +343,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
         {quick && (
           <QuickAdd
             specs={specs}
+            installedKinds={installedKinds}
             x={quick.x}
             y={quick.y}
             onClose={() => setQuick(null)}
