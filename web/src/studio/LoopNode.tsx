@@ -1,5 +1,5 @@
 import { NodeResizer, type NodeProps } from "@xyflow/react";
-import { memo, type CSSProperties } from "react";
+import { memo, useEffect, type CSSProperties } from "react";
 import type { FlowNode } from "../lib/graphDoc";
 import { loopGrid, type LoopGridRow } from "../lib/loops";
 import { categoryColor, useStudio } from "./context";
@@ -64,6 +64,10 @@ export const LoopNode = memo(function LoopNode({ id, data, selected }: NodeProps
   const memberIds = target.members.map((m) => m.id);
   const rows = loopGrid(id, target.loop, memberIds, (cid) => all[cid], section);
   const previewing = runStore.preview();
+  // a loop removed from the canvas takes its preview with it
+  useEffect(() => () => {
+    if (runStore.preview()?.loopId === id) runStore.setPreview(null);
+  }, [id, runStore]);
   const togglePreview = (row: LoopGridRow) =>
     runStore.setPreview(
       previewing?.loopId === id && previewing.iterationId === row.iterationId
