@@ -56,6 +56,13 @@ function SocketRow({ nodeId, socket, side, connected, drag }: { nodeId: string; 
 }
 
 function StatusPill({ run }: { run: NodeRunState }) {
+  if (run.previewOf !== undefined) {
+    return (
+      <span className="status-pill st-preview" role="status" aria-label={`Status: Previewing ${run.previewOf}`} title="Outputs of this loop iteration, shown here from the loop node">
+        ↻ {run.previewOf}
+      </span>
+    );
+  }
   if (run.status === "idle" && run.outdated && run.outputs) {
     return (
       <span className="status-pill st-outdated" role="status" aria-label="Status: Outdated" title="Its settings or inputs changed since this output was made: run it to update">
