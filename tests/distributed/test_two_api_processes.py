@@ -121,6 +121,9 @@ async def test_a_process_starting_leaves_the_run_on_a_alone_and_cancel_and_stop_
     assert not [r.message for r in caplog.records if "interrupted by the last shutdown" in r.message]
     assert (await current_run(b, session["id"]))["status"] == "running"
     assert processes_mentioning(str(scratch))  # A's ffmpeg still encodes
+    # One active run per session across the processes: B refuses to start another.
+    busy = await b.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})
+    assert busy.status_code == 409 and busy.json()["code"] == "SESSION_BUSY", busy.text
     # A node cancel through B reaches A (the queued node after the encoding one)...
     r = await b.post("/api/v2/session/nodes/next/cancel", session=session["id"])
     assert r.status_code == 200 and r.json()["canceled"] is True, r.text
