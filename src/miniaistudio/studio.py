@@ -9,8 +9,8 @@ from pathlib import Path
 from .config import Settings
 from .core.engine import Engine
 from .core.events import Bus, EventBus
-from .core.ports import Meter, NullMeter
-from .core.registry import NodeRegistry, default_registry
+from .core.ports import Executor, Meter, NullMeter
+from .core.registry import NodeRegistry, registry_with
 from .executors.context import FetchPolicy
 from .executors.local import LocalExecutor
 from .runtimes.media.probe import configure_pillow
@@ -51,7 +51,7 @@ from .services.webhook_signing import SecretBox
 from .services.webhooks import TargetRules, Webhooks
 from .store.db import Database, PoolSize
 from .store.file_modes import restrict_umask, tighten
-from .store.media_store import LocalMediaStore
+from .store.media_store import LocalMediaStore, MediaStore
 from .store.migrate import upgrade
 from .store.redis_event_bus import RedisEventBus
 from .store.run_recorder import SqlRunRecorder
@@ -69,6 +69,22 @@ def _private_dirs(settings: Settings) -> list[Path]:
     return dirs
 
 
+def media_store(settings: Settings) -> MediaStore:
+    """Local disk, or the S3 bucket (boto3 is imported only then) with its read-through cache."""
+    if settings.media_store == "local":
+        return LocalMediaStore(settings.resolved_media_dir)
+    from .store.s3_media_store import S3Location, S3MediaStore
+
+    assert settings.s3_bucket is not None  # Settings refuses media_store=s3 without one
+    store = S3MediaStore(S3Location(bucket=settings.s3_bucket, endpoint_url=settings.s3_endpoint_url,
+                                    public_endpoint_url=settings.s3_public_endpoint_url, region=settings.s3_region,
+                                    access_key_id=settings.s3_access_key_id,
+                                    secret_access_key=settings.s3_secret_access_key),
+                         settings.media_cache_dir, settings.s3_cache_bytes)
+    store.ensure_bucket()
+    return store
+
+
 class Studio:
     """Everything one studio process holds. Async parts start with :meth:`start`."""
 
@@ -77,11 +93,11 @@ class Studio:
         settings.ensure_dirs()
         tighten(_private_dirs(settings))
         self.settings = settings
-        self.registry = registry or default_registry
+        self.registry = registry or registry_with(settings.extra_node_modules)
         self.db = Database(settings.resolved_database_url, background_checkpoints=True,
                            pool=PoolSize(settings.database_pool_size, settings.database_max_overflow))
         self.migrated = upgrade(self.db)  # True when this start brought the schema up to date
-        self.store = LocalMediaStore(settings.resolved_media_dir)
+        self.store = media_store(settings)
         self.api_keys = ApiKeys(self.db, api_key_pepper(settings.api_key_pepper, settings.jwt_secret()),
                                 default_rate_limit=settings.api_key_rate_limit_per_minute,
                                 billing_on=settings.billing == "credits")
@@ -137,7 +153,8 @@ class Studio:
                                          share_limits=self.sharing.collaborator_limits)
                              if settings.billing == "credits" else NullMeter())
         self.signed_urls = SignedUrls(settings.jwt_secret(), settings.signed_url_ttl_seconds)
-        self.signed_uploads = SignedUploads(self.db, self.media, settings.jwt_secret())
+        self.signed_uploads = SignedUploads(self.db, self.media, settings.jwt_secret(), scratch=settings.scratch_dir,
+                                            max_bytes=settings.max_upload_bytes)
         self.plans = Plans(self.db, billing_on=settings.billing == "credits")
         self.webhooks = Webhooks(
             self.db, SecretBox(settings.jwt_secret()),
@@ -176,13 +193,19 @@ class Studio:
         await self._recover_billing()
         self._recover_files()
         await asyncio.to_thread(self.signed_uploads.purge_expired)
-        if self.settings.executor != "local":
-            raise ValueError(f"unknown executor {self.settings.executor!r} (available: local)")
-        executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
-                                 self.settings.max_concurrent_nodes,
-                                 FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes,
-                                             self.settings.fetch_timeout_seconds),
-                                 media_limits=self.settings.media_limits, models=self.model_host)
+        executor: Executor
+        if self.settings.executor == "celery":  # node work on `miniaistudio worker` processes
+            from .executors.celery_executor import CeleryExecutor
+            from .store.task_attempts import TaskAttempts
+
+            executor = CeleryExecutor(self.registry, self.settings,
+                                      TaskAttempts(self.db, self.settings.celery_max_deliveries))
+        else:
+            executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
+                                     self.settings.max_concurrent_nodes,
+                                     FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes,
+                                                 self.settings.fetch_timeout_seconds),
+                                     media_limits=self.settings.media_limits, models=self.model_host)
         self.engine = Engine(self.registry, executor, self.recorder, self.bus,
                              max_expanded_nodes=self.settings.max_expanded_nodes, meter=self.meter,
                              coordinator=self.shared_runs)

@@ -17,10 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from .errors import SessionBusy
+from .errors import InvalidRequest, SessionBusy
 from .events import Bus, Event, NodeProgress, NodesCanceled, NodeStatusChanged, RunFinished, RunStarted
 from .graph import Graph
 from .loops import LOOP_TYPE, LoopPlan, expand_loops, loop_node_ids, loop_summary
+from .node_modes import ModedGraph, apply_modes, has_modes
 from .planner import Plan, current_signatures, decide_execution, plan_run
 from .ports import (
     CacheEntry,
@@ -71,6 +72,7 @@ class _Prepared:
     signatures: dict[str, str]
     loops: list[LoopPlan]
     skipped: dict[str, dict[str, Any]]  # node id -> why it cannot run (runs that skip incomplete nodes)
+    set_aside: ModedGraph | None = None  # muted and bypassed nodes (and what only they fed)
 
 
 @dataclass
@@ -250,7 +252,17 @@ class Engine:
 
     def _prepare(self, graph: Graph, mode: RunMode, target: str | None, run_id: str,
                  checked_graph: CheckedGraph | None = None, skip_incomplete: bool = False) -> _Prepared:
-        """Expand loops, check the graph and plan targets and signatures (no cache yet)."""
+        """Apply bypass/mute, expand loops, check the graph and plan targets and signatures (no cache yet)."""
+        moded: ModedGraph | None = None
+        if has_modes(graph):
+            raw = checked_graph if checked_graph is not None and checked_graph.graph is graph \
+                else check_structure(graph, self.registry)
+            moded = apply_modes(raw)
+            if target is not None and target in moded.set_aside:
+                why = moded.set_aside[target]
+                raise InvalidRequest(f"{why['message']}: set it back to normal to run it", code=f"NODE_{why['code']}",
+                                     details={"node_id": target})
+            graph, checked_graph = moded.graph, None
         target_node = next((n for n in graph.nodes if n.id == target), None) if target else None
         target_is_loop = target_node is not None and target_node.type == LOOP_TYPE
         if mode == RunMode.FULL:
@@ -266,7 +278,9 @@ class Engine:
         targets: tuple[set[str], set[str]] | None = (loops[0].copy_ids(), set()) if target_is_loop else None
         closure, wanted, forced, params, sigs, skipped = plan_run(checked, mode, target, run_id, targets=targets,
                                                                   skip_incomplete=skip_incomplete)
-        return _Prepared(checked, closure, wanted, forced, params, sigs, loops, skipped)
+        if mode != RunMode.FULL:  # only a full run reports the nodes modes left out
+            moded = None
+        return _Prepared(checked, closure, wanted, forced, params, sigs, loops, skipped, moded)
 
     async def saved_outputs(
         self, session_id: str, graph: Graph, graph_version: Any = None,
@@ -288,7 +302,10 @@ class Engine:
         return {nid: hits[sig] for nid, sig in sigs.items() if sig in hits}, volatile
 
     def _current_signatures(self, graph: Graph) -> tuple[dict[str, str], set[str]]:
-        return current_signatures(check_structure(graph, self.registry))
+        checked = check_structure(graph, self.registry)
+        if has_modes(graph):  # the signatures of the graph a run would execute
+            checked = check_structure(apply_modes(checked).graph, self.registry)
+        return current_signatures(checked)
 
     def cancel_node(self, session_id: str, node_id: str) -> bool:
         """Cancel a queued or running node of the session's active run. Call on the event loop."""
@@ -633,4 +650,8 @@ def _plan_states(prepared: _Prepared, hits: dict[str, dict[str, Any]]) -> tuple[
     for nid, why in prepared.skipped.items():
         nodes[nid] = NodeState(node_type=checked.specs[nid].type, status=NodeStatus.SKIPPED, signature="",
                                error=why)
+    if prepared.set_aside is not None:
+        for nid, why in prepared.set_aside.set_aside.items():
+            nodes[nid] = NodeState(node_type=prepared.set_aside.node_types[nid], status=NodeStatus.SKIPPED,
+                                   signature="", error=why)
     return plan, nodes

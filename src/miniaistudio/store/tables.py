@@ -616,3 +616,27 @@ class MiraflowAvatar(Base):
     media_id: Mapped[str] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"))
     voice_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class TaskAttempt(Base):
+    """One node task handed to Celery workers (``executors/celery_worker.py``): how often it was
+    delivered, and how it ended. Celery redelivers a task whose worker died with no retry counter of
+    its own; ``deliveries`` bounds that, and a stored end makes a redelivered task that already
+    ended answer with the same result instead of running (and writing media) again.
+    status: running | succeeded | failed | canceled; ``result``: the encoded TaskResult."""
+
+    __tablename__ = "task_attempts"
+
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # one engine attempt of one node
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    node_id: Mapped[str] = mapped_column(String(200))
+    node_type: Mapped[str] = mapped_column(String(120))
+    attempt: Mapped[int] = mapped_column(Integer)  # the engine's attempt number (its retry policy)
+    queue: Mapped[str] = mapped_column(String(40))
+    deliveries: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    worker: Mapped[str] = mapped_column(String(200))  # the host name of the worker of the last delivery
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -3255,6 +3255,13 @@ export interface components {
             height?: number | null;
             /** Id */
             id: string;
+            /**
+             * Mode
+             * @description normal | bypass (inputs pass through) | mute (left out)
+             * @default normal
+             * @enum {string}
+             */
+            mode: "normal" | "bypass" | "mute";
             /** Notes */
             notes?: string | null;
             /** Params */
@@ -5619,6 +5626,13 @@ export interface operations {
                 content: {
                     "application/octet-stream": string;
                 };
+            };
+            /** @description With an S3 media store: a presigned URL at the bucket that serves the bytes (supports Range) */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
