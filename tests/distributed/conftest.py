@@ -33,6 +33,7 @@ class Cluster:
     b: ServedStudio
     redis: servers.RedisServer
     root: Path
+    database_url: str
 
     def restart_redis(self) -> None:
         """Stop Redis and start a fresh, empty one on the same port (as after a crash without persistence)."""
@@ -64,7 +65,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     for served in (a, b):
         served.env.update(shared)
     a.create_user(EMAIL)
-    cluster = Cluster(a, b, redis, root)
+    cluster = Cluster(a, b, redis, root, postgres.url(database))
     try:
         start_together(a, b)
         yield cluster

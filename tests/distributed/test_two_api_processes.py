@@ -3,13 +3,25 @@ stopped and taken back through the other (tests/distributed/conftest.py builds t
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
-from conftest import Api, edge, node
-from live_process import current_run, processes_mentioning, signed_in, start_slow_run, wait_for, wait_until_encoding
+import pytest
 
-from .conftest import EMAIL, Cluster, Watcher
+from conftest import Api, edge, make_settings, node
+from live_process import (
+    SLOW_TRIM,
+    current_run,
+    processes_mentioning,
+    signed_in,
+    start_slow_run,
+    wait_for,
+    wait_until_encoding,
+)
+from miniaistudio.studio import Studio
+
+from .conftest import EMAIL, LEASE_SECONDS, Cluster, Watcher
 
 FAST_GRAPH = {"nodes": [node("c", "image.solid_color", width=32, height=32), node("a", "image.adjust", invert=True),
                         node("r", "image.resize", width=16, height=16, mode="stretch")],
@@ -87,11 +99,41 @@ async def test_a_client_reconnecting_to_the_other_process_misses_nothing(cluster
     assert [f.data for f in rest] == [f.data for f in everything[1:]]
 
 
-async def test_stop_through_b_reaches_the_run_on_a(cluster: Cluster, long_clip: Path) -> None:
+async def test_a_process_starting_leaves_the_run_on_a_alone_and_cancel_and_stop_through_b_reach_it(
+        cluster: Cluster, long_clip: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     a, b = await both(cluster)
-    session = await start_slow_run(a, long_clip)
+    session = await a.new_session()
+    video_id = (await a.upload(session["id"], long_clip))["id"]
+    nodes = [node("v", "upload.video", media_ids=[video_id]), node("trim", "video.trim", **SLOW_TRIM),
+             node("next", "video.trim")]
+    edges = [edge("v", "video", "trim", "video"), edge("trim", "video", "next", "video")]
+    await a.save_graph(session, {"nodes": nodes, "edges": edges})
+    await execute(a, session["id"])
     scratch = cluster.a.data_dir / "scratch"
     await wait_until_encoding(a, session["id"], scratch)
+    # A third API process starts (here in the test's own process): its start-up recovery must not take
+    # A's live run for one a crash left behind.
+    third = Studio(make_settings(tmp_path, database_url=cluster.database_url, redis_url=cluster.redis.url,
+                                 media_dir=cluster.root / "media", run_lease_seconds=LEASE_SECONDS))
+    with caplog.at_level(logging.WARNING, logger="miniaistudio.studio"):
+        await third.start()
+        await third.stop()
+    assert not [r.message for r in caplog.records if "interrupted by the last shutdown" in r.message]
+    assert (await current_run(b, session["id"]))["status"] == "running"
+    assert processes_mentioning(str(scratch))  # A's ffmpeg still encodes
+    # One active run per session across the processes: B refuses to start another.
+    busy = await b.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})
+    assert busy.status_code == 409 and busy.json()["code"] == "SESSION_BUSY", busy.text
+    # A node cancel through B reaches A (the queued node after the encoding one)...
+    r = await b.post("/api/v2/session/nodes/next/cancel", session=session["id"])
+    assert r.status_code == 200 and r.json()["canceled"] is True, r.text
+
+    async def next_canceled() -> bool:
+        run = await current_run(b, session["id"])
+        return bool(run["nodes"]["next"]["status"] == "canceled" and run["nodes"]["trim"]["status"] == "running")
+
+    await wait_for(next_canceled, 10, "the cancel to reach A")
+    # ...and so does a stop.
     r = await b.post("/api/v2/session/stop", session=session["id"])
     assert r.status_code == 200 and r.json()["stopped"] is True and r.json()["run_id"], r.text
     run = await run_ends(b, session["id"])

@@ -23,7 +23,7 @@ from ..core.errors import (
 )
 from ..core.file_names import portable
 from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits
-from ..core.policy import Action, Principal, SessionFacts, require, require_media
+from ..core.policy import Action, Principal, SessionFacts, require, require_media, require_media_removal
 from ..core.values import MediaRef
 from ..runtimes.media.probe import EXTENSIONS, NotMedia, probe
 from ..store.db import Database
@@ -212,6 +212,23 @@ class MediaLibrary:
                 self.store.delete(row.storage_key)
             raise
         return [media_item(row) for row in rows]
+
+    def remove(self, principal: Principal, media_id: str) -> MediaItem:
+        """Delete one media item and its file (the gallery's Delete); answers what was removed."""
+        with self.db.session() as s:
+            row = s.get(Media, media_id) if _is_uuid(media_id) else None
+            if row is None:
+                raise MediaNotFound("media not found")
+            facts: SessionFacts | None = None
+            if row.session_id is not None:
+                owner_id = s.scalar(select(StudioSession.owner_id).where(StudioSession.id == row.session_id))
+                facts = facts_of(s, row.session_id, owner_id, principal) if owner_id is not None else None
+            require_media_removal(principal, row.owner_id, facts)
+            removed = media_item(row)
+            key = row.storage_key
+            s.delete(row)
+        self.store.delete(key)
+        return removed
 
     def discard(self, principal: Principal, media_ids: list[str]) -> None:
         """Delete the principal's own media rows and files (rolling back a failed creation)."""

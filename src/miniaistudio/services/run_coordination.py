@@ -46,17 +46,16 @@ class SharedRuns:
         self.on_reaped = on_reaped  # releases the credit holds and fails the jobs of reaped runs
         self.engine: Engine | None = None
         self._claimed: dict[str, float] = {}  # run id -> when claimed (monotonic)
+        self._orphans: set[str] = set()  # held leases of no local run, at the last heartbeat
         self._task: asyncio.Task[None] | None = None
 
     # -- the engine's seam -------------------------------------------------------------------------
     async def claim(self, session_id: str, run_id: str) -> bool:
-        self._claimed[run_id] = time.monotonic()
-        if await asyncio.to_thread(self.leases.claim, session_id, run_id):
-            return True
-        # A dead process's lease is taken back now rather than after a while.
-        claimed = bool(await self.reap()) and bool(await asyncio.to_thread(self.leases.claim, session_id, run_id))
-        if not claimed:
-            self._claimed.pop(run_id, None)
+        claimed = await asyncio.to_thread(self.leases.claim, session_id, run_id)
+        if not claimed and await self.reap():  # a dead process's lease is taken back now, not after a while
+            claimed = await asyncio.to_thread(self.leases.claim, session_id, run_id)
+        if claimed:  # noted once committed: a heartbeat asked before this may not see it yet
+            self._claimed[run_id] = time.monotonic()
         return claimed
 
     async def release(self, session_id: str, run_id: str) -> None:
@@ -109,6 +108,14 @@ class SharedRuns:
                 log.warning("run %s lost its lease (this process stalled past the lease time); stopping it", run.id)
                 self._claimed.pop(run.id, None)
                 engine.stop(run.session_id)
+        # A lease this process holds for no run of its own (its release failed: the database was away)
+        # would be kept alive by these heartbeats forever: seen so on two beats running, it goes.
+        orphans = {h.run_id for h in held if h.run_id not in self._claimed}
+        for lease in held:
+            if lease.run_id in orphans & self._orphans:
+                log.warning("releasing the lease of run %s, which this process no longer runs", lease.run_id)
+                await asyncio.to_thread(self.leases.release, lease.session_id, lease.run_id)
+        self._orphans = orphans
         for lease in held:
             active = engine.active_run(lease.session_id)
             if active is None or active.id != lease.run_id:

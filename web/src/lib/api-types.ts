@@ -1312,7 +1312,8 @@ export interface paths {
         get: operations["get_media_api_v2_media__media_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete one media item and its file (its maker or a session editor) */
+        delete: operations["delete_media_api_v2_media__media_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1363,6 +1364,23 @@ export interface paths {
         put?: never;
         /** Import a model folder or file on the server (admin) */
         post: operations["import_model_api_v2_models_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/models/importable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the server's import folders hold, ready to import (admin) */
+        get: operations["importable_models_api_v2_models_importable_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3335,6 +3353,49 @@ export interface components {
              */
             path: string;
         };
+        /** ImportCandidatePublic */
+        ImportCandidatePublic: {
+            /**
+             * Folder
+             * @description The import folder it is in
+             */
+            folder: string;
+            /** Format */
+            format: string | null;
+            /**
+             * Kind
+             * @description What detection found it to be; null when it cannot be imported
+             */
+            kind: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Path
+             * @description Where it is on the server (send it to POST /models/import)
+             */
+            path: string;
+            /**
+             * Problem
+             * @description Why it cannot be imported, if it cannot
+             */
+            problem: string | null;
+            /** Size Bytes */
+            size_bytes: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ImportCandidatesPublic */
+        ImportCandidatesPublic: {
+            /** Candidates */
+            candidates: components["schemas"]["ImportCandidatePublic"][];
+            /**
+             * Folders
+             * @description The import folders' names
+             */
+            folders: string[];
+        } & {
+            [key: string]: unknown;
+        };
         /**
          * InvitationPublic
          * @description An invitation to someone else's session, as the invitee sees it (``id`` is the share's id).
@@ -3876,6 +3937,15 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * MediaRemovedPublic
+         * @description What ``DELETE /media/{id}`` removed.
+         */
+        MediaRemovedPublic: {
+            removed: components["schemas"]["MediaPublic"];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * MediaUploadPublic
          * @description Every stored file in ``items``; a single upload also answers that item's fields at the top.
          */
@@ -4212,6 +4282,11 @@ export interface components {
             gpu: boolean;
             /** Inputs */
             inputs: components["schemas"]["SocketPublic"][];
+            /**
+             * Model Kinds
+             * @description Kinds of installed model of which the node needs one to run (empty: it runs without a model)
+             */
+            model_kinds: string[];
             /** Outputs */
             outputs: components["schemas"]["SocketPublic"][];
             /**
@@ -8059,6 +8134,37 @@ export interface operations {
             };
         };
     };
+    delete_media_api_v2_media__media_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                media_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaRemovedPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     download_api_v2_media__media_id__download_get: {
         parameters: {
             query?: {
@@ -8153,6 +8259,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    importable_models_api_v2_models_importable_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportCandidatesPublic"];
                 };
             };
         };
