@@ -74,13 +74,13 @@ _running: TaskContext | None = None  # the task this pool process runs now (for 
 def _build_parts(settings: Settings) -> _Parts:
     import redis
 
+    from ..media_stores import media_store
     from ..runtimes.media.probe import configure_pillow
     from ..runtimes.models import assets
     from ..runtimes.models.model_host import ModelHost
     from ..services.media import MediaLibrary
     from ..services.models import ModelLibrary
     from ..store.db import Database
-    from ..studio import media_store
 
     settings.ensure_dirs()
     db = Database(settings.resolved_database_url)
@@ -248,9 +248,12 @@ def _preload(settings: Settings) -> None:
     import celery.exceptions  # noqa: F401
     import redis  # noqa: F401
 
-    from .. import studio  # noqa: F401  (media_store, and through it the services the parts use)
+    from .. import media_stores  # noqa: F401
     from ..runtimes.models import model_host  # noqa: F401
     from ..services import media, models  # noqa: F401
+
+    if settings.media_store == "s3":
+        from ..store import s3_media_store  # noqa: F401  (and boto3)
 
     registry_with(settings.extra_node_modules).all()  # every node module
 
