@@ -380,8 +380,8 @@ class Engine:
                 else:
                     self._skip_descendants(active, nid)
                 await fill_window()
-                if active.task_ids:
-                    active.writer.flush_soon()
+                if active.task_ids and self.bus.subscriber_count(run.session_id):
+                    active.writer.flush_soon()  # someone waits for the announcement; else the end records it
         except BaseException:
             log.exception("run %s crashed", run.id)
             for task_id in list(active.task_ids.values()):
