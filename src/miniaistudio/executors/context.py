@@ -50,13 +50,23 @@ class FetchPolicy:
     timeout: float = 60.0  # seconds for the whole download, not per read
 
 
-class ImageMemo:
-    """Recently made or read images by media id, so chains of image nodes skip decoding."""
+#: What the image memo may hold: enough for the intermediate images of a few runs of small graphs
+#: (≈ 40 images of 512 px RGB), small enough that the server's memory returns close to idle after work.
+MEMO_BYTES = 32 * 1024 * 1024
 
-    def __init__(self, max_pixels: int = 64_000_000) -> None:
+
+def _image_bytes(img: Image.Image) -> int:
+    return img.width * img.height * max(1, len(img.getbands()))
+
+
+class ImageMemo:
+    """Recently made or read images by media id, so chains of image nodes skip decoding; bounded
+    by the bytes it holds (least recently used go first), and an image over a quarter of it is never kept."""
+
+    def __init__(self, max_bytes: int = MEMO_BYTES) -> None:
         self._items: OrderedDict[str, Image.Image] = OrderedDict()
-        self._pixels = 0
-        self._max = max_pixels
+        self._bytes = 0
+        self._max = max_bytes
         self._lock = threading.Lock()
 
     def get(self, media_id: str) -> Image.Image | None:
@@ -67,17 +77,17 @@ class ImageMemo:
             return img
 
     def put(self, media_id: str, img: Image.Image) -> None:
-        size = img.width * img.height
+        size = _image_bytes(img)
         if size > self._max // 4:
             return
         with self._lock:
             if media_id in self._items:
                 return
             self._items[media_id] = img
-            self._pixels += size
-            while self._pixels > self._max and self._items:
+            self._bytes += size
+            while self._bytes > self._max and self._items:
                 _, old = self._items.popitem(last=False)
-                self._pixels -= old.width * old.height
+                self._bytes -= _image_bytes(old)
 
 
 class TaskContext:
