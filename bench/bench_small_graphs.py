@@ -128,12 +128,14 @@ def main() -> None:
     parser.add_argument("--before", type=Path, metavar="SRC",
                         help="another checkout's src/ (e.g. main's) measured alternately beside this one, "
                              "with two requests per run (as clients did before execute carried the graph)")
+    parser.add_argument("--before-one-request", action="store_true",
+                        help="the --before tree takes the graph in execute too (to measure one change alone)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         contenders = [Contender("ours", Server(Path(tmp) / "ours"), one_request=not args.two_requests)]
         if args.before:
             contenders.append(Contender("before", Server(Path(tmp) / "before", src=args.before.resolve()),
-                                        one_request=False))
+                                        one_request=args.before_one_request))
         try:
             for c in contenders:
                 c.start()
