@@ -52,6 +52,8 @@ class FetchPolicy:
     timeout: float = 60.0  # seconds for the whole download, not per read
 
 
+#: Smaller images are encoded at once: their PNG costs less than handing it to another thread.
+WRITE_BEHIND_MIN_PIXELS = 256 * 256
 #: What the image memo may hold: enough for the intermediate images of a few runs of small graphs
 #: (≈ 40 images of 512 px RGB), small enough that the server's memory returns close to idle after work.
 MEMO_BYTES = 32 * 1024 * 1024
@@ -211,7 +213,7 @@ class TaskContext:
     # -- media out -------------------------------------------------------------
     def save_image(self, image: Image.Image, provenance: Provenance, *, fmt: str = "PNG") -> MediaRef:
         fmt = fmt.upper()
-        if fmt == "PNG" and self._write_behind is not None:
+        if fmt == "PNG" and self._write_behind is not None and image.width * image.height > WRITE_BEHIND_MIN_PIXELS:
             return self._save_png_behind(image, provenance)
         buf = io.BytesIO()
         if fmt == "PNG":
