@@ -134,7 +134,7 @@ def save_and_execute(session_id: str, graph: Mapping[str, Any], version: int) ->
     def parse(body: Any, headers: Mapping[str, str]) -> SavedRun:
         return SavedRun(Run.model_validate(body), int(headers.get("x-graph-version", version)))
 
-    return Call("POST", f"{V2}/session/execute", Run, Run.model_validate,
+    return Call("POST", f"{V2}/session/execute", Run, lambda body: SavedRun(Run.model_validate(body), version),
                 json={"mode": "full", "graph": graph, "version": version}, session_id=session_id,
                 parse_with_headers=parse)
 

@@ -88,7 +88,8 @@ class Execution:
 
     async def wait(self, session_id: str, run_id: str, timeout: float) -> RunState:
         await self.engine.wait(session_id, run_id, timeout)
-        return self._run_in_memory(session_id, run_id) or await asyncio.to_thread(self.run_by_id, session_id, run_id)
+        held = self._run_in_memory(session_id, run_id)
+        return held if held is not None else await asyncio.to_thread(self.run_by_id, session_id, run_id)
 
     def _run_in_memory(self, session_id: str, run_id: str) -> RunState | None:
         """The run if this process still holds it (active or just ended): no database read, no thread hop."""

@@ -53,7 +53,8 @@ class Authenticator:
 
     async def verify(self, credential: Credential, scope: Scope) -> Principal:
         """:meth:`cached`, else the full check on a worker thread."""
-        return self.cached(credential) or await run_in_threadpool(self, credential, scope)
+        cached = self.cached(credential)
+        return cached if cached is not None else await run_in_threadpool(self, credential, scope)
 
     def __call__(self, credential: Credential, scope: Scope) -> Principal:
         """The principal of a request's credential (blocking: run it off the event loop)."""
