@@ -53,7 +53,7 @@ class Server:
             [*CLI, "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a busy shared machine starts slowly
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.base}/api/v2/ping", timeout=0.5).status_code == 200:
