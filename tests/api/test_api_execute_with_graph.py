@@ -75,3 +75,19 @@ async def test_graph_and_version_go_together_and_an_invalid_graph_is_refused(api
     r = await execute(api, sid, bad, session["version"])
     assert r.status_code == 422 and error_of(r)["code"] == "GRAPH_INVALID"
     assert (await api.get(f"/api/v2/sessions/{sid}")).json()["version"] == session["version"]
+
+
+async def test_a_runner_may_run_the_saved_graph_but_not_save_another(api: Api, make_user: Any) -> None:
+    session = await api.new_session()
+    sid = session["id"]
+    await api.save_graph(session, chain())
+    runner: Api = await make_user("runner@example.com")
+    share = (await api.post(f"/api/v2/session/{sid}/share", json={"email": runner.email, "role": "runner"})).json()
+    assert (await runner.post(f"/api/v2/invitations/{share['id']}/accept")).status_code == 200
+
+    same = await execute(runner, sid, chain(), session["version"])  # nothing to save: running is enough
+    assert same.status_code == 200 and same.json()["status"] == "succeeded"
+    assert int(same.headers["X-Graph-Version"]) == session["version"]
+    other = await execute(runner, sid, chain(width=8), session["version"])
+    assert other.status_code == 403 and error_of(other)["code"] == "FORBIDDEN"
+    assert (await api.get(f"/api/v2/sessions/{sid}")).json()["version"] == session["version"]
