@@ -162,3 +162,11 @@ def param_errors(exc: ValidationError) -> list[dict[str, Any]]:
 
 
 default_registry = NodeRegistry(modules=("miniaistudio.nodes",))
+
+
+def registry_with(extra_modules: list[str] | tuple[str, ...]) -> NodeRegistry:
+    """The built-in node types plus the ``@node`` types of ``extra_modules`` (``Settings.extra_node_modules``),
+    as the server and every Celery worker load them; the shared default registry when there are none."""
+    if not extra_modules:
+        return default_registry
+    return NodeRegistry(modules=("miniaistudio.nodes", *extra_modules))

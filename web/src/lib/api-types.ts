@@ -3262,6 +3262,13 @@ export interface components {
             height?: number | null;
             /** Id */
             id: string;
+            /**
+             * Mode
+             * @description normal | bypass (inputs pass through) | mute (left out)
+             * @default normal
+             * @enum {string}
+             */
+            mode: "normal" | "bypass" | "mute";
             /** Notes */
             notes?: string | null;
             /** Params */
@@ -5626,6 +5633,13 @@ export interface operations {
                 content: {
                     "application/octet-stream": string;
                 };
+            };
+            /** @description With an S3 media store: a presigned URL at the bucket that serves the bytes (supports Range) */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -8449,6 +8463,8 @@ export interface operations {
             query?: {
                 /** @description For EventSource, which cannot set headers */
                 session_id?: string | null;
+                /** @description Resume after this event id (as the Last-Event-ID header): the events since are sent instead of a snapshot, unless they are no longer kept */
+                last_event_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -8456,7 +8472,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description snapshot, then run and node events as they happen */
+            /** @description snapshot, then run and node events as they happen; each with an id to resume after (Last-Event-ID) */
             200: {
                 headers: {
                     [name: string]: unknown;

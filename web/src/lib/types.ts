@@ -73,6 +73,7 @@ export interface GraphNode {
   height?: number | null;
   parent_id?: string | null;
   ui?: Record<string, unknown>;
+  mode?: "normal" | "bypass" | "mute";
 }
 
 export interface GraphEdge {

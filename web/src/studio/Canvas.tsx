@@ -128,6 +128,21 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   );
 
   const selected = nodes.filter((n) => n.selected);
+  /** Bypass or mute the node, or the whole selection when the node is part of it (only nodes that run);
+   * when every one of them already is, they go back to normal. One undo step. */
+  const toggleMode = useCallback(
+    (id: string | null, mode: "bypass" | "mute") => {
+      const ns = nodesRef.current;
+      const inSelection = id === null || !!ns.find((n) => n.id === id)?.selected;
+      const targets = ns.filter((n) => (inSelection ? n.selected : n.id === id) && catalog.get(n.data.nodeType)?.executable);
+      if (!targets.length) return;
+      const next = targets.every((n) => n.data.mode === mode) ? "normal" : mode;
+      const ids = new Set(targets.map((n) => n.id));
+      graph.record();
+      setNodes((cur) => cur.map((n) => (ids.has(n.id) ? { ...n, data: { ...n.data, mode: next } } : n)));
+    },
+    [nodesRef, catalog, graph, setNodes],
+  );
   useCanvasHotkeys(
     {
       undo: can.edit ? graph.undo : noop,
@@ -136,6 +151,8 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
       paste: can.edit ? paste : noop,
       duplicate: can.edit ? duplicate : noop,
       groupSelection: can.edit ? groupSelection : noop,
+      toggleBypass: can.edit ? () => toggleMode(null, "bypass") : noop,
+      toggleMute: can.edit ? () => toggleMode(null, "mute") : noop,
       selectAll: () => setNodes((ns) => ns.map((n) => ({ ...n, selected: true }))),
       runAll: can.run ? runAll : noop,
       rerunSelected: () => (can.run ? rerun(selected[0].id) : undefined),
@@ -155,12 +172,12 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
     const n = nodes.find((x) => x.id === menu.nodeId);
     const executable = !!catalog.get(String(n?.data.nodeType))?.executable;
     return nodeMenu(
-      { id: menu.nodeId, flowType: n?.type, executable },
+      { id: menu.nodeId, flowType: n?.type, executable, mode: n?.data.mode },
       { loopAvailable: catalog.has(LOOP_TYPE), selectedCount: selected.length },
-      { rerun, runFrom, cancel, addLoop, ungroup, groupSelection, duplicate, copy, deleteSelection },
+      { rerun, runFrom, cancel, addLoop, ungroup, groupSelection, duplicate, copy, deleteSelection, toggleMode },
       can,
     );
-  }, [can, menu, nodes, catalog, selected.length, rerun, runFrom, cancel, ungroup, addLoop, groupSelection, duplicate, copy, deleteSelection, paste, rf]);
+  }, [can, menu, nodes, catalog, selected.length, rerun, runFrom, cancel, ungroup, addLoop, groupSelection, duplicate, copy, deleteSelection, toggleMode, paste, rf]);
 
   // What nodes reach through useStudio().
   const actions: StudioActions = useMemo(

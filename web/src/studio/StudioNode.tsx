@@ -145,7 +145,7 @@ export const StudioNode = memo(function StudioNode({ id, data, selected }: NodeP
 
   return (
     <div
-      className={`snode st-${run.status} ${selected ? "selected" : ""} ${upload ? "upload-node" : ""}`}
+      className={`snode st-${run.status} ${selected ? "selected" : ""} ${upload ? "upload-node" : ""} ${data.mode && data.mode !== "normal" ? `mode-${data.mode}` : ""}`}
       style={{ "--accent": accent } as CSSProperties}
       aria-label={`${title} node`}
       data-node-type={data.nodeType}
@@ -159,6 +159,16 @@ export const StudioNode = memo(function StudioNode({ id, data, selected }: NodeP
         <span className="cat-dot" aria-hidden="true" />
         <span className="snode-title" title={spec.description}>{title}</span>
         {spec.gpu && <span className="gpu-badge" title="Runs on the GPU">GPU</span>}
+        {data.mode === "bypass" && (
+          <span className="mode-badge mode-badge-bypass" role="status" aria-label="Bypassed" title="Bypassed: its inputs pass straight through (Ctrl+B)">
+            Bypassed
+          </span>
+        )}
+        {data.mode === "mute" && (
+          <span className="mode-badge mode-badge-mute" role="status" aria-label="Muted" title="Muted: left out of runs, with what only it feeds (Ctrl+M)">
+            Muted
+          </span>
+        )}
         <StatusPill run={run} />
         <NodeMenuButton id={id} title={title} />
       </header>
