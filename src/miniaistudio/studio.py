@@ -224,6 +224,8 @@ class Studio:
         if self.gpu_billing is not None:
             await asyncio.to_thread(self.gpu_billing.close, "shutdown")
         await self.webhook_dispatcher.stop()
+        if self.execution is not None:
+            await self.execution.queue.shutdown()
         if self.engine is not None:
             await self.engine.shutdown()
             await self.jobs.shutdown()

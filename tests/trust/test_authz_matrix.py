@@ -321,6 +321,10 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v2/session/execution"): Row(in_session(), stranger=NO_SESSION),
     ("GET", "/api/v2/session/outputs"): Row(in_session(), stranger=NO_SESSION),
     ("GET", "/api/v2/session/executions"): Row(in_session(), stranger=NO_SESSION),
+    ("GET", "/api/v2/session/queue"): Row(in_session(), stranger=NO_SESSION),
+    ("DELETE", "/api/v2/session/queue/{run_id}"): Row(
+        lambda owned, who: Call(path_params={"run_id": owned.run_id}, headers={"X-Session-ID": owned.session_id}),
+        stranger=NO_SESSION),
     ("GET", "/api/v2/session/runs/{run_id}"): Row(
         lambda owned, who: Call(path_params={"run_id": owned.run_id}, headers={"X-Session-ID": owned.session_id}),
         stranger=NO_SESSION),

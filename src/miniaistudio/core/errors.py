@@ -95,6 +95,10 @@ class SessionBusy(Conflict):
     code = "SESSION_BUSY"
 
 
+class RunQueueFull(Conflict):
+    code = "RUN_QUEUE_FULL"
+
+
 class GraphInvalid(StudioError):
     """The graph cannot be saved or run; ``details.errors`` lists each problem."""
 

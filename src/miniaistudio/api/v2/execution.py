@@ -24,8 +24,10 @@ from .runs import run_document, run_json
 from .schemas import (
     CurrentRunPublic,
     NodeCancelPublic,
+    QueueCancelPublic,
     RunHistoryPublic,
     RunPublic,
+    RunQueuePublic,
     SavedOutputsPublic,
     StopPublic,
     streamed_answer,
@@ -43,6 +45,9 @@ class ExecuteRequest(BaseModel):
     skip_incomplete: bool = Field(default=False, description=(
         "Run what can run: nodes missing a required input, and the nodes after them, are reported as "
         "'skipped' with the reason instead of refusing the run (GRAPH_INVALID, the default)"))
+    queue: bool = Field(default=True, description=(
+        "While the session runs, wait in its queue (answered 202 with status 'queued'; the run keeps its "
+        "run_id when it starts). false: refuse with 409 SESSION_BUSY instead, as before queues"))
 
     @model_validator(mode="after")
     def _target_for_from_node(self) -> ExecuteRequest:
@@ -101,7 +106,7 @@ async def execute(
     body = body or ExecuteRequest()
     wait = _wait_seconds(prefer)  # refused before anything starts
     run = await execution.execute(user, session_id, body.mode, body.target_node_id,
-                                  skip_incomplete=body.skip_incomplete)
+                                  skip_incomplete=body.skip_incomplete, queue=body.queue)
     return await _answer(execution, session_id, run, wait)
 
 
@@ -111,10 +116,11 @@ async def execute(
 async def rerun_node(
     node_id: str, session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
     isolated: bool = Query(default=True), prefer: str | None = Header(default=None),
+    queue: bool = Query(default=True, description="false: refuse with SESSION_BUSY while the session runs"),
 ) -> Response:
     mode = RunMode.NODE if isolated else RunMode.FROM_NODE
     wait = _wait_seconds(prefer)  # refused before anything starts
-    run = await execution.execute(user, session_id, mode, node_id)
+    run = await execution.execute(user, session_id, mode, node_id, queue=queue)
     return await _answer(execution, session_id, run, wait)
 
 
@@ -146,7 +152,20 @@ async def saved_outputs(session_id: SessionId, user: CurrentUser, execution: Exe
     return SavedOutputsPublic.of(await execution.saved_outputs(user, session_id), V2_URLS)
 
 
-@router.get("/session/executions", summary="Execution history, newest first",
+@router.get("/session/queue", summary="Runs waiting their turn in this session, next first",
+            response_model=RunQueuePublic)
+async def run_queue(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> RunQueuePublic:
+    return RunQueuePublic.of(await execution.waiting(user, session_id))
+
+
+@router.delete("/session/queue/{run_id}", summary="Take a waiting run out of the queue",
+               response_model=QueueCancelPublic)
+async def cancel_queued(run_id: str, session_id: SessionId, user: CurrentUser,
+                        execution: ExecutionDep) -> QueueCancelPublic:
+    return QueueCancelPublic(run_id=run_id, canceled=await execution.cancel_queued(user, session_id, run_id))
+
+
+@router.get("/session/executions", summary="Execution history, newest first: who ran, how long, credits",
             response_model=RunHistoryPublic, response_model_exclude_unset=True)
 def history(
     session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
