@@ -1,7 +1,9 @@
 import { Background, BackgroundVariant, Controls, MiniMap, Panel, ReactFlow, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
-import { docToFlow, type FlowEdge, type FlowNode, type StudioNodeData } from "../lib/graphDoc";
+import { docKey, docToFlow, flowToDoc, type FlowEdge, type FlowNode, type StudioNodeData } from "../lib/graphDoc";
 import { LOOP_TYPE } from "../lib/loops";
+import { CLIENT_ID, api, errorText } from "../lib/api";
+import { rebaseEdits, type Rebased } from "../lib/rebase";
 import { abilities } from "../lib/roles";
 import { navigate } from "../lib/router";
 import type { Me, NodeSpec, Position, SessionDoc } from "../lib/types";
@@ -24,16 +26,19 @@ import { useNodeEdits } from "./hooks/useNodeEdits";
 import { useOutdatedOutputs } from "./hooks/useOutdatedOutputs";
 import { useOverlapFreeLayout } from "./hooks/useOverlapFreeLayout";
 import { useRunCommands } from "./hooks/useRunCommands";
+import { useWorkflowFile } from "./hooks/useWorkflowFile";
 import { Inspector } from "./Inspector";
 import { LoopNode } from "./LoopNode";
 import { NODE_MIME, Palette } from "./Palette";
 import { PublishAppDialog } from "./PublishAppDialog";
 import { PublishRecipeDialog } from "./PublishRecipeDialog";
 import { QuickAdd } from "./QuickAdd";
+import { PastRunBanner } from "./PastRunBanner";
+import { RunHistoryPanel } from "./RunHistoryPanel";
 import { RunProblemsBanner } from "./RunProblemsBanner";
 import { canRunTheRest, problemNodeIds } from "./runProblems";
-import { RunStore, useRunSummary } from "./runStore";
-import { SaveBanner } from "./SaveBanner";
+import { RunStore, useRunSummary, type SessionSavedEvent } from "./runStore";
+import { MergedBanner, SaveBanner } from "./SaveBanner";
 import { ShareDialog } from "./ShareDialog";
 import { ShortcutsHelp } from "./ShortcutsHelp";
 import { SocketLegend } from "./SocketLegend";
@@ -58,7 +63,7 @@ function tabsFrom(session: SessionDoc): { palette: boolean; inspector: boolean }
  * The workflow editor: composes the canvas's hooks (graph and undo, edits, links, groups,
  * clipboard, runs, autosave, hotkeys) around React Flow, the side panels and the dialogs.
  */
-export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; specs: NodeSpec[]; me: Me; onReload: () => void }) {
+export function Canvas({ session, specs, me }: { session: SessionDoc; specs: NodeSpec[]; me: Me; onReload?: () => void }) {
   const rf = useReactFlow<FlowNode, FlowEdge>();
   const can = useMemo(() => abilities(session.role), [session.role]);
   const catalog = useMemo(() => new Map(specs.map((s) => [s.type, s])), [specs]);
@@ -68,7 +73,8 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
 
   const runStore = useMemo(() => new RunStore(), []);
   const graphIds = useCallback(() => nodesRef.current.filter((n) => n.type === "studio").map((n) => n.id), [nodesRef]);
-  const live = useRunEvents(session.id, runStore, graphIds);
+  const onRemoteSave = useRef<(ev: SessionSavedEvent) => void>(() => undefined);
+  const live = useRunEvents(session.id, runStore, graphIds, (ev) => onRemoteSave.current(ev));
   const run = useRunSummary(runStore);
 
   const [panels, setPanels] = useState(() => tabsFrom(session));
@@ -79,10 +85,30 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   const [publishing, setPublishing] = useState(false);
   const [publishingApp, setPublishingApp] = useState(false);
   const [sharing, setSharing] = useState(false);
+  const [history, setHistory] = useState(false);
   const wrapper = useRef<HTMLDivElement>(null);
   const pointer = useRef<Position | null>(null);
 
   const autosave = useCanvasAutosave(session, graph, panels, can.edit);
+  onRemoteSave.current = (ev) => {
+    if (ev.client_id !== CLIENT_ID) autosave.noteRemoteSave(ev.version);
+  };
+  const [merged, setMerged] = useState<Rebased | null>(null);
+  /** Takes the newest saved version and re-applies this tab's own edits (since its last save) on top. */
+  const merge = useCallback(async () => {
+    try {
+      const theirs = await api.getSession(session.id);
+      const flow = docToFlow(theirs.graph);
+      const newest = flowToDoc(flow.nodes, flow.edges);
+      const mine = flowToDoc(graph.nodesRef.current, graph.edgesRef.current);
+      const result = rebaseEdits(autosave.base.current ?? newest, mine, newest);
+      autosave.adopt({ version: theirs.version, graph: newest }, docKey(newest));
+      graph.replace(result.graph);
+      setMerged(result);
+    } catch (e) {
+      toast(errorText(e), "error");
+    }
+  }, [autosave, graph, session.id]);
   useOutdatedOutputs(session.id, runStore, graph, autosave.state, graphIds);
   useOverlapFreeLayout(graph);
   const showInspector = useCallback(() => setPanels((p) => (p.inspector ? p : { ...p, inspector: true })), []);
@@ -95,6 +121,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   const { addNode, addLoop, updateNode, updateParams, upload, addMedia, deleteSelection } = edits;
   const { groupSelection, ungroup } = groups;
   const { copy, paste, duplicate } = clipboard;
+  const workflowFile = useWorkflowFile({ name: session.name, catalog, graph, canEdit: can.edit, insert: clipboard.insertCentred, pasteNodes: paste });
   const { runAll, rerun, runFrom, cancel } = runs;
 
   const onDrop = useCallback(
@@ -127,13 +154,29 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
     [rf, setNodes],
   );
 
+  const titleOf = useCallback((id: string) => {
+    const n = nodesRef.current.find((x) => x.id === id);
+    return n ? String(n.data.title || catalog.get(String(n.data.nodeType))?.title || id) : undefined;
+  }, [catalog, nodesRef]);
+  // Back from a past run's outputs to the latest ones (what a run would reuse now).
+  const backToLatest = useCallback(() => {
+    runStore.endPastRun();
+    api.execution(session.id).then(
+      (r) => {
+        runStore.apply({ type: "snapshot", run: (r.run ?? null) as never });
+        return api.savedOutputs(session.id).then((saved) => runStore.applySaved(saved, graphIds()));
+      },
+      () => undefined,
+    );
+  }, [graphIds, runStore, session.id]);
+
   const selected = nodes.filter((n) => n.selected);
   useCanvasHotkeys(
     {
       undo: can.edit ? graph.undo : noop,
       redo: can.edit ? graph.redo : noop,
       copy,
-      paste: can.edit ? paste : noop,
+      paste: can.edit ? workflowFile.onPasteKey : noop,
       duplicate: can.edit ? duplicate : noop,
       groupSelection: can.edit ? groupSelection : noop,
       selectAll: () => setNodes((ns) => ns.map((n) => ({ ...n, selected: true }))),
@@ -151,7 +194,17 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
 
   const menuItems = useMemo((): MenuEntry[] => {
     if (!menu) return [];
-    if (!menu.nodeId) return paneMenu({ openQuickAdd: () => setQuick({ x: menu.x, y: menu.y }), paste, fitView: () => void rf.fitView({ padding: 0.2 }) }, can);
+    if (!menu.nodeId)
+      return paneMenu(
+        {
+          openQuickAdd: () => setQuick({ x: menu.x, y: menu.y }),
+          paste,
+          fitView: () => void rf.fitView({ padding: 0.2 }),
+          exportWorkflow: workflowFile.exportWorkflow,
+          importWorkflow: workflowFile.importWorkflow,
+        },
+        can,
+      );
     const n = nodes.find((x) => x.id === menu.nodeId);
     const executable = !!catalog.get(String(n?.data.nodeType))?.executable;
     return nodeMenu(
@@ -160,7 +213,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
       { rerun, runFrom, cancel, addLoop, ungroup, groupSelection, duplicate, copy, deleteSelection },
       can,
     );
-  }, [can, menu, nodes, catalog, selected.length, rerun, runFrom, cancel, ungroup, addLoop, groupSelection, duplicate, copy, deleteSelection, paste, rf]);
+  }, [can, menu, nodes, catalog, selected.length, rerun, runFrom, cancel, ungroup, addLoop, groupSelection, duplicate, copy, deleteSelection, paste, rf, workflowFile]);
 
   // What nodes reach through useStudio().
   const actions: StudioActions = useMemo(
@@ -210,6 +263,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
           onRun={runAll}
           onStop={runs.stop}
           onHelp={() => setHelp(true)}
+          onHistory={() => setHistory(true)}
           onShare={() => setSharing(true)}
           onPublish={async () => {
             if (await autosave.flush()) setPublishing(true);
@@ -224,14 +278,9 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
             navigate(path);
           }}
         />
-        <SaveBanner
-          state={autosave.state}
-          onReload={() => {
-            clipboard.keepWholeGraph();
-            onReload();
-          }}
-          onRetry={() => void autosave.flush()}
-        />
+        <SaveBanner state={autosave.state} onMerge={() => void merge()} onRetry={() => void autosave.flush()} />
+        {merged && <MergedBanner merged={merged} onDismiss={() => setMerged(null)} />}
+        {run.viewing && <PastRunBanner createdAt={run.viewing.createdAt} onBack={backToLatest} />}
         {runs.problems && (
           <RunProblemsBanner
             problems={runs.problems}
@@ -323,6 +372,8 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
                   onDuplicate={duplicate}
                   onDelete={deleteSelection}
                   onHelp={() => setHelp(true)}
+                  onExport={workflowFile.exportWorkflow}
+                  onImport={can.edit ? workflowFile.importWorkflow : undefined}
                 />
               )}
             </aside>
@@ -342,6 +393,19 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
           />
         )}
         {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
+        {history && (
+          <RunHistoryPanel
+            sessionId={session.id}
+            run={run}
+            canRun={can.run}
+            titleOf={titleOf}
+            onShowRun={(r) => {
+              runStore.showPastRun(r, graphIds());
+              setHistory(false);
+            }}
+            onClose={() => setHistory(false)}
+          />
+        )}
         {sharing && <ShareDialog sessionId={session.id} sessionName={session.name} onClose={() => setSharing(false)} />}
         {publishing && <PublishRecipeDialog sessionId={session.id} sessionName={session.name} nodes={nodes} onClose={() => setPublishing(false)} />}
         {publishingApp && <PublishAppDialog sessionId={session.id} sessionName={session.name} nodes={nodes} onClose={() => setPublishingApp(false)} />}
