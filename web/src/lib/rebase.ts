@@ -15,10 +15,14 @@ export interface Rebased {
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const edgeKey = (e: GraphEdge) => `${e.source}\u0000${e.source_handle}\u0000${e.target}\u0000${e.target_handle}`;
-const label = (n: GraphNode) => n.title || n.type.split(".").pop() || n.id;
+const typeName = (type: string) => type.split(".").pop() || type;
 
-/** Re-applies the edits from `base` (this tab's last save) to `mine` (its canvas now) onto `theirs` (the other version). */
-export function rebaseEdits(base: Graph, mine: Graph, theirs: Graph): Rebased {
+/**
+ * Re-applies the edits from `base` (this tab's last save) to `mine` (its canvas now) onto `theirs` (the
+ * other version). `typeTitle` names a node type for the list (a node's own title comes first).
+ */
+export function rebaseEdits(base: Graph, mine: Graph, theirs: Graph, typeTitle: (type: string) => string = typeName): Rebased {
+  const label = (n: GraphNode) => n.title || typeTitle(n.type) || n.id;
   const applied: string[] = [];
   const dropped: string[] = [];
   const baseNodes = new Map(base.nodes.map((n) => [n.id, n]));

@@ -90,25 +90,37 @@ export function Canvas({ session, specs, me }: { session: SessionDoc; specs: Nod
   const pointer = useRef<Position | null>(null);
 
   const autosave = useCanvasAutosave(session, graph, panels, can.edit);
+  // Another tab saved: with nothing unsaved here this tab takes that version at once (and says so);
+  // with unsaved edits it says it is behind, and its next save updates and re-applies them.
   onRemoteSave.current = (ev) => {
-    if (ev.client_id !== CLIENT_ID) autosave.noteRemoteSave(ev.version);
+    if (ev.client_id === CLIENT_ID || !autosave.noteRemoteSave(ev.version)) return;
+    if (!autosave.hasUnsaved()) void mergeRef.current(true);
   };
   const [merged, setMerged] = useState<Rebased | null>(null);
+  const mergeRef = useRef<(fromOtherTab?: boolean) => Promise<void>>(async () => undefined);
   /** Takes the newest saved version and re-applies this tab's own edits (since its last save) on top. */
-  const merge = useCallback(async () => {
+  const merge = useCallback(async (fromOtherTab = false) => {
     try {
       const theirs = await api.getSession(session.id);
       const flow = docToFlow(theirs.graph);
       const newest = flowToDoc(flow.nodes, flow.edges);
       const mine = flowToDoc(graph.nodesRef.current, graph.edgesRef.current);
-      const result = rebaseEdits(autosave.base.current ?? newest, mine, newest);
+      const result = rebaseEdits(autosave.base.current ?? newest, mine, newest, (t) => catalog.get(t)?.title ?? t);
       autosave.adopt({ version: theirs.version, graph: newest }, docKey(newest));
       graph.replace(result.graph);
-      setMerged(result);
+      // Said only when there was something of this tab's own to re-apply (or that could not be).
+      setMerged(result.applied.length || result.dropped.length ? result : null);
+      if (fromOtherTab && !result.applied.length) toast("Another tab saved a newer version: this tab now shows it.", "info");
     } catch (e) {
       toast(errorText(e), "error");
     }
-  }, [autosave, graph, session.id]);
+  }, [autosave, catalog, graph, session.id]);
+  // A refused save updates at once: the other version, with this tab's edits re-applied on top.
+  const conflicted = autosave.state.kind === "conflict";
+  mergeRef.current = merge;
+  useEffect(() => {
+    if (conflicted) void mergeRef.current();
+  }, [conflicted]);
   useOutdatedOutputs(session.id, runStore, graph, autosave.state, graphIds);
   useOverlapFreeLayout(graph);
   const showInspector = useCallback(() => setPanels((p) => (p.inspector ? p : { ...p, inspector: true })), []);

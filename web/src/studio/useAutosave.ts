@@ -105,10 +105,17 @@ export function useAutosave(session: SessionDoc, delay = 700) {
   }, []);
 
   /** Another tab saved `newer` (from the event stream): this tab is behind until it takes that version. */
-  const noteRemoteSave = useCallback((newer: number) => {
-    if (newer <= version.current || conflicted.current) return;
+  const noteRemoteSave = useCallback((newer: number): boolean => {
+    if (newer <= version.current || conflicted.current) return false;
     setState({ kind: "behind", version: newer });
+    return true;
   }, []);
+
+  /** Whether this tab has edits it has not saved yet (or is saving them now). */
+  const hasUnsaved = useCallback(
+    () => !!inflight.current || (!!latest.current && latest.current.key !== savedKey.current),
+    [],
+  );
 
   /**
    * Takes the other version as the new base (after the canvas re-applied its own edits on top):
@@ -123,5 +130,5 @@ export function useAutosave(session: SessionDoc, delay = 700) {
     setState({ kind: "saved" });
   }, []);
 
-  return { state, schedule, flush, version, base, noteRemoteSave, adopt };
+  return { state, schedule, flush, version, base, noteRemoteSave, hasUnsaved, adopt };
 }

@@ -37,6 +37,7 @@ export function useCanvasAutosave(session: SessionDoc, graph: GraphState, panels
     onViewportChange,
     base: autosave.base,
     noteRemoteSave: autosave.noteRemoteSave,
+    hasUnsaved: autosave.hasUnsaved,
     adopt: autosave.adopt,
   };
 }
