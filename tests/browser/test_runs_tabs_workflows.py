@@ -109,6 +109,10 @@ def test_runs_queue_and_history(page: Page, live_studio: LiveStudio, shots: Shot
     expect(table.locator("tbody tr .run-succeeded")).to_have_count(2, timeout=60_000)
     expect(rows.nth(1)).to_contain_text("9 ran")  # the first run did the work, the queued one was cached
     expect(rows.first).to_contain_text("9 cached")
+    # Every column, the Open button included, fits the dialog at this width.
+    panel = dialog.bounding_box()
+    button = rows.first.get_by_role("button", name=re.compile("^Show outputs")).bounding_box()
+    assert panel and button and button["x"] + button["width"] <= panel["x"] + panel["width"], (panel, button)
     if width == 1440:
         _docs_shot(page, "canvas-run-history.png")
     shots("history")

@@ -69,6 +69,7 @@ export function RunHistoryPanel(p: {
         {runs === null && !error && <p className="muted small">Loading…</p>}
         {runs?.length === 0 && <EmptyState title="No runs yet" icon="▷"><p className="muted">Run the workflow to see it here.</p></EmptyState>}
         {runs && runs.length > 0 && (
+          <div className="run-table-wrap">
           <table className="run-table" aria-label="Past runs">
             <thead>
               <tr>
@@ -86,7 +87,9 @@ export function RunHistoryPanel(p: {
               {runs.map((r) => (
                 <tr key={r.run_id} className={p.run.viewing?.runId === r.run_id ? "viewing" : undefined}>
                   <td title={new Date(r.created_at * 1000).toLocaleString()}>{whenText(r.created_at)}</td>
-                  <td className="run-who">{r.user_email ?? "—"}</td>
+                  <td className="run-who">
+                    <span title={r.user_email ?? undefined}>{r.user_email ?? "—"}</span>
+                  </td>
                   <td>{modeText(r.mode, r.target_node_id, p.titleOf)}</td>
                   <td>{durationText(r.duration)}</td>
                   <td>
@@ -97,7 +100,7 @@ export function RunHistoryPanel(p: {
                   <td>
                     {r.status !== "queued" && r.status !== "running" && (
                       <button className="btn btn-small" onClick={() => void show(r.run_id)} aria-label={`Show outputs of the run ${whenText(r.created_at)}`}>
-                        Show outputs
+                        Open
                       </button>
                     )}
                   </td>
@@ -105,6 +108,7 @@ export function RunHistoryPanel(p: {
               ))}
             </tbody>
           </table>
+          </div>
         )}
       </section>
     </Modal>
