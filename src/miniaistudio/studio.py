@@ -43,6 +43,7 @@ from .services.signed_uploads import SignedUploads
 from .services.signed_urls import SignedUrls
 from .services.statements import Statements
 from .services.usage_history import UsageHistory
+from .services.voice_samples import VoiceSamples
 from .services.voices import VoiceCatalog
 from .services.webhook_dispatcher import DispatchConfig, WebhookDispatcher
 from .services.webhook_retries import RetryPolicy
@@ -108,6 +109,8 @@ class Studio:
         self.models = ModelLibrary(self.db, settings.resolved_models_dir)
         self.voices = VoiceCatalog(settings.resolved_models_dir)
         self.model_host = ModelHost(self.models, settings.resolved_models_dir, settings.model_cache_bytes)
+        self.voice_samples = VoiceSamples(settings.resolved_models_dir, settings.data_dir / "voice-samples",
+                                          self.model_host.cache)
         self.gpu = GpuControl(self.model_host.gpu)
         self.invoices = Invoices(self.db, Seller(name=settings.invoice_seller_name,
                                                  address=settings.invoice_seller_address,

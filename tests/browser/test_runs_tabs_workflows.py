@@ -241,3 +241,22 @@ def test_export_import_and_paste_workflow_json(page: Page, live_studio: LiveStud
     doc = script.session(target)
     assert len(doc["graph"]["nodes"]) == 4 and len(doc["graph"]["edges"]) == 2
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_voice_picker_plays_a_sample(page: Page, live_studio: LiveStudio, shots: Shots) -> None:
+    script = Script(live_studio)
+    tts = _node("s", "audio.tts", 0, text="Bonjour", engine="espeak-ng", voice="espeak-ng:fr-fr")
+    sid = script.new_session("Voice sample", {"nodes": [tts], "edges": []})
+    sign_in(page, live_studio)
+    page.goto(f"/studio/{sid}")
+    node(page, "audio.tts").locator(".snode-head").click()
+    play = page.get_by_role("button", name=re.compile(r"^Play a sample of French"))
+    with page.expect_response(re.compile(r"/api/v2/voices/sample\?voice=espeak-ng%3Afr-fr")) as answer:
+        play.click()
+    assert answer.value.status in (200, 206) and answer.value.headers["content-type"] == "audio/wav"  # 206: ranges
+    expect(page.get_by_role("button", name=re.compile(r"^Stop the sample of French"))).to_be_visible()
+    shots("voice-sample")
+    # Each voice in the list has its own ▶.
+    page.get_by_role("combobox", name="Voice").fill("de")
+    choices = page.get_by_role("listbox", name="Voice choices")
+    expect(choices.get_by_role("button", name=re.compile(r"^Play a sample of German")).first).to_be_visible()

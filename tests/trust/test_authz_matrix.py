@@ -391,6 +391,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v2/billing/usage-history"): Row(plain(params={"page": "1", "page_size": "10"})),
     ("GET", "/api/v2/billing/gpu-active"): Row(plain()),
     ("GET", "/api/v2/voices"): Row(plain()),
+    ("GET", "/api/v2/voices/sample"): Row(plain(params={"voice": "espeak-ng:en-us"})),
     ("GET", "/api/v2/llm/models"): Row(plain()),
     # billing: top-ups, invoices, statements (each caller sees only their own; the matrix's studio has no
     # Stripe keys, so a checkout for an unknown pack is the call that passes authorization)

@@ -1919,6 +1919,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/voices/sample": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A short sample of one voice (WAV), made once and then reused */
+        get: operations["voice_sample_api_v2_voices_sample_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/video/create": {
         parameters: {
             query?: never;
@@ -9378,6 +9395,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VoicesPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    voice_sample_api_v2_voices_sample_get: {
+        parameters: {
+            query: {
+                /** @description A voice id from GET /api/v2/voices, e.g. espeak-ng:en-us */
+                voice: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the voice saying one sentence */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": string;
                 };
             };
             /** @description Validation Error */

@@ -191,6 +191,11 @@ export function downloadUrl(mediaId: string, inline = true): string {
   return `/api/v2/media/${encodeURIComponent(mediaId)}/download${inline ? "" : "?inline=false"}`;
 }
 
+/** A short sample of a text-to-speech voice (synthesised by the server once, then cached). */
+export function voiceSampleUrl(voiceId: string): string {
+  return `/api/v2/voices/sample?voice=${encodeURIComponent(voiceId)}`;
+}
+
 export function errorText(err: unknown): string {
   if (err instanceof ApiError) return `${err.message} (${err.code})`;
   if (err instanceof Error) return err.message;
