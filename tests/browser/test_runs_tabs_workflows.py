@@ -260,3 +260,54 @@ def test_voice_picker_plays_a_sample(page: Page, live_studio: LiveStudio, shots:
     page.get_by_role("combobox", name="Voice").fill("de")
     choices = page.get_by_role("listbox", name="Voice choices")
     expect(choices.get_by_role("button", name=re.compile(r"^Play a sample of German")).first).to_be_visible()
+
+
+def _tone(path: Path, seconds: float = 0.5, rate: int = 8000) -> Path:
+    import math
+    import struct
+    import wave
+
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate)))
+                                 for i in range(int(seconds * rate))))
+    return path
+
+
+def test_recipe_form_uploads_from_disk_and_the_picker_names_and_plays(page: Page, live_studio: LiveStudio,
+                                                                      shots: Shots, tmp_path: Path) -> None:
+    tone = _tone(tmp_path / "doorbell tone.wav")
+    sign_in(page, live_studio)
+    page.get_by_role("button", name="New session").click()
+    dialog = page.get_by_role("dialog", name="New session")
+    dialog.get_by_label("Search recipes").fill("mux")
+    dialog.get_by_label("Mux", exact=True).check()
+    form = dialog.get_by_label("Inputs of Mux")
+    with page.expect_file_chooser() as chooser:
+        form.get_by_role("button", name="Upload Audio from disk").click()
+    chooser.value.set_files(str(tone))
+    expect(form.get_by_text("Chosen: doorbell tone.wav")).to_be_visible()
+    expect(form.get_by_label("Audio url", exact=True)).to_have_value(re.compile(r"^[0-9a-f-]{36}$"))
+    shots("uploaded")
+
+    # The picker names every item, and audio plays there before it is chosen.
+    form.get_by_role("button", name="Pick Audio from gallery").click()
+    picker = page.get_by_role("dialog", name="Pick audio from your gallery")
+    expect(picker.get_by_text("doorbell tone.wav").first).to_be_visible()
+    picker.get_by_role("button", name="Play doorbell tone.wav").first.click()
+    expect(picker.get_by_role("button", name="Stop doorbell tone.wav").first).to_be_visible()
+    _docs_shot(page, "recipe-picker-audio.png")
+    shots("picker-plays")
+    picker.get_by_role("button", name="Choose doorbell tone.wav").first.click()
+    picker.get_by_role("button", name="Use selected media").click()
+    expect(form.get_by_text("Chosen: doorbell tone.wav")).to_be_visible()
+
+    # A file of the wrong kind is refused with the reason.
+    wrong = tmp_path / "notes.txt"
+    wrong.write_text("not audio")
+    with page.expect_file_chooser() as chooser:
+        form.get_by_role("button", name="Upload Audio from disk").click()
+    chooser.value.set_files(str(wrong))
+    expect(page.locator(".toasts")).to_contain_text(re.compile(r"\([A-Z_]+\)"))

@@ -136,6 +136,14 @@ export const api = {
     const data = await json<{ items: MediaItem[] }>(`/media/upload?${q}`, { method: "POST", raw: form });
     return data.items;
   },
+  /** Uploads into the gallery without a session (a recipe form's media input); `kind` refuses other kinds. */
+  uploadToGallery: async (files: File[], kind: string | null) => {
+    const form = new FormData();
+    for (const f of files) form.append("file", f, f.name);
+    const q = kind ? `?kind=${encodeURIComponent(kind)}` : "";
+    const data = await json<{ items: MediaItem[] }>(`/media/upload${q}`, { method: "POST", raw: form });
+    return data.items;
+  },
   downloadZip: async (ids: string[]) => {
     const res = await request("/media/download-zip", { method: "POST", body: { ids } });
     return res.blob();
