@@ -204,8 +204,9 @@ class Client(_Base):
     def _request(self, method: str, path: str, safe_to_repeat: bool, *, idempotency: bool = False,
                  replayable: bool = True, **kw: Any) -> httpx.Response:
         headers = dict(kw.pop("headers", None) or {})
-        if idempotency:
-            headers["Idempotency-Key"] = f"sdk-{uuid.uuid4()}"
+        if idempotency:  # the studio replays the first answer to a repeat: any POST is safe to repeat
+            headers.setdefault("Idempotency-Key", f"sdk-{uuid.uuid4()}")
+            safe_to_repeat = True
         attempt = 0
         while True:
             try:
@@ -431,8 +432,9 @@ class AsyncClient(_Base):
     async def _request(self, method: str, path: str, safe_to_repeat: bool, *, idempotency: bool = False,
                        replayable: bool = True, **kw: Any) -> httpx.Response:
         headers = dict(kw.pop("headers", None) or {})
-        if idempotency:
-            headers["Idempotency-Key"] = f"sdk-{uuid.uuid4()}"
+        if idempotency:  # the studio replays the first answer to a repeat: any POST is safe to repeat
+            headers.setdefault("Idempotency-Key", f"sdk-{uuid.uuid4()}")
+            safe_to_repeat = True
         attempt = 0
         while True:
             try:
