@@ -28,6 +28,7 @@ from .models import (
     LoraFile,
     LoraRef,
     Media,
+    MediaPage,
     MediaUpload,
     Model,
     NodeCancelResult,
@@ -279,6 +280,13 @@ class Client(_Base):
     def list_sessions(self, query: str | None = None, *, limit: int = 50, offset: int = 0) -> SessionList:
         return self._send(calls.list_sessions(query, limit, offset))
 
+    def list_media(self, media_type: str | None = None, *, page: int = 1, page_size: int = 50) -> MediaPage:
+        """Your gallery, grouped by session, newest first (``media_type``: image, video, audio…)."""
+        return self._send(calls.list_media(media_type, page, page_size))
+
+    def get_media(self, media_id: str) -> Media:
+        return self._send(calls.get_media(media_id))
+
     def get_session(self, session_id: str) -> Session:
         return self._send(calls.get_session(session_id))
 
@@ -305,6 +313,10 @@ class Client(_Base):
     # -- execution -------------------------------------------------------------------------------
     def execute_full(self, session_id: str) -> Run:
         return self._send(calls.execute_full(session_id))
+
+    def execute_from_node(self, session_id: str, node_id: str) -> Run:
+        """Run one node and what depends on it (what it depends on is reused from earlier runs)."""
+        return self._send(calls.execute_from_node(session_id, node_id))
 
     def stop_session(self, session_id: str) -> StopResult:
         return self._send(calls.stop_session(session_id))
@@ -503,6 +515,13 @@ class AsyncClient(_Base):
     async def list_sessions(self, query: str | None = None, *, limit: int = 50, offset: int = 0) -> SessionList:
         return await self._send(calls.list_sessions(query, limit, offset))
 
+    async def list_media(self, media_type: str | None = None, *, page: int = 1, page_size: int = 50) -> MediaPage:
+        """Your gallery, grouped by session, newest first (``media_type``: image, video, audio…)."""
+        return await self._send(calls.list_media(media_type, page, page_size))
+
+    async def get_media(self, media_id: str) -> Media:
+        return await self._send(calls.get_media(media_id))
+
     async def get_session(self, session_id: str) -> Session:
         return await self._send(calls.get_session(session_id))
 
@@ -527,6 +546,10 @@ class AsyncClient(_Base):
     # -- execution -------------------------------------------------------------------------------
     async def execute_full(self, session_id: str) -> Run:
         return await self._send(calls.execute_full(session_id))
+
+    async def execute_from_node(self, session_id: str, node_id: str) -> Run:
+        """Run one node and what depends on it (what it depends on is reused from earlier runs)."""
+        return await self._send(calls.execute_from_node(session_id, node_id))
 
     async def stop_session(self, session_id: str) -> StopResult:
         return await self._send(calls.stop_session(session_id))
