@@ -22,6 +22,7 @@ from .api.common.doors import Doors
 from .api.common.errors import install_error_handlers
 from .api.common.forwarded import TrustedProxies
 from .api.common.hosts import AllowedHosts, HostGuard
+from .api.common.idempotency import IdempotentPosts
 from .api.common.origin import CrossSiteGuard
 from .api.common.rate_limit_headers import RateLimitHeaders
 from .api.common.security_headers import SecurityHeaders
@@ -92,6 +93,8 @@ def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio, doors: 
     # add_middleware wraps: the last one added runs first.
     # Their refusals are answered in the envelope of the door the path is under.
     envelope_for = doors.envelope_for
+    app.add_middleware(IdempotentPosts, prefix=v2_door.prefix, keys=lambda: studio.idempotency_keys,
+                       exempt_paths=PUBLIC_BODY_PATHS, envelope_for=envelope_for)  # replays, after the body caps
     app.add_middleware(BodyLimits, max_bytes=settings.max_json_body_bytes,
                        streamed_upload_paths=STREAMED_UPLOAD_PATHS, envelope_for=envelope_for)
     app.add_middleware(EarlyAuthentication, authenticate=authenticator.verify, public_paths=PUBLIC_BODY_PATHS,

@@ -53,6 +53,7 @@ from .services.webhook_signing import SecretBox
 from .services.webhooks import TargetRules, Webhooks
 from .store.db import Database, PoolSize
 from .store.file_modes import restrict_umask, tighten
+from .store.idempotency_keys import IdempotencyKeys
 from .store.migrate import upgrade
 from .store.redis_event_bus import RedisEventBus
 from .store.run_recorder import SqlRunRecorder
@@ -100,6 +101,7 @@ class Studio:
         configure_pillow(settings.media_limits)
         self.media = MediaLibrary(self.db, self.store, settings.media_limits)
         self.recorder = SqlRunRecorder(self.db)
+        self.idempotency_keys = IdempotencyKeys(self.db)  # answers replayed for a repeated Idempotency-Key
         self.recipes = RecipeBook(self.db, self.sessions, self.media, scratch=settings.scratch_dir,
                                   recipes_dir=settings.recipes_dir, max_fetch_bytes=settings.max_upload_bytes,
                                   allow_private_urls=settings.allow_private_urls,
@@ -180,6 +182,7 @@ class Studio:
         await self._recover_billing()
         self._recover_files()
         await asyncio.to_thread(self.signed_uploads.purge_expired)
+        await asyncio.to_thread(self.idempotency_keys.purge_expired)
         executor: Executor
         if self.settings.executor == "celery":  # node work on `miniaistudio worker` processes
             from .executors.celery_executor import CeleryExecutor

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -84,3 +85,43 @@ def test_recipes_and_sessions_run_from_the_command_line(live_server: LiveServer,
     nokey = subprocess.run([CLI, "recipes", "list"], capture_output=True, text=True, timeout=60,
                            env={k: v for k, v in env.items() if k != "MINIAI_API_KEY"})
     assert nokey.returncode == 2 and "AUTHORIZATION_HEADER_REQUIRED" in nokey.stderr
+
+
+def test_remote_commands_answer_json_for_scripts(live_server: LiveServer, tmp_path: Path) -> None:
+    import json
+
+    from PIL import Image
+
+    live_server.studio.accounts.create_user("json@example.com", "json-password-1")
+    auth = {"Authorization": f"Bearer {live_server.login('json@example.com', 'json-password-1')}"}
+    key = httpx.post(f"{live_server.url}/api/v2/account/api-key/regenerate", headers=auth).json()["api_key"]
+    env = {**os.environ, "MINIAI_URL": live_server.url, "MINIAI_API_KEY": key}
+
+    def remote(*args: str) -> Any:
+        done = subprocess.run([CLI, *args, "--json"], capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+        return json.loads(done.stdout)
+
+    session = httpx.post(f"{live_server.url}/api/v2/sessions", headers=auth, json={"name": "Scripted"}).json()
+    picture = tmp_path / "red.png"
+    Image.new("RGB", (8, 6), "red").save(picture)
+    with picture.open("rb") as fh:
+        media_id = httpx.post(f"{live_server.url}/api/v2/media/upload", headers=auth,
+                              params={"session_id": session["id"]}, files={"file": ("red.png", fh)}).json()["id"]
+
+    listed = remote("sessions", "list")
+    assert listed["total"] == 1 and listed["items"][0]["name"] == "Scripted"
+    shown = remote("sessions", "get", session["id"])
+    assert shown["session"]["id"] == session["id"] and shown["run"] is None
+    gallery = remote("media", "list", "--type", "image")
+    assert [m["id"] for g in gallery["groups"] for m in g["items"]] == [media_id]
+    saved = remote("media", "download", media_id, "--output", str(tmp_path / "out.png"))
+    assert Path(saved["path"]).read_bytes() == picture.read_bytes()
+    assert remote("billing", "balance")["billing"] == "off"
+    assert remote("gpu", "status")["state"] == "stopped"
+    assert remote("gpu", "stop")["mode"] == "graceful"
+    assert any(r["id"] == "media_split" for r in remote("recipes", "list"))
+
+    missing = subprocess.run([CLI, "sessions", "get", "00000000-0000-4000-8000-000000000000"], capture_output=True,
+                             text=True, env=env, timeout=60)
+    assert missing.returncode == 2 and "SESSION_NOT_FOUND" in missing.stderr, missing.stderr

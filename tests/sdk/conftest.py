@@ -81,6 +81,7 @@ class StudioNetwork(httpx.AsyncBaseTransport):
         self.statuses: list[int] = []
         self.refuse_connections = 0
         self.lose_answers = 0
+        self.lose_answers_after_app = 0  # the app did the work; its answer is lost on the way back
         self.proxy_errors: list[tuple[int, dict[str, str]]] = []
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -97,6 +98,9 @@ class StudioNetwork(httpx.AsyncBaseTransport):
             return httpx.Response(status, headers=headers, text="<html>upstream unavailable</html>")
         response = await self.app.handle_async_request(request)
         self.statuses.append(response.status_code)
+        if self.lose_answers_after_app:
+            self.lose_answers_after_app -= 1
+            raise httpx.ReadTimeout("the answer was lost", request=request)
         return response
 
 

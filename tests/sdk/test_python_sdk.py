@@ -135,10 +135,13 @@ async def test_server_errors_are_repeated_only_when_safe(sdk: AsyncClient, netwo
     assert (await sdk.get_gpu_status()).state == "stopped"  # GET: repeated until the app answered
     assert network.statuses == [503, 502, 200]
 
-    network.proxy_errors = [(503, {})]
+    network.proxy_errors = [(503, {})] * 5
     with pytest.raises(ApiError) as caught:
-        await sdk.new_session("Once")  # creating: not repeated after a 5xx (no server-side deduplication yet)
+        await sdk.new_session("Never")  # creating, with its Idempotency-Key: repeated, but bounded
     assert caught.value.code == "HTTP_503" and "upstream unavailable" in caught.value.message
+    network.proxy_errors = [(503, {})]
+    assert (await sdk.new_session("Once")).name == "Once"
+    assert (await sdk.list_sessions("Once")).total == 1
 
     network.proxy_errors = [(503, {"Retry-After": "3600"})]
     with pytest.raises(ApiError) as caught:
@@ -165,9 +168,12 @@ async def test_refused_connections_are_repeated_for_every_call(sdk: AsyncClient,
 async def test_lost_answers_are_repeated_only_when_safe(sdk: AsyncClient, network: StudioNetwork) -> None:
     network.lose_answers = 2
     assert (await sdk.get_balance()).billing == "off"  # a GET: asked again
+    network.lose_answers_after_app = 1  # the session was made, its answer lost: the repeat is replayed
     session = await sdk.new_session("Lost")
-    network.lose_answers = 1
-    with pytest.raises(ApiTimeoutError) as caught:  # the run may have started: not asked again
+    assert network.statuses[-2:] == [201, 201]
+    assert (await sdk.list_sessions("Lost")).total == 1
+    network.lose_answers = 10
+    with pytest.raises(ApiTimeoutError) as caught:  # bounded
         await sdk.execute_full(session.id)
     assert caught.value.code == "STUDIO_TIMEOUT" and isinstance(caught.value, ApiConnectionError)
 

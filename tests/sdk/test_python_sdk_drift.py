@@ -89,7 +89,8 @@ def sample_calls() -> list[Call[Any]]:
         params = inspect.signature(builder).parameters
         args = {"recipe_id": "r-id", "session_id": "s-id", "node_id": "n-id", "name": "n", "graph": None,
                 "version": 1, "viewport": None, "tabs": None, "chain": [], "mode": "graceful", "query": None,
-                "limit": 10, "offset": 0, "request": models.RunRecipeRequest()}
+                "limit": 10, "offset": 0, "request": models.RunRecipeRequest(), "media_id": "m-id",
+                "media_type": "image", "page": 1, "page_size": 10}
         found.append(builder(**{p: args[p] for p in params}))
     return found
 

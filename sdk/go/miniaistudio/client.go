@@ -7,12 +7,16 @@
 // Every method takes a context.Context. Errors answered by the studio are *APIError values
 // carrying the stable code (use errors.As). Requests refused by the rate limiter (429) are
 // retried after Retry-After; server errors (5xx) and transport failures are retried with
-// exponential backoff only for requests that are safe to repeat.
+// exponential backoff only for requests that are safe to repeat. Every POST carries an
+// Idempotency-Key (the same on its repeats): the studio replays the first answer to a repeated
+// key, so POSTs are safe to repeat too.
 package miniaistudio
 
 import (
 	"bytes"
 	"context"
+	cryptorand "crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -142,11 +146,18 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		}
 	}
 	idempotent := cl.idempotent || cl.method == http.MethodGet || cl.method == http.MethodPut ||
-		cl.method == http.MethodDelete
+		cl.method == http.MethodDelete || cl.method == http.MethodPost
+	key := ""
+	if cl.method == http.MethodPost {
+		key = newIdempotencyKey()
+	}
 	for attempt := 0; ; attempt++ {
 		req, err := c.newRequest(ctx, cl, payload)
 		if err != nil {
 			return err
+		}
+		if key != "" {
+			req.Header.Set("Idempotency-Key", key)
 		}
 		resp, err := c.httpClient().Do(req)
 		if err != nil {
@@ -256,9 +267,11 @@ func errorFrom(resp *http.Response, body []byte) *APIError {
 
 // retryDelay decides whether an error answer is worth another attempt, and after how long.
 // 429 is always retried: the rate limiter refuses a request before any work is done. 5xx only
-// when the request is safe to repeat. A Retry-After beyond maxRetryAfter is not waited for.
+// when the request is safe to repeat; 409 only with a Retry-After (IDEMPOTENCY_KEY_IN_FLIGHT: the
+// first sending is still being answered). A Retry-After beyond maxRetryAfter is not waited for.
 func retryDelay(status int, retryAfter time.Duration, idempotent bool, attempt int) (time.Duration, bool) {
-	retryable := status == http.StatusTooManyRequests || (status >= 500 && idempotent)
+	retryable := status == http.StatusTooManyRequests || (status >= 500 && idempotent) ||
+		(status == http.StatusConflict && retryAfter > 0)
 	if !retryable {
 		return 0, false
 	}
@@ -266,6 +279,15 @@ func retryDelay(status int, retryAfter time.Duration, idempotent bool, attempt i
 		return retryAfter, retryAfter <= maxRetryAfter
 	}
 	return backoff(attempt), true
+}
+
+// newIdempotencyKey is a random key for one POST and its repeats.
+func newIdempotencyKey() string {
+	var b [16]byte
+	if _, err := cryptorand.Read(b[:]); err != nil {
+		return fmt.Sprintf("go-%d", time.Now().UnixNano())
+	}
+	return "go-" + hex.EncodeToString(b[:])
 }
 
 // backoff is 500 ms × 2^attempt, at most 8 s, less up to a quarter at random (so clients that

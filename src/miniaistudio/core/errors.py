@@ -314,3 +314,20 @@ class UploadTypeMismatch(StudioError):
     """The PUT's Content-Type, or the type sniffed from its bytes, is not the type the upload declared."""
 
     code, status = "UPLOAD_TYPE_MISMATCH", 415
+
+
+class IdempotencyKeyInvalid(InvalidRequest):
+    code = "IDEMPOTENCY_KEY_INVALID"
+
+
+class IdempotencyKeyReused(InvalidRequest):
+    """The key was used before with another request (method, path or body)."""
+
+    code = "IDEMPOTENCY_KEY_REUSED"
+
+
+class IdempotencyKeyInFlight(Conflict):
+    """A request with the same key is still being answered."""
+
+    code = "IDEMPOTENCY_KEY_IN_FLIGHT"
+    retry_after = 1

@@ -19,6 +19,8 @@ from .models import (
     LoraFile,
     LoraList,
     LoraRef,
+    Media,
+    MediaPage,
     Model,
     NodeCancelResult,
     Pong,
@@ -139,6 +141,11 @@ def save_and_execute(session_id: str, graph: Mapping[str, Any], version: int) ->
                 parse_with_headers=parse)
 
 
+def execute_from_node(session_id: str, node_id: str) -> Call[Run]:
+    return _answered("POST", f"{V2}/session/execute", Run, json={"mode": "from_node", "target_node_id": node_id},
+                     session_id=session_id)
+
+
 def stop_session(session_id: str) -> Call[StopResult]:
     return _answered("POST", f"{V2}/session/stop", StopResult, session_id=session_id, idempotent=True)
 
@@ -197,6 +204,15 @@ def stop_gpu(mode: str) -> Call[GpuStop]:
 
 
 # -- media --------------------------------------------------------------------------------------
+def list_media(media_type: str | None, page: int, page_size: int) -> Call[MediaPage]:
+    params = {"page": str(page), "page_size": str(page_size), **({"media_type": media_type} if media_type else {})}
+    return _answered("GET", f"{V2}/media", MediaPage, params=params)
+
+
+def get_media(media_id: str) -> Call[Media]:
+    return _answered("GET", f"{V2}/media/{_segment(media_id)}", Media)
+
+
 def media_download_path(media_id: str) -> str:
     return f"{V2}/media/{_segment(media_id)}/download"
 

@@ -28,6 +28,7 @@ from .models import (
     LoraFile,
     LoraRef,
     Media,
+    MediaPage,
     MediaUpload,
     Model,
     NodeCancelResult,
@@ -204,8 +205,9 @@ class Client(_Base):
     def _request(self, method: str, path: str, safe_to_repeat: bool, *, idempotency: bool = False,
                  replayable: bool = True, **kw: Any) -> httpx.Response:
         headers = dict(kw.pop("headers", None) or {})
-        if idempotency:
-            headers["Idempotency-Key"] = f"sdk-{uuid.uuid4()}"
+        if idempotency:  # the studio replays the first answer to a repeat: any POST is safe to repeat
+            headers.setdefault("Idempotency-Key", f"sdk-{uuid.uuid4()}")
+            safe_to_repeat = True
         attempt = 0
         while True:
             try:
@@ -278,6 +280,13 @@ class Client(_Base):
     def list_sessions(self, query: str | None = None, *, limit: int = 50, offset: int = 0) -> SessionList:
         return self._send(calls.list_sessions(query, limit, offset))
 
+    def list_media(self, media_type: str | None = None, *, page: int = 1, page_size: int = 50) -> MediaPage:
+        """Your gallery, grouped by session, newest first (``media_type``: image, video, audio…)."""
+        return self._send(calls.list_media(media_type, page, page_size))
+
+    def get_media(self, media_id: str) -> Media:
+        return self._send(calls.get_media(media_id))
+
     def get_session(self, session_id: str) -> Session:
         return self._send(calls.get_session(session_id))
 
@@ -309,6 +318,10 @@ class Client(_Base):
         """Save the graph (based on ``version``) and run it in one round trip; ``.version`` is the
         graph version that ran (GRAPH_VERSION_CONFLICT if someone saved since ``version``)."""
         return self._send(calls.save_and_execute(session_id, graph, version))
+
+    def execute_from_node(self, session_id: str, node_id: str) -> Run:
+        """Run one node and what depends on it (what it depends on is reused from earlier runs)."""
+        return self._send(calls.execute_from_node(session_id, node_id))
 
     def stop_session(self, session_id: str) -> StopResult:
         return self._send(calls.stop_session(session_id))
@@ -436,8 +449,9 @@ class AsyncClient(_Base):
     async def _request(self, method: str, path: str, safe_to_repeat: bool, *, idempotency: bool = False,
                        replayable: bool = True, **kw: Any) -> httpx.Response:
         headers = dict(kw.pop("headers", None) or {})
-        if idempotency:
-            headers["Idempotency-Key"] = f"sdk-{uuid.uuid4()}"
+        if idempotency:  # the studio replays the first answer to a repeat: any POST is safe to repeat
+            headers.setdefault("Idempotency-Key", f"sdk-{uuid.uuid4()}")
+            safe_to_repeat = True
         attempt = 0
         while True:
             try:
@@ -506,6 +520,13 @@ class AsyncClient(_Base):
     async def list_sessions(self, query: str | None = None, *, limit: int = 50, offset: int = 0) -> SessionList:
         return await self._send(calls.list_sessions(query, limit, offset))
 
+    async def list_media(self, media_type: str | None = None, *, page: int = 1, page_size: int = 50) -> MediaPage:
+        """Your gallery, grouped by session, newest first (``media_type``: image, video, audio…)."""
+        return await self._send(calls.list_media(media_type, page, page_size))
+
+    async def get_media(self, media_id: str) -> Media:
+        return await self._send(calls.get_media(media_id))
+
     async def get_session(self, session_id: str) -> Session:
         return await self._send(calls.get_session(session_id))
 
@@ -534,6 +555,10 @@ class AsyncClient(_Base):
     async def save_and_execute(self, session_id: str, graph: Mapping[str, Any], version: int) -> SavedRun:
         """Save the graph and run it in one round trip (see ``Client.save_and_execute``)."""
         return await self._send(calls.save_and_execute(session_id, graph, version))
+
+    async def execute_from_node(self, session_id: str, node_id: str) -> Run:
+        """Run one node and what depends on it (what it depends on is reused from earlier runs)."""
+        return await self._send(calls.execute_from_node(session_id, node_id))
 
     async def stop_session(self, session_id: str) -> StopResult:
         return await self._send(calls.stop_session(session_id))

@@ -235,6 +235,26 @@ class Media(SdkModel):
     url: str
 
 
+class MediaGroup(SdkModel):
+    """One session's media in a gallery page (``session_id`` None: media outside any session)."""
+
+    openapi_name = "MediaGroupPublic"
+    session_id: str | None
+    session_name: str | None
+    items: list[Media]
+
+
+class MediaPage(SdkModel):
+    """A page of your gallery, grouped by session, newest first."""
+
+    openapi_name = "MediaPagePublic"
+    groups: list[MediaGroup]
+    page: int
+    page_size: int
+    total: int
+    include_shared: bool
+
+
 class MediaUpload(SdkModel):
     """Every stored file in ``items``; a single upload also has that item's fields at the top."""
 

@@ -1,15 +1,15 @@
-"""When the SDK repeats a request, and after how long (the policy of Stainless-built SDKs, made
-safe for a server that does not deduplicate requests yet).
+"""When the SDK repeats a request, and after how long (the policy of Stainless-built SDKs).
 
 - 408 and 429 are always repeated: the request was refused before any work was done (the rate
   limiter answers 429 before the route runs).
-- 5xx, timeouts and broken connections are repeated only for requests safe to repeat: GET, PUT,
-  DELETE, and POSTs whose effect does not add up (stop, cancel, resolve, GPU start/stop). A POST
-  that creates something (a recipe run, a session, an upload) is not repeated after a 5xx: the
-  studio does not honour ``Idempotency-Key`` yet, so a repeat could do the work twice.
+- 5xx, timeouts and broken connections are repeated for requests safe to repeat: GET, PUT,
+  DELETE, and every POST the client sends with an ``Idempotency-Key`` (the client gives each
+  POST one, the same on its repeats): the studio keeps the first answer to a key for 24 h and
+  replays it, so a repeat never does the work twice (``api/common/idempotency.py``).
   A connection that could not be opened is always repeated (nothing was sent).
 - 409 is repeated only when the answer carries ``Retry-After``: the studio's 409s are state
-  conflicts (``GRAPH_VERSION_CONFLICT``) that the same request cannot resolve.
+  conflicts (``GRAPH_VERSION_CONFLICT``) that the same request cannot resolve, except
+  ``IDEMPOTENCY_KEY_IN_FLIGHT`` (the first sending is still being answered), which asks for a retry.
 - ``x-should-retry: true|false`` overrides the above; ``Retry-After`` (seconds or an HTTP date)
   and ``retry-after-ms`` set the delay when at most ``MAX_RETRY_AFTER`` seconds, else the
   exponential backoff applies: 0.5 s * 2^attempt, at most 8 s, less up to 25 % at random.

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -640,3 +641,22 @@ class TaskAttempt(Base):
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """One ``Idempotency-Key`` a principal sent with a creating POST of /api/v2
+    (``store/idempotency_keys.py``): the request's fingerprint and, once answered, the answer to
+    replay for 24 h. status: in_flight | done; an in_flight row older than the claim lease was left
+    by a process that died and may be claimed again."""
+
+    __tablename__ = "idempotency_keys"
+
+    principal: Mapped[str] = mapped_column(String(80), primary_key=True)  # "user:<id>" or "cred:<sha256>"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)  # sha256 of method, path, body
+    response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response_headers: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
