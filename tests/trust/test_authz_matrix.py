@@ -338,6 +338,8 @@ ROWS: dict[tuple[str, str], Row] = {
                                              stranger=NO_MEDIA),
     ("GET", "/api/v2/media/{media_id}/download"): Row(
         lambda owned, who: Call(path_params={"media_id": owned.media_id}), stranger=NO_MEDIA),
+    ("GET", "/api/v2/media/{media_id}/credentials"): Row(
+        lambda owned, who: Call(path_params={"media_id": owned.media_id}), stranger=NO_MEDIA),
     # a signed download link is its own credential: anyone holding it reads that one file
     ("GET", "/api/files/media/{media_id}"): Row(
         lambda owned, who: Call(path_params={"media_id": owned.media_id}, params=owned.signed_link), public=True),

@@ -30,7 +30,7 @@ from ..core.ports import (
 )
 from ..core.registry import NodeRegistry
 from ..store.media_store import MediaStore
-from .context import FetchPolicy, ImageMemo, MediaResolver, TaskContext
+from .context import FetchPolicy, ImageMemo, MediaResolver, OutputSigning, TaskContext
 from .task import run_task
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,9 @@ class LocalExecutor:
         *,
         media_limits: MediaLimits = DEFAULT_MEDIA_LIMITS,
         models: object | None = None,
+        signing: OutputSigning | None = None,
     ) -> None:
+        self._signing = signing
         self._media_limits = media_limits
         self._fetch_policy = fetch_policy
         self._models = models
@@ -66,6 +68,7 @@ class LocalExecutor:
         self._runners: dict[str, asyncio.Task[None]] = {}  # every accepted task until it ends
         self._memo = ImageMemo()
         self._typical: dict[str, float] = {}  # node type -> smoothed recent run time in seconds
+        self._signs: set[str] = set()  # node types whose outputs were signed: never inline (signing is CPU work)
 
     async def launch(self, task: NodeTask, events: TaskEventSink) -> None:
         loop = asyncio.get_running_loop()
@@ -78,7 +81,7 @@ class LocalExecutor:
                           scratch_root=self._scratch_root, cancel_event=cancel,
                           on_progress=progress_threadsafe, memo=self._memo,
                           fetch_policy=self._fetch_policy, media_limits=self._media_limits,
-                          models=self._models)
+                          models=self._models, signing=self._signing)
         self._cancels[task.task_id] = cancel
         runner = loop.create_task(self._run(task, ctx, cancel, events), name=f"task-{task.node_id}")
         runner.add_done_callback(functools.partial(self._unstarted_end, task.task_id, events))
@@ -120,6 +123,8 @@ class LocalExecutor:
     def _timed(self, task: NodeTask, ctx: TaskContext) -> TaskResult:
         start = time.perf_counter()
         result = run_task(task, self._registry, ctx)
+        if ctx.signed:
+            self._signs.add(task.node_type)
         elapsed = time.perf_counter() - start
         previous = self._typical.get(task.node_type, elapsed)
         self._typical[task.node_type] = 0.7 * previous + 0.3 * elapsed
@@ -133,7 +138,7 @@ class LocalExecutor:
         millisecond, on small images, skip the hand-off. Anything slow or large keeps its thread.
         """
         typical = self._typical.get(task.node_type)
-        if typical is None or typical > _INLINE_BELOW_SECONDS:
+        if task.node_type in self._signs or typical is None or typical > _INLINE_BELOW_SECONDS:
             return False
         for value in task.inputs.values():
             if not isinstance(value, dict) or value.get("__type__") != "MediaRef" or value.get("kind") != "image":

@@ -1318,6 +1318,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/media/{media_id}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The file's C2PA Content Credentials and whether they verify */
+        get: operations["credentials_api_v2_media__media_id__credentials_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/media/{media_id}/download": {
         parameters: {
             query?: never;
@@ -3030,6 +3047,105 @@ export interface components {
         CheckoutRequest: {
             /** Pack Id */
             pack_id: string;
+        };
+        /**
+         * ContentCredentialsPublic
+         * @description A file's C2PA manifest summary. ``verified``: signature and hashes check out (the file is as
+         *     signed); ``trusted``: the signer chains to a root this studio trusts.
+         */
+        ContentCredentialsPublic: {
+            /** Actions */
+            actions: components["schemas"]["CredentialActionPublic"][];
+            /**
+             * Ai Generated
+             * @description the digital source type says a trained model made it
+             */
+            ai_generated: boolean | null;
+            /** Claim Generator */
+            claim_generator: string | null;
+            /** Digital Source Type */
+            digital_source_type: string | null;
+            /**
+             * Engine
+             * @description the engine that made it (signed)
+             */
+            engine: string | null;
+            /**
+             * Failures
+             * @description validation failure codes, e.g. assertion.dataHash.mismatch
+             */
+            failures: string[];
+            /** Ingredients */
+            ingredients: components["schemas"]["CredentialIngredientPublic"][];
+            /** Issuer */
+            issuer: string | null;
+            /** Media Id */
+            media_id: string;
+            /**
+             * Model
+             * @description the model that ran, if one did (signed)
+             */
+            model: string | null;
+            /**
+             * Node Type
+             * @description the studio node that made it (signed)
+             */
+            node_type: string | null;
+            /**
+             * Present
+             * @description the file carries Content Credentials
+             */
+            present: boolean;
+            /** Signer */
+            signer: string | null;
+            /**
+             * State
+             * @description the C2PA validation state: Invalid, Valid or Trusted
+             */
+            state: string | null;
+            /** Title */
+            title: string | null;
+            /** Trusted */
+            trusted: boolean;
+            /** Verified */
+            verified: boolean;
+        };
+        /** CredentialActionPublic */
+        CredentialActionPublic: {
+            /**
+             * Action
+             * @description c2pa.created, c2pa.opened or c2pa.edited
+             */
+            action: string | null;
+            /**
+             * Digital Source Type
+             * @description IPTC digital source type URI
+             */
+            digital_source_type: string | null;
+            /** Software Agent */
+            software_agent: string | null;
+        };
+        /** CredentialIngredientPublic */
+        CredentialIngredientPublic: {
+            /** Format */
+            format: string | null;
+            /**
+             * Has Credentials
+             * @description the ingredient carried its own manifest
+             */
+            has_credentials: boolean;
+            /**
+             * Media Id
+             * @description the studio media it was made from
+             */
+            media_id: string | null;
+            /**
+             * Relationship
+             * @description parentOf (the media edited) or componentOf
+             */
+            relationship: string | null;
+            /** Title */
+            title: string | null;
         };
         /** CreditPackPublic */
         CreditPackPublic: {
@@ -8032,6 +8148,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MediaPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    credentials_api_v2_media__media_id__credentials_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                media_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentCredentialsPublic"];
                 };
             };
             /** @description Validation Error */
