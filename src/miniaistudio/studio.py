@@ -176,7 +176,7 @@ class Studio:
                                  FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes,
                                              self.settings.fetch_timeout_seconds),
                                  media_limits=self.settings.media_limits, models=self.model_host,
-                                 signing=self.content_signing)
+                                 signing=self.content_signing if self.settings.content_credentials else None)
         self.engine = Engine(self.registry, executor, self.recorder, self.bus,
                              max_expanded_nodes=self.settings.max_expanded_nodes, meter=self.meter)
         self.execution = Execution(self.db, self.sessions, self.engine)

@@ -4,6 +4,7 @@ provenance, and an organisation's installed certificate signs what comes next.""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -223,3 +224,23 @@ def test_the_signing_key_is_made_once_at_first_start(studio: Studio) -> None:
         assert (folder / "signer_key.pem").read_bytes() == key
     finally:
         again.close()
+
+
+async def test_a_long_chain_of_edits_carries_a_bounded_ancestry(api: Api, studio: Studio, tmp_path: Path) -> None:
+    """Each ingredient brings its manifests along; past EMBEDDED_GENERATIONS it is only named, so
+    files at the end of long chains stay small and cheap to sign."""
+    chain = [node("c", "image.solid_color", width=16, height=16),
+             *(node(f"a{i}", "image.adjust", invert=True) for i in range(1, 8))]
+    edges = [edge(a["id"], "image", b["id"], "image") for a, b in itertools.pairwise(chain)]
+    run = await run_graph(api, chain, edges)
+    anchors = studio.content_signing.anchors()
+    sizes = {}
+    for n in chain:
+        media_id = output(run, n["id"], "image")["media_id"]
+        store = library_read(await download(api, media_id, tmp_path), "image/png", anchors)
+        assert store["validation_state"] == "Trusted", (n["id"], store.get("validation_status"))
+        sizes[n["id"]] = len(store["manifests"])
+    assert sizes == {"c": 1, "a1": 2, "a2": 3, "a3": 4, "a4": 5, "a5": 6, "a6": 1, "a7": 2}
+    named = await credentials(api, output(run, "a6", "image")["media_id"])
+    assert named["verified"] and [(i["media_id"], i["has_credentials"]) for i in named["ingredients"]] == [
+        (output(run, "a5", "image")["media_id"], False)]

@@ -295,7 +295,7 @@ class TaskContext:
         ingredients = tuple(Ingredient(r.media_id, r.mime, r.storage_key.rsplit("/", 1)[-1],
                                        functools.partial(self._store.open, r.storage_key), r.media_id == parent)
                             for r in readable)
-        return Claim(title=f"{media_id}.{ext}", provenance=provenance, ingredients=ingredients)
+        return Claim(title=f"{media_id}.{ext}", provenance=provenance, ingredients=ingredients, media_id=media_id)
 
     def _credentials_bytes(self, data: bytes, mime: str, media_id: str, ext: str, meta: dict[str, Any]) -> bytes:
         if self._signing is None or mime not in SIGNABLE:
