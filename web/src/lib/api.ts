@@ -10,6 +10,7 @@ import type {
   Graph,
   MediaGroup,
   MediaItem,
+  ContentCredentials,
   Me,
   NodeSpec,
   SessionDoc,
@@ -112,6 +113,8 @@ export const api = {
   savedOutputs: (sessionId: string) => json<SavedOutputsDoc>("/session/outputs", { sessionId }),
   stop: (sessionId: string) => json<unknown>("/session/stop", { method: "POST", sessionId }),
 
+  /** The file's C2PA Content Credentials and whether they verify. */
+  mediaCredentials: (id: string) => json<ContentCredentials>(`/media/${encodeURIComponent(id)}/credentials`),
   mediaRecord: (id: string) => json<MediaItem & { metadata?: Record<string, unknown> }>(`/media/${encodeURIComponent(id)}`),
   media: (mediaType?: string) =>
     json<{ groups: MediaGroup[]; total: number }>(`/media?page_size=500${mediaType ? `&media_type=${mediaType}` : ""}`),

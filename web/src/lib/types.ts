@@ -146,5 +146,6 @@ export interface NodeRunState {
 export type SessionSummary = Schemas["SessionSummaryPublic"];
 export type MediaItem = Schemas["MediaPublic"];
 export type MediaGroup = Schemas["MediaGroupPublic"];
+export type ContentCredentials = Schemas["ContentCredentialsPublic"];
 export type ApiKeyStatus = Schemas["ApiKeyPublic"];
 export type Me = Schemas["UserPublic"];
