@@ -4,21 +4,46 @@ provenance, and an organisation's installed certificate signs what comes next.""
 
 from __future__ import annotations
 
+import http.server
 import itertools
 import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import c2pa
+import pytest
 from PIL import Image
 
-from conftest import Api, download, edge, media_record, node, output
+from conftest import Api, download, edge, make_settings, media_record, node, output
+from miniaistudio.config import Settings
 from miniaistudio.runtimes.media.content_credentials import new_identity
 from miniaistudio.store.tables import Media
 from miniaistudio.studio import Studio
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path, allow_private_urls=True)  # upload nodes may fetch from the local test server
+
+
+@pytest.fixture
+def file_server(tmp_path: Path) -> Iterator[str]:
+    root = tmp_path / "site"
+    root.mkdir()
+    Image.new("RGB", (40, 30), (10, 120, 60)).save(root / "far.png")
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), partial(http.server.SimpleHTTPRequestHandler, directory=str(root)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
 
 
 async def run_graph(api: Api, nodes: list[dict[str, Any]], edges: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -244,3 +269,14 @@ async def test_a_long_chain_of_edits_carries_a_bounded_ancestry(api: Api, studio
     named = await credentials(api, output(run, "a6", "image")["media_id"])
     assert named["verified"] and [(i["media_id"], i["has_credentials"]) for i in named["ingredients"]] == [
         (output(run, "a5", "image")["media_id"], False)]
+
+
+async def test_fetched_media_is_not_signed_but_named_as_an_ingredient(api: Api, file_server: str) -> None:
+    """The studio signs only what it made: a file an upload node fetched from a URL keeps no studio claim."""
+    run = await run_graph(api, [node("up", "upload.image", source_url=f"{file_server}/far.png"),
+                                node("adj", "image.adjust", brightness=1.1)], [edge("up", "image", "adj", "image")])
+    fetched = output(run, "up", "image")["media_id"]
+    assert (await credentials(api, fetched))["present"] is False
+    edited = await credentials(api, output(run, "adj", "image")["media_id"])
+    assert edited["verified"] and [(i["media_id"], i["has_credentials"]) for i in edited["ingredients"]] == [
+        (fetched, False)]

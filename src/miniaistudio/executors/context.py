@@ -181,7 +181,8 @@ class TaskContext:
             info = probe(dest, self._media_limits)
         except NotMedia as exc:
             raise NodeFailed(f"the URL did not give usable media: {exc}", code="INPUT_INVALID") from exc
-        return self._store_probed(dest, info, kind, Provenance(engine="url-fetch", source_url=final))
+        # not signed: the studio did not make it (an edit of it names it as an unsigned ingredient)
+        return self._store_probed(dest, info, kind, Provenance(engine="url-fetch", source_url=final), sign=False)
 
     def _check_input(self, ref: MediaRef) -> None:
         """Refuse input media whose recorded measurements exceed the limits, before touching its bytes."""
@@ -266,12 +267,14 @@ class TaskContext:
             raise NodeFailed(f"the node produced an unreadable file: {exc}", code="OUTPUT_INVALID") from exc
         return self._store_probed(path, info, kind, provenance)
 
-    def _store_probed(self, path: Path, info: ProbeResult, kind: MediaKind, provenance: Provenance) -> MediaRef:
+    def _store_probed(self, path: Path, info: ProbeResult, kind: MediaKind, provenance: Provenance, *,
+                      sign: bool = True) -> MediaRef:
         if info.kind != kind:
             raise NodeFailed(f"the node produced {info.kind}, expected {kind}", code="OUTPUT_INVALID")
         media_id, key = new_storage_key(info.ext)
         meta = self._full_provenance(provenance)
-        path = self._credentials_file(path, info.mime, media_id, info.ext, meta)
+        if sign:
+            path = self._credentials_file(path, info.mime, media_id, info.ext, meta)
         size = self._store.put_file(key, path)
         self.media.append(MediaRecord(
             id=media_id, kind=info.kind, mime=info.mime, storage_key=key, size_bytes=size,
