@@ -280,3 +280,22 @@ async def test_fetched_media_is_not_signed_but_named_as_an_ingredient(api: Api, 
     edited = await credentials(api, output(run, "adj", "image")["media_id"])
     assert edited["verified"] and [(i["media_id"], i["has_credentials"]) for i in edited["ingredients"]] == [
         (fetched, False)]
+
+
+async def test_an_admin_installs_an_organisation_certificate_over_the_api(api: Api, make_user: Any) -> None:
+    admin = await make_user(admin=True)
+    org = new_identity("Example Agency")
+    body = {"certificate_chain_pem": org.chain_pem.decode(), "private_key_pem": org.key_pem.decode()}
+    r = await api.put("/api/v2/content-credentials/signer", json=body)
+    assert r.status_code == 403 and r.json()["code"] == "FORBIDDEN"
+    r = await admin.put("/api/v2/content-credentials/signer",
+                        json={**body, "private_key_pem": new_identity().key_pem.decode()})
+    assert r.status_code == 400 and r.json()["code"] == "CREDENTIALS_INVALID"
+    assert (await api.get("/api/v2/content-credentials/signer")).json() == {
+        "subject": "O=Mini AI Studio,CN=Mini AI Studio signer", "organisation_installed": False}
+    r = await admin.put("/api/v2/content-credentials/signer", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"subject": "O=Example Agency,CN=Example Agency signer", "organisation_installed": True}
+    run = await run_graph(api, [node("c", "image.solid_color", width=16, height=16)])
+    summary = await credentials(api, output(run, "c", "image")["media_id"])
+    assert summary["signer"] == "Example Agency signer" and summary["verified"] and summary["trusted"]

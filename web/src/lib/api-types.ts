@@ -1046,6 +1046,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/content-credentials/signer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who signs the studio's outputs */
+        get: operations["get_signer_api_v2_content_credentials_signer_get"];
+        /** Sign outputs with an organisation's certificate (admins) */
+        put: operations["install_signer_api_v2_content_credentials_signer_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/gpu/scheduler/health": {
         parameters: {
             query?: never;
@@ -4964,6 +4982,32 @@ export interface components {
             /** Size Bytes */
             size_bytes: number;
         };
+        /**
+         * SignerInstall
+         * @description An organisation's certificate chain (PEM, the signing certificate first) and its EC P-256 key.
+         */
+        SignerInstall: {
+            /** Certificate Chain Pem */
+            certificate_chain_pem: string;
+            /** Private Key Pem */
+            private_key_pem: string;
+        };
+        /**
+         * SignerPublic
+         * @description Who signs the studio's outputs.
+         */
+        SignerPublic: {
+            /**
+             * Organisation Installed
+             * @description an organisation's certificate (else the studio's own key)
+             */
+            organisation_installed: boolean;
+            /**
+             * Subject
+             * @description the signing certificate's subject
+             */
+            subject: string;
+        };
         /** SocketPublic */
         SocketPublic: {
             /** Description */
@@ -7699,6 +7743,59 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UsageHistoryPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_signer_api_v2_content_credentials_signer_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignerPublic"];
+                };
+            };
+        };
+    };
+    install_signer_api_v2_content_credentials_signer_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignerInstall"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignerPublic"];
                 };
             };
             /** @description Validation Error */

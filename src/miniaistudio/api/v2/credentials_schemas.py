@@ -7,6 +7,25 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from ...runtimes.media.content_credentials import CredentialsReport
+from ...services.content_signing import SignerSummary
+
+
+class SignerPublic(BaseModel):
+    """Who signs the studio's outputs."""
+
+    subject: str = Field(description="the signing certificate's subject")
+    organisation_installed: bool = Field(description="an organisation's certificate (else the studio's own key)")
+
+    @classmethod
+    def of(cls, summary: SignerSummary) -> SignerPublic:
+        return cls(subject=summary.subject, organisation_installed=summary.organisation_installed)
+
+
+class SignerInstall(BaseModel):
+    """An organisation's certificate chain (PEM, the signing certificate first) and its EC P-256 key."""
+
+    certificate_chain_pem: str = Field(min_length=1, max_length=64 * 1024)
+    private_key_pem: str = Field(min_length=1, max_length=16 * 1024)
 
 
 class CredentialActionPublic(BaseModel):
