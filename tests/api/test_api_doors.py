@@ -30,7 +30,7 @@ from miniaistudio.studio import Studio
 from .conftest import error_of
 
 CANVAS_PAGES = ("/", "/login", "/sessions", "/sessions/abc", "/studio/0b6c", "/gallery", "/profile",
-                "/profile/api-key", "/billing", "/invitations", "/apps")
+                "/profile/api-key", "/billing", "/invitations", "/apps", "/models")
 NOT_CANVAS = ("/nope", "/v1/chat/completions", "/studio", "/studio/a/b", "/gallery/x", "/index.html",
               "/api", "/api/v3/ping", "/openapi.jsonx")
 

@@ -299,3 +299,45 @@ async def test_missing_blob_is_not_found_not_a_crash(api: Api, studio: Studio) -
     r = await api.post("/api/v2/media/download-zip", json={"ids": [lost["id"]]})
     assert r.status_code == 404 and error_of(r)["code"] == "NO_ACCESSIBLE_MEDIA"
     assert files_under(studio.settings.scratch_dir) == []
+
+
+async def test_delete_removes_the_record_and_the_file_for_its_maker_or_an_editor_only(
+        api: Api, make_user: Any, studio: Studio) -> None:
+    session = await api.new_session()
+    sid = session["id"]
+    uploads = []
+    for name in ("keep.png", "by-owner.png", "by-editor.png"):
+        r = await api.post("/api/v2/media/upload", session=sid, files={"file": (name, PNG.read_bytes(), "image/png")})
+        assert r.status_code == 201, r.text
+        uploads.append(r.json()["id"])
+    keep, by_owner, by_editor = uploads
+    files_before = len(files_under(studio.settings.resolved_media_dir))
+
+    viewer, editor, stranger = await make_user(), await make_user(), await make_user()
+    for who, role in ((viewer, "viewer"), (editor, "editor")):
+        r = await api.post(f"/api/v2/session/{sid}/share", json={"email": who.email, "role": role})
+        assert r.status_code in (200, 201), r.text
+        assert (await who.post(f"/api/v2/invitations/{r.json()['id']}/accept")).status_code == 200
+
+    # someone who cannot see it learns nothing; a viewer sees it but may not delete it
+    r = await stranger.request("DELETE", f"/api/v2/media/{keep}")
+    assert (r.status_code, error_of(r)["code"]) == (404, "MEDIA_NOT_FOUND")
+    r = await viewer.request("DELETE", f"/api/v2/media/{keep}")
+    assert (r.status_code, error_of(r)["code"]) == (403, "FORBIDDEN")
+    r = await api.request("DELETE", "/api/v2/media/not-a-uuid")
+    assert (r.status_code, error_of(r)["code"]) == (404, "MEDIA_NOT_FOUND")
+
+    r = await api.request("DELETE", f"/api/v2/media/{by_owner}")
+    assert r.status_code == 200, r.text
+    assert r.json()["removed"]["id"] == by_owner and r.json()["removed"]["filename"] == "by-owner.png"
+    r = await editor.request("DELETE", f"/api/v2/media/{by_editor}")
+    assert r.status_code == 200, r.text
+
+    assert (await api.get(f"/api/v2/media/{by_owner}")).status_code == 404
+    assert (await api.get(f"/api/v2/media/{by_editor}/download")).status_code == 404
+    assert (await api.get(f"/api/v2/media/{keep}/download")).status_code == 200
+    assert len(files_under(studio.settings.resolved_media_dir)) == files_before - 2
+    listed = [m["id"] for g in (await api.get("/api/v2/media")).json()["groups"] for m in g["items"]]
+    assert listed == [keep]
+    again = await api.request("DELETE", f"/api/v2/media/{by_owner}")
+    assert (again.status_code, error_of(again)["code"]) == (404, "MEDIA_NOT_FOUND")

@@ -147,11 +147,11 @@ def test_loop_gpu_wiring_and_engine_label(page: Page, live_studio: LiveStudio, s
     page.get_by_role("button", name="Run loop").click()
     coral = loop.get_by_label("Iteration Coral", exact=True)
     teal = loop.get_by_label("Iteration Teal", exact=True)
-    expect(coral.locator("img")).to_be_visible(timeout=60_000)
-    expect(teal.locator("img")).to_be_visible(timeout=60_000)
+    expect(coral.locator("img")).to_have_count(2, timeout=60_000)  # every member's output: colour and adjusted
+    expect(teal.locator("img")).to_have_count(2, timeout=60_000)
     expect(loop.get_by_label("Iteration Variant 3", exact=True)).to_contain_text("Skipped")
-    expect(loop.locator(".loop-cell img")).to_have_count(2)
-    assert coral.locator("img").get_attribute("src") != teal.locator("img").get_attribute("src")
+    expect(loop.locator(".loop-cell img")).to_have_count(4)
+    assert coral.locator("img").last.get_attribute("src") != teal.locator("img").last.get_attribute("src")
 
     with api_client(live_studio) as client:
         run = client.get("/api/v2/session/execution", headers={"X-Session-ID": session_id}).json()["run"]

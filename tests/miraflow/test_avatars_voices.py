@@ -77,8 +77,9 @@ async def test_an_avatar_is_made_from_a_photo_with_one_front_facing_face(api: Ap
 @pytest.mark.parametrize(("picture", "code"), [
     (lambda: Image.open(FIXTURES / "coffee.png"), "NO_FACE"),
     (lambda: side_by_side(portrait("grace_hopper.jpg"), portrait("astronaut.png")), "MULTIPLE_FACES"),
+    (lambda: portrait("grace_hopper.jpg").rotate(45, expand=True, fillcolor=(40, 60, 160)), "FACE_NOT_FRONTAL"),
 ])
-async def test_an_avatar_without_exactly_one_face_is_refused(api: Api, picture: Any, code: str) -> None:
+async def test_an_avatar_without_one_front_facing_face_is_refused(api: Api, picture: Any, code: str) -> None:
     key = await miraflow_key(api)
     photo = await upload(api, jpeg(picture()), "photo.jpg", "image/jpeg")
     before = (await api.client.get("/api/avatars", headers=xkey(key))).json()["avatars"]

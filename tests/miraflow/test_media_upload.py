@@ -116,3 +116,22 @@ async def test_an_upload_never_finalized_expires_with_its_media(studio: Studio, 
     failure(await api.client.get(f"/api/media/{started['mediaId']}/view", headers=xkey(key)), 404, "MEDIA_NOT_FOUND")
     view = await api.client.get(f"/api/media/{finalized['mediaId']}/view", headers=xkey(key))
     assert view.status_code == 200 and view.content == data
+
+
+async def test_an_upload_is_in_the_gallery_only_once_finalized(api: Api) -> None:
+    key = await miraflow_key(api)
+    data = png()
+    started = await initialize(api, key, len(data))
+    put = await api.client.put(started["uploadUrl"], headers={"Content-Type": "image/png"}, content=data)
+    assert put.status_code == 200, put.text
+
+    async def gallery_ids() -> list[str]:
+        r = await api.get("/api/v2/media", params={"page_size": 100})
+        assert r.status_code == 200, r.text
+        assert r.json()["total"] == sum(len(g["items"]) for g in r.json()["groups"])
+        return [item["id"] for group in r.json()["groups"] for item in group["items"]]
+
+    assert started["mediaId"] not in await gallery_ids()
+    assert (await api.client.post("/api/media/finalize", headers=xkey(key),
+                                  json={"mediaId": started["mediaId"]})).status_code == 200
+    assert await gallery_ids() == [started["mediaId"]]

@@ -49,6 +49,28 @@ async def metadata(api: Api, media_id: str) -> dict[str, Any]:
     return meta
 
 
+def turned_head(path: Path, degrees: float) -> NDArray[np.uint8]:
+    """The portrait with its head turned about a vertical axis by ``degrees``: the face is treated as a
+    cylinder around the nose (x = r sin(angle)) and resampled, so the nose moves towards one eye."""
+    import cv2
+
+    from miniaistudio.runtimes.models.model_cache import ModelCache
+    from miniaistudio.runtimes.models.vision import face_landmarks
+
+    photo = rgb(path)
+    h, w = photo.shape[:2]
+    points = face_landmarks(photo, 1, cache=ModelCache(2**30))[0]
+    nose = float(points[1, 0])
+    radius = 1.15 * float(points[:, 0].max() - points[:, 0].min()) / 2
+    xs = np.arange(w, dtype=np.float64)
+    angle = np.arcsin(np.clip((xs - nose) / radius, -1, 1)) - np.radians(degrees)
+    source = np.where(np.abs(xs - nose) < radius, nose + radius * np.sin(np.clip(angle, -np.pi / 2, np.pi / 2)), xs)
+    map_x = np.tile(source.astype(np.float32), (h, 1))
+    map_y = np.tile(np.arange(h, dtype=np.float32)[:, None], (1, w))
+    turned: NDArray[np.uint8] = cv2.remap(photo, map_x, map_y, cv2.INTER_LINEAR)
+    return turned
+
+
 def rgb(path: Path) -> NDArray[np.uint8]:
     with Image.open(path) as img:
         return np.asarray(img.convert("RGB"))

@@ -20,6 +20,7 @@ from .photo_helpers import (
     run_recipe,
     save,
     side_by_side,
+    turned_head,
     upload,
 )
 
@@ -65,9 +66,10 @@ async def test_headshot_is_framed_from_the_face(api: Api) -> None:
         assert meta["framing"]["width"] == w and meta["framing"]["height"] == h
 
 
-async def test_photos_without_exactly_one_face_are_refused(api: Api, tmp_path: Path) -> None:
+async def test_photos_without_one_front_facing_face_are_refused(api: Api, tmp_path: Path) -> None:
     two = await upload(api, save(side_by_side(GRACE, ASTRONAUT), tmp_path / "two.png"))
-    cases = {await upload(api, COFFEE): "NO_FACE_FOUND", two: "MULTIPLE_FACES"}
+    turned = await upload(api, save(turned_head(GRACE, 45), tmp_path / "turned.png"))  # nose near one eye
+    cases = {await upload(api, COFFEE): "NO_FACE_FOUND", two: "MULTIPLE_FACES", turned: "FACE_NOT_FRONTAL"}
     for media, code in cases.items():
         run = await run_recipe(api, "career_photo", {"image": media})
         assert run["status"] == "failed"

@@ -14,6 +14,7 @@ import httpx
 from sqlalchemy import func, select, update
 
 from conftest import Api
+from miniaistudio.services.signed_uploads import PURGE_INTERVAL_SECONDS
 from miniaistudio.store.tables import Media, PendingUpload
 from miniaistudio.studio import Studio
 
@@ -152,3 +153,34 @@ async def test_an_object_key_is_its_owners_only(studio: Studio, make_user: Any) 
     assert r.status_code == 404, r.text
     error = studii_error(r)
     assert error["code"] == "object_not_found" and object_key in error["error"]
+
+
+async def test_creating_uploads_sweeps_expired_ones_at_most_every_few_minutes(studio: Studio, api: Api) -> None:
+    key = await studii_key(api)
+    uploads, t0 = studio.signed_uploads, time.time()
+
+    def pending_keys() -> set[str]:
+        with studio.db.session() as s:
+            return set(s.scalars(select(PendingUpload.object_key)))
+
+    def expire(object_key: str) -> None:
+        with studio.db.session() as s:
+            s.execute(update(PendingUpload).where(PendingUpload.object_key == object_key)
+                      .values(expires_at=datetime.fromtimestamp(t0, UTC) - timedelta(seconds=1)))
+
+    try:
+        uploads.clock = lambda: t0
+        first = (await request_upload(api.client, key))["object_key"]
+        expire(first)
+        uploads.clock = lambda: t0 + PURGE_INTERVAL_SECONDS + 1  # a sweep is due: the expired one goes
+        second = (await request_upload(api.client, key))["object_key"]
+        assert pending_keys() == {second}
+        expire(second)
+        uploads.clock = lambda: t0 + PURGE_INTERVAL_SECONDS + 2  # a second later: no sweep yet
+        third = (await request_upload(api.client, key))["object_key"]
+        assert pending_keys() == {second, third}
+        uploads.clock = lambda: t0 + 2 * PURGE_INTERVAL_SECONDS + 2  # due again
+        fourth = (await request_upload(api.client, key))["object_key"]
+        assert pending_keys() == {third, fourth}
+    finally:
+        uploads.clock = time.time

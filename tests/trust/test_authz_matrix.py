@@ -143,6 +143,7 @@ class Owned:
     app_run_id: str = ""
     app_webhook_secret: str = ""
     doomed_apps: dict[str, str] = field(default_factory=dict)
+    doomed_media: dict[str, str] = field(default_factory=dict)  # an upload per identity for DELETE
 
     def secrets(self) -> dict[str, str]:
         return {"owner id": self.owner_id, "owner email": self.owner_email, "session id": self.session_id,
@@ -154,7 +155,8 @@ class Owned:
                 "webhook delivery id": self.webhook_delivery_id,
                 **{f"webhook to delete ({k})": v for k, v in self.doomed_webhooks.items()},
                 "app id": self.app_id, "app run id": self.app_run_id, "app webhook secret": self.app_webhook_secret,
-                **{f"app to delete ({k})": v for k, v in self.doomed_apps.items()}}
+                **{f"app to delete ({k})": v for k, v in self.doomed_apps.items()},
+                **{f"media to delete ({k})": v for k, v in self.doomed_media.items()}}
 
 
 @dataclass
@@ -336,6 +338,8 @@ ROWS: dict[tuple[str, str], Row] = {
                                                 stranger=deny(404, "NO_ACCESSIBLE_MEDIA")),
     ("GET", "/api/v2/media/{media_id}"): Row(lambda owned, who: Call(path_params={"media_id": owned.media_id}),
                                              stranger=NO_MEDIA),
+    ("DELETE", "/api/v2/media/{media_id}"): Row(
+        lambda owned, who: Call(path_params={"media_id": owned.doomed_media[who]}), stranger=NO_MEDIA),
     ("GET", "/api/v2/media/{media_id}/download"): Row(
         lambda owned, who: Call(path_params={"media_id": owned.media_id}), stranger=NO_MEDIA),
     ("GET", "/api/v2/media/{media_id}/credentials"): Row(
@@ -376,6 +380,7 @@ ROWS: dict[tuple[str, str], Row] = {
     # models, LoRAs, GPU, voices: studio-wide
     ("GET", "/api/v2/models"): Row(plain()),
     ("GET", "/api/v2/models/runtime"): Row(plain()),
+    ("GET", "/api/v2/models/importable"): Row(plain(), **ADMIN_ONLY),
     ("POST", "/api/v2/models/import"): Row(plain(json={"path": "/nonexistent/model.safetensors"}), **ADMIN_ONLY),
     ("GET", "/api/v2/models/{model_id}"): Row(plain(path_params={"model_id": "no-such-model"}), owner=REACHED,
                                               stranger=REACHED),
@@ -649,6 +654,9 @@ async def build_owned(callers: Callers, studio: Studio) -> Owned:
     webhook = await owner("POST", "/api/v1/webhooks", json={"url": "https://owner-hooks.example.com/in",
                                                           "description": f"owner's hook {prompt}"})
     owned.webhook_id, owned.webhook_secret = webhook["id"], webhook["secret"]
+    for who in IDENTITIES:
+        owned.doomed_media[who] = (await owner("POST", "/api/v2/media/upload", params={"session_id": session["id"]},
+                                               files={"file": ("doomed.png", PNG, "image/png")}))["id"]
     await owner("POST", f"/api/v1/webhooks/{owned.webhook_id}/test")
     owned.webhook_delivery_id = (await owner("GET", f"/api/v1/webhooks/{owned.webhook_id}/deliveries"))["data"][0]["id"]
     for who in IDENTITIES:

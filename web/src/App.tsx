@@ -11,6 +11,7 @@ import { ProfilePage } from "./pages/ProfilePage";
 import { BillingPage } from "./pages/BillingPage";
 import { InvitationsPage } from "./pages/InvitationsPage";
 import { AppsPage } from "./pages/AppsPage";
+import { ModelsPage } from "./pages/ModelsPage";
 import { StudioPage } from "./studio/StudioPage";
 
 export function App() {
@@ -47,6 +48,7 @@ export function App() {
       {route.name === "billing" && <BillingPage me={me} />}
       {route.name === "invitations" && <InvitationsPage me={me} />}
       {route.name === "apps" && <AppsPage me={me} />}
+      {route.name === "models" && <ModelsPage me={me} />}
       {route.name === "profile" && <ProfilePage me={me} tab={route.tab} onSignedOut={() => setMe(null)} />}
       <ToastHost />
     </>

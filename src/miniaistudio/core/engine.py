@@ -17,10 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from .errors import SessionBusy
-from .events import Event, EventBus, NodeProgress, NodesCanceled, NodeStatusChanged, RunFinished, RunStarted
+from .errors import InvalidRequest, SessionBusy
+from .events import Bus, Event, NodeProgress, NodesCanceled, NodeStatusChanged, RunFinished, RunStarted
 from .graph import Graph
 from .loops import LOOP_TYPE, LoopPlan, expand_loops, loop_node_ids, loop_summary
+from .node_modes import ModedGraph, apply_modes, has_modes
 from .planner import Plan, current_signatures, decide_execution, plan_run
 from .ports import (
     CacheEntry,
@@ -29,7 +30,9 @@ from .ports import (
     NodeTask,
     NullMeter,
     RetryPolicy,
+    RunCoordinator,
     RunRecorder,
+    SingleProcess,
     TaskEvent,
     TaskFailed,
     TaskHealth,
@@ -69,6 +72,7 @@ class _Prepared:
     signatures: dict[str, str]
     loops: list[LoopPlan]
     skipped: dict[str, dict[str, Any]]  # node id -> why it cannot run (runs that skip incomplete nodes)
+    set_aside: ModedGraph | None = None  # muted and bypassed nodes (and what only they fed)
 
 
 @dataclass
@@ -95,7 +99,7 @@ class Engine:
         registry: NodeRegistry,
         executor: Executor,
         recorder: RunRecorder,
-        bus: EventBus,
+        bus: Bus,
         *,
         flush_interval: float = 0.25,
         progress_interval: float = 0.1,
@@ -104,6 +108,7 @@ class Engine:
         health_interval: float = 5.0,
         plan_off_loop: bool = True,
         meter: Meter | None = None,
+        coordinator: RunCoordinator | None = None,
     ) -> None:
         self.registry = registry
         self.executor = executor
@@ -114,6 +119,7 @@ class Engine:
         self._max_expanded_nodes = max_expanded_nodes
         self._retry = retry
         self.meter: Meter = meter or NullMeter()
+        self.coordinator: RunCoordinator = coordinator or SingleProcess()  # other processes running sessions
         self._health_interval = health_interval
         self._plan_off_loop = plan_off_loop  # False: large graphs are planned inline too (tests without threads)
         self._active: dict[str, _ActiveRun] = {}
@@ -132,6 +138,10 @@ class Engine:
         if active.recording_end:
             return replace(active.run, status=RunStatus.RUNNING, finished_at=None)
         return active.run
+
+    def active_runs(self) -> list[RunState]:
+        """Every run this process is driving."""
+        return [active.run for active in self._active.values()]
 
     def recent_run(self, run_id: str) -> RunState | None:
         """A run that finished lately in this process (saves a database read after waiting)."""
@@ -220,9 +230,16 @@ class Engine:
         if run.session_id in self._active:
             raise busy
         run_plan.started = True
-        await self.meter.hold(run, run_plan.cost.total)
+        if not await self.coordinator.claim(run.session_id, run.id):  # another process runs it
+            raise busy
+        try:
+            await self.meter.hold(run, run_plan.cost.total)
+        except BaseException:
+            await self.coordinator.release(run.session_id, run.id)
+            raise
         if run.session_id in self._active:  # another run started while the meter held credits
             await self.meter.release(run)
+            await self.coordinator.release(run.session_id, run.id)
             raise busy
         active = _ActiveRun(run=run, writer=RunWriter(self.recorder, run, self._flush_interval, run.nodes),
                             checked=run_plan.checked, plan=run_plan.plan, cost=run_plan.cost,
@@ -235,7 +252,17 @@ class Engine:
 
     def _prepare(self, graph: Graph, mode: RunMode, target: str | None, run_id: str,
                  checked_graph: CheckedGraph | None = None, skip_incomplete: bool = False) -> _Prepared:
-        """Expand loops, check the graph and plan targets and signatures (no cache yet)."""
+        """Apply bypass/mute, expand loops, check the graph and plan targets and signatures (no cache yet)."""
+        moded: ModedGraph | None = None
+        if has_modes(graph):
+            raw = checked_graph if checked_graph is not None and checked_graph.graph is graph \
+                else check_structure(graph, self.registry)
+            moded = apply_modes(raw)
+            if target is not None and target in moded.set_aside:
+                why = moded.set_aside[target]
+                raise InvalidRequest(f"{why['message']}: set it back to normal to run it", code=f"NODE_{why['code']}",
+                                     details={"node_id": target})
+            graph, checked_graph = moded.graph, None
         target_node = next((n for n in graph.nodes if n.id == target), None) if target else None
         target_is_loop = target_node is not None and target_node.type == LOOP_TYPE
         if mode == RunMode.FULL:
@@ -251,7 +278,9 @@ class Engine:
         targets: tuple[set[str], set[str]] | None = (loops[0].copy_ids(), set()) if target_is_loop else None
         closure, wanted, forced, params, sigs, skipped = plan_run(checked, mode, target, run_id, targets=targets,
                                                                   skip_incomplete=skip_incomplete)
-        return _Prepared(checked, closure, wanted, forced, params, sigs, loops, skipped)
+        if mode != RunMode.FULL:  # only a full run reports the nodes modes left out
+            moded = None
+        return _Prepared(checked, closure, wanted, forced, params, sigs, loops, skipped, moded)
 
     async def saved_outputs(
         self, session_id: str, graph: Graph, graph_version: Any = None,
@@ -273,7 +302,10 @@ class Engine:
         return {nid: hits[sig] for nid, sig in sigs.items() if sig in hits}, volatile
 
     def _current_signatures(self, graph: Graph) -> tuple[dict[str, str], set[str]]:
-        return current_signatures(check_structure(graph, self.registry))
+        checked = check_structure(graph, self.registry)
+        if has_modes(graph):  # the signatures of the graph a run would execute
+            checked = check_structure(apply_modes(checked).graph, self.registry)
+        return current_signatures(checked)
 
     def cancel_node(self, session_id: str, node_id: str) -> bool:
         """Cancel a queued or running node of the session's active run. Call on the event loop."""
@@ -394,6 +426,10 @@ class Engine:
             watcher.cancel()
             await asyncio.gather(watcher, return_exceptions=True)
             await active.writer.close()
+            try:  # after the end is recorded: whoever claims the session next sees this run ended
+                await self.coordinator.release(run.session_id, run.id)
+            except Exception:
+                log.exception("could not release the lease of run %s", run.id)
             try:
                 await self.meter.release(run)
             except Exception:
@@ -614,4 +650,8 @@ def _plan_states(prepared: _Prepared, hits: dict[str, dict[str, Any]]) -> tuple[
     for nid, why in prepared.skipped.items():
         nodes[nid] = NodeState(node_type=checked.specs[nid].type, status=NodeStatus.SKIPPED, signature="",
                                error=why)
+    if prepared.set_aside is not None:
+        for nid, why in prepared.set_aside.set_aside.items():
+            nodes[nid] = NodeState(node_type=prepared.set_aside.node_types[nid], status=NodeStatus.SKIPPED,
+                                   signature="", error=why)
     return plan, nodes

@@ -1,6 +1,6 @@
 """Run events: one small class per event, plain data only, and their publish/subscribe bus.
 
-Events cross process boundaries (a Redis bus will carry them for distributed workers), so
+Events cross process boundaries (``store/redis_event_bus.py`` carries them between API processes), so
 every field is JSON data: node outputs stay *encoded* values (see ``values.encode_value``);
 each door serializes events into its own wire format (v2: ``api/v2/events.py``).
 """
@@ -8,11 +8,12 @@ each door serializes events into its own wire format (v2: ``api/v2/events.py``).
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+import uuid
+from collections import OrderedDict, defaultdict, deque
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, fields
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 
 @dataclass(frozen=True)
@@ -93,36 +94,124 @@ def event_from_dict(data: dict[str, Any]) -> Event:
     return cls(**{k: v for k, v in data.items() if k != "type"})
 
 
+class Subscription(Protocol):
+    """One listener's view of a session's events, in order. ``position`` is the id of the last
+    event :meth:`get` returned (before the first: where the subscription starts), the value a
+    client resumes after (SSE ``Last-Event-ID``). ``missed``: the resume point asked for is no
+    longer kept (too old, or another process's), so events may be missing: show a fresh state."""
+
+    position: str
+    missed: bool
+
+    async def get(self) -> Event: ...
+
+
+class Bus(Protocol):
+    """What the engine and the doors need of an event bus: :class:`EventBus` in one process,
+    ``store.redis_event_bus.RedisEventBus`` across API processes. Publish on the event loop."""
+
+    def publish(self, session_id: str, event: Event) -> None: ...
+
+    def subscribe(self, session_id: str, after: str | None = None) -> AbstractAsyncContextManager[Subscription]:
+        ...
+
+    def subscriber_count(self, session_id: str) -> int: ...
+
+    async def aclose(self) -> None: ...
+
+
+class _MemorySubscription:
+    def __init__(self, queue_size: int, epoch: str, start: int) -> None:
+        self.queue: asyncio.Queue[tuple[int, Event]] = asyncio.Queue(queue_size)
+        self._epoch = epoch
+        self.position = f"{epoch}-{start}"
+        self.missed = False
+
+    def put(self, item: tuple[int, Event]) -> None:
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            # A stalled client: drop its oldest event rather than block the engine.
+            self.queue.get_nowait()
+            self.queue.put_nowait(item)
+
+    async def get(self) -> Event:
+        seq, event = await self.queue.get()
+        self.position = f"{self._epoch}-{seq}"
+        return event
+
+
+@dataclass
+class _History:
+    events: deque[tuple[int, Event]]
+    floor: int = 0  # the newest sequence number dropped from ``events``
+
+
 class EventBus:
     """In-process publish/subscribe of run events, per session.
 
-    The interface is what a Redis pub/sub bus will implement for distributed workers."""
+    Each event gets an id (this process's epoch and a sequence number), and the latest events of
+    recently active sessions are kept, so a client that reconnects (SSE ``Last-Event-ID``) gets
+    what it missed. Ids of another process (or of this one before a restart) are ``missed``."""
 
-    def __init__(self, queue_size: int = 1000) -> None:
-        self._subscribers: dict[str, set[asyncio.Queue[Event]]] = defaultdict(set)
+    def __init__(self, queue_size: int = 1000, history: int = 500, sessions_kept: int = 256) -> None:
+        self._subscribers: dict[str, set[_MemorySubscription]] = defaultdict(set)
         self._queue_size = queue_size
+        self._epoch = uuid.uuid4().hex[:12]
+        self._seq = 0
+        self._history_size = history
+        self._sessions_kept = sessions_kept
+        self._history: OrderedDict[str, _History] = OrderedDict()
 
     def publish(self, session_id: str, event: Event) -> None:
-        for queue in tuple(self._subscribers.get(session_id, ())):
-            try:
-                queue.put_nowait(event)
-            except asyncio.QueueFull:
-                # A stalled client: drop its oldest event rather than block the engine.
-                queue.get_nowait()
-                queue.put_nowait(event)
+        self._seq += 1
+        item = (self._seq, event)
+        kept = self._history.get(session_id)
+        if kept is None:
+            kept = self._history[session_id] = _History(deque())
+            while len(self._history) > self._sessions_kept:
+                self._history.popitem(last=False)
+        else:
+            self._history.move_to_end(session_id)
+        if len(kept.events) == self._history_size:
+            kept.floor = kept.events.popleft()[0]
+        kept.events.append(item)
+        for subscriber in tuple(self._subscribers.get(session_id, ())):
+            subscriber.put(item)
 
     @asynccontextmanager
-    async def subscribe(self, session_id: str) -> AsyncIterator[asyncio.Queue[Event]]:
-        queue: asyncio.Queue[Event] = asyncio.Queue(self._queue_size)
-        self._subscribers[session_id].add(queue)
+    async def subscribe(self, session_id: str, after: str | None = None) -> AsyncIterator[Subscription]:
+        subscription = _MemorySubscription(self._queue_size, self._epoch, self._seq)
+        if after is not None:
+            self._replay(subscription, session_id, after)
+        self._subscribers[session_id].add(subscription)
         try:
-            yield queue
+            yield subscription
         finally:
             subs = self._subscribers.get(session_id)
             if subs is not None:
-                subs.discard(queue)
+                subs.discard(subscription)
                 if not subs:
                     del self._subscribers[session_id]
 
+    def _replay(self, subscription: _MemorySubscription, session_id: str, after: str) -> None:
+        epoch, _, number = after.partition("-")
+        kept = self._history.get(session_id)
+        if epoch != self._epoch or not number.isdigit() or int(number) > self._seq or (
+                kept is None and int(number) < self._seq):
+            subscription.missed = True  # a restart, another process, or history no longer kept
+            return
+        seq = int(number)
+        subscription.position = after
+        if kept is None:
+            return
+        subscription.missed = seq < kept.floor
+        for item in kept.events:
+            if item[0] > seq:
+                subscription.put(item)
+
     def subscriber_count(self, session_id: str) -> int:
         return len(self._subscribers.get(session_id, ()))
+
+    async def aclose(self) -> None:
+        """Nothing to release in one process."""

@@ -7,7 +7,7 @@ any node and loops can target a group by id. Members of a group name it in ``par
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -21,6 +21,10 @@ LOOP_TYPE = "loop"
 COMMENT_TYPE = "comment"
 
 _ID = Field(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)
+
+#: How a node takes part in a run (``core/node_modes.py``): ``bypass`` passes its first input of each output's
+#: type straight through, ``mute`` leaves it and what only it feeds out.
+NodeMode = Literal["normal", "bypass", "mute"]
 
 
 def finite_json(value: Any) -> Any:
@@ -57,6 +61,7 @@ class GraphNode(BaseModel):
     parent_id: str | None = Field(default=None, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN,
                                   description="The group this node sits in")
     ui: dict[str, Any] = Field(default_factory=dict, description="Free-form canvas state")
+    mode: NodeMode = Field(default="normal", description="normal | bypass (inputs pass through) | mute (left out)")
 
     _finite = field_validator("params", "ui")(finite_json)
 

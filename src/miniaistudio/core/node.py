@@ -113,6 +113,8 @@ class NodeDeclaration:
     gpu: bool
     executable: bool
     tags: tuple[str, ...]
+    #: Kinds of installed model of which the node needs one to run at all (empty: it runs without one).
+    model_kinds: tuple[str, ...] = ()
 
 
 #: Node classes in the order ``@node`` declared them; registries pick them up (this module
@@ -130,6 +132,7 @@ def node(
     gpu: bool = False,
     executable: bool = True,
     tags: tuple[str, ...] = (),
+    model_kinds: tuple[str, ...] = (),
 ) -> Any:
     """Class decorator: declare a node type; the registry of its package registers it."""
 
@@ -138,7 +141,7 @@ def node(
         cls.version = version
         cls.declaration = NodeDeclaration(title=title, category=category,
                                           description=description or user_summary(cls.__doc__),
-                                          gpu=gpu, executable=executable, tags=tags)
+                                          gpu=gpu, executable=executable, tags=tags, model_kinds=model_kinds)
         DECLARED.append(cls)
         return cls
 

@@ -140,6 +140,16 @@ def require_media(principal: Principal, owner_id: str, session: SessionFacts | N
     raise MediaNotFound("media not found")
 
 
+def require_media_removal(principal: Principal, owner_id: str, session: SessionFacts | None) -> None:
+    """Media are deleted by whoever made them, or by whoever may edit their session; anyone who may only
+    see them is told no (403); anyone who may not see them, that they do not exist (404)."""
+    require_media(principal, owner_id, session)
+    require_scope(principal, ApiScope.FULL)
+    if owner_id == principal.user_id or (session is not None and can(principal, session, Action.EDIT)):
+        return
+    raise Forbidden("only who made this media, or an editor of its session, may delete it")
+
+
 class StudioAction(StrEnum):
     """Actions on the studio as a whole rather than on one session."""
 

@@ -195,3 +195,25 @@ class NullMeter:
 
     async def release(self, run: RunState) -> None:
         return None
+
+
+class RunCoordinator(Protocol):
+    """One active run per session across every process that runs sessions.
+
+    ``claim`` before a run starts (False: another process runs the session), ``release`` once the
+    run's end is recorded. One process needs nothing more than the engine's own bookkeeping
+    (:class:`SingleProcess`); several share a database lease (``services/run_coordination.py``)."""
+
+    async def claim(self, session_id: str, run_id: str) -> bool: ...
+
+    async def release(self, session_id: str, run_id: str) -> None: ...
+
+
+class SingleProcess:
+    """The engine is the only one running sessions."""
+
+    async def claim(self, session_id: str, run_id: str) -> bool:
+        return True
+
+    async def release(self, session_id: str, run_id: str) -> None:
+        return None

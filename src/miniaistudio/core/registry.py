@@ -29,6 +29,8 @@ class NodeSpec:
     params_model: builtins.type[BaseModel]
     node_cls: builtins.type[Node]
     param_defaults: dict[str, Any] = field(default_factory=dict)
+    #: Kinds of installed model of which the node needs one to run (the palette says when none is installed).
+    model_kinds: tuple[str, ...] = ()
     _schema: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
@@ -63,6 +65,7 @@ class NodeRegistry:
         gpu: bool,
         executable: bool,
         tags: tuple[str, ...],
+        model_kinds: tuple[str, ...] = (),
     ) -> NodeSpec:
         if cls.type_name in self._specs:
             raise ValueError(f"node type {cls.type_name!r} registered twice")
@@ -109,6 +112,7 @@ class NodeRegistry:
             params_model=params_model,
             node_cls=cls,
             param_defaults=_jsonable(defaults),
+            model_kinds=model_kinds,
         )
         self._specs[cls.type_name] = spec
         return spec
@@ -130,7 +134,7 @@ class NodeRegistry:
                                        for m in self._modules):
                 continue
             self.register(cls, title=decl.title, category=decl.category, description=decl.description,
-                          gpu=decl.gpu, executable=decl.executable, tags=decl.tags)
+                          gpu=decl.gpu, executable=decl.executable, tags=decl.tags, model_kinds=decl.model_kinds)
 
     def get(self, type_name: str) -> NodeSpec | None:
         self._ensure_loaded()
@@ -162,3 +166,11 @@ def param_errors(exc: ValidationError) -> list[dict[str, Any]]:
 
 
 default_registry = NodeRegistry(modules=("miniaistudio.nodes",))
+
+
+def registry_with(extra_modules: list[str] | tuple[str, ...]) -> NodeRegistry:
+    """The built-in node types plus the ``@node`` types of ``extra_modules`` (``Settings.extra_node_modules``),
+    as the server and every Celery worker load them; the shared default registry when there are none."""
+    if not extra_modules:
+        return default_registry
+    return NodeRegistry(modules=("miniaistudio.nodes", *extra_modules))

@@ -325,8 +325,10 @@ class TaskContext:
         return signed
 
     def _full_provenance(self, provenance: Provenance) -> dict[str, Any]:
+        """The node's provenance with where it ran; ``ai_generated`` is false unless the node says a model
+        made the output (the provenance rule of docs/architecture.md)."""
         return {"node_type": self.task.node_type, "node_id": self.node_id, "run_id": self.run_id,
-                **provenance}
+                "ai_generated": False, **provenance}
 
     # -- processes -------------------------------------------------------------
     def run_process(

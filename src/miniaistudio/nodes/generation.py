@@ -149,7 +149,7 @@ class _Prepared:
 
 
 # --------------------------------------------------------------------------- text to image
-@node("image.generate", title="Image Generation", category="Generate", gpu=True,
+@node("image.generate", title="Image Generation", category="Generate", gpu=True, model_kinds=("text_to_image",),
       tags=("text-to-image", "diffusers"))
 class ImageGenerate(_PromptedGeneration):
     """Text to image with an installed diffusion model, optional LoRAs, and a reproducible seed."""
@@ -229,7 +229,8 @@ def _run_edit(
     return out, prov
 
 
-@node("image.edit", title="Image Edit", category="Generate", gpu=True, tags=("image-to-image", "diffusers"))
+@node("image.edit", title="Image Edit", category="Generate", gpu=True, tags=("image-to-image", "diffusers"),
+      model_kinds=("image_edit", "text_to_image"))
 class ImageEdit(_PromptedGeneration):
     """Edit an image by instruction: an image-edit model (instruct-pix2pix style), or img2img on a
     text-to-image model; strength sets how much is redrawn."""
@@ -259,7 +260,8 @@ class ImageEdit(_PromptedGeneration):
         return ImageOutput(image=ctx.save_image(out, prov))
 
 
-@node("image.inpaint", title="Inpaint", category="Generate", gpu=True, tags=("inpaint", "diffusers"))
+@node("image.inpaint", title="Inpaint", category="Generate", gpu=True, tags=("inpaint", "diffusers"),
+      model_kinds=("inpaint", "text_to_image"))
 class ImageInpaint(_PromptedGeneration):
     """Repaint the masked part of an image from a prompt (an inpainting model, or a text-to-image
     model's inpainting variant)."""
@@ -494,7 +496,7 @@ class VideoFromImage(Node):
 
 
 # --------------------------------------------------------------------------- text to video
-@node("video.from_text", title="Text to Video", category="Generate", gpu=True,
+@node("video.from_text", title="Text to Video", category="Generate", gpu=True, model_kinds=("text_to_video",),
       tags=("text-to-video", "diffusers"))
 class VideoFromText(Node):
     """A clip from a prompt with an installed text-to-video model (e.g. ModelScope text-to-video),
@@ -554,7 +556,8 @@ class VideoFromText(Node):
 
 
 # --------------------------------------------------------------------------- depth
-@node("image.depth", title="Depth Map", category="Generate", gpu=True, tags=("depth", "transformers"))
+@node("image.depth", title="Depth Map", category="Generate", gpu=True, tags=("depth", "transformers"),
+      model_kinds=("depth",))
 class ImageDepth(Node):
     """Estimate relative depth with an installed depth model (DPT): near is bright, far is dark."""
 

@@ -230,8 +230,6 @@ class ProductBackground(Node):
 
 # --------------------------------------------------------------------------- career photo
 BackdropName = Literal["grey", "blue", "white", "beige", "charcoal"]
-MIN_FACE_SHARE_OF_LARGEST = 0.35  # smaller faces (people far behind) do not count
-MAX_YAW = 0.35  # nose-tip offset from the eyes' midpoint, in eye distances
 
 
 class CareerOutput(NodeOutput):
@@ -246,7 +244,8 @@ class CareerPhoto(Node):
     landmarks (eyes level at 40 % height, face centred), a neutral studio backdrop behind the person
     (selfie segmentation), gentle skin smoothing on skin only and a light balance.
 
-    Needs exactly one front-facing face: NO_FACE_FOUND, MULTIPLE_FACES or FACE_NOT_FRONTAL otherwise.
+    Needs exactly one front-facing face (the studio's one portrait check): NO_FACE_FOUND, MULTIPLE_FACES,
+    FACE_NOT_FRONTAL or FACE_TOO_SMALL otherwise.
     """
 
     image: ImageInput
@@ -261,13 +260,14 @@ class CareerPhoto(Node):
         from PIL import Image
 
         from ..runtimes.creative import headshot as hs
+        from ..runtimes.creative.portrait_check import check_portrait
         from ..runtimes.models import vision
         from .background import refine_mask
 
         assert self.image is not None
         cache = _host(ctx).cache
         rgb = vision.rgb_array(ctx.load_image(self.image))
-        pts = self._one_face(vision.face_boxes(rgb, cache=cache), vision.face_landmarks(rgb, 4, cache=cache))
+        pts = check_portrait(rgb, cache=cache).require()
         ctx.progress(0.3, "segmenting the person")
         person = refine_mask(vision.person_mask(rgb, cache=cache), 0.5, 1.0)
         framing = hs.frame_face(pts, rgb.shape[1], rgb.shape[0], self.height)
@@ -287,27 +287,6 @@ class CareerPhoto(Node):
         mask_img = Image.fromarray(np.clip(mask * 255 + 0.5, 0, 255).astype(np.uint8), "L")
         return CareerOutput(image=ctx.save_image(Image.fromarray(out, "RGB"), prov),
                             mask=ctx.save_image(mask_img, prov))
-
-    @staticmethod
-    def _one_face(boxes: list[tuple[float, float, float, float, float]],
-                  faces: list[NDArray[np.float32]]) -> NDArray[np.float32]:
-        """The landmarks of the one face; faces are counted by the full-range detector (face mesh's
-        own misses small ones), ignoring faces under a third of the largest (people far behind)."""
-        from ..runtimes.creative.headshot import eye_distance, yaw_ratio
-
-        largest = max((b[2] for b in boxes), default=0.0)
-        counted = [b for b in boxes if b[2] >= MIN_FACE_SHARE_OF_LARGEST * largest]
-        if len(counted) > 1:
-            raise NodeFailed(f"{len(counted)} faces found: a career photo needs a portrait of one person",
-                             code="MULTIPLE_FACES", details={"faces": len(counted)})
-        if not faces:
-            raise NodeFailed("no face found: use a front-facing portrait", code="NO_FACE_FOUND")
-        face = max(faces, key=eye_distance)
-        yaw = yaw_ratio(face)
-        if abs(yaw) > MAX_YAW:
-            raise NodeFailed("the face is turned away: use a front-facing portrait", code="FACE_NOT_FRONTAL",
-                             details={"yaw_ratio": round(yaw, 3)})
-        return face
 
 
 # --------------------------------------------------------------------------- staging

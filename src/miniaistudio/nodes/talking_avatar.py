@@ -47,13 +47,14 @@ class TalkingAvatar(Node):
 
     def invoke(self, ctx: NodeContext) -> VideoOutput:
         from ..runtimes.creative import lip_sync_model, rhubarb, talking_head
+        from ..runtimes.creative.portrait_check import check_portrait
         from ..runtimes.media.ffmpeg import run_ffmpeg
         from ..runtimes.models import vision
         from ..runtimes.models.model_host import host_of
 
         assert self.portrait is not None and self.speech is not None
         rgb = _portrait_rgb(ctx, self.portrait)
-        landmarks = talking_head.check_portrait(vision.face_landmarks(rgb, 3, cache=host_of(ctx).cache))
+        landmarks = check_portrait(rgb, cache=host_of(ctx).cache).require()
         neural = lip_sync_model.choose(ctx, self.engine, self.model)
         ctx.progress(0.05, "reading the speech")
         analysis = ctx.work_path(".wav")

@@ -15,6 +15,7 @@ from ..core.run import RunMode, RunState
 from ..store.db import Database
 from ..store.run_recorder import load_run, node_counts, run_from_row
 from ..store.tables import Run
+from .run_coordination import SharedRuns
 from .sessions import Sessions
 
 
@@ -49,10 +50,11 @@ class RunStop:
 
 
 class Execution:
-    def __init__(self, db: Database, sessions: Sessions, engine: Engine) -> None:
+    def __init__(self, db: Database, sessions: Sessions, engine: Engine, shared: SharedRuns | None = None) -> None:
         self.db = db
         self.sessions = sessions
         self.engine = engine
+        self.shared = shared  # other API processes may be running the session (stop and cancel reach them)
 
     async def execute(
         self, principal: Principal, session_id: str, mode: RunMode, target_node_id: str | None, *,
@@ -70,6 +72,8 @@ class Execution:
         run = self.engine.stop(session_id)
         if run is not None:
             await self.engine.wait(session_id, run.id, timeout=30)
+        elif self.shared is not None:
+            await self.shared.request_stop(session_id)
         await asyncio.to_thread(self.sessions.delete, principal, session_id)
 
     async def wait(self, session_id: str, run_id: str, timeout: float) -> RunState:
@@ -93,11 +97,16 @@ class Execution:
         """Engine commands run on the event loop (the engine and the event bus are not thread-safe)."""
         await asyncio.to_thread(self.sessions.load, principal, session_id, Action.RUN)
         canceled = self.engine.cancel_node(session_id, node_id)
+        if not canceled and self.shared is not None and self.engine.active_run(session_id) is None:
+            canceled = await self.shared.request_cancel(session_id, node_id)  # carried out by its holder
         return NodeCancel(node_id, canceled)
 
     async def stop(self, principal: Principal, session_id: str) -> RunStop:
         await asyncio.to_thread(self.sessions.load, principal, session_id, Action.RUN)
         run = self.engine.stop(session_id)
+        if run is None and self.shared is not None:
+            run_id = await self.shared.request_stop(session_id)  # carried out by the process running it
+            return RunStop(stopped=run_id is not None, run_id=run_id)
         return RunStop(stopped=run is not None, run_id=run.id if run else None)
 
     def current(self, principal: Principal, session_id: str) -> RunState | None:

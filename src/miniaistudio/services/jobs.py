@@ -313,12 +313,18 @@ class Jobs:
             return [job_view(row) for row in rows], int(total)
 
     # -- recovery ----------------------------------------------------------------------------------
-    def fail_interrupted(self) -> int:
+    def fail_interrupted(self, *, keep_runs: set[str] | frozenset[str] = frozenset(),
+                         only_runs: set[str] | None = None) -> int:
         """Jobs a crash left queued or running end ``failed`` (their holds are released with the
-        other interrupted runs'); the door is told, as for any failed job. Call before runs start."""
+        other interrupted runs'); the door is told, as for any failed job. Call before runs start.
+        Several API processes: jobs whose run another live process holds (``keep_runs``) go on;
+        ``only_runs`` fails just the jobs of those runs (a dead process's, taken back)."""
         now = datetime.now(UTC)
         with self.db.session() as s:
-            rows = s.scalars(select(Job).where(Job.status.in_(ACTIVE))).all()
+            query = select(Job).where(Job.status.in_(ACTIVE))
+            if only_runs is not None:
+                query = query.where(Job.run_id.in_(list(only_runs)))
+            rows = [row for row in s.scalars(query).all() if row.run_id not in keep_runs]
             for row in rows:
                 row.status, row.error, row.credits_charged, row.completed_at = FAILED, dict(INTERRUPTED), 0, now
                 s.flush()

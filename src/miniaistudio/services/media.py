@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import and_, func, or_, select
 
@@ -22,12 +23,12 @@ from ..core.errors import (
 )
 from ..core.file_names import portable
 from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits
-from ..core.policy import Action, Principal, SessionFacts, require, require_media
+from ..core.policy import Action, Principal, SessionFacts, require, require_media, require_media_removal
 from ..core.values import MediaRef
 from ..runtimes.media.probe import EXTENSIONS, NotMedia, probe
 from ..store.db import Database
 from ..store.media_store import InvalidKey, MediaStore, new_storage_key
-from ..store.tables import Media, SessionShare, StudioSession
+from ..store.tables import Media, PendingUpload, SessionShare, StudioSession
 from .sessions import ACCEPTED, facts_of, session_facts
 from .sessions import is_uuid as _is_uuid
 
@@ -121,6 +122,20 @@ class MediaLibrary:
         except (FileNotFoundError, InvalidKey):
             raise MediaNotFound("the media file is missing from the store") from None
 
+    def direct_download_url(self, row: Media, ttl_seconds: int) -> str | None:
+        """A presigned URL to GET the media's bytes straight from the store (S3), answered with the
+        sniffed type and the download name; None when the store has none (the studio serves the bytes)."""
+        direct = self.store.direct
+        if direct is None:
+            return None
+        name = download_name(row)
+        disposition = f"inline; filename*=UTF-8''{quote(name, safe='')}"
+        try:
+            return direct.download_url(row.storage_key, ttl_seconds=ttl_seconds, mime=row.mime,
+                                       disposition=disposition)
+        except InvalidKey:
+            raise MediaNotFound("the media file is missing from the store") from None
+
     def resolve(self, media_id: str, user_id: str) -> MediaRef:
         """MediaResolver for node tasks: the user's own media or their sessions' media."""
         row = self.get(Principal(user_id, ""), media_id)
@@ -198,6 +213,23 @@ class MediaLibrary:
             raise
         return [media_item(row) for row in rows]
 
+    def remove(self, principal: Principal, media_id: str) -> MediaItem:
+        """Delete one media item and its file (the gallery's Delete); answers what was removed."""
+        with self.db.session() as s:
+            row = s.get(Media, media_id) if _is_uuid(media_id) else None
+            if row is None:
+                raise MediaNotFound("media not found")
+            facts: SessionFacts | None = None
+            if row.session_id is not None:
+                owner_id = s.scalar(select(StudioSession.owner_id).where(StudioSession.id == row.session_id))
+                facts = facts_of(s, row.session_id, owner_id, principal) if owner_id is not None else None
+            require_media_removal(principal, row.owner_id, facts)
+            removed = media_item(row)
+            key = row.storage_key
+            s.delete(row)
+        self.store.delete(key)
+        return removed
+
     def discard(self, principal: Principal, media_ids: list[str]) -> None:
         """Delete the principal's own media rows and files (rolling back a failed creation)."""
         with self.db.session() as s:
@@ -228,6 +260,9 @@ class MediaLibrary:
             cond = [or_(Media.session_id.in_(visible), and_(Media.owner_id == me, Media.session_id.is_(None)))]
         else:  # what I made, where I may still see it (not in a session whose share I lost)
             cond = [Media.owner_id == me, or_(Media.session_id.is_(None), Media.session_id.in_(visible))]
+        # a direct upload waiting for its finalize step (Miraflow) is not in the gallery until finalized
+        cond.append(Media.id.not_in(select(PendingUpload.media_id).where(PendingUpload.finalize_by.is_not(None),
+                                                                         PendingUpload.media_id.is_not(None))))
         if media_type:
             cond.append(Media.kind == media_type)
         if date_from:

@@ -37,6 +37,13 @@ DEFAULT_MODEL_KINDS: dict[str, tuple[str, ...]] = {
     "image.depth": ("depth",),
     "video.from_text": ("text_to_video",),
     "image.photo_restore": ("face_restoration",),
+    "video.talking_avatar": ("lip_sync",),
+}
+#: Nodes whose ``engine`` parameter chooses how they run, not which model: these values (or the
+#: parameter left out) use a model — the one named in ``model``, else the first of their default kinds;
+#: any other value (``classical``) uses none.
+MODEL_ENGINE_MODES: dict[str, frozenset[str]] = {
+    "video.talking_avatar": frozenset({"auto", "neural"}),
 }
 #: Parameters that name a model; "classical" is an engine choice that uses none.
 MODEL_PARAMS = ("model", "engine")
@@ -57,6 +64,21 @@ class _Metered:
     models: set[str]
     charged: int = 0
     nodes: list[str] = field(default_factory=list)
+
+
+def model_ref(node_type: str, params: dict[str, object]) -> str | None:
+    """The model a node's parameters name (``""``: the first installed of its default kinds), or None
+    when the node runs without one."""
+    modes = MODEL_ENGINE_MODES.get(node_type)
+    if modes is not None:
+        if str(params.get("engine") or "auto").strip().lower() not in modes:
+            return None
+        model = params.get("model")
+        return model.strip() if isinstance(model, str) else ""
+    ref = next((str(params[p]).strip() for p in MODEL_PARAMS if isinstance(params.get(p), str)), "")
+    if ref.lower() not in NOT_A_MODEL:
+        return ref
+    return "" if node_type in DEFAULT_MODEL_KINDS and not ref else None
 
 
 class LedgerMeter:
@@ -81,9 +103,8 @@ class LedgerMeter:
         for nid in plan.execute:
             node_type = nodes[nid].type
             per_node[nid] = self.node_prices.get(node_type, 0)
-            params = plan.plan.params.get(nid, {})
-            ref = next((str(params[p]).strip() for p in MODEL_PARAMS if isinstance(params.get(p), str)), "")
-            if ref.lower() not in NOT_A_MODEL or (node_type in DEFAULT_MODEL_KINDS and not ref):
+            ref = model_ref(node_type, plan.plan.params.get(nid, {}))
+            if ref is not None:
                 wanted[nid] = (node_type, ref)
         if wanted:
             try:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from ..core.errors import InvalidRequest, NotFound
 from ..core.policy import Principal
-from ..runtimes.creative.portrait_check import PortraitCheck, check_portrait
+from ..runtimes.creative.portrait_check import check_portrait
 from ..runtimes.models import tts
 from ..runtimes.models.model_cache import ModelCache
 from ..store.db import Database
@@ -26,12 +26,6 @@ STOCK_DIR = Path(__file__).resolve().parent.parent / "assets" / "avatars"
 #: When the stock avatars were added to the studio (their ``createdAt``).
 STOCK_CREATED = datetime(2026, 12, 3, tzinfo=UTC)
 DEFAULT_VOICE = tts.default_voice(tts.PIPER)
-REFUSALS = {
-    "no_face": ("NO_FACE", "no face was found in the photo"),
-    "several_faces": ("MULTIPLE_FACES", "the photo shows several faces; an avatar needs exactly one"),
-    "not_frontal": ("FACE_NOT_FRONTAL", "the face is turned away; use a photo facing the camera"),
-    "face_too_small": ("FACE_TOO_SMALL", "the face is too small in the photo; crop closer to it"),
-}
 
 
 class AvatarNotFound(NotFound):
@@ -94,10 +88,7 @@ class MiraflowAvatars:
             raise InvalidRequest(f"media {media_id} is {row.kind}; an avatar needs a photo", code="NOT_AN_IMAGE")
         with self.media.file_of(row) as path, Image.open(path) as img:
             rgb = np.asarray(img.convert("RGB"))
-        verdict: PortraitCheck = check_portrait(rgb, cache=self.cache)
-        if not verdict.ok:
-            code, message = REFUSALS[verdict.verdict]
-            raise InvalidRequest(message, code=code, details={"faces": verdict.faces})
+        check_portrait(rgb, cache=self.cache).require()  # PortraitRefused: the door maps its code
         avatar = MiraflowAvatar(id=str(uuid.uuid4()), user_id=principal.user_id, name=name, media_id=row.id,
                                 voice_id=voice_id or DEFAULT_VOICE, created_at=datetime.now(UTC))
         with self.db.session() as s:

@@ -207,3 +207,59 @@ def _not_allowed(roots: list[Path], why: str = "") -> InvalidRequest:
         f"the API imports models only from the configured import folders{why}; put the files there "
         "(or set MINIAI_MODEL_IMPORT_DIRS), or use `miniaistudio models import PATH` on the server",
         code="PATH_NOT_ALLOWED", details={"import_folders": [r.name for r in roots]})
+
+
+# --------------------------------------------------------------------------- the import folders' contents
+@dataclass(frozen=True)
+class ImportCandidate:
+    """A folder or file at the top of an import folder, and what it was found to be (or why not)."""
+
+    path: str
+    name: str
+    folder: str  # the import folder's own name
+    kind: str | None
+    format: str | None
+    size_bytes: int
+    problem: str | None
+
+
+#: A listing stops after this many entries (an import folder is for a handful of models).
+MAX_CANDIDATES = 200
+
+
+def import_candidates(roots: list[Path]) -> list[ImportCandidate]:
+    """What the Models page offers to import: each entry at the top of each import folder, with its kind."""
+    found: list[ImportCandidate] = []
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for entry in sorted(root.iterdir(), key=lambda p: p.name.lower()):
+            if entry.name.startswith(".") or len(found) >= MAX_CANDIDATES:
+                continue
+            found.append(_candidate(entry, root, roots))
+    return found
+
+
+def _candidate(entry: Path, root: Path, roots: list[Path]) -> ImportCandidate:
+    kind: str | None = None
+    fmt: str | None = None
+    problem: str | None = None
+    try:
+        check_confined(entry, roots)
+        detected = detect(entry)
+        kind, fmt = detected.kind, detected.format
+    except InvalidRequest as exc:
+        problem = exc.message
+    except (OSError, ValueError) as exc:  # unreadable, or a model_index.json that is not JSON
+        problem = f"cannot read {entry.name}: {type(exc).__name__}"
+    return ImportCandidate(path=str(entry), name=entry.name, folder=root.name, kind=kind, format=fmt,
+                           size_bytes=_size(entry), problem=problem)
+
+
+def _size(entry: Path) -> int:
+    try:
+        if entry.is_file():
+            return entry.stat().st_size
+        return sum(p.stat().st_size for p in entry.rglob("*") if p.is_file() and not p.is_symlink())
+    except OSError:
+        return 0

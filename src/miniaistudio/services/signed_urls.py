@@ -2,8 +2,8 @@
 
 What hosted APIs hand out as CDN links: absolute, time-limited, usable without an auth header
 (webhook receivers and ``<img>`` tags have none). Possession is the credential, so links carry no
-user and are checked in constant time; changing the server secret revokes every link. The S3
-store (a later issue) will hand out presigned URLs through the same ``Urls`` seam instead.
+user and are checked in constant time; changing the server secret revokes every link. With the S3
+media store a checked link redirects to a presigned GET at the bucket (the files door does).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Media blobs behind a small seam: local disk now, S3-compatible storage later.
+"""Media blobs behind a small seam: local disk, or an S3-compatible bucket (``store/s3_media_store.py``).
 
 Keys are made by the studio (``YYYY/MM/<uuid>.<ext>``), never taken from a request, and are
 checked again here so no key can leave the store's root.
@@ -30,7 +30,42 @@ class InvalidKey(ValueError):
     pass
 
 
+def valid_key(key: str) -> str:
+    """``key`` when it is one the studio makes (no "..", no absolute path, no empty component)."""
+    if not _KEY.match(key):
+        raise InvalidKey(f"invalid media key {key!r}")
+    return key
+
+
+class ObjectTooLarge(ValueError):
+    """A client's upload is larger than the caller accepts (found before any byte is read)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"{size} bytes")
+        self.size = size
+
+
+class DirectTransfers(Protocol):
+    """Clients move bytes straight to and from the store (presigned URLs), not through the studio."""
+
+    def upload_url(self, key: str, *, content_type: str, ttl_seconds: int) -> str:
+        """A URL to PUT one object of ``content_type`` to."""
+
+    def download_url(self, key: str, *, ttl_seconds: int, mime: str, disposition: str) -> str:
+        """A URL to GET one object by, answered with ``mime`` and ``disposition``."""
+
+    def receive(self, key: str, dest: Path, max_bytes: int) -> int:
+        """A client's upload, copied to ``dest``: its size (``FileNotFoundError`` before it arrived,
+        :class:`ObjectTooLarge` above ``max_bytes``)."""
+
+    def discard(self, key: str) -> None:
+        """Delete a client's upload (or nothing)."""
+
+
 class MediaStore(Protocol):
+    #: Presigned transfers when the store has them (S3), else None: bytes pass through the studio.
+    direct: DirectTransfers | None
+
     def put_file(self, key: str, source: Path) -> int:
         """Move ``source`` into the store under ``key``; returns its size."""
 
@@ -49,6 +84,8 @@ class MediaStore(Protocol):
 
 
 class LocalMediaStore:
+    direct: DirectTransfers | None = None
+
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self.root.mkdir(parents=True, exist_ok=True)
@@ -57,9 +94,7 @@ class LocalMediaStore:
     def path_for(self, key: str) -> Path:
         # The key grammar admits no "..", no absolute path and no empty component, so the
         # joined path stays under the root; symlinks are refused where files are opened.
-        if not _KEY.match(key):
-            raise InvalidKey(f"invalid media key {key!r}")
-        return self.root / key
+        return self.root / valid_key(key)
 
     def _parent_ready(self, path: Path) -> None:
         parent = path.parent

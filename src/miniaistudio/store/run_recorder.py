@@ -112,29 +112,35 @@ class SqlRunRecorder:
         self.last_write_rows = len(nodes)
         self.last_write_bytes = sum(len(json.dumps(n["state"], separators=(",", ":"))) for n in nodes)
 
-    def mark_interrupted(self) -> int:
-        """Runs left active by a crash or kill: mark them interrupted (called at start-up).
-        Only the rows of nodes that were queued or running are rewritten."""
+    def mark_interrupted(self, keep: set[str] | frozenset[str] = frozenset()) -> int:
+        """Runs left active by a crash or kill: mark them interrupted (called at start-up), except
+        ``keep`` (runs other live processes hold). Only the rows of nodes that were queued or
+        running are rewritten."""
         active = (RunStatus.QUEUED.value, RunStatus.RUNNING.value)
-        stale = (NodeStatus.QUEUED.value, NodeStatus.RUNNING.value)
-        error = {"code": "INTERRUPTED", "message": "the server stopped during this node"}
         with self.db.session() as s:
-            run_ids = s.scalars(select(Run.id).where(Run.status.in_(active))).all()
-            for run_id in run_ids:
-                rows = s.execute(select(RunNode.node_id, RunNode.state).where(
-                    RunNode.run_id == run_id, RunNode.status.in_(stale))).all()
-                if rows:
-                    s.execute(
-                        update(_RUN_NODES).where(RunNode.run_id == bindparam("rid"),
-                                                        RunNode.node_id == bindparam("nid"))
-                        .values(status=NodeStatus.INTERRUPTED.value, state=bindparam("new_state")),
-                        [{"rid": run_id, "nid": nid,
-                          "new_state": {**state, "status": NodeStatus.INTERRUPTED.value, "error": error}}
-                         for nid, state in rows])
-                s.execute(update(Run).where(Run.id == run_id).values(
-                    status=RunStatus.INTERRUPTED.value, finished_at=time.time(),
-                    error={"code": "INTERRUPTED", "message": "the server stopped during this run"}))
+            run_ids = [rid for rid in s.scalars(select(Run.id).where(Run.status.in_(active))).all()
+                       if rid not in keep]
+            interrupt_runs(s, run_ids, {"code": "INTERRUPTED", "message": "the server stopped during this run"})
             return len(run_ids)
+
+
+def interrupt_runs(s: Session, run_ids: list[str], run_error: dict[str, Any]) -> None:
+    """End runs ``interrupted``, with their queued and running nodes."""
+    stale = (NodeStatus.QUEUED.value, NodeStatus.RUNNING.value)
+    error = {"code": "INTERRUPTED", "message": "the server stopped during this node"}
+    for run_id in run_ids:
+        rows = s.execute(select(RunNode.node_id, RunNode.state).where(
+            RunNode.run_id == run_id, RunNode.status.in_(stale))).all()
+        if rows:
+            s.execute(
+                update(_RUN_NODES).where(RunNode.run_id == bindparam("rid"), RunNode.node_id == bindparam("nid"))
+                .values(status=NodeStatus.INTERRUPTED.value, state=bindparam("new_state")),
+                [{"rid": run_id, "nid": nid,
+                  "new_state": {**state, "status": NodeStatus.INTERRUPTED.value, "error": error}}
+                 for nid, state in rows])
+        s.execute(update(Run).where(Run.id == run_id, Run.status.in_((RunStatus.QUEUED.value,
+                                                                        RunStatus.RUNNING.value)))
+                  .values(status=RunStatus.INTERRUPTED.value, finished_at=time.time(), error=run_error))
 
 
 def _upsert_nodes(s: Session, nodes: list[dict[str, Any]]) -> None:

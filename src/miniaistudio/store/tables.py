@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -146,6 +147,21 @@ class Run(Base):
     started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     loops: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class RunLease(Base):
+    """The process running a session's run (``holder_id``), kept by its heartbeat (``store/run_leases.py``).
+    A stop or node cancel asked through another process waits here for the holder to pick it up."""
+
+    __tablename__ = "run_leases"
+    __table_args__ = (Index("ix_run_leases_holder", "holder_id"),)
+
+    session_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    run_id: Mapped[str] = mapped_column(String(36))
+    holder_id: Mapped[str] = mapped_column(String(100))
+    heartbeat_at: Mapped[float] = mapped_column(Float)  # epoch seconds
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cancel_nodes: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
 class RunNode(Base):
@@ -600,3 +616,27 @@ class MiraflowAvatar(Base):
     media_id: Mapped[str] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"))
     voice_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class TaskAttempt(Base):
+    """One node task handed to Celery workers (``executors/celery_worker.py``): how often it was
+    delivered, and how it ended. Celery redelivers a task whose worker died with no retry counter of
+    its own; ``deliveries`` bounds that, and a stored end makes a redelivered task that already
+    ended answer with the same result instead of running (and writing media) again.
+    status: running | succeeded | failed | canceled; ``result``: the encoded TaskResult."""
+
+    __tablename__ = "task_attempts"
+
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # one engine attempt of one node
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    node_id: Mapped[str] = mapped_column(String(200))
+    node_type: Mapped[str] = mapped_column(String(120))
+    attempt: Mapped[int] = mapped_column(Integer)  # the engine's attempt number (its retry policy)
+    queue: Mapped[str] = mapped_column(String(40))
+    deliveries: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    worker: Mapped[str] = mapped_column(String(200))  # the host name of the worker of the last delivery
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -7,6 +7,7 @@ const LINKS = [
   { path: "/", label: "Sessions" },
   { path: "/gallery", label: "My Gallery" },
   { path: "/apps", label: "Apps" },
+  { path: "/models", label: "Models" },
   { path: "/invitations", label: "Invitations" },
   { path: "/billing", label: "Billing" },
   { path: "/profile/api-key", label: "Profile" },

@@ -39,7 +39,7 @@ export function ContentCredentials({ mediaId }: { mediaId: string }) {
   if (!c.present) {
     return (
       <div className="content-credentials muted small" aria-label="Content Credentials">
-        No Content Credentials (uploaded files are not signed by the studio)
+        No Content Credentials (the studio signs the images and videos it makes, not uploads or audio)
       </div>
     );
   }

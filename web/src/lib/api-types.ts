@@ -1330,7 +1330,8 @@ export interface paths {
         get: operations["get_media_api_v2_media__media_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete one media item and its file (its maker or a session editor) */
+        delete: operations["delete_media_api_v2_media__media_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1398,6 +1399,23 @@ export interface paths {
         put?: never;
         /** Import a model folder or file on the server (admin) */
         post: operations["import_model_api_v2_models_import_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/models/importable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the server's import folders hold, ready to import (admin) */
+        get: operations["importable_models_api_v2_models_importable_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -3389,6 +3407,13 @@ export interface components {
             height?: number | null;
             /** Id */
             id: string;
+            /**
+             * Mode
+             * @description normal | bypass (inputs pass through) | mute (left out)
+             * @default normal
+             * @enum {string}
+             */
+            mode: "normal" | "bypass" | "mute";
             /** Notes */
             notes?: string | null;
             /** Params */
@@ -3461,6 +3486,49 @@ export interface components {
              * @description a folder or file on the server
              */
             path: string;
+        };
+        /** ImportCandidatePublic */
+        ImportCandidatePublic: {
+            /**
+             * Folder
+             * @description The import folder it is in
+             */
+            folder: string;
+            /** Format */
+            format: string | null;
+            /**
+             * Kind
+             * @description What detection found it to be; null when it cannot be imported
+             */
+            kind: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Path
+             * @description Where it is on the server (send it to POST /models/import)
+             */
+            path: string;
+            /**
+             * Problem
+             * @description Why it cannot be imported, if it cannot
+             */
+            problem: string | null;
+            /** Size Bytes */
+            size_bytes: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** ImportCandidatesPublic */
+        ImportCandidatesPublic: {
+            /** Candidates */
+            candidates: components["schemas"]["ImportCandidatePublic"][];
+            /**
+             * Folders
+             * @description The import folders' names
+             */
+            folders: string[];
+        } & {
+            [key: string]: unknown;
         };
         /**
          * InvitationPublic
@@ -4003,6 +4071,15 @@ export interface components {
             [key: string]: unknown;
         };
         /**
+         * MediaRemovedPublic
+         * @description What ``DELETE /media/{id}`` removed.
+         */
+        MediaRemovedPublic: {
+            removed: components["schemas"]["MediaPublic"];
+        } & {
+            [key: string]: unknown;
+        };
+        /**
          * MediaUploadPublic
          * @description Every stored file in ``items``; a single upload also answers that item's fields at the top.
          */
@@ -4339,6 +4416,11 @@ export interface components {
             gpu: boolean;
             /** Inputs */
             inputs: components["schemas"]["SocketPublic"][];
+            /**
+             * Model Kinds
+             * @description Kinds of installed model of which the node needs one to run (empty: it runs without a model)
+             */
+            model_kinds: string[];
             /** Outputs */
             outputs: components["schemas"]["SocketPublic"][];
             /**
@@ -5779,6 +5861,13 @@ export interface operations {
                 content: {
                     "application/octet-stream": string;
                 };
+            };
+            /** @description With an S3 media store: a presigned URL at the bucket that serves the bytes (supports Range) */
+            307: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {
@@ -8258,6 +8347,37 @@ export interface operations {
             };
         };
     };
+    delete_media_api_v2_media__media_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                media_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaRemovedPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     credentials_api_v2_media__media_id__credentials_get: {
         parameters: {
             query?: never;
@@ -8383,6 +8503,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    importable_models_api_v2_models_importable_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportCandidatesPublic"];
                 };
             };
         };
@@ -8686,6 +8826,8 @@ export interface operations {
             query?: {
                 /** @description For EventSource, which cannot set headers */
                 session_id?: string | null;
+                /** @description Resume after this event id (as the Last-Event-ID header): the events since are sent instead of a snapshot, unless they are no longer kept */
+                last_event_id?: string | null;
             };
             header?: never;
             path?: never;
@@ -8693,7 +8835,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description snapshot, then run and node events as they happen */
+            /** @description snapshot, then run and node events as they happen; each with an id to resume after (Last-Event-ID) */
             200: {
                 headers: {
                     [name: string]: unknown;

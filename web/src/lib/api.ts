@@ -8,6 +8,8 @@ import type {
   ApiErrorBody,
   ApiKeyStatus,
   Graph,
+  ImportCandidate,
+  InstalledModel,
   MediaGroup,
   MediaItem,
   ContentCredentials,
@@ -116,8 +118,13 @@ export const api = {
   /** The file's C2PA Content Credentials and whether they verify. */
   mediaCredentials: (id: string) => json<ContentCredentials>(`/media/${encodeURIComponent(id)}/credentials`),
   mediaRecord: (id: string) => json<MediaItem & { metadata?: Record<string, unknown> }>(`/media/${encodeURIComponent(id)}`),
-  media: (mediaType?: string) =>
-    json<{ groups: MediaGroup[]; total: number }>(`/media?page_size=500${mediaType ? `&media_type=${mediaType}` : ""}`),
+  media: (mediaType?: string, dates: { from?: string; to?: string } = {}) => {
+    const q = new URLSearchParams({ page_size: "500" });
+    if (mediaType) q.set("media_type", mediaType);
+    if (dates.from) q.set("date_from", dates.from);
+    if (dates.to) q.set("date_to", dates.to);
+    return json<{ groups: MediaGroup[]; total: number }>(`/media?${q}`);
+  },
   upload: async (sessionId: string, nodeId: string, kind: string | null, files: File[]) => {
     const form = new FormData();
     for (const f of files) form.append("file", f, f.name);
@@ -126,6 +133,12 @@ export const api = {
     const data = await json<{ items: MediaItem[] }>(`/media/upload?${q}`, { method: "POST", raw: form });
     return data.items;
   },
+  models: () => json<{ models: InstalledModel[]; kinds: string[] }>("/models"),
+  importableModels: () => json<{ folders: string[]; candidates: ImportCandidate[] }>("/models/importable"),
+  importModel: (body: { path: string; name?: string; credits_per_generation?: number }) =>
+    json<InstalledModel>("/models/import", { method: "POST", body }),
+  removeModel: (id: string) => json<{ removed: InstalledModel }>(`/models/${encodeURIComponent(id)}`, { method: "DELETE" }),
+  deleteMedia: (id: string) => json<{ removed: MediaItem }>(`/media/${encodeURIComponent(id)}`, { method: "DELETE" }),
   downloadZip: async (ids: string[]) => {
     const res = await request("/media/download-zip", { method: "POST", body: { ids } });
     return res.blob();

@@ -5,13 +5,13 @@ import type { Graph } from "./types";
 const graph: Graph = {
   nodes: [
     { id: "n2", type: "image.adjust", position: { x: 40, y: 30 }, params: { brightness: 1.2 }, parent_id: "g1",
-      title: "Brighter", notes: null, width: null, height: null, ui: {} },
+      title: "Brighter", notes: null, width: null, height: null, ui: {}, mode: "bypass" },
     { id: "g1", type: "group", position: { x: 100, y: 100 }, params: { label: "Branch" }, width: 400, height: 300,
-      title: null, notes: null, parent_id: null, ui: {} },
+      title: null, notes: null, parent_id: null, ui: {}, mode: "normal" },
     { id: "n1", type: "image.solid_color", position: { x: -200, y: 0 }, params: {}, title: null, notes: "base",
-      width: null, height: null, parent_id: null, ui: { collapsed: false } },
+      width: null, height: null, parent_id: null, ui: { collapsed: false }, mode: "mute" },
     { id: "c1", type: "comment", position: { x: 0, y: -200 }, params: { text: "hi" }, width: 240, height: 120,
-      title: null, notes: null, parent_id: null, ui: {} },
+      title: null, notes: null, parent_id: null, ui: {}, mode: "normal" },
   ],
   edges: [{ id: "e1", source: "n1", source_handle: "image", target: "n2", target_handle: "image" }],
 };
@@ -25,6 +25,12 @@ describe("graph document <-> React Flow", () => {
     expect(nodes.find((n) => n.id === "c1")?.type).toBe("comment");
     expect(nodes.find((n) => n.id === "n1")?.type).toBe("studio");
     expect(nodes.find((n) => n.id === "n2")?.parentId).toBe("g1");
+  });
+  it("keeps a node's mode on the canvas node and back (normal is left implicit on the canvas)", () => {
+    const { nodes } = docToFlow(graph);
+    expect(nodes.find((n) => n.id === "n2")?.data.mode).toBe("bypass");
+    expect(nodes.find((n) => n.id === "n1")?.data.mode).toBe("mute");
+    expect(nodes.find((n) => n.id === "g1")?.data.mode).toBeUndefined();
   });
   it("round-trips the document", () => {
     const { nodes, edges } = docToFlow(graph);

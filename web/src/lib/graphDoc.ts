@@ -8,7 +8,11 @@ export interface StudioNodeData extends Record<string, unknown> {
   title: string | null;
   notes: string | null;
   ui: Record<string, unknown>;
+  /** How the node takes part in a run: bypassed (inputs pass through) or muted (left out). */
+  mode?: NodeMode;
 }
+
+export type NodeMode = "normal" | "bypass" | "mute";
 
 export type FlowNode = Node<StudioNodeData>;
 export type FlowEdge = Edge;
@@ -59,6 +63,7 @@ export function toFlowNode(n: GraphNode): FlowNode {
       title: n.title ?? null,
       notes: n.notes ?? null,
       ui: { ...(n.ui ?? {}) },
+      ...(n.mode && n.mode !== "normal" ? { mode: n.mode } : {}),
     },
   };
   if (n.width != null) node.width = n.width;
@@ -99,6 +104,7 @@ export function fromFlowNode(n: FlowNode): GraphNode {
     height: typeof n.height === "number" ? round(n.height) : null,
     parent_id: n.parentId ?? null,
     ui: d.ui ?? {},
+    mode: d.mode ?? "normal",
   };
   return out;
 }

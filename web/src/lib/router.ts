@@ -9,6 +9,7 @@ export type Route =
   | { name: "billing" }
   | { name: "invitations" }
   | { name: "apps" }
+  | { name: "models" }
   | { name: "profile"; tab: string };
 
 export function parseRoute(path: string): Route {
@@ -19,6 +20,7 @@ export function parseRoute(path: string): Route {
   if (parts[0] === "billing") return { name: "billing" };
   if (parts[0] === "invitations") return { name: "invitations" };
   if (parts[0] === "apps") return { name: "apps" };
+  if (parts[0] === "models") return { name: "models" };
   if (parts[0] === "profile") return { name: "profile", tab: parts[1] ?? "api-key" };
   return { name: "sessions" };
 }

@@ -55,6 +55,8 @@ export interface NodeSpec {
   inputs: SocketSpec[];
   outputs: SocketSpec[];
   params_schema: JsonSchema;
+  /** Kinds of installed model of which the node needs one to run (empty or absent: it runs without). */
+  model_kinds?: string[];
 }
 
 export interface Position {
@@ -73,6 +75,7 @@ export interface GraphNode {
   height?: number | null;
   parent_id?: string | null;
   ui?: Record<string, unknown>;
+  mode?: "normal" | "bypass" | "mute";
 }
 
 export interface GraphEdge {
@@ -141,10 +144,14 @@ export interface NodeRunState {
   outputs?: Record<string, OutputValue> | null;
   /** The outputs are from older settings or inputs: still shown (dimmed), no longer current. */
   outdated?: boolean;
+  /** Shown in place of the node's own state: this loop iteration's (the canvas previews one iteration). */
+  previewOf?: string;
 }
 
 export type SessionSummary = Schemas["SessionSummaryPublic"];
 export type MediaItem = Schemas["MediaPublic"];
+export type InstalledModel = Schemas["ModelPublic"];
+export type ImportCandidate = Schemas["ImportCandidatePublic"];
 export type MediaGroup = Schemas["MediaGroupPublic"];
 export type ContentCredentials = Schemas["ContentCredentialsPublic"];
 export type ApiKeyStatus = Schemas["ApiKeyPublic"];

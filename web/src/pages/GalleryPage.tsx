@@ -1,8 +1,10 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, downloadUrl, errorText, saveBlob } from "../lib/api";
+import { batchesOf, dayBound, readableName } from "../lib/galleryView";
 import { navigate } from "../lib/router";
-import type { MediaGroup, Me } from "../lib/types";
+import type { MediaGroup, MediaItem, Me } from "../lib/types";
 import { AppHeader } from "../components/AppHeader";
+import { MediaLightbox } from "../components/MediaLightbox";
 import { MediaThumb } from "../components/MediaThumb";
 import { AsyncState } from "../components/AsyncState";
 import { EmptyState } from "../components/ui";
@@ -27,12 +29,15 @@ export function GalleryPage({ me }: { me: Me }) {
   const [error, setError] = useState<string | null>(null);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [zipping, setZipping] = useState(false);
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const [viewing, setViewing] = useState<MediaItem | null>(null);
 
   const load = useCallback(() => {
     setError(null);
     setGroups(null);
-    api.media(filter || undefined).then((r) => setGroups(r.groups), (e) => setError(errorText(e)));
-  }, [filter]);
+    api.media(filter || undefined, { from: dayBound(from, false), to: dayBound(to, true) }).then((r) => setGroups(r.groups), (e) => setError(errorText(e)));
+  }, [filter, from, to]);
   useEffect(load, [load]);
 
   const toggle = (id: string) =>
@@ -72,6 +77,14 @@ export function GalleryPage({ me }: { me: Me }) {
                 </button>
               ))}
             </div>
+            <label className="small muted row gap-sm">
+              From
+              <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} aria-label="From day" />
+            </label>
+            <label className="small muted row gap-sm">
+              To
+              <input type="date" value={to} onChange={(e) => setTo(e.target.value)} aria-label="To day" />
+            </label>
             <button className="btn" disabled={selected.size === 0 || zipping} onClick={zip} aria-label="Download selected as zip">
               {zipping ? "Preparing…" : `Download zip${selected.size ? ` (${selected.size})` : ""}`}
             </button>
@@ -99,16 +112,22 @@ export function GalleryPage({ me }: { me: Me }) {
                   </button>
                 )}
               </header>
+              <div className="gallery-batches">
+              {batchesOf(g).map((b) => (
+              <div key={b.key} className="gallery-batch">
+              <p className="small muted gallery-batch-label">{b.label} · {b.items.length}</p>
               <ul className="media-grid">
-                {g.items.map((m) => (
+                {b.items.map((m) => (
                   <li key={m.id} className={`media-card ${selected.has(m.id) ? "selected" : ""}`}>
                     <div className="media-preview">
-                      <MediaThumb id={m.id} kind={m.media_type} name={m.filename} />
+                      <button className="media-open" onClick={() => setViewing(m)} aria-label={`Open ${readableName(m.filename)}`}>
+                        <MediaThumb id={m.id} kind={m.media_type} name={readableName(m.filename)} />
+                      </button>
                       <span className={`kind-badge kind-${m.media_type}`}>{m.media_type}</span>
                       <input type="checkbox" className="media-check" checked={selected.has(m.id)} onChange={() => toggle(m.id)} aria-label={`Select ${m.filename}`} />
                     </div>
                     <div className="media-meta">
-                      <span className="ellipsis" title={m.filename}>{m.filename}</span>
+                      <span className="ellipsis" title={m.filename}>{readableName(m.filename)}</span>
                       <span className="muted small">
                         {m.width && m.height ? `${m.width}×${m.height} · ` : ""}
                         {size(m.size_bytes)} · {m.origin ?? ""}
@@ -120,9 +139,23 @@ export function GalleryPage({ me }: { me: Me }) {
                   </li>
                 ))}
               </ul>
+              </div>
+              ))}
+              </div>
             </section>
           ))}
         </AsyncState>
+        {viewing && groups && (
+          <MediaLightbox
+            item={viewing}
+            items={groups.flatMap((g) => g.items)}
+            onClose={() => setViewing(null)}
+            onDeleted={() => {
+              setViewing(null);
+              load();
+            }}
+          />
+        )}
       </main>
     </div>
   );

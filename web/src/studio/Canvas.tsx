@@ -1,10 +1,11 @@
 import { Background, BackgroundVariant, Controls, MiniMap, Panel, ReactFlow, useReactFlow } from "@xyflow/react";
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { docToFlow, type FlowEdge, type FlowNode, type StudioNodeData } from "../lib/graphDoc";
 import { LOOP_TYPE } from "../lib/loops";
 import { abilities } from "../lib/roles";
 import { navigate } from "../lib/router";
-import type { Me, NodeSpec, Position, SessionDoc } from "../lib/types";
+import type { MediaItem, Me, NodeSpec, Position, SessionDoc } from "../lib/types";
+import { MediaLightbox } from "../components/MediaLightbox";
 import { toast } from "../components/toast";
 import { CommentNode, FrameNode } from "./AnnotationNodes";
 import { nodeMenu, paneMenu, type MenuEntry } from "./canvasMenus";
@@ -12,21 +13,24 @@ import { ConnectionLine } from "./ConnectionLine";
 import { ContextMenu } from "./ContextMenu";
 import { StudioContext, categoryColor, uploadKind, type StudioActions, type StudioCtx } from "./context";
 import { EmptyCanvas } from "./EmptyCanvas";
+import { GalleryPanel } from "./GalleryPanel";
 import { GalleryPicker } from "./GalleryPicker";
 import { useAbsolutePosition } from "./hooks/useAbsolutePosition";
 import { useCanvasAutosave } from "./hooks/useCanvasAutosave";
+import { useCanvasDrop } from "./hooks/useCanvasDrop";
 import { useCanvasHotkeys } from "./hooks/useCanvasHotkeys";
 import { useClipboard } from "./hooks/useClipboard";
 import { useConnections } from "./hooks/useConnections";
 import { useGraphHistory } from "./hooks/useGraphHistory";
 import { useGrouping } from "./hooks/useGrouping";
+import { useInstalledModelKinds } from "./hooks/useInstalledModelKinds";
 import { useNodeEdits } from "./hooks/useNodeEdits";
 import { useOutdatedOutputs } from "./hooks/useOutdatedOutputs";
 import { useOverlapFreeLayout } from "./hooks/useOverlapFreeLayout";
 import { useRunCommands } from "./hooks/useRunCommands";
 import { Inspector } from "./Inspector";
 import { LoopNode } from "./LoopNode";
-import { NODE_MIME, Palette } from "./Palette";
+import { Palette } from "./Palette";
 import { PublishAppDialog } from "./PublishAppDialog";
 import { PublishRecipeDialog } from "./PublishRecipeDialog";
 import { QuickAdd } from "./QuickAdd";
@@ -36,6 +40,7 @@ import { RunStore, useRunSummary } from "./runStore";
 import { SaveBanner } from "./SaveBanner";
 import { ShareDialog } from "./ShareDialog";
 import { ShortcutsHelp } from "./ShortcutsHelp";
+import { SideDock, type DockTab } from "./SideDock";
 import { SocketLegend } from "./SocketLegend";
 import { StudioNode } from "./StudioNode";
 import { StudioToolbar } from "./StudioToolbar";
@@ -97,15 +102,18 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   const { copy, paste, duplicate } = clipboard;
   const { runAll, rerun, runFrom, cancel } = runs;
 
-  const onDrop = useCallback(
-    (e: DragEvent) => {
-      const type = e.dataTransfer.getData(NODE_MIME);
-      if (!type || !can.edit) return;
-      e.preventDefault();
-      addNode(type, rf.screenToFlowPosition({ x: e.clientX - 20, y: e.clientY - 16 }));
+  const [dock, setDock] = useState<DockTab>("nodes");
+  const installedKinds = useInstalledModelKinds();
+  const [viewing, setViewing] = useState<{ item: MediaItem; all: MediaItem[] } | null>(null);
+  const [galleryChanges, setGalleryChanges] = useState(0);
+  const uploadAndRefresh = useCallback(
+    async (id: string, files: File[], kind?: "image" | "video" | "audio") => {
+      await upload(id, files, kind);
+      setGalleryChanges((n) => n + 1);
     },
-    [addNode, can.edit, rf],
+    [upload],
   );
+  const drop = useCanvasDrop(catalog, () => nodesRef.current, can.edit, { addNode, addMedia, upload: uploadAndRefresh });
 
   // The nodes a refused run names are selected and outlined until the problems go away.
   const problemIds = useMemo(() => problemNodeIds(runs.problems ?? []), [runs.problems]);
@@ -128,6 +136,21 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   );
 
   const selected = nodes.filter((n) => n.selected);
+  /** Bypass or mute the node, or the whole selection when the node is part of it (only nodes that run);
+   * when every one of them already is, they go back to normal. One undo step. */
+  const toggleMode = useCallback(
+    (id: string | null, mode: "bypass" | "mute") => {
+      const ns = nodesRef.current;
+      const inSelection = id === null || !!ns.find((n) => n.id === id)?.selected;
+      const targets = ns.filter((n) => (inSelection ? n.selected : n.id === id) && catalog.get(n.data.nodeType)?.executable);
+      if (!targets.length) return;
+      const next = targets.every((n) => n.data.mode === mode) ? "normal" : mode;
+      const ids = new Set(targets.map((n) => n.id));
+      graph.record();
+      setNodes((cur) => cur.map((n) => (ids.has(n.id) ? { ...n, data: { ...n.data, mode: next } } : n)));
+    },
+    [nodesRef, catalog, graph, setNodes],
+  );
   useCanvasHotkeys(
     {
       undo: can.edit ? graph.undo : noop,
@@ -136,6 +159,8 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
       paste: can.edit ? paste : noop,
       duplicate: can.edit ? duplicate : noop,
       groupSelection: can.edit ? groupSelection : noop,
+      toggleBypass: can.edit ? () => toggleMode(null, "bypass") : noop,
+      toggleMute: can.edit ? () => toggleMode(null, "mute") : noop,
       selectAll: () => setNodes((ns) => ns.map((n) => ({ ...n, selected: true }))),
       runAll: can.run ? runAll : noop,
       rerunSelected: () => (can.run ? rerun(selected[0].id) : undefined),
@@ -155,12 +180,12 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
     const n = nodes.find((x) => x.id === menu.nodeId);
     const executable = !!catalog.get(String(n?.data.nodeType))?.executable;
     return nodeMenu(
-      { id: menu.nodeId, flowType: n?.type, executable },
+      { id: menu.nodeId, flowType: n?.type, executable, mode: n?.data.mode },
       { loopAvailable: catalog.has(LOOP_TYPE), selectedCount: selected.length },
-      { rerun, runFrom, cancel, addLoop, ungroup, groupSelection, duplicate, copy, deleteSelection },
+      { rerun, runFrom, cancel, addLoop, ungroup, groupSelection, duplicate, copy, deleteSelection, toggleMode },
       can,
     );
-  }, [can, menu, nodes, catalog, selected.length, rerun, runFrom, cancel, ungroup, addLoop, groupSelection, duplicate, copy, deleteSelection, paste, rf]);
+  }, [can, menu, nodes, catalog, selected.length, rerun, runFrom, cancel, ungroup, addLoop, groupSelection, duplicate, copy, deleteSelection, toggleMode, paste, rf]);
 
   // What nodes reach through useStudio().
   const actions: StudioActions = useMemo(
@@ -170,7 +195,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
       rerun,
       runFrom,
       cancel,
-      upload,
+      upload: uploadAndRefresh,
       pickFromGallery: (id) => setPicker(id),
       openMenu: (id, x, y) => {
         setNodes((ns) => (ns.find((n) => n.id === id)?.selected ? ns : ns.map((n) => ({ ...n, selected: n.id === id }))));
@@ -179,7 +204,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
       ungroup,
       addLoop,
     }),
-    [updateNode, updateParams, rerun, runFrom, cancel, upload, ungroup, addLoop, setNodes],
+    [updateNode, updateParams, rerun, runFrom, cancel, uploadAndRefresh, ungroup, addLoop, setNodes],
   );
   const ctx: StudioCtx = useMemo(
     () => ({ sessionId: session.id, catalog, runStore, actions, drag: links.drag, can }),
@@ -242,17 +267,20 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
           />
         )}
         <div className="studio-body">
-          {panels.palette && can.edit && <Palette specs={specs} onAdd={(t) => addNode(t)} />}
+          {panels.palette && (
+            <SideDock tab={can.edit ? dock : "gallery"} onTab={setDock}>
+              {can.edit && dock === "nodes" ? (
+                <Palette specs={specs} onAdd={(t) => addNode(t)} installedKinds={installedKinds} />
+              ) : (
+                <GalleryPanel sessionId={session.id} refreshKey={galleryChanges * 2 + (run.status === "running" ? 0 : 1)} onOpen={(item, all) => setViewing({ item, all })} />
+              )}
+            </SideDock>
+          )}
           <div
             className="canvas-wrap"
             ref={wrapper}
-            onDragOver={(e) => {
-              if (e.dataTransfer.types.includes(NODE_MIME)) {
-                e.preventDefault();
-                e.dataTransfer.dropEffect = "move";
-              }
-            }}
-            onDrop={onDrop}
+            onDragOver={drop.onDragOver}
+            onDrop={drop.onDrop}
             onMouseMove={(e) => (pointer.current = { x: e.clientX, y: e.clientY })}
             onMouseLeave={() => (pointer.current = null)}
             onDoubleClick={(e) => {
@@ -332,6 +360,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
         {quick && (
           <QuickAdd
             specs={specs}
+            installedKinds={installedKinds}
             x={quick.x}
             y={quick.y}
             onClose={() => setQuick(null)}
@@ -342,6 +371,17 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
           />
         )}
         {help && <ShortcutsHelp onClose={() => setHelp(false)} />}
+        {viewing && (
+          <MediaLightbox
+            item={viewing.item}
+            items={viewing.all}
+            onClose={() => setViewing(null)}
+            onDeleted={() => {
+              setViewing(null);
+              setGalleryChanges((n) => n + 1);
+            }}
+          />
+        )}
         {sharing && <ShareDialog sessionId={session.id} sessionName={session.name} onClose={() => setSharing(false)} />}
         {publishing && <PublishRecipeDialog sessionId={session.id} sessionName={session.name} nodes={nodes} onClose={() => setPublishing(false)} />}
         {publishingApp && <PublishAppDialog sessionId={session.id} sessionName={session.name} nodes={nodes} onClose={() => setPublishingApp(false)} />}

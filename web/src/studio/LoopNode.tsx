@@ -1,5 +1,5 @@
 import { NodeResizer, type NodeProps } from "@xyflow/react";
-import { memo, type CSSProperties } from "react";
+import { memo, useEffect, type CSSProperties } from "react";
 import type { FlowNode } from "../lib/graphDoc";
 import { loopGrid, type LoopGridRow } from "../lib/loops";
 import { categoryColor, useStudio } from "./context";
@@ -8,7 +8,7 @@ import { STATUS_LABELS, useAllNodeRuns } from "./runStore";
 import { NodeMenuButton } from "./NodeMenuButton";
 import { useLoopTarget } from "./useLoopTarget";
 
-function IterationCell({ row, titleOf, multi }: { row: LoopGridRow; titleOf: (id: string) => string; multi: boolean }) {
+function IterationCell({ row, titleOf, multi, previewing, onPreview }: { row: LoopGridRow; titleOf: (id: string) => string; multi: boolean; previewing: boolean; onPreview: () => void }) {
   const states = row.cells.map((c) => c.state).filter(Boolean);
   const running = states.some((s) => s!.status === "running" || s!.status === "queued");
   const failed = row.cells.find((c) => c.state?.status === "failed");
@@ -20,6 +20,17 @@ function IterationCell({ row, titleOf, multi }: { row: LoopGridRow; titleOf: (id
       <div className="loop-cell-head">
         <span className="loop-cell-label" title={row.label}>{row.label}</span>
         {!row.enabled ? <span className="tag">off</span> : status && status !== "succeeded" && <span className={`status-pill st-${status}`}>{STATUS_LABELS[status as keyof typeof STATUS_LABELS] ?? status}</span>}
+        {row.enabled && outputs.length > 0 && (
+          <button
+            className={`loop-preview-btn ${previewing ? "active" : ""}`}
+            aria-pressed={previewing}
+            onClick={onPreview}
+            aria-label={`Preview iteration ${row.label} on the canvas`}
+            title={previewing ? "Back to the group's own outputs" : "Show this iteration's outputs on the group's nodes"}
+          >
+            👁
+          </button>
+        )}
       </div>
       {!row.enabled ? (
         <div className="loop-cell-empty">Skipped</div>
@@ -49,7 +60,20 @@ export const LoopNode = memo(function LoopNode({ id, data, selected }: NodeProps
   const target = useLoopTarget(data.params);
   const all = useAllNodeRuns(runStore);
   const section = runStore.loops(); // re-read whenever useAllNodeRuns changes
-  const rows = loopGrid(id, target.loop, target.results, (cid) => all[cid], section);
+  // every member's outputs per iteration (text too), not only the group's end results
+  const memberIds = target.members.map((m) => m.id);
+  const rows = loopGrid(id, target.loop, memberIds, (cid) => all[cid], section);
+  const previewing = runStore.preview();
+  // a loop removed from the canvas takes its preview with it
+  useEffect(() => () => {
+    if (runStore.preview()?.loopId === id) runStore.setPreview(null);
+  }, [id, runStore]);
+  const togglePreview = (row: LoopGridRow) =>
+    runStore.setPreview(
+      previewing?.loopId === id && previewing.iterationId === row.iterationId
+        ? null
+        : { loopId: id, iterationId: row.iterationId, label: row.label, states: Object.fromEntries(row.cells.map((c) => [c.memberId, c.state])) },
+    );
   const enabled = target.loop.iterations.filter((it) => it.enabled).length;
   const title = data.title || spec?.title || "Loop";
   const titleOf = (mid: string) => {
@@ -88,7 +112,14 @@ export const LoopNode = memo(function LoopNode({ id, data, selected }: NodeProps
       {rows.length ? (
         <ul className="loop-grid nodrag" aria-label="Iteration outputs">
           {rows.map((row) => (
-            <IterationCell key={row.iterationId} row={row} titleOf={titleOf} multi={target.results.length > 1} />
+            <IterationCell
+              key={row.iterationId}
+              row={row}
+              titleOf={titleOf}
+              multi={memberIds.length > 1}
+              previewing={previewing?.loopId === id && previewing.iterationId === row.iterationId}
+              onPreview={() => togglePreview(row)}
+            />
           ))}
         </ul>
       ) : (

@@ -1,4 +1,5 @@
 import { useMemo, useState } from "react";
+import { missingModel } from "../lib/modelKinds";
 import { socketColor } from "../lib/sockets";
 import type { NodeSpec } from "../lib/types";
 import { categoryColor } from "./context";
@@ -21,8 +22,11 @@ export function SocketDots({ spec }: { spec: NodeSpec }) {
   );
 }
 
-/** Node palette: search and categories; drag an item onto the canvas or press it to add. */
-export function Palette({ specs, onAdd }: { specs: NodeSpec[]; onAdd: (type: string) => void }) {
+/**
+ * Node palette: search and categories; drag an item onto the canvas or press it to add. A node that needs a kind
+ * of model none of `installedKinds` is says so before it is added.
+ */
+export function Palette({ specs, onAdd, installedKinds = null }: { specs: NodeSpec[]; onAdd: (type: string) => void; installedKinds?: ReadonlySet<string> | null }) {
   const [q, setQ] = useState("");
   const [closed, setClosed] = useState<Set<string>>(new Set());
   const groups = useMemo(() => {
@@ -63,12 +67,14 @@ export function Palette({ specs, onAdd }: { specs: NodeSpec[]; onAdd: (type: str
               </button>
               {open && (
                 <ul>
-                  {items.map((s) => (
+                  {items.map((s) => {
+                    const missing = missingModel(s, installedKinds);
+                    return (
                     <li key={s.type}>
                       <div
                         role="button"
                         tabIndex={0}
-                        className="palette-item"
+                        className={`palette-item ${missing ? "needs-model" : ""}`}
                         draggable
                         onKeyDown={(e) => {
                           if (e.key === "Enter" || e.key === " ") {
@@ -81,18 +87,24 @@ export function Palette({ specs, onAdd }: { specs: NodeSpec[]; onAdd: (type: str
                           e.dataTransfer.effectAllowed = "move";
                         }}
                         onClick={() => onAdd(s.type)}
-                        title={`${s.description}\nDrag onto the canvas or click to add.`}
+                        title={`${s.description}${missing ? `\n${missing}.` : ""}\nDrag onto the canvas or click to add.`}
                         aria-label={`Add ${s.title} node`}
                         data-node-type={s.type}
                       >
                         <span className="palette-item-title">
                           {s.title}
                           {s.gpu && <span className="gpu-badge">GPU</span>}
+                          {missing && (
+                            <span className="model-missing" aria-label={missing}>
+                              no model
+                            </span>
+                          )}
                         </span>
                         <SocketDots spec={s} />
                       </div>
                     </li>
-                  ))}
+                    );
+                  })}
                 </ul>
               )}
             </section>

@@ -3,26 +3,19 @@ import { ApiError, errorText } from "../lib/api";
 import { appsApi, inputTypeFor, VISIBILITIES, type AppInputType, type AppVisibility } from "../lib/appsApi";
 import type { FlowNode } from "../lib/graphDoc";
 import { navigate } from "../lib/router";
+import { pickedOf, type FieldCandidate, type Picked } from "../lib/publishFields";
 import { formFields } from "../lib/schemaForm";
 import { ModalActions } from "../components/ModalActions";
 import { Modal } from "../components/ui";
 import { toast } from "../components/toast";
 import { isUploadSpec, useStudio } from "./context";
+import { PublishFieldPicker } from "./PublishFieldPicker";
 
-interface Candidate {
-  key: string;
-  nodeId: string;
-  nodeTitle: string;
-  label: string;
+interface Candidate extends FieldCandidate {
   field?: string;
   type: AppInputType;
   min?: number;
   max?: number;
-}
-
-interface Chosen {
-  label: string;
-  required: boolean;
 }
 
 /** What of the workflow can become an app input (upload nodes: creation inputs; parameters: text, number,
@@ -57,19 +50,11 @@ export function PublishAppDialog({ sessionId, sessionName, nodes, onClose }: { s
   const [name, setName] = useState(sessionName);
   const [description, setDescription] = useState("");
   const [visibility, setVisibility] = useState<AppVisibility>("private");
-  const [chosen, setChosen] = useState<Record<string, Chosen>>({});
+  const [chosen, setChosen] = useState<Picked>({});
   const [returned, setReturned] = useState<Set<string>>(new Set());
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const toggle = (c: Candidate) =>
-    setChosen((cur) => {
-      if (cur[c.key]) {
-        const { [c.key]: _gone, ...rest } = cur;
-        return rest;
-      }
-      return { ...cur, [c.key]: { label: c.type === "creation" ? c.nodeTitle : c.label, required: true } };
-    });
   const toggleOutput = (nodeId: string) =>
     setReturned((cur) => {
       const next = new Set(cur);
@@ -79,14 +64,12 @@ export function PublishAppDialog({ sessionId, sessionName, nodes, onClose }: { s
     });
 
   async function publish() {
-    const inputs = candidates
-      .filter((c) => chosen[c.key])
-      .map((c) => ({
+    const inputs = pickedOf(candidates, chosen).map(([c, pick]) => ({
         node_id: c.nodeId,
         field: c.field ?? null,
         type: c.type,
-        label: chosen[c.key].label.trim() || c.label,
-        required: chosen[c.key].required,
+        label: pick.text.trim() || c.label,
+        required: pick.required,
         ...(c.type === "number" ? { min: c.min ?? null, max: c.max ?? null } : {}),
       }));
     const picked = outputs.filter((o) => returned.has(o.nodeId)).map((o) => ({ node_id: o.nodeId }));
@@ -104,8 +87,6 @@ export function PublishAppDialog({ sessionId, sessionName, nodes, onClose }: { s
     }
   }
 
-  const byNode = new Map<string, Candidate[]>();
-  for (const c of candidates) byNode.set(c.nodeId, [...(byNode.get(c.nodeId) ?? []), c]);
   return (
     <Modal title="Publish as app" onClose={onClose} wide>
       <form
@@ -135,43 +116,20 @@ export function PublishAppDialog({ sessionId, sessionName, nodes, onClose }: { s
           <span>Description</span>
           <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} aria-label="App description" placeholder="What it makes, from what" />
         </label>
-        <fieldset className="publish-inputs" aria-label="App inputs">
-          <legend>Inputs (what a caller sends)</legend>
-          {[...byNode.entries()].map(([nodeId, list]) => (
-            <div key={nodeId} className="publish-node">
-              <strong className="small">{list[0].nodeTitle}</strong>
-              {list.map((c) => (
-                <div key={c.key} className={`publish-row ${chosen[c.key] ? "on" : ""}`}>
-                  <label className="check-row">
-                    <input type="checkbox" checked={!!chosen[c.key]} onChange={() => toggle(c)} aria-label={`App input from ${c.nodeTitle} ${c.label}`} />
-                    <span>{c.label}</span> <span className="pill">{c.type}</span>
-                  </label>
-                  {chosen[c.key] && (
-                    <>
-                      <input
-                        className="publish-name"
-                        value={chosen[c.key].label}
-                        onChange={(e) => setChosen({ ...chosen, [c.key]: { ...chosen[c.key], label: e.target.value } })}
-                        aria-label={`Label for ${c.nodeTitle} ${c.label}`}
-                        maxLength={200}
-                      />
-                      <label className="check-row small">
-                        <input
-                          type="checkbox"
-                          checked={chosen[c.key].required}
-                          onChange={(e) => setChosen({ ...chosen, [c.key]: { ...chosen[c.key], required: e.target.checked } })}
-                          aria-label={`Required: ${c.nodeTitle} ${c.label}`}
-                        />
-                        required
-                      </label>
-                    </>
-                  )}
-                </div>
-              ))}
-            </div>
-          ))}
-          {!candidates.length && <p className="muted small">Add upload nodes or nodes with parameters first.</p>}
-        </fieldset>
+        <PublishFieldPicker
+          legend="Inputs (what a caller sends)"
+          ariaLabel="App inputs"
+          candidates={candidates}
+          picked={chosen}
+          onChange={setChosen}
+          initial={(c) => ({ text: c.type === "creation" ? c.nodeTitle : c.label, required: true })}
+          pickLabel={(c) => `App input from ${c.nodeTitle} ${c.label}`}
+          textLabel={(c) => `Label for ${c.nodeTitle} ${c.label}`}
+          requiredLabel={(c) => `Required: ${c.nodeTitle} ${c.label}`}
+          badge={(c) => <span className="pill">{c.type}</span>}
+          textMaxLength={200}
+          empty="Add upload nodes or nodes with parameters first."
+        />
         <fieldset className="publish-inputs" aria-label="App outputs">
           <legend>Outputs (what a run returns)</legend>
           {outputs.map((o) => (

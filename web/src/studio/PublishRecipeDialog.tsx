@@ -2,17 +2,15 @@ import { useMemo, useState } from "react";
 import { ApiError, api, errorText } from "../lib/api";
 import type { FlowNode } from "../lib/graphDoc";
 import { inputNameFrom, recipeIdFrom } from "../lib/recipeForm";
+import { pickedOf, type FieldCandidate, type Picked } from "../lib/publishFields";
 import { formFields } from "../lib/schemaForm";
 import { ModalActions } from "../components/ModalActions";
 import { Modal } from "../components/ui";
 import { toast } from "../components/toast";
 import { isUploadSpec, uploadKind, useStudio } from "./context";
+import { PublishFieldPicker } from "./PublishFieldPicker";
 
-interface Candidate {
-  key: string;
-  nodeId: string;
-  nodeTitle: string;
-  label: string;
+interface Candidate extends FieldCandidate {
   field?: string;
   media?: string;
   suggested: string;
@@ -47,24 +45,12 @@ export function PublishRecipeDialog({ sessionId, sessionName, nodes, onClose }: 
   const [name, setName] = useState(sessionName);
   const [id, setId] = useState(recipeIdFrom(sessionName));
   const [description, setDescription] = useState("");
-  const [chosen, setChosen] = useState<Record<string, { name: string; required: boolean }>>({});
+  const [chosen, setChosen] = useState<Picked>({});
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  const toggle = (c: Candidate) =>
-    setChosen((cur) => {
-      if (cur[c.key]) {
-        const { [c.key]: _gone, ...rest } = cur;
-        return rest;
-      }
-      const taken = new Set(Object.values(cur).map((v) => v.name));
-      return { ...cur, [c.key]: { name: inputNameFrom(c.suggested, taken), required: !!c.media } };
-    });
-
   async function publish() {
-    const inputs = candidates
-      .filter((c) => chosen[c.key])
-      .map((c) => ({ name: chosen[c.key].name, node_id: c.nodeId, ...(c.media ? { media: c.media } : { field: c.field }), required: chosen[c.key].required }));
+    const inputs = pickedOf(candidates, chosen).map(([c, pick]) => ({ name: pick.text, node_id: c.nodeId, ...(c.media ? { media: c.media } : { field: c.field }), required: pick.required }));
     if (!inputs.length) return setError("Choose at least one field to become an input.");
     setBusy(true);
     setError(null);
@@ -78,8 +64,6 @@ export function PublishRecipeDialog({ sessionId, sessionName, nodes, onClose }: 
     }
   }
 
-  const byNode = new Map<string, Candidate[]>();
-  for (const c of candidates) byNode.set(c.nodeId, [...(byNode.get(c.nodeId) ?? []), c]);
   return (
     <Modal title="Publish as recipe" onClose={onClose} wide>
       <form
@@ -103,37 +87,18 @@ export function PublishRecipeDialog({ sessionId, sessionName, nodes, onClose }: 
           <span>Description</span>
           <input value={description} onChange={(e) => setDescription(e.target.value)} maxLength={2000} aria-label="Recipe description" placeholder="What it makes, from what" />
         </label>
-        <fieldset className="publish-inputs" aria-label="Recipe inputs">
-          <legend>Which fields become inputs?</legend>
-          {[...byNode.entries()].map(([nodeId, list]) => (
-            <div key={nodeId} className="publish-node">
-              <strong className="small">{list[0].nodeTitle}</strong>
-              {list.map((c) => (
-                <div key={c.key} className={`publish-row ${chosen[c.key] ? "on" : ""}`}>
-                  <label className="check-row">
-                    <input type="checkbox" checked={!!chosen[c.key]} onChange={() => toggle(c)} aria-label={`Input from ${c.nodeTitle} ${c.label}`} />
-                    <span>{c.label}</span>
-                  </label>
-                  {chosen[c.key] && (
-                    <>
-                      <input
-                        className="mono publish-name"
-                        value={chosen[c.key].name}
-                        onChange={(e) => setChosen({ ...chosen, [c.key]: { ...chosen[c.key], name: e.target.value } })}
-                        aria-label={`Input name for ${c.nodeTitle} ${c.label}`}
-                      />
-                      <label className="check-row small">
-                        <input type="checkbox" checked={chosen[c.key].required} onChange={(e) => setChosen({ ...chosen, [c.key]: { ...chosen[c.key], required: e.target.checked } })} />
-                        required
-                      </label>
-                    </>
-                  )}
-                </div>
-              ))}
-            </div>
-          ))}
-          {!candidates.length && <p className="muted small">Add nodes with parameters first.</p>}
-        </fieldset>
+        <PublishFieldPicker
+          legend="Which fields become inputs?"
+          ariaLabel="Recipe inputs"
+          candidates={candidates}
+          picked={chosen}
+          onChange={setChosen}
+          initial={(c, cur) => ({ text: inputNameFrom(c.suggested, new Set(Object.values(cur).map((v) => v.text))), required: !!c.media })}
+          pickLabel={(c) => `Input from ${c.nodeTitle} ${c.label}`}
+          textLabel={(c) => `Input name for ${c.nodeTitle} ${c.label}`}
+          textClassName="mono publish-name"
+          empty="Add nodes with parameters first."
+        />
         {error && (
           <p className="field-error" role="alert">
             {error}

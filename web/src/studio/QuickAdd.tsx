@@ -1,10 +1,11 @@
 import { useEffect, useMemo, useRef, useState } from "react";
+import { missingModel } from "../lib/modelKinds";
 import type { NodeSpec } from "../lib/types";
 import { searchSpecs } from "./nodeSearch";
 import { SocketDots } from "./Palette";
 
 /** Double-click the canvas: type to find a node, Enter to add it where you clicked. */
-export function QuickAdd({ specs, x, y, onPick, onClose }: { specs: NodeSpec[]; x: number; y: number; onPick: (type: string) => void; onClose: () => void }) {
+export function QuickAdd({ specs, x, y, onPick, onClose, installedKinds = null }: { specs: NodeSpec[]; x: number; y: number; onPick: (type: string) => void; onClose: () => void; installedKinds?: ReadonlySet<string> | null }) {
   const [q, setQ] = useState("");
   const [i, setI] = useState(0);
   const ref = useRef<HTMLInputElement>(null);
@@ -32,16 +33,24 @@ export function QuickAdd({ specs, x, y, onPick, onClose }: { specs: NodeSpec[]; 
         }}
       />
       <ul role="listbox" aria-label="Matching nodes">
-        {list.map((s, j) => (
+        {list.map((s, j) => {
+          const missing = missingModel(s, installedKinds);
+          return (
           <li key={s.type} role="option" aria-selected={j === i}>
             <button className={j === i ? "active" : ""} onMouseDown={(e) => e.preventDefault()} onClick={() => onPick(s.type)} aria-label={`Add ${s.title}`}>
               <span>
-                {s.title} <span className="muted small">{s.category}</span>
+                {s.title} <span className="muted small">{s.category}</span>{" "}
+                {missing && (
+                  <span className="model-missing" aria-label={missing} title={missing}>
+                    no model
+                  </span>
+                )}
               </span>
               <SocketDots spec={s} />
             </button>
           </li>
-        ))}
+          );
+        })}
         {list.length === 0 && <li className="muted small pad">Nothing matches.</li>}
       </ul>
     </div>

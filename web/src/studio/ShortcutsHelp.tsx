@@ -10,6 +10,8 @@ export const SHORTCUTS: [string, string][] = [
   ["Ctrl/⌘ + D", "Duplicate selection"],
   ["Ctrl/⌘ + A", "Select all"],
   ["Ctrl/⌘ + G", "Group selection"],
+  ["Ctrl/⌘ + B", "Bypass the selected nodes (their inputs pass through)"],
+  ["Ctrl/⌘ + M", "Mute the selected nodes (left out of runs)"],
   ["Delete / Backspace", "Delete selection"],
   ["Shift + drag", "Box-select several nodes"],
   ["F", "Fit the workflow in view"],

@@ -11,6 +11,9 @@ import { STATUS_LABELS, useNodeRun } from "./runStore";
 import { NodeMenuButton } from "./NodeMenuButton";
 import { UploadZone } from "./UploadZone";
 
+/** Skipped because of a node mode (bypass, mute): said calmly, not as an error. */
+const SET_ASIDE = new Set(["BYPASSED", "MUTED", "UPSTREAM_MUTED"]);
+
 /** Which inputs of a node have a link, without re-rendering on unrelated edge changes. */
 function useConnectedInputs(nodeId: string): string {
   return useStore((s) =>
@@ -53,6 +56,13 @@ function SocketRow({ nodeId, socket, side, connected, drag }: { nodeId: string; 
 }
 
 function StatusPill({ run }: { run: NodeRunState }) {
+  if (run.previewOf !== undefined) {
+    return (
+      <span className="status-pill st-preview" role="status" aria-label={`Status: Previewing ${run.previewOf}`} title="Outputs of this loop iteration, shown here from the loop node">
+        ↻ {run.previewOf}
+      </span>
+    );
+  }
   if (run.status === "idle" && run.outdated && run.outputs) {
     return (
       <span className="status-pill st-outdated" role="status" aria-label="Status: Outdated" title="Its settings or inputs changed since this output was made: run it to update">
@@ -145,7 +155,7 @@ export const StudioNode = memo(function StudioNode({ id, data, selected }: NodeP
 
   return (
     <div
-      className={`snode st-${run.status} ${selected ? "selected" : ""} ${upload ? "upload-node" : ""}`}
+      className={`snode st-${run.status} ${selected ? "selected" : ""} ${upload ? "upload-node" : ""} ${data.mode && data.mode !== "normal" ? `mode-${data.mode}` : ""}`}
       style={{ "--accent": accent } as CSSProperties}
       aria-label={`${title} node`}
       data-node-type={data.nodeType}
@@ -159,6 +169,16 @@ export const StudioNode = memo(function StudioNode({ id, data, selected }: NodeP
         <span className="cat-dot" aria-hidden="true" />
         <span className="snode-title" title={spec.description}>{title}</span>
         {spec.gpu && <span className="gpu-badge" title="Runs on the GPU">GPU</span>}
+        {data.mode === "bypass" && (
+          <span className="mode-badge mode-badge-bypass" role="status" aria-label="Bypassed" title="Bypassed: its inputs pass straight through (Ctrl+B)">
+            Bypassed
+          </span>
+        )}
+        {data.mode === "mute" && (
+          <span className="mode-badge mode-badge-mute" role="status" aria-label="Muted" title="Muted: left out of runs, with what only it feeds (Ctrl+M)">
+            Muted
+          </span>
+        )}
         <StatusPill run={run} />
         <NodeMenuButton id={id} title={title} />
       </header>
@@ -189,7 +209,7 @@ export const StudioNode = memo(function StudioNode({ id, data, selected }: NodeP
         </p>
       )}
       {run.error && (run.status === "failed" || run.status === "skipped" || run.status === "canceled") && (
-        <div className="snode-error" role="alert" aria-label={`${title} error`}>
+        <div className={`snode-error ${SET_ASIDE.has(run.error.code) ? "set-aside" : ""}`} role="alert" aria-label={`${title} error`}>
           <code>{run.error.code}</code>
           <span>{run.error.message}</span>
         </div>

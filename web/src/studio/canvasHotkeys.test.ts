@@ -13,6 +13,8 @@ describe("canvasCommand", () => {
       ["v", {}, "paste"],
       ["d", {}, "duplicate"],
       ["g", {}, "groupSelection"],
+      ["b", {}, "toggleBypass"],
+      ["m", {}, "toggleMute"],
       ["a", {}, "selectAll"],
       ["Enter", {}, "runAll"],
     ];

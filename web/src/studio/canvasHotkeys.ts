@@ -10,6 +10,8 @@ export type CanvasCommand =
   | "paste"
   | "duplicate"
   | "groupSelection"
+  | "toggleBypass"
+  | "toggleMute"
   | "selectAll"
   | "runAll"
   | "rerunSelected"
@@ -35,6 +37,8 @@ export function canvasCommand(e: KeyPress, selectedCount: number): CanvasCommand
   if (mod && key === "v") return "paste";
   if (mod && key === "d") return "duplicate";
   if (mod && key === "g") return "groupSelection";
+  if (mod && key === "b" && !e.shiftKey) return "toggleBypass";
+  if (mod && key === "m" && !e.shiftKey) return "toggleMute";
   if (mod && key === "a") return "selectAll";
   if (mod && key === "enter") return "runAll";
   if (!mod && e.shiftKey && key === "r" && selectedCount === 1) return "rerunSelected";

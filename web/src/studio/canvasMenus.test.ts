@@ -14,6 +14,7 @@ function commands(): NodeMenuCommands {
     duplicate: vi.fn(),
     copy: vi.fn(),
     deleteSelection: vi.fn(),
+    toggleMode: vi.fn(),
   };
 }
 const pick = (items: MenuEntry[], label: string) => {
@@ -37,10 +38,21 @@ describe("nodeMenu", () => {
   it("offers run commands for executable nodes, aimed at that node", () => {
     const c = commands();
     const items = nodeMenu({ id: "n1", flowType: "studio", executable: true }, state, c);
-    expect(labels(items)).toEqual(["Rerun this node", "Run from here", "Cancel node", "—", "Duplicate", "Copy", "—", "Delete"]);
+    expect(labels(items)).toEqual(["Rerun this node", "Run from here", "Cancel node", "—", "Bypass", "Mute", "—", "Duplicate", "Copy", "—", "Delete"]);
     pick(items, "Run from here").onSelect();
     expect(c.runFrom).toHaveBeenCalledWith("n1");
     expect(pick(items, "Delete").danger).toBe(true);
+  });
+  it("bypasses and mutes a node, and offers the way back when it already is", () => {
+    const c = commands();
+    const items = nodeMenu({ id: "n1", flowType: "studio", executable: true }, state, c);
+    expect(pick(items, "Bypass").shortcut).toBe("Ctrl+B");
+    pick(items, "Mute").onSelect();
+    expect(c.toggleMode).toHaveBeenCalledWith("n1", "mute");
+    const bypassed = nodeMenu({ id: "n1", flowType: "studio", executable: true, mode: "bypass" }, state, c);
+    pick(bypassed, "Stop bypassing").onSelect();
+    expect(c.toggleMode).toHaveBeenLastCalledWith("n1", "bypass");
+    expect(labels(nodeMenu({ id: "n1", flowType: "studio", executable: true, mode: "mute" }, state, c))).toContain("Unmute");
   });
   it("offers loop and ungroup on a group; no loop when the catalog has none", () => {
     const c = commands();

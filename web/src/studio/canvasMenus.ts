@@ -22,6 +22,8 @@ export interface NodeMenuCommands {
   duplicate: () => void;
   copy: () => void;
   deleteSelection: () => void;
+  /** Bypass or mute the node (and the rest of the selection), or back to normal when it already is. */
+  toggleMode: (id: string, mode: "bypass" | "mute") => void;
 }
 
 /** The node right-clicked: its React Flow type ("studio", "frame", "loop", "comment") and whether it runs. */
@@ -29,6 +31,7 @@ export interface MenuNode {
   id: string;
   flowType?: string;
   executable: boolean;
+  mode?: string;
 }
 
 /** What the user's role lets them do here (see lib/roles.ts); editing entries need `edit`, run entries `run`. */
@@ -71,6 +74,9 @@ export function nodeMenu(
       { label: "Rerun this node", shortcut: "Shift+R", onSelect: () => c.rerun(id) },
       { label: "Run from here", onSelect: () => c.runFrom(id) },
       { label: "Cancel node", onSelect: () => c.cancel(id) },
+      "sep",
+      { label: node.mode === "bypass" ? "Stop bypassing" : "Bypass", shortcut: "Ctrl+B", onSelect: () => c.toggleMode(id, "bypass") },
+      { label: node.mode === "mute" ? "Unmute" : "Mute", shortcut: "Ctrl+M", onSelect: () => c.toggleMode(id, "mute") },
       "sep",
     );
   }

@@ -84,3 +84,26 @@ describe("RunStore applies stops and finish events", () => {
     expect(s.run().status).toBe("succeeded");
   });
 });
+
+describe("RunStore previews one loop iteration", () => {
+  it("shows the iteration's states on the group's nodes until cleared or a run starts", () => {
+    const s = new RunStore();
+    const own = { text: "own" };
+    s.apply({ type: "snapshot", run: { run_id: "r0", status: "succeeded", nodes: { t: { status: "succeeded", outputs: own }, x: { status: "succeeded" } } } });
+    let notified = 0;
+    s.subscribeNode("t", () => notified++);
+    s.setPreview({ loopId: "L", iterationId: "v2", label: "Blue", states: { t: { status: "succeeded", progress: 1, outputs: { text: "blue" } } } });
+    expect(notified).toBe(1);
+    expect(s.node("t")).toMatchObject({ outputs: { text: "blue" }, previewOf: "Blue", outdated: false });
+    expect(s.node("t")).toBe(s.node("t")); // a stable snapshot for useSyncExternalStore
+    expect(s.node("x").previewOf).toBeUndefined(); // not a member: its own state
+    s.setPreview(null);
+    expect(s.node("t")).toMatchObject({ outputs: own });
+    expect(s.node("t").previewOf).toBeUndefined();
+    s.setPreview({ loopId: "L", iterationId: "v1", label: "Red", states: { t: null } });
+    expect(s.node("t")).toMatchObject({ status: "idle", previewOf: "Red" });
+    s.apply({ type: "run.started", run_id: "r1", mode: "full", nodes: { t: "queued" } });
+    expect(s.preview()).toBeNull();
+    expect(s.node("t").status).toBe("queued");
+  });
+});

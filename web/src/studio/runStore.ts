@@ -82,6 +82,15 @@ export const RUN_EVENT_TYPES: readonly RunEvent["type"][] = ["snapshot", "run.st
 
 const IDLE: NodeRunState = { status: "idle", progress: 0 };
 
+/** One loop iteration shown on the group's own nodes (their copies' states in place of theirs). */
+export interface IterationPreview {
+  loopId: string;
+  iterationId: string;
+  label: string;
+  /** member id → that member's state in the iteration */
+  states: Record<string, NodeRunState | null>;
+}
+
 export class RunStore {
   private nodes: Record<string, NodeRunState> = {};
   private summary: RunSummary = { runId: null, status: null, error: null, mode: null };
@@ -91,9 +100,35 @@ export class RunStore {
   private loopsSection: LoopsSection = {};
   /** Node ids of the active run, else of the latest one. */
   private runIds = new Set<string>();
+  private previewing: IterationPreview | null = null;
+  private previewCache = new Map<string, NodeRunState>();
 
   node(id: string): NodeRunState {
+    const p = this.previewing;
+    if (p && id in p.states) {
+      let shown = this.previewCache.get(id);
+      if (!shown) {
+        shown = { ...(p.states[id] ?? IDLE), outdated: false, previewOf: p.label };
+        this.previewCache.set(id, shown);
+      }
+      return shown;
+    }
     return this.nodes[id] ?? IDLE;
+  }
+
+  /** The loop iteration the canvas shows on the group's nodes, if any. */
+  preview(): IterationPreview | null {
+    return this.previewing;
+  }
+
+  /** Shows one iteration's states on the group's own nodes (null: back to their own). */
+  setPreview(next: IterationPreview | null): void {
+    const touched = new Set([...Object.keys(this.previewing?.states ?? {}), ...Object.keys(next?.states ?? {})]);
+    this.previewing = next;
+    this.previewCache.clear();
+    this.nodes = { ...this.nodes }; // a new snapshot for useAllNodeRuns
+    for (const id of touched) this.nodeListeners.get(id)?.forEach((fn) => fn());
+    this.anyListeners.forEach((fn) => fn());
   }
 
   run(): RunSummary {
@@ -185,6 +220,7 @@ export class RunStore {
         break;
       }
       case "run.started":
+        if (this.previewing) this.setPreview(null); // a run shows live states, not an old iteration
         this.runIds = new Set(Object.keys(ev.nodes));
         for (const [id, status] of Object.entries(ev.nodes)) {
           const prev = this.nodes[id];

@@ -3,8 +3,8 @@
 Signed download URLs belong to no dialect (AI Visual Studio, Studii, Magnific and Miraflow all
 hand them out as ``output_url``s), so they live in a door of their own rather than under one
 dialect's prefix: the link outlives any dialect's versioning, no dialect's error envelope or auth
-applies to it, and the S3 store can replace it with presigned URLs behind the same ``Urls`` seam
-(``api/files/urls.py``). Its errors use the studio's own envelope ``{code, message, details?}``.
+applies to it, and with the S3 media store it redirects to a presigned GET at the bucket. Its errors
+use the studio's own envelope ``{code, message, details?}``.
 Signed uploads (``PUT /api/files/upload?token=``) live here for the same reasons.
 """
 

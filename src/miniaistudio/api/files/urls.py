@@ -1,5 +1,5 @@
 """Signed absolute links as a ``Urls`` port (``core/urls.py``): a dialect door hands these out as
-output URLs; the S3 store will return presigned URLs through the same seam."""
+output URLs; with the S3 media store the link redirects to a presigned GET (``downloads.py``)."""
 
 from __future__ import annotations
 

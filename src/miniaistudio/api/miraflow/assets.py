@@ -23,11 +23,12 @@ from .bodies import documented, read_body, require_media
 from .deps import ImageMaker, Reader
 from .edit_routing import route_instruction
 from .jobs import DIALECT, ID_PREFIX, iso_ms, view_url
+from .operations import ASSET_EDIT as EDIT
+from .operations import ASSET_GENERATE as GENERATE
 from .schemas import AssetEditRequest, AssetGenerateRequest, AssetItem, AssetList, JobAccepted
 
 router = APIRouter(tags=["mockups"])
 
-GENERATE, EDIT = "asset.generate", "asset.edit"
 #: How each asset type is asked of a text-to-image model.
 STYLES = {"logo": "{prompt}, flat vector logo, bold simple shapes, centered, plain white background",
           "product": "{prompt}, product photo, studio lighting, centered, plain white background"}

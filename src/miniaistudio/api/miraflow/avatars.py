@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 
 from ...core.errors import InvalidRequest
 from ...core.policy import Principal
+from ...runtimes.creative.portrait_check import NO_FACE_FOUND, PortraitRefused
 from ...services.miraflow_avatars import Avatar, MiraflowAvatars
 from ...studio import Studio
 from ..common.deps import StudioDep
@@ -17,6 +18,10 @@ from .bodies import documented, read_body
 from .deps import ImageMaker, Reader
 from .jobs import iso_ms
 from .schemas import AvatarCreate, AvatarCreated, AvatarList, AvatarPublic
+
+#: This door's codes for the studio's portrait refusals (``runtimes/creative/portrait_check.py``) where
+#: they differ: the others (MULTIPLE_FACES, FACE_NOT_FRONTAL, FACE_TOO_SMALL) are the same words.
+PORTRAIT_CODES = {NO_FACE_FOUND: "NO_FACE"}
 
 router = APIRouter(tags=["avatars"])
 
@@ -47,7 +52,11 @@ def _known_voice(studio: Studio, voice_id: str) -> None:
 def _create(studio: Studio, user: Principal, body: AvatarCreate) -> Avatar:
     if body.voiceId is not None:
         _known_voice(studio, body.voiceId)
-    return avatars_of(studio).create(user, body.name, body.mediaId, body.voiceId)
+    try:
+        return avatars_of(studio).create(user, body.name, body.mediaId, body.voiceId)
+    except PortraitRefused as refused:  # the studio's portrait codes, in this door's words
+        raise InvalidRequest(refused.message, code=PORTRAIT_CODES.get(refused.code, refused.code),
+                             details=refused.details) from None
 
 
 @router.post("/avatar/create", summary="Create an avatar from your photo (exactly one front-facing face)",

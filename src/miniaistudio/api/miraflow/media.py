@@ -26,8 +26,10 @@ async def initialize_upload(body: MediaInitialize, caller: ImageMaker, studio: S
     created = await asyncio.to_thread(studio.signed_uploads.create, caller, filename=body.fileName,
                                       content_type=body.contentType, declared_size=body.fileSize, finalize=True)
     base = studio.settings.resolved_public_url.rstrip("/")
+    # a presigned PUT straight at the media store (S3) when it has them, else the studio's own route
+    url = created.direct_url or f"{base}{UPLOAD_PATH}?token={quote(created.token, safe='')}"
     return MediaInitialized(mediaId=created.upload_id,
-                            uploadUrl=f"{base}{UPLOAD_PATH}?token={quote(created.token, safe='')}")
+                            uploadUrl=url)
 
 
 @router.post("/media/finalize", response_model=MediaFinalized,

@@ -1,6 +1,5 @@
 """``GET /api/mockup/{jobId}/status``: the status of any job of the seed's mockup section (asset
-generation and edits here; mockups and ad videos from ``mockups.py`` / ``product_ads.py``, whose
-operations join :data:`MOCKUP_OPERATIONS`)."""
+generation and edits, mockups and ad videos: the operations declared in ``operations.py``)."""
 
 from __future__ import annotations
 
@@ -8,16 +7,13 @@ from fastapi import APIRouter
 
 from ...services.jobs import COMPLETED, JobNotFound
 from ..common.deps import StudioDep
-from .assets import EDIT, GENERATE
 from .deps import Reader
 from .job_status import failure_reason, mockup_status
 from .jobs import DIALECT, view_url
+from .operations import MOCKUP_OPERATIONS
 from .schemas import MockupJobStatus
 
 router = APIRouter(tags=["mockups"])
-
-#: Job operations this status answers for (the engines add their mockup and ad-video operations).
-MOCKUP_OPERATIONS: set[str] = {GENERATE, EDIT}
 
 
 @router.get("/mockup/{jobId}/status", summary="The status of a mockup, asset or ad-video job",

@@ -25,12 +25,10 @@ from .bodies import require_media
 from .deps import ImageMaker, Reader
 from .jobs import DIALECT, ID_PREFIX, iso_ms, view_url
 from .mockup_schemas import MockupGenerated, MockupGenerateRequest, MockupItem, MockupList
-from .mockup_status import MOCKUP_OPERATIONS
+from .operations import MOCKUP
 
 router = APIRouter(tags=["mockups"])
 
-MOCKUP = "mockup.generate"
-MOCKUP_OPERATIONS.add(MOCKUP)  # GET /api/mockup/{jobId}/status (mockup_status.py) answers for it
 MOCKUP_WAIT_SECONDS = 60.0
 POLL_SECONDS = 0.1
 LIST_LIMIT = 200

@@ -19,14 +19,12 @@ from .deps import Reader, VideoMaker
 from .job_status import mockup_status
 from .jobs import DIALECT, ID_PREFIX, iso_ms, view_url
 from .mockup_schemas import MockupVideoItem, MockupVideoList, ProductAdRequest
-from .mockup_status import MOCKUP_OPERATIONS
-from .mockups import LIST_LIMIT, MOCKUP
+from .mockups import LIST_LIMIT
+from .operations import MOCKUP, PRODUCT_AD
 from .schemas import JobAccepted
 
 router = APIRouter(tags=["product ads"])
 
-PRODUCT_AD = "mockup.video"
-MOCKUP_OPERATIONS.add(PRODUCT_AD)  # GET /api/mockup/{jobId}/status (mockup_status.py) answers for it
 AD_SECONDS = 8.0
 
 

@@ -23,5 +23,7 @@ async def create_upload(body: StudiiUploadCreate, caller: Uploader, studio: Stud
     created = await asyncio.to_thread(studio.signed_uploads.create, caller, filename=body.filename,
                                       content_type=body.content_type, declared_size=body.file_size)
     base = studio.settings.resolved_public_url.rstrip("/")
+    # a presigned PUT straight at the media store (S3) when it has them, else the studio's own route
+    url = created.direct_url or f"{base}{UPLOAD_PATH}?token={quote(created.token, safe='')}"
     return StudiiUploadPublic(object_key=created.object_key, token=created.token, expires_in=created.expires_in,
-                              signed_url=f"{base}{UPLOAD_PATH}?token={quote(created.token, safe='')}")
+                              signed_url=url)

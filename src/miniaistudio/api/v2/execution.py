@@ -162,15 +162,21 @@ async def get_run(run_id: str, session_id: SessionId, user: CurrentUser, executi
 
 @router.get("/session/events", summary="Server-Sent Events: run and node status as they change",
             response_class=EventSourceResponse,
-            responses=streamed_answer("text/event-stream", "snapshot, then run and node events as they happen"))
+            responses=streamed_answer("text/event-stream", "snapshot, then run and node events as they happen; "
+                                      "each with an id to resume after (Last-Event-ID)"))
 async def events(
     request: Request, user: CurrentUser, studio: StudioDep, execution: ExecutionDep,
     session_id: str | None = Query(default=None, description="For EventSource, which cannot set headers"),
+    last_event_id: str | None = Query(default=None, max_length=100,
+                                      description="Resume after this event id (as the Last-Event-ID header): "
+                                                  "the events since are sent instead of a snapshot, unless "
+                                                  "they are no longer kept"),
 ) -> EventSourceResponse:
     sid = (session_id or request.headers.get("x-session-id") or request.cookies.get(SESSION_COOKIE) or "").strip()
     if not sid:
         raise MissingSessionId("this endpoint needs X-Session-ID, ?session_id= or a session cookie")
     await asyncio.to_thread(studio.sessions.load, user, sid, Action.VIEW)
+    resume = (last_event_id or request.headers.get("last-event-id") or "").strip()[:100] or None
 
     def ended(error: StudioError) -> dict[str, str]:
         """The last frame of a stream whose viewer lost access (a share revoked or declined)."""
@@ -178,18 +184,21 @@ async def events(
                 "data": json.dumps({"type": "access.revoked", **error_body(error.code, error.message)})}
 
     async def stream() -> AsyncIterator[dict[str, str]]:
-        async with studio.bus.subscribe(sid) as queue:
+        async with studio.bus.subscribe(sid, after=resume) as feed:
             try:  # access is checked again once subscribed: a revocation just before is not missed
-                snapshot = await asyncio.to_thread(execution.current, user, sid)
+                if resume is None or feed.missed:
+                    snapshot = await asyncio.to_thread(execution.current, user, sid)
+                    data = await asyncio.to_thread(_snapshot_event, snapshot)
+                    yield {"event": "snapshot", "id": feed.position, "data": data}
+                else:  # resumed: the events since the client's last are all it needs
+                    await asyncio.to_thread(studio.sessions.load, user, sid, Action.VIEW)
             except StudioError as error:
                 yield ended(error)
                 return
-            data = await asyncio.to_thread(_snapshot_event, snapshot)
-            yield {"event": "snapshot", "data": data}
             while True:
-                event = await queue.get()
+                event = await feed.get()
                 if not isinstance(event, AccessChanged):
-                    yield sse_frame(event)
+                    yield {**sse_frame(event), "id": feed.position}
                     continue
                 if event.user_id != user.user_id:
                     continue

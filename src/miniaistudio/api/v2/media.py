@@ -22,7 +22,14 @@ from ..common.deps import CurrentUser, StudioDep
 from ..common.uploads import discard, receive_files
 from .credentials_schemas import ContentCredentialsPublic
 from .errors import error_body
-from .schemas import MediaGroupPublic, MediaPagePublic, MediaPublic, MediaUploadPublic, streamed_answer
+from .schemas import (
+    MediaGroupPublic,
+    MediaPagePublic,
+    MediaPublic,
+    MediaRemovedPublic,
+    MediaUploadPublic,
+    streamed_answer,
+)
 from .urls import V2_URLS
 
 router = APIRouter(tags=["media"])
@@ -117,6 +124,12 @@ async def download_zip(body: ZipRequest, user: CurrentUser, studio: StudioDep) -
             response_model=MediaPublic, response_model_exclude_unset=True)
 def get_media(media_id: str, user: CurrentUser, studio: StudioDep) -> MediaPublic:
     return MediaPublic.of(media_item(studio.media.get(user, media_id)), V2_URLS)
+
+
+@router.delete("/media/{media_id}", summary="Delete one media item and its file (its maker or a session editor)",
+               response_model=MediaRemovedPublic, response_model_exclude_unset=True)
+def delete_media(media_id: str, user: CurrentUser, studio: StudioDep) -> MediaRemovedPublic:
+    return MediaRemovedPublic(removed=MediaPublic.of(studio.media.remove(user, media_id), V2_URLS))
 
 
 @router.get("/media/{media_id}/download", summary="The file itself (supports Range requests)",

@@ -9,6 +9,7 @@ from typing import Any, Self
 from pydantic import Field
 
 from ...services.gpu import GpuHealth, GpuStatus, GpuStopped
+from ...services.model_files import ImportCandidate
 from ...services.models import ImportedModel, InstalledModel, ResolvedLora
 from ...services.voices import LlmModelInfo, LlmModelList, Voice, VoiceList
 from .schemas import Public
@@ -39,6 +40,26 @@ class ModelPublic(Public):
                    default_params=model.default_params, credits_per_generation=model.credits_per_generation,
                    source=model.source, filename=model.filename, installed=model.installed,
                    created_at=model.created_at, **detected)
+
+
+class ImportCandidatePublic(Public):
+    path: str = Field(description="Where it is on the server (send it to POST /models/import)")
+    name: str
+    folder: str = Field(description="The import folder it is in")
+    kind: str | None = Field(description="What detection found it to be; null when it cannot be imported")
+    format: str | None
+    size_bytes: int
+    problem: str | None = Field(description="Why it cannot be imported, if it cannot")
+
+    @classmethod
+    def of(cls, c: ImportCandidate) -> Self:
+        return cls(path=c.path, name=c.name, folder=c.folder, kind=c.kind, format=c.format,
+                   size_bytes=c.size_bytes, problem=c.problem)
+
+
+class ImportCandidatesPublic(Public):
+    folders: list[str] = Field(description="The import folders' names")
+    candidates: list[ImportCandidatePublic]
 
 
 class ModelsPublic(Public):

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ...core.policy import StudioAction, require_studio
-from ...services.model_files import KINDS, allowed_import_path
+from ...services.model_files import KINDS, allowed_import_path, import_candidates
 from ...services.models import MAX_CREDITS_PER_GENERATION
 from ..common.deps import CurrentUser, StudioDep
 from .model_schemas import (
     GpuStatusPublic,
+    ImportCandidatePublic,
+    ImportCandidatesPublic,
     LoraChainPublic,
     LoraPublic,
     LorasPublic,
@@ -41,6 +43,16 @@ def model_runtime(_: CurrentUser, studio: StudioDep) -> ModelRuntimePublic:
     host = studio.model_host
     return ModelRuntimePublic(cache=ModelCachePublic.model_validate(host.cache.stats()),
                               gpu=GpuStatusPublic.of(host.gpu.status()))
+
+
+@router.get("/models/importable", summary="What the server's import folders hold, ready to import (admin)",
+            response_model=ImportCandidatesPublic, response_model_exclude_unset=True)
+async def importable_models(user: CurrentUser, studio: StudioDep) -> ImportCandidatesPublic:
+    require_studio(user, StudioAction.MANAGE_MODELS)
+    roots = studio.settings.resolved_model_import_dirs
+    found = await asyncio.to_thread(import_candidates, roots)
+    return ImportCandidatesPublic(folders=[r.name for r in roots],
+                                  candidates=[ImportCandidatePublic.of(c) for c in found])
 
 
 class ImportBody(BaseModel):

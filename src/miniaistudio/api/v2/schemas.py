@@ -233,6 +233,12 @@ class MediaPublic(Public):
                    url=urls.media_download(item.id))
 
 
+class MediaRemovedPublic(Public):
+    """What ``DELETE /media/{id}`` removed."""
+
+    removed: MediaPublic
+
+
 class MediaUploadPublic(Public):
     """Every stored file in ``items``; a single upload also answers that item's fields at the top."""
 
@@ -433,6 +439,8 @@ class NodeSpecPublic(Public):
     inputs: list[SocketPublic]
     outputs: list[SocketPublic]
     params_schema: dict[str, Any] = Field(description="JSON Schema of the parameters")
+    model_kinds: list[str] = Field(description="Kinds of installed model of which the node needs one to run "
+                                               "(empty: it runs without a model)")
 
     @classmethod
     def of(cls, spec: NodeSpec) -> NodeSpecPublic:
@@ -440,7 +448,7 @@ class NodeSpecPublic(Public):
                    description=spec.description, gpu=spec.gpu, executable=spec.executable, tags=list(spec.tags),
                    inputs=[SocketPublic.of(name, s) for name, s in spec.inputs.items()],
                    outputs=[SocketPublic.of(name, s) for name, s in spec.outputs.items()],
-                   params_schema=spec.params_schema)
+                   params_schema=spec.params_schema, model_kinds=list(spec.model_kinds))
 
 
 class NodeCatalogPublic(Public):

@@ -58,7 +58,7 @@ UPPER_LIDS = ((246, 7), (161, 163), (160, 144), (159, 145), (158, 153), (157, 15
 EYE_STILL = (33, 133, 263, 362, 7, 163, 144, 145, 153, 154, 155, 249, 390, 373, 374, 380, 381, 382,
              70, 63, 105, 66, 107, 336, 296, 334, 293, 300, 46, 53, 52, 65, 55, 285, 295, 282, 283, 276,
              226, 446, 130, 359, 243, 463, 113, 342, 31, 261, 228, 448, 229, 449, 230, 450, 231, 451, 232, 452)
-FOREHEAD, CHIN_TIP, NOSE_TIP, LEFT_EYE_OUT, RIGHT_EYE_OUT = 10, 152, 1, 33, 263
+FOREHEAD, CHIN_TIP = 10, 152
 
 # Rhubarb shape -> (jaw opening 0..1, mouth width -1..1, share of the opening the teeth fill)
 SHAPES: dict[str, tuple[float, float, float]] = {
@@ -69,38 +69,6 @@ SHAPES: dict[str, tuple[float, float, float]] = {
 JAW_DROP = 0.085  # full opening, as a fraction of the face height (forehead to chin)
 WIDTH_GAIN = 0.22  # full width change, as a fraction of the mouth's half-width
 CROSSFADE_S = 0.07
-MAX_YAW_RATIO = 2.2  # nose-to-eye distance ratio beyond which a face is not front-facing
-MAX_ROLL_DEG = 25.0
-MIN_FACE_PX = 64
-
-
-class PortraitRefused(NodeFailed):
-    """The portrait cannot be animated (no face, several faces, a face turned away or too small)."""
-
-
-def check_portrait(faces: Sequence[NDArray[np.float32]]) -> NDArray[np.float32]:
-    """The one front-facing face's landmarks, else :class:`PortraitRefused` with a stable code."""
-    import numpy as np
-
-    if not faces:
-        raise PortraitRefused("no face found in the portrait", code="NO_FACE_FOUND")
-    if len(faces) > 1:
-        raise PortraitRefused(f"the portrait shows {len(faces)} faces; it needs exactly one",
-                              code="MULTIPLE_FACES", details={"faces": len(faces)})
-    pts = faces[0]
-    height = float(np.linalg.norm(pts[CHIN_TIP, :2] - pts[FOREHEAD, :2]))
-    if height < MIN_FACE_PX:
-        raise PortraitRefused(f"the face is {height:.0f} px tall; at least {MIN_FACE_PX} px are needed",
-                              code="FACE_TOO_SMALL", details={"face_height": round(height)})
-    left = float(np.linalg.norm(pts[NOSE_TIP, :2] - pts[LEFT_EYE_OUT, :2]))
-    right = float(np.linalg.norm(pts[NOSE_TIP, :2] - pts[RIGHT_EYE_OUT, :2]))
-    eyes = pts[RIGHT_EYE_OUT, :2] - pts[LEFT_EYE_OUT, :2]
-    roll = abs(math.degrees(math.atan2(float(eyes[1]), float(eyes[0]))))
-    yaw_ratio = max(left, right) / max(min(left, right), 1e-3)
-    if yaw_ratio > MAX_YAW_RATIO or roll > MAX_ROLL_DEG:
-        raise PortraitRefused("the face is not front-facing (turned or tilted too far)", code="FACE_NOT_FRONTAL",
-                              details={"yaw_ratio": round(yaw_ratio, 2), "roll_degrees": round(roll, 1)})
-    return pts
 
 
 # -- audio ---------------------------------------------------------------------------------------

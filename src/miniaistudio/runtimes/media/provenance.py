@@ -28,8 +28,8 @@ def source_type(provenance: dict[str, Any]) -> str:
 
 
 def provenance_json(provenance: dict[str, Any]) -> str:
-    return json.dumps({**provenance, "software": SOFTWARE, "digital_source_type": source_type(provenance)},
-                      sort_keys=True, default=str)
+    return json.dumps({"ai_generated": False, **provenance, "software": SOFTWARE,
+                       "digital_source_type": source_type(provenance)}, sort_keys=True, default=str)
 
 
 def xmp_packet(provenance: dict[str, Any]) -> str:

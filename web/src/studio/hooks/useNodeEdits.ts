@@ -18,6 +18,12 @@ export interface PickedMedia {
   filename?: string;
 }
 
+/** Parameters and UI state a new node starts with instead of its defaults. */
+export interface NodeInit {
+  params?: Record<string, unknown>;
+  ui?: Record<string, unknown>;
+}
+
 interface NodeEditOptions {
   sessionId: string;
   catalog: Map<string, NodeSpec>;
@@ -48,11 +54,14 @@ export function useNodeEdits({ sessionId, catalog, graph, wrapper, onAdded }: No
     [record, setNodes],
   );
 
-  /** Adds a node of `type` at `at` (flow coordinates), or near the middle of the canvas, and selects it. */
+  /**
+   * Adds a node of `type` at `at` (flow coordinates), or near the middle of the canvas, and selects it;
+   * `init` presets some of its parameters and UI state (a dropped file's upload node). Answers the new node's id.
+   */
   const addNode = useCallback(
-    (type: string, at?: { x: number; y: number }) => {
+    (type: string, at?: { x: number; y: number }, init?: NodeInit): string | null => {
       const spec = catalog.get(type);
-      if (!spec) return;
+      if (!spec) return null;
       let position = at;
       if (!position) {
         const box = wrapper.current?.getBoundingClientRect();
@@ -64,7 +73,8 @@ export function useNodeEdits({ sessionId, catalog, graph, wrapper, onAdded }: No
         id: newId(type === GROUP_TYPE ? "g" : "n"),
         type,
         position,
-        params: defaultParams(spec.params_schema),
+        params: { ...defaultParams(spec.params_schema), ...init?.params },
+        ui: init?.ui,
         width: size?.width ?? null,
         height: size?.height ?? null,
       });
@@ -86,6 +96,7 @@ export function useNodeEdits({ sessionId, catalog, graph, wrapper, onAdded }: No
         toast(control ? `Added ${catalog.get(control.data.nodeType)?.title ?? "GPU Control"} and connected it` : "Connected to the session’s GPU Control", "info");
       }
       onAdded();
+      return node.id;
     },
     [catalog, edgesRef, nodesRef, onAdded, record, rf, setEdges, setNodes, wrapper],
   );
@@ -140,10 +151,11 @@ export function useNodeEdits({ sessionId, catalog, graph, wrapper, onAdded }: No
     },
     [nodesRef, record, setNodes],
   );
+  /** Uploads files into an upload node (`knownKind` when the node was only just added and is not rendered yet). */
   const upload = useCallback(
-    async (id: string, files: File[]) => {
+    async (id: string, files: File[], knownKind?: "image" | "video" | "audio") => {
       const n = nodesRef.current.find((x) => x.id === id);
-      const kind = uploadKind(catalog.get(n?.data.nodeType ?? ""));
+      const kind = knownKind ?? uploadKind(catalog.get(n?.data.nodeType ?? ""));
       try {
         const items = await api.upload(sessionId, id, kind, files);
         addMedia(id, items.map((m: MediaItem) => ({ id: m.id, kind: m.media_type, filename: m.filename })));
