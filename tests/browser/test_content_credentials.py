@@ -9,6 +9,7 @@ import pytest
 
 from .conftest import ROOT, LiveStudio, Shots
 from .test_canvas import Page, expect, node
+from .test_gallery_panel import open_gallery
 from .test_loops_and_recipes import new_blank_session, palette_drop
 
 pytestmark = pytest.mark.browser
@@ -35,3 +36,16 @@ def test_an_enlarged_output_shows_verified_content_credentials(page: Page, live_
     expect(credentials.get_by_text("nothing: made from scratch")).to_be_visible()
     shots("content-credentials")
     page.screenshot(path=str(SCREENSHOTS / "content-credentials.png"))
+
+
+def test_the_gallery_lightbox_shows_content_credentials(page: Page, live_studio: LiveStudio) -> None:
+    new_blank_session(page, live_studio, "Gallery credentials")
+    palette_drop(page, "Solid Color", "solid color", (60, 40))
+    page.get_by_role("button", name="Run workflow").click()
+    expect(node(page, "image.solid_color").get_by_label(re.compile("^Status: (Done|Cached)$"))).to_be_visible(
+        timeout=60_000)
+    panel = open_gallery(page)
+    panel.get_by_role("button", name=re.compile("^Gallery item Solid Color")).click()
+    box = page.get_by_role("dialog")
+    expect(box.get_by_role("button", name="Content Credentials: ✓ Verified")).to_be_visible(timeout=15_000)
+    expect(box.get_by_text("Not AI-generated")).to_be_visible()
