@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI = str(Path(sys.executable).with_name("miniaistudio"))
+#: The studio of this checkout (not whichever one the venv installed): ``python -m miniaistudio.cli``.
+CLI = [sys.executable, "-m", "miniaistudio.cli"]
 PASSWORD = "bench-password-123"
 
 
@@ -30,27 +31,29 @@ def rss_kib(pid: int, field: str = "VmRSS") -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, email: str = "bench@example.com") -> None:
+    def __init__(self, data_dir: Path, email: str = "bench@example.com", src: Path = ROOT / "src") -> None:
+        """``src``: the source tree to serve (another checkout's, to compare two versions side by side)."""
         self.data_dir = data_dir
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.email = email
         self.env = {**os.environ, "MINIAI_SECRET_KEY": "bench-secret-key-0123456789abcdefghij",
-                    "MINIAI_LOG_LEVEL": "warning"}
+                    "MINIAI_LOG_LEVEL": "warning",
+                    "PYTHONPATH": os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")]))}
         self.proc: subprocess.Popen[bytes] | None = None
         self.startup_seconds = 0.0
 
     def create_user(self) -> None:
-        subprocess.run([CLI, "users", "create", "--email", self.email, "--password", PASSWORD,
+        subprocess.run([*CLI, "users", "create", "--email", self.email, "--password", PASSWORD,
                         "--data-dir", str(self.data_dir)], check=True, env=self.env, capture_output=True)
 
     def start(self) -> None:
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(
-            [CLI, "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+            [*CLI, "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a busy shared machine starts slowly
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.base}/api/v2/ping", timeout=0.5).status_code == 200:

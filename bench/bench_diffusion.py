@@ -98,7 +98,7 @@ def main() -> None:
         server = Server(root / "data")
         server.env["HF_HUB_OFFLINE"] = "1"
         server.create_user()
-        subprocess.run([CLI, "models", "import", str(model_dir), "--data-dir", str(server.data_dir)], check=True,
+        subprocess.run([*CLI, "models", "import", str(model_dir), "--data-dir", str(server.data_dir)], check=True,
                        env=server.env, capture_output=True)
         server.start()
         try:

@@ -86,7 +86,7 @@ def main() -> None:
         server.env.update({"MINIAI_MODELS_DIR": str(base / "models"), "HF_HUB_OFFLINE": "1",
                            "MINIAI_API_KEY_RATE_LIMIT_PER_MINUTE": "1000000"})
         server.create_user()
-        subprocess.run([CLI, "models", "import", str(model_dir), "--name", MODEL, "--data-dir", str(server.data_dir)],
+        subprocess.run([*CLI, "models", "import", str(model_dir), "--name", MODEL, "--data-dir", str(server.data_dir)],
                        check=True, env=server.env, capture_output=True)
         with sqlite3.connect(server.data_dir / "studio.db") as db:  # the job's steps = the v2 graph's
             db.execute("UPDATE models SET default_params = ?", (json.dumps({"steps": STEPS}),))

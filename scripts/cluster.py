@@ -3,8 +3,8 @@
 Starts throwaway PostgreSQL 15, Redis and an S3-compatible server (SeaweedFS ``weed mini``) on loopback,
 with the same launchers as the test suite (``tests/servers.py``), then two API processes
 (``miniaistudio serve``) that share state only through them: one database, one Redis, media in one
-bucket. With ``miniaistudio worker`` installed (the Celery executor), a CPU worker runs the nodes (and a
-GPU worker when ``nvidia-smi`` finds a GPU). Each process has a data dir of its own (scratch, its S3
+bucket. Nodes run on Celery workers (``miniaistudio worker``): one taking both queues, or a GPU worker and
+a CPU worker when ``nvidia-smi`` finds a GPU. Each process has a data dir of its own (scratch, its S3
 read-through cache), as on separate machines. It prints the URLs and an admin sign-in, and on Ctrl-C (or
 SIGTERM) stops everything and deletes every file it made.
 
@@ -40,12 +40,6 @@ def _cli() -> list[str]:
     beside = Path(sys.executable).parent / "miniaistudio"
     return [str(beside)] if beside.is_file() else [sys.executable, "-c",
                                                    "import sys; from miniaistudio.cli import main; sys.exit(main())"]
-
-
-def _has_worker_command(env: dict[str, str]) -> bool:
-    """``miniaistudio worker`` exists once the Celery executor is merged (issue 15, branch celery)."""
-    done = subprocess.run([*_cli(), "worker", "--help"], env=env, capture_output=True, check=False)
-    return done.returncode == 0
 
 
 def _has_gpu() -> bool:
@@ -112,18 +106,14 @@ def main() -> int:
         first = {**shared, "MINIAI_DATA_DIR": str(root / "api-1")}
         subprocess.run([*_cli(), "users", "create", "--email", ADMIN, "--password", password, "--admin"],
                        env=first, check=True, capture_output=True)
-        workers: list[str] = []
-        if _has_worker_command(first):
-            # the Celery executor: nodes run on workers; API processes only coordinate. Without a GPU the CPU
-            # worker also takes the gpu queue, so GPU node types still run (on the CPU).
-            shared["MINIAI_EXECUTOR"] = "celery"
-            workers = ["gpu", "cpu"] if _has_gpu() else ["gpu,cpu"]
-            for queues in workers:
-                worker_env = {**shared, "MINIAI_DATA_DIR": str(root / f"worker-{queues.replace(',', '-')}")}
-                processes.append(subprocess.Popen([*_cli(), "worker", "--queues", queues], env=worker_env,
-                                                  start_new_session=True))
-        # TODO(issue 15, branch celery): until `miniaistudio worker` exists, each API process runs nodes
-        # with its in-process local executor (and a run's events stay with the process that started it).
+        # The Celery executor: nodes run on workers, API processes only coordinate. Without a GPU one worker
+        # takes both queues, so GPU node types still run (on the CPU).
+        shared["MINIAI_EXECUTOR"] = "celery"
+        workers = ["gpu", "cpu"] if _has_gpu() else ["gpu,cpu"]
+        for queues in workers:
+            worker_env = {**shared, "MINIAI_DATA_DIR": str(root / f"worker-{queues.replace(',', '-')}")}
+            processes.append(subprocess.Popen([*_cli(), "worker", "--queues", queues], env=worker_env,
+                                              start_new_session=True))
         urls = []
         for n in range(1, args.api_processes + 1):
             port = args.port + n - 1
@@ -142,8 +132,7 @@ def main() -> int:
         print(f"  database: {shared['MINIAI_DATABASE_URL']}")
         print(f"  redis: {redis.url}")
         print(f"  s3: {s3.endpoint_url} bucket {BUCKET}")
-        print("  executor: " + (f"celery, workers on queues {' and '.join(workers)}" if workers
-                                else "local (in each API process)"))
+        print(f"  executor: celery, workers on queues {' and '.join(workers)}")
         print("Ready. Ctrl-C stops everything.", flush=True)
         return_code = 0
         while not stopping:

@@ -94,7 +94,7 @@ def _install_perimeter(app: FastAPI, settings: Settings, studio: Studio, doors: 
     envelope_for = doors.envelope_for
     app.add_middleware(BodyLimits, max_bytes=settings.max_json_body_bytes,
                        streamed_upload_paths=STREAMED_UPLOAD_PATHS, envelope_for=envelope_for)
-    app.add_middleware(EarlyAuthentication, authenticate=authenticator, public_paths=PUBLIC_BODY_PATHS,
+    app.add_middleware(EarlyAuthentication, authenticate=authenticator.verify, public_paths=PUBLIC_BODY_PATHS,
                        envelope_for=envelope_for)
     app.add_middleware(RateLimitHeaders)  # X-RateLimit-* on every answer to a key-authenticated request
     app.add_middleware(CrossSiteGuard, proxies=proxies, envelope_for=envelope_for,

@@ -13,6 +13,7 @@ from .core.ports import Executor, Meter, NullMeter
 from .core.registry import NodeRegistry, registry_with
 from .executors.context import FetchPolicy
 from .executors.local import LocalExecutor
+from .media_stores import media_store
 from .runtimes.media.probe import configure_pillow
 from .runtimes.models import assets
 from .runtimes.models.model_host import ModelHost
@@ -52,7 +53,6 @@ from .services.webhook_signing import SecretBox
 from .services.webhooks import TargetRules, Webhooks
 from .store.db import Database, PoolSize
 from .store.file_modes import restrict_umask, tighten
-from .store.media_store import LocalMediaStore, MediaStore
 from .store.migrate import upgrade
 from .store.redis_event_bus import RedisEventBus
 from .store.run_recorder import SqlRunRecorder
@@ -68,22 +68,6 @@ def _private_dirs(settings: Settings) -> list[Path]:
     if settings.resolved_models_dir.is_relative_to(data) and settings.resolved_models_dir.is_dir():
         dirs.append(settings.resolved_models_dir)
     return dirs
-
-
-def media_store(settings: Settings) -> MediaStore:
-    """Local disk, or the S3 bucket (boto3 is imported only then) with its read-through cache."""
-    if settings.media_store == "local":
-        return LocalMediaStore(settings.resolved_media_dir)
-    from .store.s3_media_store import S3Location, S3MediaStore
-
-    assert settings.s3_bucket is not None  # Settings refuses media_store=s3 without one
-    store = S3MediaStore(S3Location(bucket=settings.s3_bucket, endpoint_url=settings.s3_endpoint_url,
-                                    public_endpoint_url=settings.s3_public_endpoint_url, region=settings.s3_region,
-                                    access_key_id=settings.s3_access_key_id,
-                                    secret_access_key=settings.s3_secret_access_key),
-                         settings.media_cache_dir, settings.s3_cache_bytes)
-    store.ensure_bucket()
-    return store
 
 
 class Studio:

@@ -51,6 +51,19 @@ async def test_cookie_signs_in_the_web_page_and_logout_clears_it(studio: Studio,
     assert gone.status_code == 401 and error_of(gone)["code"] == "AUTHORIZATION_HEADER_REQUIRED"
 
 
+async def test_a_signed_out_token_is_refused_at_once_though_just_verified(
+        make_user: Callable[..., Any]) -> None:
+    """Verified tokens are remembered for a moment (no database on the hot path); signing out forgets them."""
+    user: Api = await make_user("dora@example.com")
+    for _ in range(2):  # the second answer comes from the remembered check
+        assert (await user.get("/api/v2/auth/me")).status_code == 200
+    assert (await user.post("/api/v2/auth/logout")).status_code == 200
+    me = await user.get("/api/v2/auth/me")
+    created = await user.post("/api/v2/sessions", json={"name": "x"})  # a body: checked before it is read
+    for r in (me, created):
+        assert r.status_code == 401 and error_of(r)["details"]["reason"] == "token_revoked", r.text
+
+
 async def test_wrong_password_and_unknown_user(studio: Studio, client: httpx.AsyncClient) -> None:
     studio.accounts.create_user("bob@example.com", PASSWORD)
     for email, password in (("bob@example.com", "wrong-password"), ("nobody@example.com", PASSWORD)):

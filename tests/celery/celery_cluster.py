@@ -31,8 +31,8 @@ SRC = HERE.parents[1] / "src"
 CELERY_SETTINGS: dict[str, Any] = {
     "executor": "celery",
     "extra_node_modules": ["celery_test_nodes"],
-    "celery_visibility_timeout_seconds": 6.0,
-    "celery_task_time_limit_seconds": 5.0,
+    "celery_visibility_timeout_seconds": 10.0,
+    "celery_task_time_limit_seconds": 9.0,
     "celery_restore_seconds": 1.0,
     "celery_max_deliveries": 3,
     "cancel_grace_seconds": 1.0,
@@ -40,18 +40,22 @@ CELERY_SETTINGS: dict[str, Any] = {
 }
 
 
-def environment(settings: Settings) -> dict[str, str]:
-    """``MINIAI_*`` variables giving a worker the same studio as ``settings``."""
+def environment(settings: Settings, data_dir: Path | None = None) -> dict[str, str]:
+    """``MINIAI_*`` variables giving a worker the same studio as ``settings`` (on a data dir of its own when
+    ``data_dir`` is given, as on another machine)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), str(HERE), os.environ.get("PYTHONPATH", "")])}
     for name in ("data_dir", "database_url", "redis_url", "secret_key", "models_dir", "executor",
                  "celery_visibility_timeout_seconds", "celery_task_time_limit_seconds", "celery_restore_seconds",
-                 "celery_max_deliveries", "cancel_grace_seconds"):
+                 "celery_max_deliveries", "cancel_grace_seconds", "media_store", "s3_endpoint_url", "s3_bucket",
+                 "s3_region", "s3_access_key_id", "s3_secret_access_key"):
         value = getattr(settings, name)
         if value is not None:
             env[f"MINIAI_{name.upper()}"] = str(value)
     env["MINIAI_EXTRA_NODE_MODULES"] = json.dumps(settings.extra_node_modules)
     env["MINIAI_NODE_QUEUES"] = json.dumps(settings.node_queues)
     env["MINIAI_LOG_LEVEL"] = "info"
+    if data_dir is not None:
+        env["MINIAI_DATA_DIR"] = str(data_dir)
     return env
 
 
@@ -77,6 +81,7 @@ class Workers:
     settings: Settings
     log_dir: Path
     workers: dict[str, Worker] = field(default_factory=dict)
+    data_dir: Path | None = None  # the workers' own, instead of the studio's
 
     def add(self, name: str, queues: str, concurrency: int = 1) -> Worker:
         worker = self.workers[name] = Worker(name, queues, concurrency)
@@ -87,7 +92,7 @@ class Workers:
         worker.process = subprocess.Popen(
             [str(CLI), "worker", "--queues", worker.queues, "--concurrency", str(worker.concurrency),
              "--name", worker.node_name],
-            env=environment(self.settings), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            env=environment(self.settings, self.data_dir), stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def ensure_all(self, timeout: float = 60) -> None:
         """Start the workers that are not running, and wait until every one answers a ping."""
@@ -158,3 +163,17 @@ def media_rows(settings: Settings, run_id: str) -> list[dict[str, Any]]:
     finally:
         engine.dispose()
     return [dict(row) for row in rows]
+
+
+async def fresh_user(studio: Any, client: Any) -> Any:
+    """An :class:`conftest.Api` for a new user (the data dir outlives each test: one user per test)."""
+    import uuid
+
+    from conftest import PASSWORD, Api
+
+    email = f"{uuid.uuid4().hex[:10]}@example.com"
+    studio.accounts.create_user(email, PASSWORD)
+    r = await client.post("/api/v2/auth/login", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    client.cookies.clear()
+    return Api(client, r.json()["token"], email)

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from celery_cluster import CELERY_SETTINGS, Workers, attempts_of, media_rows
+from celery_cluster import CELERY_SETTINGS, Workers, attempts_of, fresh_user, media_rows
 from PIL import Image
 
 import servers
-from conftest import PASSWORD, Api, edge, make_settings, node, wait_for_run
+from conftest import Api, edge, make_settings, node, wait_for_run
 from live_process import processes_mentioning, wait_for
 from miniaistudio.config import Settings
 from miniaistudio.store.db import Database
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Workers]]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Workers, servers.RedisServer]]:
     root = tmp_path_factory.mktemp("celery")
     redis = servers.RedisServer(root / "redis")  # its own: the suite empties the shared one after each test
     redis.start()
@@ -47,7 +47,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings
     workers.add("both-b", "gpu,cpu")
     try:
         workers.ensure_all()
-        yield settings, workers
+        yield settings, workers, redis
     finally:
         workers.stop_all()
         redis.stop()
@@ -56,25 +56,20 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings
 
 
 @pytest.fixture
-def settings(cluster: tuple[Settings, Workers]) -> Settings:
+def settings(cluster: tuple[Settings, Workers, servers.RedisServer]) -> Settings:
     """The conftest's ``studio`` fixture builds its studio on these (the workers' data dir)."""
     cluster[1].ensure_all()  # a worker an earlier test killed is back
     return cluster[0]
 
 
 @pytest.fixture
-def workers(cluster: tuple[Settings, Workers]) -> Workers:
+def workers(cluster: tuple[Settings, Workers, servers.RedisServer]) -> Workers:
     return cluster[1]
 
 
 @pytest.fixture
 async def api(studio: Studio, client: Any) -> AsyncIterator[Api]:
-    email = f"{uuid.uuid4().hex[:10]}@example.com"  # the data dir outlives the test: a fresh user each time
-    studio.accounts.create_user(email, PASSWORD)
-    r = await client.post("/api/v2/auth/login", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    client.cookies.clear()
-    yield Api(client, r.json()["token"], email)
+    yield await fresh_user(studio, client)
 
 
 async def start(api: Api, graph: dict[str, Any]) -> tuple[str, str]:
@@ -181,7 +176,7 @@ async def test_cancel_reaches_a_task_in_a_worker_and_its_child_process_dies(api:
 
 
 async def test_a_task_that_ignores_its_cancel_flag_is_terminated(api: Api, settings: Settings) -> None:
-    session_id, run_id = await start(api, {"nodes": [node("stubborn", "test.stubborn", seconds=4.5)], "edges": []})
+    session_id, run_id = await start(api, {"nodes": [node("stubborn", "test.stubborn", seconds=8.0)], "edges": []})
 
     async def running() -> bool:
         attempt = attempts_of(settings, run_id).get("stubborn")
@@ -229,3 +224,20 @@ async def test_a_task_delivered_again_after_it_ended_replays_its_end(api: Api, s
     assert attempts_of(settings, run["run_id"])["solid"]["deliveries"] == 1
     assert len(media_rows(settings, run["run_id"])) == 1
 
+
+
+async def test_workers_and_the_api_carry_on_after_a_redis_restart(
+        api: Api, cluster: tuple[Settings, Workers, servers.RedisServer]) -> None:
+    settings, _, redis = cluster
+    graph = {"nodes": [node("solid", "image.solid_color", width=4, height=4)], "edges": []}
+    session = await api.new_session()
+    await api.save_graph(session, graph)
+    assert (await api.run(session["id"]))["status"] == "succeeded"
+    await asyncio.to_thread(redis.stop)  # nothing persisted: queues, bindings and streams are gone
+    redis.root = redis.root.with_name(f"redis-restarted-{uuid.uuid4().hex[:6]}")
+    await asyncio.to_thread(redis.start)  # the same port
+    session = await api.new_session()
+    await api.save_graph(session, graph)
+    run = await api.run(session["id"])
+    assert run["status"] == "succeeded", run
+    assert attempts_of(settings, run["run_id"])["solid"]["status"] == "succeeded"

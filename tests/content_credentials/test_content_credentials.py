@@ -299,3 +299,16 @@ async def test_an_admin_installs_an_organisation_certificate_over_the_api(api: A
     run = await run_graph(api, [node("c", "image.solid_color", width=16, height=16)])
     summary = await credentials(api, output(run, "c", "image")["media_id"])
     assert summary["signer"] == "Example Agency signer" and summary["verified"] and summary["trusted"]
+
+
+async def test_pngs_written_behind_are_signed_with_their_ingredients(api: Api, studio: Studio, tmp_path: Path) -> None:
+    """Large PNGs are encoded and written on the write-behind threads: signed there, after their ingredient."""
+    run = await run_graph(api, [node("c", "image.solid_color", width=320, height=320),
+                                node("a", "image.adjust", invert=True)], [edge("c", "image", "a", "image")])
+    made, edited = output(run, "c", "image")["media_id"], output(run, "a", "image")["media_id"]
+    store = library_read(await download(api, edited, tmp_path), "image/png", studio.content_signing.anchors())
+    assert store["validation_state"] == "Trusted", store.get("validation_status")
+    assert len(store["manifests"]) == 2  # its own and the solid colour's, carried by the ingredient
+    summary = await credentials(api, edited)
+    assert [(i["media_id"], i["has_credentials"]) for i in summary["ingredients"]] == [(made, True)]
+    assert (await credentials(api, made))["verified"]

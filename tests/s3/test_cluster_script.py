@@ -56,6 +56,7 @@ def test_cluster_starts_serves_from_both_api_processes_and_stops_on_ctrl_c() -> 
                 break
         out = "".join(lines)
         assert "Ready." in out, out[-3000:]
+        assert "executor: celery" in out  # nodes run on a worker, outputs reach the API processes through S3
         api1, api2 = re.findall(r"API \d: (http://\S+)", out)
         password = re.search(r"sign in: \S+ / (\S+)", out).group(1)  # type: ignore[union-attr]
         s3_url = re.search(r"s3: (http://\S+)", out).group(1)  # type: ignore[union-attr]

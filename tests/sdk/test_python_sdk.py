@@ -54,6 +54,14 @@ async def test_recipes_sessions_runs_and_outputs(sdk: AsyncClient, tmp_path: Pat
     assert isinstance(started, Run) and started.session_id == session.id
     run = await sdk.poll_session(session.id, interval=0.05, timeout=60)
     assert run is not None and run.run_id == started.run_id and run.status == "succeeded"
+    # Save and run in one round trip: an unchanged graph keeps its version, a changed one is saved.
+    again = await sdk.save_and_execute(session.id, GRAPH, saved.version)
+    assert again.version == saved.version and again.run.session_id == session.id
+    await sdk.poll_session(session.id, interval=0.05, timeout=60)
+    moved = {**GRAPH, "nodes": [{**GRAPH["nodes"][0], "position": {"x": 5, "y": 5}}, GRAPH["nodes"][1]]}
+    assert (await sdk.save_and_execute(session.id, moved, again.version)).version == saved.version + 1
+    run = await sdk.poll_session(session.id, interval=0.05, timeout=60)
+    assert run is not None and run.status == "succeeded"
 
     outputs = parse_execution_outputs(run)
     images = outputs.flatten_images()

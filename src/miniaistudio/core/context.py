@@ -59,7 +59,10 @@ class NodeContext(Protocol):
 
     def save_image(
         self, image: Image.Image, provenance: Provenance, *, fmt: str = "PNG"
-    ) -> MediaRef: ...
+    ) -> MediaRef:
+        """Store ``image`` with its provenance. The image is handed over: the node must not change it
+        afterwards (the next nodes may read this very object, and its file may still be being written)."""
+        ...
 
     def work_path(self, suffix: str) -> Path:
         """A fresh path in this task's scratch folder (removed when the task ends)."""

@@ -37,6 +37,7 @@ from .ports import (
     TaskFailed,
     TaskHealth,
     TaskLog,
+    TaskOutputsReady,
     TaskProgress,
     TaskStarted,
     TaskSucceeded,
@@ -378,6 +379,15 @@ class Engine:
         # so a run of thousands of ready nodes holds a bounded number of tasks, and a stop has
         # only those to terminate. Everything tasks report arrives on one queue, in order.
         ready = deque(nid for nid in plan.execute if waiting[nid] == 0)
+        early: set[str] = set()  # nodes whose outputs came before their end (files written behind)
+
+        def release(nid: str) -> None:
+            """``nid``'s outputs are known: the nodes waiting for it may become ready."""
+            for edge in checked.outgoing.get(nid, ()):
+                if edge.target in waiting:
+                    waiting[edge.target] -= 1
+                    if waiting[edge.target] == 0:
+                        ready.append(edge.target)
 
         async def fill_window() -> None:
             while ready and len(active.task_ids) < _LAUNCH_WINDOW and not active.stopping:
@@ -392,28 +402,35 @@ class Engine:
                 task = active.task_nodes.get(event.task_id)
                 if task is None:
                     continue  # a task that already ended (a late report, or lost and then found)
+                if isinstance(event, TaskOutputsReady):
+                    nid = task.node_id
+                    if nid not in early and not run.nodes[nid].status.finished and not active.stopping:
+                        early.add(nid)
+                        results[nid] = event.outputs
+                        release(nid)
+                        await fill_window()
+                    continue
                 if not isinstance(event, TaskSucceeded | TaskFailed):
                     self._on_report(active, task.node_id, event)
                     continue
                 del active.task_nodes[event.task_id]
                 active.task_ids.pop(task.node_id, None)
-                if self._should_retry(active, task, event):
+                if task.node_id not in early and self._should_retry(active, task, event):
                     await self._launch(active, replace(task, task_id=str(uuid.uuid4()), attempt=task.attempt + 1))
                     continue
                 nid = task.node_id
                 succeeded = self._settle(active, nid, event, results)
                 await self.meter.node_finished(run, nid, active.cost.per_node.get(nid, 0) if succeeded else 0)
                 if succeeded:
-                    for edge in checked.outgoing.get(nid, ()):
-                        if edge.target in waiting:
-                            waiting[edge.target] -= 1
-                            if waiting[edge.target] == 0:
-                                ready.append(edge.target)
+                    if nid not in early:
+                        release(nid)
                 else:
+                    if nid in early:  # its files failed: what started on its outputs stops too
+                        self._terminate_descendants(active, nid)
                     self._skip_descendants(active, nid)
                 await fill_window()
-                if active.task_ids:
-                    active.writer.flush_soon()
+                if active.task_ids and self.bus.subscriber_count(run.session_id):
+                    active.writer.flush_soon()  # someone waits for the announcement; else the end records it
         except BaseException:
             log.exception("run %s crashed", run.id)
             for task_id in list(active.task_ids.values()):
@@ -572,6 +589,17 @@ class Engine:
         active.writer.node_changed(nid)
         if publish:
             self._publish_node(active, nid)
+
+    def _terminate_descendants(self, active: _ActiveRun, nid: str) -> None:
+        seen, stack = set(), [nid]
+        while stack:
+            for edge in active.checked.outgoing.get(stack.pop(), ()):
+                if edge.target not in seen:
+                    seen.add(edge.target)
+                    stack.append(edge.target)
+                    task_id = active.task_ids.get(edge.target)
+                    if task_id is not None:
+                        self.executor.terminate(task_id)
 
     def _skip_descendants(self, active: _ActiveRun, nid: str) -> None:
         stack = [nid]

@@ -195,6 +195,12 @@ class CreditLimit(StudioError):
     code, status = "CREDIT_LIMIT", 402
 
 
+class MediaStoreUnavailable(StudioError):
+    """The media store (an S3 bucket) did not answer or refused the studio's own credentials: try again later."""
+
+    code, status = "MEDIA_STORE_UNAVAILABLE", 503
+
+
 class BillingUnavailable(StudioError):
     """Billing is enabled but its state cannot be read (or a payment provider is not configured)."""
 

@@ -91,6 +91,16 @@ class TaskLog:
 
 
 @dataclass(frozen=True)
+class TaskOutputsReady:
+    """The task's outputs are known and readable by the next tasks on this executor, while its files
+    are still being written (write-behind): the engine may start the nodes that wait for them. The
+    task still ends with exactly one TaskSucceeded (its media durable) or TaskFailed."""
+
+    task_id: str
+    outputs: dict[str, Any]  # encoded values, as TaskResult.outputs
+
+
+@dataclass(frozen=True)
 class TaskSucceeded:
     task_id: str
     result: TaskResult
@@ -105,7 +115,7 @@ class TaskFailed:
     error: dict[str, Any]
 
 
-TaskEvent = TaskStarted | TaskProgress | TaskLog | TaskSucceeded | TaskFailed
+TaskEvent = TaskStarted | TaskProgress | TaskLog | TaskOutputsReady | TaskSucceeded | TaskFailed
 TASK_ENDED = (TaskSucceeded, TaskFailed)
 
 

@@ -55,6 +55,7 @@ def make_celery(settings: Settings) -> Celery:
             "unacked_restore_throttle": 1,
         },
         task_time_limit=hard,
+        task_acks_on_timeout=False,  # killed at the hard limit: delivered again, bounded by task_attempts
         task_soft_time_limit=max(hard - 30, hard * 0.9),
         task_ignore_result=True,  # ends travel on the executor's Redis stream and in task_attempts
         task_serializer="json",

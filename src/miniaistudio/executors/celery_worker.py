@@ -76,6 +76,7 @@ _running: TaskContext | None = None  # the task this pool process runs now (for 
 def _build_parts(settings: Settings) -> _Parts:
     import redis
 
+    from ..media_stores import media_store
     from ..runtimes.media.probe import configure_pillow
     from ..runtimes.models import assets
     from ..runtimes.models.model_host import ModelHost
@@ -83,11 +84,10 @@ def _build_parts(settings: Settings) -> _Parts:
     from ..services.media import MediaLibrary
     from ..services.models import ModelLibrary
     from ..store.db import Database
-    from ..store.media_store import LocalMediaStore
 
     settings.ensure_dirs()
     db = Database(settings.resolved_database_url)
-    store = LocalMediaStore(settings.resolved_media_dir)  # the media store seam; an S3 store plugs in here
+    store = media_store(settings)  # the server's store: local disk, or S3 with a read-through cache here
     configure_pillow(settings.media_limits)
     assets.configure(settings.resolved_models_dir)
     registry = registry_with(settings.extra_node_modules)
@@ -228,7 +228,11 @@ def execute(settings: Settings, payload: dict[str, Any], queue: str, worker: str
         done.set()
         with contextlib.suppress(RuntimeError):
             watcher.join(timeout=2)
-    stood = parts.attempts.finish(task.task_id, status, result=result, error=error)
+    try:
+        stood = parts.attempts.finish(task.task_id, status, result=result, error=error)
+    except Exception as exc:  # not stored: report the end anyway (a redelivery would run the task again)
+        log.error("the end of task %s could not be stored", task.task_id, exc_info=exc)
+        stood = Delivery(Verdict.REPLAY, delivery.deliveries, status, result, error)
     reporter.put(_stored_end(task.task_id, stood))
 
 
@@ -242,11 +246,27 @@ def register_task(app: Celery, settings: Settings) -> None:
         execute(settings, payload, queue, str(self.request.hostname or ""))
 
 
+def _preload(settings: Settings) -> None:
+    """Import, once in the main process, what every pool process needs: a fresh pool process (one replaces
+    each that died) then starts its first task at once instead of importing the studio again."""
+    import celery.exceptions  # noqa: F401
+    import redis  # noqa: F401
+
+    from .. import media_stores  # noqa: F401
+    from ..runtimes.models import model_host  # noqa: F401
+    from ..services import media, models  # noqa: F401
+
+    if settings.media_store == "s3":
+        from ..store import s3_media_store  # noqa: F401  (and boto3)
+
+    registry_with(settings.extra_node_modules).all()  # every node module
+
+
 def run_worker(settings: Settings, queues: list[str], concurrency: int, hostname: str | None = None) -> None:
     """Start a worker consuming ``queues`` with ``concurrency`` pool processes (blocks until shut down)."""
     from celery.signals import worker_process_init
 
-    registry_with(settings.extra_node_modules).all()  # import every node module once, before the pool processes fork
+    _preload(settings)
     app = make_celery(settings)
     register_task(app, settings)
 

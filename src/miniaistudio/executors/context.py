@@ -14,10 +14,11 @@ import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ..core.context import Provenance
 from ..core.errors import Canceled, ImageTooLarge, NodeFailed
@@ -31,6 +32,7 @@ from ..runtimes.media.provenance import png_info
 from ..runtimes.media.url_fetch import fetch_to_file
 from ..runtimes.processes import children, kill_group
 from ..store.media_store import MediaStore, new_storage_key
+from .write_behind import WriteBehind
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -58,13 +60,25 @@ class FetchPolicy:
     timeout: float = 60.0  # seconds for the whole download, not per read
 
 
-class ImageMemo:
-    """Recently made or read images by media id, so chains of image nodes skip decoding."""
+#: Smaller images are encoded at once: their PNG costs less than handing it to another thread.
+WRITE_BEHIND_MIN_PIXELS = 256 * 256
+#: What the image memo may hold: enough for the intermediate images of a few runs of small graphs
+#: (≈ 40 images of 512 px RGB), small enough that the server's memory returns close to idle after work.
+MEMO_BYTES = 32 * 1024 * 1024
 
-    def __init__(self, max_pixels: int = 64_000_000) -> None:
+
+def _image_bytes(img: Image.Image) -> int:
+    return img.width * img.height * max(1, len(img.getbands()))
+
+
+class ImageMemo:
+    """Recently made or read images by media id, so chains of image nodes skip decoding; bounded
+    by the bytes it holds (least recently used go first), and an image over a quarter of it is never kept."""
+
+    def __init__(self, max_bytes: int = MEMO_BYTES) -> None:
         self._items: OrderedDict[str, Image.Image] = OrderedDict()
-        self._pixels = 0
-        self._max = max_pixels
+        self._bytes = 0
+        self._max = max_bytes
         self._lock = threading.Lock()
 
     def get(self, media_id: str) -> Image.Image | None:
@@ -75,17 +89,17 @@ class ImageMemo:
             return img
 
     def put(self, media_id: str, img: Image.Image) -> None:
-        size = img.width * img.height
+        size = _image_bytes(img)
         if size > self._max // 4:
             return
         with self._lock:
             if media_id in self._items:
                 return
             self._items[media_id] = img
-            self._pixels += size
-            while self._pixels > self._max and self._items:
+            self._bytes += size
+            while self._bytes > self._max and self._items:
                 _, old = self._items.popitem(last=False)
-                self._pixels -= old.width * old.height
+                self._bytes -= _image_bytes(old)
 
 
 #: Ingredient formats the C2PA library reads (others are left out of a manifest).
@@ -117,9 +131,12 @@ class TaskContext:
         fetch_policy: FetchPolicy | None = None,
         media_limits: MediaLimits = DEFAULT_MEDIA_LIMITS,
         models: object | None = None,
+        write_behind: WriteBehind | None = None,
         signing: OutputSigning | None = None,
     ) -> None:
         self.task = task
+        self._write_behind = write_behind
+        self.pending_writes: list[tuple[int, Future[int]]] = []  # (index in media, its write) not yet done
         self._signing = signing
         self.signed = 0  # outputs signed so far
         self._read: dict[str, MediaRef] = {}  # media this task read: the ingredients of what it writes
@@ -192,6 +209,7 @@ class TaskContext:
     def media_path(self, ref: MediaRef) -> AbstractContextManager[Path]:
         self._check_input(ref)
         self._noted(ref)
+        self._wait_written(ref)
         return self._store.local_path(ref.storage_key)
 
     def load_image(self, ref: MediaRef) -> Image.Image:
@@ -205,6 +223,7 @@ class TaskContext:
         if ref.kind != "image":
             raise NodeFailed(f"expected an image, got {ref.kind}", code="INPUT_INVALID")
         self._check_input(ref)
+        self._wait_written(ref)
         try:
             with self._store.local_path(ref.storage_key) as path, Image.open(path) as raw:
                 # the header, not the record, is what decoding will allocate for
@@ -225,8 +244,10 @@ class TaskContext:
 
     # -- media out -------------------------------------------------------------
     def save_image(self, image: Image.Image, provenance: Provenance, *, fmt: str = "PNG") -> MediaRef:
-        buf = io.BytesIO()
         fmt = fmt.upper()
+        if fmt == "PNG" and self._write_behind is not None and image.width * image.height > WRITE_BEHIND_MIN_PIXELS:
+            return self._save_png_behind(image, provenance)
+        buf = io.BytesIO()
         if fmt == "PNG":
             image.save(buf, "PNG", pnginfo=png_info(self._full_provenance(provenance)), compress_level=3)
             mime, ext = "image/png", "png"
@@ -253,6 +274,50 @@ class TaskContext:
         if self._memo is not None:
             self._memo.put(media_id, image)
         return ref
+
+    def _save_png_behind(self, image: Image.Image, provenance: Provenance) -> MediaRef:
+        """The same PNG with the same provenance, encoded and written on the write-behind threads: the
+        image goes to the memo now (readers start at once), the record's size is filled in by
+        :meth:`finish_writes`. The node must not change ``image`` afterwards (the memo holds it already)."""
+        assert self._write_behind is not None
+        media_id, key = new_storage_key("png")
+        meta = self._full_provenance(provenance)
+        info = png_info(meta)
+        claim = self._claim(media_id, "png", "image/png", meta) if self._signing is not None else None
+
+        def encode() -> bytes:
+            buf = io.BytesIO()
+            image.save(buf, "PNG", pnginfo=info, compress_level=3)
+            # signed here too, off the node's path; ingredients still being written are waited for (FIFO:
+            # they were submitted first, so they are running or done)
+            return self._signed_bytes(buf.getvalue(), "image/png", claim)
+
+        if self._memo is not None:
+            self._memo.put(media_id, image)
+        self.pending_writes.append((len(self.media), self._write_behind.submit(media_id, key, encode)))
+        self.media.append(MediaRecord(
+            id=media_id, kind="image", mime="image/png", storage_key=key, size_bytes=0,
+            filename=output_file_name(self.task.title or self.task.node_type, media_id, "png"),
+            width=image.width, height=image.height, codecs={"mode": image.mode}, metadata=meta,
+        ))
+        return MediaRef(media_id=media_id, kind="image", mime="image/png", storage_key=key,
+                        width=image.width, height=image.height)
+
+    def finish_writes(self, sizes: list[int]) -> list[MediaRecord]:
+        """The task's media records once its pending writes answered ``sizes`` (in order)."""
+        for (index, _), size in zip(self.pending_writes, sizes, strict=True):
+            self.media[index] = replace(self.media[index], size_bytes=size)
+        self.pending_writes = []
+        return self.media
+
+    def _wait_written(self, ref: MediaRef) -> None:
+        """An input still being written behind is waited for before its file is read."""
+        if self._write_behind is not None:
+            try:
+                self._write_behind.wait_for(ref.media_id)
+            except Exception as exc:
+                raise NodeFailed(f"input media {ref.media_id} could not be written ({type(exc).__name__})",
+                                 code="INPUT_INVALID") from exc
 
     def work_path(self, suffix: str) -> Path:
         if self._scratch is None:
@@ -296,16 +361,26 @@ class TaskContext:
         readable = [r for r in refs.values() if r.media_id != media_id and r.mime in _INGREDIENT_MIMES]
         parent = next((r.media_id for r in readable if r.kind == kind), readable[0].media_id if readable else None)
         ingredients = tuple(Ingredient(r.media_id, r.mime, r.storage_key.rsplit("/", 1)[-1],
-                                       functools.partial(self._store.open, r.storage_key), r.media_id == parent)
+                                       functools.partial(self._open_written, r), r.media_id == parent)
                             for r in readable)
         return Claim(title=f"{media_id}.{ext}", provenance=provenance, ingredients=ingredients, media_id=media_id)
+
+    def _open_written(self, ref: MediaRef) -> IO[bytes]:
+        self._wait_written(ref)
+        return self._store.open(ref.storage_key)
 
     def _credentials_bytes(self, data: bytes, mime: str, media_id: str, ext: str, meta: dict[str, Any]) -> bytes:
         if self._signing is None or mime not in SIGNABLE:
             return data
+        return self._signed_bytes(data, mime, self._claim(media_id, ext, mime, meta))
+
+    def _signed_bytes(self, data: bytes, mime: str, claim: Claim | None) -> bytes:
+        if self._signing is None or claim is None:
+            return data
+        media_id = claim.media_id
         try:
-            signed = self._signing.signer().sign_bytes(data, mime, self._claim(media_id, ext, mime, meta))
-        except (CredentialsError, OSError) as exc:  # an unsigned file beats a lost output; the gallery says so
+            signed = self._signing.signer().sign_bytes(data, mime, claim)
+        except (CredentialsError, NodeFailed, OSError) as exc:  # unsigned beats a lost output
             log.warning("output %s of node %s left unsigned: %s", media_id, self.node_id, exc)
             return data
         self.signed += 1

@@ -23,6 +23,7 @@ from ..core.ports import (
     TaskEventSink,
     TaskFailed,
     TaskHealth,
+    TaskOutputsReady,
     TaskProgress,
     TaskResult,
     TaskStarted,
@@ -32,6 +33,7 @@ from ..core.registry import NodeRegistry
 from ..store.media_store import MediaStore
 from .context import FetchPolicy, ImageMemo, MediaResolver, OutputSigning, TaskContext
 from .task import run_task
+from .write_behind import WriteBehind
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +53,12 @@ class LocalExecutor:
         *,
         media_limits: MediaLimits = DEFAULT_MEDIA_LIMITS,
         models: object | None = None,
+        write_behind: bool = True,
         signing: OutputSigning | None = None,
     ) -> None:
+        """``write_behind``: node PNGs are encoded and written on worker threads while the next nodes
+        run (see ``executors/write_behind.py``); False writes them before the task ends. ``signing``:
+        where outputs' Content Credentials key comes from (None: files are not signed)."""
         self._signing = signing
         self._media_limits = media_limits
         self._fetch_policy = fetch_policy
@@ -67,6 +73,7 @@ class LocalExecutor:
         self._contexts: dict[str, TaskContext] = {}  # tasks holding a slot
         self._runners: dict[str, asyncio.Task[None]] = {}  # every accepted task until it ends
         self._memo = ImageMemo()
+        self._write_behind = WriteBehind(store) if write_behind else None
         self._typical: dict[str, float] = {}  # node type -> smoothed recent run time in seconds
         self._signs: set[str] = set()  # node types whose outputs were signed: never inline (signing is CPU work)
 
@@ -81,7 +88,7 @@ class LocalExecutor:
                           scratch_root=self._scratch_root, cancel_event=cancel,
                           on_progress=progress_threadsafe, memo=self._memo,
                           fetch_policy=self._fetch_policy, media_limits=self._media_limits,
-                          models=self._models, signing=self._signing)
+                          models=self._models, write_behind=self._write_behind, signing=self._signing)
         self._cancels[task.task_id] = cancel
         runner = loop.create_task(self._run(task, ctx, cancel, events), name=f"task-{task.node_id}")
         runner.add_done_callback(functools.partial(self._unstarted_end, task.task_id, events))
@@ -106,6 +113,10 @@ class LocalExecutor:
                     result = self._timed(task, ctx)
                 else:
                     result = await asyncio.get_running_loop().run_in_executor(self._pool, self._timed, task, ctx)
+            if ctx.pending_writes:  # the next nodes may start; this one ends once its files are written
+                events.put_nowait(TaskOutputsReady(task.task_id, result.outputs))
+                sizes = [await asyncio.wrap_future(write) for _, write in ctx.pending_writes]
+                result = TaskResult(result.outputs, ctx.finish_writes(sizes))
             end = TaskSucceeded(task.task_id, result)
         except asyncio.CancelledError:  # terminated while waiting for a slot, or the loop is closing
             end = TaskFailed(task.task_id, Canceled("canceled before it started").to_dict())
@@ -173,3 +184,5 @@ class LocalExecutor:
         for ctx in list(self._contexts.values()):
             ctx.kill_processes()
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._write_behind is not None:
+            await asyncio.to_thread(self._write_behind.close)

@@ -18,6 +18,7 @@ from ..core.ports import (
     TaskEvent,
     TaskFailed,
     TaskLog,
+    TaskOutputsReady,
     TaskProgress,
     TaskResult,
     TaskStarted,
@@ -52,6 +53,8 @@ def event_to_json(event: TaskEvent) -> str:
             body = {"type": "progress", "task_id": task_id, "fraction": fraction, "message": message}
         case TaskLog(task_id, level, message):
             body = {"type": "log", "task_id": task_id, "level": level, "message": message}
+        case TaskOutputsReady(task_id, outputs):
+            body = {"type": "outputs_ready", "task_id": task_id, "outputs": outputs}
         case TaskSucceeded(task_id, result):
             body = {"type": "succeeded", "task_id": task_id, "result": result_to_json(result)}
         case TaskFailed(task_id, error):
@@ -69,6 +72,8 @@ def event_from_json(text: str | bytes) -> TaskEvent:
             return TaskProgress(task_id, float(body["fraction"]), body.get("message"))
         case "log":
             return TaskLog(task_id, body["level"], body["message"])
+        case "outputs_ready":
+            return TaskOutputsReady(task_id, body["outputs"])
         case "succeeded":
             return TaskSucceeded(task_id, result_from_json(body["result"]))
         case "failed":

@@ -15,6 +15,7 @@ dependency-free ``core.errors``), so the studio's wheel is the SDK's too and the
 on it; see docs/sdk.md.
 """
 
+from .calls import SavedRun
 from .client import DEFAULT_URL, AsyncClient, Client, Progress
 from .errors import ApiConnectionError, ApiError, ApiTimeoutError
 from .models import (
@@ -82,6 +83,7 @@ __all__ = [
     "Run",
     "RunEvent",
     "RunRecipeRequest",
+    "SavedRun",
     "Session",
     "SessionList",
     "SessionSummary",

@@ -53,6 +53,11 @@ class Call(Generic[T]):
     params: Mapping[str, str] = field(default_factory=dict)
     session_id: str | None = None  # sent as X-Session-ID
     idempotent: bool = False  # safe to repeat after a 5xx or a lost answer (GET/PUT/DELETE always are)
+    #: For answers that say something in a header too: ``(decoded JSON, headers) -> result`` instead of ``parse``.
+    parse_with_headers: Callable[[Any, Mapping[str, str]], T] | None = None
+
+    def result(self, body: Any, headers: Mapping[str, str]) -> T:
+        return self.parse_with_headers(body, headers) if self.parse_with_headers is not None else self.parse(body)
 
     @property
     def safe_to_repeat(self) -> bool:
@@ -114,6 +119,24 @@ def put_studio_flow(session_id: str, graph: Mapping[str, Any], version: int,
 # -- execution ----------------------------------------------------------------------------------
 def execute_full(session_id: str) -> Call[Run]:
     return _answered("POST", f"{V2}/session/execute", Run, json={"mode": "full"}, session_id=session_id)
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """A run started by :func:`save_and_execute` and the graph version it ran (base the next save on it)."""
+
+    run: Run
+    version: int
+
+
+def save_and_execute(session_id: str, graph: Mapping[str, Any], version: int) -> Call[SavedRun]:
+    """Save ``graph`` (based on ``version``) and run it in one request; an unchanged graph is not written again."""
+    def parse(body: Any, headers: Mapping[str, str]) -> SavedRun:
+        return SavedRun(Run.model_validate(body), int(headers.get("x-graph-version", version)))
+
+    return Call("POST", f"{V2}/session/execute", Run, lambda body: SavedRun(Run.model_validate(body), version),
+                json={"mode": "full", "graph": graph, "version": version}, session_id=session_id,
+                parse_with_headers=parse)
 
 
 def stop_session(session_id: str) -> Call[StopResult]:

@@ -18,7 +18,7 @@ import httpx
 
 from .. import __version__
 from . import calls
-from .calls import Call
+from .calls import Call, SavedRun
 from .errors import ApiConnectionError, ApiError, ApiTimeoutError
 from .models import (
     Balance,
@@ -199,7 +199,7 @@ class Client(_Base):
         response = self._request(call.method, call.path, call.safe_to_repeat, json=call.json,
                                  params=dict(call.params), headers=self._call_headers(call),
                                  idempotency=call.method == "POST")
-        return call.parse(response.json() if response.content else None)
+        return call.result(response.json() if response.content else None, response.headers)
 
     def _request(self, method: str, path: str, safe_to_repeat: bool, *, idempotency: bool = False,
                  replayable: bool = True, **kw: Any) -> httpx.Response:
@@ -304,6 +304,11 @@ class Client(_Base):
     # -- execution -------------------------------------------------------------------------------
     def execute_full(self, session_id: str) -> Run:
         return self._send(calls.execute_full(session_id))
+
+    def save_and_execute(self, session_id: str, graph: Mapping[str, Any], version: int) -> SavedRun:
+        """Save the graph (based on ``version``) and run it in one round trip; ``.version`` is the
+        graph version that ran (GRAPH_VERSION_CONFLICT if someone saved since ``version``)."""
+        return self._send(calls.save_and_execute(session_id, graph, version))
 
     def stop_session(self, session_id: str) -> StopResult:
         return self._send(calls.stop_session(session_id))
@@ -426,7 +431,7 @@ class AsyncClient(_Base):
         response = await self._request(call.method, call.path, call.safe_to_repeat, json=call.json,
                                        params=dict(call.params), headers=self._call_headers(call),
                                        idempotency=call.method == "POST")
-        return call.parse(response.json() if response.content else None)
+        return call.result(response.json() if response.content else None, response.headers)
 
     async def _request(self, method: str, path: str, safe_to_repeat: bool, *, idempotency: bool = False,
                        replayable: bool = True, **kw: Any) -> httpx.Response:
@@ -525,6 +530,10 @@ class AsyncClient(_Base):
     # -- execution -------------------------------------------------------------------------------
     async def execute_full(self, session_id: str) -> Run:
         return await self._send(calls.execute_full(session_id))
+
+    async def save_and_execute(self, session_id: str, graph: Mapping[str, Any], version: int) -> SavedRun:
+        """Save the graph and run it in one round trip (see ``Client.save_and_execute``)."""
+        return await self._send(calls.save_and_execute(session_id, graph, version))
 
     async def stop_session(self, session_id: str) -> StopResult:
         return await self._send(calls.stop_session(session_id))

@@ -8,8 +8,10 @@ key's operations for ``/api/v2/account/api-key``.
 from __future__ import annotations
 
 import re
+import threading
 import time
 import uuid
+from collections import OrderedDict
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +34,11 @@ from .sharing import link_invitations
 __all__ = ["Accounts", "ApiKeyStatus", "IssuedToken", "Profile"]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _hasher = PasswordHasher()
+#: A login token verified against the database is trusted this many seconds without asking again.
+#: Signing out or changing a password in this process forgets every verified token at once; another
+#: process (a second worker, the admin CLI) is heard within this time.
+TOKEN_CHECK_SECONDS = 2.0
+_VERIFIED_TOKENS = 1024
 
 
 def _refused(message: str, reason: str) -> Unauthorized:
@@ -61,6 +68,29 @@ class Accounts:
         self._ttl = token_ttl
         self._throttle = throttle
         self.api_keys = api_keys
+        # token -> (trusted until, on the monotonic clock; its principal): the hot path asks no database
+        self._verified: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._verified_lock = threading.Lock()
+        self._forgotten = 0  # counts _forget_verified: a check that raced a sign-out is not remembered
+
+    def _forget_verified(self) -> None:
+        """Called once a sign-out or password change is committed: every token is checked again."""
+        with self._verified_lock:
+            self._verified.clear()
+            self._forgotten += 1
+
+    def cached_principal(self, credential: str) -> Principal | None:
+        """The principal of a login token verified within the last :data:`TOKEN_CHECK_SECONDS` (no I/O,
+        safe on the event loop); None when it must be verified (:meth:`principal_for`)."""
+        with self._verified_lock:
+            found = self._verified.get(credential)
+        if found is None:
+            return None
+        if found[0] < time.monotonic():
+            with self._verified_lock:
+                self._verified.pop(credential, None)
+            return None
+        return found[1]
 
     # -- users -----------------------------------------------------------------
     def create_user(self, email: str, password: str, *, admin: bool = False) -> User:
@@ -101,6 +131,7 @@ class Accounts:
                 raise InvalidRequest(f"no user with email {email}", code="USER_NOT_FOUND")
             user.password_hash = _hasher.hash(password)
             user.token_generation += 1  # signs out every existing login
+        self._forget_verified()
 
     # -- login -----------------------------------------------------------------
     def login(self, email: str, password: str, *, client: str = "local") -> IssuedToken:
@@ -125,7 +156,9 @@ class Accounts:
             self._verify_password(user, current, reason="wrong_current_password")
             user.password_hash = _hasher.hash(new)
             user.token_generation += 1
-            return self._issue_token(user)
+            issued = self._issue_token(user)
+        self._forget_verified()
+        return issued
 
     def logout(self, token: str) -> None:
         """Revoke one login token until it expires; tokens without an id sign out every login."""
@@ -145,6 +178,7 @@ class Accounts:
                     s.add(RevokedToken(jti=jti, user_id=user.id, expires_at=int(claims["exp"])))
             elif user.token_generation == claims.get("gen"):
                 user.token_generation += 1
+        self._forget_verified()
 
     def _guarded(self, account: str, client: str) -> AbstractContextManager[None]:
         return self._throttle.attempt(account, client) if self._throttle else nullcontext()
@@ -178,6 +212,7 @@ class Accounts:
         except jwt.PyJWTError:
             raise _refused("invalid bearer token", "invalid_token") from None
         jti = claims.get("jti")
+        forgotten = self._forgotten
         with self.db.session() as s:
             row = s.execute(
                 select(User, RevokedToken.jti)
@@ -189,7 +224,16 @@ class Accounts:
             user, revoked = row
             if revoked is not None or user.token_generation != claims.get("gen"):
                 raise _refused("you have signed out or changed your password; sign in again", "token_revoked")
-            return Principal(user.id, user.email, user.is_admin)
+            principal = Principal(user.id, user.email, user.is_admin)
+        # Trusted until the check is due again or the token expires, whichever comes first.
+        until = time.monotonic() + min(TOKEN_CHECK_SECONDS, float(claims["exp"]) - time.time())
+        with self._verified_lock:
+            if forgotten != self._forgotten:  # a sign-out committed meanwhile: check again next time
+                return principal
+            self._verified[credential] = (until, principal)
+            while len(self._verified) > _VERIFIED_TOKENS:
+                self._verified.popitem(last=False)
+        return principal
 
     def profile(self, user_id: str) -> Profile:
         with self.db.session() as s:

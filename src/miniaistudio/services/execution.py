@@ -16,7 +16,7 @@ from ..store.db import Database
 from ..store.run_recorder import load_run, node_counts, run_from_row
 from ..store.tables import Run
 from .run_coordination import SharedRuns
-from .sessions import Sessions
+from .sessions import FlowUpdate, Sessions
 
 
 @dataclass(frozen=True)
@@ -61,11 +61,25 @@ class Execution:
         skip_incomplete: bool = False,
     ) -> RunState:
         """Start a run; ``skip_incomplete`` runs what can run and reports the rest skipped (see Engine.plan)."""
-        graph, version = await asyncio.to_thread(self.sessions.graph_for_run, principal, session_id)
-        return await self.engine.submit(session_id=session_id, user_id=principal.user_id, graph=graph,
+        run, _ = await self.save_and_execute(principal, session_id, mode, target_node_id, None,
+                                             skip_incomplete=skip_incomplete)
+        return run
+
+    async def save_and_execute(
+        self, principal: Principal, session_id: str, mode: RunMode, target_node_id: str | None,
+        flow: FlowUpdate | None, *, skip_incomplete: bool = False,
+    ) -> tuple[RunState, int]:
+        """Save ``flow`` (if given, see :meth:`Sessions.save_for_run`) and start a run of the saved graph,
+        in one step, so a client pays one round trip; answers the run and the graph version it ran."""
+        if flow is not None:
+            graph, version = await asyncio.to_thread(self.sessions.save_for_run, principal, session_id, flow)
+        else:
+            graph, version = await asyncio.to_thread(self.sessions.graph_for_run, principal, session_id)
+        run = await self.engine.submit(session_id=session_id, user_id=principal.user_id, graph=graph,
                                         mode=mode, target_node_id=target_node_id, graph_version=version,
                                         checked=self.sessions.checked_graph(session_id, version, graph),
                                         skip_incomplete=skip_incomplete)
+        return run, version
 
     async def delete_session(self, principal: Principal, session_id: str) -> None:
         await asyncio.to_thread(self.sessions.load, principal, session_id, Action.OWN)
@@ -78,7 +92,16 @@ class Execution:
 
     async def wait(self, session_id: str, run_id: str, timeout: float) -> RunState:
         await self.engine.wait(session_id, run_id, timeout)
-        return await asyncio.to_thread(self.run_by_id, session_id, run_id)
+        held = self._run_in_memory(session_id, run_id)
+        return held if held is not None else await asyncio.to_thread(self.run_by_id, session_id, run_id)
+
+    def _run_in_memory(self, session_id: str, run_id: str) -> RunState | None:
+        """The run if this process still holds it (active or just ended): no database read, no thread hop."""
+        active = self.engine.active_run(session_id)
+        if active is not None and active.id == run_id:
+            return active
+        recent = self.engine.recent_run(run_id)
+        return recent if recent is not None and recent.session_id == session_id else None
 
     async def saved_outputs(self, principal: Principal, session_id: str) -> dict[str, SavedOutput]:
         """What each node last produced, where that still matches its current settings and inputs."""
@@ -121,12 +144,9 @@ class Execution:
             return load_run(s, row) if row else None
 
     def run_by_id(self, session_id: str, run_id: str) -> RunState:
-        active = self.engine.active_run(session_id)
-        if active is not None and active.id == run_id:
-            return active
-        recent = self.engine.recent_run(run_id)
-        if recent is not None and recent.session_id == session_id:
-            return recent
+        held = self._run_in_memory(session_id, run_id)
+        if held is not None:
+            return held
         with self.db.session() as s:
             row = s.get(Run, run_id)
             if row is None or row.session_id != session_id:

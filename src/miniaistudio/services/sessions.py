@@ -302,6 +302,22 @@ class Sessions:
             check_expansion(graph, self.registry, self.max_expanded_nodes)
         return checked
 
+    def save_for_run(self, principal: Principal, session_id: str, flow: FlowUpdate) -> tuple[Graph, int]:
+        """Save-then-run in one request (``execute`` carrying the graph): the graph and its new version.
+
+        A graph equal to the one already saved at ``flow.version`` (the current version) is not written
+        again: the run uses it as saved (RUN suffices, as for a plain execute). Anything else is saved as
+        :meth:`put_flow` saves it (EDIT; GRAPH_VERSION_CONFLICT when someone saved since)."""
+        if flow.viewport is None and flow.tabs is None:
+            with self._graphs_lock:
+                known = self._graphs.get((session_id, flow.version))
+            if known is not None and known == flow.graph:
+                graph, version = self.graph_for_run(principal, session_id)
+                if version == flow.version:
+                    return graph, version
+        summary = self.put_flow(principal, session_id, flow)
+        return flow.graph, summary.version
+
     def graph_for_run(self, principal: Principal, session_id: str) -> tuple[Graph, int]:
         """The saved graph and its version, if ``principal`` may run the session."""
         with self.db.session() as s:

@@ -44,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from ..core.errors import (
     InvalidRequest,
+    MediaStoreUnavailable,
     SignedUrlExpired,
     StudioError,
     UploadAlreadyUsed,
@@ -285,6 +286,9 @@ class SignedUploads:
                 raise UploadSizeMismatch(f"the upload has {size} bytes, not the declared {ticket.declared_size}",
                                          details={"declared": ticket.declared_size, "received": size})
             self.finish(ticket, dest)
+        except MediaStoreUnavailable:  # not the bytes' fault: they stay for another try
+            self.release(ticket)
+            raise
         except StudioError:  # refused bytes: the upload is spent, nothing is kept
             with self.db.session() as s:
                 s.execute(delete(PendingUpload).where(PendingUpload.id == ticket.upload_id))

@@ -1,6 +1,6 @@
 """Media blobs behind a small seam: local disk, or an S3-compatible bucket (``store/s3_media_store.py``).
 
-Keys are made by the studio (``YYYY/MM/<uuid>.<ext>``), never taken from a request, and are
+Keys are made by the studio (``YYYY/MM/<shard>/<uuid>.<ext>``), never taken from a request, and are
 checked again here so no key can leave the store's root.
 """
 
@@ -20,10 +20,12 @@ _KEY = re.compile(r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*\.[a-z0-9]{1,8}
 
 
 def new_storage_key(ext: str, media_id: str | None = None) -> tuple[str, str]:
-    """A fresh media id (or the one given) and the key its file is stored under (``YYYY/MM/<id>.<ext>``)."""
+    """A fresh media id (or the one given) and the key its file is stored under
+    (``YYYY/MM/<first two characters of the id>/<id>.<ext>``: 256 folders a month, so none grows
+    to hundreds of thousands of files; keys made before the shard level keep working)."""
     media_id = media_id or str(uuid.uuid4())
     now = datetime.now(UTC)
-    return media_id, f"{now:%Y/%m}/{media_id}.{ext}"
+    return media_id, f"{now:%Y/%m}/{media_id[:2].lower()}/{media_id}.{ext}"
 
 
 class InvalidKey(ValueError):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -30,8 +31,9 @@ from typing import Any, BinaryIO
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
+from ..core.errors import MediaStoreUnavailable
 from .media_store import DirectTransfers, InvalidKey, ObjectTooLarge, valid_key
 
 _MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -61,6 +63,21 @@ def _client(location: S3Location, endpoint_url: str | None) -> Any:
 
 def _missing(exc: ClientError) -> bool:
     return str(exc.response.get("Error", {}).get("Code", "")) in _MISSING
+
+
+@contextmanager
+def _answered() -> Iterator[None]:
+    """A missing object is ``FileNotFoundError``; the bucket down, or refusing us, is ``MEDIA_STORE_UNAVAILABLE``
+    (503): the caller's request was fine, so it is not a 500 and not the caller's fault."""
+    try:
+        yield
+    except ClientError as exc:
+        if _missing(exc):
+            raise FileNotFoundError(str(exc)) from None
+        raise MediaStoreUnavailable(f"the media store refused the request "
+                                    f"({exc.response.get('Error', {}).get('Code', 'error')})") from exc
+    except BotoCoreError as exc:
+        raise MediaStoreUnavailable("the media store did not answer; try again shortly") from exc
 
 
 class ReadThroughCache:
@@ -119,7 +136,10 @@ class ReadThroughCache:
         dest = self.path_for(key)
         dest.parent.mkdir(parents=True, exist_ok=True)
         size = source.stat().st_size
-        os.replace(source, dest)
+        try:
+            os.replace(source, dest)
+        except OSError:  # another filesystem
+            shutil.move(source, dest)
         evict: list[str] = []
         with self._lock:
             now = time.monotonic()
@@ -197,22 +217,23 @@ class S3MediaStore:
     def ensure_bucket(self) -> None:
         """Create the bucket when it does not exist (a throwaway server starts empty)."""
         try:
-            self.client.head_bucket(Bucket=self.bucket)
-        except ClientError as exc:
-            if not _missing(exc):
-                raise
-            with contextlib.suppress(self.client.exceptions.BucketAlreadyOwnedByYou):
+            with _answered():
+                self.client.head_bucket(Bucket=self.bucket)
+        except FileNotFoundError:
+            with _answered(), contextlib.suppress(self.client.exceptions.BucketAlreadyOwnedByYou):
                 self.client.create_bucket(Bucket=self.bucket)
 
     # -- the MediaStore seam -----------------------------------------------------------------------
     def put_file(self, key: str, source: Path) -> int:
-        self.client.upload_file(str(source), self.bucket, valid_key(key))
+        with _answered():
+            self.client.upload_file(str(source), self.bucket, valid_key(key))
         size = source.stat().st_size
         self.cache.adopt(key, source)  # the next node likely reads it here
         return size
 
     def put_bytes(self, key: str, data: bytes) -> int:
-        self.client.put_object(Bucket=self.bucket, Key=valid_key(key), Body=data)
+        with _answered():
+            self.client.put_object(Bucket=self.bucket, Key=valid_key(key), Body=data)
         staged = self.cache.scratch_file()
         staged.write_bytes(data)
         self.cache.adopt(key, staged)
@@ -247,28 +268,20 @@ class S3MediaStore:
         return self.cache.adopt(key, staged)
 
     def download(self, key: str, dest: Path) -> None:
-        try:
+        with _answered():
             self.client.download_file(self.bucket, valid_key(key), str(dest))
-        except ClientError as exc:
-            if _missing(exc):
-                raise FileNotFoundError(key) from None
-            raise
 
     def size_of(self, key: str) -> int | None:
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=valid_key(key))
-        except ClientError as exc:
-            if _missing(exc):
-                return None
-            raise
+            with _answered():
+                head = self.client.head_object(Bucket=self.bucket, Key=valid_key(key))
+        except FileNotFoundError:
+            return None
         return int(head["ContentLength"])
 
     def delete_object(self, key: str) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError), _answered():
             self.client.delete_object(Bucket=self.bucket, Key=valid_key(key))
-        except ClientError as exc:
-            if not _missing(exc):
-                raise
 
 
 __all__ = ["InvalidKey", "S3DirectTransfers", "S3Location", "S3MediaStore"]

@@ -65,8 +65,8 @@ class TaskAttempts:
             if row.deliveries >= self.max_deliveries:
                 row.status, row.updated_at = "failed", now
                 row.error = {"code": "WORKER_LOST_REPEATEDLY",
-                             "message": f"the worker running this node died {row.deliveries} time(s); "
-                                        "the task is not delivered again",
+                             "message": f"the worker running this node died (or was killed at the task time "
+                                        f"limit) {row.deliveries} time(s); the task is not delivered again",
                              "details": {"deliveries": row.deliveries, "max_deliveries": self.max_deliveries}}
                 return Delivery(Verdict.GIVE_UP, row.deliveries, row.status, None, row.error)
             row.deliveries += 1

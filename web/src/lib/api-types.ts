@@ -3228,6 +3228,8 @@ export interface components {
         };
         /** ExecuteRequest */
         ExecuteRequest: {
+            /** @description Save this graph and run it in one request (with `version`, the version it was based on, as PUT /sessions/{id}/flow takes it). A graph equal to the saved one is not written again. The answer's X-Graph-Version header is the version that ran */
+            graph?: components["schemas"]["Graph"] | null;
             /** @default full */
             mode: components["schemas"]["RunMode"];
             /**
@@ -3238,6 +3240,11 @@ export interface components {
             skip_incomplete: boolean;
             /** Target Node Id */
             target_node_id?: string | null;
+            /**
+             * Version
+             * @description The version `graph` was based on (required with `graph`)
+             */
+            version?: number | null;
         };
         /** FilenameChainBody */
         FilenameChainBody: {
@@ -8873,6 +8880,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The session's graph version this run ran (on 202 too) */
+                    "X-Graph-Version"?: number;
                     [name: string]: unknown;
                 };
                 content: {

@@ -13,7 +13,7 @@ only) and counted against its rate limit (the status is left in ``scope["state"]
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -44,6 +44,18 @@ class Authenticator:
         self.limiter = limiter
         self.proxies = proxies
 
+    def cached(self, credential: Credential) -> Principal | None:
+        """A login token's principal verified moments ago (no I/O: safe on the event loop), else None.
+        API keys are always verified: each use counts against the key's rate limit."""
+        if looks_like_key(credential.value):
+            return None
+        return self.accounts.cached_principal(credential.value)
+
+    async def verify(self, credential: Credential, scope: Scope) -> Principal:
+        """:meth:`cached`, else the full check on a worker thread."""
+        cached = self.cached(credential)
+        return cached if cached is not None else await run_in_threadpool(self, credential, scope)
+
     def __call__(self, credential: Credential, scope: Scope) -> Principal:
         """The principal of a request's credential (blocking: run it off the event loop)."""
         if not looks_like_key(credential.value):
@@ -57,7 +69,7 @@ class Authenticator:
 
 
 class EarlyAuthentication:
-    def __init__(self, app: ASGIApp, *, authenticate: Callable[[Credential, Scope], Principal],
+    def __init__(self, app: ASGIApp, *, authenticate: Callable[[Credential, Scope], Awaitable[Principal]],
                  public_paths: frozenset[str], envelope_for: EnvelopeFor) -> None:
         self.app = app
         self.envelope_for = envelope_for
@@ -73,7 +85,7 @@ class EarlyAuthentication:
                     if credential is None:
                         raise AuthorizationHeaderRequired(
                             "sign in or send 'Authorization: Bearer <token or API key>'")
-                    principal = await run_in_threadpool(self.authenticate, credential, scope)
+                    principal = await self.authenticate(credential, scope)
                 except StudioError as error:
                     await perimeter_refusal(self.envelope_for, scope["path"], error)(scope, receive, send)
                     return

@@ -14,8 +14,10 @@ from sse_starlette.sse import EventSourceResponse
 from ...core.engine import INLINE_GRAPH_ITEMS
 from ...core.errors import InvalidRequest, MissingSessionId, StudioError
 from ...core.events import AccessChanged
+from ...core.graph import Graph
 from ...core.policy import Action
 from ...core.run import RunMode, RunState, RunStatus
+from ...services.sessions import MAX_VERSION, FlowUpdate
 from ..common.deps import CurrentUser, StudioDep
 from .deps import SESSION_COOKIE, ExecutionDep, SessionId
 from .errors import error_body
@@ -35,6 +37,8 @@ from .urls import V2_URLS
 router = APIRouter(tags=["execution"])
 
 WAIT_LIMIT = 300.0
+#: The graph version a run ran (``POST /session/execute``): the next save is based on it.
+GRAPH_VERSION_HEADER = "X-Graph-Version"
 
 
 class ExecuteRequest(BaseModel):
@@ -43,9 +47,17 @@ class ExecuteRequest(BaseModel):
     skip_incomplete: bool = Field(default=False, description=(
         "Run what can run: nodes missing a required input, and the nodes after them, are reported as "
         "'skipped' with the reason instead of refusing the run (GRAPH_INVALID, the default)"))
+    graph: Graph | None = Field(default=None, description=(
+        "Save this graph and run it in one request (with `version`, the version it was based on, as "
+        "PUT /sessions/{id}/flow takes it). A graph equal to the saved one is not written again. The answer's "
+        "X-Graph-Version header is the version that ran"))
+    version: int | None = Field(default=None, ge=1, le=MAX_VERSION,
+                                description="The version `graph` was based on (required with `graph`)")
 
     @model_validator(mode="after")
     def _target_for_from_node(self) -> ExecuteRequest:
+        if (self.graph is None) != (self.version is None):
+            raise ValueError("'graph' and 'version' go together")
         if self.mode == RunMode.FROM_NODE and not self.target_node_id:
             raise ValueError("mode 'from_node' needs target_node_id")
         if self.mode == RunMode.NODE:
@@ -92,7 +104,10 @@ def _snapshot_event(run: RunState | None) -> str:
 
 
 @router.post("/session/execute", summary="Run the active session: full, or from a node onwards",
-             response_model=RunPublic, response_model_exclude_unset=True)
+             response_model=RunPublic, response_model_exclude_unset=True,
+             responses={200: {"headers": {GRAPH_VERSION_HEADER: {
+                 "description": "The session's graph version this run ran (on 202 too)",
+                 "schema": {"type": "integer"}}}}})
 async def execute(
     session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
     prefer: str | None = Header(default=None),
@@ -100,9 +115,12 @@ async def execute(
 ) -> Response:
     body = body or ExecuteRequest()
     wait = _wait_seconds(prefer)  # refused before anything starts
-    run = await execution.execute(user, session_id, body.mode, body.target_node_id,
-                                  skip_incomplete=body.skip_incomplete)
-    return await _answer(execution, session_id, run, wait)
+    flow = FlowUpdate(graph=body.graph, version=body.version) if body.graph is not None and body.version else None
+    run, version = await execution.save_and_execute(user, session_id, body.mode, body.target_node_id, flow,
+                                                    skip_incomplete=body.skip_incomplete)
+    answer = await _answer(execution, session_id, run, wait)
+    answer.headers[GRAPH_VERSION_HEADER] = str(version)
+    return answer
 
 
 @router.post("/session/nodes/{node_id}/rerun",
