@@ -46,6 +46,7 @@ from .services.signed_uploads import SignedUploads
 from .services.signed_urls import SignedUrls
 from .services.statements import Statements
 from .services.usage_history import UsageHistory
+from .services.voice_samples import VoiceSamples
 from .services.voices import VoiceCatalog
 from .services.webhook_dispatcher import DispatchConfig, WebhookDispatcher
 from .services.webhook_retries import RetryPolicy
@@ -115,6 +116,8 @@ class Studio:
         self.models = ModelLibrary(self.db, settings.resolved_models_dir)
         self.voices = VoiceCatalog(settings.resolved_models_dir)
         self.model_host = ModelHost(self.models, settings.resolved_models_dir, settings.model_cache_bytes)
+        self.voice_samples = VoiceSamples(settings.resolved_models_dir, settings.data_dir / "voice-samples",
+                                          self.model_host.cache)
         self.gpu = GpuControl(self.model_host.gpu)
         self.invoices = Invoices(self.db, Seller(name=settings.invoice_seller_name,
                                                  address=settings.invoice_seller_address,
@@ -254,6 +257,8 @@ class Studio:
         if self.gpu_billing is not None:
             await asyncio.to_thread(self.gpu_billing.close, "shutdown")
         await self.webhook_dispatcher.stop()
+        if self.execution is not None:
+            await self.execution.queue.shutdown()
         if self.engine is not None:
             await self.engine.shutdown()
             await self.jobs.shutdown()

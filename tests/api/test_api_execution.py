@@ -197,10 +197,11 @@ async def test_second_execute_while_running_is_busy(api: Api) -> None:
     r = await api.post("/api/v2/session/execute", session=sid, json={"mode": "full"})
     assert r.status_code == 202, r.text
     assert r.json()["status"] in ("queued", "running")
-    busy = await api.post("/api/v2/session/execute", session=sid, json={"mode": "full"})
+    # A client that asks not to queue is refused, as before queues (tests/api/test_api_run_queue.py queues).
+    busy = await api.post("/api/v2/session/execute", session=sid, json={"mode": "full", "queue": False})
     assert busy.status_code == 409, busy.text
     assert error_of(busy)["code"] == "SESSION_BUSY"
-    busy = await api.post("/api/v2/session/nodes/a0/rerun", session=sid)
+    busy = await api.post("/api/v2/session/nodes/a0/rerun?queue=false", session=sid)
     assert busy.status_code == 409 and error_of(busy)["code"] == "SESSION_BUSY"
     # The active run shows in the history while it runs.
     history = (await api.get("/api/v2/session/executions", session=sid)).json()["items"]

@@ -323,6 +323,10 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v2/session/execution"): Row(in_session(), stranger=NO_SESSION),
     ("GET", "/api/v2/session/outputs"): Row(in_session(), stranger=NO_SESSION),
     ("GET", "/api/v2/session/executions"): Row(in_session(), stranger=NO_SESSION),
+    ("GET", "/api/v2/session/queue"): Row(in_session(), stranger=NO_SESSION),
+    ("DELETE", "/api/v2/session/queue/{run_id}"): Row(
+        lambda owned, who: Call(path_params={"run_id": owned.run_id}, headers={"X-Session-ID": owned.session_id}),
+        stranger=NO_SESSION),
     ("GET", "/api/v2/session/runs/{run_id}"): Row(
         lambda owned, who: Call(path_params={"run_id": owned.run_id}, headers={"X-Session-ID": owned.session_id}),
         stranger=NO_SESSION),
@@ -398,6 +402,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/api/v2/billing/usage-history"): Row(plain(params={"page": "1", "page_size": "10"})),
     ("GET", "/api/v2/billing/gpu-active"): Row(plain()),
     ("GET", "/api/v2/voices"): Row(plain()),
+    ("GET", "/api/v2/voices/sample"): Row(plain(params={"voice": "espeak-ng:en-us"})),
     ("GET", "/api/v2/llm/models"): Row(plain()),
     # billing: top-ups, invoices, statements (each caller sees only their own; the matrix's studio has no
     # Stripe keys, so a checkout for an unknown pack is the call that passes authorization)

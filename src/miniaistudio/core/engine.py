@@ -167,11 +167,12 @@ class Engine:
         graph_version: Any = None,
         checked: CheckedGraph | None = None,
         skip_incomplete: bool = False,
+        run_id: str | None = None,
     ) -> RunState:
         """Plan and start a run in one step (see :meth:`plan` and :meth:`start`)."""
         return await self.start(await self.plan(session_id=session_id, user_id=user_id, graph=graph, mode=mode,
                                                 target_node_id=target_node_id, graph_version=graph_version,
-                                                checked=checked, skip_incomplete=skip_incomplete))
+                                                checked=checked, skip_incomplete=skip_incomplete, run_id=run_id))
 
     async def plan(
         self,
@@ -184,6 +185,7 @@ class Engine:
         graph_version: Any = None,
         checked: CheckedGraph | None = None,
         skip_incomplete: bool = False,
+        run_id: str | None = None,
     ) -> RunPlan:
         """What a run would execute, take from the cache and cost, without starting it.
 
@@ -191,10 +193,11 @@ class Engine:
         resubmit reuse the previous plan's validation and signatures; ``checked`` is the save's
         own check of this very graph, reused when no loop expansion changes it (checked once per version).
         ``skip_incomplete``: nodes missing a required input, and their descendants, are reported
-        ``skipped`` with the reason and the rest runs (by default such a graph is refused, GRAPH_INVALID)."""
+        ``skipped`` with the reason and the rest runs (by default such a graph is refused, GRAPH_INVALID).
+        ``run_id``: the id the run will have (a queued run keeps the id it was given when queued)."""
         if session_id in self._active:
             raise SessionBusy("this session is already running; stop it or wait for it to finish")
-        run_id = str(uuid.uuid4())
+        run_id = run_id or str(uuid.uuid4())
         memo_key = ((session_id, graph_version, mode, target_node_id, skip_incomplete)
                     if graph_version is not None else None)
         prepared = self._plans.get(memo_key) if memo_key is not None else None

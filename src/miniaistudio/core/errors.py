@@ -69,6 +69,10 @@ class RunNotFound(NotFound):
     code = "RUN_NOT_FOUND"
 
 
+class VoiceNotFound(NotFound):
+    code = "VOICE_NOT_FOUND"
+
+
 class ShareNotFound(NotFound):
     """No such share, or not one the caller may see (another owner's share, someone else's invitation)."""
 
@@ -93,6 +97,10 @@ class GraphVersionConflict(Conflict):
 
 class SessionBusy(Conflict):
     code = "SESSION_BUSY"
+
+
+class RunQueueFull(Conflict):
+    code = "RUN_QUEUE_FULL"
 
 
 class GraphInvalid(StudioError):

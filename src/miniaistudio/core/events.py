@@ -71,6 +71,26 @@ class RunFinished:
 
 
 @dataclass(frozen=True)
+class QueueChanged:
+    """The session's run queue changed: what waits now, in order (``[]`` when empty). ``dropped``
+    names a queued run that could not start when its turn came, with the error that stopped it."""
+
+    type: ClassVar[str] = "queue.changed"
+    items: list[dict[str, Any]]  # {"run_id", "user_id", "mode", "target_node_id", "queued_at"}
+    dropped: dict[str, Any] | None = None  # {"run_id", "error": {"code", "message"}}
+
+
+@dataclass(frozen=True)
+class SessionSaved:
+    """The session's graph was saved (a new version): other tabs learn they are behind."""
+
+    type: ClassVar[str] = "session.saved"
+    version: int
+    user_id: str
+    client_id: str | None  # the saving tab's id, so it can ignore its own save
+
+
+@dataclass(frozen=True)
 class AccessChanged:
     """A collaborator's share of the session was revoked, declined or changed: that user's open
     event streams re-check their access (and end when it is gone). Not sent to clients."""
@@ -79,9 +99,11 @@ class AccessChanged:
     user_id: str
 
 
-Event = RunStarted | NodeStatusChanged | NodeProgress | NodesCanceled | RunFinished | AccessChanged
+Event = (RunStarted | NodeStatusChanged | NodeProgress | NodesCanceled | RunFinished | QueueChanged | SessionSaved
+         | AccessChanged)
 EVENT_TYPES: dict[str, type[Event]] = {cls.type: cls for cls in (RunStarted, NodeStatusChanged, NodeProgress,
-                                                                  NodesCanceled, RunFinished, AccessChanged)}
+                                                                  NodesCanceled, RunFinished, QueueChanged,
+                                                                  SessionSaved, AccessChanged)}
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:

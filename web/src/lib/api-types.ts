@@ -1635,7 +1635,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Execution history, newest first */
+        /** Execution history, newest first: who ran, how long, credits */
         get: operations["history_api_v2_session_executions_get"];
         put?: never;
         post?: never;
@@ -1708,6 +1708,40 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/session/queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs waiting their turn in this session, next first */
+        get: operations["run_queue_api_v2_session_queue_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/session/queue/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Take a waiting run out of the queue */
+        delete: operations["cancel_queued_api_v2_session_queue__run_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1930,6 +1964,23 @@ export interface paths {
         };
         /** Text-to-speech voices: id, name, language and engine */
         get: operations["list_voices_api_v2_voices_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/voices/sample": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A short sample of one voice (WAV), made once and then reused */
+        get: operations["voice_sample_api_v2_voices_sample_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3232,6 +3283,12 @@ export interface components {
             graph?: components["schemas"]["Graph"] | null;
             /** @default full */
             mode: components["schemas"]["RunMode"];
+            /**
+             * Queue
+             * @description While the session runs, wait in its queue (answered 202 with status 'queued'; the run keeps its run_id when it starts). false: refuse with 409 SESSION_BUSY instead, as before queues
+             * @default true
+             */
+            queue: boolean;
             /**
              * Skip Incomplete
              * @description Run what can run: nodes missing a required input, and the nodes after them, are reported as 'skipped' with the reason instead of refusing the run (GRAPH_INVALID, the default)
@@ -4604,6 +4661,41 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** QueueCancelPublic */
+        QueueCancelPublic: {
+            /**
+             * Canceled
+             * @description False when the run was not waiting (it started already, or is unknown)
+             */
+            canceled: boolean;
+            /** Run Id */
+            run_id: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * QueuedRunPublic
+         * @description A run waiting its turn; it keeps ``run_id`` when it starts.
+         */
+        QueuedRunPublic: {
+            /** Mode */
+            mode: string;
+            /**
+             * Position
+             * @description 1 for the next to start
+             */
+            position: number;
+            /** Queued At */
+            queued_at: number;
+            /** Run Id */
+            run_id: string;
+            /** Target Node Id */
+            target_node_id: string | null;
+            /** User Id */
+            user_id: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** RecipeListItemPublic */
         RecipeListItemPublic: {
             /** Category */
@@ -4726,10 +4818,60 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * RunHistoryItemPublic
+         * @description A past (or the active) run as the history panel lists it: who ran it, how long, what it cost.
+         */
+        RunHistoryItemPublic: {
+            /** Counts */
+            counts: {
+                [key: string]: number;
+            };
+            /** Created At */
+            created_at: number;
+            /**
+             * Credits
+             * @description Credits charged for the run (held credits not yet captured are not counted)
+             */
+            credits: number;
+            /**
+             * Duration
+             * @description Seconds from start to end (None while running or never started)
+             */
+            duration: number | null;
+            error: components["schemas"]["ErrorPublic"] | null;
+            /** Finished At */
+            finished_at: number | null;
+            /** Loops */
+            loops: {
+                [key: string]: components["schemas"]["LoopIterationPublic"][];
+            };
+            /** Mode */
+            mode: string;
+            /** Run Id */
+            run_id: string;
+            /** Session Id */
+            session_id: string;
+            /** Started At */
+            started_at: number | null;
+            /** Status */
+            status: string;
+            /** Target Node Id */
+            target_node_id: string | null;
+            /**
+             * User Email
+             * @description Who asked for the run (None when that account is gone)
+             */
+            user_email: string | null;
+            /** User Id */
+            user_id: string;
+        } & {
+            [key: string]: unknown;
+        };
         /** RunHistoryPublic */
         RunHistoryPublic: {
             /** Items */
-            items: components["schemas"]["RunSummaryPublic"][];
+            items: components["schemas"]["RunHistoryItemPublic"][];
             /** Limit */
             limit: number;
             /** Offset */
@@ -4776,36 +4918,10 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /**
-         * RunSummaryPublic
-         * @description A run without its node states. Times are seconds since the epoch.
-         */
-        RunSummaryPublic: {
-            /** Counts */
-            counts: {
-                [key: string]: number;
-            };
-            /** Created At */
-            created_at: number;
-            error: components["schemas"]["ErrorPublic"] | null;
-            /** Finished At */
-            finished_at: number | null;
-            /** Loops */
-            loops: {
-                [key: string]: components["schemas"]["LoopIterationPublic"][];
-            };
-            /** Mode */
-            mode: string;
-            /** Run Id */
-            run_id: string;
-            /** Session Id */
-            session_id: string;
-            /** Started At */
-            started_at: number | null;
-            /** Status */
-            status: string;
-            /** Target Node Id */
-            target_node_id: string | null;
+        /** RunQueuePublic */
+        RunQueuePublic: {
+            /** Items */
+            items: components["schemas"]["QueuedRunPublic"][];
         } & {
             [key: string]: unknown;
         };
@@ -8954,7 +9070,10 @@ export interface operations {
     put_active_flow_api_v2_session_flow_put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The saving tab's id: the session.saved event names it, so that tab ignores its own save */
+                "X-Client-ID"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -9019,6 +9138,8 @@ export interface operations {
         parameters: {
             query?: {
                 isolated?: boolean;
+                /** @description false: refuse with SESSION_BUSY while the session runs */
+                queue?: boolean;
             };
             header?: {
                 prefer?: string | null;
@@ -9066,6 +9187,57 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SavedOutputsPublic"];
+                };
+            };
+        };
+    };
+    run_queue_api_v2_session_queue_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunQueuePublic"];
+                };
+            };
+        };
+    };
+    cancel_queued_api_v2_session_queue__run_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QueueCancelPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
         };
@@ -9426,7 +9598,10 @@ export interface operations {
     put_flow_api_v2_sessions__session_id__flow_put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The saving tab's id: the session.saved event names it, so that tab ignores its own save */
+                "X-Client-ID"?: string | null;
+            };
             path: {
                 session_id: string;
             };
@@ -9615,6 +9790,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VoicesPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    voice_sample_api_v2_voices_sample_get: {
+        parameters: {
+            query: {
+                /** @description A voice id from GET /api/v2/voices, e.g. espeak-ng:en-us */
+                voice: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the voice saying one sentence */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/wav": string;
                 };
             };
             /** @description Validation Error */

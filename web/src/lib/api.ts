@@ -31,6 +31,10 @@ export class ApiError extends Error {
   }
 }
 
+/** This tab's id: sent with each save, so the session.saved event it causes can be told from other tabs' saves. */
+export const CLIENT_ID: string =
+  typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : `tab-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+
 type Options = { method?: string; body?: unknown; sessionId?: string; raw?: BodyInit; headers?: Record<string, string> };
 
 let onUnauthorized: (() => void) | null = null;
@@ -97,7 +101,7 @@ export const api = {
   renameSession: (id: string, name: string) => json<SessionDoc>(`/sessions/${id}`, { method: "PATCH", body: { name } }),
   deleteSession: (id: string) => json<void>(`/sessions/${id}`, { method: "DELETE" }),
   putFlow: (id: string, body: { graph: Graph; version: number; viewport?: Viewport; tabs?: unknown[] }) =>
-    json<SessionDoc>(`/sessions/${id}/flow`, { method: "PUT", body }),
+    json<SessionDoc>(`/sessions/${id}/flow`, { method: "PUT", body, headers: { "X-Client-ID": CLIENT_ID } }),
 
   /** `skipIncomplete`: nodes missing a required input (and the nodes after them) are skipped instead of refusing the run. */
   execute: (sessionId: string, mode: "full" | "from_node" = "full", target?: string, skipIncomplete = false) =>
@@ -106,6 +110,15 @@ export const api = {
       sessionId,
       body: { mode, target_node_id: target, ...(skipIncomplete ? { skip_incomplete: true } : {}) },
     }),
+  /** Runs waiting their turn in the session (a run asked for while another runs waits here). */
+  queue: (sessionId: string) => json<components["schemas"]["RunQueuePublic"]>("/session/queue", { sessionId }),
+  cancelQueued: (sessionId: string, runId: string) =>
+    json<components["schemas"]["QueueCancelPublic"]>(`/session/queue/${encodeURIComponent(runId)}`, { method: "DELETE", sessionId }),
+  /** Past runs, newest first: who, mode, duration, status, node counts, credits. */
+  history: (sessionId: string, limit = 50) =>
+    json<components["schemas"]["RunHistoryPublic"]>(`/session/executions?limit=${limit}`, { sessionId }),
+  run: (sessionId: string, runId: string) =>
+    json<components["schemas"]["RunPublic"]>(`/session/runs/${encodeURIComponent(runId)}`, { sessionId }),
   rerun: (sessionId: string, nodeId: string) =>
     json<RunInfo>(`/session/nodes/${encodeURIComponent(nodeId)}/rerun?isolated=true`, { method: "POST", sessionId }),
   cancelNode: (sessionId: string, nodeId: string) =>
@@ -139,6 +152,14 @@ export const api = {
     json<InstalledModel>("/models/import", { method: "POST", body }),
   removeModel: (id: string) => json<{ removed: InstalledModel }>(`/models/${encodeURIComponent(id)}`, { method: "DELETE" }),
   deleteMedia: (id: string) => json<{ removed: MediaItem }>(`/media/${encodeURIComponent(id)}`, { method: "DELETE" }),
+  /** Uploads into the gallery without a session (a recipe form's media input); `kind` refuses other kinds. */
+  uploadToGallery: async (files: File[], kind: string | null) => {
+    const form = new FormData();
+    for (const f of files) form.append("file", f, f.name);
+    const q = kind ? `?kind=${encodeURIComponent(kind)}` : "";
+    const data = await json<{ items: MediaItem[] }>(`/media/upload${q}`, { method: "POST", raw: form });
+    return data.items;
+  },
   downloadZip: async (ids: string[]) => {
     const res = await request("/media/download-zip", { method: "POST", body: { ids } });
     return res.blob();
@@ -192,6 +213,11 @@ export interface GpuStatus {
 
 export function downloadUrl(mediaId: string, inline = true): string {
   return `/api/v2/media/${encodeURIComponent(mediaId)}/download${inline ? "" : "?inline=false"}`;
+}
+
+/** A short sample of a text-to-speech voice (synthesised by the server once, then cached). */
+export function voiceSampleUrl(voiceId: string): string {
+  return `/api/v2/voices/sample?voice=${encodeURIComponent(voiceId)}`;
 }
 
 export function errorText(err: unknown): string {

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { ApiError, api, errorText } from "../lib/api";
 import { navigate } from "../lib/router";
 import {
@@ -39,10 +39,32 @@ function ChoiceCard({ choice, title, desc, tag, selected, onPick }: { choice: Ch
   );
 }
 
-/** A recipe input bound to an upload node: an http(s) link, or media picked from the gallery. */
+const ACCEPT: Record<string, string> = { image: "image/*", video: "video/*", audio: "audio/*" };
+
+/** A recipe input bound to an upload node: an http(s) link, media picked from the gallery, or a file uploaded from disk. */
 function MediaInputField({ field, value, error, onChange }: { field: RecipeField; value: string; error?: string; onChange: (v: string) => void }) {
   const [picking, setPicking] = useState(false);
+  const [uploading, setUploading] = useState(false);
+  const [chosenName, setChosenName] = useState<string | null>(null);
+  const fileInput = useRef<HTMLInputElement>(null);
   const label = field.label.replace(/ url$/i, "");
+  const upload = async (files: FileList | null) => {
+    const file = files?.[0];
+    if (!file) return;
+    setUploading(true);
+    try {
+      const [item] = await api.uploadToGallery([file], field.media ?? null);
+      if (item) {
+        onChange(item.id);
+        setChosenName(item.filename);
+      }
+    } catch (e) {
+      toast(errorText(e), "error");
+    } finally {
+      setUploading(false);
+      if (fileInput.current) fileInput.current.value = "";
+    }
+  };
   return (
     <div className={`pfield ${error ? "has-error" : ""}`}>
       <label className="pfield-label" htmlFor={`recipe-${field.name}`}>
@@ -55,14 +77,22 @@ function MediaInputField({ field, value, error, onChange }: { field: RecipeField
         <button type="button" className="btn btn-small" onClick={() => setPicking(true)} aria-label={`Pick ${label} from gallery`}>
           Gallery…
         </button>
+        <button type="button" className="btn btn-small" disabled={uploading} onClick={() => fileInput.current?.click()} aria-label={`Upload ${label} from disk`}>
+          {uploading ? "Uploading…" : "Upload…"}
+        </button>
+        <input ref={fileInput} type="file" hidden accept={ACCEPT[field.media ?? ""] ?? undefined} onChange={(e) => void upload(e.target.files)} aria-label={`${label} file`} />
       </div>
+      {UUID.test(value) && chosenName && <p className="muted small media-chosen">Chosen: {chosenName}</p>}
       {error ? <p className="field-error" role="alert">{error}</p> : field.description && <p className="help">{field.description}</p>}
       {picking && (
         <GalleryPicker
           kind={field.media}
           onClose={() => setPicking(false)}
           onPick={(items) => {
-            if (items[0]) onChange(items[0].id);
+            if (items[0]) {
+              onChange(items[0].id);
+              setChosenName(items[0].filename);
+            }
             setPicking(false);
           }}
         />

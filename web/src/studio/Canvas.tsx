@@ -1,7 +1,9 @@
 import { Background, BackgroundVariant, Controls, MiniMap, Panel, ReactFlow, useReactFlow } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { docToFlow, type FlowEdge, type FlowNode, type StudioNodeData } from "../lib/graphDoc";
+import { docKey, docToFlow, flowToDoc, type FlowEdge, type FlowNode, type StudioNodeData } from "../lib/graphDoc";
 import { LOOP_TYPE } from "../lib/loops";
+import { CLIENT_ID, api, errorText } from "../lib/api";
+import { rebaseEdits, type Rebased } from "../lib/rebase";
 import { abilities } from "../lib/roles";
 import { navigate } from "../lib/router";
 import type { MediaItem, Me, NodeSpec, Position, SessionDoc } from "../lib/types";
@@ -28,16 +30,19 @@ import { useNodeEdits } from "./hooks/useNodeEdits";
 import { useOutdatedOutputs } from "./hooks/useOutdatedOutputs";
 import { useOverlapFreeLayout } from "./hooks/useOverlapFreeLayout";
 import { useRunCommands } from "./hooks/useRunCommands";
+import { useWorkflowFile } from "./hooks/useWorkflowFile";
 import { Inspector } from "./Inspector";
 import { LoopNode } from "./LoopNode";
 import { Palette } from "./Palette";
 import { PublishAppDialog } from "./PublishAppDialog";
 import { PublishRecipeDialog } from "./PublishRecipeDialog";
 import { QuickAdd } from "./QuickAdd";
+import { PastRunBanner } from "./PastRunBanner";
+import { RunHistoryPanel } from "./RunHistoryPanel";
 import { RunProblemsBanner } from "./RunProblemsBanner";
 import { canRunTheRest, problemNodeIds } from "./runProblems";
-import { RunStore, useRunSummary } from "./runStore";
-import { SaveBanner } from "./SaveBanner";
+import { RunStore, useRunSummary, type SessionSavedEvent } from "./runStore";
+import { MergedBanner, SaveBanner } from "./SaveBanner";
 import { ShareDialog } from "./ShareDialog";
 import { ShortcutsHelp } from "./ShortcutsHelp";
 import { SideDock, type DockTab } from "./SideDock";
@@ -63,7 +68,7 @@ function tabsFrom(session: SessionDoc): { palette: boolean; inspector: boolean }
  * The workflow editor: composes the canvas's hooks (graph and undo, edits, links, groups,
  * clipboard, runs, autosave, hotkeys) around React Flow, the side panels and the dialogs.
  */
-export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; specs: NodeSpec[]; me: Me; onReload: () => void }) {
+export function Canvas({ session, specs, me }: { session: SessionDoc; specs: NodeSpec[]; me: Me; onReload?: () => void }) {
   const rf = useReactFlow<FlowNode, FlowEdge>();
   const can = useMemo(() => abilities(session.role), [session.role]);
   const catalog = useMemo(() => new Map(specs.map((s) => [s.type, s])), [specs]);
@@ -73,7 +78,8 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
 
   const runStore = useMemo(() => new RunStore(), []);
   const graphIds = useCallback(() => nodesRef.current.filter((n) => n.type === "studio").map((n) => n.id), [nodesRef]);
-  const live = useRunEvents(session.id, runStore, graphIds);
+  const onRemoteSave = useRef<(ev: SessionSavedEvent) => void>(() => undefined);
+  const live = useRunEvents(session.id, runStore, graphIds, (ev) => onRemoteSave.current(ev));
   const run = useRunSummary(runStore);
 
   const [panels, setPanels] = useState(() => tabsFrom(session));
@@ -84,10 +90,42 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   const [publishing, setPublishing] = useState(false);
   const [publishingApp, setPublishingApp] = useState(false);
   const [sharing, setSharing] = useState(false);
+  const [history, setHistory] = useState(false);
   const wrapper = useRef<HTMLDivElement>(null);
   const pointer = useRef<Position | null>(null);
 
   const autosave = useCanvasAutosave(session, graph, panels, can.edit);
+  // Another tab saved: with nothing unsaved here this tab takes that version at once (and says so);
+  // with unsaved edits it says it is behind, and its next save updates and re-applies them.
+  onRemoteSave.current = (ev) => {
+    if (ev.client_id === CLIENT_ID || !autosave.noteRemoteSave(ev.version)) return;
+    if (!autosave.hasUnsaved()) void mergeRef.current(true);
+  };
+  const [merged, setMerged] = useState<Rebased | null>(null);
+  const mergeRef = useRef<(fromOtherTab?: boolean) => Promise<void>>(async () => undefined);
+  /** Takes the newest saved version and re-applies this tab's own edits (since its last save) on top. */
+  const merge = useCallback(async (fromOtherTab = false) => {
+    try {
+      const theirs = await api.getSession(session.id);
+      const flow = docToFlow(theirs.graph);
+      const newest = flowToDoc(flow.nodes, flow.edges);
+      const mine = flowToDoc(graph.nodesRef.current, graph.edgesRef.current);
+      const result = rebaseEdits(autosave.base.current ?? newest, mine, newest, (t) => catalog.get(t)?.title ?? t);
+      autosave.adopt({ version: theirs.version, graph: newest }, docKey(newest));
+      graph.replace(result.graph);
+      // Said only when there was something of this tab's own to re-apply (or that could not be).
+      setMerged(result.applied.length || result.dropped.length ? result : null);
+      if (fromOtherTab && !result.applied.length) toast("Another tab saved a newer version: this tab now shows it.", "info");
+    } catch (e) {
+      toast(errorText(e), "error");
+    }
+  }, [autosave, catalog, graph, session.id]);
+  // A refused save updates at once: the other version, with this tab's edits re-applied on top.
+  const conflicted = autosave.state.kind === "conflict";
+  mergeRef.current = merge;
+  useEffect(() => {
+    if (conflicted) void mergeRef.current();
+  }, [conflicted]);
   useOutdatedOutputs(session.id, runStore, graph, autosave.state, graphIds);
   useOverlapFreeLayout(graph);
   const showInspector = useCallback(() => setPanels((p) => (p.inspector ? p : { ...p, inspector: true })), []);
@@ -100,6 +138,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
   const { addNode, addLoop, updateNode, updateParams, upload, addMedia, deleteSelection } = edits;
   const { groupSelection, ungroup } = groups;
   const { copy, paste, duplicate } = clipboard;
+  const workflowFile = useWorkflowFile({ name: session.name, catalog, graph, canEdit: can.edit, insert: clipboard.insertCentred, pasteNodes: paste });
   const { runAll, rerun, runFrom, cancel } = runs;
 
   const [dock, setDock] = useState<DockTab>("nodes");
@@ -135,6 +174,22 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
     [rf, setNodes],
   );
 
+  const titleOf = useCallback((id: string) => {
+    const n = nodesRef.current.find((x) => x.id === id);
+    return n ? String(n.data.title || catalog.get(String(n.data.nodeType))?.title || id) : undefined;
+  }, [catalog, nodesRef]);
+  // Back from a past run's outputs to the latest ones (what a run would reuse now).
+  const backToLatest = useCallback(() => {
+    runStore.endPastRun();
+    api.execution(session.id).then(
+      (r) => {
+        runStore.apply({ type: "snapshot", run: (r.run ?? null) as never });
+        return api.savedOutputs(session.id).then((saved) => runStore.applySaved(saved, graphIds()));
+      },
+      () => undefined,
+    );
+  }, [graphIds, runStore, session.id]);
+
   const selected = nodes.filter((n) => n.selected);
   /** Bypass or mute the node, or the whole selection when the node is part of it (only nodes that run);
    * when every one of them already is, they go back to normal. One undo step. */
@@ -156,7 +211,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
       undo: can.edit ? graph.undo : noop,
       redo: can.edit ? graph.redo : noop,
       copy,
-      paste: can.edit ? paste : noop,
+      paste: can.edit ? workflowFile.onPasteKey : noop,
       duplicate: can.edit ? duplicate : noop,
       groupSelection: can.edit ? groupSelection : noop,
       toggleBypass: can.edit ? () => toggleMode(null, "bypass") : noop,
@@ -176,7 +231,17 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
 
   const menuItems = useMemo((): MenuEntry[] => {
     if (!menu) return [];
-    if (!menu.nodeId) return paneMenu({ openQuickAdd: () => setQuick({ x: menu.x, y: menu.y }), paste, fitView: () => void rf.fitView({ padding: 0.2 }) }, can);
+    if (!menu.nodeId)
+      return paneMenu(
+        {
+          openQuickAdd: () => setQuick({ x: menu.x, y: menu.y }),
+          paste,
+          fitView: () => void rf.fitView({ padding: 0.2 }),
+          exportWorkflow: workflowFile.exportWorkflow,
+          importWorkflow: workflowFile.importWorkflow,
+        },
+        can,
+      );
     const n = nodes.find((x) => x.id === menu.nodeId);
     const executable = !!catalog.get(String(n?.data.nodeType))?.executable;
     return nodeMenu(
@@ -185,7 +250,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
       { rerun, runFrom, cancel, addLoop, ungroup, groupSelection, duplicate, copy, deleteSelection, toggleMode },
       can,
     );
-  }, [can, menu, nodes, catalog, selected.length, rerun, runFrom, cancel, ungroup, addLoop, groupSelection, duplicate, copy, deleteSelection, toggleMode, paste, rf]);
+  }, [can, menu, nodes, catalog, selected.length, rerun, runFrom, cancel, ungroup, addLoop, groupSelection, duplicate, copy, deleteSelection, toggleMode, paste, rf, workflowFile]);
 
   // What nodes reach through useStudio().
   const actions: StudioActions = useMemo(
@@ -235,6 +300,7 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
           onRun={runAll}
           onStop={runs.stop}
           onHelp={() => setHelp(true)}
+          onHistory={() => setHistory(true)}
           onShare={() => setSharing(true)}
           onPublish={async () => {
             if (await autosave.flush()) setPublishing(true);
@@ -249,14 +315,9 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
             navigate(path);
           }}
         />
-        <SaveBanner
-          state={autosave.state}
-          onReload={() => {
-            clipboard.keepWholeGraph();
-            onReload();
-          }}
-          onRetry={() => void autosave.flush()}
-        />
+        <SaveBanner state={autosave.state} onMerge={() => void merge()} onRetry={() => void autosave.flush()} />
+        {merged && <MergedBanner merged={merged} onDismiss={() => setMerged(null)} />}
+        {run.viewing && <PastRunBanner createdAt={run.viewing.createdAt} onBack={backToLatest} />}
         {runs.problems && (
           <RunProblemsBanner
             problems={runs.problems}
@@ -351,6 +412,8 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
                   onDuplicate={duplicate}
                   onDelete={deleteSelection}
                   onHelp={() => setHelp(true)}
+                  onExport={workflowFile.exportWorkflow}
+                  onImport={can.edit ? workflowFile.importWorkflow : undefined}
                 />
               )}
             </aside>
@@ -380,6 +443,19 @@ export function Canvas({ session, specs, me, onReload }: { session: SessionDoc; 
               setViewing(null);
               setGalleryChanges((n) => n + 1);
             }}
+          />
+        )}
+        {history && (
+          <RunHistoryPanel
+            sessionId={session.id}
+            run={run}
+            canRun={can.run}
+            titleOf={titleOf}
+            onShowRun={(r) => {
+              runStore.showPastRun(r, graphIds());
+              setHistory(false);
+            }}
+            onClose={() => setHistory(false)}
           />
         )}
         {sharing && <ShareDialog sessionId={session.id} sessionName={session.name} onClose={() => setSharing(false)} />}

@@ -1,5 +1,5 @@
-import { useEffect, useState } from "react";
-import { api, errorText } from "../lib/api";
+import { useEffect, useRef, useState } from "react";
+import { api, downloadUrl, errorText } from "../lib/api";
 import type { MediaGroup, MediaItem } from "../lib/types";
 import { MediaThumb } from "../components/MediaThumb";
 import { AsyncState } from "../components/AsyncState";
@@ -14,6 +14,21 @@ export function GalleryPicker({ kind, onPick, onClose }: { kind: string | null; 
   useEffect(() => {
     api.media(kind ?? undefined).then((r) => setGroups(r.groups), (e) => setError(errorText(e)));
   }, [kind]);
+  // Audio has no picture: each audio item plays here (one at a time) before it is chosen.
+  const player = useRef<HTMLAudioElement | null>(null);
+  const [playing, setPlaying] = useState<string | null>(null);
+  useEffect(() => () => player.current?.pause(), []);
+  const listen = (id: string) => {
+    const el = player.current ?? (player.current = new Audio());
+    el.pause();
+    if (playing === id) {
+      setPlaying(null);
+      return;
+    }
+    el.src = downloadUrl(id);
+    el.onended = () => setPlaying(null);
+    el.play().then(() => setPlaying(id), () => setPlaying(null));
+  };
   const toggle = (m: MediaItem) => setChosen((c) => (c.some((x) => x.id === m.id) ? c.filter((x) => x.id !== m.id) : [...c, m]));
   return (
     <Modal title={`Pick ${kind ?? "media"} from your gallery`} onClose={onClose} wide>
@@ -29,6 +44,16 @@ export function GalleryPicker({ kind, onPick, onClose }: { kind: string | null; 
                       <button className="media-preview" onClick={() => toggle(m)} aria-pressed={chosen.some((x) => x.id === m.id)} aria-label={`Choose ${m.filename}`}>
                         <MediaThumb id={m.id} kind={m.media_type} name={m.filename} />
                       </button>
+                      <div className="media-caption">
+                        <span className="media-name" title={m.filename}>
+                          {m.filename}
+                        </span>
+                        {m.media_type === "audio" && (
+                          <button type="button" className="icon-btn media-play" onClick={() => listen(m.id)} aria-pressed={playing === m.id} aria-label={`${playing === m.id ? "Stop" : "Play"} ${m.filename}`}>
+                            {playing === m.id ? "■" : "▶"}
+                          </button>
+                        )}
+                      </div>
                     </li>
                   ))}
                 </ul>

@@ -5,6 +5,7 @@ import { roleBadge } from "../lib/roles";
 import type { Me, SessionDoc } from "../lib/types";
 import { Logo } from "../components/ui";
 import { toast } from "../components/toast";
+import { queueLabel } from "../lib/runHistory";
 import { GpuChip } from "./GpuChip";
 import type { RunSummary } from "./runStore";
 import type { SaveState } from "./useAutosave";
@@ -14,6 +15,7 @@ const SAVE_TEXT: Record<SaveState["kind"], string> = {
   dirty: "Unsaved changes",
   saving: "Saving…",
   conflict: "Not saved: conflict",
+  behind: "Behind: changed elsewhere",
   error: "Not saved",
 };
 
@@ -33,6 +35,7 @@ interface Props {
   onRun: () => void;
   onStop: () => void;
   onHelp: () => void;
+  onHistory: () => void;
   onPublish: () => void;
   onPublishApp: () => void;
   onShare: () => void;
@@ -42,6 +45,7 @@ interface Props {
 export function StudioToolbar(p: Props) {
   const [name, setName] = useState(p.session.name);
   const running = p.run.status === "running" || p.run.status === "queued";
+  const queued = queueLabel(p.run.queued.length);
   async function rename() {
     const clean = name.trim() || "Untitled session";
     if (clean === p.session.name) return;
@@ -99,9 +103,17 @@ export function StudioToolbar(p: Props) {
         <button className="icon-btn" onClick={p.onHelp} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
           ?
         </button>
+        <button className="icon-btn" onClick={p.onHistory} aria-label="Run history" title="Runs: the queue and past runs">
+          ⏱
+        </button>
       </div>
       <div className="spacer" />
       <GpuChip />
+      {queued && (
+        <button className="btn btn-ghost queue-chip" onClick={p.onHistory} aria-label={`Runs waiting: ${p.run.queued.length}`} title="Runs waiting their turn: open the queue">
+          {queued}
+        </button>
+      )}
       {p.run.status && !running && (
         <span className={`run-state run-${p.run.status}`} role="status" aria-label={`Last run: ${p.run.status}`}>
           <span className="run-prefix">Last run: </span>
@@ -128,8 +140,13 @@ export function StudioToolbar(p: Props) {
         </button>
       ) : null}
       {p.can.run && (
-        <button className="btn btn-primary btn-run" onClick={p.onRun} disabled={running} aria-label="Run workflow" title="Run workflow (Ctrl+Enter)">
-          {running ? "Running…" : <>▶ Run<span className="bar-label"> workflow</span></>}
+        <button
+          className="btn btn-primary btn-run"
+          onClick={p.onRun}
+          aria-label={running ? "Queue another run" : "Run workflow"}
+          title={running ? "Queue a run of the workflow as it is now: it starts when this one ends (Ctrl+Enter)" : "Run workflow (Ctrl+Enter)"}
+        >
+          {running ? <>▶ Queue<span className="bar-label"> run</span></> : <>▶ Run<span className="bar-label"> workflow</span></>}
         </button>
       )}
       <button className="user-chip" onClick={() => p.onLeave("/profile/api-key")} aria-label={`Profile of ${p.me.email}`} title={p.me.email}>

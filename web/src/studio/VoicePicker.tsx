@@ -1,7 +1,8 @@
-import { useEffect, useMemo, useState } from "react";
-import { api } from "../lib/api";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { api, voiceSampleUrl } from "../lib/api";
 import type { components } from "../lib/api-types";
 import type { FormField } from "../lib/schemaForm";
+import { toast } from "../components/toast";
 
 type Voice = components["schemas"]["VoicePublic"];
 
@@ -47,6 +48,7 @@ export function VoicePicker({ field, value, onChange, id, engine }: { field: For
     setOpen(false);
     setQuery("");
   };
+  const sample = useVoiceSample();
   if (failed) {
     return <input id={id} type="text" value={current} aria-label={field.label} onChange={(e) => onChange(e.target.value)} />;
   }
@@ -71,7 +73,12 @@ export function VoicePicker({ field, value, onChange, id, engine }: { field: For
           if (e.key === "Enter" && matches[0]) pick(matches[0].id);
         }}
       />
-      {current && <p className="muted small">Chosen: {chosen ? describe(chosen) : current}</p>}
+      {current && (
+        <p className="muted small voice-chosen">
+          Chosen: {chosen ? describe(chosen) : current}
+          {chosen && <SampleButton voice={chosen} sample={sample} />}
+        </p>
+      )}
       {open && (
         <ul id={`${id}-list`} role="listbox" aria-label={`${field.label} choices`} className="voice-list">
           <li role="option" aria-selected={current === ""}>
@@ -86,11 +93,66 @@ export function VoicePicker({ field, value, onChange, id, engine }: { field: For
                 <span>{v.name}</span>
                 <span className="muted small">{v.language ?? ""} · {v.engine}{v.gender ? ` · ${v.gender}` : ""}</span>
               </button>
+              <SampleButton voice={v} sample={sample} />
             </li>
           ))}
           {voices !== null && matches.length === 0 && <li className="muted small pad">No {engine ? `${engine} ` : ""}voice matches “{query}”.</li>}
         </ul>
       )}
     </div>
+  );
+}
+
+type SampleState = { playing: string | null; loading: string | null; toggle: (id: string) => void };
+
+/** One shared player for voice samples: ▶ plays a voice (made by the server the first time), ■ stops it. */
+function useVoiceSample(): SampleState {
+  const audio = useRef<HTMLAudioElement | null>(null);
+  const [playing, setPlaying] = useState<string | null>(null);
+  const [loading, setLoading] = useState<string | null>(null);
+  useEffect(() => () => audio.current?.pause(), []);
+  const toggle = useCallback(
+    (voiceId: string) => {
+      const el = audio.current ?? (audio.current = new Audio());
+      if (playing === voiceId) {
+        el.pause();
+        setPlaying(null);
+        return;
+      }
+      el.pause();
+      el.src = voiceSampleUrl(voiceId);
+      el.onended = () => setPlaying(null);
+      setLoading(voiceId);
+      el.play().then(
+        () => {
+          setLoading(null);
+          setPlaying(voiceId);
+        },
+        () => {
+          setLoading(null);
+          setPlaying(null);
+          toast("This voice's sample could not be played.", "error");
+        },
+      );
+    },
+    [playing],
+  );
+  return { playing, loading, toggle };
+}
+
+function SampleButton({ voice, sample }: { voice: Voice; sample: SampleState }) {
+  const on = sample.playing === voice.id;
+  return (
+    <button
+      type="button"
+      className="icon-btn voice-play"
+      onMouseDown={(e) => e.preventDefault()}
+      onClick={() => sample.toggle(voice.id)}
+      aria-label={on ? `Stop the sample of ${voice.name}` : `Play a sample of ${voice.name}`}
+      aria-pressed={on}
+      title={on ? "Stop" : "Hear this voice"}
+    >
+      {sample.loading === voice.id ? "…" : on ? "■" : "▶"}
+    </button>
   );
 }

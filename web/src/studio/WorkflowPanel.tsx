@@ -10,6 +10,8 @@ export function WorkflowPanel(p: {
   onDuplicate: () => void;
   onDelete: () => void;
   onHelp: () => void;
+  onExport?: () => void;
+  onImport?: () => void;
 }) {
   if (p.selectedCount > 1) {
     return (
@@ -63,6 +65,22 @@ export function WorkflowPanel(p: {
       <section className="insp-section">
         <h3>Socket types</h3>
         <SocketLegend />
+      </section>
+      <section className="insp-section">
+        <h3>Workflow file</h3>
+        <div className="row gap-sm wrap">
+          {p.onExport && (
+            <button className="btn btn-small" onClick={p.onExport} aria-label="Export workflow as JSON">
+              Export JSON
+            </button>
+          )}
+          {p.onImport && (
+            <button className="btn btn-small" onClick={p.onImport} aria-label="Import workflow from JSON">
+              Import JSON…
+            </button>
+          )}
+        </div>
+        <p className="muted small">Paste workflow JSON onto the canvas with Ctrl+V to add it.</p>
       </section>
       <section className="insp-section">
         <button className="btn btn-small" onClick={p.onHelp} aria-label="Show keyboard shortcuts">

@@ -38,6 +38,7 @@ describe("canvasCommand", () => {
     expect(canvasCommand(press("Escape"), 0)).toBe("closeMenus");
     expect(takesOverKey("closeMenus")).toBe(false);
     expect(takesOverKey("copy")).toBe(true);
+    expect(takesOverKey("paste")).toBe(false); // the paste event may carry a workflow JSON
   });
   it("leaves plain letters and unbound keys alone", () => {
     for (const key of ["a", "c", "z", "Enter", "Delete", "x"]) expect(canvasCommand(press(key), 1)).toBeNull();

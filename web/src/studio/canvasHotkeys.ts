@@ -48,9 +48,13 @@ export function canvasCommand(e: KeyPress, selectedCount: number): CanvasCommand
   return null;
 }
 
-/** Whether the key's default action is prevented. Escape keeps its default: closing canvas menus is extra. */
+/**
+ * Whether the key's default action is prevented. Escape keeps its default: closing canvas menus is extra.
+ * Paste keeps it too, so the browser's paste event brings the system clipboard (a workflow JSON pasted
+ * onto the canvas); without one, the node clipboard is pasted.
+ */
 export function takesOverKey(command: CanvasCommand): boolean {
-  return command !== "closeMenus";
+  return command !== "closeMenus" && command !== "paste";
 }
 
 /** Keys typed into a field belong to the field, not to the canvas. */

@@ -10,6 +10,8 @@ export interface PaneMenuCommands {
   openQuickAdd: () => void;
   paste: () => void;
   fitView: () => void;
+  exportWorkflow?: () => void;
+  importWorkflow?: () => void;
 }
 
 export interface NodeMenuCommands {
@@ -43,11 +45,14 @@ export interface MenuAbilities {
 const EVERYTHING: MenuAbilities = { run: true, edit: true };
 
 export function paneMenu(c: PaneMenuCommands, can: MenuAbilities = EVERYTHING): MenuEntry[] {
-  if (!can.edit) return [{ label: "Fit view", shortcut: "F", onSelect: c.fitView }];
+  const exporting: MenuEntry[] = c.exportWorkflow ? ["sep", { label: "Export workflow (JSON)", onSelect: c.exportWorkflow }] : [];
+  if (!can.edit) return [{ label: "Fit view", shortcut: "F", onSelect: c.fitView }, ...exporting];
   return [
     { label: "Add node…", onSelect: c.openQuickAdd },
     { label: "Paste", shortcut: "Ctrl+V", onSelect: c.paste },
     { label: "Fit view", shortcut: "F", onSelect: c.fitView },
+    ...exporting,
+    ...(c.importWorkflow ? [{ label: "Import workflow (JSON)…", onSelect: c.importWorkflow }] : []),
   ];
 }
 

@@ -9,6 +9,10 @@ export interface RunSummary {
   status: string | null; // queued | running | succeeded | failed | canceled | interrupted
   error: ApiErrorBody | null;
   mode: string | null;
+  /** Runs waiting their turn, next first. */
+  queued: QueuedRun[];
+  /** A past run whose outputs the canvas shows instead of the latest ones (null: the latest). */
+  viewing: { runId: string; createdAt: number | null } | null;
 }
 
 interface ServerNodeState {
@@ -75,10 +79,44 @@ export interface RunFinishedEvent {
   outputs?: SavedOutputsDoc;
 }
 
-export type RunEvent = SnapshotEvent | RunStartedEvent | NodeStatusEvent | NodeProgressEvent | NodesCanceledEvent | RunFinishedEvent;
+/** A run waiting its turn in the session's queue. */
+export interface QueuedRun {
+  run_id: string;
+  user_id: string;
+  mode: string;
+  target_node_id?: string | null;
+  queued_at: number;
+}
+
+/** The session's queue changed; `dropped` names a queued run that could not start when its turn came. */
+export interface QueueChangedEvent {
+  type: "queue.changed";
+  items: QueuedRun[];
+  dropped?: { run_id: string; error: ApiErrorBody } | null;
+}
+
+/** The session was saved (maybe by another tab): a tab at an older version is behind. */
+export interface SessionSavedEvent {
+  type: "session.saved";
+  version: number;
+  user_id: string;
+  client_id?: string | null;
+}
+
+export type RunEvent =
+  | SnapshotEvent
+  | RunStartedEvent
+  | NodeStatusEvent
+  | NodeProgressEvent
+  | NodesCanceledEvent
+  | RunFinishedEvent
+  | QueueChangedEvent;
 
 /** Every event name the stream sends (the EventSource listens to each). */
-export const RUN_EVENT_TYPES: readonly RunEvent["type"][] = ["snapshot", "run.started", "node.status", "node.progress", "nodes.canceled", "run.finished"];
+export const RUN_EVENT_TYPES: readonly RunEvent["type"][] = ["snapshot", "run.started", "node.status", "node.progress", "nodes.canceled", "run.finished", "queue.changed"];
+
+/** A past run's node states, as GET /session/runs/{id} answers. */
+export type PastRun = ServerRun & { created_at?: number };
 
 const IDLE: NodeRunState = { status: "idle", progress: 0 };
 
@@ -93,7 +131,7 @@ export interface IterationPreview {
 
 export class RunStore {
   private nodes: Record<string, NodeRunState> = {};
-  private summary: RunSummary = { runId: null, status: null, error: null, mode: null };
+  private summary: RunSummary = { runId: null, status: null, error: null, mode: null, queued: [], viewing: null };
   private nodeListeners = new Map<string, Set<() => void>>();
   private runListeners = new Set<() => void>();
   private anyListeners = new Set<() => void>();
@@ -204,8 +242,30 @@ export class RunStore {
     this.runListeners.forEach((fn) => fn());
   }
 
+  /**
+   * Shows a past run's outputs on the canvas (from the history panel): each node shows what that run
+   * left, nodes it did not run show nothing. Live events of a new run end the view.
+   */
+  showPastRun(run: PastRun, graphIds: Iterable<string>): void {
+    for (const id of new Set([...graphIds, ...Object.keys(this.nodes)])) {
+      const s = run.nodes?.[id];
+      this.setNode(id, s ? { status: s.status, progress: s.progress ?? 0, message: s.message, error: s.error, outputs: s.outputs ?? null } : IDLE);
+    }
+    if (run.loops) this.mergeLoops(run.loops);
+    this.setSummary({ viewing: { runId: run.run_id, createdAt: run.created_at ?? null } });
+  }
+
+  /** Leaves a past run's view (the caller merges the latest outputs back). */
+  endPastRun(): void {
+    this.setSummary({ viewing: null });
+  }
+
   apply(ev: RunEvent): void {
+    if (this.summary.viewing && (ev.type === "run.started" || ev.type === "snapshot")) this.setSummary({ viewing: null });
     switch (ev.type) {
+      case "queue.changed":
+        this.setSummary({ queued: ev.items });
+        break;
       case "snapshot": {
         const run = ev.run;
         const ids = new Set([...Object.keys(this.nodes), ...Object.keys(run?.nodes ?? {})]);

@@ -7,6 +7,7 @@ export type SaveState =
   | { kind: "dirty" }
   | { kind: "saving" }
   | { kind: "conflict"; current?: number }
+  | { kind: "behind"; version: number }
   | { kind: "error"; message: string };
 
 interface Pending {
@@ -28,6 +29,8 @@ export function useAutosave(session: SessionDoc, delay = 700) {
   const timer = useRef<number | undefined>(undefined);
   const inflight = useRef<Promise<boolean> | null>(null);
   const conflicted = useRef(false);
+  /** The graph as this tab last saved (or loaded) it: what its own edits are measured from. */
+  const base = useRef<Graph | null>(null);
   const [state, setState] = useState<SaveState>({ kind: "saved" });
 
   const flush = useCallback(async (): Promise<boolean> => {
@@ -47,9 +50,10 @@ export function useAutosave(session: SessionDoc, delay = 700) {
         const doc = await api.putFlow(session.id, { graph: p.graph, version: version.current, viewport: p.viewport, tabs: p.tabs });
         version.current = doc.version;
         savedKey.current = p.key;
+        base.current = p.graph;
         savedMeta.current = meta;
         const again = latest.current && (latest.current.key !== p.key || JSON.stringify([latest.current.viewport, latest.current.tabs]) !== meta);
-        setState(again ? { kind: "dirty" } : { kind: "saved" });
+        setState((s) => (s.kind === "behind" && s.version > doc.version ? s : again ? { kind: "dirty" } : { kind: "saved" }));
         return true;
       } catch (e) {
         if (e instanceof ApiError && e.code === "GRAPH_VERSION_CONFLICT") {
@@ -75,6 +79,7 @@ export function useAutosave(session: SessionDoc, delay = 700) {
     (p: Pending, initial = false) => {
       latest.current = p;
       if (initial) {
+        base.current = p.graph;
         savedKey.current = p.key;
         savedMeta.current = JSON.stringify([p.viewport, p.tabs]);
         return;
@@ -99,5 +104,31 @@ export function useAutosave(session: SessionDoc, delay = 700) {
     };
   }, []);
 
-  return { state, schedule, flush, version };
+  /** Another tab saved `newer` (from the event stream): this tab is behind until it takes that version. */
+  const noteRemoteSave = useCallback((newer: number): boolean => {
+    if (newer <= version.current || conflicted.current) return false;
+    setState({ kind: "behind", version: newer });
+    return true;
+  }, []);
+
+  /** Whether this tab has edits it has not saved yet (or is saving them now). */
+  const hasUnsaved = useCallback(
+    () => !!inflight.current || (!!latest.current && latest.current.key !== savedKey.current),
+    [],
+  );
+
+  /**
+   * Takes the other version as the new base (after the canvas re-applied its own edits on top):
+   * autosave resumes from that version; what differs from it is saved next.
+   */
+  const adopt = useCallback((doc: { version: number; graph: Graph }, key: string) => {
+    window.clearTimeout(timer.current);
+    conflicted.current = false;
+    version.current = doc.version;
+    base.current = doc.graph;
+    savedKey.current = key;
+    setState({ kind: "saved" });
+  }, []);
+
+  return { state, schedule, flush, version, base, noteRemoteSave, hasUnsaved, adopt };
 }

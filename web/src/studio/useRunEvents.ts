@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { api } from "../lib/api";
 import { navigate } from "../lib/router";
 import { runToastKey, settleToast, toast, type ToastKind } from "../components/toast";
-import { RUN_EVENT_TYPES, type RunEvent, type RunFinishedEvent, type RunStore } from "./runStore";
+import { RUN_EVENT_TYPES, type RunEvent, type RunFinishedEvent, type RunStore, type SessionSavedEvent } from "./runStore";
 
 /** What a "Running …" toast becomes when its run ends, whatever the outcome. */
 export function runOutcome(ev: RunFinishedEvent): [string, ToastKind] {
@@ -18,10 +18,17 @@ export function runOutcome(ev: RunFinishedEvent): [string, ToastKind] {
  * not only the nodes of the latest run. After a run, `run.finished` carries those outputs and the
  * loops' iterations itself; only a server that leaves them out is asked again.
  */
-export function useRunEvents(sessionId: string, store: RunStore, graphIds: () => string[]): "connecting" | "live" | "reconnecting" {
+export function useRunEvents(
+  sessionId: string,
+  store: RunStore,
+  graphIds: () => string[],
+  onSaved?: (ev: SessionSavedEvent) => void,
+): "connecting" | "live" | "reconnecting" {
   const [state, setState] = useState<"connecting" | "live" | "reconnecting">("connecting");
   const ids = useRef(graphIds);
   ids.current = graphIds;
+  const saved = useRef(onSaved);
+  saved.current = onSaved;
   useEffect(() => {
     let closed = false;
     let asked = 0;
@@ -39,8 +46,12 @@ export function useRunEvents(sessionId: string, store: RunStore, graphIds: () =>
       try {
         const ev = JSON.parse(e.data) as RunEvent;
         store.apply(ev);
+        if (ev.type === "queue.changed" && ev.dropped)
+          toast(`A queued run could not start: ${ev.dropped.error.message} (${ev.dropped.error.code})`, "error");
         if (ev.type === "snapshot") {
           refreshSaved(false);
+          // What waits in the queue now (later changes come as queue.changed events).
+          api.queue(sessionId).then((q) => !closed && store.apply({ type: "queue.changed", items: q.items }), () => undefined);
           // A run that ended before the stream opened (a quick recipe run) settles its toast too.
           const run = ev.run;
           if (run && run.status !== "queued" && run.status !== "running")
@@ -63,6 +74,13 @@ export function useRunEvents(sessionId: string, store: RunStore, graphIds: () =>
       }
     };
     for (const name of RUN_EVENT_TYPES) es.addEventListener(name, on as EventListener);
+    es.addEventListener("session.saved", ((e: MessageEvent) => {
+      try {
+        saved.current?.(JSON.parse(e.data) as SessionSavedEvent);
+      } catch {
+        /* ignore a malformed event */
+      }
+    }) as EventListener);
     // The owner revoked this user's access (or they left): the stream ends for good, and so does the page.
     es.addEventListener("access.revoked", () => {
       es.close();

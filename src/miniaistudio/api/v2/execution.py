@@ -26,8 +26,10 @@ from .runs import run_document, run_json
 from .schemas import (
     CurrentRunPublic,
     NodeCancelPublic,
+    QueueCancelPublic,
     RunHistoryPublic,
     RunPublic,
+    RunQueuePublic,
     SavedOutputsPublic,
     StopPublic,
     streamed_answer,
@@ -53,6 +55,9 @@ class ExecuteRequest(BaseModel):
         "X-Graph-Version header is the version that ran"))
     version: int | None = Field(default=None, ge=1, le=MAX_VERSION,
                                 description="The version `graph` was based on (required with `graph`)")
+    queue: bool = Field(default=True, description=(
+        "While the session runs, wait in its queue (answered 202 with status 'queued'; the run keeps its "
+        "run_id when it starts). false: refuse with 409 SESSION_BUSY instead, as before queues"))
 
     @model_validator(mode="after")
     def _target_for_from_node(self) -> ExecuteRequest:
@@ -117,7 +122,7 @@ async def execute(
     wait = _wait_seconds(prefer)  # refused before anything starts
     flow = FlowUpdate(graph=body.graph, version=body.version) if body.graph is not None and body.version else None
     run, version = await execution.save_and_execute(user, session_id, body.mode, body.target_node_id, flow,
-                                                    skip_incomplete=body.skip_incomplete)
+                                                    skip_incomplete=body.skip_incomplete, queue=body.queue)
     answer = await _answer(execution, session_id, run, wait)
     answer.headers[GRAPH_VERSION_HEADER] = str(version)
     return answer
@@ -129,10 +134,11 @@ async def execute(
 async def rerun_node(
     node_id: str, session_id: SessionId, user: CurrentUser, execution: ExecutionDep,
     isolated: bool = Query(default=True), prefer: str | None = Header(default=None),
+    queue: bool = Query(default=True, description="false: refuse with SESSION_BUSY while the session runs"),
 ) -> Response:
     mode = RunMode.NODE if isolated else RunMode.FROM_NODE
     wait = _wait_seconds(prefer)  # refused before anything starts
-    run = await execution.execute(user, session_id, mode, node_id)
+    run = await execution.execute(user, session_id, mode, node_id, queue=queue)
     return await _answer(execution, session_id, run, wait)
 
 
@@ -164,7 +170,20 @@ async def saved_outputs(session_id: SessionId, user: CurrentUser, execution: Exe
     return SavedOutputsPublic.of(await execution.saved_outputs(user, session_id), V2_URLS)
 
 
-@router.get("/session/executions", summary="Execution history, newest first",
+@router.get("/session/queue", summary="Runs waiting their turn in this session, next first",
+            response_model=RunQueuePublic)
+async def run_queue(session_id: SessionId, user: CurrentUser, execution: ExecutionDep) -> RunQueuePublic:
+    return RunQueuePublic.of(await execution.waiting(user, session_id))
+
+
+@router.delete("/session/queue/{run_id}", summary="Take a waiting run out of the queue",
+               response_model=QueueCancelPublic)
+async def cancel_queued(run_id: str, session_id: SessionId, user: CurrentUser,
+                        execution: ExecutionDep) -> QueueCancelPublic:
+    return QueueCancelPublic(run_id=run_id, canceled=await execution.cancel_queued(user, session_id, run_id))
+
+
+@router.get("/session/executions", summary="Execution history, newest first: who ran, how long, credits",
             response_model=RunHistoryPublic, response_model_exclude_unset=True)
 def history(
     session_id: SessionId, user: CurrentUser, execution: ExecutionDep,

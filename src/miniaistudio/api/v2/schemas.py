@@ -28,6 +28,7 @@ from ...core.values import public_outputs
 from ...services.accounts import ApiKeyStatus, IssuedToken, Profile
 from ...services.execution import NodeCancel, RunHistory, RunStop, SavedOutput
 from ...services.media import MediaGroup, MediaItem, MediaPage
+from ...services.run_queue import QueuedRun
 from ...services.sessions import SessionDocument, SessionList, SessionSummary
 from ...services.sharing import Invitation, Share, ShareRole, ShareStatus
 
@@ -370,15 +371,57 @@ class CurrentRunPublic(Public):
     run: RunPublic | None
 
 
+class RunHistoryItemPublic(RunSummaryPublic):
+    """A past (or the active) run as the history panel lists it: who ran it, how long, what it cost."""
+
+    user_id: str
+    user_email: str | None = Field(description="Who asked for the run (None when that account is gone)")
+    duration: float | None = Field(description="Seconds from start to end (None while running or never started)")
+    credits: int = Field(description="Credits charged for the run (held credits not yet captured are not counted)")
+
+
 class RunHistoryPublic(Public):
-    items: list[RunSummaryPublic]
+    items: list[RunHistoryItemPublic]
     limit: int
     offset: int
 
     @classmethod
     def of(cls, found: RunHistory) -> RunHistoryPublic:
-        return cls(items=[RunSummaryPublic.of(run, found.counts.get(run.id, {})) for run in found.runs],
-                   limit=found.limit, offset=found.offset)
+        def item(run: RunState) -> RunHistoryItemPublic:
+            took = run.finished_at - run.started_at if run.started_at and run.finished_at else None
+            return RunHistoryItemPublic.of(run, found.counts.get(run.id, {}), user_id=run.user_id,
+                                           user_email=found.emails.get(run.user_id), duration=took,
+                                           credits=found.credits.get(run.id, 0))
+        return cls(items=[item(run) for run in found.runs], limit=found.limit, offset=found.offset)
+
+
+class QueuedRunPublic(Public):
+    """A run waiting its turn; it keeps ``run_id`` when it starts."""
+
+    run_id: str
+    user_id: str
+    mode: str
+    target_node_id: str | None
+    queued_at: float
+    position: int = Field(description="1 for the next to start")
+
+    @classmethod
+    def of(cls, item: QueuedRun, position: int) -> QueuedRunPublic:
+        return cls(run_id=item.run_id, user_id=item.user_id, mode=item.mode.value,
+                   target_node_id=item.target_node_id, queued_at=item.queued_at, position=position)
+
+
+class RunQueuePublic(Public):
+    items: list[QueuedRunPublic]
+
+    @classmethod
+    def of(cls, waiting: list[QueuedRun]) -> RunQueuePublic:
+        return cls(items=[QueuedRunPublic.of(item, i + 1) for i, item in enumerate(waiting)])
+
+
+class QueueCancelPublic(Public):
+    run_id: str
+    canceled: bool = Field(description="False when the run was not waiting (it started already, or is unknown)")
 
 
 class SavedNodeOutputsPublic(Public):

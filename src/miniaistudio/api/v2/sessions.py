@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query, Response
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field
 
+from ...core.events import SessionSaved
 from ...core.graph import Graph
+from ...core.policy import Principal
 from ...services.sessions import FlowUpdate
+from ...studio import Studio
 from ..common.deps import CurrentUser, StudioDep
 from .deps import SESSION_COOKIE, ExecutionDep, SessionId
 from .schemas import SessionPublic, SessionsPublic, SessionSummaryPublic
@@ -21,6 +27,19 @@ class SessionCreate(BaseModel):
 
 class SessionRename(BaseModel):
     name: str = Field(max_length=200)
+
+
+ClientId = Annotated[str | None, Header(
+    alias="X-Client-ID", max_length=64,
+    description="The saving tab's id: the session.saved event names it, so that tab ignores its own save")]
+
+
+async def _save(studio: Studio, user: Principal, session_id: str, body: FlowUpdate,
+                client_id: str | None) -> SessionSummaryPublic:
+    """Save, then tell the session's event stream (other tabs learn they are behind)."""
+    doc = await asyncio.to_thread(studio.sessions.put_flow, user, session_id, body)
+    studio.bus.publish(session_id, SessionSaved(version=doc.version, user_id=user.user_id, client_id=client_id))
+    return SessionSummaryPublic.of(doc)
 
 
 @router.post("/sessions", status_code=201, summary="Create a session (NewSession)",
@@ -61,8 +80,9 @@ async def delete_session(session_id: str, user: CurrentUser, execution: Executio
 
 @router.put("/sessions/{session_id}/flow", summary="Save the graph, viewport and tabs (PutStudioFlow)",
             response_model=SessionSummaryPublic, response_model_exclude_unset=True)
-def put_flow(session_id: str, body: FlowUpdate, user: CurrentUser, studio: StudioDep) -> SessionSummaryPublic:
-    return SessionSummaryPublic.of(studio.sessions.put_flow(user, session_id, body))
+async def put_flow(session_id: str, body: FlowUpdate, user: CurrentUser, studio: StudioDep,
+                   client_id: ClientId = None) -> SessionSummaryPublic:
+    return await _save(studio, user, session_id, body, client_id)
 
 
 @router.post("/sessions/{session_id}/open", summary="Make this the active session (sets the session cookie)",
@@ -82,6 +102,6 @@ def get_active_session(session_id: SessionId, user: CurrentUser, studio: StudioD
 
 @router.put("/session/flow", summary="Save the active session's graph (PutStudioFlow)",
             response_model=SessionSummaryPublic, response_model_exclude_unset=True)
-def put_active_flow(body: FlowUpdate, session_id: SessionId, user: CurrentUser,
-                    studio: StudioDep) -> SessionSummaryPublic:
-    return SessionSummaryPublic.of(studio.sessions.put_flow(user, session_id, body))
+async def put_active_flow(body: FlowUpdate, session_id: SessionId, user: CurrentUser,
+                          studio: StudioDep, client_id: ClientId = None) -> SessionSummaryPublic:
+    return await _save(studio, user, session_id, body, client_id)

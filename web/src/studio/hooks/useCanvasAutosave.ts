@@ -31,5 +31,13 @@ export function useCanvasAutosave(session: SessionDoc, graph: GraphState, panels
     [pushSave],
   );
 
-  return { state: autosave.state, flush: autosave.flush, onViewportChange };
+  return {
+    state: autosave.state,
+    flush: autosave.flush,
+    onViewportChange,
+    base: autosave.base,
+    noteRemoteSave: autosave.noteRemoteSave,
+    hasUnsaved: autosave.hasUnsaved,
+    adopt: autosave.adopt,
+  };
 }

@@ -95,5 +95,15 @@ export function useClipboard({ sessionId, catalog, graph, absolute, wrapper, poi
     localStorage.setItem(CLIP_KEY, clipboardText(sessionId, flowToDoc(nodesRef.current, edgesRef.current)));
   }, [edgesRef, nodesRef, sessionId]);
 
-  return { copy, paste, duplicate, keepWholeGraph };
+  /** Adds `clip` (an imported workflow) in the middle of the visible canvas; answers how many nodes were added. */
+  const insertCentred = useCallback(
+    (clip: Graph) => {
+      const box = wrapper.current?.getBoundingClientRect();
+      const screen = { x: (box?.left ?? 0) + (box?.width ?? 800) / 3, y: (box?.top ?? 0) + (box?.height ?? 600) / 3 };
+      return insertGraph(clip, pasteOffset(clip, rf.screenToFlowPosition(screen)));
+    },
+    [insertGraph, rf, wrapper],
+  );
+
+  return { copy, paste, duplicate, keepWholeGraph, insertCentred };
 }

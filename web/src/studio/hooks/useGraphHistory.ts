@@ -48,6 +48,15 @@ export function useGraphHistory(initial: { nodes: FlowNode[]; edges: FlowEdge[] 
     bumpHistory();
   }, [restore, snapshot]);
 
+  /** Replaces the whole graph as one undoable step (a merge with another tab's version). */
+  const replace = useCallback(
+    (g: Graph) => {
+      record("replace");
+      restore(g);
+    },
+    [record, restore],
+  );
+
   // React Flow's own changes (moves, selection, deletions by key); deletions are undoable steps.
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
@@ -72,6 +81,7 @@ export function useGraphHistory(initial: { nodes: FlowNode[]; edges: FlowEdge[] 
     nodesRef,
     edgesRef,
     record,
+    replace,
     undo,
     redo,
     canUndo: history.current.canUndo,
