@@ -227,6 +227,26 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def cmd_credentials_install(args: argparse.Namespace) -> int:
+    from .services.content_signing import ContentSigning
+
+    settings = _settings(args)
+    signing = ContentSigning(settings.data_dir / "content_credentials")
+    summary = signing.install(Path(args.cert).read_bytes(), Path(args.key).read_bytes())
+    print(f"installed: outputs are now signed by {summary.subject} "
+          "(a running server uses it from its next output); its root is trusted from now on")
+    return 0
+
+
+def cmd_credentials_show(args: argparse.Namespace) -> int:
+    from .services.content_signing import ContentSigning
+
+    summary = ContentSigning(_settings(args).data_dir / "content_credentials").summary()
+    origin = "an installed organisation certificate" if summary.organisation_installed else "the studio's own key"
+    print(f"outputs are signed by {summary.subject} ({origin})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="miniaistudio", description="Mini AI Studio")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
@@ -317,6 +337,17 @@ def build_parser() -> argparse.ArgumentParser:
     mremove.add_argument("id")
     data_dir(mremove)
     mremove.set_defaults(func=cmd_models_remove)
+
+    creds = sub.add_parser("credentials", help="the C2PA key that signs every image and video").add_subparsers(
+        dest="credentials_command", required=True)
+    cinstall = creds.add_parser("install", help="sign with an organisation's certificate chain and EC P-256 key")
+    cinstall.add_argument("--cert", type=Path, required=True, help="PEM chain, the signing certificate first")
+    cinstall.add_argument("--key", type=Path, required=True, help="PEM private key of that certificate")
+    data_dir(cinstall)
+    cinstall.set_defaults(func=cmd_credentials_install)
+    cshow = creds.add_parser("show", help="who signs the studio's outputs")
+    data_dir(cshow)
+    cshow.set_defaults(func=cmd_credentials_show)
 
     from .remote import add_commands
 

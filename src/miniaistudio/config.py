@@ -106,6 +106,8 @@ class Settings(BaseSettings):
     model_cache_bytes: int = Field(default=8 * 1024**3, ge=0,
                                    description="memory budget for warm models (RAM on CPU, VRAM on CUDA)")
     secret_key: str | None = Field(default=None, description="JWT signing key; generated once if unset")
+    content_credentials: bool = Field(default=True, description="sign every image and MP4 the studio writes "
+                                                                "with C2PA Content Credentials")
     token_ttl_seconds: int = 7 * 24 * 3600
     max_upload_bytes: int = 4 * 1024**3
     max_concurrent_nodes: int = Field(default=2, ge=1, le=64)

@@ -22,6 +22,7 @@ from .services.accounts import Accounts
 from .services.api_keys import ApiKeys, api_key_pepper
 from .services.app_webhook_secrets import AppWebhookSecrets
 from .services.apps import Apps
+from .services.content_signing import ContentSigning
 from .services.creation_inputs import CreationInputs
 from .services.credits import CreditLedger
 from .services.execution import Execution
@@ -100,6 +101,8 @@ class Studio:
         self.sharing = Sharing(self.db, InvitationMailer(settings.smtp), usage=self.credits.credits_used)
         configure_pillow(settings.media_limits)
         self.media = MediaLibrary(self.db, self.store, settings.media_limits)
+        self.content_signing = ContentSigning(settings.data_dir / "content_credentials")
+        self.content_signing.ensure()  # first start: the studio's own C2PA signing key
         self.recorder = SqlRunRecorder(self.db)
         self.idempotency_keys = IdempotencyKeys(self.db)  # answers replayed for a repeated Idempotency-Key
         self.recipes = RecipeBook(self.db, self.sessions, self.media, scratch=settings.scratch_dir,
@@ -195,7 +198,8 @@ class Studio:
                                      self.settings.max_concurrent_nodes,
                                      FetchPolicy(self.settings.allow_private_urls, self.settings.max_upload_bytes,
                                                  self.settings.fetch_timeout_seconds),
-                                     media_limits=self.settings.media_limits, models=self.model_host)
+                                     media_limits=self.settings.media_limits, models=self.model_host,
+                                     signing=self.content_signing if self.settings.content_credentials else None)
         self.engine = Engine(self.registry, executor, self.recorder, self.bus,
                              max_expanded_nodes=self.settings.max_expanded_nodes, meter=self.meter,
                              coordinator=self.shared_runs)

@@ -98,6 +98,9 @@ async def test_a_chain_of_nodes_runs_on_the_workers(api: Api, settings: Settings
         assert img.size == (30, 40)
         red, green, blue = img.convert("RGB").getpixel((0, 0))  # type: ignore[misc]
         assert 100 < red < 160 and green == blue == 0
+    credentials = (await api.get(f"/api/v2/media/{media_id}/credentials")).json()  # signed on the worker
+    assert credentials["verified"] and credentials["trusted"], credentials  # with the key the API trusts
+    assert credentials["ingredients"][0]["has_credentials"] is True  # the upstream output, signed too
     attempts = attempts_of(settings, run["run_id"])
     assert set(attempts) == {"solid", "adjust", "rotate"}
     assert all(a["status"] == "succeeded" and a["deliveries"] == 1 and a["queue"] == "cpu"

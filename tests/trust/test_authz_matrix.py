@@ -346,6 +346,12 @@ ROWS: dict[tuple[str, str], Row] = {
         lambda owned, who: Call(path_params={"media_id": owned.doomed_media[who]}), stranger=NO_MEDIA),
     ("GET", "/api/v2/media/{media_id}/download"): Row(
         lambda owned, who: Call(path_params={"media_id": owned.media_id}), stranger=NO_MEDIA),
+    ("GET", "/api/v2/media/{media_id}/credentials"): Row(
+        lambda owned, who: Call(path_params={"media_id": owned.media_id}), stranger=NO_MEDIA),
+    ("GET", "/api/v2/content-credentials/signer"): Row(plain()),
+    # an admin reaches the check, which refuses a certificate that is not one (the key stays as it was)
+    ("PUT", "/api/v2/content-credentials/signer"): Row(
+        plain(json={"certificate_chain_pem": "not a certificate", "private_key_pem": "not a key"}), **ADMIN_ONLY),
     # a signed download link is its own credential: anyone holding it reads that one file
     ("GET", "/api/files/media/{media_id}"): Row(
         lambda owned, who: Call(path_params={"media_id": owned.media_id}, params=owned.signed_link), public=True),

@@ -158,6 +158,7 @@ class StudioAction(StrEnum):
     STOP_GPU_NOW = "stop the GPU runtime immediately (cancels everyone's running work)"
     STOP_GPU_OF_OTHERS = "stop a GPU runtime someone else started (unloads everyone's models)"
     SET_PLANS = "set users' plans"
+    INSTALL_SIGNING_KEY = "install the key that signs every output's Content Credentials"
 
 
 def require_studio(principal: Principal, action: StudioAction) -> None:

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from celery import Celery
 
     from ..runtimes.models.model_host import ModelHost
+    from ..services.content_signing import ContentSigning
     from ..services.media import MediaLibrary
     from ..store.db import Database
     from ..store.media_store import MediaStore
@@ -65,6 +66,7 @@ class _Parts:
     memo: ImageMemo
     fetch_policy: FetchPolicy
     hostname: str
+    signing: ContentSigning | None  # the studio's C2PA key, in the data dir the API process shares
 
 
 _parts: _Parts | None = None
@@ -78,6 +80,7 @@ def _build_parts(settings: Settings) -> _Parts:
     from ..runtimes.media.probe import configure_pillow
     from ..runtimes.models import assets
     from ..runtimes.models.model_host import ModelHost
+    from ..services.content_signing import ContentSigning
     from ..services.media import MediaLibrary
     from ..services.models import ModelLibrary
     from ..store.db import Database
@@ -101,6 +104,7 @@ def _build_parts(settings: Settings) -> _Parts:
         fetch_policy=FetchPolicy(settings.allow_private_urls, settings.max_upload_bytes,
                                  settings.fetch_timeout_seconds),
         hostname=socket.gethostname(),
+        signing=ContentSigning(settings.data_dir / "content_credentials") if settings.content_credentials else None,
     )
 
 
@@ -195,7 +199,7 @@ def execute(settings: Settings, payload: dict[str, Any], queue: str, worker: str
     ctx = TaskContext(task, store=parts.store, resolver=parts.media, scratch_root=parts.settings.scratch_dir,
                       cancel_event=cancel, on_progress=reporter.progress, memo=parts.memo,
                       fetch_policy=parts.fetch_policy, media_limits=parts.settings.media_limits,
-                      models=parts.model_host)
+                      models=parts.model_host, signing=parts.signing)
     watcher = threading.Thread(target=_watch_cancel, args=(parts, task.task_id, cancel, done, ctx),
                                name="cancel-watch", daemon=True)
     status, result, error = "failed", None, None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import logging
 import os
@@ -17,14 +18,15 @@ from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ..core.context import Provenance
 from ..core.errors import Canceled, ImageTooLarge, NodeFailed
 from ..core.file_names import output_file_name
 from ..core.media_limits import DEFAULT_MEDIA_LIMITS, MediaLimits, check_media, check_picture
 from ..core.ports import MediaRecord, NodeTask
-from ..core.values import MediaKind, MediaRef
+from ..core.values import MediaKind, MediaRef, decode_value
+from ..runtimes.media.content_credentials import SIGNABLE, Claim, ContentSigner, CredentialsError, Ingredient
 from ..runtimes.media.probe import NotMedia, ProbeResult, probe
 from ..runtimes.media.provenance import png_info
 from ..runtimes.media.url_fetch import fetch_to_file
@@ -36,6 +38,12 @@ if TYPE_CHECKING:
     from PIL import Image
 
 log = logging.getLogger(__name__)
+
+
+class OutputSigning(Protocol):
+    """Where the signer for outputs' Content Credentials comes from (services.content_signing)."""
+
+    def signer(self) -> ContentSigner: ...
 
 
 class MediaResolver(Protocol):
@@ -94,6 +102,19 @@ class ImageMemo:
                 self._bytes -= _image_bytes(old)
 
 
+#: Ingredient formats the C2PA library reads (others are left out of a manifest).
+_INGREDIENT_MIMES = frozenset({*SIGNABLE, "image/gif", "image/tiff", "image/avif", "image/heic", "video/quicktime",
+                               "audio/wav", "audio/x-wav", "audio/wave", "audio/mpeg", "audio/mp4", "audio/flac"})
+
+
+def _media_refs(value: Any) -> Iterator[MediaRef]:
+    if isinstance(value, MediaRef):
+        yield value
+    elif isinstance(value, list):
+        for item in value:
+            yield from _media_refs(item)
+
+
 class TaskContext:
     """Implements :class:`miniaistudio.core.context.NodeContext` for one task."""
 
@@ -111,10 +132,14 @@ class TaskContext:
         media_limits: MediaLimits = DEFAULT_MEDIA_LIMITS,
         models: object | None = None,
         write_behind: WriteBehind | None = None,
+        signing: OutputSigning | None = None,
     ) -> None:
         self.task = task
         self._write_behind = write_behind
         self.pending_writes: list[tuple[int, Future[int]]] = []  # (index in media, its write) not yet done
+        self._signing = signing
+        self.signed = 0  # outputs signed so far
+        self._read: dict[str, MediaRef] = {}  # media this task read: the ingredients of what it writes
         self._models = models
         self._media_limits = media_limits
         self.run_id = task.run_id
@@ -159,7 +184,11 @@ class TaskContext:
 
     # -- media in --------------------------------------------------------------
     def resolve_media(self, media_id: str) -> MediaRef:
-        return self._resolver.resolve(media_id, self.user_id)
+        return self._noted(self._resolver.resolve(media_id, self.user_id))
+
+    def _noted(self, ref: MediaRef) -> MediaRef:
+        self._read.setdefault(ref.media_id, ref)
+        return ref
 
     def fetch_url(self, url: str, kind: MediaKind) -> MediaRef:
         dest = self.work_path(".download")
@@ -169,7 +198,8 @@ class TaskContext:
             info = probe(dest, self._media_limits)
         except NotMedia as exc:
             raise NodeFailed(f"the URL did not give usable media: {exc}", code="INPUT_INVALID") from exc
-        return self._store_probed(dest, info, kind, Provenance(engine="url-fetch", source_url=final))
+        # not signed: the studio did not make it (an edit of it names it as an unsigned ingredient)
+        return self._store_probed(dest, info, kind, Provenance(engine="url-fetch", source_url=final), sign=False)
 
     def _check_input(self, ref: MediaRef) -> None:
         """Refuse input media whose recorded measurements exceed the limits, before touching its bytes."""
@@ -178,12 +208,14 @@ class TaskContext:
 
     def media_path(self, ref: MediaRef) -> AbstractContextManager[Path]:
         self._check_input(ref)
+        self._noted(ref)
         self._wait_written(ref)
         return self._store.local_path(ref.storage_key)
 
     def load_image(self, ref: MediaRef) -> Image.Image:
         from PIL import Image, ImageOps
 
+        self._noted(ref)
         if self._memo is not None:
             cached = self._memo.get(ref.media_id)
             if cached is not None:
@@ -228,14 +260,16 @@ class TaskContext:
         else:
             raise NodeFailed(f"unsupported image format {fmt}", code="INPUT_INVALID")
         media_id, key = new_storage_key(ext)
-        size = self._store.put_bytes(key, buf.getvalue())
+        full = self._full_provenance(provenance)
+        data = self._credentials_bytes(buf.getvalue(), mime, media_id, ext, full)
+        size = self._store.put_bytes(key, data)
         ref = MediaRef(media_id=media_id, kind="image", mime=mime, storage_key=key,
                        width=image.width, height=image.height)
         self.media.append(MediaRecord(
             id=media_id, kind="image", mime=mime, storage_key=key, size_bytes=size,
             filename=output_file_name(self.task.title or self.task.node_type, media_id, ext),
             width=image.width, height=image.height,
-            codecs={"mode": image.mode}, metadata=self._full_provenance(provenance),
+            codecs={"mode": image.mode}, metadata=full,
         ))
         if self._memo is not None:
             self._memo.put(media_id, image)
@@ -249,11 +283,14 @@ class TaskContext:
         media_id, key = new_storage_key("png")
         meta = self._full_provenance(provenance)
         info = png_info(meta)
+        claim = self._claim(media_id, "png", "image/png", meta) if self._signing is not None else None
 
         def encode() -> bytes:
             buf = io.BytesIO()
             image.save(buf, "PNG", pnginfo=info, compress_level=3)
-            return buf.getvalue()
+            # signed here too, off the node's path; ingredients still being written are waited for (FIFO:
+            # they were submitted first, so they are running or done)
+            return self._signed_bytes(buf.getvalue(), "image/png", claim)
 
         if self._memo is not None:
             self._memo.put(media_id, image)
@@ -295,12 +332,15 @@ class TaskContext:
             raise NodeFailed(f"the node produced an unreadable file: {exc}", code="OUTPUT_INVALID") from exc
         return self._store_probed(path, info, kind, provenance)
 
-    def _store_probed(self, path: Path, info: ProbeResult, kind: MediaKind, provenance: Provenance) -> MediaRef:
+    def _store_probed(self, path: Path, info: ProbeResult, kind: MediaKind, provenance: Provenance, *,
+                      sign: bool = True) -> MediaRef:
         if info.kind != kind:
             raise NodeFailed(f"the node produced {info.kind}, expected {kind}", code="OUTPUT_INVALID")
         media_id, key = new_storage_key(info.ext)
-        size = self._store.put_file(key, path)
         meta = self._full_provenance(provenance)
+        if sign:
+            path = self._credentials_file(path, info.mime, media_id, info.ext, meta)
+        size = self._store.put_file(key, path)
         self.media.append(MediaRecord(
             id=media_id, kind=info.kind, mime=info.mime, storage_key=key, size_bytes=size,
             filename=output_file_name(self.task.title or self.task.node_type, media_id, info.ext),
@@ -309,6 +349,55 @@ class TaskContext:
         ))
         return MediaRef(media_id=media_id, kind=info.kind, mime=info.mime,
                         storage_key=key, width=info.width, height=info.height, duration=info.duration)
+
+    # -- content credentials -----------------------------------------------------
+    def _claim(self, media_id: str, ext: str, mime: str, provenance: dict[str, Any]) -> Claim:
+        """What the output's manifest says: its provenance, and the media it was made from."""
+        refs = dict(self._read)
+        for value in self.task.inputs.values():
+            for ref in _media_refs(decode_value(value)):
+                refs.setdefault(ref.media_id, ref)
+        kind = mime.split("/")[0]
+        readable = [r for r in refs.values() if r.media_id != media_id and r.mime in _INGREDIENT_MIMES]
+        parent = next((r.media_id for r in readable if r.kind == kind), readable[0].media_id if readable else None)
+        ingredients = tuple(Ingredient(r.media_id, r.mime, r.storage_key.rsplit("/", 1)[-1],
+                                       functools.partial(self._open_written, r), r.media_id == parent)
+                            for r in readable)
+        return Claim(title=f"{media_id}.{ext}", provenance=provenance, ingredients=ingredients, media_id=media_id)
+
+    def _open_written(self, ref: MediaRef) -> IO[bytes]:
+        self._wait_written(ref)
+        return self._store.open(ref.storage_key)
+
+    def _credentials_bytes(self, data: bytes, mime: str, media_id: str, ext: str, meta: dict[str, Any]) -> bytes:
+        if self._signing is None or mime not in SIGNABLE:
+            return data
+        return self._signed_bytes(data, mime, self._claim(media_id, ext, mime, meta))
+
+    def _signed_bytes(self, data: bytes, mime: str, claim: Claim | None) -> bytes:
+        if self._signing is None or claim is None:
+            return data
+        media_id = claim.media_id
+        try:
+            signed = self._signing.signer().sign_bytes(data, mime, claim)
+        except (CredentialsError, NodeFailed, OSError) as exc:  # unsigned beats a lost output
+            log.warning("output %s of node %s left unsigned: %s", media_id, self.node_id, exc)
+            return data
+        self.signed += 1
+        return signed
+
+    def _credentials_file(self, path: Path, mime: str, media_id: str, ext: str, meta: dict[str, Any]) -> Path:
+        if self._signing is None or mime not in SIGNABLE:
+            return path
+        signed = self.work_path(f".{ext}")
+        try:
+            self._signing.signer().sign_file(path, signed, mime, self._claim(media_id, ext, mime, meta))
+        except (CredentialsError, OSError) as exc:
+            log.warning("output %s of node %s left unsigned: %s", media_id, self.node_id, exc)
+            signed.unlink(missing_ok=True)
+            return path
+        self.signed += 1
+        return signed
 
     def _full_provenance(self, provenance: Provenance) -> dict[str, Any]:
         """The node's provenance with where it ran; ``ai_generated`` is false unless the node says a model

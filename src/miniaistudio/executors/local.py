@@ -31,7 +31,7 @@ from ..core.ports import (
 )
 from ..core.registry import NodeRegistry
 from ..store.media_store import MediaStore
-from .context import FetchPolicy, ImageMemo, MediaResolver, TaskContext
+from .context import FetchPolicy, ImageMemo, MediaResolver, OutputSigning, TaskContext
 from .task import run_task
 from .write_behind import WriteBehind
 
@@ -54,9 +54,12 @@ class LocalExecutor:
         media_limits: MediaLimits = DEFAULT_MEDIA_LIMITS,
         models: object | None = None,
         write_behind: bool = True,
+        signing: OutputSigning | None = None,
     ) -> None:
         """``write_behind``: node PNGs are encoded and written on worker threads while the next nodes
-        run (see ``executors/write_behind.py``); False writes them before the task ends."""
+        run (see ``executors/write_behind.py``); False writes them before the task ends. ``signing``:
+        where outputs' Content Credentials key comes from (None: files are not signed)."""
+        self._signing = signing
         self._media_limits = media_limits
         self._fetch_policy = fetch_policy
         self._models = models
@@ -72,6 +75,7 @@ class LocalExecutor:
         self._memo = ImageMemo()
         self._write_behind = WriteBehind(store) if write_behind else None
         self._typical: dict[str, float] = {}  # node type -> smoothed recent run time in seconds
+        self._signs: set[str] = set()  # node types whose outputs were signed: never inline (signing is CPU work)
 
     async def launch(self, task: NodeTask, events: TaskEventSink) -> None:
         loop = asyncio.get_running_loop()
@@ -84,7 +88,7 @@ class LocalExecutor:
                           scratch_root=self._scratch_root, cancel_event=cancel,
                           on_progress=progress_threadsafe, memo=self._memo,
                           fetch_policy=self._fetch_policy, media_limits=self._media_limits,
-                          models=self._models, write_behind=self._write_behind)
+                          models=self._models, write_behind=self._write_behind, signing=self._signing)
         self._cancels[task.task_id] = cancel
         runner = loop.create_task(self._run(task, ctx, cancel, events), name=f"task-{task.node_id}")
         runner.add_done_callback(functools.partial(self._unstarted_end, task.task_id, events))
@@ -130,6 +134,8 @@ class LocalExecutor:
     def _timed(self, task: NodeTask, ctx: TaskContext) -> TaskResult:
         start = time.perf_counter()
         result = run_task(task, self._registry, ctx)
+        if ctx.signed:
+            self._signs.add(task.node_type)
         elapsed = time.perf_counter() - start
         previous = self._typical.get(task.node_type, elapsed)
         self._typical[task.node_type] = 0.7 * previous + 0.3 * elapsed
@@ -143,7 +149,7 @@ class LocalExecutor:
         millisecond, on small images, skip the hand-off. Anything slow or large keeps its thread.
         """
         typical = self._typical.get(task.node_type)
-        if typical is None or typical > _INLINE_BELOW_SECONDS:
+        if task.node_type in self._signs or typical is None or typical > _INLINE_BELOW_SECONDS:
             return False
         for value in task.inputs.values():
             if not isinstance(value, dict) or value.get("__type__") != "MediaRef" or value.get("kind") != "image":

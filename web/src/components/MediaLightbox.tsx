@@ -2,6 +2,7 @@ import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, downloadUrl, errorText } from "../lib/api";
 import { readableName } from "../lib/galleryView";
 import { provenanceFacts } from "../lib/provenance";
+import { ContentCredentials } from "./ContentCredentials";
 import type { MediaItem } from "../lib/types";
 import { toast } from "./toast";
 import { Modal } from "./ui";
@@ -136,6 +137,7 @@ export function MediaLightbox({ item, items, onClose, onDeleted }: { item: Media
               {current.width && current.height ? ` · ${current.width}×${current.height}` : ""}
             </Fact>
           </dl>
+          <ContentCredentials key={current.id} mediaId={current.id} />
           {current.media_type === "image" && others.length > 0 && (
             <label className="small muted lightbox-compare-pick">
               Compare with

@@ -1046,6 +1046,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v2/content-credentials/signer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who signs the studio's outputs */
+        get: operations["get_signer_api_v2_content_credentials_signer_get"];
+        /** Sign outputs with an organisation's certificate (admins) */
+        put: operations["install_signer_api_v2_content_credentials_signer_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v2/gpu/scheduler/health": {
         parameters: {
             query?: never;
@@ -1314,6 +1332,23 @@ export interface paths {
         post?: never;
         /** Delete one media item and its file (its maker or a session editor) */
         delete: operations["delete_media_api_v2_media__media_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/media/{media_id}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The file's C2PA Content Credentials and whether they verify */
+        get: operations["credentials_api_v2_media__media_id__credentials_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -3099,6 +3134,105 @@ export interface components {
         CheckoutRequest: {
             /** Pack Id */
             pack_id: string;
+        };
+        /**
+         * ContentCredentialsPublic
+         * @description A file's C2PA manifest summary. ``verified``: signature and hashes check out (the file is as
+         *     signed); ``trusted``: the signer chains to a root this studio trusts.
+         */
+        ContentCredentialsPublic: {
+            /** Actions */
+            actions: components["schemas"]["CredentialActionPublic"][];
+            /**
+             * Ai Generated
+             * @description the digital source type says a trained model made it
+             */
+            ai_generated: boolean | null;
+            /** Claim Generator */
+            claim_generator: string | null;
+            /** Digital Source Type */
+            digital_source_type: string | null;
+            /**
+             * Engine
+             * @description the engine that made it (signed)
+             */
+            engine: string | null;
+            /**
+             * Failures
+             * @description validation failure codes, e.g. assertion.dataHash.mismatch
+             */
+            failures: string[];
+            /** Ingredients */
+            ingredients: components["schemas"]["CredentialIngredientPublic"][];
+            /** Issuer */
+            issuer: string | null;
+            /** Media Id */
+            media_id: string;
+            /**
+             * Model
+             * @description the model that ran, if one did (signed)
+             */
+            model: string | null;
+            /**
+             * Node Type
+             * @description the studio node that made it (signed)
+             */
+            node_type: string | null;
+            /**
+             * Present
+             * @description the file carries Content Credentials
+             */
+            present: boolean;
+            /** Signer */
+            signer: string | null;
+            /**
+             * State
+             * @description the C2PA validation state: Invalid, Valid or Trusted
+             */
+            state: string | null;
+            /** Title */
+            title: string | null;
+            /** Trusted */
+            trusted: boolean;
+            /** Verified */
+            verified: boolean;
+        };
+        /** CredentialActionPublic */
+        CredentialActionPublic: {
+            /**
+             * Action
+             * @description c2pa.created, c2pa.opened or c2pa.edited
+             */
+            action: string | null;
+            /**
+             * Digital Source Type
+             * @description IPTC digital source type URI
+             */
+            digital_source_type: string | null;
+            /** Software Agent */
+            software_agent: string | null;
+        };
+        /** CredentialIngredientPublic */
+        CredentialIngredientPublic: {
+            /** Format */
+            format: string | null;
+            /**
+             * Has Credentials
+             * @description the ingredient carried its own manifest
+             */
+            has_credentials: boolean;
+            /**
+             * Media Id
+             * @description the studio media it was made from
+             */
+            media_id: string | null;
+            /**
+             * Relationship
+             * @description parentOf (the media edited) or componentOf
+             */
+            relationship: string | null;
+            /** Title */
+            title: string | null;
         };
         /** CreditPackPublic */
         CreditPackPublic: {
@@ -5052,6 +5186,32 @@ export interface components {
             object_key: string;
             /** Size Bytes */
             size_bytes: number;
+        };
+        /**
+         * SignerInstall
+         * @description An organisation's certificate chain (PEM, the signing certificate first) and its EC P-256 key.
+         */
+        SignerInstall: {
+            /** Certificate Chain Pem */
+            certificate_chain_pem: string;
+            /** Private Key Pem */
+            private_key_pem: string;
+        };
+        /**
+         * SignerPublic
+         * @description Who signs the studio's outputs.
+         */
+        SignerPublic: {
+            /**
+             * Organisation Installed
+             * @description an organisation's certificate (else the studio's own key)
+             */
+            organisation_installed: boolean;
+            /**
+             * Subject
+             * @description the signing certificate's subject
+             */
+            subject: string;
         };
         /** SocketPublic */
         SocketPublic: {
@@ -7808,6 +7968,59 @@ export interface operations {
             };
         };
     };
+    get_signer_api_v2_content_credentials_signer_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignerPublic"];
+                };
+            };
+        };
+    };
+    install_signer_api_v2_content_credentials_signer_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignerInstall"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignerPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     gpu_scheduler_health_api_v2_gpu_scheduler_health_get: {
         parameters: {
             query?: never;
@@ -8275,6 +8488,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MediaRemovedPublic"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    credentials_api_v2_media__media_id__credentials_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                media_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContentCredentialsPublic"];
                 };
             };
             /** @description Validation Error */

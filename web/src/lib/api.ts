@@ -12,6 +12,7 @@ import type {
   InstalledModel,
   MediaGroup,
   MediaItem,
+  ContentCredentials,
   Me,
   NodeSpec,
   SessionDoc,
@@ -127,6 +128,8 @@ export const api = {
   savedOutputs: (sessionId: string) => json<SavedOutputsDoc>("/session/outputs", { sessionId }),
   stop: (sessionId: string) => json<unknown>("/session/stop", { method: "POST", sessionId }),
 
+  /** The file's C2PA Content Credentials and whether they verify. */
+  mediaCredentials: (id: string) => json<ContentCredentials>(`/media/${encodeURIComponent(id)}/credentials`),
   mediaRecord: (id: string) => json<MediaItem & { metadata?: Record<string, unknown> }>(`/media/${encodeURIComponent(id)}`),
   media: (mediaType?: string, dates: { from?: string; to?: string } = {}) => {
     const q = new URLSearchParams({ page_size: "500" });

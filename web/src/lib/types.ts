@@ -153,5 +153,6 @@ export type MediaItem = Schemas["MediaPublic"];
 export type InstalledModel = Schemas["ModelPublic"];
 export type ImportCandidate = Schemas["ImportCandidatePublic"];
 export type MediaGroup = Schemas["MediaGroupPublic"];
+export type ContentCredentials = Schemas["ContentCredentialsPublic"];
 export type ApiKeyStatus = Schemas["ApiKeyPublic"];
 export type Me = Schemas["UserPublic"];

@@ -1,4 +1,5 @@
 import { saveBlob } from "../lib/api";
+import { ContentCredentials } from "../components/ContentCredentials";
 import { decodeBase64, encodedFile, sizeText, type EncodedFile } from "../lib/encodedOutputs";
 import { useEngineInfo } from "../lib/mediaInfo";
 import type { MediaOutput, OutputValue, SocketSpec } from "../lib/types";
@@ -40,11 +41,14 @@ export function OutputValueView({ value, label, large, compact }: { value: Outpu
   if (isMedia(value)) {
     const dims = value.width && value.height ? `${value.width}×${value.height}` : value.duration ? `${value.duration.toFixed(1)} s` : "";
     return (
-      <figure className={`out-media ${large ? "large" : ""} ${compact ? "compact" : ""} kind-${value.kind}`}>
-        <MediaPreview key={value.url} value={value} label={label} />
-        {!compact && <EngineBadge mediaId={value.media_id} />}
-        {dims && !compact && <figcaption>{dims}</figcaption>}
-      </figure>
+      <>
+        <figure className={`out-media ${large ? "large" : ""} ${compact ? "compact" : ""} kind-${value.kind}`}>
+          <MediaPreview key={value.url} value={value} label={label} />
+          {!compact && <EngineBadge mediaId={value.media_id} />}
+          {dims && !compact && <figcaption>{dims}</figcaption>}
+        </figure>
+        {large && <ContentCredentials mediaId={value.media_id} />}
+      </>
     );
   }
   if (Array.isArray(value)) {

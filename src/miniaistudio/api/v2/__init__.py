@@ -8,6 +8,7 @@ from . import (
     apps,
     auth,
     billing,
+    content_credentials,
     execution,
     gpu,
     media,
@@ -27,7 +28,7 @@ PREFIX = "/api/v2"
 
 router = APIRouter(prefix=PREFIX)
 for module in (ping, auth, account, nodes, sessions, sharing, execution, media, recipes, models, gpu, billing, topups,
-               voices, apps, plans):
+               voices, apps, plans, content_credentials):
     router.include_router(module.router)
 
 door = Door(name="v2", prefix=PREFIX, router=router, envelope=v2_envelope, title="Mini AI Studio API v2")

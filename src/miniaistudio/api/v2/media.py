@@ -20,6 +20,7 @@ from ...core.policy import Action
 from ...services.media import download_name, media_item
 from ..common.deps import CurrentUser, StudioDep
 from ..common.uploads import discard, receive_files
+from .credentials_schemas import ContentCredentialsPublic
 from .errors import error_body
 from .schemas import (
     MediaGroupPublic,
@@ -141,3 +142,10 @@ def download(media_id: str, user: CurrentUser, studio: StudioDep,
                             content_disposition_type="inline" if inline else "attachment",
                             headers={"X-Content-Type-Options": "nosniff",
                                      "Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/media/{media_id}/credentials", summary="The file's C2PA Content Credentials and whether they verify",
+            response_model=ContentCredentialsPublic)
+def credentials(media_id: str, user: CurrentUser, studio: StudioDep) -> ContentCredentialsPublic:
+    # a sync route: reading and hashing the file runs on a worker thread, off the event loop
+    return ContentCredentialsPublic.of(media_id, studio.content_signing.of_media(studio.media, user, media_id))
