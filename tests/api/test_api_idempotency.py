@@ -60,14 +60,17 @@ async def test_keys_belong_to_their_caller(make_user: Callable[..., Any]) -> Non
 
 async def test_a_duplicate_while_the_first_is_answered_is_refused(api: Api) -> None:
     release = asyncio.Event()
+    reading = asyncio.Event()
 
     async def slow_body() -> AsyncIterator[bytes]:  # the first request is held mid-body
+        reading.set()  # the app reads the body only once the key is claimed
         yield b'{"name": '
         await release.wait()
         yield b'"Slow"}'
 
     first = asyncio.create_task(api.post("/api/v2/sessions", content=slow_body(),
                                          headers={**KEY, "Content-Type": "application/json"}))
+    await asyncio.wait_for(reading.wait(), timeout=60)
     for _ in range(200):  # until the first request holds the key
         await asyncio.sleep(0.01)
         duplicate = await api.post("/api/v2/sessions", json={"name": "Slow"}, headers=KEY)
