@@ -38,9 +38,9 @@ class SharedRuns:
     """The engine's :class:`~miniaistudio.core.ports.RunCoordinator` when processes share a database."""
 
     def __init__(self, db: Database, bus: Bus, lease_seconds: float, *,
-                 on_reaped: Callable[[set[str]], None] = lambda _: None) -> None:
+                 on_reaped: Callable[[set[str]], None] = lambda _: None, holder: str | None = None) -> None:
         self.db = db
-        self.leases = RunLeases(db, holder_id(), lease_seconds)
+        self.leases = RunLeases(db, holder or holder_id(), lease_seconds)
         self.bus = bus
         self.heartbeat_seconds = lease_seconds / 4
         self.on_reaped = on_reaped  # releases the credit holds and fails the jobs of reaped runs
