@@ -83,6 +83,8 @@ class GpuControl:
         if status.state == GpuState.STOPPED.value:
             self.leases.release()
             return
+        if status.state == GpuState.STARTING.value:
+            return  # claimed once ready, with who started it and since when
         try:
             stop_mode = self.leases.hold(self.runtime.started_by, status.started_at or time.time(),
                                          dataclasses.asdict(status))

@@ -323,10 +323,29 @@ class GpuBilling:
                             "interrupted"):
                 closed += 1
         still_open = {r.id for r in rows} - {r.id for r in stale}
-        for held in holds:
-            if held.gpu_session_id not in still_open:
-                self.ledger.release(held.id, reason="gpu interrupted")
+        for session_id in {h.gpu_session_id for h in holds if h.gpu_session_id not in still_open}:
+            self._finish_holds(session_id)
         return closed
+
+    def _finish_holds(self, session_id: str | None) -> None:
+        """Settle the holds a closed session left active, as its close would have: its charge from the
+        oldest first, the rest given back. A close still capturing in another process computes the
+        same amounts (each capture happens once); a block held after the close gets nothing charged."""
+        with self.db.session() as s:
+            row = s.get(GpuBillingSession, session_id) if session_id is not None else None
+            if row is not None and row.status == "open":
+                return
+            remaining = (row.charged or 0) if row is not None else 0
+            holds = list(s.scalars(select(CreditHold).where(CreditHold.gpu_session_id == session_id)
+                                   .order_by(CreditHold.created_at)))
+        for hold in holds:
+            if hold.status != "active":
+                remaining -= hold.captured
+                continue
+            take = min(max(remaining, 0), hold.amount)
+            self.ledger.capture(hold.id, take, reason="GPU runtime: started minute(s)"
+                                if take else "GPU runtime: unused prepaid time")
+            remaining -= take
 
     # ----------------------------------------------------------------- reading
     def active(self, user_id: str) -> GpuActive | None:

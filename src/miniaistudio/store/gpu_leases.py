@@ -62,6 +62,7 @@ class GpuLeases:
                 raise LeaseTaken(row.holder_id)
             if row is not None:
                 row.heartbeat_at, row.status = now, status
+                row.started_by, row.started_at = started_by, started_at
                 return row.stop_mode
         try:
             with self.db.session() as s:
