@@ -4,9 +4,10 @@ holder's billing session closed once by a live process."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from miniaistudio.studio import Studio
 from .conftest import EMAIL, LEASE_SECONDS, Cluster, running_cluster
 
 GRANT = 1000
+OTHER = "other-gpu-user@example.com"
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +79,12 @@ async def test_gpu_started_through_a_is_seen_and_stopped_through_b(gpu_cluster: 
     again = await b.post("/api/v2/gpu/start")
     assert again.status_code == 200 and again.json()["started_at"] == started.json()["started_at"]
     assert len([s for s in sessions(db) if s.status == "open"]) == 1
+
+    # Who started it is shared too: another user may not stop it through B.
+    gpu_cluster.b.create_user(OTHER)
+    other = await signed_in(gpu_cluster.b.url, OTHER)
+    refused = await other.post("/api/v2/gpu/stop", json={"mode": "graceful"})
+    assert refused.status_code == 403 and refused.json()["code"] == "FORBIDDEN", refused.text
 
     stopping = await b.post("/api/v2/gpu/stop", json={"mode": "graceful"})
     assert stopping.status_code == 200 and stopping.json()["state"] in ("stopping", "stopped"), stopping.text
@@ -140,7 +148,11 @@ async def test_kill_9_of_the_holder_closes_its_session_once_through_the_other(
     assert row.close_reason == "interrupted" and row.charged == 1 and row.refunded == 0
     assert entries(db, held.id) == {"hold": 1, "capture": 1}
     assert account(db)[1] == 0
-    assert (await b.get("/api/v2/gpu/status")).json()["state"] == "stopped"
+
+    async def seen_stopped() -> bool:  # once the dead holder's runtime lease has run out too
+        return bool((await b.get("/api/v2/gpu/status")).json()["state"] == "stopped")
+
+    await wait_for(seen_stopped, 10, "B to see the dead holder's runtime as stopped")
 
 
 def test_an_extension_racing_the_close_of_its_session_charges_each_interval_once(db: Database) -> None:
@@ -151,42 +163,46 @@ def test_an_extension_racing_the_close_of_its_session_charges_each_interval_once
         user_id = s.scalar(select(User.id).where(User.email == EMAIL))
     assert user_id is not None
     for _ in range(5):
-        now = [datetime.now(UTC)]
-        runtime = GpuRuntime(probe=lambda: DeviceInfo("cpu", "test", None, "float32", None))
-        holder = GpuBilling(db, CreditLedger(db), runtime, price_per_minute=1, block_minutes=1,
-                            idle_timeout_seconds=3600, clock=lambda: now[0], holder_id="holder", lease_seconds=2)
-        runtime.start(started_by=user_id)
-        session_id = sessions(db)[-1].id
-        now[0] += timedelta(seconds=58)  # inside the last seconds of the paid minute: the tick extends
-        before = account(db)
-        reapers: list[GpuBilling] = [
-            GpuBilling(db, CreditLedger(db), GpuRuntime(), price_per_minute=1, block_minutes=1,
-                       idle_timeout_seconds=3600, holder_id=f"reaper-{i}", lease_seconds=2,
-                       wall=lambda: datetime.now(UTC).timestamp() + 60)  # the holder looks dead
-            for i in range(2)]
-        closes: list[int] = []
-        barrier = threading.Barrier(3)
+        race_once(db, user_id)
 
-        def race(work: Any) -> None:
-            barrier.wait()
-            work()
 
-        threads = [threading.Thread(target=race, args=(holder.tick,))] + [
-            threading.Thread(target=race, args=(lambda r=r: closes.append(r.recover()),)) for r in reapers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        holder.tick()  # the holder finds its session closed elsewhere and stops its runtime
-        assert runtime.wait_stopped(10)
-        reapers[0].recover()  # a block held after the close (the race's loser) is given back
-        row = next(s for s in sessions(db) if s.id == session_id)
-        assert sum(closes) == 1 and row.status == "closed" and row.close_reason == "interrupted"
-        with db.session() as s:
-            holds = list(s.scalars(select(CreditHold).where(CreditHold.gpu_session_id == session_id)))
-        assert holds and all(h.status != "active" for h in holds)
-        assert sum(h.captured for h in holds) == row.charged == 1
-        kinds = entries(db, session_id)
-        assert kinds["hold"] == len(holds) <= 2 and kinds.get("capture", 0) + kinds.get("release", 0) == len(holds)
-        after = account(db)
-        assert after[1] == 0 and after[0] == before[0] + before[1] - 1
+def race_once(db: Database, user_id: str) -> None:
+    now = [datetime.now(UTC)]
+    runtime = GpuRuntime(probe=lambda: DeviceInfo("cpu", "test", None, "float32", None))
+    holder = GpuBilling(db, CreditLedger(db), runtime, price_per_minute=1, block_minutes=1,
+                        idle_timeout_seconds=3600, clock=lambda: now[0], holder_id="holder", lease_seconds=2)
+    runtime.start(started_by=user_id)
+    session_id = sessions(db)[-1].id
+    now[0] += timedelta(seconds=58)  # inside the last seconds of the paid minute: the tick extends
+    before = account(db)
+    reapers = [GpuBilling(db, CreditLedger(db), GpuRuntime(), price_per_minute=1, block_minutes=1,
+                          idle_timeout_seconds=3600, holder_id=f"reaper-{i}", lease_seconds=2,
+                          wall=lambda: datetime.now(UTC).timestamp() + 60)  # the holder looks dead
+               for i in range(2)]
+    closes: list[int] = []
+    barrier = threading.Barrier(3)
+
+    def race(work: Callable[[], Any]) -> None:
+        barrier.wait()
+        work()
+
+    works: list[Callable[[], Any]] = [holder.tick, *[functools.partial(lambda r: closes.append(r.recover()), r)
+                                                     for r in reapers]]
+    threads = [threading.Thread(target=race, args=(work,)) for work in works]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    holder.tick()  # the holder finds its session closed elsewhere and stops its runtime
+    assert runtime.wait_stopped(10)
+    reapers[0].recover()  # a block held after the close (the race's loser) is given back
+    row = next(s for s in sessions(db) if s.id == session_id)
+    assert sum(closes) == 1 and row.status == "closed" and row.close_reason == "interrupted"
+    with db.session() as s:
+        holds = list(s.scalars(select(CreditHold).where(CreditHold.gpu_session_id == session_id)))
+    assert holds and all(h.status != "active" for h in holds)
+    assert sum(h.captured for h in holds) == row.charged == 1
+    kinds = entries(db, session_id)
+    assert kinds["hold"] == len(holds) <= 2 and kinds.get("capture", 0) + kinds.get("release", 0) == len(holds)
+    after = account(db)
+    assert after[1] == 0 and after[0] == before[0] + before[1] - 1
