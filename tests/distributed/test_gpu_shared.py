@@ -78,7 +78,11 @@ async def test_gpu_started_through_a_is_seen_and_stopped_through_b(gpu_cluster: 
     # Starting again through B starts no second runtime (nor a second billing session).
     again = await b.post("/api/v2/gpu/start")
     assert again.status_code == 200 and again.json()["started_at"] == started.json()["started_at"]
-    assert len([s for s in sessions(db) if s.status == "open"]) == 1
+    open_ones = [s for s in sessions(db) if s.status == "open"]
+    assert len(open_ones) == 1
+    # The billing session A holds is the caller's active one through B as well.
+    active = (await b.get("/api/v2/billing/gpu-active")).json()
+    assert active["active"] is True and active["id"] == open_ones[0].id and active["held"] == 1, active
 
     # Who started it is shared too: another user may not stop it through B.
     gpu_cluster.b.create_user(OTHER)

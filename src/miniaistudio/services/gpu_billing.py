@@ -349,18 +349,35 @@ class GpuBilling:
 
     # ----------------------------------------------------------------- reading
     def active(self, user_id: str) -> GpuActive | None:
+        """The user's open session: this process's, or (several processes) the one a live process holds,
+        as of its last persisted tick."""
         with self._lock:
             current = self._open
             if current is None or current.user_id != user_id:
+                return self._held_elsewhere(user_id) if self.holder_id is not None else None
+            return self._active_of(current)
+
+    def _held_elsewhere(self, user_id: str) -> GpuActive | None:
+        fresh = self.wall() - self.lease_seconds
+        with self.db.session() as s:
+            row = s.scalars(select(GpuBillingSession).where(
+                GpuBillingSession.user_id == user_id, GpuBillingSession.status == "open",
+                GpuBillingSession.heartbeat_at >= fresh).order_by(GpuBillingSession.started_at.desc())).first()
+            if row is None:
                 return None
-            now = self.clock()
-            elapsed = max(now - current.started_at, timedelta(0))
-            charge = min(started_minutes(elapsed) * current.price_per_minute, current.held)
-            return GpuActive(id=current.id, user_id=current.user_id, started_at=current.started_at,
-                             elapsed_seconds=int(elapsed.total_seconds()), paid_seconds=current.paid_seconds,
-                             task_count=current.task_count, expires_at=current.last_activity_at + self.idle_timeout,
-                             estimated_refund=current.held - charge, price_per_minute=current.price_per_minute,
-                             held=current.held)
+            return self._active_of(_Open(row.id, row.user_id, row.started_at, row.price_per_minute,
+                                         row.block_minutes, row.held, row.paid_seconds, row.task_count,
+                                         row.last_activity_at, row.last_tick_at))
+
+    def _active_of(self, current: _Open) -> GpuActive:
+        now = self.clock()
+        elapsed = max(now - current.started_at, timedelta(0))
+        charge = min(started_minutes(elapsed) * current.price_per_minute, current.held)
+        return GpuActive(id=current.id, user_id=current.user_id, started_at=current.started_at,
+                         elapsed_seconds=int(elapsed.total_seconds()), paid_seconds=current.paid_seconds,
+                         task_count=current.task_count, expires_at=current.last_activity_at + self.idle_timeout,
+                         estimated_refund=current.held - charge, price_per_minute=current.price_per_minute,
+                         held=current.held)
 
     def usage(self, user_id: str, limit: int, offset: int = 0) -> tuple[list[GpuUsage], int]:
         """The user's billing sessions, newest first, and how many there are."""
