@@ -37,7 +37,7 @@ from .services.payments import Payments, StripeSettings
 from .services.plans import Plans
 from .services.rate_limits import KeyRateLimiter
 from .services.recipes import RecipeBook
-from .services.run_coordination import SharedRuns, holder_id
+from .services.run_coordination import SharedRuns, holder_id, holder_place
 from .services.sessions import Sessions
 from .services.sharing import Sharing
 from .services.signed_uploads import SignedUploads
@@ -131,7 +131,7 @@ class Studio:
         self.model_host = ModelHost(self.models, settings.resolved_models_dir, settings.model_cache_bytes)
         # Several API processes on one database: the process whose runtime is up holds a lease, and
         # GPU billing sessions name their holder (a holder id shared with the run leases).
-        self.holder_id = holder_id() if settings.shared_database else None
+        self.holder_id = holder_id(settings.data_dir) if settings.shared_database else None
         self.gpu = GpuControl(self.model_host.gpu, GpuLeases(self.db, self.holder_id, settings.run_lease_seconds)
                               if self.holder_id is not None else None)
         self.invoices = Invoices(self.db, Seller(name=settings.invoice_seller_name,
@@ -236,7 +236,10 @@ class Studio:
         billing = self.gpu_billing
         if billing is None:
             return
-        closed = await asyncio.to_thread(billing.recover)
+        # What this server's previous life held (same host and data dir, no other server on it) is dead.
+        previous = (holder_place(self.settings.data_dir)
+                    if self.holder_id is not None and not recording_server_runs(self.settings.children_file) else None)
+        closed = await asyncio.to_thread(billing.recover, previous)
         if closed:
             log.warning("closed %d GPU billing session(s) left open by the last shutdown", closed)
         # Shared database: sessions of processes that die later are closed by a live one, about

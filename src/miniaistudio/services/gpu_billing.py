@@ -304,10 +304,11 @@ class GpuBilling:
         """Close the open session now (the studio is shutting down)."""
         self._close(reason)
 
-    def recover(self) -> int:
+    def recover(self, previous: str | None = None) -> int:
         """Start-up (and, with several processes, now and then): close the open sessions whose holder
         is gone with the time up to their last tick, then release any GPU hold without an open
-        session. Sessions other live processes hold are left alone. Returns how many were closed."""
+        session. Sessions other live processes hold are left alone; ``previous``: the holder-id start
+        of this server's earlier lives (dead, however fresh their heartbeat). Returns how many were closed."""
         holds = self.ledger.active_holds("gpu")  # first: a hold listed here has its session row already
         with self.db.session() as s:
             query = select(GpuBillingSession).where(GpuBillingSession.status == "open")
@@ -315,8 +316,9 @@ class GpuBilling:
         with self._lock:
             mine = self._open.id if self._open is not None else None
         dead = self.wall() - self.lease_seconds
-        stale = [r for r in rows if r.id != mine and (self.holder_id is None or r.holder_id is None
-                                                      or (r.heartbeat_at or 0.0) < dead)]
+        stale = [r for r in rows if r.id != mine and (
+            self.holder_id is None or r.holder_id is None or (r.heartbeat_at or 0.0) < dead
+            or (previous is not None and r.holder_id.startswith(previous) and r.holder_id != self.holder_id))]
         closed = 0
         for row in stale:
             if self._settle(row.id, row.started_at, row.last_tick_at, row.price_per_minute, row.task_count,
