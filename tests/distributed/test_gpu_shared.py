@@ -144,9 +144,9 @@ async def test_kill_9_of_the_holder_closes_its_session_once_through_the_other(
     held = next(s for s in sessions(db) if s.status == "open")
     gpu_cluster.kill9_a()
 
-    async def closed() -> GpuBillingSession | None:
+    async def closed() -> GpuBillingSession | None:  # closed, then its holds settled
         row = next(s for s in sessions(db) if s.id == held.id)
-        return row if row.status == "closed" else None
+        return row if row.status == "closed" and account(db)[1] == 0 else None
 
     row: GpuBillingSession = await wait_for(closed, 15, "B to close the dead holder's session")
     assert row.close_reason == "interrupted" and row.charged == 1 and row.refunded == 0
