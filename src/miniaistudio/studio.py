@@ -39,7 +39,7 @@ from .services.payments import Payments, StripeSettings
 from .services.plans import Plans
 from .services.rate_limits import KeyRateLimiter
 from .services.recipes import RecipeBook
-from .services.run_coordination import SharedRuns
+from .services.run_coordination import SharedRuns, holder_id, holder_place
 from .services.sessions import Sessions
 from .services.sharing import Sharing
 from .services.signed_uploads import SignedUploads
@@ -54,6 +54,7 @@ from .services.webhook_signing import SecretBox
 from .services.webhooks import TargetRules, Webhooks
 from .store.db import Database, PoolSize
 from .store.file_modes import restrict_umask, tighten
+from .store.gpu_leases import GpuLeases
 from .store.idempotency_keys import IdempotencyKeys
 from .store.migrate import upgrade
 from .store.redis_event_bus import RedisEventBus
@@ -120,7 +121,11 @@ class Studio:
         self.model_host = ModelHost(self.models, settings.resolved_models_dir, settings.model_cache_bytes)
         self.voice_samples = VoiceSamples(settings.resolved_models_dir, settings.data_dir / "voice-samples",
                                           self.model_host.cache)
-        self.gpu = GpuControl(self.model_host.gpu)
+        # Several API processes on one database: the process whose runtime is up holds a lease, and
+        # GPU billing sessions name their holder (a holder id shared with the run leases).
+        self.holder_id = holder_id(settings.data_dir) if settings.shared_database else None
+        self.gpu = GpuControl(self.model_host.gpu, GpuLeases(self.db, self.holder_id, settings.run_lease_seconds)
+                              if self.holder_id is not None else None)
         self.invoices = Invoices(self.db, Seller(name=settings.invoice_seller_name,
                                                  address=settings.invoice_seller_address,
                                                  tax_id=settings.invoice_seller_tax_id),
@@ -139,8 +144,10 @@ class Studio:
             self.gpu_billing = GpuBilling(self.db, self.credits, self.model_host.gpu,
                                           price_per_minute=settings.gpu_price_per_minute,
                                           block_minutes=settings.gpu_prepaid_minutes,
-                                          idle_timeout_seconds=settings.gpu_idle_timeout_seconds)
+                                          idle_timeout_seconds=settings.gpu_idle_timeout_seconds,
+                                          holder_id=self.holder_id, lease_seconds=settings.run_lease_seconds)
         self._gpu_ticker: asyncio.Task[None] | None = None
+        self._gpu_keeper: asyncio.Task[None] | None = None
         self.meter: Meter = (LedgerMeter(self.credits, self.db, self.models, settings.node_prices,
                                          share_limits=self.sharing.collaborator_limits)
                              if settings.billing == "credits" else NullMeter())
@@ -164,8 +171,9 @@ class Studio:
                          json_limits=settings.json_limits)
         self.app_webhook_secrets = AppWebhookSecrets(settings.jwt_secret())
         # Several API processes on one database: one run per session across them (leases).
-        self.shared_runs = (SharedRuns(self.db, self.bus, settings.run_lease_seconds, on_reaped=self._settle_reaped)
-                            if settings.shared_database else None)
+        self.shared_runs = (SharedRuns(self.db, self.bus, settings.run_lease_seconds, on_reaped=self._settle_reaped,
+                                       holder=self.holder_id)
+                            if self.holder_id is not None else None)
         self.engine: Engine | None = None
         self.execution: Execution | None = None
         self._live_runs: set[str] = set()
@@ -216,23 +224,47 @@ class Studio:
         released = await asyncio.to_thread(self.credits.release_active, "run", lambda hold: hold.run_id in live)
         if released:
             log.warning("released the credit holds of %d run(s) interrupted by the last shutdown", released)
+        if self.gpu.leases is not None:
+            self._gpu_keeper = asyncio.create_task(self._keep_gpu_lease(self.settings.run_lease_seconds / 4),
+                                                   name="gpu-lease-keeper")
         billing = self.gpu_billing
         if billing is None:
             return
-        closed = await asyncio.to_thread(billing.recover)
+        # What this server's previous life held (same host and data dir, no other server on it) is dead.
+        previous = (holder_place(self.settings.data_dir)
+                    if self.holder_id is not None and not recording_server_runs(self.settings.children_file) else None)
+        closed = await asyncio.to_thread(billing.recover, previous)
         if closed:
             log.warning("closed %d GPU billing session(s) left open by the last shutdown", closed)
+        # Shared database: sessions of processes that die later are closed by a live one, about
+        # once per lease time (every process tries; the open -> closed claim makes it once).
+        recover_every = max(1, round(self.settings.run_lease_seconds)) if self.holder_id is not None else 0
 
         async def tick() -> None:
+            beat = 0
             while True:
                 await asyncio.sleep(1.0)
-                if billing.is_open:
-                    try:
+                beat += 1
+                try:
+                    if billing.is_open:
                         await asyncio.to_thread(billing.tick)
-                    except Exception:
-                        log.exception("GPU billing tick failed")
+                    if recover_every and beat % recover_every == 0:
+                        taken = await asyncio.to_thread(billing.recover)
+                        if taken:
+                            log.warning("closed %d GPU billing session(s) of a process that stopped answering",
+                                        taken)
+                except Exception:
+                    log.exception("GPU billing tick failed")
 
         self._gpu_ticker = asyncio.create_task(tick(), name="gpu-billing-ticker")
+
+    async def _keep_gpu_lease(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await asyncio.to_thread(self.gpu.keep)
+            except Exception:  # the database is unreachable for a moment: try again next beat
+                log.exception("GPU runtime lease heartbeat failed")
 
     def _settle_reaped(self, run_ids: set[str]) -> None:
         """Runs of a dead API process, taken back: give their credit holds back and fail their jobs."""
@@ -254,11 +286,14 @@ class Studio:
         children.record_in(pid_file)
 
     async def stop(self) -> None:
-        if self._gpu_ticker is not None:
-            self._gpu_ticker.cancel()
-            await asyncio.gather(self._gpu_ticker, return_exceptions=True)
+        for task in (self._gpu_ticker, self._gpu_keeper):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if self.gpu_billing is not None:
             await asyncio.to_thread(self.gpu_billing.close, "shutdown")
+        if self.gpu.leases is not None:
+            await asyncio.to_thread(self.gpu.leases.release)
         await self.webhook_dispatcher.stop()
         if self.execution is not None:
             await self.execution.queue.shutdown()

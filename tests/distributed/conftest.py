@@ -53,13 +53,19 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    root = tmp_path_factory.mktemp("cluster")
+    with running_cluster(tmp_path_factory.mktemp("cluster")) as started:
+        yield started
+
+
+@contextlib.contextmanager
+def running_cluster(root: Path, **env: str) -> Iterator[Cluster]:
+    """A and B started on a fresh database and Redis (``env``: more settings for both), stopped after."""
     postgres, _ = servers.BACKEND.servers.ensure_started()
     database = postgres.create_database()
     redis = servers.RedisServer(root / "redis")
     redis.start()
     shared = {"MINIAI_DATABASE_URL": postgres.url(database), "MINIAI_REDIS_URL": redis.url,
-              "MINIAI_MEDIA_DIR": str(root / "media"), "MINIAI_RUN_LEASE_SECONDS": str(LEASE_SECONDS)}
+              "MINIAI_MEDIA_DIR": str(root / "media"), "MINIAI_RUN_LEASE_SECONDS": str(LEASE_SECONDS), **env}
     a = ServedStudio(root / "a", root / "a.log")
     b = ServedStudio(root / "b", root / "b.log")
     for served in (a, b):

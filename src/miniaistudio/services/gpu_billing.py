@@ -10,6 +10,13 @@ seconds. Closing charges ``max(1, ceil(elapsed / 60)) * price`` and releases the
 the refund is exact. After a crash, :meth:`recover` closes an open session with the time up to its
 last tick, so nobody pays for time after the crash and no refund is lost.
 
+Several API processes on one database (``holder_id`` given): the process that opened a session
+holds it (``holder_id``) and heartbeats it every tick; only the holder ticks it, and an extension is
+a compare-and-set on ``paid_seconds``, so one interval is held once across every process. Start-up
+and a periodic :meth:`recover` close only sessions whose holder stopped heartbeating for the lease
+time (the ``open -> closed`` claim makes that once); a holder that finds its session closed by
+another process stops its runtime without settling it again.
+
 :class:`GpuBilling` is the runtime's :class:`~miniaistudio.runtimes.models.gpu.GpuObserver`.
 Its methods are synchronous (they run on the runtime's and the ticker's threads).
 """
@@ -19,6 +26,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -97,7 +105,9 @@ def started_minutes(elapsed: timedelta) -> int:
 class GpuBilling:
     def __init__(self, db: Database, ledger: CreditLedger, runtime: GpuRuntime, *, price_per_minute: int,
                  block_minutes: int, idle_timeout_seconds: int,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 holder_id: str | None = None, lease_seconds: float = 15.0,
+                 wall: Callable[[], float] = time.time) -> None:
         self.db = db
         self.ledger = ledger
         self.runtime = runtime
@@ -105,6 +115,9 @@ class GpuBilling:
         self.block_minutes = block_minutes
         self.idle_timeout = timedelta(seconds=idle_timeout_seconds)
         self.clock = clock
+        self.holder_id = holder_id  # None: the embedded studio, the only process
+        self.lease_seconds = lease_seconds
+        self.wall = wall  # heartbeats, in epoch seconds as run leases
         self._lock = threading.RLock()
         self._open: _Open | None = None
         self._stop_reason: str | None = None  # why the next stop happens (idle, insufficient_balance)
@@ -138,7 +151,8 @@ class GpuBilling:
                 s.add(GpuBillingSession(id=session_id, user_id=started_by, status="open",
                                         price_per_minute=self.price_per_minute, block_minutes=self.block_minutes,
                                         held=0, paid_seconds=0, task_count=0, started_at=now, last_tick_at=now,
-                                        last_activity_at=now))
+                                        last_activity_at=now, holder_id=self.holder_id,
+                                        heartbeat_at=self.wall()))
             try:
                 if block > 0:
                     self.ledger.hold(started_by, block, actor_id=started_by, purpose="gpu",
@@ -180,7 +194,11 @@ class GpuBilling:
                 return
             now = self.clock()
             stop_reason = None
-            if self.runtime.running_tasks == 0 and now >= current.last_activity_at + self.idle_timeout:
+            if self.holder_id is not None and not self._heartbeat(current):
+                log.warning("GPU billing session %s was closed by another process; stopping the runtime", current.id)
+                self._open = None
+                stop_reason = "taken_over"
+            elif self.runtime.running_tasks == 0 and now >= current.last_activity_at + self.idle_timeout:
                 stop_reason = "idle"
             elif (now + EXTEND_AHEAD >= current.started_at + timedelta(seconds=current.paid_seconds)
                   and not self._extend(current)):
@@ -193,20 +211,44 @@ class GpuBilling:
             log.info("stopping the GPU runtime: %s", stop_reason)
             self.runtime.stop("graceful")
 
+    def _heartbeat(self, current: _Open) -> bool:
+        """Refresh this process's hold on the session; False when another process closed it."""
+        with self.db.session() as s:
+            done = s.execute(update(GpuBillingSession)
+                             .where(GpuBillingSession.id == current.id, GpuBillingSession.status == "open",
+                                    GpuBillingSession.holder_id == self.holder_id)
+                             .values(heartbeat_at=self.wall()))
+            return rows_touched(done) == 1
+
+    def _claim_block(self, current: _Open, paid_seconds: int, held: int) -> bool:
+        """Move the session from ``current``'s paid time to the next (compare-and-set): across every
+        process, one claim wins per interval."""
+        with self.db.session() as s:
+            done = s.execute(update(GpuBillingSession)
+                             .where(GpuBillingSession.id == current.id, GpuBillingSession.status == "open",
+                                    GpuBillingSession.paid_seconds == current.paid_seconds)
+                             .values(held=held, paid_seconds=paid_seconds))
+            return rows_touched(done) == 1
+
     def _extend(self, current: _Open) -> bool:
         block = current.price_per_minute * current.block_minutes
+        paid = current.paid_seconds + current.block_minutes * 60
+        if not self._claim_block(current, paid, current.held + block):
+            log.warning("GPU billing session %s was extended or closed elsewhere; not extending it", current.id)
+            return False
         if block > 0:
             try:
                 self.ledger.hold(current.user_id, block, actor_id=current.user_id, purpose="gpu",
                                  gpu_session_id=current.id, reason="GPU runtime: another prepaid block")
             except Exception as exc:  # INSUFFICIENT_BALANCE (or the ledger is unreachable): stop gracefully
                 log.warning("could not extend GPU billing session %s: %s", current.id, exc)
+                with self.db.session() as s:  # the claim back: the paid time is what the holds cover
+                    s.execute(update(GpuBillingSession)
+                              .where(GpuBillingSession.id == current.id, GpuBillingSession.paid_seconds == paid)
+                              .values(held=current.held, paid_seconds=current.paid_seconds))
                 return False
         current.held += block
-        current.paid_seconds += current.block_minutes * 60
-        with self.db.session() as s:
-            s.execute(update(GpuBillingSession).where(GpuBillingSession.id == current.id)
-                      .values(held=current.held, paid_seconds=current.paid_seconds))
+        current.paid_seconds = paid
         return True
 
     def _persist(self, current: _Open, now: datetime) -> None:
@@ -226,7 +268,7 @@ class GpuBilling:
                      reason, charge_nothing=charge_nothing)
 
     def _settle(self, session_id: str, started_at: datetime, until: datetime, price: int, task_count: int,
-                reason: str, *, charge_nothing: bool = False) -> None:
+                reason: str, *, charge_nothing: bool = False) -> bool:
         """Charge the started minutes up to ``until`` from the session's holds, oldest first; release the
         rest. The session row is claimed first (open -> closed), so a session is settled once."""
         elapsed = max(until - started_at, timedelta(0))
@@ -241,7 +283,7 @@ class GpuBilling:
                                         used_seconds=math.ceil(elapsed.total_seconds()), task_count=task_count,
                                         close_reason=reason, last_tick_at=until, closed_at=self.clock()))
             if rows_touched(claimed) == 0:
-                return  # already closed (by a recovery in another process)
+                return False  # already closed (by a recovery in another process)
         remaining = charge
         for hold in holds:
             take = min(remaining, hold.amount)
@@ -250,6 +292,7 @@ class GpuBilling:
             remaining -= take
         log.info("GPU billing session %s closed (%s): %d charged, %d refunded", session_id, reason, charge,
                  held - charge)
+        return True
 
     def _holds(self, session_id: str) -> list[CreditHold]:
         with self.db.session() as s:
@@ -261,31 +304,82 @@ class GpuBilling:
         """Close the open session now (the studio is shutting down)."""
         self._close(reason)
 
-    def recover(self) -> int:
-        """Start-up: close sessions a crash left open with the time up to their last tick, then
-        release any GPU hold without an open session. Returns how many sessions were closed."""
+    def recover(self, previous: str | None = None) -> int:
+        """Start-up (and, with several processes, now and then): close the open sessions whose holder
+        is gone with the time up to their last tick, then release any GPU hold without an open
+        session. Sessions other live processes hold are left alone; ``previous``: the holder-id start
+        of this server's earlier lives (dead, however fresh their heartbeat). Returns how many were closed."""
+        holds = self.ledger.active_holds("gpu")  # first: a hold listed here has its session row already
         with self.db.session() as s:
-            stale = list(s.scalars(select(GpuBillingSession).where(GpuBillingSession.status == "open")))
+            query = select(GpuBillingSession).where(GpuBillingSession.status == "open")
+            rows = list(s.scalars(query))
+        with self._lock:
+            mine = self._open.id if self._open is not None else None
+        dead = self.wall() - self.lease_seconds
+        stale = [r for r in rows if r.id != mine and (
+            self.holder_id is None or r.holder_id is None or (r.heartbeat_at or 0.0) < dead
+            or (previous is not None and r.holder_id.startswith(previous) and r.holder_id != self.holder_id))]
+        closed = 0
         for row in stale:
-            self._settle(row.id, row.started_at, row.last_tick_at, row.price_per_minute, row.task_count,
-                         "interrupted")
-        self.ledger.release_active("gpu")
-        return len(stale)
+            if self._settle(row.id, row.started_at, row.last_tick_at, row.price_per_minute, row.task_count,
+                            "interrupted"):
+                closed += 1
+        still_open = {r.id for r in rows} - {r.id for r in stale}
+        for session_id in {h.gpu_session_id for h in holds if h.gpu_session_id not in still_open}:
+            self._finish_holds(session_id)
+        return closed
+
+    def _finish_holds(self, session_id: str | None) -> None:
+        """Settle the holds a closed session left active, as its close would have: its charge from the
+        oldest first, the rest given back. A close still capturing in another process computes the
+        same amounts (each capture happens once); a block held after the close gets nothing charged."""
+        with self.db.session() as s:
+            row = s.get(GpuBillingSession, session_id) if session_id is not None else None
+            if row is not None and row.status == "open":
+                return
+            remaining = (row.charged or 0) if row is not None else 0
+            holds = list(s.scalars(select(CreditHold).where(CreditHold.gpu_session_id == session_id)
+                                   .order_by(CreditHold.created_at)))
+        for hold in holds:
+            if hold.status != "active":
+                remaining -= hold.captured
+                continue
+            take = min(max(remaining, 0), hold.amount)
+            self.ledger.capture(hold.id, take, reason="GPU runtime: started minute(s)"
+                                if take else "GPU runtime: unused prepaid time")
+            remaining -= take
 
     # ----------------------------------------------------------------- reading
     def active(self, user_id: str) -> GpuActive | None:
+        """The user's open session: this process's, or (several processes) the one a live process holds,
+        as of its last persisted tick."""
         with self._lock:
             current = self._open
             if current is None or current.user_id != user_id:
+                return self._held_elsewhere(user_id) if self.holder_id is not None else None
+            return self._active_of(current)
+
+    def _held_elsewhere(self, user_id: str) -> GpuActive | None:
+        fresh = self.wall() - self.lease_seconds
+        with self.db.session() as s:
+            row = s.scalars(select(GpuBillingSession).where(
+                GpuBillingSession.user_id == user_id, GpuBillingSession.status == "open",
+                GpuBillingSession.heartbeat_at >= fresh).order_by(GpuBillingSession.started_at.desc())).first()
+            if row is None:
                 return None
-            now = self.clock()
-            elapsed = max(now - current.started_at, timedelta(0))
-            charge = min(started_minutes(elapsed) * current.price_per_minute, current.held)
-            return GpuActive(id=current.id, user_id=current.user_id, started_at=current.started_at,
-                             elapsed_seconds=int(elapsed.total_seconds()), paid_seconds=current.paid_seconds,
-                             task_count=current.task_count, expires_at=current.last_activity_at + self.idle_timeout,
-                             estimated_refund=current.held - charge, price_per_minute=current.price_per_minute,
-                             held=current.held)
+            return self._active_of(_Open(row.id, row.user_id, row.started_at, row.price_per_minute,
+                                         row.block_minutes, row.held, row.paid_seconds, row.task_count,
+                                         row.last_activity_at, row.last_tick_at))
+
+    def _active_of(self, current: _Open) -> GpuActive:
+        now = self.clock()
+        elapsed = max(now - current.started_at, timedelta(0))
+        charge = min(started_minutes(elapsed) * current.price_per_minute, current.held)
+        return GpuActive(id=current.id, user_id=current.user_id, started_at=current.started_at,
+                         elapsed_seconds=int(elapsed.total_seconds()), paid_seconds=current.paid_seconds,
+                         task_count=current.task_count, expires_at=current.last_activity_at + self.idle_timeout,
+                         estimated_refund=current.held - charge, price_per_minute=current.price_per_minute,
+                         held=current.held)
 
     def usage(self, user_id: str, limit: int, offset: int = 0) -> tuple[list[GpuUsage], int]:
         """The user's billing sessions, newest first, and how many there are."""

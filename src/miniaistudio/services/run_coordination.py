@@ -11,12 +11,14 @@ published on the (shared) event bus, so clients watching from any process see it
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import socket
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from ..core.engine import Engine
 from ..core.events import Bus, RunFinished
@@ -29,18 +31,25 @@ log = logging.getLogger(__name__)
 _LOST = {"code": "INTERRUPTED", "message": "the server running this run stopped answering"}
 
 
-def holder_id() -> str:
-    """This process, as lease rows name it (host, pid and a random part: pids are reused)."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+def holder_place(data_dir: Path | None = None) -> str:
+    """The start of the holder ids of every server life on one host and data dir: a server restarted
+    over the same data dir knows what its previous life held (GPU billing recovers it at once)."""
+    place = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:8] if data_dir is not None else "-"
+    return f"{socket.gethostname()[:60]}:{place}:"
+
+
+def holder_id(data_dir: Path | None = None) -> str:
+    """This process, as lease rows name it (host, data dir, pid and a random part: pids are reused)."""
+    return f"{holder_place(data_dir)}{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class SharedRuns:
     """The engine's :class:`~miniaistudio.core.ports.RunCoordinator` when processes share a database."""
 
     def __init__(self, db: Database, bus: Bus, lease_seconds: float, *,
-                 on_reaped: Callable[[set[str]], None] = lambda _: None) -> None:
+                 on_reaped: Callable[[set[str]], None] = lambda _: None, holder: str | None = None) -> None:
         self.db = db
-        self.leases = RunLeases(db, holder_id(), lease_seconds)
+        self.leases = RunLeases(db, holder or holder_id(), lease_seconds)
         self.bus = bus
         self.heartbeat_seconds = lease_seconds / 4
         self.on_reaped = on_reaped  # releases the credit holds and fails the jobs of reaped runs

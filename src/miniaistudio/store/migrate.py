@@ -11,9 +11,9 @@ from .db import Database
 MIGRATIONS = Path(__file__).parent / "migrations"
 #: The newest revision. 0010 (API keys) was written beside 0008-0011 and is applied after them, so
 #: databases already at 0011 get it too: the chain is
-#: 0006 → 0008 → 0009 → 0011 → 0010 → 0012 → 0014 → 0013 → 0015 → 0016 → 0017 → 0018 → 0019
+#: 0006 → 0008 → 0009 → 0011 → 0010 → 0012 → 0014 → 0013 → 0015 → 0016 → 0017 → 0018 → 0019 → 0020
 #: (0013, 0014 and 0015 were written side by side; the integrator re-chained them at merge).
-HEAD = "0019"  # keep equal to the newest revision id; checked by a test
+HEAD = "0020"  # keep equal to the newest revision id; checked by a test
 _MIGRATION_LOCK = 0x6D696E6961690001  # PostgreSQL advisory lock key held while migrating ("miniai" + 1)
 
 

@@ -165,6 +165,21 @@ class RunLease(Base):
     cancel_nodes: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
+class GpuRuntimeLease(Base):
+    """The API process whose GPU runtime is up (``store/gpu_leases.py``): who started it, since when,
+    its status as of its last heartbeat; a stop asked through another process waits in ``stop_mode``."""
+
+    __tablename__ = "gpu_runtime_leases"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder_id: Mapped[str] = mapped_column(String(100))
+    started_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    started_at: Mapped[float] = mapped_column(Float)  # epoch seconds
+    heartbeat_at: Mapped[float] = mapped_column(Float)  # epoch seconds
+    stop_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    status: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class RunNode(Base):
     """One node's state in a run: a row each, so a flush rewrites only the nodes that changed.
     ``status`` repeats ``state["status"]`` so counts and start-up recovery need no JSON queries.
@@ -370,6 +385,9 @@ class GpuBillingSession(Base):
     last_tick_at: Mapped[datetime] = mapped_column(UtcDateTime())
     last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # The API process ticking the open session and its heartbeat (epoch seconds); None: embedded studio.
+    holder_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    heartbeat_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 # -- Webhooks (services/webhooks.py): endpoints, the outbox of events, deliveries and attempts ----
 class Job(Base):
     """One request made through a dialect door (``services/jobs.py``): its inputs, the run of its
