@@ -183,7 +183,8 @@ class Studio:
         self.db.start_checkpointer()
         self.registry.all()  # import every node module now, not during the first request
         # Runs other live API processes hold go on; the rest were left by a crash or kill.
-        self._live_runs = await asyncio.to_thread(self.shared_runs.live_runs) if self.shared_runs else set()
+        self._live_runs = (await asyncio.to_thread(self.shared_runs.live_runs, self._previous_life())
+                           if self.shared_runs else set())
         interrupted = self.recorder.mark_interrupted(keep=self._live_runs)
         if interrupted:
             log.warning("marked %d run(s) interrupted by the last shutdown", interrupted)
@@ -217,6 +218,13 @@ class Studio:
         self.jobs.engine = self.engine
         self.webhook_dispatcher.start()  # deliveries left by the last process (leases ran out) go too
 
+    def _previous_life(self) -> str | None:
+        """What this server's previous life held (same host and data dir, no other server on it) is dead:
+        the holder-id prefix of that life, or None (one database per process, or a server still runs here)."""
+        if self.holder_id is None or recording_server_runs(self.settings.children_file):
+            return None
+        return holder_place(self.settings.data_dir)
+
     async def _recover_billing(self) -> None:
         """Release holds of runs a crash interrupted (none of ours runs yet) and close the GPU billing
         session it left open with the time up to its last tick; then tick GPU billing every second."""
@@ -230,10 +238,7 @@ class Studio:
         billing = self.gpu_billing
         if billing is None:
             return
-        # What this server's previous life held (same host and data dir, no other server on it) is dead.
-        previous = (holder_place(self.settings.data_dir)
-                    if self.holder_id is not None and not recording_server_runs(self.settings.children_file) else None)
-        closed = await asyncio.to_thread(billing.recover, previous)
+        closed = await asyncio.to_thread(billing.recover, self._previous_life())
         if closed:
             log.warning("closed %d GPU billing session(s) left open by the last shutdown", closed)
         # Shared database: sessions of processes that die later are closed by a live one, about

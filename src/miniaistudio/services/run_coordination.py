@@ -78,7 +78,11 @@ class SharedRuns:
     async def request_cancel(self, session_id: str, node_id: str) -> bool:
         return await asyncio.to_thread(self.leases.request_cancel, session_id, node_id)
 
-    def live_runs(self) -> set[str]:
+    def live_runs(self, previous_life: str | None = None) -> set[str]:
+        """Runs other live processes hold; leases of ``previous_life`` (this server's own place, see
+        :func:`holder_place`, when no other server runs on its data dir) are dropped first: that life is dead."""
+        if previous_life is not None:
+            self.leases.drop_place(previous_life)
         return self.leases.live_runs()
 
     # -- the keeper --------------------------------------------------------------------------------
