@@ -119,7 +119,12 @@ async def test_a_process_starting_leaves_the_run_on_a_alone_and_cancel_and_stop_
         await third.start()
         await third.stop()
     assert not [r.message for r in caplog.records if "interrupted by the last shutdown" in r.message]
-    assert (await current_run(b, session["id"]))["status"] == "running"
+
+    async def running_seen_from_b() -> dict[str, Any] | None:  # recorded by A's writer within its flush interval
+        run = await current_run(b, session["id"])
+        return run if run is not None and run["status"] == "running" else None
+
+    await wait_for(running_seen_from_b, 15, "B to see A's run running")
     assert processes_mentioning(str(scratch))  # A's ffmpeg still encodes
     # One active run per session across the processes: B refuses to start another.
     busy = await b.post("/api/v2/session/execute", session=session["id"], json={"mode": "full"})
