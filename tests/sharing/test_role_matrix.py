@@ -55,6 +55,7 @@ ROUTES = (
     Route("GET", "/api/v2/media/sessions/{session_id}", VIEW),
     Route("GET", "/api/v2/media/{media_id}", VIEW, hidden="MEDIA_NOT_FOUND"),
     Route("GET", "/api/v2/media/{media_id}/download", VIEW, hidden="MEDIA_NOT_FOUND"),
+    Route("GET", "/api/v2/media/{media_id}/credentials", VIEW, hidden="MEDIA_NOT_FOUND"),
     Route("POST", "/api/v2/media/download-zip", VIEW, hidden="NO_ACCESSIBLE_MEDIA",
           body=lambda team: {"ids": [team.media_id]}),
     Route("POST", "/api/v2/session/execute", RUN, active=True, body=lambda team: {"mode": "full"}, headers=WAIT),
@@ -83,6 +84,9 @@ NOT_SESSION_ROUTES = {
     ("GET", "/api/v2/sessions"), ("POST", "/api/v2/sessions"), ("GET", "/api/v2/media"), ("GET", "/api/v2/invitations"),
     ("PATCH", "/api/v2/session/share/{share_id}"), ("DELETE", "/api/v2/session/share/{share_id}"),
     ("POST", "/api/v2/invitations/{share_id}/accept"), ("POST", "/api/v2/invitations/{share_id}/decline"),
+    # deleting the team's one media item would end every later media row here: maker, editor, viewer and
+    # stranger are checked on media of their own in tests/api/test_api_media.py and tests/trust/test_authz_matrix.py
+    ("DELETE", "/api/v2/media/{media_id}"),
 }
 
 

@@ -94,11 +94,7 @@ class MediaLibrary:
     def _check(self, s: Any, principal: Principal, row: Media | None) -> Media:
         if row is None:
             raise MediaNotFound("media not found")
-        facts: SessionFacts | None = None
-        if row.session_id is not None:
-            owner_id = s.scalar(select(StudioSession.owner_id).where(StudioSession.id == row.session_id))
-            facts = facts_of(s, row.session_id, owner_id, principal) if owner_id is not None else None
-        require_media(principal, row.owner_id, facts)
+        require_media(principal, row.owner_id, _session_facts(s, principal, row))
         return row
 
     def get(self, principal: Principal, media_id: str) -> Media:
@@ -219,11 +215,7 @@ class MediaLibrary:
             row = s.get(Media, media_id) if _is_uuid(media_id) else None
             if row is None:
                 raise MediaNotFound("media not found")
-            facts: SessionFacts | None = None
-            if row.session_id is not None:
-                owner_id = s.scalar(select(StudioSession.owner_id).where(StudioSession.id == row.session_id))
-                facts = facts_of(s, row.session_id, owner_id, principal) if owner_id is not None else None
-            require_media_removal(principal, row.owner_id, facts)
+            require_media_removal(principal, row.owner_id, _session_facts(s, principal, row))
             removed = media_item(row)
             key = row.storage_key
             s.delete(row)
@@ -399,3 +391,10 @@ def _unique(name: str, used: set[str]) -> str:
     used.add(candidate)
     return candidate
 
+
+def _session_facts(s: Any, principal: Principal, row: Media) -> SessionFacts | None:
+    """What the policy needs to know of the session a media row belongs to (None: no session, or gone)."""
+    if row.session_id is None:
+        return None
+    owner_id = s.scalar(select(StudioSession.owner_id).where(StudioSession.id == row.session_id))
+    return facts_of(s, row.session_id, owner_id, principal) if owner_id is not None else None
