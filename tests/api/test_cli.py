@@ -119,7 +119,10 @@ def test_remote_commands_answer_json_for_scripts(live_server: LiveServer, tmp_pa
     assert Path(saved["path"]).read_bytes() == picture.read_bytes()
     assert remote("billing", "balance")["billing"] == "off"
     assert remote("gpu", "status")["state"] == "stopped"
+    assert remote("gpu", "start")["state"] == "ready"  # the runtime on this machine's CPU
+    assert remote("gpu", "status")["state"] == "ready"
     assert remote("gpu", "stop")["mode"] == "graceful"
+    assert remote("gpu", "status")["state"] == "stopped"
     assert any(r["id"] == "media_split" for r in remote("recipes", "list"))
 
     missing = subprocess.run([CLI, "sessions", "get", "00000000-0000-4000-8000-000000000000"], capture_output=True,
