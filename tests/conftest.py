@@ -208,10 +208,11 @@ def test_video(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """60 s of 640x480: re-encoding it with preset 'slow' takes far longer than any test waits."""
+    """180 s of 640x480: re-encoding it with preset 'slower' takes far longer than any test waits (60 s with
+    preset 'slow' took only ~10 s on our machines, less than a test with several CLI calls spends mid-run)."""
     return ffmpeg_media(tmp_path_factory.mktemp("long"), "long.mp4", "-f", "lavfi",
-                        "-i", "testsrc=size=640x480:rate=25:duration=60", "-f", "lavfi",
-                        "-i", "sine=frequency=440:duration=60", "-c:v", "libx264", "-preset", "ultrafast",
+                        "-i", "testsrc=size=640x480:rate=25:duration=180", "-f", "lavfi",
+                        "-i", "sine=frequency=440:duration=180", "-c:v", "libx264", "-preset", "ultrafast",
                         "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest")
 
 

@@ -25,7 +25,7 @@ CLI = Path(sys.executable).with_name("miniaistudio")
 SECRET = "crash-test-secret-0123456789abcdef0123456789"
 
 
-SLOW_TRIM = {"mode": "reencode", "preset": "slow", "crf": 18}
+SLOW_TRIM = {"mode": "reencode", "preset": "slower", "crf": 18}
 
 
 def free_port() -> int:
